@@ -1,0 +1,1 @@
+"""Readers for database exports (being written)."""
