@@ -1,0 +1,280 @@
+"""The review protocol: a TOML file a reviewer can read and edit.
+
+A protocol names the review, its reviewers, its stages and its criteria. Exclusion
+criteria become the numbered exclusion reasons (1, 2, 3 ... in the order written), which
+is what the screening keys ``e`` then ``1``-``9`` refer to.
+
+Errors name the file, the line and what is wrong, in one line, because the people who
+edit these files are clinicians and research assistants, not programmers. ``tomllib``
+reports syntax errors with a position but gives no positions for values, so semantic
+errors are located by scanning the text for the table or key they concern.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from screener.core.models import Stage
+
+STAGES = tuple(s.value for s in Stage)
+MAYBE_POLICIES = ("conflict", "include")
+RESOLUTION_METHODS = ("consensus", "arbiter")
+ORDERS = ("import", "random")
+
+
+class ProtocolError(ValueError):
+    """A protocol that cannot be used; ``str()`` is one line naming file and line."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path, self.line, self.message = path, line, message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One inclusion or exclusion criterion."""
+
+    id: str
+    label: str
+    kind: str  # "inclusion" | "exclusion"
+    stages: tuple[str, ...] = STAGES
+    keywords: tuple[str, ...] = ()
+
+    def applies_to(self, stage: Stage | str) -> bool:
+        return Stage(stage).value in self.stages
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerSpec:
+    """A reviewer named in the protocol."""
+
+    initials: str
+    name: str = ""
+    role: str = "reviewer"  # "reviewer" | "lead" | "arbiter"
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRules:
+    """How screening works for this review (see the example protocol for each field)."""
+
+    stages: tuple[str, ...] = STAGES
+    reviewers_per_record: int = 2
+    maybe: str = "conflict"
+    reasons_must_match: tuple[str, ...] = ("full-text",)
+    exclude_without_reason: tuple[str, ...] = ("title-abstract",)
+    resolution: str = "consensus"
+    arbiter: str | None = None
+    order: str = "import"
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """A parsed, validated protocol."""
+
+    title: str
+    question: str
+    reviewers: tuple[ReviewerSpec, ...]
+    inclusion: tuple[Criterion, ...]
+    exclusion: tuple[Criterion, ...]
+    rules: ScreeningRules = field(default_factory=ScreeningRules)
+    dedup: dict[str, float] = field(default_factory=dict)
+    text: str = ""
+
+    @property
+    def reviewer_initials(self) -> tuple[str, ...]:
+        return tuple(r.initials for r in self.reviewers)
+
+    def exclusion_reasons(self, stage: Stage | str) -> list[tuple[int, Criterion]]:
+        """The numbered exclusion reasons for a stage: (number from 1, criterion)."""
+        return [(n, c) for n, c in enumerate(self.exclusion, start=1) if c.applies_to(stage)]
+
+    def criterion(self, cid: str) -> Criterion | None:
+        for c in (*self.inclusion, *self.exclusion):
+            if c.id == cid:
+                return c
+        return None
+
+
+class _Locator:
+    """Finds the line of a table or key in the TOML text, for error messages."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def table(self, name: str, index: int | None = None) -> int | None:
+        pat = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]" if index is not None
+                         else rf"^\s*\[\s*{re.escape(name)}\s*\]")
+        seen = -1
+        for n, line in enumerate(self.lines, start=1):
+            if pat.match(line):
+                seen += 1
+                if index is None or seen == index:
+                    return n
+        return None
+
+    def key(self, key: str, after: int | None) -> int | None:
+        start = (after or 1) - 1
+        pat = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for n in range(start, len(self.lines)):
+            if n > start and self.lines[n].lstrip().startswith("["):
+                break
+            if pat.match(self.lines[n]):
+                return n + 1
+        return after
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def parse_protocol(text: str, path: str = "protocol.toml") -> Protocol:
+    """Parse and validate protocol TOML text.
+
+    Args:
+        text: the TOML text.
+        path: the file name to put in error messages.
+
+    Returns:
+        The validated protocol.
+
+    Raises:
+        ProtocolError: naming the file, the line and what is wrong.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ProtocolError(path, int(m.group(1)) if m else None, f"not valid TOML: {msg}") from None
+    loc = _Locator(text)
+
+    def fail(line: int | None, message: str) -> ProtocolError:
+        return ProtocolError(path, line, message)
+
+    review = data.get("review")
+    if not isinstance(review, dict):
+        raise fail(None, "missing [review] table with title and question")
+    rline = loc.table("review")
+    for key in ("title", "question"):
+        if not isinstance(review.get(key), str) or not review[key].strip():
+            raise fail(rline, f"[review] needs a '{key}' (text)")
+
+    reviewers: list[ReviewerSpec] = []
+    raw_reviewers = data.get("reviewers")
+    if not isinstance(raw_reviewers, list) or not raw_reviewers:
+        raise fail(None, "missing [[reviewers]]: name at least one reviewer with initials")
+    for i, r in enumerate(raw_reviewers):
+        line = loc.table("reviewers", i)
+        initials = r.get("initials") if isinstance(r, dict) else None
+        if not isinstance(initials, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,15}", initials):
+            raise fail(line, "reviewer needs 'initials' (letters and digits, e.g. \"NA\")")
+        if initials in {x.initials for x in reviewers}:
+            raise fail(loc.key("initials", line), f"duplicate reviewer initials '{initials}'")
+        role = r.get("role", "reviewer")
+        if role not in ("reviewer", "lead", "arbiter"):
+            raise fail(loc.key("role", line), f"unknown reviewer role '{role}' (use reviewer, lead or arbiter)")
+        reviewers.append(ReviewerSpec(initials, str(r.get("name", "")), role))
+
+    rules = _parse_rules(data.get("screening", {}), loc, fail, {r.initials for r in reviewers})
+
+    seen_ids: set[str] = set()
+    groups: dict[str, list[Criterion]] = {"inclusion": [], "exclusion": []}
+    for kind in groups:
+        items = data.get(kind, [])
+        if not isinstance(items, list):
+            raise fail(loc.table(kind), f"'{kind}' must be a list of [[{kind}]] tables")
+        for i, c in enumerate(items):
+            line = loc.table(kind, i)
+            for key in ("id", "label"):
+                if not isinstance(c.get(key), str) or not c[key].strip():
+                    raise fail(line, f"{kind} criterion {i + 1} needs '{key}' (text)")
+            if c["id"] in seen_ids:
+                raise fail(loc.key("id", line), f"duplicate criterion id '{c['id']}'")
+            seen_ids.add(c["id"])
+            stages = c.get("stages", list(rules.stages))
+            if not _str_list(stages) or not stages:
+                raise fail(loc.key("stages", line), "'stages' must be a list of stage names")
+            for s in stages:
+                if s not in rules.stages:
+                    raise fail(loc.key("stages", line),
+                               f"unknown stage '{s}' in criterion '{c['id']}' (use {', '.join(rules.stages)})")
+            keywords = c.get("keywords", [])
+            if not _str_list(keywords):
+                raise fail(loc.key("keywords", line), "'keywords' must be a list of words or phrases")
+            groups[kind].append(Criterion(c["id"], c["label"].strip(), kind, tuple(stages), tuple(keywords)))
+    if not groups["exclusion"]:
+        raise fail(None, "no [[exclusion]] criteria: they are the exclusion reasons reviewers choose from")
+
+    dedup = data.get("dedup", {})
+    if not isinstance(dedup, dict) or not all(isinstance(v, (int, float)) for v in dedup.values()):
+        raise fail(loc.table("dedup"), "[dedup] holds numeric thresholds only")
+
+    return Protocol(review["title"].strip(), review["question"].strip(), tuple(reviewers),
+                    tuple(groups["inclusion"]), tuple(groups["exclusion"]), rules, dict(dedup), text)
+
+
+def _parse_rules(raw: Any, loc: _Locator, fail: Any, initials: set[str]) -> ScreeningRules:
+    line = loc.table("screening")
+    if not isinstance(raw, dict):
+        raise fail(line, "[screening] must be a table")
+    known = set(ScreeningRules.__dataclass_fields__)
+    for key in raw:
+        if key not in known:
+            raise fail(loc.key(key, line), f"unknown setting '{key}' in [screening] (known: {', '.join(sorted(known))})")
+    stages = raw.get("stages", list(STAGES))
+    if not _str_list(stages) or not stages:
+        raise fail(loc.key("stages", line), "'stages' must be a list of stage names")
+    for key in ("stages", "reasons_must_match", "exclude_without_reason"):
+        value = raw.get(key, [])
+        if not _str_list(value):
+            raise fail(loc.key(key, line), f"'{key}' must be a list of stage names")
+        for s in value:
+            if s not in STAGES:
+                raise fail(loc.key(key, line), f"unknown stage '{s}' (use {', '.join(STAGES)})")
+    n = raw.get("reviewers_per_record", 2)
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise fail(loc.key("reviewers_per_record", line), "'reviewers_per_record' must be 1, 2 or more")
+    if n > len(initials):
+        raise fail(loc.key("reviewers_per_record", line),
+                   f"'reviewers_per_record' is {n} but only {len(initials)} reviewer(s) are named")
+    choices = {"maybe": MAYBE_POLICIES, "resolution": RESOLUTION_METHODS, "order": ORDERS}
+    for key, allowed in choices.items():
+        if key in raw and raw[key] not in allowed:
+            raise fail(loc.key(key, line), f"'{key}' must be one of {', '.join(allowed)}")
+    arbiter = raw.get("arbiter")
+    if arbiter is not None and arbiter not in initials:
+        raise fail(loc.key("arbiter", line), f"arbiter '{arbiter}' is not one of the [[reviewers]]")
+    if raw.get("resolution") == "arbiter" and arbiter is None:
+        raise fail(loc.key("resolution", line), "resolution = \"arbiter\" needs arbiter = \"INITIALS\"")
+    seed = raw.get("seed", 0)
+    if not isinstance(seed, int):
+        raise fail(loc.key("seed", line), "'seed' must be a whole number")
+    defaults = ScreeningRules()
+    return ScreeningRules(
+        stages=tuple(stages),
+        reviewers_per_record=n,
+        maybe=raw.get("maybe", defaults.maybe),
+        reasons_must_match=tuple(raw.get("reasons_must_match", defaults.reasons_must_match)),
+        exclude_without_reason=tuple(raw.get("exclude_without_reason", defaults.exclude_without_reason)),
+        resolution=raw.get("resolution", defaults.resolution),
+        arbiter=arbiter,
+        order=raw.get("order", defaults.order),
+        seed=seed,
+    )
+
+
+def load_protocol(path: Path) -> Protocol:
+    """Read and parse a protocol file; errors name the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ProtocolError(str(path), None, f"cannot read protocol: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ProtocolError(str(path), None, "protocol is not UTF-8 text") from None
+    return parse_protocol(text, str(path))

@@ -1,0 +1,178 @@
+"""Engines and schema versions: open a review database, upgrading or refusing it.
+
+SQLite files are opened with WAL journaling (readers never block the writer), foreign
+keys on, a busy timeout, and ``BEGIN IMMEDIATE`` for write transactions, so that two
+reviewers' processes can write to one file at once without "database is locked" errors
+surfacing from a deferred transaction that tries to upgrade its lock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(RuntimeError):
+    """A problem with the review database, said in one line for the user."""
+
+
+def database_url(target: str | Path) -> str:
+    """Turn a path or an SQLAlchemy URL into a URL (a bare path means SQLite)."""
+    text = str(target)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def describe(url: str) -> str:
+    """A display form of a database URL without its password."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return u.database or ":memory:"
+    return u.render_as_string(hide_password=True)
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine with the settings screener relies on."""
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database path or URL: {url}") from None
+    try:
+        if u.get_backend_name() == "sqlite":
+            engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+            _sqlite_pragmas(engine)
+        else:
+            engine = create_engine(u, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StoreError(f"no driver for {describe(url)}: {exc}") from None
+    return engine
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+        # FULL: a decision reported as saved survives a power cut too, not just a crash.
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: object) -> None:
+        write = conn.get_execution_options().get("screener_write", False)  # type: ignore[attr-defined]
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")  # type: ignore[attr-defined]
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return cfg
+
+
+def head_revision() -> str:
+    """The schema revision this screener writes."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the migrations up to ``revision`` in one transaction."""
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def backup_sqlite(engine: Engine, revision: str) -> Path | None:
+    """Copy an SQLite review next to itself before an upgrade, with the online backup API."""
+    db = engine.url.database
+    if not db or db == ":memory:":
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    dest = Path(f"{db}.schema-{revision}.{stamp}.bak")
+    src = sqlite3.connect(db)
+    try:
+        out = sqlite3.connect(dest)
+        with out:
+            src.backup(out)
+        out.close()
+    finally:
+        src.close()
+    return dest
+
+
+def prepare(engine: Engine, *, create: bool) -> Path | None:
+    """Make the database's schema current, or refuse it; return a backup path if one was made.
+
+    Raises:
+        StoreError: no review there (and not ``create``), not a screener database, or a
+            database written by a newer screener.
+    """
+    where = describe(str(engine.url))
+    try:
+        current = current_revision(engine)
+        tables = set(inspect(engine).get_table_names())
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the review database {where}: {exc.orig}") from None
+    if current is None:
+        if tables - {"alembic_version"}:
+            raise StoreError(f"{where} is not a screener review (it has other tables)")
+        if not create:
+            raise StoreError(f"no review at {where}: create one with 'screener init' (or pass --db)")
+        upgrade(engine)
+        return None
+    head = head_revision()
+    if current == head:
+        return None
+    if current not in known_revisions():
+        raise StoreError(
+            f"{where} was written by a newer screener (schema {current}, this one knows up to {head}): "
+            "upgrade screener to open it"
+        )
+    backup = backup_sqlite(engine, current) if engine.url.get_backend_name() == "sqlite" else None
+    upgrade(engine)
+    return backup
+
+
+def sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
+        return Path(u.database)  # type: ignore[arg-type]
+    return None
+
+
+def remove_sqlite(path: Path) -> None:
+    """Delete an SQLite review and its WAL side files (used for 'init --force' and demos)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+__all__ = ["StoreError", "database_url", "describe", "make_engine", "prepare", "head_revision",
+           "sqlite_path", "remove_sqlite"]

@@ -1,0 +1,154 @@
+"""SQLModel table definitions: the current schema.
+
+The schema is created and upgraded only by the Alembic migrations in
+``store/migrations/versions``; ``tests/store/test_migrations.py`` checks that the
+migrated schema matches these classes. Append-only tables (decision, resolution,
+retrieval, dup_pair, unblinding) are never updated or deleted from: a change adds a row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+
+class Review(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    question: str
+    protocol_text: str
+    created_at: datetime
+
+
+class Reviewer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    initials: str = Field(unique=True)
+    name: str = ""
+    role: str = "reviewer"
+
+
+class Source(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    kind: str = "database"
+    platform: str | None = None
+    searched_on: str | None = None
+    query: str | None = None
+    file_name: str
+    file_sha256: str = Field(index=True)
+    format: str
+    encoding: str | None = None
+    record_count: int
+    imported_at: datetime
+
+
+class Record(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    position: int
+    line: int | None = None
+    source_record_id: str | None = None
+    title: str | None = None
+    authors: str = "[]"  # JSON list of [family, given]
+    year: int | None = None
+    journal: str | None = None
+    journal_abbrev: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    start_page: str | None = None
+    end_page: str | None = None
+    doi: str | None = Field(default=None, index=True)
+    pmid: str | None = Field(default=None, index=True)
+    pmcid: str | None = None
+    issn: str | None = None
+    abstract: str | None = None
+    keywords: str = "[]"  # JSON list
+    language: str | None = None
+    publication_type: str | None = None
+    url: str | None = None
+    raw: str = ""
+
+
+class Decision(SQLModel, table=True):
+    __table_args__ = (Index("ix_decision_stage_reviewer_record", "stage", "reviewer", "record_id"),
+                      Index("ix_decision_record", "record_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id")
+    stage: str
+    reviewer: str = Field(foreign_key="reviewer.initials")
+    verdict: str
+    reasons: str = "[]"  # JSON list of criterion ids
+    note: str | None = None
+    created_at: datetime
+
+
+class Resolution(SQLModel, table=True):
+    __table_args__ = (Index("ix_resolution_stage_record", "stage", "record_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id")
+    stage: str
+    verdict: str
+    reasons: str = "[]"
+    note: str | None = None
+    resolved_by: str
+    method: str
+    created_at: datetime
+
+
+class Unblinding(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    stage: str
+    by: str
+    created_at: datetime
+
+
+class DupCluster(SQLModel, table=True):
+    __tablename__ = "dup_cluster"
+    id: int | None = Field(default=None, primary_key=True)
+    primary_record_id: int = Field(foreign_key="record.id")
+    status: str  # automatic | human
+    created_at: datetime
+    undone_at: datetime | None = None
+
+
+class DupMember(SQLModel, table=True):
+    __tablename__ = "dup_member"
+    __table_args__ = (Index("ix_dup_member_record", "record_id"),)
+    cluster_id: int = Field(foreign_key="dup_cluster.id", primary_key=True)
+    record_id: int = Field(foreign_key="record.id", primary_key=True)
+
+
+class DupPair(SQLModel, table=True):
+    __tablename__ = "dup_pair"
+    id: int | None = Field(default=None, primary_key=True)
+    record_a: int = Field(foreign_key="record.id")
+    record_b: int = Field(foreign_key="record.id")
+    outcome: str  # duplicate | possible | distinct
+    rule: str = ""
+    scores: str = "{}"  # JSON field -> score
+    decided_by: str | None = None  # reviewer initials for a human decision, else automatic
+    created_at: datetime
+
+
+class Retrieval(SQLModel, table=True):
+    __table_args__ = (Index("ix_retrieval_record", "record_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id")
+    status: str  # retrieved | not-retrieved
+    reason: str | None = None
+    location: str | None = None
+    by: str | None = None
+    created_at: datetime
+
+
+class Study(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    label: str
+
+
+class StudyReport(SQLModel, table=True):
+    __tablename__ = "study_report"
+    record_id: int = Field(foreign_key="record.id", primary_key=True)
+    study_id: int = Field(foreign_key="study.id")
