@@ -1,0 +1,298 @@
+"""The ``screener`` command line: one subcommand per step of the selection process.
+
+User errors are one line on stderr and a non-zero exit code, never a traceback
+(set ``SCREENER_DEBUG=1`` to see one for a real bug).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from screener import __version__
+from screener.core.models import SourceKind
+from screener.core.protocol import ProtocolError, load_protocol
+from screener.paths import default_db, example_dir, examples
+
+if TYPE_CHECKING:
+    from screener.importing import ImportOptions
+    from screener.store import Store
+
+EXIT_USER = 1
+EXIT_NOT_YET = 3
+
+
+class UserError(click.ClickException):
+    """An error the user can fix; shown as one line."""
+
+    def format_message(self) -> str:
+        return self.message
+
+
+def _fail(message: str) -> UserError:
+    return UserError(message)
+
+
+@contextmanager
+def _open(ctx: click.Context, *, create: bool = False) -> Iterator[Store]:
+    from screener.store import StoreError, open_store
+
+    try:
+        store = open_store(ctx.obj["db"], create=create)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    if store.backup_path:
+        click.echo(f"upgraded the review's schema; backup of the old file: {store.backup_path}", err=True)
+    try:
+        yield store
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _not_yet(what: str, issue: int) -> None:
+    click.echo(f"screener: {what} is not available yet in screener {__version__} (planned: issue #{issue})",
+               err=True)
+    sys.exit(EXIT_NOT_YET)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="PATH|URL", default=None,
+              help="Review database: an SQLite file (default review.db here, or $SCREENER_DB) "
+                   "or an SQLAlchemy URL such as postgresql+psycopg://user@host/review.")
+@click.version_option(__version__, prog_name="screener")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """Screen the records of a systematic review: import, dedup, dual screening, PRISMA 2020.
+
+    With no command, opens the review in the terminal app.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db or default_db()
+    if ctx.invoked_subcommand is None:
+        with _open(ctx) as store:
+            _run_app(store)
+
+
+def _run_app(store: Store) -> None:
+    from screener.tui.app import make_app
+
+    make_app(store).run()
+
+
+@cli.command()
+@click.option("--protocol", "protocol_path", type=click.Path(path_type=Path), help="Protocol TOML file.")
+@click.option("--example", type=str, help="Start from a bundled example protocol (ldn-fibromyalgia).")
+@click.option("--force", is_flag=True, help="Replace an existing SQLite review file.")
+@click.pass_context
+def init(ctx: click.Context, protocol_path: Path | None, example: str | None, force: bool) -> None:
+    """Create a new review from a protocol (criteria, reviewers, stages)."""
+    from screener.store.schema import database_url, remove_sqlite, sqlite_path
+
+    if bool(protocol_path) == bool(example):
+        raise _fail("init needs exactly one of --protocol FILE or --example NAME "
+                    f"(examples: {', '.join(examples()) or 'none'})")
+    if example:
+        try:
+            protocol_path = example_dir(example) / "protocol.toml"
+        except FileNotFoundError:
+            raise _fail(f"unknown example '{example}' (examples: {', '.join(examples())})") from None
+    assert protocol_path is not None
+    try:
+        protocol = load_protocol(protocol_path)
+    except ProtocolError as exc:
+        raise _fail(str(exc)) from None
+    path = sqlite_path(database_url(ctx.obj["db"]))
+    if path is not None and path.exists():
+        if not force:
+            raise _fail(f"{path} already exists: pick another --db, or --force to replace it")
+        remove_sqlite(path)
+    with _open(ctx, create=True) as store:
+        store.init_review(protocol)
+        click.echo(f"created review '{protocol.title}' in {store.location}")
+        click.echo(f"reviewers: {', '.join(protocol.reviewer_initials)}; "
+                   f"{len(protocol.inclusion)} inclusion and {len(protocol.exclusion)} exclusion criteria")
+        click.echo("next: screener import FILE... (PubMed .nbib, RIS, BibTeX, EndNote XML, CSV)")
+
+
+def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
+    columns = {}
+    for item in values:
+        field, sep, header = item.partition("=")
+        if not sep or not field.strip() or not header.strip():
+            raise _fail(f"--column wants FIELD=HEADER (e.g. title=Article Title), got '{item}'")
+        columns[field.strip()] = header.strip()
+    return columns or None
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--source", help="Database name (PubMed, Embase, CINAHL, ...); guessed from the file if omitted.")
+@click.option("--kind", type=click.Choice([k.value for k in SourceKind]), default="database", show_default=True,
+              help="PRISMA arm: databases and registers, or other methods (website, organisation, citation).")
+@click.option("--platform", help="Interface searched, e.g. Ovid, EBSCOhost.")
+@click.option("--searched", metavar="DATE", help="Date the search was run (YYYY-MM-DD).")
+@click.option("--query", help="The search string.")
+@click.option("--query-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File holding the search string.")
+@click.option("--format", "fmt", type=click.Choice(["pubmed", "ris", "bibtex", "endnote-xml", "wos", "csv"]),
+              help="Force the format instead of detecting it.")
+@click.option("--id-column", help="CSV column holding each record's own id.")
+@click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
+              help="Map a CSV header to a field (title, authors, year, journal, doi, abstract, ...). Repeatable.")
+@click.option("--skip-unusable", is_flag=True, help="Skip entries with no title and no identifier.")
+@click.option("--force", is_flag=True, help="Import a file even if the same file was imported before.")
+@click.pass_context
+def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kind: str, platform: str | None,
+            searched: str | None, query: str | None, query_file: Path | None, fmt: str | None,
+            id_column: str | None, columns: tuple[str, ...], skip_unusable: bool, force: bool) -> None:
+    """Import database exports, one source (search) per file, each file all-or-nothing."""
+    from screener.importers import ImportFileError
+    from screener.importing import ImportOptions, import_file, parse
+
+    if query and query_file:
+        raise _fail("give --query or --query-file, not both")
+    if query_file:
+        query = query_file.read_text(encoding="utf-8-sig").strip()
+    options = ImportOptions(source=source, kind=SourceKind(kind), platform=platform, searched=searched,
+                            query=query, format=fmt, id_column=id_column, columns=_parse_columns(columns),
+                            skip_unusable=skip_unusable, force=force)
+    with _open(ctx) as store:
+        for path in files:
+            if not path.is_file():
+                raise _fail(f"{path}: no such file")
+            try:
+                with _progress(path) as progress:
+                    parsed = parse(path, options, progress)
+                if not (options.source or parsed.database):
+                    options = _ask_source(path, options)
+                summary = import_file(store, path, options, parsed=parsed)
+            except ImportFileError as exc:
+                raise _fail(str(exc)) from None
+            for line in summary.lines():
+                click.echo(line)
+
+
+def _ask_source(path: Path, options: ImportOptions) -> ImportOptions:
+    from dataclasses import replace
+
+    if not sys.stdin.isatty():
+        raise _fail(f"{path}: cannot tell which database this file came from: pass --source NAME")
+    name = click.prompt(f"{path.name}: which database did this come from (e.g. PubMed, Embase, CINAHL)?")
+    return replace(options, source=name.strip())
+
+
+@contextmanager
+def _progress(path: Path) -> Iterator[object]:
+    """A rich progress bar on stderr for files that take more than a moment."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal or path.stat().st_size < 2_000_000:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(f"reading {path.name}", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update
+
+
+@cli.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Summary of the review: sources, records, duplicates, progress per reviewer and stage."""
+    from screener.summary import review_status
+
+    with _open(ctx) as store:
+        for line in review_status(store).lines():
+            click.echo(line)
+
+
+@cli.command()
+@click.option("--db", "demo_db", type=click.Path(path_type=Path),
+              help="Where to create the demo review (default: a new temporary folder).")
+@click.option("--force", is_flag=True, help="Replace an existing file at --db.")
+@click.option("--no-tui", is_flag=True, help="Build the demo review and print its status instead of opening the app.")
+@click.pass_context
+def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) -> None:
+    """Build the demo review (low-dose naltrexone in fibromyalgia) from imports/ and open it."""
+    from screener.store import open_store
+    from screener.store.schema import remove_sqlite
+
+    folder = example_dir("ldn-fibromyalgia")
+    if demo_db is None:
+        demo_db = Path(tempfile.mkdtemp(prefix="screener-demo-")) / "review.db"
+    elif demo_db.exists():
+        if not force:
+            raise _fail(f"{demo_db} already exists: pick another --db, or --force to replace it")
+        remove_sqlite(demo_db)
+    ctx.obj["db"] = str(demo_db)
+    ctx.invoke(init, protocol_path=folder / "protocol.toml", example=None, force=False)
+    with open((folder / "searches.toml"), "rb") as fh:
+        searches = tomllib.load(fh)["search"]
+    for search in searches:
+        ctx.invoke(import_, files=(folder / search["file"],), source=search["source"], kind="database",
+                   platform=search.get("platform"), searched=search.get("searched"), query=search.get("query"),
+                   query_file=None, fmt=None, id_column=None, columns=(), skip_unusable=False, force=False)
+    click.echo(f"demo review ready: {demo_db}  (reopen with: screener --db {demo_db})")
+    if no_tui:
+        ctx.invoke(status)
+        return
+    store = open_store(demo_db)
+    try:
+        _run_app(store)
+    finally:
+        store.close()
+
+
+def _later(name: str, what: str, issue: int, help_text: str) -> None:
+    @cli.command(name, help=help_text, context_settings={"ignore_unknown_options": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args: tuple[str, ...]) -> None:
+        _not_yet(what, issue)
+
+
+_later("dedup", "deduplication", 4, "Find, review and undo duplicate records across sources.")
+_later("screen", "the screening screen", 5, "Screen records as one reviewer (title/abstract or full text).")
+_later("unblind", "unblinding", 5, "Unblind a stage so that conflicts can be seen and resolved.")
+_later("conflicts", "conflict resolution", 6, "Show and resolve the reviewers' conflicts at a stage.")
+_later("agreement", "agreement statistics", 6, "Inter-rater agreement (Cohen's kappa, PABAK, AC1) per stage.")
+_later("prisma", "PRISMA 2020 counts and diagram", 7, "PRISMA 2020 flow counts, diagram and exports.")
+_later("export", "exports", 7, "Export decisions, duplicates, included records (CSV, RIS, BibTeX).")
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning user errors into one line and an exit code."""
+    try:
+        cli.main(prog_name="screener", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("screener: cancelled", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"screener: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code if not isinstance(exc, UserError) else EXIT_USER)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("screener: cancelled; nothing half-written was kept", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug, not a user error: still one line unless debugging
+        if os.environ.get("SCREENER_DEBUG"):
+            raise
+        click.echo(f"screener: internal error: {type(exc).__name__}: {exc} (SCREENER_DEBUG=1 shows details)",
+                   err=True)
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""The terminal app: a thin shell over the store and the core."""

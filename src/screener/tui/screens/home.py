@@ -1,0 +1,90 @@
+"""The home screen: the review at a glance, one key to each workflow screen."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from screener.summary import ReviewStatus, review_status
+
+if TYPE_CHECKING:
+    from screener.tui.app import ScreenerApp
+
+# Workflow screens that later issues fill in: key -> (label, issue number).
+PLANNED = {
+    "import": ("Import", 3),
+    "duplicates": ("Duplicates", 4),
+    "screening": ("Screening", 5),
+    "conflicts": ("Conflicts", 6),
+    "prisma": ("PRISMA", 7),
+}
+
+
+class HomeScreen(Screen[None]):
+    """Sources and counts, progress per reviewer and stage."""
+
+    BINDINGS = [
+        Binding("i", "open('import')", "Import", tooltip="Import database exports", id="home.import"),
+        Binding("d", "open('duplicates')", "Duplicates", tooltip="Review duplicate records", id="home.dups"),
+        Binding("s", "open('screening')", "Screen", tooltip="Screen records", id="home.screen"),
+        Binding("c", "open('conflicts')", "Conflicts", tooltip="Resolve conflicts", id="home.conflicts"),
+        Binding("p", "open('prisma')", "PRISMA", tooltip="PRISMA 2020 flow diagram", id="home.prisma"),
+        Binding("r", "refresh", "Refresh", tooltip="Reload the review's numbers", id="home.refresh"),
+        Binding("q", "app.quit", "Quit", tooltip="Leave screener", id="home.quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="review-title")
+        yield Static("Sources", classes="section")
+        sources = DataTable(id="sources", cursor_type="row", zebra_stripes=True)
+        sources.add_columns("#", "Database", "Records", "File", "Searched")
+        yield sources
+        yield Static("", id="totals")
+        yield Static("Screening progress", classes="section")
+        progress = DataTable(id="progress", cursor_type="none")
+        progress.add_columns("Stage", "Reviewer", "Decided", "Include", "Exclude", "Maybe")
+        yield progress
+        yield Static("", id="next-steps")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="home-load", exit_on_error=False)
+    def load(self) -> None:
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+        status = review_status(app.store)
+        self.app.call_from_thread(self.show, status)
+
+    def show(self, status: ReviewStatus) -> None:
+        self.query_one("#review-title", Static).update(status.title)
+        sources = self.query_one("#sources", DataTable)
+        sources.clear()
+        for s in status.sources:
+            sources.add_row(str(s.id), s.name, str(s.record_count), s.file_name, s.searched_on or "")
+        self.query_one("#totals", Static).update(
+            f"{status.records} records from {len(status.sources)} searches; "
+            f"{status.duplicates_removed} duplicates removed; {status.to_screen} to screen"
+        )
+        progress = self.query_one("#progress", DataTable)
+        progress.clear()
+        for p in status.progress:
+            pool = f" of {p.pool}" if p.pool is not None else ""
+            progress.add_row(p.stage.label, p.reviewer, f"{p.decided}{pool}",
+                             *(str(p.by_verdict.get(v, 0)) for v in ("include", "exclude", "maybe")))
+        hint = ("Import your searches first: screener import FILE..." if not status.sources
+                else "i import · d duplicates · s screen · c conflicts · p PRISMA")
+        self.query_one("#next-steps", Static).update(hint)
+
+    def action_open(self, name: str) -> None:
+        label, issue = PLANNED[name]
+        self.notify(f"The {label} screen is not available yet (issue #{issue}).", title=label, severity="warning")

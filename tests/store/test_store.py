@@ -1,0 +1,86 @@
+"""The store on SQLite and PostgreSQL: reviews, sources, records, append-only decisions."""
+
+from __future__ import annotations
+
+import pytest
+
+from screener.core.models import Author, BibRecord, Source, Stage, StoredRecord, Verdict
+from screener.core.protocol import Protocol
+from screener.store import SourceInput, StoreError, open_store
+
+RECORDS = [
+    BibRecord(position=1, title="Fibromyalgia symptoms are reduced by low-dose naltrexone: a pilot study",
+              authors=(Author("Younger", "J"), Author("Mackey", "S")), year=2009, journal="Pain Medicine",
+              journal_abbrev="Pain Med", volume="10", issue="4", start_page="663", end_page="672",
+              doi="10.1111/j.1526-4637.2009.00613.x", pmid="19453963", keywords=("naltrexone", "fibromyalgia"),
+              source_id="19453963", line=1, raw="PMID- 19453963\nTI  - ..."),
+    BibRecord(position=2, title="Immunometabolic modulatory role of naltrexone in BV-2 microglia cells",
+              authors=(Author("Kučić", "N"), Author("Rački", "V")), year=2021, doi="10.3390/ijms22168429"),
+]
+
+
+def test_open_missing_review_is_refused(tmp_path):
+    with pytest.raises(StoreError, match="no review at .*screener init"):
+        open_store(tmp_path / "missing.db")
+
+
+def test_review_sources_records_roundtrip(db_url: str, protocol: Protocol):
+    store = open_store(db_url, create=True)
+    store.init_review(protocol)
+    assert store.protocol() == protocol
+    assert store.reviewers() == ["NA", "ZL"]
+    source = store.add_source(SourceInput("PubMed", "pubmed.nbib", "ab" * 32, "pubmed", searched_on="2022-05-16"),
+                              RECORDS)
+    assert isinstance(source, Source) and source.record_count == 2 and source.imported_at is not None
+    assert store.source_by_sha256("ab" * 32) == source
+    assert store.source_by_sha256("cd" * 32) is None
+    stored = store.records()
+    assert [r.bib for r in stored] == RECORDS  # every field, accents included, comes back
+    assert all(isinstance(r, StoredRecord) and r.source_id == source.id for r in stored)
+    assert store.record_count() == 2
+    with pytest.raises(StoreError, match="already holds a review"):
+        store.init_review(protocol)
+    store.close()
+
+
+def test_decisions_are_append_only(db_url: str, protocol: Protocol):
+    store = open_store(db_url, create=True)
+    store.init_review(protocol)
+    store.add_source(SourceInput("PubMed", "p.nbib", "00" * 32, "pubmed"), RECORDS)
+    rid = store.records()[0].id
+    ta = Stage.TITLE_ABSTRACT
+    store.record_decision(rid, ta, "NA", Verdict.INCLUDE)
+    store.record_decision(rid, ta, "NA", Verdict.EXCLUDE, reasons=("E2",), note="conference abstract")
+    store.record_decision(rid, ta, "ZL", Verdict.MAYBE)
+    store.record_decision(rid, ta, "ZL", Verdict.RETRACTED)
+    log = store.decision_log(ta)
+    assert [(d.reviewer, d.verdict) for d in log] == [
+        ("NA", Verdict.INCLUDE), ("NA", Verdict.EXCLUDE), ("ZL", Verdict.MAYBE), ("ZL", Verdict.RETRACTED)]
+    current = store.current_decisions(ta)
+    assert list(current) == [(rid, "NA")]  # ZL's retraction leaves ZL undecided
+    assert current[(rid, "NA")].reasons == ("E2",) and current[(rid, "NA")].note == "conference abstract"
+    assert store.current_decisions(ta, reviewer="ZL") == {}
+    assert store.decision_counts() == {("title-abstract", "NA"): {"exclude": 1}}
+    with pytest.raises(StoreError, match="no reviewer 'XX'"):
+        store.record_decision(rid, ta, "XX", Verdict.INCLUDE)
+    store.close()
+
+
+def test_import_is_one_transaction(db_url: str, protocol: Protocol):
+    """A failing record write leaves neither the source nor any record behind."""
+    store = open_store(db_url, create=True)
+    store.init_review(protocol)
+    bad = [RECORDS[0], BibRecord(position=None)]  # type: ignore[arg-type]  # position is NOT NULL
+    with pytest.raises(Exception):
+        store.add_source(SourceInput("PubMed", "p.nbib", "11" * 32, "pubmed"), bad)
+    assert store.sources() == [] and store.record_count() == 0
+    store.close()
+
+
+def test_sqlite_pragmas(tmp_path, protocol: Protocol):
+    store = open_store(tmp_path / "r.db", create=True)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    store.close()
