@@ -1,0 +1,47 @@
+"""The home screen, driven with Pilot on a real store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Static
+
+from screener.core.models import BibRecord, Stage, Verdict
+from screener.core.protocol import load_protocol
+from screener.paths import example_dir
+from screener.store import SourceInput, open_store
+from screener.tui.app import make_app
+from screener.tui.screens.home import HomeScreen
+
+
+def _review(tmp_path: Path):
+    store = open_store(tmp_path / "review.db", create=True)
+    store.init_review(load_protocol(example_dir() / "protocol.toml"))
+    store.add_source(SourceInput("PubMed", "pubmed.nbib", "a" * 64, "pubmed", searched_on="2022-05-16"),
+                     [BibRecord(position=i, title=f"Record {i}") for i in range(1, 4)])
+    store.add_source(SourceInput("Embase", "embase.ris", "b" * 64, "ris"), [BibRecord(position=1, title="E")])
+    store.record_decision(1, Stage.TITLE_ABSTRACT, "NA", Verdict.INCLUDE)
+    store.record_decision(2, Stage.TITLE_ABSTRACT, "NA", Verdict.EXCLUDE, reasons=("E1",))
+    return store
+
+
+async def test_home_shows_sources_and_progress(tmp_path: Path):
+    store = _review(tmp_path)
+    app = make_app(store)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        sources = screen.query_one("#sources", DataTable)
+        assert sources.row_count == 2
+        assert [str(c) for c in sources.get_row_at(0)] == ["1", "PubMed", "3", "pubmed.nbib", "2022-05-16"]
+        totals = str(screen.query_one("#totals", Static).render())
+        assert "4 records from 2 searches" in totals and "4 to screen" in totals
+        progress = screen.query_one("#progress", DataTable)
+        assert [str(c) for c in progress.get_row_at(0)] == ["Title/abstract", "NA", "2 of 4", "1", "1", "0"]
+        await pilot.press("d")
+        await pilot.pause()
+        assert any("not available yet (issue #4)" in n.message for n in app._notifications)
+        await pilot.press("q")
+    store.close()
