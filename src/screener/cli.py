@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from screener import __version__
-from screener.core.models import SourceKind
+from screener.core.models import SourceKind, Stage
 from screener.core.protocol import ProtocolError, load_protocol
 from screener.paths import default_db, example_dir, examples
 
@@ -259,6 +259,74 @@ def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) ->
         store.close()
 
 
+STAGE_OPTION = click.option("--stage", type=click.Choice([s.value for s in Stage]), default=Stage.TITLE_ABSTRACT.value,
+                            show_default=True, help="Screening stage.")
+
+
+def _known_reviewer(store: Store, reviewer: str) -> str:
+    names = store.screening_reviewers()
+    if reviewer not in names:
+        raise _fail(f"unknown reviewer '{reviewer}': the protocol names {', '.join(names)}")
+    return reviewer
+
+
+@cli.command()
+@click.option("--reviewer", required=True, help="Your initials, as in the protocol (e.g. NA).")
+@STAGE_OPTION
+@click.pass_context
+def screen(ctx: click.Context, reviewer: str, stage: str) -> None:
+    """Screen records as one reviewer, blind to the others (title-abstract or full-text)."""
+    from screener.tui.app import make_app
+
+    with _open(ctx) as store:
+        _known_reviewer(store, reviewer)
+        if stage not in store.protocol().rules.stages:
+            raise _fail(f"this review has no {stage} stage")
+        make_app(store, reviewer=reviewer, stage=Stage(stage)).run()
+
+
+@cli.command()
+@STAGE_OPTION
+@click.option("--by", "by", required=True, help="Initials of the review's lead.")
+@click.pass_context
+def unblind(ctx: click.Context, stage: str, by: str) -> None:
+    """Unblind a stage (the lead only): conflicts become visible and can be resolved."""
+    with _open(ctx) as store:
+        store.unblind(Stage(stage), by)
+        click.echo(f"{stage} is unblinded: conflicts can now be seen ('screener conflicts --stage {stage}')")
+
+
+@cli.group()
+def export() -> None:
+    """Export decisions, duplicates, included records (CSV, RIS, BibTeX)."""
+
+
+@export.command("decisions")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("--reviewer", help="Only this reviewer's decisions (the only way before unblinding).")
+@click.option("--stage", type=click.Choice([s.value for s in Stage]), help="Only this stage.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.pass_context
+def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: str | None,
+                     output: Path | None) -> None:
+    """The decision log: every decision ever made (append-only history), as CSV."""
+    from screener.exports import decisions_csv
+
+    with _open(ctx) as store:
+        if reviewer:
+            _known_reviewer(store, reviewer)
+        text = decisions_csv(store, reviewer=reviewer, stage=Stage(stage) if stage else None)
+    _write_output(text, output)
+
+
+def _write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8", newline="")
+    click.echo(f"wrote {output}", err=True)
+
+
 def _later(name: str, what: str, issue: int, help_text: str) -> None:
     @cli.command(name, help=help_text, context_settings={"ignore_unknown_options": True})
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
@@ -267,12 +335,9 @@ def _later(name: str, what: str, issue: int, help_text: str) -> None:
 
 
 _later("dedup", "deduplication", 4, "Find, review and undo duplicate records across sources.")
-_later("screen", "the screening screen", 5, "Screen records as one reviewer (title/abstract or full text).")
-_later("unblind", "unblinding", 5, "Unblind a stage so that conflicts can be seen and resolved.")
 _later("conflicts", "conflict resolution", 6, "Show and resolve the reviewers' conflicts at a stage.")
 _later("agreement", "agreement statistics", 6, "Inter-rater agreement (Cohen's kappa, PABAK, AC1) per stage.")
 _later("prisma", "PRISMA 2020 counts and diagram", 7, "PRISMA 2020 flow counts, diagram and exports.")
-_later("export", "exports", 7, "Export decisions, duplicates, included records (CSV, RIS, BibTeX).")
 
 
 def main() -> None:

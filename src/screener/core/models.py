@@ -158,6 +158,19 @@ class Resolution:
 
 
 @dataclass(frozen=True, slots=True)
+class Retrieval:
+    """The latest full-text retrieval state of a report (append-only history in the store)."""
+
+    id: int
+    record_id: int
+    status: str  # "retrieved" | "not-retrieved"
+    reason: str | None = None
+    location: str | None = None
+    by: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewerProgress:
     """How far one reviewer has got at one stage."""
 

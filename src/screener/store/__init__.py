@@ -1,6 +1,7 @@
 """Persistence: the only package that imports SQLModel/SQLAlchemy."""
 
 from screener.store.schema import StoreError
+from screener.store.screening import Blinded
 from screener.store.store import SourceInput, Store, open_store
 
-__all__ = ["SourceInput", "Store", "StoreError", "open_store"]
+__all__ = ["Blinded", "SourceInput", "Store", "StoreError", "open_store"]

@@ -32,6 +32,7 @@ from screener.core.models import (
 )
 from screener.core.protocol import Protocol, parse_protocol
 from screener.store import schema, tables as t
+from screener.store.screening import ScreeningQueries
 
 T = TypeVar("T")
 WRITE_RETRIES = 8
@@ -106,13 +107,14 @@ def _decision(row: Any) -> Decision:
     )
 
 
-class Store:
+class Store(ScreeningQueries):
     """A review database. Create with :func:`open_store`."""
 
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
         self.backup_path: Path | None = None
+        self._protocol: tuple[str, Protocol] | None = None
 
     # -- plumbing -----------------------------------------------------------------
 
@@ -185,7 +187,9 @@ class Store:
             text = conn.execute(select(t.Review.protocol_text)).scalar_one_or_none()
         if text is None:
             raise schema.StoreError(f"{self.location} holds no review: run 'screener init'")
-        return parse_protocol(text, f"{self.location} (stored protocol)")
+        if self._protocol is None or self._protocol[0] != text:
+            self._protocol = (text, parse_protocol(text, f"{self.location} (stored protocol)"))
+        return self._protocol[1]
 
     # -- sources and records -------------------------------------------------------------
 
@@ -236,6 +240,27 @@ class Store:
     def record(self, record_id: int) -> StoredRecord | None:
         found = self.records([record_id])
         return found[0] if found else None
+
+    def record_sources(self, record_id: int) -> list[str]:
+        """Names of the databases a record came from: its own and those of its duplicates."""
+        cluster = (select(t.DupMember.cluster_id).join(t.DupCluster, t.DupCluster.id == t.DupMember.cluster_id)
+                   .where(t.DupMember.record_id == record_id, t.DupCluster.undone_at.is_(None)))
+        members = select(t.DupMember.record_id).where(t.DupMember.cluster_id.in_(cluster))
+        query = (select(t.Source.name).join(t.Record, t.Record.source_id == t.Source.id)
+                 .where((t.Record.id == record_id) | t.Record.id.in_(members)).distinct())
+        with self._read() as conn:
+            return sorted(conn.execute(query).scalars())
+
+    def search(self, text: str) -> list[int]:
+        """Ids of records whose title, abstract, authors or journal contain ``text`` (any case)."""
+        needle = f"%{text.lower()}%"
+        fields = (t.Record.title, t.Record.abstract, t.Record.authors, t.Record.journal)
+        cond = None
+        for f in fields:
+            c = func.lower(func.coalesce(f, "")).like(needle)
+            cond = c if cond is None else cond | c
+        with self._read() as conn:
+            return list(conn.execute(select(t.Record.id).where(cond).order_by(t.Record.id)).scalars())
 
     # -- decisions (append-only) ---------------------------------------------------------
 

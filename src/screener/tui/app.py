@@ -2,31 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.screen import Screen
 
+from screener.core.models import Stage
 from screener.tui.screens.home import HomeScreen
+from screener.tui.screens.screening import ScreeningScreen
 
 if TYPE_CHECKING:
     from screener.store import Store
 
 
 class ScreenerApp(App[None]):
-    """The review's terminal app; opens on the home screen."""
+    """The review's terminal app; opens on the home screen, or straight on a workflow screen."""
 
     CSS_PATH = "screener.tcss"
     TITLE = "screener"
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, reviewer: str | None = None, stage: Stage | None = None) -> None:
         super().__init__()
         self.store = store
+        self.start_reviewer, self.start_stage = reviewer, stage
 
     def on_mount(self) -> None:
         self.sub_title = self.store.location
-        self.push_screen(HomeScreen())
+        if self.start_reviewer and self.start_stage:
+            self.push_screen(ScreeningScreen(self.store, self.start_reviewer, self.start_stage))
+        else:
+            self.push_screen(HomeScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette lists the current screen's actions too (never the only way in)."""
+        yield from super().get_system_commands(screen)
+        for binding in screen.BINDINGS:
+            if isinstance(binding, tuple) or not binding.description or binding.show is False:
+                continue
+            action = binding.action
+            yield SystemCommand(f"{binding.description} ({binding.key})", binding.tooltip or binding.description,
+                                lambda a=action: self.call_later(screen.run_action, a))
 
 
-def make_app(store: Store) -> ScreenerApp:
+def make_app(store: Store, *, reviewer: str | None = None, stage: Stage | None = None) -> ScreenerApp:
     """Build the app for an open review (the CLI and the tests both call this)."""
-    return ScreenerApp(store)
+    return ScreenerApp(store, reviewer=reviewer, stage=stage)

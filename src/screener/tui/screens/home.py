@@ -10,7 +10,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from screener.core.models import Stage
 from screener.summary import ReviewStatus, review_status
+from screener.tui.screens.dialogs import Choose
+from screener.tui.screens.screening import ScreeningScreen
 
 if TYPE_CHECKING:
     from screener.tui.app import ScreenerApp
@@ -19,7 +22,6 @@ if TYPE_CHECKING:
 PLANNED = {
     "import": ("Import", 3),
     "duplicates": ("Duplicates", 4),
-    "screening": ("Screening", 5),
     "conflicts": ("Conflicts", 6),
     "prisma": ("PRISMA", 7),
 }
@@ -31,7 +33,7 @@ class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("i", "open('import')", "Import", tooltip="Import database exports", id="home.import"),
         Binding("d", "open('duplicates')", "Duplicates", tooltip="Review duplicate records", id="home.dups"),
-        Binding("s", "open('screening')", "Screen", tooltip="Screen records", id="home.screen"),
+        Binding("s", "screen", "Screen", tooltip="Screen records as one reviewer", id="home.screen"),
         Binding("c", "open('conflicts')", "Conflicts", tooltip="Resolve conflicts", id="home.conflicts"),
         Binding("p", "open('prisma')", "PRISMA", tooltip="PRISMA 2020 flow diagram", id="home.prisma"),
         Binding("r", "refresh", "Refresh", tooltip="Reload the review's numbers", id="home.refresh"),
@@ -84,6 +86,24 @@ class HomeScreen(Screen[None]):
         hint = ("Import your searches first: screener import FILE..." if not status.sources
                 else "i import · d duplicates · s screen · c conflicts · p PRISMA")
         self.query_one("#next-steps", Static).update(hint)
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def action_screen(self) -> None:
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+        protocol = app.store.protocol()
+        reviewers = [(r.initials, f"{r.initials}  {r.name}") for r in protocol.reviewers if r.role != "arbiter"]
+
+        def pick_stage(initials: str | None) -> None:
+            if initials is None:
+                return
+            stages = [(s, Stage(s).label) for s in protocol.rules.stages]
+            self.app.push_screen(Choose("Which stage?", stages),
+                                 lambda stage: stage and self.app.push_screen(
+                                     ScreeningScreen(app.store, initials, Stage(stage))))
+
+        self.app.push_screen(Choose("Who is screening?", reviewers), pick_stage)
 
     def action_open(self, name: str) -> None:
         label, issue = PLANNED[name]

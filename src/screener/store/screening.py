@@ -1,0 +1,221 @@
+"""Screening queries: stage pools, blinding, resolutions, full-text retrieval, studies.
+
+Blinding is enforced here, not in the UI: while a stage is blind, the only decisions a
+reviewer can get out of the store are their own, and the all-reviewer queries that
+conflicts and agreement need raise :class:`Blinded`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from screener.core.conflicts import RecordState
+from screener.core.models import Decision, Resolution, Retrieval, Stage, Verdict
+from screener.core.screening import (
+    StageState,
+    conflict_rules,
+    everyone_finished,
+    final_verdicts,
+    order_queue,
+    stage_state,
+)
+from screener.store import tables as t
+from screener.store.schema import StoreError
+
+if TYPE_CHECKING:
+    from screener.core.protocol import Protocol
+
+
+class Blinded(StoreError):
+    """Another reviewer's work was asked for while the stage is still blind."""
+
+
+def _resolution(row: Any) -> Resolution:
+    m = row._mapping
+    return Resolution(id=m["id"], record_id=m["record_id"], stage=Stage(m["stage"]), verdict=Verdict(m["verdict"]),
+                      resolved_by=m["resolved_by"], method=m["method"], reasons=tuple(json.loads(m["reasons"])),
+                      note=m["note"], created_at=m["created_at"])
+
+
+def _retrieval(row: Any) -> Retrieval:
+    m = row._mapping
+    return Retrieval(id=m["id"], record_id=m["record_id"], status=m["status"], reason=m["reason"],
+                     location=m["location"], by=m["by"], created_at=m["created_at"])
+
+
+class ScreeningQueries:
+    """Mixed into :class:`screener.store.store.Store`."""
+
+    # provided by Store
+    def _read(self) -> Any: ...  # pragma: no cover
+    def _write(self, work: Any) -> Any: ...  # pragma: no cover
+    def protocol(self) -> Protocol: ...  # pragma: no cover
+    def current_decisions(self, stage: Stage, reviewer: str | None = None) -> dict[tuple[int, str], Decision]: ...  # pragma: no cover  # noqa: E501
+
+    # -- pools and states ------------------------------------------------------------
+
+    def removed_as_duplicates(self) -> set[int]:
+        """Ids of records that are non-primary members of active duplicate clusters."""
+        query = (select(t.DupMember.record_id)
+                 .join(t.DupCluster, t.DupCluster.id == t.DupMember.cluster_id)
+                 .where(t.DupCluster.undone_at.is_(None))
+                 .where(t.DupMember.record_id != t.DupCluster.primary_record_id))
+        with self._read() as conn:
+            return set(conn.execute(query).scalars())
+
+    def stage_pool(self, stage: Stage, protocol: Protocol | None = None) -> list[int]:
+        """The records a stage screens, in the protocol's queue order.
+
+        Title/abstract: every record not removed as a duplicate. Full text: the records
+        whose title/abstract outcome is include (agreed, or resolved so).
+        """
+        protocol = protocol or self.protocol()
+        if Stage(stage) is Stage.TITLE_ABSTRACT:
+            with self._read() as conn:
+                ids = set(conn.execute(select(t.Record.id)).scalars())
+            pool = ids - self.removed_as_duplicates()
+        else:
+            state = self.stage_state(Stage.TITLE_ABSTRACT, protocol)
+            finals = final_verdicts(state, self.resolutions(Stage.TITLE_ABSTRACT))
+            pool = {rid for rid, v in finals.items() if v is Verdict.INCLUDE}
+        return order_queue(list(pool), protocol)
+
+    def stage_state(self, stage: Stage, protocol: Protocol | None = None) -> StageState:
+        """Every pooled record's state at a stage (needs no unblinding: it is for counts).
+
+        Callers that show per-record states to a reviewer must check :meth:`is_blind`.
+        """
+        protocol = protocol or self.protocol()
+        pool = self.stage_pool(stage, protocol)
+        decisions = self.current_decisions(stage).values()
+        return stage_state(stage, pool, decisions, self.resolutions(stage), conflict_rules(protocol, stage))
+
+    def screening_reviewers(self, protocol: Protocol | None = None) -> list[str]:
+        protocol = protocol or self.protocol()
+        return [r.initials for r in protocol.reviewers if r.role != "arbiter"]
+
+    # -- blinding --------------------------------------------------------------------------
+
+    def unblind(self, stage: Stage, by: str) -> None:
+        """Lift blinding at a stage; only the review's lead may."""
+        protocol = self.protocol()
+        leads = [r.initials for r in protocol.reviewers if r.role == "lead"]
+        if by not in leads:
+            who = ", ".join(leads) or "nobody (set role = \"lead\" on a reviewer in the protocol)"
+            raise StoreError(f"only the review's lead can unblind a stage (lead: {who}); '{by}' is not")
+
+        def work(conn: Connection) -> None:
+            conn.execute(insert(t.Unblinding).values(stage=Stage(stage).value, by=by, created_at=datetime.now(UTC)))
+
+        self._write(work)
+
+    def unblinded_by_lead(self, stage: Stage) -> bool:
+        with self._read() as conn:
+            return bool(conn.execute(select(func.count()).select_from(t.Unblinding)
+                                     .where(t.Unblinding.stage == Stage(stage).value)).scalar_one())
+
+    def is_blind(self, stage: Stage, protocol: Protocol | None = None) -> bool:
+        """Blind until the lead unblinds the stage or every screening reviewer has finished it."""
+        if self.unblinded_by_lead(stage):
+            return False
+        protocol = protocol or self.protocol()
+        pool = self.stage_pool(stage, protocol)
+        return not everyone_finished(pool, self.current_decisions(stage).values(),
+                                     self.screening_reviewers(protocol))
+
+    def visible_decisions(self, stage: Stage, viewer: str) -> dict[tuple[int, str], Decision]:
+        """The current decisions ``viewer`` may see: only their own while the stage is blind."""
+        if self.is_blind(stage):
+            return self.current_decisions(stage, reviewer=viewer)
+        return self.current_decisions(stage)
+
+    def all_decisions(self, stage: Stage) -> dict[tuple[int, str], Decision]:
+        """Every reviewer's current decisions; refused while the stage is blind."""
+        if self.is_blind(stage):
+            raise Blinded(f"the {Stage(stage).value} stage is still blind: the lead must run "
+                          f"'screener unblind --stage {Stage(stage).value}' (or every reviewer must finish it)")
+        return self.current_decisions(stage)
+
+    def conflicts(self, stage: Stage) -> list[int]:
+        """Records in conflict at a stage; refused while the stage is blind."""
+        if self.is_blind(stage):
+            raise Blinded(f"conflicts at {Stage(stage).value} are hidden until the stage is unblinded "
+                          f"('screener unblind --stage {Stage(stage).value}')")
+        return self.stage_state(stage).ids(RecordState.CONFLICT)
+
+    # -- resolutions (append-only) -------------------------------------------------------
+
+    def record_resolution(self, record_id: int, stage: Stage, verdict: Verdict, resolved_by: str, method: str,
+                          reasons: Sequence[str] = (), note: str | None = None) -> Resolution:
+        if Verdict(verdict) not in (Verdict.INCLUDE, Verdict.EXCLUDE):
+            raise StoreError("a resolution is include or exclude")
+        values = dict(record_id=record_id, stage=Stage(stage).value, verdict=Verdict(verdict).value,
+                      reasons=json.dumps(list(reasons)), note=note, resolved_by=resolved_by, method=method,
+                      created_at=datetime.now(UTC))
+
+        def work(conn: Connection) -> int:
+            return conn.execute(insert(t.Resolution).values(**values).returning(t.Resolution.id)).scalar_one()
+
+        rid = self._write(work)
+        return Resolution(rid, record_id, Stage(stage), Verdict(verdict), resolved_by, method, tuple(reasons), note,
+                          values["created_at"])  # type: ignore[arg-type]
+
+    def resolutions(self, stage: Stage) -> dict[int, Resolution]:
+        """The latest resolution per record at a stage."""
+        latest = (select(func.max(t.Resolution.id)).where(t.Resolution.stage == Stage(stage).value)
+                  .group_by(t.Resolution.record_id))
+        with self._read() as conn:
+            rows = conn.execute(select(t.Resolution).where(t.Resolution.id.in_(latest)))
+            return {r.record_id: _resolution(r) for r in rows}
+
+    def resolution_log(self, stage: Stage | None = None) -> list[Resolution]:
+        query = select(t.Resolution).order_by(t.Resolution.id)
+        if stage is not None:
+            query = query.where(t.Resolution.stage == Stage(stage).value)
+        with self._read() as conn:
+            return [_resolution(r) for r in conn.execute(query)]
+
+    # -- full-text retrieval and studies ---------------------------------------------------
+
+    def set_retrieval(self, record_id: int, status: str, *, reason: str | None = None,
+                      location: str | None = None, by: str | None = None) -> Retrieval:
+        """Append a retrieval state: retrieved (with a PDF path or URL) or not-retrieved (with a reason)."""
+        if status not in ("retrieved", "not-retrieved"):
+            raise StoreError("retrieval status is 'retrieved' or 'not-retrieved'")
+        values = dict(record_id=record_id, status=status, reason=reason, location=location, by=by,
+                      created_at=datetime.now(UTC))
+
+        def work(conn: Connection) -> int:
+            return conn.execute(insert(t.Retrieval).values(**values).returning(t.Retrieval.id)).scalar_one()
+
+        return Retrieval(self._write(work), **values)  # type: ignore[arg-type]
+
+    def retrievals(self) -> dict[int, Retrieval]:
+        latest = select(func.max(t.Retrieval.id)).group_by(t.Retrieval.record_id)
+        with self._read() as conn:
+            return {r.record_id: _retrieval(r) for r in conn.execute(select(t.Retrieval)
+                                                                      .where(t.Retrieval.id.in_(latest)))}
+
+    def link_reports(self, record_ids: Sequence[int], label: str) -> int:
+        """Group reports (several papers of one trial) into one study; returns the study id."""
+
+        def work(conn: Connection) -> int:
+            existing = conn.execute(select(t.StudyReport.study_id)
+                                    .where(t.StudyReport.record_id.in_(list(record_ids)))).scalars().first()
+            sid = existing or conn.execute(insert(t.Study).values(label=label).returning(t.Study.id)).scalar_one()
+            for rid in record_ids:
+                conn.execute(t.StudyReport.__table__.delete().where(t.StudyReport.record_id == rid))
+                conn.execute(insert(t.StudyReport).values(record_id=rid, study_id=sid))
+            return sid
+
+        return self._write(work)
+
+    def studies(self) -> dict[int, int]:
+        """record id -> study id, for reports linked to a study."""
+        with self._read() as conn:
+            return dict(conn.execute(select(t.StudyReport.record_id, t.StudyReport.study_id)).all())

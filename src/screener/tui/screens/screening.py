@@ -1,0 +1,485 @@
+"""The screening screen: one record, the criteria beside it, one key per decision.
+
+Decisions are written on a single background thread in the order they were made, so
+a write that waits for a lock never freezes the screen; the status line says "saved"
+only once the store has committed the row, and says "NOT saved" with the reason if it
+could not. Leaving the screen waits for every pending write.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from screener.core.models import Decision, Stage, StoredRecord, Verdict
+from screener.store import StoreError
+from screener.tui.screens.dialogs import Help, Prompt
+
+if TYPE_CHECKING:
+    from screener.core.protocol import Protocol
+    from screener.store import Store
+
+INCLUDE_STYLE = "bold black on green"
+EXCLUDE_STYLE = "bold white on red"
+VERDICT_STYLE = {"include": "green", "exclude": "red", "maybe": "yellow"}
+
+
+@dataclass
+class _Undo:
+    record_id: int
+    previous: Decision | None
+
+
+def keyword_pattern(words: list[str]) -> re.Pattern[str] | None:
+    """One case-insensitive regex for a list of keywords, whole words, longest first."""
+    words = sorted({w for w in words if w.strip()}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
+
+
+class ScreeningScreen(Screen[None]):
+    """Screen the records of one stage as one reviewer."""
+
+    class DecisionWritten(Message):
+        """The writer thread finished one decision (committed, or failed)."""
+
+        def __init__(self, future: Future[Decision], record_id: int, previous: Decision | None) -> None:
+            super().__init__()
+            self.future, self.record_id, self.previous = future, record_id, previous
+
+    BINDINGS = [
+        Binding("i", "decide('include')", "Include", tooltip="Include this record", id="screen.include"),
+        Binding("e", "exclude", "Exclude", tooltip="Exclude, then press the reason's number", id="screen.exclude"),
+        Binding("m", "decide('maybe')", "Maybe", tooltip="Unsure: discuss later", id="screen.maybe"),
+        Binding("n", "note", "Note", tooltip="Add a note to this record", id="screen.note"),
+        Binding("u", "undo", "Undo", tooltip="Undo your last decision", id="screen.undo"),
+        Binding("right,k", "move(1)", "Next", tooltip="Next record", id="screen.next"),
+        Binding("left,j", "move(-1)", "Prev", tooltip="Previous record", id="screen.prev"),
+        Binding("slash", "search", "Search", tooltip="Search titles, abstracts, authors", id="screen.search"),
+        Binding("g", "goto", "Go to", tooltip="Go to a record by id", id="screen.goto"),
+        Binding("r", "retrieved", "Retrieved", tooltip="Full text retrieved: PDF path or URL", id="screen.retrieved"),
+        Binding("x", "not_retrieved", "Not retrieved", tooltip="Full text could not be retrieved",
+                id="screen.notretrieved"),
+        Binding("o", "open_fulltext", "Open PDF", tooltip="Open the full text in the system viewer",
+                id="screen.open"),
+        Binding("s", "link_study", "Study", tooltip="Link this report to a study", id="screen.study", show=False),
+        Binding("question_mark", "help", "Help", tooltip="All keys", id="screen.help"),
+        Binding("q", "leave", "Quit", tooltip="Leave the screening screen", id="screen.quit"),
+        Binding("escape", "cancel_reason", "Cancel", show=False, id="screen.cancel"),
+        *[Binding(str(n), f"reason({n})", f"Reason {n}", show=False, id=f"screen.reason{n}") for n in range(1, 10)],
+        Binding("enter", "reason(0)", "No reason", show=False, id="screen.noreason"),
+    ]
+
+    picking_reason: reactive[bool] = reactive(False, bindings=True)
+    """True after ``e``: the next key is a reason number (or Enter, or Escape)."""
+
+    def __init__(self, store: Store, reviewer: str, stage: Stage) -> None:
+        super().__init__()
+        self.store, self.reviewer, self.stage = store, reviewer, Stage(stage)
+        self.protocol: Protocol = store.protocol()
+        self.queue: list[int] = []
+        self.index = 0
+        self.mine: dict[int, Decision] = {}
+        self.pending_note: dict[int, str] = {}
+        self.undo_stack: list[_Undo] = []
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screener-writes")
+        self.pending: list[Future[Decision]] = []
+        self.reasons = self.protocol.exclusion_reasons(self.stage)
+        self.include_re = keyword_pattern([k for c in self.protocol.inclusion if c.applies_to(self.stage)
+                                           for k in c.keywords])
+        self.exclude_re = keyword_pattern([k for _, c in self.reasons for k in c.keywords])
+        self.retrievals = {}
+        self.studies: dict[int, int] = {}
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="progress-line")
+        with Horizontal(id="screen-body"):
+            with VerticalScroll(id="record-pane"):
+                yield Static("", id="record-title")
+                yield Static("", id="record-meta")
+                yield Static("", id="record-decision")
+                yield Static("", id="record-abstract")
+            with VerticalScroll(id="criteria-pane"):
+                yield Static(self._criteria_text(), id="criteria")
+        yield Static("", id="save-line")
+        yield Footer()
+
+    def _criteria_text(self) -> Text:
+        text = Text()
+        text.append(f"{self.stage.label} criteria\n\n", style="bold")
+        text.append("Include if\n", style="bold green")
+        for c in self.protocol.inclusion:
+            if c.applies_to(self.stage):
+                text.append(f" • {c.label}\n")
+        text.append("\nExclude (e, then number)\n", style="bold red")
+        for n, c in self.reasons:
+            text.append(f" {n} ", style="bold")
+            text.append(f"{c.label}\n")
+        if self.stage.value in self.protocol.rules.exclude_without_reason:
+            text.append(" ⏎ no reason\n", style="dim")
+        text.append("\nHighlighted: ", style="dim")
+        text.append("inclusion terms", style=INCLUDE_STYLE)
+        text.append(" ")
+        text.append("exclusion terms", style=EXCLUDE_STYLE)
+        return text
+
+    def on_mount(self) -> None:
+        self.title = f"Screening · {self.stage.label} · {self.reviewer}"
+        self.queue = self.store.stage_pool(self.stage, self.protocol)
+        self.mine = {rid: d for (rid, _), d in self.store.current_decisions(self.stage, self.reviewer).items()}
+        if self.stage is Stage.FULL_TEXT:
+            self.retrievals = self.store.retrievals()
+            self.studies = self.store.studies()
+        self.index = self._next_undecided(-1) if self.queue else 0
+        self.show_record()
+
+    # -- what is on screen ----------------------------------------------------------------
+
+    @property
+    def current(self) -> int | None:
+        return self.queue[self.index] if self.queue else None
+
+    def _next_undecided(self, start: int) -> int:
+        n = len(self.queue)
+        for step in range(1, n + 1):
+            i = (start + step) % n
+            if self.queue[i] not in self.mine:
+                return i
+        return min(max(start, 0), n - 1)
+
+    def _highlight(self, text: str, base: str = "") -> Text:
+        out = Text(text, style=base)
+        if self.exclude_re:
+            out.highlight_regex(self.exclude_re, EXCLUDE_STYLE)
+        if self.include_re:
+            out.highlight_regex(self.include_re, INCLUDE_STYLE)
+        return out
+
+    def show_record(self) -> None:
+        done = sum(1 for rid in self.queue if rid in self.mine)
+        total = len(self.queue)
+        progress = self.query_one("#progress-line", Static)
+        if not total:
+            progress.update(f"No records to screen at {self.stage.label} yet.")
+            for wid in ("#record-title", "#record-meta", "#record-decision", "#record-abstract"):
+                self.query_one(wid, Static).update("")
+            return
+        left = "" if done < total else "  ·  all done at this stage"
+        progress.update(f"{done} of {total} screened by you  ·  record {self.index + 1} of {total}{left}")
+        rid = self.queue[self.index]
+        stored = self.store.record(rid)
+        assert stored is not None
+        self._show_record(stored)
+
+    def _show_record(self, stored: StoredRecord) -> None:
+        bib = stored.bib
+        self.query_one("#record-title", Static).update(self._highlight(bib.title or "(no title)", "bold"))
+        authors = "; ".join(str(a) for a in bib.authors[:8]) + (" et al." if len(bib.authors) > 8 else "")
+        where = ", ".join(x for x in (bib.journal or bib.journal_abbrev, str(bib.year or ""), bib.volume and
+                                      f"{bib.volume}({bib.issue})" if bib.issue else bib.volume, bib.pages) if x)
+        meta = Text()
+        meta.append(f"{authors or '(no authors)'}\n", style="italic")
+        meta.append(f"{where}\n")
+        ids = "  ".join(x for x in (f"id {stored.id}", bib.doi and f"doi:{bib.doi}", bib.pmid and f"PMID {bib.pmid}",
+                                     bib.publication_type) if x)
+        meta.append(f"{ids}\n", style="dim")
+        meta.append("Source: " + ", ".join(self.store.record_sources(stored.id)), style="cyan")
+        if self.stage is Stage.FULL_TEXT:
+            meta.append("\n" + self._retrieval_line(stored.id))
+        self.query_one("#record-meta", Static).update(meta)
+        self.query_one("#record-decision", Static).update(self._decision_text(stored.id))
+        abstract = bib.abstract or "(no abstract)"
+        self.query_one("#record-abstract", Static).update(self._highlight(abstract))
+        self.query_one("#record-pane", VerticalScroll).scroll_home(animate=False)
+
+    def _retrieval_line(self, rid: int) -> str:
+        r = self.retrievals.get(rid)
+        study = f"  ·  study {self.studies[rid]}" if rid in self.studies else ""
+        if r is None:
+            return f"Full text: not yet retrieved (r retrieved, x not retrieved){study}"
+        if r.status == "retrieved":
+            return f"Full text: retrieved {r.location or ''} (o opens it){study}"
+        return f"Full text: NOT retrieved ({r.reason or 'no reason given'}){study}"
+
+    def _decision_text(self, rid: int) -> Text:
+        d = self.mine.get(rid)
+        text = Text()
+        if self.picking_reason:
+            text.append("Exclude: press the reason's number", style="bold red")
+            if self.stage.value in self.protocol.rules.exclude_without_reason:
+                text.append(", Enter for no reason", style="bold red")
+            text.append(", Esc to cancel", style="bold red")
+            return text
+        if d is None:
+            text.append("Your decision: undecided", style="dim")
+        else:
+            text.append("Your decision: ")
+            text.append(d.verdict.value, style=f"bold {VERDICT_STYLE.get(d.verdict.value, '')}")
+            if d.reasons:
+                labels = [self.protocol.criterion(r).label if self.protocol.criterion(r) else r for r in d.reasons]
+                text.append(f" — {'; '.join(labels)}")
+        note = (d.note if d else None) or self.pending_note.get(rid)
+        if note:
+            text.append(f"\nNote: {note}", style="italic")
+        return text
+
+    # -- decisions ----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("reason", "cancel_reason"):
+            return self.picking_reason
+        if action in ("retrieved", "not_retrieved", "open_fulltext", "link_study"):
+            return self.stage is Stage.FULL_TEXT
+        if self.picking_reason and action in ("decide", "exclude", "note", "undo", "move", "search", "goto"):
+            return False
+        return True
+
+    def _save(self, rid: int, verdict: Verdict, reasons: tuple[str, ...] = (), note: str | None = None,
+              advance: bool = True, undo: bool = True) -> None:
+        """Record a decision: shown at once, committed on the writer thread in order."""
+        if undo:
+            self.undo_stack.append(_Undo(rid, self.mine.get(rid)))
+        note = note if note is not None else self.pending_note.pop(rid, None)
+        optimistic = Decision(0, rid, self.stage, self.reviewer, verdict, reasons, note)
+        previous = self.mine.get(rid)
+        if verdict is Verdict.RETRACTED:
+            self.mine.pop(rid, None)
+        else:
+            self.mine[rid] = optimistic
+        self._saving(f"saving {verdict.value} for record {rid} …")
+        future = self.writer.submit(self.store.record_decision, rid, self.stage, self.reviewer, verdict, reasons,
+                                    note)
+        self.pending.append(future)
+        # post_message is thread-safe and never blocks the writer thread.
+        future.add_done_callback(lambda f: self.post_message(self.DecisionWritten(f, rid, previous)))
+        if advance and self.queue:
+            self.index = self._next_undecided(self.index)
+        self.show_record()
+
+    @on(DecisionWritten)
+    def _saved(self, event: DecisionWritten) -> None:
+        future, rid, previous = event.future, event.record_id, event.previous
+        if future in self.pending:
+            self.pending.remove(future)
+        exc = future.exception()
+        if exc is None:
+            d = future.result()
+            if d.verdict is not Verdict.RETRACTED and rid in self.mine:
+                self.mine[rid] = d
+            self._saving(f"✓ saved: record {rid} {d.verdict.value}" + (f" ({', '.join(d.reasons)})" if d.reasons
+                                                                       else ""))
+            return
+        # Not committed: put back what the database still says, and say so plainly.
+        if previous is None:
+            self.mine.pop(rid, None)
+        else:
+            self.mine[rid] = previous
+        message = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+        self._saving(f"✗ NOT saved: record {rid}: {message}", error=True)
+        self.notify(f"Decision on record {rid} was NOT saved: {message}", severity="error", timeout=15)
+        self.show_record()
+
+    def _saving(self, message: str, error: bool = False) -> None:
+        self.query_one("#save-line", Static).update(Text(message, style="bold red" if error else "dim"))
+
+    def flush(self) -> None:
+        """Wait until every decision made on this screen is committed (or has failed)."""
+        for future in list(self.pending):
+            try:
+                future.result(timeout=60)
+            except Exception:  # reported by _saved; waiting is all we do here
+                pass
+
+    def action_decide(self, verdict: str) -> None:
+        if self.current is not None:
+            self._save(self.current, Verdict(verdict))
+
+    def action_exclude(self) -> None:
+        if self.current is not None:
+            self.picking_reason = True
+            self.show_record()
+
+    def action_cancel_reason(self) -> None:
+        self.picking_reason = False
+        self.show_record()
+
+    def action_reason(self, number: int) -> None:
+        if not self.picking_reason or self.current is None:
+            return
+        if number == 0:
+            if self.stage.value not in self.protocol.rules.exclude_without_reason:
+                self.notify(f"At {self.stage.label} an exclusion needs a reason: press its number.",
+                            severity="warning")
+                return
+            reasons: tuple[str, ...] = ()
+        else:
+            match = [c for n, c in self.reasons if n == number]
+            if not match:
+                self.notify(f"There is no exclusion reason {number} at {self.stage.label}.", severity="warning")
+                return
+            reasons = (match[0].id,)
+        self.picking_reason = False
+        self._save(self.current, Verdict.EXCLUDE, reasons)
+
+    def action_undo(self) -> None:
+        if not self.undo_stack:
+            self.notify("Nothing to undo.")
+            return
+        last = self.undo_stack.pop()
+        if last.previous is None:
+            self._save(last.record_id, Verdict.RETRACTED, advance=False, undo=False)
+        else:
+            p = last.previous
+            self._save(last.record_id, p.verdict, p.reasons, p.note or "", advance=False, undo=False)
+        if last.record_id in self.queue:
+            self.index = self.queue.index(last.record_id)
+        self.show_record()
+
+    def action_note(self) -> None:
+        rid = self.current
+        if rid is None:
+            return
+        existing = (self.mine[rid].note if rid in self.mine else None) or self.pending_note.get(rid, "")
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            d = self.mine.get(rid)
+            if d is None:
+                self.pending_note[rid] = text  # kept with the decision this record gets next
+                self.show_record()
+            else:
+                self._save(rid, d.verdict, d.reasons, text, advance=False)
+
+        self.app.push_screen(Prompt(f"Note on record {rid}", existing or ""), done)
+
+    # -- navigation --------------------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        if self.queue:
+            self.index = max(0, min(len(self.queue) - 1, self.index + step))
+            self.show_record()
+
+    def _jump(self, rid: int) -> bool:
+        if rid in self.queue:
+            self.index = self.queue.index(rid)
+            self.show_record()
+            return True
+        return False
+
+    def action_search(self) -> None:
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            hits = set(self.store.search(text))
+            order = [i for i in range(len(self.queue)) if self.queue[i] in hits]
+            if not order:
+                self.notify(f"No record at {self.stage.label} mentions '{text}'.")
+                return
+            after = [i for i in order if i > self.index]
+            self.index = after[0] if after else order[0]
+            self.show_record()
+            self.notify(f"{len(order)} records mention '{text}' (/ again for the next).")
+
+        self.app.push_screen(Prompt("Search titles, abstracts, authors, journals", placeholder="e.g. naltrexone"),
+                             done)
+
+    def action_goto(self) -> None:
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            if not text.strip().isdigit() or not self._jump(int(text.strip())):
+                self.notify(f"No record with id {text} at {self.stage.label}.", severity="warning")
+
+        self.app.push_screen(Prompt("Go to record id"), done)
+
+    # -- full text -------------------------------------------------------------------------
+
+    def _retrieval(self, status: str, reason: str | None = None, location: str | None = None) -> None:
+        rid = self.current
+        if rid is None:
+            return
+        try:
+            self.retrievals[rid] = self.store.set_retrieval(rid, status, reason=reason, location=location,
+                                                            by=self.reviewer)
+        except StoreError as exc:
+            self.notify(f"NOT saved: {exc}", severity="error")
+        self.show_record()
+
+    def action_retrieved(self) -> None:
+        self.app.push_screen(Prompt("Full text retrieved: PDF path or URL (optional)"),
+                             lambda text: None if text is None else self._retrieval("retrieved", location=text or None))
+
+    def action_not_retrieved(self) -> None:
+        def done(text: str | None) -> None:
+            if text is not None:
+                self._retrieval("not-retrieved", reason=text or "not available")
+
+        self.app.push_screen(Prompt("Why could the full text not be retrieved?", placeholder="e.g. not held by library"),
+                             done)
+
+    def action_open_fulltext(self) -> None:
+        r = self.retrievals.get(self.current or -1)
+        if r is None or not r.location:
+            self.notify("No PDF path or URL recorded for this report: press r to add one.", severity="warning")
+            return
+        opener = {"darwin": ["open"], "win32": ["cmd", "/c", "start", ""]}.get(sys.platform, ["xdg-open"])
+        try:
+            subprocess.Popen([*opener, r.location], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            self.notify(f"Could not open {r.location}: {exc.strerror}", severity="error")
+
+    def action_link_study(self) -> None:
+        rid = self.current
+        if rid is None:
+            return
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            others = [int(x) for x in re.findall(r"\d+", text)]
+            label = f"Study of record {rid}"
+            self.studies.update({r: self.store.link_reports([rid, *others], label) for r in [rid, *others]})
+            self.show_record()
+
+        self.app.push_screen(Prompt("Link to the reports of the same study: their record ids",
+                                    placeholder="e.g. 12 57"), done)
+
+    # -- leaving -------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        lines = [f"{b.key:<14} {b.description}" for b in self.BINDINGS if b.show or b.key == "s"]
+        lines += ["e then 1-9     exclude with that numbered reason",
+                  "e then Enter   exclude without a reason (where the protocol allows)",
+                  "Ctrl+P         command palette (the same actions)"]
+        self.app.push_screen(Help(f"Screening keys ({self.stage.label})", lines))
+
+    def action_leave(self) -> None:
+        self.flush()
+        self.writer.shutdown(wait=True)
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()
+
+    def on_unmount(self) -> None:
+        self.flush()
+        self.writer.shutdown(wait=True)

@@ -1,0 +1,33 @@
+"""A small review for Pilot tests: the example protocol and six records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from screener.core.models import Author, BibRecord
+from screener.core.protocol import load_protocol
+from screener.paths import example_dir
+from screener.store import SourceInput, Store, open_store
+
+TITLES = [
+    "Low-dose naltrexone for the treatment of fibromyalgia: a randomized crossover trial",
+    "Pharmacotherapy of fibromyalgia",
+    "Naltrexone in alcohol dependence: 50 mg daily",
+    "Low dose naltrexone in chronic fatigue syndrome",
+    "Microglia and the mechanism of low-dose naltrexone",
+    "Conference abstract: LDN in fibromyalgia",
+]
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> Store:
+    store = open_store(tmp_path / "review.db", create=True)
+    store.init_review(load_protocol(example_dir() / "protocol.toml"))
+    records = [BibRecord(position=i, title=title, authors=(Author("Younger", "J"),), year=2009 + i,
+                         journal="Pain Med", abstract=f"Abstract {i} about fibromyalgia and naltrexone.")
+               for i, title in enumerate(TITLES, start=1)]
+    store.add_source(SourceInput("PubMed", "pubmed.nbib", "a" * 64, "pubmed"), records)
+    yield store
+    store.close()
