@@ -25,31 +25,19 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from screener.core.models import Decision, Stage, StoredRecord, Verdict
+from screener.core.models import Decision, Stage, Verdict
 from screener.store import StoreError
 from screener.tui.screens.dialogs import Help, Prompt
+from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
 
 if TYPE_CHECKING:
     from screener.core.protocol import Protocol
     from screener.store import Store
 
-INCLUDE_STYLE = "bold black on green"
-EXCLUDE_STYLE = "bold white on red"
-VERDICT_STYLE = {"include": "green", "exclude": "red", "maybe": "yellow"}
-
-
 @dataclass
 class _Undo:
     record_id: int
     previous: Decision | None
-
-
-def keyword_pattern(words: list[str]) -> re.Pattern[str] | None:
-    """One case-insensitive regex for a list of keywords, whole words, longest first."""
-    words = sorted({w for w in words if w.strip()}, key=len, reverse=True)
-    if not words:
-        return None
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
 
 
 class ScreeningScreen(Screen[None]):
@@ -68,9 +56,10 @@ class ScreeningScreen(Screen[None]):
         Binding("m", "decide('maybe')", "Maybe", tooltip="Unsure: discuss later", id="screen.maybe"),
         Binding("n", "note", "Note", tooltip="Add a note to this record", id="screen.note"),
         Binding("u", "undo", "Undo", tooltip="Undo your last decision", id="screen.undo"),
-        Binding("right,k", "move(1)", "Next", tooltip="Next record", id="screen.next"),
-        Binding("left,j", "move(-1)", "Prev", tooltip="Previous record", id="screen.prev"),
-        Binding("slash", "search", "Search", tooltip="Search titles, abstracts, authors", id="screen.search"),
+        Binding("right,k", "move(1)", "Next", tooltip="Next record", id="screen.next", key_display="→/k"),
+        Binding("left,j", "move(-1)", "Prev", tooltip="Previous record", id="screen.prev", key_display="←/j"),
+        Binding("slash", "search", "Search", tooltip="Search titles, abstracts, authors", id="screen.search",
+                key_display="/"),
         Binding("g", "goto", "Go to", tooltip="Go to a record by id", id="screen.goto"),
         Binding("r", "retrieved", "Retrieved", tooltip="Full text retrieved: PDF path or URL", id="screen.retrieved"),
         Binding("x", "not_retrieved", "Not retrieved", tooltip="Full text could not be retrieved",
@@ -78,7 +67,7 @@ class ScreeningScreen(Screen[None]):
         Binding("o", "open_fulltext", "Open PDF", tooltip="Open the full text in the system viewer",
                 id="screen.open"),
         Binding("s", "link_study", "Study", tooltip="Link this report to a study", id="screen.study", show=False),
-        Binding("question_mark", "help", "Help", tooltip="All keys", id="screen.help"),
+        Binding("question_mark", "help", "Help", tooltip="All keys", id="screen.help", key_display="?"),
         Binding("q", "leave", "Quit", tooltip="Leave the screening screen", id="screen.quit"),
         Binding("escape", "cancel_reason", "Cancel", show=False, id="screen.cancel"),
         *[Binding(str(n), f"reason({n})", f"Reason {n}", show=False, id=f"screen.reason{n}") for n in range(1, 10)],
@@ -100,9 +89,6 @@ class ScreeningScreen(Screen[None]):
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screener-writes")
         self.pending: list[Future[Decision]] = []
         self.reasons = self.protocol.exclusion_reasons(self.stage)
-        self.include_re = keyword_pattern([k for c in self.protocol.inclusion if c.applies_to(self.stage)
-                                           for k in c.keywords])
-        self.exclude_re = keyword_pattern([k for _, c in self.reasons for k in c.keywords])
         self.retrievals = {}
         self.studies: dict[int, int] = {}
 
@@ -112,34 +98,11 @@ class ScreeningScreen(Screen[None]):
         yield Header()
         yield Static("", id="progress-line")
         with Horizontal(id="screen-body"):
-            with VerticalScroll(id="record-pane"):
-                yield Static("", id="record-title")
-                yield Static("", id="record-meta")
-                yield Static("", id="record-decision")
-                yield Static("", id="record-abstract")
+            yield RecordView(self.protocol, self.stage, id="record-pane")
             with VerticalScroll(id="criteria-pane"):
-                yield Static(self._criteria_text(), id="criteria")
+                yield Static(criteria_text(self.protocol, self.stage), id="criteria")
         yield Static("", id="save-line")
         yield Footer()
-
-    def _criteria_text(self) -> Text:
-        text = Text()
-        text.append(f"{self.stage.label} criteria\n\n", style="bold")
-        text.append("Include if\n", style="bold green")
-        for c in self.protocol.inclusion:
-            if c.applies_to(self.stage):
-                text.append(f" • {c.label}\n")
-        text.append("\nExclude (e, then number)\n", style="bold red")
-        for n, c in self.reasons:
-            text.append(f" {n} ", style="bold")
-            text.append(f"{c.label}\n")
-        if self.stage.value in self.protocol.rules.exclude_without_reason:
-            text.append(" ⏎ no reason\n", style="dim")
-        text.append("\nHighlighted: ", style="dim")
-        text.append("inclusion terms", style=INCLUDE_STYLE)
-        text.append(" ")
-        text.append("exclusion terms", style=EXCLUDE_STYLE)
-        return text
 
     def on_mount(self) -> None:
         self.title = f"Screening · {self.stage.label} · {self.reviewer}"
@@ -165,50 +128,21 @@ class ScreeningScreen(Screen[None]):
                 return i
         return min(max(start, 0), n - 1)
 
-    def _highlight(self, text: str, base: str = "") -> Text:
-        out = Text(text, style=base)
-        if self.exclude_re:
-            out.highlight_regex(self.exclude_re, EXCLUDE_STYLE)
-        if self.include_re:
-            out.highlight_regex(self.include_re, INCLUDE_STYLE)
-        return out
-
     def show_record(self) -> None:
         done = sum(1 for rid in self.queue if rid in self.mine)
         total = len(self.queue)
         progress = self.query_one("#progress-line", Static)
         if not total:
             progress.update(f"No records to screen at {self.stage.label} yet.")
-            for wid in ("#record-title", "#record-meta", "#record-decision", "#record-abstract"):
-                self.query_one(wid, Static).update("")
+            self.query_one(RecordView).clear()
             return
         left = "" if done < total else "  ·  all done at this stage"
         progress.update(f"{done} of {total} screened by you  ·  record {self.index + 1} of {total}{left}")
         rid = self.queue[self.index]
         stored = self.store.record(rid)
         assert stored is not None
-        self._show_record(stored)
-
-    def _show_record(self, stored: StoredRecord) -> None:
-        bib = stored.bib
-        self.query_one("#record-title", Static).update(self._highlight(bib.title or "(no title)", "bold"))
-        authors = "; ".join(str(a) for a in bib.authors[:8]) + (" et al." if len(bib.authors) > 8 else "")
-        where = ", ".join(x for x in (bib.journal or bib.journal_abbrev, str(bib.year or ""), bib.volume and
-                                      f"{bib.volume}({bib.issue})" if bib.issue else bib.volume, bib.pages) if x)
-        meta = Text()
-        meta.append(f"{authors or '(no authors)'}\n", style="italic")
-        meta.append(f"{where}\n")
-        ids = "  ".join(x for x in (f"id {stored.id}", bib.doi and f"doi:{bib.doi}", bib.pmid and f"PMID {bib.pmid}",
-                                     bib.publication_type) if x)
-        meta.append(f"{ids}\n", style="dim")
-        meta.append("Source: " + ", ".join(self.store.record_sources(stored.id)), style="cyan")
-        if self.stage is Stage.FULL_TEXT:
-            meta.append("\n" + self._retrieval_line(stored.id))
-        self.query_one("#record-meta", Static).update(meta)
-        self.query_one("#record-decision", Static).update(self._decision_text(stored.id))
-        abstract = bib.abstract or "(no abstract)"
-        self.query_one("#record-abstract", Static).update(self._highlight(abstract))
-        self.query_one("#record-pane", VerticalScroll).scroll_home(animate=False)
+        extra = self._retrieval_line(rid) if self.stage is Stage.FULL_TEXT else None
+        self.query_one(RecordView).show(stored, self.store.record_sources(rid), self._decision_text(rid), extra)
 
     def _retrieval_line(self, rid: int) -> str:
         r = self.retrievals.get(rid)
@@ -466,7 +400,9 @@ class ScreeningScreen(Screen[None]):
     # -- leaving -------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        lines = [f"{b.key:<14} {b.description}" for b in self.BINDINGS if b.show or b.key == "s"]
+        lines = [f"{b.key_display or b.key:<14} {b.tooltip or b.description}" for b in self.BINDINGS
+                 if isinstance(b, Binding) and (b.show or b.key == "s")
+                 and self.check_action(b.action.split("(")[0], ()) is not False]
         lines += ["e then 1-9     exclude with that numbered reason",
                   "e then Enter   exclude without a reason (where the protocol allows)",
                   "Ctrl+P         command palette (the same actions)"]
