@@ -1,0 +1,290 @@
+"""Write the methods paragraph on searching, deduplication and study selection.
+
+Covers PRISMA 2020 item 8 (selection process: how many reviewers screened each record
+and each report, whether independently, how disagreements were resolved, automation
+tools) and PRISMA-S item 16 (deduplication process and software), plus the databases
+and search dates. :class:`MethodsFacts` holds only facts; :func:`methods_paragraph`
+turns them into British-English prose, leaving out whatever is unknown.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class DatabaseSearch:
+    """One database or register that was searched.
+
+    ``searched_on`` is the date of the search or a free-text period ("May–July 2022");
+    an ISO date string counts as a date. ``coverage`` is the date range searched
+    ("inception to May 2022"), ``platform`` the interface ("Ovid").
+    """
+
+    name: str
+    platform: str | None = None
+    searched_on: date | str | None = None
+    coverage: str | None = None
+
+
+@dataclass(frozen=True)
+class StageFacts:
+    """How one selection stage (title/abstract or full text) was run.
+
+    ``reviewers`` names (or initials of) everyone who screened at this stage;
+    ``reviewers_per_record`` how many of them judged each record. Agreement figures are
+    optional: Cohen's/Fleiss' ``kappa`` with its 95% ``kappa_ci`` (lower, upper), and
+    ``observed_agreement`` (Po) as a proportion between 0 and 1.
+    """
+
+    reviewers_per_record: int = 2
+    independent: bool = True
+    blinded: bool = False
+    reviewers: tuple[str, ...] = ()
+    kappa: float | None = None
+    kappa_ci: tuple[float, float] | None = None
+    observed_agreement: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.reviewers_per_record < 1:
+            raise ValueError("reviewers_per_record must be at least 1")
+        bounded = (("kappa", self.kappa, -1.0), ("observed_agreement", self.observed_agreement, 0.0))
+        for name, value, low in bounded:
+            if value is not None and not (math.isfinite(value) and low <= value <= 1.0):
+                raise ValueError(f"{name} must lie between {low:g} and 1, got {value!r}")
+        if self.kappa_ci is not None:
+            lo, hi = self.kappa_ci
+            if not (-1.0 <= lo <= hi <= 1.0):
+                raise ValueError(f"kappa_ci must be (lower, upper) within [-1, 1], got {self.kappa_ci!r}")
+
+
+@dataclass(frozen=True)
+class DedupFacts:
+    """How duplicates were found and removed (PRISMA-S item 16).
+
+    Candidate pairs scoring at least ``auto_merge_threshold`` were merged without review;
+    pairs from ``review_threshold`` up to it were shown to a person. ``auto_merged``
+    counts duplicate records removed automatically, ``human_reviewed`` candidate pairs a
+    person checked and ``human_merged`` the duplicates they confirmed. ``method`` is a
+    short free-text description ("exact DOI and PMID matches, then fuzzy comparison of
+    title, authors and year").
+    """
+
+    tool: str
+    version: str | None = None
+    method: str | None = None
+    score: str = "similarity score"
+    auto_merge_threshold: float | None = None
+    review_threshold: float | None = None
+    auto_merged: int | None = None
+    human_reviewed: int | None = None
+    human_merged: int | None = None
+
+
+@dataclass(frozen=True)
+class MethodsFacts:
+    """The facts behind the methods paragraph; anything left ``None`` is not mentioned.
+
+    ``conflict_resolution``: ``"consensus"`` (discussion), ``"arbiter"`` (a further
+    reviewer, named in ``arbiter``, decides) or ``"consensus-then-arbiter"``.
+    ``automation`` describes automation tools used in selection, as a sentence;
+    ``None`` states that none were used. ``software`` names the screening software
+    with its version ("screener 0.1.0").
+    """
+
+    databases: tuple[DatabaseSearch, ...] = ()
+    registers: tuple[DatabaseSearch, ...] = ()
+    title_abstract: StageFacts | None = None
+    full_text: StageFacts | None = None
+    conflict_resolution: Literal["consensus", "arbiter", "consensus-then-arbiter"] = "consensus"
+    arbiter: str | None = None
+    dedup: DedupFacts | None = None
+    automation: str | None = None
+    software: str | None = None
+
+
+def _count_word(n: int) -> str:
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else f"{n:,}"
+
+
+def _join(items: list[str]) -> str:
+    """Join as "a", "a and b", "a, b and c" (no serial comma, as in British usage)."""
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _date_text(value: date | str) -> str:
+    """Return "on 12 May 2022" for a date (or ISO date string), "in <text>" for a period."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            text = value.strip()
+            # "12 May 2022" reads "on", "May–July 2022" reads "in".
+            return f"on {text}" if text[:1].isdigit() else f"in {text}"
+    return f"on {value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def _signed(x: float) -> str:
+    # A true minus sign: a hyphen before a kappa reads as a dash in print.
+    return f"{x:.2f}".replace("-", "\u2212")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _search_sentence(f: MethodsFacts) -> str | None:
+    sources = list(f.databases) + list(f.registers)
+    if not sources:
+        return None
+    dates = {s.searched_on for s in sources}
+    shared = dates.pop() if len(dates) == 1 else None
+
+    def describe(s: DatabaseSearch) -> str:
+        extra = [x for x in (s.platform, s.coverage) if x]
+        if shared is None and s.searched_on is not None:
+            extra.append(f"searched {_date_text(s.searched_on)}")
+        return f"{s.name} ({'; '.join(extra)})" if extra else s.name
+
+    parts = []
+    if f.databases:
+        parts.append(_join([describe(s) for s in f.databases]))
+    if f.registers:
+        noun = "register" if len(f.registers) == 1 else "registers"
+        parts.append(f"the trial {noun} {_join([describe(s) for s in f.registers])}")
+    when = f" {_date_text(shared)}" if shared is not None else ""
+    return f"We searched {' and '.join(parts)}{when}."
+
+
+def _dedup_sentences(d: DedupFacts) -> list[str]:
+    tool = " ".join(x for x in (d.tool, d.version) if x)
+    how = f", using {d.method}" if d.method else ""
+    out = [f"Duplicate records were identified with {tool}{how}."]
+    auto, review = d.auto_merge_threshold, d.review_threshold
+    clauses = []
+    # Clauses are phrased to start with a word: a sentence must not open with a numeral.
+    if auto is not None:
+        n = f" ({d.auto_merged:,} records)" if d.auto_merged is not None else ""
+        clauses.append(f"candidate pairs with a {d.score} of at least {auto:g} were merged automatically{n}")
+    elif d.auto_merged is not None:
+        clauses.append(f"automatic merging removed {d.auto_merged:,} duplicate records")
+    if review is not None:
+        scope = f"from {review:g} to below {auto:g}" if auto is not None else f"at least {review:g}"
+        detail = []
+        if d.human_reviewed is not None:
+            detail.append(f"{d.human_reviewed:,} pairs")
+        if d.human_merged is not None:
+            detail.append(f"{d.human_merged:,} confirmed as duplicates")
+        bracket = f" ({', '.join(detail)})" if detail else ""
+        clauses.append(f"pairs scoring {scope} were checked by a reviewer{bracket}")
+    elif d.human_reviewed is not None:
+        confirmed = f", confirming {d.human_merged:,} as duplicates" if d.human_merged is not None else ""
+        clauses.append(f"a reviewer checked {d.human_reviewed:,} candidate pairs{confirmed}")
+    elif d.human_merged is not None:
+        clauses.append(f"a reviewer confirmed {d.human_merged:,} further duplicates")
+    if clauses:
+        out.append(_sentence(_join(clauses)))
+    return out
+
+
+def _stage_clause(s: StageFacts, what: str) -> str:
+    """Return e.g. "two reviewers (NA, ZL) independently screened each title and abstract"."""
+    n = s.reviewers_per_record
+    who = "reviewer" if n == 1 else "reviewers"
+    team = f" ({', '.join(s.reviewers)})" if s.reviewers else ""
+    if len(s.reviewers) > n:
+        subject = f"{_count_word(n)} of {_count_word(len(s.reviewers))} reviewers{team}"
+    else:
+        subject = f"{_count_word(n)} {who}{team}"
+    if n == 1:
+        return f"{subject} {what}"
+    return f"{subject} {'independently ' if s.independent else ''}{what}"
+
+
+def _stage_tail(s: StageFacts) -> str:
+    if s.reviewers_per_record == 1:
+        return ""
+    if not s.independent:
+        return ", not independently of each other"
+    return ", blinded to each other's decisions" if s.blinded else ""
+
+
+def _selection_sentences(f: MethodsFacts) -> list[str]:
+    ta, ft = f.title_abstract, f.full_text
+    ta_what, ft_what = "screened each title and abstract", "assessed each full-text report"
+    out: list[str] = []
+    same = ta is not None and ft is not None and (
+        (ta.reviewers_per_record, ta.independent, ta.blinded, ta.reviewers)
+        == (ft.reviewers_per_record, ft.independent, ft.blinded, ft.reviewers)
+    )
+    if same and ta is not None:
+        out.append(_sentence(_stage_clause(ta, f"{ta_what} and then {ft_what}") + _stage_tail(ta)))
+    else:
+        for stage, what in ((ta, ta_what), (ft, ft_what)):
+            if stage is not None:
+                out.append(_sentence(_stage_clause(stage, what) + _stage_tail(stage)))
+
+    if any(s is not None and s.reviewers_per_record > 1 for s in (ta, ft)):
+        arbiter = f" ({f.arbiter})" if f.arbiter else ""
+        out.append({
+            "consensus": "Disagreements were resolved by discussion until consensus was reached.",
+            "arbiter": f"Disagreements were resolved by a further reviewer{arbiter}.",
+            "consensus-then-arbiter": (
+                "Disagreements were resolved by discussion or, failing consensus, by a further "
+                f"reviewer{arbiter}."
+            ),
+        }[f.conflict_resolution])
+
+    figures = []
+    for stage, where in ((ta, "title and abstract screening"), (ft, "full-text assessment")):
+        if stage is None or stage.reviewers_per_record < 2:
+            continue
+        if stage.kappa is not None:
+            inner = []
+            if stage.kappa_ci is not None:
+                inner.append(f"95% CI {_signed(stage.kappa_ci[0])} to {_signed(stage.kappa_ci[1])}")
+            if stage.observed_agreement is not None:
+                inner.append(f"observed agreement {stage.observed_agreement * 100:.1f}%")
+            bracket = f" ({'; '.join(inner)})" if inner else ""
+            figures.append(f"κ = {_signed(stage.kappa)}{bracket} at {where}")
+        elif stage.observed_agreement is not None:
+            figures.append(f"{stage.observed_agreement * 100:.1f}% observed agreement at {where}")
+    if figures:
+        out.append(f"Agreement between reviewers was {_join(figures)}.")
+    return out
+
+
+def methods_paragraph(facts: MethodsFacts) -> str:
+    """Return one paragraph describing searches, deduplication and selection.
+
+    Sentences appear in reporting order: sources and dates, deduplication (tool,
+    version, thresholds, counts), who screened and assessed (how many per record,
+    independence, blinding), disagreement resolution, agreement statistics, automation
+    and software. Facts that are ``None`` are left out rather than guessed.
+    """
+    f = facts
+    sentences: list[str] = []
+    search = _search_sentence(f)
+    if search:
+        sentences.append(search)
+    if f.dedup is not None:
+        sentences += _dedup_sentences(f.dedup)
+    sentences += _selection_sentences(f)
+    if f.automation:
+        sentences.append(_sentence(f.automation))
+    else:
+        sentences.append("No automation tools were used to screen or exclude records.")
+    if f.software:
+        sentences.append(f"Screening decisions were recorded in {f.software}.")
+    return " ".join(sentences)
