@@ -296,6 +296,58 @@ def unblind(ctx: click.Context, stage: str, by: str) -> None:
         click.echo(f"{stage} is unblinded: conflicts can now be seen ('screener conflicts --stage {stage}')")
 
 
+@cli.command()
+@STAGE_OPTION
+@click.option("--by", "by", help="Who resolves (initials): opens the conflict screen to resolve them.")
+@click.option("--list", "as_list", is_flag=True, help="Print the conflicts instead of opening the app.")
+@click.pass_context
+def conflicts(ctx: click.Context, stage: str, by: str | None, as_list: bool) -> None:
+    """Show the reviewers' conflicts at a stage side by side, and resolve them (after unblinding)."""
+    from screener.conflict_view import conflict_lines
+
+    with _open(ctx) as store:
+        st = Stage(stage)
+        ids = store.conflicts(st)  # refused while the stage is blind
+        if as_list or by is None:
+            for line in conflict_lines(store, st, ids):
+                click.echo(line)
+            if by is None and ids and not as_list:
+                click.echo(f"resolve them with: screener conflicts --stage {stage} --by INITIALS", err=True)
+            return
+        _check_resolver(store, by)
+        from screener.tui.app import make_app
+
+        make_app(store, resolver=by, stage=st).run()
+
+
+def _check_resolver(store: Store, by: str) -> None:
+    protocol = store.protocol()
+    everyone = [r.initials for r in protocol.reviewers]
+    if by not in everyone:
+        raise _fail(f"unknown reviewer '{by}': the protocol names {', '.join(everyone)}")
+    if protocol.rules.resolution == "arbiter" and by != protocol.rules.arbiter:
+        raise _fail(f"this protocol has conflicts resolved by the arbiter {protocol.rules.arbiter}, not {by}")
+
+
+@cli.command()
+@click.option("--stage", type=click.Choice([s.value for s in Stage]), help="Only this stage (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def agreement(ctx: click.Context, stage: str | None, as_json: bool) -> None:
+    """Inter-rater agreement per stage and pair of reviewers: Po, Cohen's kappa (95% CI), PABAK, AC1."""
+    from screener.stats import agreement_json, stage_agreement
+
+    with _open(ctx) as store:
+        stages = [Stage(stage)] if stage else [Stage(s) for s in store.protocol().rules.stages]
+        pairs = [p for st in stages for p in stage_agreement(store, st)]
+    if as_json:
+        click.echo(agreement_json(pairs))
+        return
+    for p in pairs:
+        for line in p.lines():
+            click.echo(line)
+
+
 @cli.group()
 def export() -> None:
     """Export decisions, duplicates, included records (CSV, RIS, BibTeX)."""
@@ -319,6 +371,19 @@ def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: 
     _write_output(text, output)
 
 
+@export.command("agreement")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.pass_context
+def export_agreement(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Agreement statistics per stage and pair of reviewers, with the confusion tables, as CSV."""
+    from screener.stats import agreement_csv, stage_agreement
+
+    with _open(ctx) as store:
+        pairs = [p for st in store.protocol().rules.stages for p in stage_agreement(store, Stage(st))]
+    _write_output(agreement_csv(pairs), output)
+
+
 def _write_output(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
@@ -335,8 +400,6 @@ def _later(name: str, what: str, issue: int, help_text: str) -> None:
 
 
 _later("dedup", "deduplication", 4, "Find, review and undo duplicate records across sources.")
-_later("conflicts", "conflict resolution", 6, "Show and resolve the reviewers' conflicts at a stage.")
-_later("agreement", "agreement statistics", 6, "Inter-rater agreement (Cohen's kappa, PABAK, AC1) per stage.")
 _later("prisma", "PRISMA 2020 counts and diagram", 7, "PRISMA 2020 flow counts, diagram and exports.")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from screener.core.models import Source, Stage
+from screener.stats import StageCounts, stage_counts
 from screener.store import Store
 
 
@@ -16,7 +17,7 @@ class StageProgress:
     stage: Stage
     reviewer: str
     decided: int
-    pool: int | None  # records this stage screens, None where it is not known yet
+    pool: int  # records this stage screens
     by_verdict: dict[str, int]
 
 
@@ -28,6 +29,7 @@ class ReviewStatus:
     records: int
     duplicates_removed: int
     progress: list[StageProgress]
+    stages: list[StageCounts]
 
     @property
     def to_screen(self) -> int:
@@ -44,27 +46,45 @@ class ReviewStatus:
                 out.append(f"  {s.id:>3}  {s.name:<14} {s.record_count:>6} records  {s.file_name}{when}")
         out.append(f"Duplicates removed: {self.duplicates_removed}; records to screen: {self.to_screen}")
         out.append("")
+        out.append("Stages            records  decided  included  excluded  conflicts  resolved  awaiting 2nd  undecided")
+        for c in self.stages:
+            if c.blind:  # outcomes would tell one reviewer what the other decided
+                out.append(f"  {c.stage.value:<15} {c.records:>7}  {'(blind: outcomes hidden until unblinded)':<58}"
+                           f"{c.undecided:>9}")
+                continue
+            out.append(f"  {c.stage.value:<15} {c.records:>7}  {c.decided:>7}  {c.included:>8}  {c.excluded:>8}  "
+                       f"{c.conflicts:>9}  {c.resolved:>8}  {c.awaiting:>12}  {c.undecided:>9}")
+        out.append("")
         out.append("Screening progress")
         for p in self.progress:
-            pool = f" of {p.pool}" if p.pool is not None else ""
+            pool = f" of {p.pool}"
             verdicts = ", ".join(f"{k} {v}" for k, v in sorted(p.by_verdict.items()))
             out.append(f"  {p.stage.value:<15} {p.reviewer:<6} {p.decided:>6}{pool} decided"
                        + (f" ({verdicts})" if verdicts else ""))
         return out
 
 
-def review_status(store: Store) -> ReviewStatus:
-    """Gather the review's status from the store."""
+def review_status(store: Store, viewer: str | None = None) -> ReviewStatus:
+    """Gather the review's status from the store.
+
+    While a stage is blind, each reviewer's verdict counts are shown only to that
+    reviewer (``viewer``); everyone sees how many records each reviewer has decided.
+    """
     protocol = store.protocol()
     sources = store.sources()
     records = store.record_count()
     dups = store.duplicates_removed()
     counts = store.decision_counts()
     progress = []
+    stages = []
     for stage_name in protocol.rules.stages:
         stage = Stage(stage_name)
-        pool = records - dups if stage is Stage.TITLE_ABSTRACT else None
-        for reviewer in store.reviewers():
+        stages.append(stage_counts(store, stage))
+        pool = stages[-1].records
+        for reviewer in store.screening_reviewers(protocol):
             by_verdict = counts.get((stage.value, reviewer), {})
-            progress.append(StageProgress(stage, reviewer, sum(by_verdict.values()), pool, by_verdict))
-    return ReviewStatus(protocol.title, store.location, sources, records, dups, progress)
+            decided = sum(by_verdict.values())
+            if stages[-1].blind and reviewer != viewer:
+                by_verdict = {}
+            progress.append(StageProgress(stage, reviewer, decided, pool, by_verdict))
+    return ReviewStatus(protocol.title, store.location, sources, records, dups, progress, stages)

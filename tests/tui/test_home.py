@@ -39,6 +39,12 @@ async def test_home_shows_sources_and_progress(tmp_path: Path):
         totals = str(screen.query_one("#totals", Static).render())
         assert "4 records from 2 searches" in totals and "4 to screen" in totals
         progress = screen.query_one("#progress", DataTable)
+        # blind: how far NA has got, but not what NA decided
+        assert [str(c) for c in progress.get_row_at(0)] == ["Title/abstract", "NA", "2 of 4", "·", "·", "·"]
+        store.unblind(Stage.TITLE_ABSTRACT, "NA")
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert [str(c) for c in progress.get_row_at(0)] == ["Title/abstract", "NA", "2 of 4", "1", "1", "0"]
         await pilot.press("d")
         await pilot.pause()

@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from screener.core.models import Stage
+from screener.tui.screens.conflicts import ConflictsScreen
 from screener.tui.screens.home import HomeScreen
 from screener.tui.screens.screening import ScreeningScreen
 
@@ -22,15 +23,18 @@ class ScreenerApp(App[None]):
     CSS_PATH = "screener.tcss"
     TITLE = "screener"
 
-    def __init__(self, store: Store, *, reviewer: str | None = None, stage: Stage | None = None) -> None:
+    def __init__(self, store: Store, *, reviewer: str | None = None, resolver: str | None = None,
+                 stage: Stage | None = None) -> None:
         super().__init__()
         self.store = store
-        self.start_reviewer, self.start_stage = reviewer, stage
+        self.start_reviewer, self.start_resolver, self.start_stage = reviewer, resolver, stage
 
     def on_mount(self) -> None:
         self.sub_title = self.store.location
         if self.start_reviewer and self.start_stage:
             self.push_screen(ScreeningScreen(self.store, self.start_reviewer, self.start_stage))
+        elif self.start_resolver and self.start_stage:
+            self.push_screen(ConflictsScreen(self.store, self.start_resolver, self.start_stage))
         else:
             self.push_screen(HomeScreen())
 
@@ -45,6 +49,11 @@ class ScreenerApp(App[None]):
                                 lambda a=action: self.call_later(screen.run_action, a))
 
 
-def make_app(store: Store, *, reviewer: str | None = None, stage: Stage | None = None) -> ScreenerApp:
-    """Build the app for an open review (the CLI and the tests both call this)."""
-    return ScreenerApp(store, reviewer=reviewer, stage=stage)
+def make_app(store: Store, *, reviewer: str | None = None, resolver: str | None = None,
+             stage: Stage | None = None) -> ScreenerApp:
+    """Build the app for an open review (the CLI and the tests both call this).
+
+    With ``reviewer`` and ``stage`` it opens on the screening screen, with ``resolver``
+    and ``stage`` on the conflict screen, otherwise on the home screen.
+    """
+    return ScreenerApp(store, reviewer=reviewer, resolver=resolver, stage=stage)

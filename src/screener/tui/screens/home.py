@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -12,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from screener.core.models import Stage
 from screener.summary import ReviewStatus, review_status
+from screener.tui.screens.conflicts import ConflictsScreen
 from screener.tui.screens.dialogs import Choose
 from screener.tui.screens.screening import ScreeningScreen
 
@@ -22,7 +24,6 @@ if TYPE_CHECKING:
 PLANNED = {
     "import": ("Import", 3),
     "duplicates": ("Duplicates", 4),
-    "conflicts": ("Conflicts", 6),
     "prisma": ("PRISMA", 7),
 }
 
@@ -34,7 +35,7 @@ class HomeScreen(Screen[None]):
         Binding("i", "open('import')", "Import", tooltip="Import database exports", id="home.import"),
         Binding("d", "open('duplicates')", "Duplicates", tooltip="Review duplicate records", id="home.dups"),
         Binding("s", "screen", "Screen", tooltip="Screen records as one reviewer", id="home.screen"),
-        Binding("c", "open('conflicts')", "Conflicts", tooltip="Resolve conflicts", id="home.conflicts"),
+        Binding("c", "conflicts", "Conflicts", tooltip="Resolve conflicts (after unblinding)", id="home.conflicts"),
         Binding("p", "open('prisma')", "PRISMA", tooltip="PRISMA 2020 flow diagram", id="home.prisma"),
         Binding("r", "refresh", "Refresh", tooltip="Reload the review's numbers", id="home.refresh"),
         Binding("q", "app.quit", "Quit", tooltip="Leave screener", id="home.quit"),
@@ -80,9 +81,9 @@ class HomeScreen(Screen[None]):
         progress = self.query_one("#progress", DataTable)
         progress.clear()
         for p in status.progress:
-            pool = f" of {p.pool}" if p.pool is not None else ""
-            progress.add_row(p.stage.label, p.reviewer, f"{p.decided}{pool}",
-                             *(str(p.by_verdict.get(v, 0)) for v in ("include", "exclude", "maybe")))
+            verdicts = [str(p.by_verdict.get(v, 0)) if p.by_verdict or not p.decided else "·"
+                        for v in ("include", "exclude", "maybe")]
+            progress.add_row(p.stage.label, p.reviewer, f"{p.decided} of {p.pool}", *verdicts)
         hint = ("Import your searches first: screener import FILE..." if not status.sources
                 else "i import · d duplicates · s screen · c conflicts · p PRISMA")
         self.query_one("#next-steps", Static).update(hint)
@@ -90,20 +91,28 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.load()
 
-    def action_screen(self) -> None:
+    def _person_then_stage(self, question: str, arbiters: bool, open_screen: Callable[[str, Stage], Screen]) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         protocol = app.store.protocol()
-        reviewers = [(r.initials, f"{r.initials}  {r.name}") for r in protocol.reviewers if r.role != "arbiter"]
+        people = [(r.initials, f"{r.initials}  {r.name}") for r in protocol.reviewers
+                  if arbiters or r.role != "arbiter"]
 
         def pick_stage(initials: str | None) -> None:
             if initials is None:
                 return
             stages = [(s, Stage(s).label) for s in protocol.rules.stages]
             self.app.push_screen(Choose("Which stage?", stages),
-                                 lambda stage: stage and self.app.push_screen(
-                                     ScreeningScreen(app.store, initials, Stage(stage))))
+                                 lambda stage: stage and self.app.push_screen(open_screen(initials, Stage(stage))))
 
-        self.app.push_screen(Choose("Who is screening?", reviewers), pick_stage)
+        self.app.push_screen(Choose(question, people), pick_stage)
+
+    def action_screen(self) -> None:
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+        self._person_then_stage("Who is screening?", False, lambda who, st: ScreeningScreen(app.store, who, st))
+
+    def action_conflicts(self) -> None:
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+        self._person_then_stage("Who is resolving?", True, lambda who, st: ConflictsScreen(app.store, who, st))
 
     def action_open(self, name: str) -> None:
         label, issue = PLANNED[name]

@@ -1,0 +1,185 @@
+"""The conflict screen: each conflicted record, every reviewer's verdict side by side, and a resolution."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from screener.conflict_view import describe_vote, votes
+from screener.core.models import Stage, Verdict
+from screener.store import Blinded, StoreError
+from screener.tui.screens.dialogs import Prompt
+from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
+
+if TYPE_CHECKING:
+    from screener.store import Store
+
+
+class ConflictsScreen(Screen[None]):
+    """Resolve the conflicts of one stage, one key per resolution (as on the screening screen)."""
+
+    BINDINGS = [
+        Binding("i", "resolve_include", "Include", tooltip="Resolve: include", id="conflicts.include"),
+        Binding("e", "exclude", "Exclude", tooltip="Resolve: exclude, then the reason's number",
+                id="conflicts.exclude"),
+        Binding("n", "note", "Note", tooltip="Note for the next resolution (how it was agreed)", id="conflicts.note"),
+        Binding("right,k", "move(1)", "Next", tooltip="Next conflict", id="conflicts.next", key_display="→/k"),
+        Binding("left,j", "move(-1)", "Prev", tooltip="Previous conflict", id="conflicts.prev", key_display="←/j"),
+        Binding("q", "leave", "Quit", tooltip="Leave the conflict screen", id="conflicts.quit"),
+        Binding("escape", "cancel_reason", "Cancel", show=False, id="conflicts.cancel"),
+        *[Binding(str(n), f"reason({n})", f"Reason {n}", show=False, id=f"conflicts.reason{n}") for n in range(1, 10)],
+        Binding("enter", "reason(0)", "No reason", show=False, id="conflicts.noreason"),
+    ]
+
+    picking_reason: reactive[bool] = reactive(False, bindings=True)
+    """True after ``e``: the next key is a reason number."""
+
+    def __init__(self, store: Store, resolver: str, stage: Stage) -> None:
+        super().__init__()
+        self.store, self.resolver, self.stage = store, resolver, Stage(stage)
+        self.protocol = store.protocol()
+        self.method = self.protocol.rules.resolution
+        self.reasons = self.protocol.exclusion_reasons(self.stage)
+        self.queue: list[int] = []
+        self.index = 0
+        self.resolved: dict[int, str] = {}
+        self.note = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="progress-line")
+        with Horizontal(id="screen-body"):
+            with VerticalScroll(id="record-side"):
+                yield Static("", id="votes")
+                yield RecordView(self.protocol, self.stage, id="record-pane")
+            with VerticalScroll(id="criteria-pane"):
+                yield Static(criteria_text(self.protocol, self.stage, "Resolve as exclude (e, then number)"))
+        yield Static("", id="save-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"Conflicts · {self.stage.label} · resolving as {self.resolver} ({self.method})"
+        try:
+            self.queue = self.store.conflicts(self.stage)
+        except Blinded as exc:
+            self.query_one("#progress-line", Static).update(str(exc))
+            return
+        self.show_conflict()
+
+    @property
+    def current(self) -> int | None:
+        return self.queue[self.index] if self.queue else None
+
+    def show_conflict(self) -> None:
+        line = self.query_one("#progress-line", Static)
+        view = self.query_one(RecordView)
+        if not self.queue:
+            line.update(f"No conflicts at {self.stage.label}.")
+            view.clear()
+            self.query_one("#votes", Static).update("")
+            return
+        rid = self.queue[self.index]
+        open_ = sum(1 for r in self.queue if r not in self.resolved)
+        line.update(f"{open_} of {len(self.queue)} conflicts open  ·  conflict {self.index + 1} of {len(self.queue)}")
+        table = Text()
+        table.append("Reviewers' decisions\n", style="bold")
+        for d in votes(self.store, self.stage, rid):
+            table.append(f" {d.reviewer:<6}", style="bold")
+            table.append(describe_vote(self.protocol, d) + "\n", style=VERDICT_STYLE.get(d.verdict.value, ""))
+        stored = self.store.record(rid)
+        assert stored is not None
+        self.query_one("#votes", Static).update(table)
+        view.show(stored, self.store.record_sources(rid), self._resolution_text(rid))
+
+    def _resolution_text(self, rid: int) -> Text:
+        if self.picking_reason:
+            return Text("Resolve as exclude: press the reason's number, Esc to cancel", style="bold red")
+        text = Text()
+        if rid in self.resolved:
+            text.append(f"Resolved: {self.resolved[rid]}", style="bold")
+        else:
+            text.append("Unresolved: i include, e then number exclude", style="dim")
+        if self.note:
+            text.append(f"\nNote for the resolution: {self.note}", style="italic")
+        return text
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("reason", "cancel_reason"):
+            return self.picking_reason
+        if self.picking_reason:
+            return False
+        return True
+
+    def _resolve(self, verdict: Verdict, reasons: tuple[str, ...] = ()) -> None:
+        rid = self.current
+        if rid is None:
+            return
+        try:
+            self.store.record_resolution(rid, self.stage, verdict, self.resolver, self.method, reasons,
+                                         self.note or None)
+        except StoreError as exc:
+            self.notify(f"Resolution NOT saved: {exc}", severity="error", timeout=15)
+            return
+        label = verdict.value + (f" ({', '.join(reasons)})" if reasons else "")
+        self.resolved[rid] = label
+        self.note = ""
+        self.query_one("#save-line", Static).update(f"✓ saved: record {rid} resolved as {label}")
+        later = [i for i in range(len(self.queue)) if self.queue[i] not in self.resolved]
+        if later:
+            after = [i for i in later if i > self.index]
+            self.index = after[0] if after else later[0]
+        self.show_conflict()
+
+    def action_resolve_include(self) -> None:
+        self._resolve(Verdict.INCLUDE)
+
+    def action_exclude(self) -> None:
+        if self.current is not None:
+            self.picking_reason = True
+            self.show_conflict()
+
+    def action_cancel_reason(self) -> None:
+        self.picking_reason = False
+        self.show_conflict()
+
+    def action_reason(self, number: int) -> None:
+        if number == 0:
+            if self.stage.value not in self.protocol.rules.exclude_without_reason:
+                self.notify(f"At {self.stage.label} an exclusion needs a reason: press its number.",
+                            severity="warning")
+                return
+            reasons: tuple[str, ...] = ()
+        else:
+            match = [c for n, c in self.reasons if n == number]
+            if not match:
+                self.notify(f"There is no exclusion reason {number}.", severity="warning")
+                return
+            reasons = (match[0].id,)
+        self.picking_reason = False
+        self._resolve(Verdict.EXCLUDE, reasons)
+
+    def action_note(self) -> None:
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.note = text
+                self.show_conflict()
+
+        self.app.push_screen(Prompt("How was this resolved? (note kept with the resolution)", self.note), done)
+
+    def action_move(self, step: int) -> None:
+        if self.queue:
+            self.index = max(0, min(len(self.queue) - 1, self.index + step))
+            self.show_conflict()
+
+    def action_leave(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()
