@@ -1,0 +1,416 @@
+"""Duplicate detection across and within sources.
+
+Public API (pure computation: nothing is deleted or stored here)::
+
+    result = find_duplicates([(record_id, bib_record), ...], thresholds=Thresholds(),
+                             new_ids=None, human=None, progress=None, cancel=None)
+    result.pairs      # duplicate + possible pairs, each with field scores and the rule
+    result.clusters   # clusters of size >= 2 with their primary record
+    merged_fields(cluster, records_by_id)   # the primary with gaps filled from the others
+    explain(pair)                            # human-readable lines
+
+How it works, and why:
+
+* **Features** (:mod:`screener.core.dedup_features`): each record is normalised once
+  (case, punctuation, diacritics, markup, Greek letters, British/American spelling,
+  database notes in titles, author given names → initials, journal stop words, page and
+  volume digits, DOI form).
+* **Blocking**: records are filed under several keys (DOI, PMID, first/last significant
+  title words, first author + year, volume + start page); only records sharing a key are
+  compared, so the cost grows with the number of records times the (bounded) block size,
+  not with all pairs. Keys shared by more than ``max_block_size`` records are skipped.
+* **Comparison** (:mod:`screener.core.dedup_compare`): explicit not-a-duplicate rules,
+  then automatic-duplicate rules, then possible-duplicate rules; every pair carries its
+  field scores and the deciding rule.
+* **Clusters**: union-find over automatic duplicates and human-confirmed pairs, refusing
+  any link that would put two records a human called distinct into one cluster (that
+  link is demoted to a possible duplicate).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from screener.core.dedup_compare import (
+    DEFAULT_THRESHOLDS,
+    Outcome,
+    PairResult,
+    Thresholds,
+    author_similarity,
+    compare,
+    compare_features,
+    explain,
+    journal_similarity,
+    rule_text,
+    title_similarity,
+)
+from screener.core.dedup_features import Features
+from screener.core.models import BibRecord
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "Cancelled",
+    "Cluster",
+    "DedupResult",
+    "Outcome",
+    "PairResult",
+    "Thresholds",
+    "author_similarity",
+    "choose_primary",
+    "compare",
+    "explain",
+    "find_duplicates",
+    "journal_similarity",
+    "merged_fields",
+    "rule_text",
+    "title_similarity",
+]
+
+HumanDecision = Literal["duplicate", "distinct"]
+
+# How often (in work units) progress is reported and the cancel flag is checked: often
+# enough that cancelling feels immediate, rare enough to cost nothing.
+_TICK = 2000
+
+
+class Cancelled(Exception):
+    """Raised when the caller's ``cancel`` event is set; nothing was returned."""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Records judged to be one publication.
+
+    ``members`` are sorted ids; ``primary`` is the one shown and screened;
+    ``status`` is "human" when a reviewer's decision joined any of the links.
+    """
+
+    members: tuple[int, ...]
+    primary: int
+    status: Literal["automatic", "human"]
+    why_primary: str
+
+
+@dataclass(frozen=True)
+class DedupResult:
+    """Output of :func:`find_duplicates`.
+
+    ``pairs``: every duplicate and possible pair (distinct pairs are not listed), sorted
+    by ids. ``clusters``: clusters of two or more records, sorted by their first member.
+    ``stats``: counts for logs and benchmarks (records, blocks, candidate pairs, ...).
+    """
+
+    pairs: list[PairResult]
+    clusters: list[Cluster]
+    stats: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def possible(self) -> list[PairResult]:
+        """The queue for a human: pairs whose outcome is "possible"."""
+        return [p for p in self.pairs if p.outcome == "possible"]
+
+
+# --------------------------------------------------------------------------- primary & merging
+
+
+def _completeness(rec: BibRecord, feat: Features) -> tuple[int, int, int, int]:
+    return (int(bool(feat.abstract)), int(bool(feat.doi)), int(bool(feat.pmid)), feat.fields)
+
+
+def choose_primary(members: Iterable[int], records: Mapping[int, BibRecord],
+                   features: Mapping[int, Features] | None = None) -> tuple[int, str]:
+    """The most complete member and why.
+
+    Order of preference: has an abstract (screeners read it), has a DOI (retrieval,
+    citation), has a PMID, most filled bibliographic fields; ties go to the earliest
+    import (lowest id), so the choice is stable and does not depend on input order.
+    """
+    best: int | None = None
+    best_key: tuple[int, ...] = ()
+    keys: dict[int, tuple[int, int, int, int]] = {}
+    for rid in sorted(members):
+        feat = features[rid] if features is not None else Features.of(records[rid])
+        key = _completeness(records[rid], feat)
+        keys[rid] = key
+        if best is None or key > best_key:
+            best, best_key = rid, key
+    assert best is not None
+    has = [name for name, flag in zip(("abstract", "DOI", "PMID"), best_key[:3]) if flag]
+    reason = ("has " + ", ".join(has) + "; " if has else "") + f"{best_key[3]} of 10 fields filled"
+    if sum(1 for k in keys.values() if k == best_key) > 1:
+        reason += "; earliest import among equally complete records"
+    return best, reason
+
+
+# Fields that ``merged_fields`` may fill from another member when the primary lacks them.
+# Page start and end travel together so that a range is never assembled from two sources.
+_FILLABLE = ("abstract", "doi", "pmid", "pmcid", "issn", "journal", "journal_abbrev", "volume",
+             "issue", "year", "language", "url")
+
+
+def merged_fields(cluster: Cluster, records: Mapping[int, BibRecord]) -> BibRecord:
+    """The primary record with missing fields filled from the other members.
+
+    Abstract: the longest among members (a truncated abstract is a common database
+    artefact). Other fields: from the most complete member that has them. Nothing is
+    overwritten and the stored records are not changed: this is a view for display and
+    export.
+    """
+    primary = records[cluster.primary]
+    others = sorted((m for m in cluster.members if m != cluster.primary),
+                    key=lambda m: (-Features.of(records[m]).fields, m))
+    updates: dict[str, object] = {}
+    for name in _FILLABLE:
+        if getattr(primary, name):
+            continue
+        if name == "abstract":
+            candidates = [records[m].abstract for m in others if records[m].abstract]
+            if candidates:
+                updates[name] = max(candidates, key=len)
+            continue
+        for m in others:
+            value = getattr(records[m], name)
+            if value:
+                updates[name] = value
+                break
+    if not primary.start_page:
+        for m in others:
+            if records[m].start_page:
+                updates["start_page"] = records[m].start_page
+                updates["end_page"] = records[m].end_page
+                break
+    if not primary.authors:
+        for m in others:
+            if records[m].authors:
+                updates["authors"] = records[m].authors
+                break
+    return replace(primary, **updates) if updates else primary
+
+
+# --------------------------------------------------------------------------- union-find
+
+
+class _UnionFind:
+    """Union-find with union by size and path halving, plus per-set "cannot link" sets.
+
+    ``cannot[root]`` holds roots of sets that a human declared distinct from this set;
+    it is kept up to date on union so that a link joining them can be refused.
+    """
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.size: dict[int, int] = {}
+        self.cannot: dict[int, set[int]] = defaultdict(set)
+        self.human: set[int] = set()
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        if x not in parent:
+            parent[x] = x
+            self.size[x] = 1
+            return x
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def forbid(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.cannot[ra].add(rb)
+            self.cannot[rb].add(ra)
+
+    def can_union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        return ra == rb or rb not in self.cannot.get(ra, ())
+
+    def union(self, a: int, b: int, human: bool = False) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            if human:
+                self.human.add(ra)
+            return
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        if rb in self.human or human:
+            self.human.add(ra)
+        moved = self.cannot.pop(rb, set())
+        if moved:
+            mine = self.cannot[ra]
+            for other in moved:
+                self.cannot[other].discard(rb)
+                self.cannot[other].add(ra)
+                mine.add(other)
+
+
+# --------------------------------------------------------------------------- main entry
+
+# Automatic links are applied strongest first, so that when a human "distinct" forces a
+# choice, the weaker link is the one demoted. Identifier-backed links are strongest.
+_RULE_STRENGTH = {"same-doi": 0, "same-pmid": 0, "bibliographic": 1}
+
+
+def _tick(done: int, total: int, progress: Callable[[int, int], None] | None,
+          cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled()
+    if progress is not None:
+        progress(done, total)
+
+
+def find_duplicates(
+    records: Sequence[tuple[int, BibRecord]],
+    *,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    new_ids: Collection[int] | None = None,
+    human: Mapping[frozenset[int], str] | None = None,
+    known_duplicates: Iterable[tuple[int, int]] = (),
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> DedupResult:
+    """Find duplicate and possible-duplicate pairs and the resulting clusters.
+
+    ``records``: (record id, record) for every record of the review (ids unique).
+    ``new_ids``: incremental mode: only pairs with at least one new record are compared
+    (against all records); ``None`` compares everything.
+    ``human``: reviewers' decisions, ``{frozenset({a, b}): "duplicate" | "distinct"}``;
+    they override the automatic outcome, and a "distinct" also stops the two records
+    ending up in one cluster through other links.
+    ``known_duplicates``: links decided in earlier (incremental) runs, e.g. automatic
+    duplicate pairs among old records; they are used for clustering only.
+    ``progress(done, total)``: called as records are prepared and pairs compared;
+    ``total`` is the number of records until blocking is done, then records + candidate
+    pairs. ``cancel``: when set, :class:`Cancelled` is raised at the next check.
+    """
+    th = thresholds
+    n = len(records)
+    ids = [rid for rid, _ in records]
+    by_id = {rid: rec for rid, rec in records}
+    if len(by_id) != n:
+        raise ValueError("record ids must be unique")
+    human = dict(human or {})
+    for key, decision in human.items():
+        if decision not in ("duplicate", "distinct") or len(key) != 2:
+            raise ValueError(f"bad human decision {set(key)}: {decision!r}")
+
+    # 1. Prepare every record once.
+    feats: list[Features] = []
+    for i, (_, rec) in enumerate(records):
+        if i % _TICK == 0:
+            _tick(i, n, progress, cancel)
+        feats.append(Features.of(rec, th.abstract_chars))
+
+    # 2. Blocking: records sharing any key become candidate pairs (as i * n + j, i < j).
+    is_new: list[bool] | None = None
+    if new_ids is not None:
+        new_set = set(new_ids)
+        is_new = [rid in new_set for rid in ids]
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, feat in enumerate(feats):
+        for key in feat.blocking_keys(th.title_block_tokens):
+            blocks[key].append(i)
+    candidates: set[int] = set()
+    skipped_blocks = 0
+    for members in blocks.values():
+        m = len(members)
+        if m < 2:
+            continue
+        if m > th.max_block_size:
+            skipped_blocks += 1
+            continue
+        if is_new is None:
+            for x in range(m - 1):
+                base = members[x] * n
+                candidates.update(base + members[y] for y in range(x + 1, m))
+        else:
+            fresh = [i for i in members if is_new[i]]
+            for i in fresh:
+                for j in members:
+                    if j != i and (not is_new[j] or i < j):
+                        candidates.add(i * n + j if i < j else j * n + i)
+    index = {rid: i for i, rid in enumerate(ids)}
+    for key in human:
+        a, b = sorted(key)
+        if a in index and b in index:
+            i, j = sorted((index[a], index[b]))
+            candidates.add(i * n + j)
+
+    # 3. Compare the candidates (sorted: deterministic order of work and of progress).
+    total = n + len(candidates)
+    pairs: list[PairResult] = []
+    for k, code in enumerate(sorted(candidates)):
+        if k % _TICK == 0:
+            _tick(n + k, total, progress, cancel)
+        i, j = divmod(code, n)
+        outcome, scores, rule = compare_features(feats[i], feats[j], th)
+        a, b = (ids[i], ids[j]) if ids[i] < ids[j] else (ids[j], ids[i])
+        decision = human.get(frozenset((a, b)))
+        if decision == "duplicate":
+            outcome, rule = "duplicate", "human-duplicate"
+        elif decision == "distinct":
+            outcome, rule = "distinct", "human-distinct"
+        if outcome != "distinct":
+            pairs.append(PairResult(a, b, outcome, scores, rule))
+    _tick(total, total, progress, cancel)
+
+    # 4. Clusters: human links first, then automatic links strongest first; a link that
+    #    would join two records a human called distinct is demoted to "possible".
+    uf = _UnionFind()
+    for key, decision in human.items():
+        a, b = sorted(key)
+        if decision == "distinct" and a in index and b in index:
+            uf.forbid(a, b)
+    for a, b in known_duplicates:
+        if a in index and b in index and human.get(frozenset((a, b))) != "distinct" \
+                and uf.can_union(a, b):
+            uf.union(a, b)
+    # Pairs with human decisions already know their outcome; demotions only touch
+    # automatic links.
+    order = sorted(
+        (p for p in pairs if p.outcome == "duplicate"),
+        key=lambda p: (p.rule != "human-duplicate", _RULE_STRENGTH.get(p.rule, 2),
+                       -p.scores.get("title", 0.0), p.a, p.b),
+    )
+    demoted: dict[tuple[int, int], PairResult] = {}
+    for p in order:
+        if uf.can_union(p.a, p.b):
+            uf.union(p.a, p.b, human=p.rule == "human-duplicate")
+        else:
+            demoted[(p.a, p.b)] = replace(p, outcome="possible", rule="blocked-by-human-distinct")
+    if demoted:
+        pairs = [demoted.get((p.a, p.b), p) for p in pairs]
+    # A possible pair whose records are already in one cluster through automatic links
+    # leaves nothing for a human to decide; it is dropped from the queue.
+    pairs = [p for p in pairs
+             if p.outcome == "duplicate" or uf.find(p.a) != uf.find(p.b) or p.rule == "blocked-by-human-distinct"]
+    pairs.sort(key=lambda p: (p.a, p.b))
+
+    groups: dict[int, list[int]] = defaultdict(list)
+    for rid in uf.parent:
+        groups[uf.find(rid)].append(rid)
+    feat_by_id = {ids[i]: feats[i] for i in range(n)}
+    clusters: list[Cluster] = []
+    for root, members in groups.items():
+        if len(members) < 2:
+            continue
+        members.sort()
+        primary, why = choose_primary(members, by_id, feat_by_id)
+        clusters.append(Cluster(tuple(members), primary,
+                                "human" if root in uf.human else "automatic", why))
+    clusters.sort(key=lambda c: c.members[0])
+    stats = {
+        "records": n,
+        "blocks": len(blocks),
+        "skipped_blocks": skipped_blocks,
+        "candidate_pairs": len(candidates),
+        "duplicate_pairs": sum(1 for p in pairs if p.outcome == "duplicate"),
+        "possible_pairs": sum(1 for p in pairs if p.outcome == "possible"),
+        "clusters": len(clusters),
+    }
+    return DedupResult(pairs=pairs, clusters=clusters, stats=stats)

@@ -1,0 +1,436 @@
+"""Matching keys for deduplication: normalisation of each field and blocking keys.
+
+Everything here is computed once per record (``Features.of``) so that the pairwise
+comparison in :mod:`screener.core.dedup_compare` only does string similarity on
+prepared values. The importers already normalise DOIs and expand page ranges; the keys
+here go further, because two sources of the same article differ in case, punctuation,
+diacritics, spelling (haem-/hem-), journal abbreviation and author given names, and
+none of those differences should count against a match.
+
+Pure Python (plus the standard library); no I/O.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote
+
+from screener.core.models import BibRecord
+
+# --------------------------------------------------------------------------- text
+
+# Greek letters are spelt out by some databases (Medline) and kept by others (Embase,
+# publishers); mapping both to the name makes "IFN-γ" and "IFN-gamma" the same.
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
+    "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon",
+    "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "ß": "ss", "æ": "ae", "ø": "o",
+    "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
+}
+_GREEK_RE = re.compile("|".join(map(re.escape, _GREEK)))
+_TAG_RE = re.compile(r"<[^>]{0,200}>")
+_LATEX_CMD_RE = re.compile(r"\\[a-zA-Z]+\s*|[{}$]")
+_NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+# British/American spelling (haematology/hematology, oesophagus, paediatric) differs
+# between databases of the same article; folding "ae"/"oe" to "e" removes the
+# difference on both sides, so it cannot create a false difference.
+_AE_OE_RE = re.compile(r"(?<=[a-z])[ao]e(?=[a-z])|^[ao]e(?=[a-z])")
+
+#: Words dropped from title blocking tokens and journal keys: they carry no identity.
+STOP_WORDS = frozenset(
+    """a an and are as at be by for from has have in into is it its of on or that the
+    their this to was were with without via versus vs der die das und fur von zu le la
+    les des du de et en el los las y del""".split()
+)
+
+_MISSING = frozenset({"", "na", "n/a", "n a", "nan", "none", "null", "-", "--", "unknown", "[no title]"})
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII-ish folding: HTML/LaTeX markup, diacritics and Greek removed.
+
+    The importers strip markup already; doing it again is cheap and keeps the dedup
+    correct for records that reach it by another path (tests, a future importer).
+    """
+    if "<" in text or "&" in text:
+        text = _TAG_RE.sub(" ", html.unescape(text))
+    if "\\" in text or "{" in text or "$" in text:
+        text = _LATEX_CMD_RE.sub("", text)
+    text = _GREEK_RE.sub(lambda m: " " + _GREEK[m.group(0)] + " ", text.lower())
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = _GREEK_RE.sub(lambda m: " " + _GREEK[m.group(0)] + " ", text.lower())
+    return text
+
+
+def norm_text(text: str | None) -> str:
+    """Fold, then keep only ``[a-z0-9]`` words separated by single spaces."""
+    if not text:
+        return ""
+    out = _NON_ALNUM_RE.sub(" ", fold(text)).strip()
+    if "ae" in out or "oe" in out:
+        out = " ".join(_AE_OE_RE.sub("e", w) for w in out.split())
+    return out
+
+
+def is_missing(value: str | None) -> bool:
+    """True for empty values and the placeholders exports use for them ("NA", "-")."""
+    return value is None or value.strip().lower() in _MISSING
+
+
+# --------------------------------------------------------------------------- titles
+
+# Notes that bibliographic databases append to a title and that are not part of it:
+# "[Review]", "[33 refs]", "[Japanese]", "(Structured abstract)", "[see comments]".
+_TITLE_NOTE_RE = re.compile(
+    r"""\s*(?:
+        \[\s*[a-z]+(?:\s*,\s*[a-z]+)*\s*\]            # [Japanese], [German, English], [Review]
+      | [\[(]\s*(?:
+            \d+\s*refs?|review|(?:structured|provisional)\s+abstract|abstract\s+only|
+            author'?s?\s+transl[^\])]*|\d+|added|multiple\s+letters|letter|editorial
+        )\s*[\])]
+    )\s*\.?\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A note that an erratum, comment, retraction or update *exists* describes the article,
+# so it is cut (with everything after it: such notes nest brackets and get truncated)
+# before looking for notice markers; otherwise the article would look like an erratum.
+_CROSS_REFERENCE_RE = re.compile(
+    r"\s*[\[(]\s*(?:published\s+)?(?:erratum|errata|comment|comments|see\s+comments?|retraction|"
+    r"retracted|update|summary\s+for\s+patients|corrected\s+and\s+republished|republished|"
+    r"expression\s+of\s+concern|with\s+commentary)\b"
+    r"(?:\s+(?:appears?|in|on|of|from|to|published|by))?.*$",
+    re.IGNORECASE,
+)
+
+# A title that *is* an erratum, correction, retraction, reply or comment. These are
+# separate publications from the article they refer to (often with a near-identical
+# title), so they must never be merged into it. Patterns are anchored on the forms
+# databases use ("Erratum: ...", "Correction to ...", "... - Reply", Web of Science's
+# "(vol 360, pg 542, 2009)", Embase's "(Journal (2009) 360 (542-544))") rather than on
+# the bare words, which also occur in ordinary titles ("Correction of anaemia ...",
+# "Response to treatment ...").
+_NOTICE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("erratum", re.compile(
+        r"^\W*(?:erratum|errata|corrigendum|corrigenda)\b"
+        r"|^\W*(?:corrections?|author\s+correction|notice\s+of\s+correction|"
+        r"publisher\s*'?s?\s+(?:correction|note))\s*(?:[:.\-\u2013\[(]|to\b|$)"
+        r"|\b(?:erratum|corrigendum)\s*(?:to\b|for\b|:)"
+        r"|\bcorrection\s+to\s*:"
+        r"|\(\s*vol\.?\s*\d+\s*,?\s*pg?\.?\s*[a-z]?\d+"
+        r"|\([a-z][^()]{3,120}\(\d{4}\)\s*\d+[^()]{0,20}\(\s*[a-z]?\d+[^()]*\)\s*\)\s*\.?\s*$",
+        re.IGNORECASE)),
+    ("retraction", re.compile(
+        r"^\W*(?:retraction(?:\s+notice)?|notice\s+of\s+retraction|retracted(?:\s+article)?|"
+        r"withdrawn|expression\s+of\s+concern)\s*(?:[:.\-\u2013\[(]|of\b|$)",
+        re.IGNORECASE)),
+    ("reply", re.compile(
+        r"^\W*(?:reply|in\s+reply|authors?\s*'?\s*reply|authors?\s*'?\s*response|response\s*:)"
+        r"|[-:.\u2013]\s*(?:authors?\s*'?\s*)?(?:reply|response)\s*\.?\s*$"
+        r"|\bauthors?\s*'?\s*(?:reply|response)\b|\breply\s*\.?\s*$"
+        r"|[-:.\u2013]\s*(?:reply|response)\s+to\b"
+        r"|\b(?:reply|response)\s+to\s+(?:the\s+)?(?:letter|comment|comments|editor|"
+        r"correspondence|dr\b|drs\b|authors?\b)",
+        re.IGNORECASE)),
+    ("comment", re.compile(
+        r"^\W*(?:comments?|commentary|re)\s*(?::|on\b)"
+        r"|\beditorial\s+comment\s*\.?\s*$|[-:.\u2013]\s*(?:comment|commentary)\s*\.?\s*$",
+        re.IGNORECASE)),
+)
+
+
+def strip_title_notes(title: str) -> str:
+    """Remove database notes ("[Review] [33 refs]", "[Japanese]", "[Erratum appears in ...]").
+
+    Only trailing notes go, and never the whole title: a Medline title of a non-English
+    article is itself wholly in brackets ("[Clinical aspects of ...]. [Japanese]").
+    """
+    m = _CROSS_REFERENCE_RE.search(title)
+    if m and len(title[: m.start()].split()) >= 3:
+        title = title[: m.start()]
+    prev = None
+    while prev != title:
+        prev = title
+        m = _TITLE_NOTE_RE.search(title)
+        if m and len(title[: m.start()].split()) >= 3:
+            title = title[: m.start()]
+    return title
+
+
+def notice_kind(title: str | None, publication_type: str | None = None) -> str | None:
+    """Which kind of notice ("erratum", "retraction", "reply", "comment") a record is."""
+    text = (title or "").strip()
+    if text:
+        cleaned = strip_title_notes(text)
+        for kind, pattern in _NOTICE_PATTERNS:
+            if pattern.search(cleaned):
+                return kind
+    if publication_type:
+        pt = publication_type.lower()
+        for kind, words in (("erratum", ("erratum", "correction", "corrigendum")),
+                            ("retraction", ("retraction",)),
+                            ("comment", ("comment",))):
+            if any(w in pt for w in words):
+                return kind
+    return None
+
+
+# A leading notice word is dropped from the comparison title so that two copies of the
+# same erratum ("Erratum: X" and "X" at the same page) compare on X.
+_LEADING_NOTICE_RE = re.compile(
+    r"^(?:erratum|errata|corrigendum|correction|retraction|reply|in reply|comment|re)\s+(?:to\s+|on\s+)?"
+)
+
+
+_DIGITS_RE = re.compile(r"\d+")
+_THOUSANDS_RE = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
+_ROMAN_RE = re.compile(r"\b(?:part|phase|stage|grade|type|study|trial|section|volume|chapter|cin)\s+"
+                       r"(i{1,3}|iv|vi{0,3}|ix|x)\b")
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8",
+          "ix": "9", "x": "10"}
+
+
+def title_numbers(title: str) -> tuple[str, ...]:
+    """The numbers in a folded title, sorted: digit runs and "part II"-style numerals.
+
+    Titles that differ only in a number are typically different publications ("...:
+    part 1" / "...: part 2", "5-year" / "10-year follow-up", "HPV 16" / "HPV 18"), while
+    their string similarity stays high; comparing the numbers catches that. Digit runs
+    are taken inside words too, so "p16INK4a" and "p16 (INK4a)" agree.
+    """
+    title = _THOUSANDS_RE.sub(lambda m: m.group(0).replace(" ", ""), title)  # "10 000" = "10000"
+    nums = [d.lstrip("0") or "0" for d in _DIGITS_RE.findall(title)]
+    nums += [_ROMAN[m] for m in _ROMAN_RE.findall(title)]
+    return tuple(sorted(nums))
+
+
+# --------------------------------------------------------------------------- venue
+
+_CONFERENCE_WORDS_RE = re.compile(
+    r"\b(?:conference|congress|proceedings|proc|symposium|meeting|annual\s+scientific|"
+    r"abstracts?|workshop|colloquium|convention|summit|poster|amcis|icis|ecis|hicss)\b"
+)
+_SUPPL_RE = re.compile(r"\b(?:suppl|supplement|supp|sup|suppls|meetingabstracts|abstracts?|meeting)\b|^s\s*\d*$")
+_EMBASE_CONFERENCE_RE = re.compile(r"\.?\s*(?:conference|congress|meeting)\s*:", re.IGNORECASE)
+_JOURNAL_NOISE_RE = re.compile(r"\b(?:electronic resource|print|online|internet)\b")
+
+
+@lru_cache(maxsize=65536)
+def journal_tokens(journal: str) -> tuple[str, ...]:
+    """Journal name as significant tokens: "The Journal of Pediatrics." → ("journal", "pediatrics")."""
+    text = norm_text(journal.replace("&", " and "))
+    text = _JOURNAL_NOISE_RE.sub(" ", text)
+    return tuple(t for t in text.split() if t not in STOP_WORDS)
+
+
+# --------------------------------------------------------------------------- authors
+
+_PARTICLES = frozenset({"de", "da", "di", "du", "del", "della", "der", "den", "van", "von", "ter", "ten",
+                        "le", "la", "al", "el", "dos", "das", "st", "mac", "jr", "sr", "ii", "iii"})
+_SPLIT_CONCAT_RE = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'\u00c0-\u024f])")
+
+
+def _initials(given: str) -> str:
+    return "".join(w[0] for w in norm_text(given).split())
+
+
+def author_keys(record: BibRecord) -> tuple[tuple[str, ...], str]:
+    """Authors as ("family initials", ...) plus the family name of the first author.
+
+    Given names are reduced to initials because sources disagree on them
+    ("Ravichandran, Thiagarajan" vs "Ravichandran, T."). An author list that reached
+    the importer as one unparsed string ("Adeli K.Lewis G. F.", EndNote's concatenation)
+    is split at "initial-dot followed by a capitalised word", which is where the next
+    author starts. The first author's key is the first family word that is not a
+    particle ("Le Quintrec" → "quintrec"), because sources disagree on particles.
+    """
+    pairs: list[tuple[str, str]] = []
+    for author in record.authors:
+        family = author.family or ""
+        if not author.given and _SPLIT_CONCAT_RE.search(family):
+            for part in _SPLIT_CONCAT_RE.split(family):
+                words = norm_text(part).split()
+                if words:
+                    # "Lewis G. F." → family "lewis", initials "gf"
+                    fam = [w for w in words if len(w) > 1] or words[:1]
+                    pairs.append((" ".join(fam), "".join(w for w in words if len(w) == 1)))
+            continue
+        fam = norm_text(family)
+        if fam:
+            pairs.append((fam, _initials(author.given)))
+    out = tuple(f + (" " + i if i else "") for f, i in pairs)
+    first = ""
+    if pairs:
+        words = pairs[0][0].split()
+        sig = [w for w in words if w not in _PARTICLES and len(w) > 1] or words
+        first = sig[0]
+    return out, first
+
+
+# --------------------------------------------------------------------------- identifiers & numbers
+
+_DOI_RE = re.compile(r"10\.\d{4,9}/\S+")
+_MONTHS = {m: str(i) for i, m in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+
+
+def norm_doi(doi: str | None) -> str:
+    """Bare lower-case DOI without URL prefix, URL escapes or trailing punctuation."""
+    if is_missing(doi):
+        return ""
+    text = unquote(doi.strip()).lower()  # type: ignore[union-attr]
+    m = _DOI_RE.search(text)
+    if not m:
+        return ""
+    return m.group(0).rstrip(".,;)]}'\"")
+
+
+def norm_number(value: str | None) -> str:
+    """Volume/issue as its first run of digits ("Vol. 7" → "7", "07" → "7"); "" if none.
+
+    A value without digits ("Suppl") gives "" so that it never conflicts. So does a
+    visibly broken value such as "1)" -- the tail of "61 (Suppl. 1)" split at the wrong
+    place by an export, which holds the supplement number, not the volume.
+    """
+    if is_missing(value):
+        return ""
+    text = value.strip()  # type: ignore[union-attr]
+    if text.count(")") > text.count("("):
+        return ""
+    m = re.search(r"\d+", text)
+    return (m.group(0).lstrip("0") or "0") if m else ""
+
+
+def norm_page(value: str | None) -> tuple[str, str]:
+    """A page as (letter prefix, digits): "S77" → ("s", "77"), "e001469" → ("e", "1469").
+
+    Excel turns "1-4" into "01-Apr"; a month name standing alone as a page is read as its
+    number so that such damaged ranges still compare.
+    """
+    if is_missing(value):
+        return "", ""
+    text = value.strip().lower()  # type: ignore[union-attr]
+    if text[:3] in _MONTHS and not text[3:4].isalpha():
+        return "", _MONTHS[text[:3]]
+    m = re.match(r"\s*([a-z]{0,3})\s*\.?\s*0*(\d+)", text)
+    if not m:
+        return "", ""
+    return m.group(1), m.group(2) or "0"
+
+
+# --------------------------------------------------------------------------- features
+
+
+@dataclass(slots=True)
+class Features:
+    """Prepared comparison values of one record (computed once, compared many times)."""
+
+    title: str                    # folded title without database notes, for fuzzy ratio
+    title_tokens: tuple[str, ...]  # significant title words, for blocking
+    title_numbers: tuple[str, ...]  # numbers in the title ("part 2", "HPV 16/18", "5-year")
+    notice: str | None            # "erratum" / "retraction" / "reply" / "comment" / None
+    authors: tuple[str, ...]      # "family initials" per author
+    author_str: str               # the same joined, for a whole-list fuzzy ratio
+    first_author: str             # family name of the first author (blocking, exact check)
+    year: int | None
+    journal: tuple[str, ...]      # significant journal tokens (abbreviation-aware compare)
+    volume: str
+    issue: str
+    page_prefix: str
+    start_page: str
+    end_page: str
+    page_span: int                # last page - first page (0 if unknown or a single page)
+    doi: str
+    pmid: str
+    abstract: str                 # folded start of the abstract
+    conference: bool              # positive evidence of a conference abstract / proceedings
+    regular: bool                 # positive evidence of a regular journal article
+    fields: int                   # number of filled bibliographic fields (completeness)
+
+    @classmethod
+    def of(cls, rec: BibRecord, abstract_chars: int = 400) -> Features:
+        """Prepare one record. ``abstract_chars`` bounds the abstract compared."""
+        raw_title = "" if is_missing(rec.title) else (rec.title or "")
+        notice = notice_kind(raw_title, rec.publication_type)
+        title = norm_text(strip_title_notes(raw_title))
+        if notice:
+            title = _LEADING_NOTICE_RE.sub("", title)
+        tokens = tuple(t for t in title.split() if t not in STOP_WORDS)
+        numbers = title_numbers(title)
+        authors, first = author_keys(rec)
+        journal_raw = rec.journal if not is_missing(rec.journal) else rec.journal_abbrev
+        journal_raw = "" if is_missing(journal_raw) else journal_raw
+        # Embase names a conference abstract's venue "Journal. Conference: 66th Annual
+        # Meeting ..."; the journal is the part before, the rest is conference evidence.
+        venue_conference = False
+        m = _EMBASE_CONFERENCE_RE.search(journal_raw)
+        if m:
+            journal_raw, venue_conference = journal_raw[: m.start()], True
+        jtoks = journal_tokens(journal_raw) if journal_raw else ()
+        prefix, start = norm_page(rec.start_page)
+        _, end = norm_page(rec.end_page)
+        issue_raw = "" if is_missing(rec.issue) else (rec.issue or "")
+        issue_norm = norm_text(issue_raw)
+        year = rec.year if rec.year and 1000 < rec.year < 3000 else None
+        # A supplement page ("S77", "A123"), a supplement issue, or a venue/type that
+        # names a conference, congress or abstracts: the record is a conference
+        # abstract (or proceedings paper), a different publication from the journal
+        # article on the same study.
+        jnorm = " ".join(jtoks)
+        ptype = norm_text(rec.publication_type)
+        conference = bool(
+            venue_conference
+            or prefix in ("s", "sa", "sup")
+            or _SUPPL_RE.search(issue_norm)
+            or _CONFERENCE_WORDS_RE.search(jnorm)
+            or "suppl" in jnorm.split()
+            or re.search(r"\b(?:conference|congress|meeting|abstract|proceedings)\b", ptype)
+        )
+        # Positive evidence of a regular article: a plain numeric page in a journal.
+        regular = bool(start and prefix in ("", "e") and jtoks and not conference)
+        doi = norm_doi(rec.doi)
+        pmid = "" if is_missing(rec.pmid) else re.sub(r"\D", "", rec.pmid or "")
+        abstract = "" if is_missing(rec.abstract) else norm_text((rec.abstract or "")[: abstract_chars * 2])
+        abstract = abstract[:abstract_chars]
+        filled = sum(bool(v) for v in (title, authors, year, jtoks, rec.volume, issue_raw, start,
+                                       doi, pmid, abstract))
+        return cls(
+            title=title, title_tokens=tokens, title_numbers=numbers, notice=notice, authors=authors,
+            author_str=" ".join(authors), first_author=first, year=year, journal=jtoks,
+            volume=norm_number(rec.volume), issue=norm_number(issue_raw), page_prefix=prefix,
+            start_page=start, end_page=end,
+            page_span=int(end) - int(start) if start and end and int(end) > int(start) else 0, doi=doi, pmid=pmid, abstract=abstract,
+            conference=conference, regular=regular, fields=filled,
+        )
+
+    def blocking_keys(self, title_tokens: int = 4) -> list[str]:
+        """Keys under which the record is filed; only records sharing a key are compared.
+
+        Several independent keys, so that an error in one field (a typo at the start of
+        the title, a missing DOI, a wrong year) still leaves another key in common:
+        DOI, PMID, the first and the last ``title_tokens`` significant title words, a
+        sorted bag of the rarest-looking (longest) title words, first author + year and
+        volume + start page.
+        """
+        keys: list[str] = []
+        if self.doi:
+            keys.append("d:" + self.doi)
+        if self.pmid:
+            keys.append("p:" + self.pmid)
+        toks = self.title_tokens
+        if len(toks) >= 2:
+            keys.append("t:" + " ".join(toks[:title_tokens]))
+            keys.append("u:" + " ".join(toks[-title_tokens:]))
+            longest = sorted(set(toks), key=lambda t: (-len(t), t))[:3]
+            keys.append("l:" + " ".join(sorted(longest)))
+        if self.first_author and self.year:
+            keys.append(f"a:{self.first_author}:{self.year}")
+        if self.volume and self.start_page:
+            keys.append(f"v:{self.volume}:{self.start_page}:{self.journal[0][:1] if self.journal else ''}")
+        return keys
