@@ -24,6 +24,7 @@ from screener.paths import default_db, example_dir, examples
 
 if TYPE_CHECKING:
     from screener.importing import ImportOptions
+    from screener.stats import PairAgreement
     from screener.store import Store
 
 EXIT_USER = 1
@@ -335,11 +336,10 @@ def _check_resolver(store: Store, by: str) -> None:
 @click.pass_context
 def agreement(ctx: click.Context, stage: str | None, as_json: bool) -> None:
     """Inter-rater agreement per stage and pair of reviewers: Po, Cohen's kappa (95% CI), PABAK, AC1."""
-    from screener.stats import agreement_json, stage_agreement
+    from screener.stats import agreement_json
 
     with _open(ctx) as store:
-        stages = [Stage(stage)] if stage else [Stage(s) for s in store.protocol().rules.stages]
-        pairs = [p for st in stages for p in stage_agreement(store, st)]
+        pairs = _agreement_pairs(store, stage)
     if as_json:
         click.echo(agreement_json(pairs))
         return
@@ -377,11 +377,27 @@ def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: 
 @click.pass_context
 def export_agreement(ctx: click.Context, fmt: str, output: Path | None) -> None:
     """Agreement statistics per stage and pair of reviewers, with the confusion tables, as CSV."""
-    from screener.stats import agreement_csv, stage_agreement
+    from screener.stats import agreement_csv
 
     with _open(ctx) as store:
-        pairs = [p for st in store.protocol().rules.stages for p in stage_agreement(store, Stage(st))]
+        pairs = _agreement_pairs(store, None)
     _write_output(agreement_csv(pairs), output)
+
+
+def _agreement_pairs(store: Store, stage: str | None) -> list[PairAgreement]:
+    """Agreement for one stage (refused while blind), or every stage that is no longer blind."""
+    from screener.stats import stage_agreement
+
+    if stage:
+        return stage_agreement(store, Stage(stage))
+    stages = [Stage(s) for s in store.protocol().rules.stages]
+    open_stages = [s for s in stages if not store.is_blind(s)]
+    for s in stages:
+        if s not in open_stages:
+            click.echo(f"{s.value}: still blind, no agreement shown (screener unblind --stage {s.value})", err=True)
+    if not open_stages:
+        raise _fail("every stage is still blind: agreement is shown once a stage is unblinded")
+    return [p for s in open_stages for p in stage_agreement(store, s)]
 
 
 def _write_output(text: str, output: Path | None) -> None:

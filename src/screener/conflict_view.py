@@ -32,7 +32,7 @@ def conflict_lines(store: Store, stage: Stage, ids: Sequence[int]) -> list[str]:
     protocol = store.protocol()
     decisions = store.all_decisions(stage)
     records = {r.id: r for r in store.records(ids)}
-    out = [f"{len(ids)} conflicts at {stage.value}:"]
+    out = [f"{len(ids)} conflict{'s' if len(ids) != 1 else ''} at {stage.value}:"]
     for rid in ids:
         bib = records[rid].bib
         out.append(f"record {rid}: {bib.title or '(no title)'} ({bib.first_author or '?'}, {bib.year or 'n.d.'})")

@@ -18,12 +18,11 @@ def decisions_csv(store: Store, *, reviewer: str | None = None, stage: Stage | N
     Without ``reviewer`` it contains every reviewer's decisions, which is refused while a
     stage is blind (the store raises :class:`screener.store.Blinded`).
     """
-    stages = [stage] if stage else [Stage(s) for s in store.protocol().rules.stages]
-    if reviewer is None:
-        for s in stages:
-            store.all_decisions(s)  # raises Blinded while the stage is blind
     protocol = store.protocol()
     log = [d for d in store.decision_log(reviewer=reviewer) if stage is None or d.stage is stage]
+    if reviewer is None:
+        for s in sorted({d.stage for d in log}):
+            store.all_decisions(s)  # raises Blinded while the stage is blind
     records = {r.id: r for r in store.records({d.record_id for d in log})}
     sources = {s.id: s.name for s in store.sources()}
     out = io.StringIO()

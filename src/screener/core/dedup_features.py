@@ -39,7 +39,7 @@ _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 # British/American spelling (haematology/hematology, oesophagus, paediatric) differs
 # between databases of the same article; folding "ae"/"oe" to "e" removes the
 # difference on both sides, so it cannot create a false difference.
-_AE_OE_RE = re.compile(r"(?<=[a-z])[ao]e(?=[a-z])|^[ao]e(?=[a-z])")
+_AE_OE_RE = re.compile(r"(?<=[a-z])[ao]e(?=[a-z])|\b[ao]e(?=[a-z])")
 
 #: Words dropped from title blocking tokens and journal keys: they carry no identity.
 STOP_WORDS = frozenset(
@@ -61,8 +61,9 @@ def fold(text: str) -> str:
         text = _TAG_RE.sub(" ", html.unescape(text))
     if "\\" in text or "{" in text or "$" in text:
         text = _LATEX_CMD_RE.sub("", text)
-    text = _GREEK_RE.sub(lambda m: " " + _GREEK[m.group(0)] + " ", text.lower())
-    if not text.isascii():
+    text = text.lower()
+    if not text.isascii():  # Greek letters and diacritics are never ASCII: skip the work
+        text = _GREEK_RE.sub(lambda m: " " + _GREEK[m.group(0)] + " ", text)
         text = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
         text = _GREEK_RE.sub(lambda m: " " + _GREEK[m.group(0)] + " ", text.lower())
@@ -75,13 +76,22 @@ def norm_text(text: str | None) -> str:
         return ""
     out = _NON_ALNUM_RE.sub(" ", fold(text)).strip()
     if "ae" in out or "oe" in out:
-        out = " ".join(_AE_OE_RE.sub("e", w) for w in out.split())
+        out = _AE_OE_RE.sub("e", out)
     return out
+
+
+@lru_cache(maxsize=262144)
+def norm_name(text: str) -> str:
+    """Fold a personal name to ``[a-z0-9]`` words (no spelling folding: "Maes" stays).
+
+    Cached: the same names recur across the records of a review.
+    """
+    return _NON_ALNUM_RE.sub(" ", fold(text)).strip() if text else ""
 
 
 def is_missing(value: str | None) -> bool:
     """True for empty values and the placeholders exports use for them ("NA", "-")."""
-    return value is None or value.strip().lower() in _MISSING
+    return value is None or (len(value) < 16 and value.strip().lower() in _MISSING)
 
 
 # --------------------------------------------------------------------------- titles
@@ -145,17 +155,25 @@ _NOTICE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Cheap screens run before the patterns above: nearly all titles fail them.
+_CROSS_REFERENCE_HINT = re.compile(r"errat|comment|retract|update|summary|republish|concern", re.IGNORECASE)
+_NOTICE_HINT = re.compile(r"errat|corrig|correct|retract|withdrawn|concern|reply|respon|comment|publisher|"
+                          r"^\W*re\b|\(\s*vol|\(\d{4}\)", re.IGNORECASE)
+
+
 def strip_title_notes(title: str) -> str:
     """Remove database notes ("[Review] [33 refs]", "[Japanese]", "[Erratum appears in ...]").
 
     Only trailing notes go, and never the whole title: a Medline title of a non-English
     article is itself wholly in brackets ("[Clinical aspects of ...]. [Japanese]").
     """
-    m = _CROSS_REFERENCE_RE.search(title)
+    if "[" not in title and "(" not in title:
+        return title  # every note is bracketed: nothing to do (the common case)
+    m = _CROSS_REFERENCE_RE.search(title) if _CROSS_REFERENCE_HINT.search(title) else None
     if m and len(title[: m.start()].split()) >= 3:
         title = title[: m.start()]
     prev = None
-    while prev != title:
+    while prev != title and title.rstrip(" .")[-1:] in ")]":
         prev = title
         m = _TITLE_NOTE_RE.search(title)
         if m and len(title[: m.start()].split()) >= 3:
@@ -166,7 +184,7 @@ def strip_title_notes(title: str) -> str:
 def notice_kind(title: str | None, publication_type: str | None = None) -> str | None:
     """Which kind of notice ("erratum", "retraction", "reply", "comment") a record is."""
     text = (title or "").strip()
-    if text:
+    if text and _NOTICE_HINT.search(text):
         cleaned = strip_title_notes(text)
         for kind, pattern in _NOTICE_PATTERNS:
             if pattern.search(cleaned):
@@ -221,6 +239,38 @@ _EMBASE_CONFERENCE_RE = re.compile(r"\.?\s*(?:conference|congress|meeting)\s*:",
 _JOURNAL_NOISE_RE = re.compile(r"\b(?:electronic resource|print|online|internet)\b")
 
 
+_PTYPE_CONFERENCE_RE = re.compile(r"conference|congress|meeting|abstract|proceedings", re.IGNORECASE)
+_NON_DIGIT_RE = re.compile(r"\D")
+
+
+@lru_cache(maxsize=65536)
+def venue(journal: str) -> tuple[tuple[str, ...], bool]:
+    """(journal tokens, whether the venue names a conference) for a journal field.
+
+    Embase names a conference abstract's venue "Journal. Conference: 66th Annual
+    Meeting ..."; the journal is the part before, the rest is conference evidence.
+    Cached: a review has far fewer venues than records.
+    """
+    if is_missing(journal):
+        return (), False
+    conference = False
+    m = _EMBASE_CONFERENCE_RE.search(journal)
+    if m:
+        journal, conference = journal[: m.start()], True
+    tokens = journal_tokens(journal)
+    text = " ".join(tokens)
+    conference = conference or bool(_CONFERENCE_WORDS_RE.search(text)) or "suppl" in tokens
+    return tokens, conference
+
+
+@lru_cache(maxsize=4096)
+def issue_key(issue: str) -> tuple[str, bool]:
+    """(issue number, whether the issue is a supplement or an abstracts issue)."""
+    if is_missing(issue):
+        return "", False
+    return norm_number(issue), bool(_SUPPL_RE.search(norm_text(issue)))
+
+
 @lru_cache(maxsize=65536)
 def journal_tokens(journal: str) -> tuple[str, ...]:
     """Journal name as significant tokens: "The Journal of Pediatrics." → ("journal", "pediatrics")."""
@@ -237,7 +287,7 @@ _SPLIT_CONCAT_RE = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'\u00c0-\u024f])")
 
 
 def _initials(given: str) -> str:
-    return "".join(w[0] for w in norm_text(given).split())
+    return "".join(w[0] for w in norm_name(given).split())
 
 
 def author_keys(record: BibRecord) -> tuple[tuple[str, ...], str]:
@@ -255,13 +305,13 @@ def author_keys(record: BibRecord) -> tuple[tuple[str, ...], str]:
         family = author.family or ""
         if not author.given and _SPLIT_CONCAT_RE.search(family):
             for part in _SPLIT_CONCAT_RE.split(family):
-                words = norm_text(part).split()
+                words = norm_name(part).split()
                 if words:
                     # "Lewis G. F." → family "lewis", initials "gf"
                     fam = [w for w in words if len(w) > 1] or words[:1]
                     pairs.append((" ".join(fam), "".join(w for w in words if len(w) == 1)))
             continue
-        fam = norm_text(family)
+        fam = norm_name(family)
         if fam:
             pairs.append((fam, _initials(author.given)))
     out = tuple(f + (" " + i if i else "") for f, i in pairs)
@@ -298,6 +348,8 @@ def norm_number(value: str | None) -> str:
     visibly broken value such as "1)" -- the tail of "61 (Suppl. 1)" split at the wrong
     place by an export, which holds the supplement number, not the volume.
     """
+    if value is not None and value.isdigit():
+        return value.lstrip("0") or "0"
     if is_missing(value):
         return ""
     text = value.strip()  # type: ignore[union-attr]
@@ -313,6 +365,8 @@ def norm_page(value: str | None) -> tuple[str, str]:
     Excel turns "1-4" into "01-Apr"; a month name standing alone as a page is read as its
     number so that such damaged ranges still compare.
     """
+    if value is not None and value.isdigit():
+        return "", value.lstrip("0") or "0"
     if is_missing(value):
         return "", ""
     text = value.strip().lower()  # type: ignore[union-attr]
@@ -336,7 +390,6 @@ class Features:
     title_numbers: tuple[str, ...]  # numbers in the title ("part 2", "HPV 16/18", "5-year")
     notice: str | None            # "erratum" / "retraction" / "reply" / "comment" / None
     authors: tuple[str, ...]      # "family initials" per author
-    author_str: str               # the same joined, for a whole-list fuzzy ratio
     first_author: str             # family name of the first author (blocking, exact check)
     year: int | None
     journal: tuple[str, ...]      # significant journal tokens (abbreviation-aware compare)
@@ -362,51 +415,35 @@ class Features:
         if notice:
             title = _LEADING_NOTICE_RE.sub("", title)
         tokens = tuple(t for t in title.split() if t not in STOP_WORDS)
-        numbers = title_numbers(title)
         authors, first = author_keys(rec)
         journal_raw = rec.journal if not is_missing(rec.journal) else rec.journal_abbrev
-        journal_raw = "" if is_missing(journal_raw) else journal_raw
-        # Embase names a conference abstract's venue "Journal. Conference: 66th Annual
-        # Meeting ..."; the journal is the part before, the rest is conference evidence.
-        venue_conference = False
-        m = _EMBASE_CONFERENCE_RE.search(journal_raw)
-        if m:
-            journal_raw, venue_conference = journal_raw[: m.start()], True
-        jtoks = journal_tokens(journal_raw) if journal_raw else ()
+        jtoks, venue_conference = venue(journal_raw or "")
         prefix, start = norm_page(rec.start_page)
-        _, end = norm_page(rec.end_page)
-        issue_raw = "" if is_missing(rec.issue) else (rec.issue or "")
-        issue_norm = norm_text(issue_raw)
+        end = norm_page(rec.end_page)[1]
+        volume = norm_number(rec.volume)
+        issue, supplement = issue_key(rec.issue or "")
         year = rec.year if rec.year and 1000 < rec.year < 3000 else None
-        # A supplement page ("S77", "A123"), a supplement issue, or a venue/type that
-        # names a conference, congress or abstracts: the record is a conference
-        # abstract (or proceedings paper), a different publication from the journal
-        # article on the same study.
-        jnorm = " ".join(jtoks)
-        ptype = norm_text(rec.publication_type)
-        conference = bool(
-            venue_conference
-            or prefix in ("s", "sa", "sup")
-            or _SUPPL_RE.search(issue_norm)
-            or _CONFERENCE_WORDS_RE.search(jnorm)
-            or "suppl" in jnorm.split()
-            or re.search(r"\b(?:conference|congress|meeting|abstract|proceedings)\b", ptype)
-        )
+        # A supplement page ("S77"), a supplement or abstracts issue, or a venue or
+        # publication type naming a conference, congress or abstracts: the record is a
+        # conference abstract (or proceedings paper), a different publication from the
+        # journal article on the same study.
+        conference = bool(venue_conference or supplement or prefix in ("s", "sa", "sup") or (
+            rec.publication_type and _PTYPE_CONFERENCE_RE.search(rec.publication_type)))
         # Positive evidence of a regular article: a plain numeric page in a journal.
         regular = bool(start and prefix in ("", "e") and jtoks and not conference)
         doi = norm_doi(rec.doi)
-        pmid = "" if is_missing(rec.pmid) else re.sub(r"\D", "", rec.pmid or "")
-        abstract = "" if is_missing(rec.abstract) else norm_text((rec.abstract or "")[: abstract_chars * 2])
-        abstract = abstract[:abstract_chars]
-        filled = sum(bool(v) for v in (title, authors, year, jtoks, rec.volume, issue_raw, start,
-                                       doi, pmid, abstract))
+        pmid = "" if is_missing(rec.pmid) else _NON_DIGIT_RE.sub("", rec.pmid or "")
+        # The abstract only feeds a fuzzy ratio: a light normalisation of its start is
+        # enough (and the longest text of a record is where the time would go).
+        abstract = "" if is_missing(rec.abstract) else \
+            _NON_ALNUM_RE.sub(" ", fold((rec.abstract or "")[: abstract_chars])).strip()
+        filled = sum(bool(v) for v in (title, authors, year, jtoks, volume, issue, start, doi, pmid, abstract))
+        span = int(end) - int(start) if start and end and len(end) < 9 and int(end) > int(start) else 0
         return cls(
-            title=title, title_tokens=tokens, title_numbers=numbers, notice=notice, authors=authors,
-            author_str=" ".join(authors), first_author=first, year=year, journal=jtoks,
-            volume=norm_number(rec.volume), issue=norm_number(issue_raw), page_prefix=prefix,
-            start_page=start, end_page=end,
-            page_span=int(end) - int(start) if start and end and int(end) > int(start) else 0, doi=doi, pmid=pmid, abstract=abstract,
-            conference=conference, regular=regular, fields=filled,
+            title=title, title_tokens=tokens, title_numbers=title_numbers(title), notice=notice,
+            authors=authors, first_author=first, year=year, journal=jtoks, volume=volume, issue=issue,
+            page_prefix=prefix, start_page=start, end_page=end, page_span=span, doi=doi, pmid=pmid,
+            abstract=abstract, conference=conference, regular=regular, fields=filled,
         )
 
     def blocking_keys(self, title_tokens: int = 4) -> list[str]:

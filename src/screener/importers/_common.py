@@ -1,0 +1,290 @@
+"""Types and helpers shared by the format modules: errors, results, decoding, fields."""
+
+from __future__ import annotations
+
+import codecs
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from screener.core.models import Author, BibRecord
+from screener.core.normalise import clean_text, parse_author
+
+log = logging.getLogger("screener.importers")
+
+Progress = Callable[[int, int], None]
+
+#: How often (in entries) the progress callback is called while parsing.
+PROGRESS_EVERY = 1000
+
+
+class ImportFileError(Exception):
+    """A file cannot be imported; ``str(e)`` is one line naming the file and the place.
+
+    The message is written for the person who exported the file: it says where
+    (``path:line:`` or ``path: entry n:``) and what is wrong, without a traceback.
+    """
+
+    def __init__(self, path: Path | str, message: str, *, line: int | None = None, entry: int | None = None):
+        self.path = Path(path)
+        self.line = line
+        self.entry = entry
+        self.message = " ".join(str(message).split())
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"{self.path}:{self.line}: {self.message}"
+        if self.entry is not None:
+            return f"{self.path}: entry {self.entry}: {self.message}"
+        return f"{self.path}: {self.message}"
+
+    def __reduce__(self):  # keep the exception picklable despite the keyword-only init
+        return (_rebuild_error, (str(self.path), self.message, self.line, self.entry))
+
+
+def _rebuild_error(path: str, message: str, line: int | None, entry: int | None) -> ImportFileError:
+    return ImportFileError(path, message, line=line, entry=entry)
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """An entry that was read but has neither a title nor any identifier."""
+
+    position: int
+    line: int | None
+    reason: str
+
+
+@dataclass
+class ParsedFile:
+    """Everything read from one file: its records, the unusable entries and provenance."""
+
+    path: Path
+    format: str
+    database: str | None
+    platform: str | None
+    encoding: str
+    sha256: str
+    records: list[BibRecord]
+    unusable: list[Unusable]
+
+
+UNUSABLE_REASON = "no title and no identifier (DOI, PMID or record id)"
+
+
+@dataclass
+class Collected:
+    """What a format parser hands back to :func:`screener.importers.read_file`."""
+
+    records: list[BibRecord] = field(default_factory=list)
+    unusable: list[Unusable] = field(default_factory=list)
+    database: str | None = None
+    platform: str | None = None
+
+
+class Sink:
+    """Collects records, diverts unusable ones, and reports progress now and then."""
+
+    __slots__ = ("out", "progress", "total", "_records", "_unusable")
+
+    def __init__(self, progress: Progress | None, total: int):
+        self.out = Collected()
+        self._records = self.out.records
+        self._unusable = self.out.unusable
+        self.progress = progress
+        self.total = total
+
+    def add(self, rec: BibRecord) -> None:
+        if rec.title or rec.doi or rec.pmid or rec.source_id or rec.pmcid:
+            self._records.append(rec)
+        else:
+            self._unusable.append(Unusable(rec.position, rec.line, UNUSABLE_REASON))
+        if self.progress is not None and rec.position % PROGRESS_EVERY == 0:
+            self.progress(rec.position, max(self.total, rec.position))
+
+    def finish(self, database: str | None = None, platform: str | None = None) -> Collected:
+        done = len(self._records) + len(self._unusable)
+        if self.progress is not None:
+            self.progress(done, done)
+        self.out.database = database
+        self.out.platform = platform
+        return self.out
+
+
+def most_common(values: Iterable[str | None]) -> str | None:
+    """The most frequent non-empty value (first seen wins ties), or None."""
+    counts = Counter(v for v in values if v)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+# --- decoding -------------------------------------------------------------------------
+
+_LEGACY_LATIN = frozenset(
+    {"cp1250", "cp1252", "cp1254", "cp1257", "cp1258", "latin-1", "iso8859-1", "iso8859-2", "iso8859-3",
+     "iso8859-4", "iso8859-9", "iso8859-10", "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16",
+     "mac-latin2", "mac-iceland", "mac-roman", "mac-turkish", "cp850", "cp852", "cp775", "hp-roman8",
+     "cp437", "cp858", "cp1125", "cp865", "cp860", "cp861", "cp863"}
+)  # fmt: skip
+
+
+def _codec_name(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
+
+
+def _guess_legacy(data: bytes) -> str:
+    """Pick a single-byte (or CJK) encoding for bytes that are not UTF-8.
+
+    charset-normalizer often ranks cp1250 first for Western European text that is really
+    cp1252 (turning "Ødegård" into "Řdegĺrd"). Windows-1252 is by far the most common
+    legacy encoding of reference exports, so it wins whenever charset-normalizer finds it
+    as plausible as its own first choice.
+    """
+    try:
+        import charset_normalizer
+    except ImportError:  # pragma: no cover - a declared dependency
+        return "cp1252"
+    results = charset_normalizer.from_bytes(data)
+    best = results.best()
+    if best is None:
+        return "cp1252"
+    best_name = _codec_name(best.encoding)
+    if "cp1252" in (_codec_name(c) for c in best.could_be_from_charset):
+        return "cp1252"
+    if best_name in _LEGACY_LATIN:
+        for match in results:
+            if _codec_name(match.encoding) == "cp1252" or "cp1252" in (
+                _codec_name(c) for c in match.could_be_from_charset
+            ):
+                if match.chaos <= best.chaos + 0.01 and match.coherence >= best.coherence - 0.01:
+                    return "cp1252"
+                break
+    return best_name
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    nuls = sample.count(0)
+    if nuls < len(sample) // 8:
+        return None
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    if odd > 2 * even:
+        return "utf-16-le"
+    if even > 2 * odd:
+        return "utf-16-be"
+    return None
+
+
+def decode_bytes(data: bytes, path: Path | str = "") -> tuple[str, str]:
+    """Decode a file's bytes: BOM first, then strict UTF-8, then a careful guess.
+
+    Args:
+        data: the whole file.
+        path: only for the warning logged when a declared encoding has bad bytes.
+
+    Returns:
+        ``(text, encoding)``; the text has no BOM.
+    """
+    boms = (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    )
+    for bom, name in boms:
+        if data.startswith(bom):
+            codec = "utf-8" if name == "utf-8-sig" else name
+            try:
+                return data[len(bom) :].decode(codec), name
+            except UnicodeDecodeError as exc:
+                log.warning("%s: not valid %s at byte %d; bad bytes replaced", path, name, exc.start)
+                return data[len(bom) :].decode(codec, errors="replace"), name
+    if b"\x00" in data[:4096]:
+        guess = _utf16_without_bom(data[:4096])
+        if guess:
+            try:
+                return data.decode(guess), guess
+            except UnicodeDecodeError:
+                pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    name = _guess_legacy(data)
+    try:
+        return data.decode(name), name
+    except (UnicodeDecodeError, LookupError):
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; latin-1 maps every byte.
+        return data.decode("latin-1"), "latin-1"
+
+
+def normalise_newlines(text: str) -> str:
+    """Turn CRLF and lone CR line ends into LF (line numbers then count LFs only)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+# --- field helpers --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1 << 16)
+def author(raw: str) -> Author | None:
+    """Clean and parse one author name; cached because names repeat across records."""
+    return parse_author(clean_text(raw))
+
+
+def authors(raws: Iterable[str] | None) -> tuple[Author, ...]:
+    """Parse a list of author names, dropping empties."""
+    if not raws:
+        return ()
+    out = []
+    for raw in raws:
+        a = author(raw)
+        if a is not None:
+            out.append(a)
+    return tuple(out)
+
+
+def keywords(raws: Iterable[str] | None) -> tuple[str, ...]:
+    """Clean keywords, dropping empties and exact repeats (order kept)."""
+    if not raws:
+        return ()
+    seen: dict[str, None] = {}
+    for raw in raws:
+        k = clean_text(raw)
+        if k:
+            seen.setdefault(k)
+    return tuple(seen)
+
+
+def strip_or_none(text: str | None) -> str | None:
+    """Whitespace-collapsed text, or None when empty (for volume, issue, ids)."""
+    if not text:
+        return None
+    text = " ".join(text.split())
+    return text or None
+
+
+# Types from RIS TY codes, BibTeX entry types and WoS PT codes, spelled as PubMed does
+# so that the same kind of record reads the same whatever its source.
+TYPE_NAMES = {
+    "JOUR": "Journal Article", "JFULL": "Journal Article", "EJOUR": "Journal Article",
+    "MGZN": "Magazine Article", "NEWS": "Newspaper Article", "ABST": "Abstract",
+    "CONF": "Conference Proceeding", "CPAPER": "Conference Paper", "BOOK": "Book",
+    "EBOOK": "Book", "EDBOOK": "Book", "CHAP": "Book Chapter", "ECHAP": "Book Chapter",
+    "THES": "Thesis", "RPRT": "Report", "GOVDOC": "Government Document", "ELEC": "Web Page",
+    "PAT": "Patent", "UNPB": "Unpublished Work", "DATA": "Dataset", "STAND": "Standard",
+    "SER": "Serial", "INPR": "In Press", "CASE": "Case", "COMP": "Computer Program",
+}  # fmt: skip

@@ -1,0 +1,250 @@
+"""BibTeX reader built on bibtexparser 2.x.
+
+bibtexparser splits the file and removes the outer braces or quotes of each value; the
+LaTeX inside values is decoded by :func:`screener.core.normalise.clean_text` (which only
+works on values holding a backslash or brace). Author lists are split on ``and`` at
+brace depth 0 and names read with BibTeX's "Last, First" / "Last, Jr, First" rules;
+a name in braces (``{World Health Organization}``) is kept whole.
+
+Keys written by :mod:`screener.exporters.bibtex` for records without an id start with
+``screener:`` and are not taken as the record's id on the way back in.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+
+from screener.core.models import Author, BibRecord
+from screener.core.normalise import (
+    clean_text,
+    decode_latex,
+    expand_pages,
+    extract_year,
+    normalise_doi,
+    normalise_issn,
+    normalise_language,
+    normalise_pmcid,
+    normalise_pmid,
+    normalise_url,
+)
+from screener.importers._common import Collected, ImportFileError, Progress, Sink, most_common, strip_or_none
+from screener.importers._common import author as heuristic_author
+
+__all__ = ["ENTRY_TYPES", "GENERATED_KEY_PREFIX", "parse"]
+
+GENERATED_KEY_PREFIX = "screener:"
+
+ENTRY_TYPES = {
+    "article": "Journal Article", "inproceedings": "Conference Paper", "conference": "Conference Paper",
+    "proceedings": "Conference Proceeding", "book": "Book", "inbook": "Book Chapter",
+    "incollection": "Book Chapter", "phdthesis": "Thesis", "mastersthesis": "Thesis", "thesis": "Thesis",
+    "techreport": "Report", "report": "Report", "unpublished": "Unpublished Work", "online": "Web Page",
+    "electronic": "Web Page", "www": "Web Page", "patent": "Patent", "dataset": "Dataset",
+}  # fmt: skip
+
+# "~" is a non-breaking space in BibTeX, except after a backslash where it is an accent.
+_TILDE = re.compile(r"(?<!\\)~")
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
+def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collected:
+    """Read every entry of a BibTeX file.
+
+    Args:
+        text: the decoded file, LF line ends.
+        path: for error messages.
+        progress: called as ``progress(done, total)`` every so many entries.
+
+    Returns:
+        The records, unusable entries and the database guess.
+
+    Raises:
+        ImportFileError: an entry bibtexparser cannot read (unbalanced braces, ...), or no entries.
+    """
+    library = bibtexparser.parse_string(text)
+    entries: list[Entry] = []
+    for block in library.blocks:
+        if isinstance(block, Entry):
+            entries.append(block)
+        elif isinstance(block, DuplicateBlockKeyBlock):
+            # A repeated key is a matter for dedup, not a reason to refuse the file.
+            if isinstance(block.ignore_error_block, Entry):
+                entries.append(block.ignore_error_block)
+        elif isinstance(block, ParsingFailedBlock):
+            line = block.start_line + 1 if block.start_line is not None else None
+            reason = str(block.error).split("\n")[-1].strip() or type(block.error).__name__
+            raise ImportFileError(path, f"cannot read this BibTeX entry: {reason}", line=line)
+    if not entries:
+        raise ImportFileError(path, "no BibTeX entries found (no '@type{key, ...}' blocks)")
+    sink = Sink(progress, len(entries))
+    dbs: list[str | None] = []
+    for position, entry in enumerate(entries, 1):
+        rec, db = _record(entry, position)
+        sink.add(rec)
+        dbs.append(db)
+    return sink.finish(most_common(dbs), None)
+
+
+def _text(value: str | None) -> str | None:
+    if not value:
+        return None
+    if "~" in value:
+        value = _TILDE.sub(" ", value)
+    return clean_text(value)
+
+
+def _plain(value: str | None) -> str | None:
+    """Identifier-like values: LaTeX escapes (``\\_``) and braces removed, nothing else."""
+    if not value:
+        return None
+    return decode_latex(value).strip() or None
+
+
+def split_depth0(text: str, sep: re.Pattern[str] | str) -> list[str]:
+    """Split ``text`` on ``sep`` where it is not inside braces."""
+    if "{" not in text:
+        return sep.split(text) if isinstance(sep, re.Pattern) else text.split(sep)
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            if isinstance(sep, re.Pattern):
+                m = sep.match(text, i)
+                if m and m.end() > i:
+                    parts.append(text[start:i])
+                    start = i = m.end()
+                    continue
+            elif text.startswith(sep, i):
+                parts.append(text[start:i])
+                start = i = i + len(sep)
+                continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _braced(text: str) -> bool:
+    """True when the whole of ``text`` is one brace group."""
+    if not (text.startswith("{") and text.endswith("}")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return False
+    return True
+
+
+def _name(raw: str) -> Author | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    parts = split_depth0(raw, ",") if "," in raw else [raw]
+    if len(parts) == 1:
+        if _braced(raw):
+            family = _text(raw[1:-1])
+            return Author(family) if family else None
+        return heuristic_author(_TILDE.sub(" ", raw))
+    family = _text(parts[0])
+    given = _text(parts[2] if len(parts) >= 3 else parts[1]) or ""
+    if not family:
+        return heuristic_author(given) if given else None
+    return Author(family, given)
+
+
+def _authors(value: str | None) -> tuple[Author, ...]:
+    if not value:
+        return ()
+    out = []
+    for raw in split_depth0(value, _AND):
+        a = _name(raw)
+        if a is not None:
+            out.append(a)
+    return tuple(out)
+
+
+def _keywords(*values: str | None) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if not value:
+            continue
+        parts = split_depth0(value, ";")
+        if len(parts) == 1:
+            parts = split_depth0(value, ",")
+        for p in parts:
+            k = _text(p)
+            if k:
+                seen.setdefault(k)
+    return tuple(seen)
+
+
+def _record(entry: Entry, position: int) -> tuple[BibRecord, str | None]:
+    f = {fld.key.lower(): fld.value for fld in entry.fields}
+    g = f.get
+
+    key = (entry.key or "").strip()
+    unique = _plain(g("unique-id"))
+    source_id = unique or (key if key and not key.startswith(GENERATED_KEY_PREFIX) else None)
+
+    url = normalise_url(_plain(g("url")))
+    doi = normalise_doi(_plain(g("doi")))
+    if doi is None and url and "doi.org/" in url:
+        doi = normalise_doi(url)
+
+    pages = _text(g("pages"))
+    start, end = expand_pages(pages)
+    if start is None:
+        number = _text(g("art_number") or g("article-number") or g("eid"))
+        start, end = expand_pages(number)
+
+    ptype = _text(g("document_type") or g("type")) or ENTRY_TYPES.get(entry.entry_type.lower())
+
+    database = None
+    if (g("source") or "").strip().lower() == "scopus" or (url and "scopus.com" in url):
+        database = "Scopus"
+    elif source_id and source_id[:4] in ("ISI:", "WOS:"):
+        database = "Web of Science"
+
+    rec = BibRecord(
+        position=position,
+        title=_text(g("title")),
+        authors=_authors(g("author")),
+        year=extract_year(_plain(g("year") or g("date"))),
+        journal=_text(g("journal") or g("journaltitle") or g("booktitle")),
+        journal_abbrev=_text(
+            g("journal-iso") or g("abbrev_source_title") or g("shortjournal") or g("journal_abbrev")
+            or g("journalabbrev") or g("iso-source-abbreviation")
+        ),
+        volume=strip_or_none(_plain(g("volume"))),
+        issue=strip_or_none(_plain(g("number") or g("issue"))),
+        start_page=start,
+        end_page=end,
+        doi=doi,
+        pmid=normalise_pmid(_plain(g("pmid") or g("pubmed-id") or g("pubmed"))),
+        pmcid=normalise_pmcid(_plain(g("pmcid"))),
+        issn=normalise_issn(_plain(g("issn") or g("eissn"))),
+        abstract=_text(g("abstract")),
+        keywords=_keywords(g("author_keywords"), g("keywords"), g("keywords-plus")),
+        language=normalise_language(_text(g("language") or g("langid"))),
+        publication_type=ptype,
+        url=url,
+        source_id=source_id,
+        line=entry.start_line + 1 if entry.start_line is not None else None,
+        raw=entry.raw or "",
+    )
+    return rec, database

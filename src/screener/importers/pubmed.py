@@ -1,0 +1,164 @@
+"""PubMed / MEDLINE tagged-text reader (``.nbib``, ``.txt``).
+
+Own parser because no maintained Python library reads this format: the candidates on
+PyPI (``nbib``, ``medline``) are unmaintained one-offs, and Biopython's ``Medline``
+module would pull in all of Biopython for forty lines of work. The format: a tag of up
+to four characters padded to four, ``"- "``, the value; continuation lines are
+indented (six spaces); records are separated by blank lines and start with ``PMID-``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from screener.core.models import Author, BibRecord
+from screener.core.normalise import (
+    clean_text,
+    expand_pages,
+    extract_year,
+    normalise_doi,
+    normalise_issn,
+    normalise_language,
+    normalise_pmcid,
+    normalise_pmid,
+)
+from screener.importers._common import Collected, ImportFileError, Progress, Sink, author, strip_or_none
+
+__all__ = ["parse"]
+
+_TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]{0,3}) *- ?(.*)$")
+_ISSN_KIND = re.compile(r"\((Print|Linking|Electronic)\)", re.IGNORECASE)
+
+
+def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collected:
+    """Read every record of a MEDLINE-format file.
+
+    Args:
+        text: the decoded file, LF line ends.
+        path: for error messages.
+        progress: called as ``progress(done, total)`` every so many records.
+
+    Returns:
+        The records (database "PubMed") and unusable entries.
+
+    Raises:
+        ImportFileError: no records, or a line that is neither a tag nor a continuation.
+    """
+    lines = text.split("\n")
+    sink = Sink(progress, text.count("\nPMID-") + text.startswith("PMID-"))
+    fields: list[list[str]] = []  # [tag, value] pairs of the current record
+    start_line = 0
+    start_index = 0
+    position = 0
+    for i, ln in enumerate(lines):
+        if not ln.strip():
+            if fields:
+                position += 1
+                sink.add(_record(fields, position, start_line, "\n".join(lines[start_index:i])))
+                fields = []
+            continue
+        if ln[0] in " \t":
+            if not fields:
+                raise ImportFileError(path, "an indented continuation line with no tag line before it", line=i + 1)
+            fields[-1][1] += " " + ln.strip()
+            continue
+        m = _TAG_LINE.match(ln)
+        if m is None:
+            raise ImportFileError(
+                path, f"expected a MEDLINE tag line such as 'TI  - ...', found {ln[:40]!r}", line=i + 1
+            )
+        if m.group(1) == "PMID" and fields:  # records not separated by a blank line
+            position += 1
+            sink.add(_record(fields, position, start_line, "\n".join(lines[start_index:i])))
+            fields = []
+        if not fields:
+            start_line = i + 1
+            start_index = i
+        fields.append([m.group(1), m.group(2).strip()])
+    if fields:
+        position += 1
+        sink.add(_record(fields, position, start_line, "\n".join(lines[start_index:]).rstrip("\n")))
+    if position == 0:
+        raise ImportFileError(path, "no PubMed/MEDLINE records found")
+    return sink.finish("PubMed", None)
+
+
+def _record(fields: list[list[str]], position: int, line: int, raw: str) -> BibRecord:
+    f: dict[str, list[str]] = {}
+    for tag, value in fields:
+        f.setdefault(tag, []).append(value)
+
+    def first(*tags: str) -> str | None:
+        for t in tags:
+            v = f.get(t)
+            if v and v[0]:
+                return v[0]
+        return None
+
+    full = f.get("FAU", [])
+    short = f.get("AU", [])
+    names = full if len(full) >= len(short) else short
+    people: list[Author] = [a for a in map(author, names) if a is not None]
+    if not people and f.get("CN"):
+        people = [Author(c) for c in map(clean_text, f["CN"]) if c]
+
+    doi = None
+    for v in f.get("LID", []) + f.get("AID", []):
+        if v.endswith("[doi]"):
+            doi = normalise_doi(v[:-5])
+            if doi:
+                break
+
+    start, end = expand_pages(first("PG"))
+    if start is None:
+        for v in f.get("LID", []):  # e-locators such as "e22677 [pii]" when PG is absent
+            if v.endswith("[pii]") and " " not in v[:-6].strip():
+                start, end = expand_pages(v[:-5].strip())
+                break
+
+    issn = None
+    issns = f.get("IS", [])
+    for kind in ("print", "linking", "electronic"):
+        for v in issns:
+            m = _ISSN_KIND.search(v)
+            if m and m.group(1).lower() == kind:
+                issn = normalise_issn(v)
+                break
+        if issn:
+            break
+    if issn is None and issns:
+        issn = normalise_issn(issns[0])
+
+    kws: dict[str, None] = {}
+    for v in f.get("MH", []) + f.get("OT", []):
+        k = clean_text(v.replace("*", ""))
+        if k:
+            kws.setdefault(k)
+
+    pmid = normalise_pmid(first("PMID"))
+    title = first("TI", "BTI", "TT")
+    return BibRecord(
+        position=position,
+        title=clean_text(title),
+        authors=tuple(people),
+        year=extract_year(first("DP", "DEP", "EDAT")),
+        journal=clean_text(first("JT")),
+        journal_abbrev=clean_text(first("TA")),
+        volume=strip_or_none(first("VI")),
+        issue=strip_or_none(first("IP")),
+        start_page=start,
+        end_page=end,
+        doi=doi,
+        pmid=pmid,
+        pmcid=normalise_pmcid(first("PMC")),
+        issn=issn,
+        abstract=clean_text(first("AB")),
+        keywords=tuple(kws),
+        language=normalise_language(first("LA")),
+        publication_type=clean_text(first("PT")),
+        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None,
+        source_id=pmid,
+        line=line,
+        raw=raw,
+    )

@@ -1,0 +1,310 @@
+"""RIS reader (all common dialects) built on rispy.
+
+The file is first cut into entries with one regular-expression pass over ``TY``/``ER``
+lines, which gives each entry's line number and raw text and catches truncated or
+run-together entries (rispy silently drops an entry without ``ER`` at the end of a
+file and merges one whose ``ER`` is missing into the next). Each entry is then read
+by rispy with an identity tag mapping, so fields are looked up by their RIS tag.
+
+Dialect notes: Embase puts the abstract in ``N2``, authors in ``A1``, the Embase id in
+``U2`` and the PMID (of MEDLINE-covered records) in ``C5``; EBSCOhost puts the DOI in
+``L3`` and the accession number in ``N1``; EndNote stores the PMID in ``AN`` (with
+``DP - NLM``), the PMCID in ``C2`` and continues list fields on untagged lines; Scopus
+puts the journal in ``T2``, the article number in ``C7`` and the EID in the ``UR``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import rispy
+
+from screener.core.models import BibRecord
+from screener.core.normalise import (
+    clean_text,
+    expand_pages,
+    extract_year,
+    normalise_doi,
+    normalise_issn,
+    normalise_language,
+    normalise_pmcid,
+    normalise_pmid,
+    normalise_url,
+)
+from screener.importers._common import (
+    TYPE_NAMES,
+    Collected,
+    ImportFileError,
+    Progress,
+    Sink,
+    authors,
+    keywords,
+    most_common,
+    strip_or_none,
+)
+
+__all__ = ["parse"]
+
+_TAGS = (
+    "TY A1 A2 A3 A4 AB AD AN AU BT C1 C2 C3 C4 C5 C6 C7 C8 CP CT DA DB DO DP EP ET ID IS J1 J2 JA "
+    "JF JO KW L1 L2 L3 L4 LA LB M1 M2 M3 N1 N2 OP PB PY SN SP ST T1 T2 T3 TI U1 U2 U3 U4 U5 UR VL "
+    "Y1 Y2 ER"
+).split()
+_LIST_TAGS = ["AU", "A1", "KW", "UR", "N1", "DB", "L2"]
+_PARSER = rispy.RisParser(
+    mapping={t: t for t in _TAGS},
+    list_tags=_LIST_TAGS,
+    delimiter_tags_mapping={},
+    skip_unknown_tags=True,
+)
+
+# rispy's own test for a tag line is "XX  -"; exports that use one space ("TY - JOUR")
+# are rewritten to that form entry by entry.
+_BOUNDARY = re.compile(r"^(TY|ER)[ \t]{0,3}-(?=[ \t]|$)", re.MULTILINE)
+_LOOSE_TAG = re.compile(r"^([A-Z][A-Z0-9])[ \t]{0,3}-(?:[ \t]|$)", re.MULTILINE)
+_ANY_TAG = re.compile(r"^[A-Z][A-Z0-9][ \t]{0,3}-(?:[ \t]|$)", re.MULTILINE)
+_URL_SPLIT = re.compile(r"\s*;\s*(?=https?://)")
+_ACCESSION = re.compile(r"Accession Number:\s*([^;\s]+)")
+_PMID_NOTE = re.compile(r"(?:PMID|PubMed ID)\s*:\s*(\d+)", re.IGNORECASE)
+_PMCID_NOTE = re.compile(r"PMCID\s*:\s*(PMC\d+)", re.IGNORECASE)
+_SCOPUS_EID = re.compile(r"[?&]eid=(2-s2\.0-\d+)")
+_PUBMED_URL = re.compile(r"(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih\.gov/)(\d+)")
+_OVID_RANGE = re.compile(r"\s*<[^>]*>\s*")
+
+
+def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collected:
+    """Read every entry of a RIS file.
+
+    Args:
+        text: the decoded file, LF line ends.
+        path: for error messages.
+        progress: called as ``progress(done, total)`` every so many entries.
+
+    Returns:
+        The records, unusable entries and the database/platform guess.
+
+    Raises:
+        ImportFileError: no entries, an entry without ``ER``, a tag outside any entry.
+    """
+    marks = list(_BOUNDARY.finditer(text))
+    if not marks:
+        raise ImportFileError(path, "no RIS entries found (no line starts with 'TY  - ')")
+    strict = marks[0].group(0).startswith("TY  -")
+    sink = Sink(progress, len(marks) // 2)
+    dbs: list[str | None] = []
+    platforms: list[str | None] = []
+
+    line = 1
+    pos = 0  # text offset that `line` refers to
+    prev_end = 0  # end of the previous entry
+    open_at: int | None = None  # offset of the TY of the entry being read
+    open_line = 0
+    position = 0
+    for m in marks:
+        start = m.start()
+        line += text.count("\n", pos, start)
+        pos = start
+        if m.group(1) == "TY":
+            if open_at is not None:
+                raise ImportFileError(
+                    path,
+                    f"the entry starting on line {open_line} has no 'ER  -' line before the next "
+                    "'TY  -' (entries run together)",
+                    line=line,
+                )
+            stray = _ANY_TAG.search(text, prev_end, start)
+            if stray is not None:
+                stray_line = line - text.count("\n", stray.start(), start)
+                raise ImportFileError(
+                    path, "a tagged line outside any entry (is the 'TY  -' line missing?)", line=stray_line
+                )
+            open_at = start
+            open_line = line
+            continue
+        if open_at is None:
+            raise ImportFileError(path, "an 'ER  -' line without a 'TY  -' line starting the entry", line=line)
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        raw = text[open_at:end]
+        position += 1
+        rec, db, platform = _entry(raw, strict, position, open_line, path)
+        sink.add(rec)
+        dbs.append(db)
+        platforms.append(platform)
+        open_at = None
+        prev_end = end
+    if open_at is not None:
+        raise ImportFileError(
+            path, "this entry has no 'ER  -' line (the file may be truncated)", line=open_line
+        )
+    stray = _ANY_TAG.search(text, prev_end)
+    if stray is not None:
+        raise ImportFileError(
+            path,
+            "a tagged line after the last entry (is the 'TY  -' line missing?)",
+            line=line + text.count("\n", pos, stray.start()),
+        )
+    return sink.finish(most_common(dbs), most_common(platforms))
+
+
+def _entry(raw: str, strict: bool, position: int, line: int, path: Path) -> tuple[BibRecord, str | None, str | None]:
+    body = raw if strict else _LOOSE_TAG.sub(r"\1  - ", raw)
+    try:
+        parsed = _PARSER.parse_lines(iter(body.split("\n")))
+    except Exception as exc:  # rispy raises bare KeyErrors etc. on odd input
+        raise ImportFileError(path, f"cannot read this RIS entry ({type(exc).__name__}: {exc})", line=line) from exc
+    d = parsed[0] if parsed else {}
+    return _record(d, position, line, raw)
+
+
+def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str | None, str | None]:
+    g = d.get
+    dbs: list[str] = g("DB") or []
+    dp = g("DP")
+    db_text = " ".join(dbs).lower()
+    database, platform = _database(dbs, dp)
+
+    doi = normalise_doi(g("DO")) or normalise_doi(g("L3"))
+    pmid = None
+    pmcid = normalise_pmcid(g("C2")) if g("C2") else None
+    source_id = strip_or_none(g("ID"))
+    an = strip_or_none(g("AN"))
+    if an:
+        if an.isdigit() and (dp == "NLM" or "medline" in db_text or "pubmed" in db_text):
+            pmid = normalise_pmid(an)
+        elif not source_id:
+            source_id = an
+    if "embase" in db_text:
+        if g("C5"):
+            pmid = pmid or normalise_pmid(g("C5"))
+        if not source_id and g("U2"):
+            source_id = strip_or_none(g("U2"))
+
+    url = None
+    urls = g("UR")
+    if urls:
+        for item in urls:
+            for u in _URL_SPLIT.split(item) if ";" in item else (item,):
+                u = u.strip()
+                if not u:
+                    continue
+                if url is None:
+                    url = normalise_url(u)
+                if doi is None and "doi.org/" in u:
+                    doi = normalise_doi(u)
+                elif "eid=2-s2.0" in u and not source_id:
+                    m = _SCOPUS_EID.search(u)
+                    if m:
+                        source_id = m.group(1)
+                        database = database or "Scopus"
+                elif "pubmed" in u and pmid is None:
+                    m = _PUBMED_URL.search(u)
+                    if m:
+                        pmid = m.group(1)
+    if doi is None and g("L2"):
+        for u in g("L2"):
+            if "doi.org/" in u:
+                doi = normalise_doi(u)
+                break
+
+    notes = g("N1")
+    if notes:
+        for note in notes:
+            if not source_id and "Accession Number" in note:
+                m = _ACCESSION.search(note)
+                if m:
+                    source_id = m.group(1)
+            if pmid is None and ("PMID" in note or "PubMed" in note):
+                m = _PMID_NOTE.search(note)
+                if m:
+                    pmid = normalise_pmid(m.group(1))
+            if pmcid is None and "PMCID" in note:
+                m = _PMCID_NOTE.search(note)
+                if m:
+                    pmcid = m.group(1)
+    if source_id and source_id.startswith("WOS:"):
+        database = database or "Web of Science"
+
+    sp = g("SP")
+    ep = g("EP")
+    if sp and ep:
+        start, end = expand_pages(f"{sp.strip()}-{ep.strip()}")
+    else:
+        start, end = expand_pages(sp or ep)
+    if start is None and g("C7"):  # Scopus article number stands in for pages
+        start, end = expand_pages(g("C7"))
+
+    journal = g("JF") or g("T2") or g("JO")
+    journal = clean_text(journal) if journal else None
+    abbrev = g("J2") or g("JA")
+    if not abbrev and g("JO"):
+        abbrev = g("JO")
+        abbrev = clean_text(abbrev)
+        if abbrev == journal:
+            abbrev = None
+    elif abbrev:
+        abbrev = clean_text(abbrev)
+
+    ptype = g("M3")
+    ptype = clean_text(ptype) if ptype else TYPE_NAMES.get((g("TY") or "").strip().upper())
+
+    title = g("TI") or g("T1") or g("CT") or g("BT")
+    abstract = g("AB") or g("N2")
+    year = g("PY") or g("Y1") or g("DA")
+    rec = BibRecord(
+        position=position,
+        title=clean_text(title) if title else None,
+        authors=authors(g("AU") or g("A1")),
+        year=extract_year(year) if year else None,
+        journal=journal,
+        journal_abbrev=abbrev,
+        volume=strip_or_none(g("VL")),
+        issue=strip_or_none(g("IS") or g("CP")),
+        start_page=start,
+        end_page=end,
+        doi=doi,
+        pmid=pmid,
+        pmcid=pmcid,
+        issn=normalise_issn(g("SN")),
+        abstract=clean_text(abstract) if abstract else None,
+        keywords=keywords(g("KW")),
+        language=normalise_language(g("LA")),
+        publication_type=ptype,
+        url=url,
+        source_id=source_id,
+        line=line,
+        raw=raw,
+    )
+    return rec, database, platform
+
+
+def _database(dbs: list[str], dp: str | None) -> tuple[str | None, str | None]:
+    """Guess the database and platform from an entry's ``DB`` and ``DP`` tags."""
+    platform = None
+    dpl = (dp or "").lower()
+    first = next((d.strip() for d in dbs if d and d.strip()), "")
+    low = first.lower()
+    if "ebsco" in dpl:
+        platform = "EBSCOhost"
+    elif "ovid" in dpl or "ovid" in low or _OVID_RANGE.search(first):
+        platform = "Ovid"
+    elif "proquest" in dpl:
+        platform = "ProQuest"
+    if not first:
+        return None, platform
+    if "embase" in low:
+        return "Embase", platform
+    if "scopus" in low:
+        return "Scopus", platform
+    if "web of science" in low or low.startswith("wos"):
+        return "Web of Science", platform
+    if "pubmed" in low:
+        return "PubMed", platform
+    if platform == "Ovid":
+        name = _OVID_RANGE.sub(" ", first).strip()
+        name = name[5:].strip() if name.lower().startswith("ovid ") else name
+        return ("MEDLINE" if "medline" in name.lower() else name or None), platform
+    if low.startswith("medline"):
+        return "MEDLINE", platform
+    return " ".join(first.split()), platform
