@@ -348,6 +348,64 @@ def agreement(ctx: click.Context, stage: str | None, as_json: bool) -> None:
             click.echo(line)
 
 
+PRISMA_FORMATS = ["text", "markdown", "json", "csv", "svg", "png", "pdf", "methods"]
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(PRISMA_FORMATS), default="text", show_default=True,
+              help="text: the flow diagram in the terminal; csv: the PRISMA2020 R package / Shiny app template; "
+                   "svg/png/pdf: the diagram; methods: the methods paragraph (PRISMA item 8, PRISMA-S 16).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option("--box", help="List the records behind one box (e.g. records_excluded, reports_sought, duplicates).")
+@click.pass_context
+def prisma(ctx: click.Context, fmt: str, output: Path | None, box: str | None) -> None:
+    """PRISMA 2020 flow counts from the data: diagram, template CSV, JSON, methods paragraph, records per box."""
+    from screener.core import prisma as P
+    from screener.flow import compute_flow, methods_facts
+
+    with _open(ctx) as store:
+        flow = compute_flow(store)
+        if box is not None:
+            if box not in flow.boxes:
+                raise _fail(f"no box '{box}'; boxes: {', '.join(flow.box_names())}")
+            records = store.records(flow.boxes[box])
+            sources = {s.id: s.name for s in store.sources()}
+            click.echo(f"{box}: {len(records)} records")
+            for r in records:
+                b = r.bib
+                click.echo(f"{r.id:>6}  {sources[r.source_id]:<10} {b.first_author or '?'} {b.year or 'n.d.'}  "
+                           f"{(b.title or '(no title)')[:90]}")
+            return
+        messages = P.check(flow.counts)
+        errors = [m for m in messages if m.is_error]
+        if fmt == "text":
+            click.echo("\n".join(P.to_text_diagram(flow.counts)))
+            for m in messages:
+                click.echo(m, err=True)
+            if errors:
+                sys.exit(EXIT_USER)
+            return
+        if errors:
+            raise _fail("the PRISMA numbers do not add up, so nothing was exported: " + "; ".join(errors))
+        if fmt == "methods":
+            text = P.methods_paragraph(methods_facts(store)) + "\n"
+        else:
+            title = store.protocol().title
+            text = {"markdown": lambda: P.to_markdown(flow.counts), "json": lambda: P.to_json(flow.counts),
+                    "csv": lambda: P.to_template_csv(flow.counts),
+                    "svg": lambda: P.to_svg(flow.counts, title),
+                    "png": lambda: P.to_svg(flow.counts, title), "pdf": lambda: P.to_svg(flow.counts, title)}[fmt]()
+    for m in messages:
+        click.echo(m, err=True)
+    if fmt in ("png", "pdf"):
+        if output is None:
+            raise _fail(f"--format {fmt} needs -o FILE")
+        (P.to_png if fmt == "png" else P.to_pdf)(text, output)
+        click.echo(f"wrote {output}", err=True)
+        return
+    _write_output(text, output)
+
+
 @cli.group()
 def export() -> None:
     """Export decisions, duplicates, included records (CSV, RIS, BibTeX)."""
@@ -416,7 +474,6 @@ def _later(name: str, what: str, issue: int, help_text: str) -> None:
 
 
 _later("dedup", "deduplication", 4, "Find, review and undo duplicate records across sources.")
-_later("prisma", "PRISMA 2020 counts and diagram", 7, "PRISMA 2020 flow counts, diagram and exports.")
 
 
 def main() -> None:

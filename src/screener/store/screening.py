@@ -71,19 +71,30 @@ class ScreeningQueries:
     def stage_pool(self, stage: Stage, protocol: Protocol | None = None) -> list[int]:
         """The records a stage screens, in the protocol's queue order.
 
-        Title/abstract: every record not removed as a duplicate. Full text: the records
-        whose title/abstract outcome is include (agreed, or resolved so).
+        Title/abstract: every record from a database or register search that was not
+        removed as a duplicate. Full text: the records whose title/abstract outcome is
+        include (agreed, or resolved so), plus the records found by other methods
+        (websites, organisations, citation searching), which PRISMA 2020 takes straight
+        to retrieval.
         """
         protocol = protocol or self.protocol()
+        removed = self.removed_as_duplicates()
         if Stage(stage) is Stage.TITLE_ABSTRACT:
-            with self._read() as conn:
-                ids = set(conn.execute(select(t.Record.id)).scalars())
-            pool = ids - self.removed_as_duplicates()
+            pool = set(self.arm_records(other=False)) - removed
         else:
             state = self.stage_state(Stage.TITLE_ABSTRACT, protocol)
             finals = final_verdicts(state, self.resolutions(Stage.TITLE_ABSTRACT))
             pool = {rid for rid, v in finals.items() if v is Verdict.INCLUDE}
+            pool |= set(self.arm_records(other=True)) - removed
         return order_queue(list(pool), protocol)
+
+    def arm_records(self, *, other: bool) -> list[int]:
+        """Ids of the records of one PRISMA arm: databases and registers, or other methods."""
+        kinds = ["website", "organisation", "citation"] if other else ["database", "register"]
+        query = (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
+                 .where(t.Source.kind.in_(kinds)).order_by(t.Record.id))
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
 
     def stage_state(self, stage: Stage, protocol: Protocol | None = None) -> StageState:
         """Every pooled record's state at a stage (needs no unblinding: it is for counts).

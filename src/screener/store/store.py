@@ -241,6 +241,11 @@ class Store(ScreeningQueries):
         found = self.records([record_id])
         return found[0] if found else None
 
+    def record_sources_map(self) -> dict[int, int]:
+        """record id -> source id, for every record."""
+        with self._read() as conn:
+            return dict(conn.execute(select(t.Record.id, t.Record.source_id)).all())
+
     def record_sources(self, record_id: int) -> list[str]:
         """Names of the databases a record came from: its own and those of its duplicates."""
         cluster = (select(t.DupMember.cluster_id).join(t.DupCluster, t.DupCluster.id == t.DupMember.cluster_id)
