@@ -15,6 +15,7 @@ from screener.core.models import Stage
 from screener.summary import ReviewStatus, review_status
 from screener.tui.screens.conflicts import ConflictsScreen
 from screener.tui.screens.dialogs import Choose
+from screener.tui.screens.prisma import PrismaScreen
 from screener.tui.screens.screening import ScreeningScreen
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 PLANNED = {
     "import": ("Import", 3),
     "duplicates": ("Duplicates", 4),
-    "prisma": ("PRISMA", 7),
 }
 
 
@@ -36,7 +36,7 @@ class HomeScreen(Screen[None]):
         Binding("d", "open('duplicates')", "Duplicates", tooltip="Review duplicate records", id="home.dups"),
         Binding("s", "screen", "Screen", tooltip="Screen records as one reviewer", id="home.screen"),
         Binding("c", "conflicts", "Conflicts", tooltip="Resolve conflicts (after unblinding)", id="home.conflicts"),
-        Binding("p", "open('prisma')", "PRISMA", tooltip="PRISMA 2020 flow diagram", id="home.prisma"),
+        Binding("p", "prisma", "PRISMA", tooltip="PRISMA 2020 flow diagram and exports", id="home.prisma"),
         Binding("r", "refresh", "Refresh", tooltip="Reload the review's numbers", id="home.refresh"),
         Binding("q", "app.quit", "Quit", tooltip="Leave screener", id="home.quit"),
     ]
@@ -113,6 +113,10 @@ class HomeScreen(Screen[None]):
     def action_conflicts(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         self._person_then_stage("Who is resolving?", True, lambda who, st: ConflictsScreen(app.store, who, st))
+
+    def action_prisma(self) -> None:
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+        self.app.push_screen(PrismaScreen(app.store))
 
     def action_open(self, name: str) -> None:
         label, issue = PLANNED[name]

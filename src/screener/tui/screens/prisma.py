@@ -1,0 +1,105 @@
+"""The PRISMA screen: the flow diagram with live numbers, its checks, and exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from screener.core import prisma as P
+from screener.flow import Flow, compute_flow, methods_facts
+from screener.store.schema import sqlite_path
+
+if TYPE_CHECKING:
+    from screener.store import Store
+
+EXPORTS = {"csv": "prisma.csv", "svg": "prisma.svg", "png": "prisma.png", "json": "prisma.json",
+           "methods": "methods.txt"}
+
+
+class PrismaScreen(Screen[None]):
+    """Draw the PRISMA 2020 flow of the review and export it next to the review."""
+
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh", tooltip="Recompute the numbers", id="prisma.refresh"),
+        Binding("c", "export('csv')", "CSV", tooltip="PRISMA2020 R package / Shiny app CSV", id="prisma.csv"),
+        Binding("s", "export('svg')", "SVG", tooltip="Flow diagram as SVG", id="prisma.svg"),
+        Binding("p", "export('png')", "PNG", tooltip="Flow diagram as PNG", id="prisma.png"),
+        Binding("j", "export('json')", "JSON", tooltip="All counts as JSON", id="prisma.json"),
+        Binding("m", "export('methods')", "Methods", tooltip="Methods paragraph (PRISMA item 8)",
+                id="prisma.methods"),
+        Binding("q", "leave", "Back", tooltip="Leave the PRISMA screen", id="prisma.quit"),
+    ]
+
+    def __init__(self, store: Store, folder: Path | None = None) -> None:
+        super().__init__()
+        self.store = store
+        # Exports go next to an SQLite review, else to the current folder.
+        db = sqlite_path(store.url)
+        self.folder = folder or (db.parent if db else Path.cwd())
+        self.flow: Flow | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="prisma-pane"):
+            yield Static("computing …", id="diagram")
+            yield Static("", id="checks")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "PRISMA 2020 flow"
+        self.action_refresh()
+
+    @work(thread=True, exclusive=True, group="prisma", exit_on_error=False)
+    def action_refresh(self) -> None:
+        flow = compute_flow(self.store)
+        self.app.call_from_thread(self.show, flow)
+
+    def show(self, flow: Flow) -> None:
+        self.flow = flow
+        width = max(60, min(100, self.size.width - 4))
+        self.query_one("#diagram", Static).update("\n".join(P.to_text_diagram(flow.counts, width)))
+        text = Text()
+        for m in P.check(flow.counts):
+            text.append(f"{m}\n", style="bold red" if m.is_error else "yellow")
+        if not text:
+            text.append("All PRISMA numbers add up.", style="green")
+        self.query_one("#checks", Static).update(text)
+
+    def action_export(self, fmt: str) -> None:
+        if self.flow is None:
+            return
+        errors = P.errors(self.flow.counts)
+        if errors:
+            self.notify("Not exported: the numbers do not add up (" + "; ".join(errors) + ")", severity="error")
+            return
+        path = self.folder / EXPORTS[fmt]
+        title = self.store.protocol().title
+        try:
+            if fmt == "csv":
+                path.write_text(P.to_template_csv(self.flow.counts), encoding="utf-8", newline="")
+            elif fmt == "svg":
+                path.write_text(P.to_svg(self.flow.counts, title), encoding="utf-8")
+            elif fmt == "png":
+                P.to_png(P.to_svg(self.flow.counts, title), path)
+            elif fmt == "json":
+                path.write_text(P.to_json(self.flow.counts), encoding="utf-8")
+            else:
+                path.write_text(P.methods_paragraph(methods_facts(self.store)) + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not write {path}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"Wrote {path}")
+
+    def action_leave(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()
