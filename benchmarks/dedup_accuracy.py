@@ -74,12 +74,14 @@ def bibliographic_rows(row: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def load_via_importer(rows: Sequence[dict[str, str]]) -> list[BibRecord]:
-    """Write the bibliographic columns to a temporary CSV and import it like a user file."""
-    try:
-        from screener.importers import read_file  # the user's path
-    except ImportError:  # TEMPORARY until the importers land
-        return [_fallback_record(i + 1, bibliographic_rows(row)) for i, row in enumerate(rows)]
+def load_via_importer(rows: Sequence[dict[str, str]]) -> list[BibRecord | None]:
+    """Write the bibliographic columns to a temporary CSV and import it like a user file.
+
+    Returns one entry per row (by the record's ``position``, its row number); a row the
+    importer set aside as unusable (no title and no identifier) is ``None``: it never
+    reaches the dedup, so for scoring it is kept, as it would be in a review.
+    """
+    from screener.importers import read_file  # the user's path
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "records.csv"
@@ -89,40 +91,13 @@ def load_via_importer(rows: Sequence[dict[str, str]]) -> list[BibRecord]:
             for row in rows:
                 writer.writerow(bibliographic_rows(row))
         parsed = read_file(path)
-    records = sorted(parsed.records, key=lambda r: r.position)
-    if len(records) != len(rows):
-        raise SystemExit(f"importer returned {len(records)} records for {len(rows)} rows")
-    return records
+    out: list[BibRecord | None] = [None] * len(rows)
+    for record in parsed.records:
+        out[record.position - 1] = record
+    return out
 
 
-def _fallback_record(position: int, row: dict[str, str]) -> BibRecord:
-    """TEMPORARY stand-in for the CSV importer (removed once it exists)."""
-    import re
-
-    from screener.core.models import Author
-
-    authors = []
-    for part in re.split(r"\s+and\s+|;", row["author"]):
-        part = part.strip()
-        if not part:
-            continue
-        family, _, given = part.partition(",")
-        authors.append(Author(family.strip(), given.strip()))
-    pages = row["pages"].strip()
-    start, _, end = pages.partition("-")
-    start, end = start.strip(), end.strip("- ")
-    if start.isdigit() and end.isdigit() and len(end) < len(start):
-        end = start[: len(start) - len(end)] + end
-    year = row["year"].strip()
-    return BibRecord(
-        position=position, title=row["title"] or None, authors=tuple(authors),
-        year=int(year[:4]) if year[:4].isdigit() else None, journal=row["journal"] or None,
-        volume=row["volume"] or None, issue=row["number"] or None, start_page=start or None,
-        end_page=end or None, doi=row["doi"] or None, abstract=row["abstract"] or None,
-    )
-
-
-def load_set(data: Path, bench: BenchSet) -> tuple[list[BibRecord], list[str]]:
+def load_set(data: Path, bench: BenchSet) -> tuple[list[BibRecord | None], list[str]]:
     with (data / bench.path).open(encoding=bench.encoding, newline="") as fh:
         rows = list(csv.DictReader(fh))
     truth = [row["cluster_id"] for row in rows]
@@ -245,11 +220,13 @@ def _ceiling(records: Sequence[BibRecord], truth: Sequence[str]) -> tuple[float,
 
 
 def run_set(data: Path, bench: BenchSet, diagnose: int
-            ) -> tuple[Score, Score, int, int, int, bool, float, tuple[float, float]]:
-    records, truth = load_set(data, bench)
-    ids = list(range(1, len(records) + 1))  # record id = 1-based row; index = id - 1
+            ) -> tuple[Score, Score, int, int, int, bool, float, tuple[float, float], int]:
+    loaded, truth = load_set(data, bench)
+    # record id = 1-based row; index = id - 1
+    items = [(i + 1, r) for i, r in enumerate(loaded) if r is not None]
+    records = [r if r is not None else BibRecord(position=i + 1) for i, r in enumerate(loaded)]
     start = time.perf_counter()
-    result: DedupResult = find_duplicates(list(zip(ids, records)))
+    result: DedupResult = find_duplicates(items)
     elapsed = time.perf_counter() - start
 
     clusters = [[m - 1 for m in c.members] for c in result.clusters]
@@ -266,10 +243,11 @@ def run_set(data: Path, bench: BenchSet, diagnose: int
     with_queue = score_clusters(truth, comps, [min(c) for c in comps])
     queue_records = len({p.a for p in queue} | {p.b for p in queue})
     ceiling = _ceiling(records, truth)
+    unusable = sum(1 for r in loaded if r is None)
     queue_ok = with_queue.sensitivity >= COMBINED_QUEUE_RECALL and queue_records < MAX_QUEUE_SHARE * len(records)
     if diagnose:
         _diagnose(records, truth, result, comps, diagnose)
-    return auto, with_queue, len(queue), queue_records, len(records), queue_ok, elapsed, ceiling
+    return auto, with_queue, len(queue), queue_records, len(records), queue_ok, elapsed, ceiling, unusable
 
 
 def _diagnose(records: Sequence[BibRecord], truth: Sequence[str], result: DedupResult,
@@ -327,7 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     total_pairs = total_recs = total_n = 0
     ok = True
     for bench in wanted:
-        auto, wq, q_pairs, q_recs, n, queue_ok, elapsed, ceiling = run_set(args.data, bench, args.diagnose)
+        auto, wq, q_pairs, q_recs, n, queue_ok, elapsed, ceiling, unusable = run_set(
+            args.data, bench, args.diagnose)
         total_auto.add(auto)
         total_queue.add(wq)
         total_pairs += q_pairs
@@ -343,7 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{elapsed:>8.2f}  {verdict}")
         print(f"{'':<14}TP {auto.tp}  FN {auto.fn}  TN {auto.tn}  FP {auto.fp};  with queue: TP {wq.tp} "
               f"FN {wq.fn} FP {wq.fp};  queue = {100 * q_recs / n:.2f}% of records;  sensitivity ceiling "
-              f"under the mandated rules {ceiling[0]:.3f}, under all vetoes {ceiling[1]:.3f}")
+              f"under the mandated rules {ceiling[0]:.3f}, under all vetoes {ceiling[1]:.3f}"
+              + (f";  {unusable} row(s) set aside by the importer (kept)" if unusable else ""))
     print("-" * len(header))
     print(f"{'combined':<14}{total_n:>8}{total_auto.sensitivity:>8.3f}{total_auto.specificity:>8.3f}"
           f"{total_auto.precision:>8.3f}{total_auto.f1:>8.3f}{total_auto.false_merges:>7}{total_pairs:>12}"

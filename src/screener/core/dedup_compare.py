@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from rapidfuzz.distance import Indel
 
-from screener.core.dedup_features import Features
+from screener.core.dedup_features import Features, abstract_key
 from screener.core.models import BibRecord
 
 Outcome = Literal["duplicate", "possible", "distinct"]
@@ -335,7 +335,7 @@ def compare_features(fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESH
     if fa.journal and fb.journal:
         scores["journal"] = journal_similarity(fa.journal, fb.journal)
     if fa.abstract and fb.abstract:
-        scores["abstract"] = _ratio(fa.abstract, fb.abstract)
+        scores["abstract"] = _ratio(abstract_key(fa.abstract), abstract_key(fb.abstract))
 
     authors = scores.get("authors")
     journal = scores.get("journal")

@@ -16,6 +16,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from collections.abc import Collection
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -157,8 +158,14 @@ _NOTICE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 # Cheap screens run before the patterns above: nearly all titles fail them.
 _CROSS_REFERENCE_HINT = re.compile(r"errat|comment|retract|update|summary|republish|concern", re.IGNORECASE)
-_NOTICE_HINT = re.compile(r"errat|corrig|correct|retract|withdrawn|concern|reply|respon|comment|publisher|"
-                          r"^\W*re\b|\(\s*vol|\(\d{4}\)", re.IGNORECASE)
+_NOTICE_WORDS = ("errat", "corrig", "correct", "retract", "withdrawn", "concern", "reply", "respon",
+                 "comment", "publisher", "(")
+
+
+def _notice_hint(text: str) -> bool:
+    """Whether ``text`` might be a notice: substring tests (much faster than a regex)."""
+    low = text.lower()
+    return any(w in low for w in _NOTICE_WORDS) or low.lstrip(" \"'[(").startswith(("re:", "re "))
 
 
 def strip_title_notes(title: str) -> str:
@@ -184,7 +191,7 @@ def strip_title_notes(title: str) -> str:
 def notice_kind(title: str | None, publication_type: str | None = None) -> str | None:
     """Which kind of notice ("erratum", "retraction", "reply", "comment") a record is."""
     text = (title or "").strip()
-    if text and _NOTICE_HINT.search(text):
+    if text and _notice_hint(text):
         cleaned = strip_title_notes(text)
         for kind, pattern in _NOTICE_PATTERNS:
             if pattern.search(cleaned):
@@ -210,11 +217,13 @@ _DIGITS_RE = re.compile(r"\d+")
 _THOUSANDS_RE = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
 _ROMAN_RE = re.compile(r"\b(?:part|phase|stage|grade|type|study|trial|section|volume|chapter|cin)\s+"
                        r"(i{1,3}|iv|vi{0,3}|ix|x)\b")
+_ROMAN_TRIGGERS = frozenset({"part", "phase", "stage", "grade", "type", "study", "trial", "section", "volume",
+                             "chapter", "cin"})
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8",
           "ix": "9", "x": "10"}
 
 
-def title_numbers(title: str) -> tuple[str, ...]:
+def title_numbers(title: str, tokens: Collection[str] | None = None) -> tuple[str, ...]:
     """The numbers in a folded title, sorted: digit runs and "part II"-style numerals.
 
     Titles that differ only in a number are typically different publications ("...:
@@ -222,9 +231,13 @@ def title_numbers(title: str) -> tuple[str, ...]:
     their string similarity stays high; comparing the numbers catches that. Digit runs
     are taken inside words too, so "p16INK4a" and "p16 (INK4a)" agree.
     """
-    title = _THOUSANDS_RE.sub(lambda m: m.group(0).replace(" ", ""), title)  # "10 000" = "10000"
-    nums = [d.lstrip("0") or "0" for d in _DIGITS_RE.findall(title)]
-    nums += [_ROMAN[m] for m in _ROMAN_RE.findall(title)]
+    digits = _DIGITS_RE.findall(title)
+    if len(digits) > 1:
+        title = _THOUSANDS_RE.sub(lambda m: m.group(0).replace(" ", ""), title)  # "10 000" = "10000"
+        digits = _DIGITS_RE.findall(title)
+    nums = [d.lstrip("0") or "0" for d in digits]
+    if not _ROMAN_TRIGGERS.isdisjoint(tokens if tokens is not None else title.split()):
+        nums += [_ROMAN[m] for m in _ROMAN_RE.findall(title)]
     return tuple(sorted(nums))
 
 
@@ -286,8 +299,28 @@ _PARTICLES = frozenset({"de", "da", "di", "du", "del", "della", "der", "den", "v
 _SPLIT_CONCAT_RE = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'\u00c0-\u024f])")
 
 
+@lru_cache(maxsize=65536)
 def _initials(given: str) -> str:
     return "".join(w[0] for w in norm_name(given).split())
+
+
+@lru_cache(maxsize=262144)
+def _author_pairs(family: str, given: str) -> tuple[tuple[str, str], ...]:
+    """(family, initials) for one author field; several if it holds a concatenated list.
+
+    Cached: the same authors recur across the records of a review.
+    """
+    if not given and _SPLIT_CONCAT_RE.search(family):
+        out = []
+        for part in _SPLIT_CONCAT_RE.split(family):
+            words = norm_name(part).split()
+            if words:
+                # "Lewis G. F." → family "lewis", initials "gf"
+                fam = [w for w in words if len(w) > 1] or words[:1]
+                out.append((" ".join(fam), "".join(w for w in words if len(w) == 1)))
+        return tuple(out)
+    fam = norm_name(family)
+    return ((fam, _initials(given)),) if fam else ()
 
 
 def author_keys(record: BibRecord) -> tuple[tuple[str, ...], str]:
@@ -302,19 +335,8 @@ def author_keys(record: BibRecord) -> tuple[tuple[str, ...], str]:
     """
     pairs: list[tuple[str, str]] = []
     for author in record.authors:
-        family = author.family or ""
-        if not author.given and _SPLIT_CONCAT_RE.search(family):
-            for part in _SPLIT_CONCAT_RE.split(family):
-                words = norm_name(part).split()
-                if words:
-                    # "Lewis G. F." → family "lewis", initials "gf"
-                    fam = [w for w in words if len(w) > 1] or words[:1]
-                    pairs.append((" ".join(fam), "".join(w for w in words if len(w) == 1)))
-            continue
-        fam = norm_name(family)
-        if fam:
-            pairs.append((fam, _initials(author.given)))
-    out = tuple(f + (" " + i if i else "") for f, i in pairs)
+        pairs.extend(_author_pairs(author.family or "", author.given or ""))
+    out = tuple(f + " " + i if i else f for f, i in pairs)
     first = ""
     if pairs:
         words = pairs[0][0].split()
@@ -378,6 +400,12 @@ def norm_page(value: str | None) -> tuple[str, str]:
     return m.group(1), m.group(2) or "0"
 
 
+@lru_cache(maxsize=16384)
+def abstract_key(abstract: str) -> str:
+    """A light normalisation of an abstract's start, for a fuzzy ratio."""
+    return _NON_ALNUM_RE.sub(" ", fold(abstract)).strip()
+
+
 # --------------------------------------------------------------------------- features
 
 
@@ -401,7 +429,7 @@ class Features:
     page_span: int                # last page - first page (0 if unknown or a single page)
     doi: str
     pmid: str
-    abstract: str                 # folded start of the abstract
+    abstract: str                 # start of the abstract (raw; see ``abstract_key``)
     conference: bool              # positive evidence of a conference abstract / proceedings
     regular: bool                 # positive evidence of a regular journal article
     fields: int                   # number of filled bibliographic fields (completeness)
@@ -414,7 +442,7 @@ class Features:
         title = norm_text(strip_title_notes(raw_title))
         if notice:
             title = _LEADING_NOTICE_RE.sub("", title)
-        tokens = tuple(t for t in title.split() if t not in STOP_WORDS)
+        tokens = tuple([t for t in title.split() if t not in STOP_WORDS])
         authors, first = author_keys(rec)
         journal_raw = rec.journal if not is_missing(rec.journal) else rec.journal_abbrev
         jtoks, venue_conference = venue(journal_raw or "")
@@ -433,14 +461,14 @@ class Features:
         regular = bool(start and prefix in ("", "e") and jtoks and not conference)
         doi = norm_doi(rec.doi)
         pmid = "" if is_missing(rec.pmid) else _NON_DIGIT_RE.sub("", rec.pmid or "")
-        # The abstract only feeds a fuzzy ratio: a light normalisation of its start is
-        # enough (and the longest text of a record is where the time would go).
-        abstract = "" if is_missing(rec.abstract) else \
-            _NON_ALNUM_RE.sub(" ", fold((rec.abstract or "")[: abstract_chars])).strip()
-        filled = sum(bool(v) for v in (title, authors, year, jtoks, volume, issue, start, doi, pmid, abstract))
+        # The abstract only feeds a fuzzy ratio, for the few pairs that get that far: it
+        # is normalised then (``abstract_key``), not here for every record.
+        abstract = "" if is_missing(rec.abstract) else (rec.abstract or "")[:abstract_chars]
+        filled = (bool(title) + bool(authors) + bool(year) + bool(jtoks) + bool(volume) + bool(issue)
+                  + bool(start) + bool(doi) + bool(pmid) + bool(abstract))
         span = int(end) - int(start) if start and end and len(end) < 9 and int(end) > int(start) else 0
         return cls(
-            title=title, title_tokens=tokens, title_numbers=title_numbers(title), notice=notice,
+            title=title, title_tokens=tokens, title_numbers=title_numbers(title, tokens), notice=notice,
             authors=authors, first_author=first, year=year, journal=jtoks, volume=volume, issue=issue,
             page_prefix=prefix, start_page=start, end_page=end, page_span=span, doi=doi, pmid=pmid,
             abstract=abstract, conference=conference, regular=regular, fields=filled,
@@ -464,8 +492,9 @@ class Features:
         if len(toks) >= 2:
             keys.append("t:" + " ".join(toks[:title_tokens]))
             keys.append("u:" + " ".join(toks[-title_tokens:]))
-            longest = sorted(set(toks), key=lambda t: (-len(t), t))[:3]
-            keys.append("l:" + " ".join(sorted(longest)))
+            longest = sorted(set(toks))
+            longest.sort(key=len, reverse=True)  # stable: ties stay alphabetical
+            keys.append("l:" + " ".join(sorted(longest[:3])))
         if self.first_author and self.year:
             keys.append(f"a:{self.first_author}:{self.year}")
         if self.volume and self.start_page:
