@@ -98,6 +98,17 @@ def _surnames(rng: random.Random, n: int) -> list[str]:
     return sorted(out)
 
 
+_ZIPF: list[float] = []
+
+
+def _zipf(n: int) -> list[float]:
+    total, out = 0.0, []
+    for rank in range(1, n + 1):
+        total += rank ** -0.7  # the most common name is about 1.5% of authors
+        out.append(total)
+    return out
+
+
 @dataclass(frozen=True)
 class Work:
     """One real publication; its records are variants of it."""
@@ -120,12 +131,15 @@ def _work(rng: random.Random, vocab: Sequence[str], surnames: Sequence[str],
     for i in range(1, len(words) - 1, rng.randint(3, 5)):
         words.insert(i, rng.choice(_LINKS))
     title = " ".join(words).capitalize()
-    authors = tuple(Author(rng.choice(surnames), " ".join(rng.choice(string.ascii_uppercase) + rng.choice(
-        ["", "ean", "ohn", "aria", "ei", "ans"]) for _ in range(rng.randint(1, 2))))
-        for _ in range(rng.randint(1, 8)))
+    # Surnames are Zipf-distributed as in real author lists (a few very common names
+    # make the first-author + year blocks large, the realistic worst case).
+    authors = tuple(Author(rng.choices(surnames, cum_weights=_ZIPF)[0], " ".join(
+        rng.choice(string.ascii_uppercase) + rng.choice(["", "ean", "ohn", "aria", "ei", "ans"])
+        for _ in range(rng.randint(1, 2)))) for _ in range(rng.randint(1, 8)))
     start = rng.randint(1, 3000)
     abstract = " ".join(rng.choice(vocab) for _ in range(rng.randint(80, 200))).capitalize() + "."
-    return Work(title=title, authors=authors, year=rng.randint(1990, 2024), journal=rng.choice(journals),
+    # Recent years dominate search results.
+    return Work(title=title, authors=authors, year=min(2024, 2025 - int(rng.expovariate(1 / 8))), journal=rng.choice(journals),
                 volume=str(rng.randint(1, 400)), issue=str(rng.randint(1, 12)), start=start,
                 end=start + rng.randint(0, 15),
                 doi=f"10.{rng.randint(1000, 9999)}/{k:x}.{rng.randint(0, 10**6)}" if rng.random() < 0.7 else None,
@@ -174,7 +188,8 @@ def generate(n: int, seed: int) -> tuple[list[tuple[int, BibRecord]], list[int]]
     work each record comes from (the truth)."""
     rng = random.Random(seed)
     vocab = _vocabulary(rng)
-    surnames = _surnames(rng, 3000)
+    surnames = _surnames(rng, 20000)
+    _ZIPF[:] = _zipf(len(surnames))
     journals = []
     for _ in range(400):
         parts = rng.sample(_JOURNAL_WORDS, rng.randint(2, 4))

@@ -423,6 +423,10 @@ def test_thresholds_from_mapping() -> None:
     assert Thresholds.from_mapping(None) == Thresholds()
     with pytest.raises(ValueError, match="unknown"):
         Thresholds.from_mapping({"no_such": 1})
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        Thresholds.from_mapping({"title_duplicate": 1.5})
+    with pytest.raises(ValueError, match="number"):
+        Thresholds.from_mapping({"min_agreeing": "many"})
     # a stricter review turns an automatic merge into a possible one
     a, b = rec(title="Effect of exenatide on plaque formation in apoE knockout mice"), \
         rec(title="Effects of exenatide on plaque formation in apoE knock-out mice")

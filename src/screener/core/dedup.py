@@ -16,9 +16,11 @@ How it works, and why:
   database notes in titles, author given names → initials, journal stop words, page and
   volume digits, DOI form).
 * **Blocking**: records are filed under several keys (DOI, PMID, first/last significant
-  title words, first author + year, volume + start page); only records sharing a key are
-  compared, so the cost grows with the number of records times the (bounded) block size,
-  not with all pairs. Keys shared by more than ``max_block_size`` records are skipped.
+  title words, first author + initial + year, volume + start page); only records sharing
+  a key are compared, so the cost grows with the number of records times the (bounded)
+  block size, not with all pairs. A key shared by more than ``max_block_size`` records
+  is searched by sorted neighbourhood (sorted by title, each record against the next
+  ``large_block_window``) instead of all its pairs.
 * **Comparison** (:mod:`screener.core.dedup_compare`): explicit not-a-duplicate rules,
   then automatic-duplicate rules, then possible-duplicate rules; every pair carries its
   field scores and the deciding rule.
@@ -338,24 +340,28 @@ def _find_duplicates(
         for key in feat.blocking_keys(th.title_block_tokens):
             blocks[key].append(i)
     candidates: set[int] = set()
-    skipped_blocks = 0
-    for members in blocks.values():
+    large_blocks = 0
+    window = th.large_block_window
+    for key, members in blocks.items():
         m = len(members)
         if m < 2:
             continue
         if m > th.max_block_size:
-            skipped_blocks += 1
-            continue
-        if is_new is None:
-            for x in range(m - 1):
-                base = members[x] * n
-                candidates.update(base + members[y] for y in range(x + 1, m))
+            # A key shared by very many records (a common name and year, a generic
+            # title start) would cost m^2 comparisons. Sorted neighbourhood instead:
+            # order the block by title and compare each record with the next
+            # ``window`` ones, so near-identical titles, which sort together, still
+            # meet, at linear cost.
+            large_blocks += 1
+            members = sorted(members, key=lambda i: (feats[i].title, i))
+            pairs_of = ((members[x], members[y]) for x in range(m - 1)
+                        for y in range(x + 1, min(m, x + 1 + window)))
         else:
-            fresh = [i for i in members if is_new[i]]
-            for i in fresh:
-                for j in members:
-                    if j != i and (not is_new[j] or i < j):
-                        candidates.add(i * n + j if i < j else j * n + i)
+            pairs_of = ((members[x], members[y]) for x in range(m - 1) for y in range(x + 1, m))
+        if is_new is None:
+            candidates.update(i * n + j if i < j else j * n + i for i, j in pairs_of)
+        else:
+            candidates.update(i * n + j if i < j else j * n + i for i, j in pairs_of if is_new[i] or is_new[j])
     index = {rid: i for i, rid in enumerate(ids)}
     for key in human:
         a, b = sorted(key)
@@ -429,7 +435,7 @@ def _find_duplicates(
     stats = {
         "records": n,
         "blocks": len(blocks),
-        "skipped_blocks": skipped_blocks,
+        "large_blocks": large_blocks,
         "candidate_pairs": len(candidates),
         "duplicate_pairs": sum(1 for p in pairs if p.outcome == "duplicate"),
         "possible_pairs": sum(1 for p in pairs if p.outcome == "possible"),

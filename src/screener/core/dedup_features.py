@@ -215,8 +215,6 @@ _LEADING_NOTICE_RE = re.compile(
 
 _DIGITS_RE = re.compile(r"\d+")
 _THOUSANDS_RE = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
-_ROMAN_RE = re.compile(r"\b(?:part|phase|stage|grade|type|study|trial|section|volume|chapter|cin)\s+"
-                       r"(i{1,3}|iv|vi{0,3}|ix|x)\b")
 _ROMAN_TRIGGERS = frozenset({"part", "phase", "stage", "grade", "type", "study", "trial", "section", "volume",
                              "chapter", "cin"})
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8",
@@ -237,7 +235,8 @@ def title_numbers(title: str, tokens: Collection[str] | None = None) -> tuple[st
         digits = _DIGITS_RE.findall(title)
     nums = [d.lstrip("0") or "0" for d in digits]
     if not _ROMAN_TRIGGERS.isdisjoint(tokens if tokens is not None else title.split()):
-        nums += [_ROMAN[m] for m in _ROMAN_RE.findall(title)]
+        words = title.split()
+        nums += [_ROMAN[b] for a, b in zip(words, words[1:]) if a in _ROMAN_TRIGGERS and b in _ROMAN]
     return tuple(sorted(nums))
 
 
@@ -284,9 +283,22 @@ def issue_key(issue: str) -> tuple[str, bool]:
     return norm_number(issue), bool(_SUPPL_RE.search(norm_text(issue)))
 
 
+_JOURNAL_QUALIFIER_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
 @lru_cache(maxsize=65536)
 def journal_tokens(journal: str) -> tuple[str, ...]:
-    """Journal name as significant tokens: "The Journal of Pediatrics." → ("journal", "pediatrics")."""
+    """Journal name as significant tokens: "The Journal of Pediatrics." → ("journal", "pediatrics").
+
+    Qualifiers that only some sources give are dropped: NLM's disambiguators in
+    brackets ("Obesity (Silver Spring)", "BMJ (Clinical research ed.)", "[Electronic
+    Resource]") and a subtitle after a colon ("J Clin Virol : the official publication
+    of ..."), unless nothing would be left.
+    """
+    core = _JOURNAL_QUALIFIER_RE.sub(" ", journal)
+    core = core.split(" : ")[0].split(": ")[0]
+    if core.strip():
+        journal = core
     text = norm_text(journal.replace("&", " and "))
     text = _JOURNAL_NOISE_RE.sub(" ", text)
     return tuple(t for t in text.split() if t not in STOP_WORDS)
@@ -341,7 +353,10 @@ def author_keys(record: BibRecord) -> tuple[tuple[str, ...], str]:
     if pairs:
         words = pairs[0][0].split()
         sig = [w for w in words if w not in _PARTICLES and len(w) > 1] or words
-        first = sig[0]
+        # With the first initial: "wang" alone would file hundreds of records of a
+        # large review under one key; "wang j" keeps blocks small. A record without
+        # given names still meets its duplicates through the title and page keys.
+        first = sig[0] + (" " + pairs[0][1][:1] if pairs[0][1] else "")
     return out, first
 
 
@@ -418,7 +433,7 @@ class Features:
     title_numbers: tuple[str, ...]  # numbers in the title ("part 2", "HPV 16/18", "5-year")
     notice: str | None            # "erratum" / "retraction" / "reply" / "comment" / None
     authors: tuple[str, ...]      # "family initials" per author
-    first_author: str             # family name of the first author (blocking, exact check)
+    first_author: str             # first author's family name and first initial ("wang j")
     year: int | None
     journal: tuple[str, ...]      # significant journal tokens (abbreviation-aware compare)
     volume: str
@@ -496,7 +511,7 @@ class Features:
             longest.sort(key=len, reverse=True)  # stable: ties stay alphabetical
             keys.append("l:" + " ".join(sorted(longest[:3])))
         if self.first_author and self.year:
-            keys.append(f"a:{self.first_author}:{self.year}")
+            keys.append(f"a:{self.first_author}:{self.year}")  # first author + initial + year
         if self.volume and self.start_page:
             keys.append(f"v:{self.volume}:{self.start_page}:{self.journal[0][:1] if self.journal else ''}")
         return keys
