@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import unquote
 
 from screener.core.models import Author
@@ -38,9 +39,9 @@ __all__ = [
 
 # --- markup -----------------------------------------------------------------------
 
-#: Characters that can start markup or need removing; absent in most fields.
-_SPECIAL = re.compile(r"[<&\\{}$\x00-\x08\x0e-\x1f\x7f]")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Control characters, and invisible ones that only get in the way of matching (soft
+# hyphen, zero-width space, stray BOM, direction marks).
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u200e\u200f\u2060\ufeff]")
 
 # Only namespaced tags (jats:p, mml:mi) and a fixed list of HTML/JATS/MathML names are
 # stripped, so that "p<0.05 and q>0.1" or "a < b" in an abstract survive.
@@ -193,12 +194,48 @@ def collapse_ws(text: str) -> str:
     return " ".join(text.split())
 
 
-def _clean_once(text: str) -> str:
-    text = strip_markup(text)
-    text = decode_latex(text)
-    if _CONTROL.search(text):
-        text = _CONTROL.sub("", text)
+_ASCII_CONTROLS = bytes(range(32)) + b"\x7f"
+
+
+def _has_markup(text: str) -> bool:
+    # Six substring tests run at memchr speed; one regex character class is ~5x slower
+    # on a 1,500-character abstract, and this runs for every field of every record.
+    return (
+        "<" in text or "&" in text or "\\" in text or "{" in text or "}" in text or "$" in text
+    )
+
+
+def _clean_slow(text: str) -> str:
+    # Decoding can reveal new markup ("&lt;i&gt;" -> "<i>"), so repeat to a fixpoint;
+    # this is what makes clean_text idempotent.
+    for _ in range(6):
+        cleaned = decode_latex(strip_markup(text))
+        cleaned = _INVISIBLE.sub("", cleaned)
+        if not cleaned.isascii():
+            cleaned = unicodedata.normalize("NFC", cleaned)
+        cleaned = " ".join(cleaned.split())
+        if cleaned == text:
+            break
+        text = cleaned
     return text
+
+
+def all_clean(texts: list[str]) -> bool:
+    """True when ``clean_text`` would return every item unchanged (checked in one pass).
+
+    Used for the plain text fields of a record, where one check of the joined list is
+    much cheaper than a call per item. Conservative: may say False for clean non-ASCII
+    text, never True for text that needs cleaning.
+    """
+    for t in texts:
+        if not t or t[0] == " " or t[-1] == " ":
+            return False
+    joined = "\n".join(texts)
+    if not joined.isascii() or _has_markup(joined) or "  " in joined:
+        return False
+    data = joined.encode("ascii")
+    # The only control characters allowed are the newlines that join the items.
+    return len(data) - len(data.translate(None, _ASCII_CONTROLS)) == len(texts) - 1
 
 
 def clean_text(text: str | None) -> str | None:
@@ -212,17 +249,25 @@ def clean_text(text: str | None) -> str | None:
     """
     if not text:
         return None
-    if _SPECIAL.search(text):
-        # Decoding can reveal new markup ("&lt;i&gt;" -> "<i>"), so repeat to a fixpoint;
-        # this is what makes clean_text idempotent.
-        for _ in range(6):
-            cleaned = _clean_once(text)
-            if cleaned == text:
-                break
-            text = cleaned
-    if not text.isascii():
+    if _has_markup(text):
+        return _clean_slow(text) or None
+    if text.isascii():
+        # Splitting a 1,500-character abstract into words costs ~10 µs; deleting the
+        # control bytes from its encoded copy tells in ~1 µs whether that is needed.
+        data = text.encode("ascii")
+        if (
+            len(data.translate(None, _ASCII_CONTROLS)) != len(data)
+            or "  " in text
+            or text[0] == " "
+            or text[-1] == " "
+        ):
+            return _clean_slow(text) or None
+        return text
+    if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     text = " ".join(text.split())
+    if not text.isprintable():  # control or invisible characters
+        text = _clean_slow(text)
     return text or None
 
 
@@ -246,6 +291,10 @@ def normalise_doi(text: str | None) -> str | None:
     """
     if not text:
         return None
+    if text.startswith("10.") and text.isascii() and "%" not in text and " " not in text:
+        doi = text.rstrip().lower()
+        if doi[-1] not in _DOI_TRAIL and doi[-1] not in ")]" and "/" in doi[4:-1] and "\n" not in doi:
+            return doi
     text = text.strip()
     while "%" in text:  # to a fixpoint, so that "%252F" cannot survive a first pass
         decoded = unquote(text)
@@ -270,6 +319,7 @@ def normalise_doi(text: str | None) -> str | None:
     return doi if "/" in doi[3:] and not doi.endswith("/") else None
 
 
+_CHECK = frozenset("0123456789X")
 _ISSN = re.compile(r"(?<![\dX-])(\d{4})-?(\d{3}[\dXx])(?![\dX])")
 
 
@@ -277,6 +327,8 @@ def normalise_issn(text: str | None) -> str | None:
     """Return the first ISSN in ``text`` as ``NNNN-NNNC`` (upper-case X), or None."""
     if not text:
         return None
+    if len(text) == 9 and text[4] == "-" and text[:4].isdigit() and text[5:8].isdigit() and text[8] in _CHECK:
+        return text
     m = _ISSN.search(text)
     return f"{m.group(1)}-{m.group(2).upper()}" if m else None
 
@@ -345,6 +397,7 @@ _LANGUAGES = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=1024)
 def normalise_language(text: str | None) -> str | None:
     """Map ISO 639 codes (``eng``, ``ger``) to English names; keep names, title-cased."""
     if not text:
@@ -412,6 +465,17 @@ def expand_pages(text: str | None) -> tuple[str | None, str | None]:
     """
     if not text:
         return None, None
+    if text.isdigit():
+        return text.lstrip("0") or "0", None
+    a, sep, b = text.partition("-")
+    if b[:1] == "-":  # BibTeX "12--25"
+        b = b[1:]
+    if sep and a.isdigit() and b.isdigit() and a[0] != "0" and b[0] != "0":
+        if len(b) < len(a):
+            expanded = a[: len(a) - len(b)] + b
+            if int(expanded) >= int(a):
+                b = expanded
+        return a, b
     text = text.strip()
     if ";" in text or "," in text:
         text = re.split(r"\s*[;,]\s*", text, maxsplit=1)[0]

@@ -1,1 +1,195 @@
-"""Readers for database exports (being written)."""
+"""Readers for database exports: one module per format, one entry point.
+
+:func:`read_file` reads the bytes, works out the encoding and (unless told) the format
+from the content, and hands the text to the format's module. Every problem that makes
+a file unreadable is an :class:`ImportFileError` whose message names the file and the
+line; entries that are readable but have neither a title nor an identifier are listed
+in :attr:`ParsedFile.unusable` rather than raised.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from screener.importers import bibtex, delimited, endnote_xml, pubmed, ris, wos
+from screener.importers._common import (
+    Collected,
+    ImportFileError,
+    ParsedFile,
+    Unusable,
+    decode_bytes,
+    normalise_newlines,
+)
+
+__all__ = ["FORMATS", "ImportFileError", "ParsedFile", "Unusable", "detect_format", "read_file"]
+
+log = logging.getLogger("screener.importers")
+
+FORMATS = ("pubmed", "ris", "bibtex", "endnote-xml", "wos", "csv")
+
+_EXTENSIONS = {
+    ".ris": "ris", ".nbib": "pubmed", ".medline": "pubmed", ".bib": "bibtex", ".bibtex": "bibtex",
+    ".xml": "endnote-xml", ".ciw": "wos", ".csv": "csv", ".tsv": "csv", ".tab": "csv",
+}  # fmt: skip
+_NAMES = {
+    "pubmed": "PubMed/MEDLINE", "ris": "RIS", "bibtex": "BibTeX", "endnote-xml": "EndNote XML",
+    "wos": "Web of Science", "csv": "CSV/TSV",
+}  # fmt: skip
+
+_MARKERS = (
+    ("ris", re.compile(r"TY[ \t]{1,3}-(?:[ \t]|$)")),
+    ("pubmed", re.compile(r"PMID ?- ?\d")),
+    ("wos", re.compile(r"(?:FN (?:Clarivate|Thomson|ISI)|VR \d|PT [A-Z]\s*$)")),
+    ("bibtex", re.compile(r"\s*@\s*[A-Za-z]+\s*[{(]")),
+)
+_SCAN_LINES = 500
+
+
+def _looks_like_csv(lines: list[str]) -> bool:
+    header = lines[0]
+    delimiter = delimited.sniff_delimiter(header)
+    if delimiter not in header:
+        return False
+    try:
+        rows = list(csv.reader((ln + "\n" for ln in lines[:50]), delimiter=delimiter))
+    except csv.Error:
+        return False
+    rows = [r for r in rows if r]
+    if len(rows[0]) < 2:
+        return False
+    # The last sampled row may be cut off in the middle of a quoted field.
+    widths = {len(r) for r in rows[:-1]} if len(rows) > 2 else {len(r) for r in rows}
+    return widths == {len(rows[0])}
+
+
+def detect_format(text: str, path: Path) -> str:
+    """Work out a file's format from its content; the extension only breaks ties.
+
+    Args:
+        text: the decoded file.
+        path: its name (for the extension and for messages).
+
+    Returns:
+        One of :data:`FORMATS`.
+
+    Raises:
+        ImportFileError: the file is empty or in no format this program reads.
+    """
+    path = Path(path)
+    head = text[:200_000].lstrip("\ufeff")
+    stripped = head.lstrip()
+    if not stripped:
+        raise ImportFileError(path, "the file is empty")
+    ext = _EXTENSIONS.get(path.suffix.lower())
+    if stripped.startswith("<"):
+        probe = head[:5000]
+        if "<record" in probe or "<records" in probe or "<xml>" in probe:
+            return "endnote-xml"
+        if "<PubmedArticle" in probe:
+            raise ImportFileError(path, "PubMed XML is not supported: export from PubMed as 'PubMed' (.nbib) instead")
+        if re.search(r"<(?:!doctype\s+)?html", probe, re.IGNORECASE):
+            raise ImportFileError(path, "this is a web page (HTML), not an exported reference file")
+        if ext == "endnote-xml" or "<?xml" in probe[:100]:
+            return "endnote-xml"
+    lines = [ln for ln in head.split("\n")[: _SCAN_LINES * 4] if ln.strip()][:_SCAN_LINES]
+    lines = [ln.rstrip("\r") for ln in lines]
+    first = lines[0]
+    for fmt, marker in _MARKERS:
+        if marker.match(first):
+            return fmt
+    if _looks_like_csv(lines):
+        return "csv"
+    # A preamble before the first entry (some exports add a title or search summary).
+    found = []
+    for i, ln in enumerate(lines):
+        for fmt, marker in _MARKERS:
+            if marker.match(ln):
+                found.append((i, fmt))
+        if found:
+            break
+    if found:
+        fmts = {fmt for _, fmt in found}
+        return ext if ext in fmts else found[0][1]
+    if ext is not None:
+        return ext
+    preview = first.strip()[:60]
+    raise ImportFileError(
+        path,
+        f"not a reference file this program reads (RIS, PubMed/MEDLINE, BibTeX, EndNote XML, Web of Science "
+        f"or CSV/TSV); it starts with {preview!r}",
+        line=1,
+    )
+
+
+def read_file(
+    path: Path | str,
+    *,
+    format: str | None = None,
+    id_column: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ParsedFile:
+    """Read one exported reference file into normalised records.
+
+    Args:
+        path: the file.
+        format: one of :data:`FORMATS`; detected from the content when None.
+        id_column: CSV only: the column holding each record's own id.
+        columns: CSV only: our field name (title, authors, year, journal, doi, ...) ->
+            header name, overriding the guessed columns.
+        progress: called as ``progress(entries_done, entries_total)`` while reading.
+
+    Returns:
+        The records, the unusable entries, and the file's format, encoding, SHA-256
+        and database/platform guess.
+
+    Raises:
+        ImportFileError: the file cannot be read, is empty, is in no known format, or
+            has a malformed entry (the message names the line).
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    sha256 = hashlib.sha256(data).hexdigest()
+    text, encoding = decode_bytes(data, path)
+    text = normalise_newlines(text)
+    if not text or text.isspace():
+        raise ImportFileError(path, "the file is empty")
+    if format is None:
+        format = detect_format(text, path)
+    elif format not in FORMATS:
+        raise ImportFileError(path, f"unknown format {format!r} (known: {', '.join(FORMATS)})")
+    if format != "csv" and (columns or id_column):
+        log.warning("%s: column options only apply to CSV files; ignored for %s", path, _NAMES[format])
+    result: Collected
+    if format == "ris":
+        result = ris.parse(text, path, progress=progress)
+    elif format == "pubmed":
+        result = pubmed.parse(text, path, progress=progress)
+    elif format == "bibtex":
+        result = bibtex.parse(text, path, progress=progress)
+    elif format == "endnote-xml":
+        result = endnote_xml.parse(text, path, progress=progress)
+    elif format == "wos":
+        result = wos.parse(text, path, progress=progress)
+    else:
+        result = delimited.parse(text, path, progress=progress, id_column=id_column, columns=columns)
+    if result.unusable:
+        log.info("%s: %d entries have neither a title nor an identifier", path, len(result.unusable))
+    return ParsedFile(
+        path=path,
+        format=format,
+        database=result.database,
+        platform=result.platform,
+        encoding=encoding,
+        sha256=sha256,
+        records=result.records,
+        unusable=result.unusable,
+    )

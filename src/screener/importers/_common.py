@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from screener.core.models import Author, BibRecord
-from screener.core.normalise import clean_text, parse_author
+from screener.core.normalise import all_clean, clean_text, parse_author
 
 log = logging.getLogger("screener.importers")
 
@@ -261,12 +261,30 @@ def keywords(raws: Iterable[str] | None) -> tuple[str, ...]:
     """Clean keywords, dropping empties and exact repeats (order kept)."""
     if not raws:
         return ()
+    if not isinstance(raws, list):
+        raws = list(raws)
+    if all_clean(raws):
+        return tuple(dict.fromkeys(raws))
     seen: dict[str, None] = {}
     for raw in raws:
         k = clean_text(raw)
         if k:
-            seen.setdefault(k)
+            seen[k] = None
     return tuple(seen)
+
+
+def journal_pair(journal: str | None, abbrev: str | None) -> tuple[str | None, str | None]:
+    """Order a (journal, abbreviation) pair: the longer is the journal, a copy is dropped.
+
+    EndNote libraries filled from PubMed often hold the abbreviation as "full title"
+    and the full title as "abbreviation".
+    """
+    if journal and abbrev:
+        if abbrev == journal:
+            return journal, None
+        if len(abbrev) > len(journal):
+            return abbrev, journal
+    return journal, abbrev
 
 
 def strip_or_none(text: str | None) -> str | None:

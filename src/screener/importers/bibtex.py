@@ -13,13 +13,15 @@ Keys written by :mod:`screener.exporters.bibtex` for records without an id start
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import bibtexparser
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+from bibtexparser.model import Entry, ParsingFailedBlock
 
 from screener.core.models import Author, BibRecord
 from screener.core.normalise import (
+    all_clean,
     clean_text,
     decode_latex,
     expand_pages,
@@ -31,7 +33,15 @@ from screener.core.normalise import (
     normalise_pmid,
     normalise_url,
 )
-from screener.importers._common import Collected, ImportFileError, Progress, Sink, most_common, strip_or_none
+from screener.importers._common import (
+    Collected,
+    ImportFileError,
+    Progress,
+    Sink,
+    journal_pair,
+    most_common,
+    strip_or_none,
+)
 from screener.importers._common import author as heuristic_author
 
 __all__ = ["ENTRY_TYPES", "GENERATED_KEY_PREFIX", "parse"]
@@ -70,10 +80,10 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
     for block in library.blocks:
         if isinstance(block, Entry):
             entries.append(block)
-        elif isinstance(block, DuplicateBlockKeyBlock):
-            # A repeated key is a matter for dedup, not a reason to refuse the file.
-            if isinstance(block.ignore_error_block, Entry):
-                entries.append(block.ignore_error_block)
+        elif isinstance(block, ParsingFailedBlock) and isinstance(block.ignore_error_block, Entry):
+            # A repeated key (a matter for dedup) or a repeated field (Scopus writes
+            # funding_details twice): the entry itself was read, so keep it.
+            entries.append(block.ignore_error_block)
         elif isinstance(block, ParsingFailedBlock):
             line = block.start_line + 1 if block.start_line is not None else None
             reason = str(block.error).split("\n")[-1].strip() or type(block.error).__name__
@@ -92,6 +102,7 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
 def _text(value: str | None) -> str | None:
     if not value:
         return None
+    value = value.strip()
     if "~" in value:
         value = _TILDE.sub(" ", value)
     return clean_text(value)
@@ -150,6 +161,7 @@ def _braced(text: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1 << 16)
 def _name(raw: str) -> Author | None:
     raw = raw.strip()
     if not raw:
@@ -170,8 +182,13 @@ def _name(raw: str) -> Author | None:
 def _authors(value: str | None) -> tuple[Author, ...]:
     if not value:
         return ()
+    names = split_depth0(value, _AND)
+    if len(names) == 1 and _braced(value):
+        inner = split_depth0(value[1:-1], _AND)
+        if len(inner) > 1:  # WoS double braces: {{Roach, M. and Thompson, F.}}
+            names = inner
     out = []
-    for raw in split_depth0(value, _AND):
+    for raw in names:
         a = _name(raw)
         if a is not None:
             out.append(a)
@@ -183,9 +200,15 @@ def _keywords(*values: str | None) -> tuple[str, ...]:
     for value in values:
         if not value:
             continue
+        if _braced(value):  # WoS double braces
+            value = value[1:-1]
         parts = split_depth0(value, ";")
         if len(parts) == 1:
             parts = split_depth0(value, ",")
+        parts = [p.strip() for p in parts]
+        if "~" not in value and all_clean(parts):
+            seen.update(dict.fromkeys(parts))
+            continue
         for p in parts:
             k = _text(p)
             if k:
@@ -198,50 +221,74 @@ def _record(entry: Entry, position: int) -> tuple[BibRecord, str | None]:
     g = f.get
 
     key = (entry.key or "").strip()
-    unique = _plain(g("unique-id"))
-    source_id = unique or (key if key and not key.startswith(GENERATED_KEY_PREFIX) else None)
+    unique = g("unique-id")
+    source_id = _plain(unique) if unique else (key if key and not key.startswith(GENERATED_KEY_PREFIX) else None)
 
-    url = normalise_url(_plain(g("url")))
-    doi = normalise_doi(_plain(g("doi")))
+    url = g("url")
+    url = normalise_url(_plain(url)) if url else None
+    doi = g("doi")
+    doi = normalise_doi(_plain(doi)) if doi else None
     if doi is None and url and "doi.org/" in url:
         doi = normalise_doi(url)
 
-    pages = _text(g("pages"))
+    title = g("title")
+    abstract = g("abstract")
+    journal = g("journal") or g("journaltitle") or g("booktitle")
+    abbrev = (
+        g("journal-iso") or g("abbrev_source_title") or g("shortjournal") or g("journal_abbrev")
+        or g("journalabbrev") or g("iso-source-abbreviation")
+    )
+    ptype = g("document_type") or g("type")
+    pages = g("pages")
+    volume = g("volume")
+    issue = g("number") or g("issue")
+    texts = [t for t in (title, abstract, journal, abbrev, ptype, pages, volume, issue) if t]
+    if not all_clean(texts) or "~" in "".join(texts):
+        # Braces, LaTeX, odd spacing or non-ASCII text: clean field by field.
+        title, abstract, journal, abbrev, ptype, pages = (
+            _text(title), _text(abstract), _text(journal), _text(abbrev), _text(ptype), _text(pages)
+        )
+        volume, issue = strip_or_none(_plain(volume)), strip_or_none(_plain(issue))
     start, end = expand_pages(pages)
     if start is None:
-        number = _text(g("art_number") or g("article-number") or g("eid"))
-        start, end = expand_pages(number)
-
-    ptype = _text(g("document_type") or g("type")) or ENTRY_TYPES.get(entry.entry_type.lower())
+        number = g("art_number") or g("article-number") or g("eid")
+        if number:
+            start, end = expand_pages(_text(number))
+    if not ptype:
+        ptype = ENTRY_TYPES.get(entry.entry_type.lower())
+    journal, abbrev = journal_pair(journal or None, abbrev or None)
 
     database = None
-    if (g("source") or "").strip().lower() == "scopus" or (url and "scopus.com" in url):
+    source = g("source")
+    if (source and source.strip().lower() == "scopus") or (url and "scopus.com" in url):
         database = "Scopus"
     elif source_id and source_id[:4] in ("ISI:", "WOS:"):
         database = "Web of Science"
 
+    year = g("year") or g("date")
+    pmid = g("pmid") or g("pubmed-id") or g("pubmed")
+    pmcid = g("pmcid")
+    issn = g("issn") or g("eissn")
+    language = g("language") or g("langid")
     rec = BibRecord(
         position=position,
-        title=_text(g("title")),
+        title=title or None,
         authors=_authors(g("author")),
-        year=extract_year(_plain(g("year") or g("date"))),
-        journal=_text(g("journal") or g("journaltitle") or g("booktitle")),
-        journal_abbrev=_text(
-            g("journal-iso") or g("abbrev_source_title") or g("shortjournal") or g("journal_abbrev")
-            or g("journalabbrev") or g("iso-source-abbreviation")
-        ),
-        volume=strip_or_none(_plain(g("volume"))),
-        issue=strip_or_none(_plain(g("number") or g("issue"))),
+        year=extract_year(_plain(year)) if year else None,
+        journal=journal,
+        journal_abbrev=abbrev,
+        volume=volume or None,
+        issue=issue or None,
         start_page=start,
         end_page=end,
         doi=doi,
-        pmid=normalise_pmid(_plain(g("pmid") or g("pubmed-id") or g("pubmed"))),
-        pmcid=normalise_pmcid(_plain(g("pmcid"))),
-        issn=normalise_issn(_plain(g("issn") or g("eissn"))),
-        abstract=_text(g("abstract")),
+        pmid=normalise_pmid(_plain(pmid)) if pmid else None,
+        pmcid=normalise_pmcid(_plain(pmcid)) if pmcid else None,
+        issn=normalise_issn(_plain(issn)) if issn else None,
+        abstract=abstract or None,
         keywords=_keywords(g("author_keywords"), g("keywords"), g("keywords-plus")),
-        language=normalise_language(_text(g("language") or g("langid"))),
-        publication_type=ptype,
+        language=normalise_language(_text(language)) if language else None,
+        publication_type=ptype or None,
         url=url,
         source_id=source_id,
         line=entry.start_line + 1 if entry.start_line is not None else None,

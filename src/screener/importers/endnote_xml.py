@@ -33,6 +33,7 @@ from screener.importers._common import (
     Progress,
     Sink,
     authors,
+    journal_pair,
     keywords,
     strip_or_none,
 )
@@ -126,12 +127,10 @@ def _all(rec: ET.Element, path: str) -> list[str]:
 
 
 def _record(rec: ET.Element, position: int, line: int | None, raw: str) -> BibRecord:
-    journal = clean_text(_first(rec, "periodical/full-title", "titles/secondary-title", "secondary-title"))
-    abbrev = clean_text(
-        _first(rec, "periodical/abbr-1", "alt-periodical/abbr-1", "alt-periodical/full-title", "titles/alt-title")
+    journal, abbrev = journal_pair(
+        clean_text(_first(rec, "periodical/full-title", "titles/secondary-title", "alt-periodical/full-title")),
+        clean_text(_first(rec, "periodical/abbr-1", "alt-periodical/abbr-1", "titles/alt-title")),
     )
-    if abbrev == journal:
-        abbrev = None
 
     provider = (_first(rec, "remote-database-provider") or "").strip().lower()
     db_name = (_first(rec, "remote-database-name") or "").lower()

@@ -23,7 +23,15 @@ from screener.core.normalise import (
     normalise_pmcid,
     normalise_pmid,
 )
-from screener.importers._common import Collected, ImportFileError, Progress, Sink, author, strip_or_none
+from screener.importers._common import (
+    Collected,
+    ImportFileError,
+    Progress,
+    Sink,
+    author,
+    journal_pair,
+    strip_or_none,
+)
 
 __all__ = ["parse"]
 
@@ -138,13 +146,19 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> BibR
 
     pmid = normalise_pmid(first("PMID"))
     title = first("TI", "BTI", "TT")
+    journal, abbrev = journal_pair(clean_text(first("JT")), clean_text(first("TA")))
+    # PT lists "English Abstract" and funding notes beside the actual article type.
+    ptype = next(
+        (p for p in f.get("PT", []) if p != "English Abstract" and not p.startswith("Research Support")),
+        first("PT"),
+    )
     return BibRecord(
         position=position,
         title=clean_text(title),
         authors=tuple(people),
         year=extract_year(first("DP", "DEP", "EDAT")),
-        journal=clean_text(first("JT")),
-        journal_abbrev=clean_text(first("TA")),
+        journal=journal,
+        journal_abbrev=abbrev,
         volume=strip_or_none(first("VI")),
         issue=strip_or_none(first("IP")),
         start_page=start,
@@ -156,7 +170,7 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> BibR
         abstract=clean_text(first("AB")),
         keywords=tuple(kws),
         language=normalise_language(first("LA")),
-        publication_type=clean_text(first("PT")),
+        publication_type=clean_text(ptype),
         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None,
         source_id=pmid,
         line=line,

@@ -16,12 +16,15 @@ puts the journal in ``T2``, the article number in ``C7`` and the EID in the ``UR
 from __future__ import annotations
 
 import re
+import string
+from functools import lru_cache
 from pathlib import Path
 
 import rispy
 
 from screener.core.models import BibRecord
 from screener.core.normalise import (
+    all_clean,
     clean_text,
     expand_pages,
     extract_year,
@@ -39,6 +42,7 @@ from screener.importers._common import (
     Progress,
     Sink,
     authors,
+    journal_pair,
     keywords,
     most_common,
     strip_or_none,
@@ -46,22 +50,22 @@ from screener.importers._common import (
 
 __all__ = ["parse"]
 
-_TAGS = (
-    "TY A1 A2 A3 A4 AB AD AN AU BT C1 C2 C3 C4 C5 C6 C7 C8 CP CT DA DB DO DP EP ET ID IS J1 J2 JA "
-    "JF JO KW L1 L2 L3 L4 LA LB M1 M2 M3 N1 N2 OP PB PY SN SP ST T1 T2 T3 TI U1 U2 U3 U4 U5 UR VL "
-    "Y1 Y2 ER"
-).split()
-_LIST_TAGS = ["AU", "A1", "KW", "UR", "N1", "DB", "L2"]
+_LIST_TAGS = frozenset({"AU", "A1", "KW", "UR", "N1", "DB", "L2"})
+# Every possible tag maps to itself: fields are then looked up by RIS tag, and no tag is
+# "unknown" (rispy handles unknown tags by raising and catching KeyError, which is slow
+# for the many M1/LK/U3 lines of an Embase export). A set for list_tags, not rispy's
+# list, saves a linear scan per line.
 _PARSER = rispy.RisParser(
-    mapping={t: t for t in _TAGS},
-    list_tags=_LIST_TAGS,
+    mapping={a + b: a + b for a in string.ascii_uppercase for b in string.ascii_uppercase + string.digits},
+    list_tags=_LIST_TAGS,  # type: ignore[arg-type]
     delimiter_tags_mapping={},
-    skip_unknown_tags=True,
 )
 
 # rispy's own test for a tag line is "XX  -"; exports that use one space ("TY - JOUR")
 # are rewritten to that form entry by entry.
-_BOUNDARY = re.compile(r"^(TY|ER)[ \t]{0,3}-(?=[ \t]|$)", re.MULTILINE)
+# Starting the pattern with a literal newline (not "^" in MULTILINE mode) lets the
+# regex engine skip ahead with a fast scan: ten times quicker on large files.
+_BOUNDARY = re.compile(r"\n(TY|ER)[ \t]{0,3}-(?=[ \t\n]|$)")
 _LOOSE_TAG = re.compile(r"^([A-Z][A-Z0-9])[ \t]{0,3}-(?:[ \t]|$)", re.MULTILINE)
 _ANY_TAG = re.compile(r"^[A-Z][A-Z0-9][ \t]{0,3}-(?:[ \t]|$)", re.MULTILINE)
 _URL_SPLIT = re.compile(r"\s*;\s*(?=https?://)")
@@ -87,10 +91,14 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
     Raises:
         ImportFileError: no entries, an entry without ``ER``, a tag outside any entry.
     """
-    marks = list(_BOUNDARY.finditer(text))
+    # Each mark is (offset of the tag's line, "TY" or "ER").
+    marks = [(m.start() + 1, m.group(1)) for m in _BOUNDARY.finditer(text)]
+    first = _BOUNDARY.match("\n" + text[:16])
+    if first is not None:
+        marks.insert(0, (0, first.group(1)))
     if not marks:
         raise ImportFileError(path, "no RIS entries found (no line starts with 'TY  - ')")
-    strict = marks[0].group(0).startswith("TY  -")
+    strict = text.startswith("TY  -", marks[0][0])
     sink = Sink(progress, len(marks) // 2)
     dbs: list[str | None] = []
     platforms: list[str | None] = []
@@ -101,11 +109,10 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
     open_at: int | None = None  # offset of the TY of the entry being read
     open_line = 0
     position = 0
-    for m in marks:
-        start = m.start()
+    for start, tag in marks:
         line += text.count("\n", pos, start)
         pos = start
-        if m.group(1) == "TY":
+        if tag == "TY":
             if open_at is not None:
                 raise ImportFileError(
                     path,
@@ -236,38 +243,39 @@ def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str
         start, end = expand_pages(g("C7"))
 
     journal = g("JF") or g("T2") or g("JO")
-    journal = clean_text(journal) if journal else None
-    abbrev = g("J2") or g("JA")
-    if not abbrev and g("JO"):
-        abbrev = g("JO")
-        abbrev = clean_text(abbrev)
-        if abbrev == journal:
-            abbrev = None
-    elif abbrev:
-        abbrev = clean_text(abbrev)
-
-    ptype = g("M3")
-    ptype = clean_text(ptype) if ptype else TYPE_NAMES.get((g("TY") or "").strip().upper())
-
+    abbrev = g("J2") or g("JA") or (g("JO") if journal is not g("JO") else None)
     title = g("TI") or g("T1") or g("CT") or g("BT")
     abstract = g("AB") or g("N2")
+    ptype = g("M3")
+    volume = g("VL")
+    issue = g("IS") or g("CP")
+    texts = [t for t in (title, abstract, journal, abbrev, ptype, volume, issue) if t]
+    if not all_clean(texts):
+        # Only files with markup, odd spacing or non-ASCII text pay for field-by-field cleaning.
+        title, abstract, journal, abbrev, ptype = (
+            clean_text(title), clean_text(abstract), clean_text(journal), clean_text(abbrev), clean_text(ptype)
+        )
+        volume, issue = strip_or_none(volume), strip_or_none(issue)
+    journal, abbrev = journal_pair(journal or None, abbrev or None)
+    if not ptype:
+        ptype = TYPE_NAMES.get((g("TY") or "").strip().upper())
     year = g("PY") or g("Y1") or g("DA")
     rec = BibRecord(
         position=position,
-        title=clean_text(title) if title else None,
+        title=title or None,
         authors=authors(g("AU") or g("A1")),
         year=extract_year(year) if year else None,
         journal=journal,
         journal_abbrev=abbrev,
-        volume=strip_or_none(g("VL")),
-        issue=strip_or_none(g("IS") or g("CP")),
+        volume=volume or None,
+        issue=issue or None,
         start_page=start,
         end_page=end,
         doi=doi,
         pmid=pmid,
         pmcid=pmcid,
         issn=normalise_issn(g("SN")),
-        abstract=clean_text(abstract) if abstract else None,
+        abstract=abstract or None,
         keywords=keywords(g("KW")),
         language=normalise_language(g("LA")),
         publication_type=ptype,
@@ -281,6 +289,11 @@ def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str
 
 def _database(dbs: list[str], dp: str | None) -> tuple[str | None, str | None]:
     """Guess the database and platform from an entry's ``DB`` and ``DP`` tags."""
+    return _database_cached(tuple(dbs), dp)
+
+
+@lru_cache(maxsize=256)
+def _database_cached(dbs: tuple[str, ...], dp: str | None) -> tuple[str | None, str | None]:
     platform = None
     dpl = (dp or "").lower()
     first = next((d.strip() for d in dbs if d and d.strip()), "")

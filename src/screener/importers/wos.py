@@ -29,6 +29,7 @@ from screener.importers._common import (
     Progress,
     Sink,
     authors,
+    journal_pair,
     keywords,
     most_common,
     strip_or_none,
@@ -129,13 +130,14 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> tupl
     prefix = ut.split(":", 1)[0].upper() if ut and ":" in ut else None
     database = _UT_DATABASES.get(prefix, "Web of Science") if prefix else "Web of Science"
     doctype = text("DT")
+    journal, abbrev = journal_pair(clean_text(text("SO")), clean_text(text("JI") or text("J9")))
     rec = BibRecord(
         position=position,
         title=clean_text(text("TI")),
         authors=authors(f.get("AF") or f.get("AU")),
         year=extract_year(text("PY") or text("EY") or text("PD")),
-        journal=clean_text(text("SO")),
-        journal_abbrev=clean_text(text("JI") or text("J9")),
+        journal=journal,
+        journal_abbrev=abbrev,
         volume=strip_or_none(text("VL")),
         issue=strip_or_none(text("IS")),
         start_page=start,
