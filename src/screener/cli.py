@@ -364,11 +364,11 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, box: str | None) -
     from screener.flow import compute_flow, methods_facts
 
     with _open(ctx) as store:
-        flow = compute_flow(store)
         if box is not None:
-            if box not in flow.boxes:
-                raise _fail(f"no box '{box}'; boxes: {', '.join(flow.box_names())}")
-            records = store.records(flow.boxes[box])
+            ids = store.box_ids(box)
+            if ids is None:
+                raise _fail(f"no box '{box}'; boxes: {', '.join(store.box_names())}")
+            records = store.records(ids)
             sources = {s.id: s.name for s in store.sources()}
             click.echo(f"{box}: {len(records)} records")
             for r in records:
@@ -376,6 +376,7 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, box: str | None) -
                 click.echo(f"{r.id:>6}  {sources[r.source_id]:<10} {b.first_author or '?'} {b.year or 'n.d.'}  "
                            f"{(b.title or '(no title)')[:90]}")
             return
+        flow = compute_flow(store)
         messages = P.check(flow.counts)
         errors = [m for m in messages if m.is_error]
         if fmt == "text":

@@ -100,3 +100,32 @@ def everyone_finished(pool: Sequence[int], decisions: Iterable[Decision], review
         done[d.reviewer].add(d.record_id)
     wanted = set(pool)
     return all(wanted <= done[r] for r in reviewers)
+
+
+def counted_reason(reasons: Iterable[str], order: Sequence[str]) -> str | None:
+    """The one exclusion reason PRISMA counts for a report: the first in protocol order.
+
+    PRISMA 2020 counts reports per reason, so each excluded report carries exactly one.
+    Unknown ids (a criterion since removed from the protocol) come after known ones.
+    """
+    rank = {cid: n for n, cid in enumerate(order)}
+    ordered = sorted(set(reasons), key=lambda r: (rank.get(r, len(rank)), r))
+    return ordered[0] if ordered else None
+
+
+def outcome_of(votes: Sequence[Vote], resolution: Resolution | None, rules: ConflictRules,
+               reason_order: Sequence[str]) -> tuple[RecordState, Verdict | None, str | None]:
+    """A record's state at a stage, its final verdict if settled, and the reason PRISMA counts."""
+    state = record_state(votes, rules, resolution.verdict if resolution else None)
+    if state is RecordState.RESOLVED:
+        assert resolution is not None
+        verdict = resolution.verdict
+        reasons: Iterable[str] = resolution.reasons
+    elif state is RecordState.INCLUDED:
+        return state, Verdict.INCLUDE, None
+    elif state is RecordState.EXCLUDED:
+        verdict = Verdict.EXCLUDE
+        reasons = [r for v in votes for r in v.reasons]
+    else:
+        return state, None, None
+    return state, verdict, counted_reason(reasons, reason_order) if verdict is Verdict.EXCLUDE else None

@@ -128,8 +128,12 @@ def backup_sqlite(engine: Engine, revision: str) -> Path | None:
     return dest
 
 
-def prepare(engine: Engine, *, create: bool) -> Path | None:
-    """Make the database's schema current, or refuse it; return a backup path if one was made.
+def prepare(engine: Engine, *, create: bool) -> tuple[Path | None, bool]:
+    """Make the database's schema current, or refuse it.
+
+    Returns:
+        The backup made before an upgrade (SQLite only), and whether an existing review
+        was upgraded.
 
     Raises:
         StoreError: no review there (and not ``create``), not a screener database, or a
@@ -147,10 +151,10 @@ def prepare(engine: Engine, *, create: bool) -> Path | None:
         if not create:
             raise StoreError(f"no review at {where}: create one with 'screener init' (or pass --db)")
         upgrade(engine)
-        return None
+        return None, False
     head = head_revision()
     if current == head:
-        return None
+        return None, False
     if current not in known_revisions():
         raise StoreError(
             f"{where} was written by a newer screener (schema {current}, this one knows up to {head}): "
@@ -158,7 +162,7 @@ def prepare(engine: Engine, *, create: bool) -> Path | None:
         )
     backup = backup_sqlite(engine, current) if engine.url.get_backend_name() == "sqlite" else None
     upgrade(engine)
-    return backup
+    return backup, True
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -12,23 +12,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Select, func, insert, select
 
 from screener.core.conflicts import RecordState
 from screener.core.models import Decision, Resolution, Retrieval, Stage, Verdict
-from screener.core.screening import (
-    StageState,
-    conflict_rules,
-    everyone_finished,
-    final_verdicts,
-    order_queue,
-    stage_state,
-)
+from screener.core.screening import StageState, order_queue
 from screener.store import tables as t
 from screener.store.schema import StoreError
 
 if TYPE_CHECKING:
     from screener.core.protocol import Protocol
+
+
+DATABASE_KINDS = ("database", "register")
+OTHER_KINDS = ("website", "organisation", "citation")
 
 
 class Blinded(StoreError):
@@ -56,55 +53,68 @@ class ScreeningQueries:
     def _write(self, work: Any) -> Any: ...  # pragma: no cover
     def protocol(self) -> Protocol: ...  # pragma: no cover
     def current_decisions(self, stage: Stage, reviewer: str | None = None) -> dict[tuple[int, str], Decision]: ...  # pragma: no cover  # noqa: E501
+    def _refresh_outcomes(self, conn: Connection, protocol: Protocol, stage: Stage,
+                          record_ids: Sequence[int] | None) -> None: ...  # pragma: no cover
 
     # -- pools and states ------------------------------------------------------------
 
+    def _removed_query(self) -> Select[Any]:
+        return (select(t.DupMember.record_id)
+                .join(t.DupCluster, t.DupCluster.id == t.DupMember.cluster_id)
+                .where(t.DupCluster.undone_at.is_(None))
+                .where(t.DupMember.record_id != t.DupCluster.primary_record_id))
+
     def removed_as_duplicates(self) -> set[int]:
         """Ids of records that are non-primary members of active duplicate clusters."""
-        query = (select(t.DupMember.record_id)
-                 .join(t.DupCluster, t.DupCluster.id == t.DupMember.cluster_id)
-                 .where(t.DupCluster.undone_at.is_(None))
-                 .where(t.DupMember.record_id != t.DupCluster.primary_record_id))
         with self._read() as conn:
-            return set(conn.execute(query).scalars())
+            return set(conn.execute(self._removed_query()).scalars())
 
-    def stage_pool(self, stage: Stage, protocol: Protocol | None = None) -> list[int]:
-        """The records a stage screens, in the protocol's queue order.
+    def _arm_query(self, *, other: bool) -> Select[Any]:
+        kinds = OTHER_KINDS if other else DATABASE_KINDS
+        return (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
+                .where(t.Source.kind.in_(kinds)))
+
+    def arm_records(self, *, other: bool) -> list[int]:
+        """Ids of the records of one PRISMA arm: databases and registers, or other methods."""
+        with self._read() as conn:
+            return list(conn.execute(self._arm_query(other=other).order_by(t.Record.id)).scalars())
+
+    def pool_query(self, stage: Stage) -> Select[Any]:
+        """SQL for the ids of the records a stage screens.
 
         Title/abstract: every record from a database or register search that was not
         removed as a duplicate. Full text: the records whose title/abstract outcome is
         include (agreed, or resolved so), plus the records found by other methods
         (websites, organisations, citation searching), which PRISMA 2020 takes straight
-        to retrieval.
+        to retrieval; never a record removed as a duplicate.
         """
-        protocol = protocol or self.protocol()
-        removed = self.removed_as_duplicates()
+        removed = self._removed_query()
         if Stage(stage) is Stage.TITLE_ABSTRACT:
-            pool = set(self.arm_records(other=False)) - removed
-        else:
-            state = self.stage_state(Stage.TITLE_ABSTRACT, protocol)
-            finals = final_verdicts(state, self.resolutions(Stage.TITLE_ABSTRACT))
-            pool = {rid for rid, v in finals.items() if v is Verdict.INCLUDE}
-            pool |= set(self.arm_records(other=True)) - removed
-        return order_queue(list(pool), protocol)
+            return self._arm_query(other=False).where(t.Record.id.not_in(removed))
+        included = select(t.Outcome.record_id).where(t.Outcome.stage == Stage.TITLE_ABSTRACT.value,
+                                                     t.Outcome.verdict == Verdict.INCLUDE.value)
+        return (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
+                .where(t.Record.id.in_(included) | t.Source.kind.in_(OTHER_KINDS))
+                .where(t.Record.id.not_in(removed)))
 
-    def arm_records(self, *, other: bool) -> list[int]:
-        """Ids of the records of one PRISMA arm: databases and registers, or other methods."""
-        kinds = ["website", "organisation", "citation"] if other else ["database", "register"]
-        query = (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
-                 .where(t.Source.kind.in_(kinds)).order_by(t.Record.id))
+    def stage_pool(self, stage: Stage, protocol: Protocol | None = None) -> list[int]:
+        """The records a stage screens, in the protocol's queue order."""
+        protocol = protocol or self.protocol()
         with self._read() as conn:
-            return list(conn.execute(query).scalars())
+            ids = list(conn.execute(self.pool_query(stage)).scalars())
+        return order_queue(ids, protocol)
 
     def stage_state(self, stage: Stage, protocol: Protocol | None = None) -> StageState:
         """Every pooled record's state at a stage (needs no unblinding: it is for counts).
 
         Callers that show per-record states to a reviewer must check :meth:`is_blind`.
         """
-        protocol = protocol or self.protocol()
-        pool = self.stage_pool(stage, protocol)
-        decisions = self.current_decisions(stage).values()
-        return stage_state(stage, pool, decisions, self.resolutions(stage), conflict_rules(protocol, stage))
+        pool = self.pool_query(stage).subquery()
+        query = (select(pool.c.id, t.Outcome.state)
+                 .outerjoin(t.Outcome, (t.Outcome.record_id == pool.c.id) & (t.Outcome.stage == Stage(stage).value)))
+        with self._read() as conn:
+            states = {rid: RecordState(state) if state else RecordState.UNDECIDED for rid, state in conn.execute(query)}
+        return StageState(Stage(stage), dict(sorted(states.items())))
 
     def screening_reviewers(self, protocol: Protocol | None = None) -> list[str]:
         protocol = protocol or self.protocol()
@@ -134,10 +144,18 @@ class ScreeningQueries:
         """Blind until the lead unblinds the stage or every screening reviewer has finished it."""
         if self.unblinded_by_lead(stage):
             return False
-        protocol = protocol or self.protocol()
-        pool = self.stage_pool(stage, protocol)
-        return not everyone_finished(pool, self.current_decisions(stage).values(),
-                                     self.screening_reviewers(protocol))
+        pool = self.pool_query(stage)
+        with self._read() as conn:
+            size = conn.execute(select(func.count()).select_from(pool.subquery())).scalar_one()
+            if not size:
+                return True
+            for reviewer in self.screening_reviewers(protocol):
+                done = conn.execute(select(func.count()).select_from(t.Vote).where(
+                    t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer,
+                    t.Vote.record_id.in_(pool))).scalar_one()
+                if done < size:
+                    return True
+        return False
 
     def visible_decisions(self, stage: Stage, viewer: str) -> dict[tuple[int, str], Decision]:
         """The current decisions ``viewer`` may see: only their own while the stage is blind."""
@@ -157,7 +175,12 @@ class ScreeningQueries:
         if self.is_blind(stage):
             raise Blinded(f"conflicts at {Stage(stage).value} are hidden until the stage is unblinded "
                           f"('screener unblind --stage {Stage(stage).value}')")
-        return self.stage_state(stage).ids(RecordState.CONFLICT)
+        query = (select(t.Outcome.record_id)
+                 .where(t.Outcome.stage == Stage(stage).value, t.Outcome.state == RecordState.CONFLICT.value,
+                        t.Outcome.record_id.in_(self.pool_query(stage)))
+                 .order_by(t.Outcome.record_id))
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
 
     # -- resolutions (append-only) -------------------------------------------------------
 
@@ -169,8 +192,14 @@ class ScreeningQueries:
                       reasons=json.dumps(list(reasons)), note=note, resolved_by=resolved_by, method=method,
                       created_at=datetime.now(UTC))
 
+        protocol = self.protocol()
+
         def work(conn: Connection) -> int:
-            return conn.execute(insert(t.Resolution).values(**values).returning(t.Resolution.id)).scalar_one()
+            new_id = conn.execute(insert(t.Resolution).values(**values).returning(t.Resolution.id)).scalar_one()
+            self._refresh_outcomes(conn, protocol, Stage(stage), [record_id])
+            if Stage(stage) is Stage.TITLE_ABSTRACT:
+                self._refresh_outcomes(conn, protocol, Stage.FULL_TEXT, [record_id])
+            return new_id
 
         rid = self._write(work)
         return Resolution(rid, record_id, Stage(stage), Verdict(verdict), resolved_by, method, tuple(reasons), note,

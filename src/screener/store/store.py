@@ -32,7 +32,10 @@ from screener.core.models import (
 )
 from screener.core.protocol import Protocol, parse_protocol
 from screener.store import schema, tables as t
-from screener.store.screening import ScreeningQueries
+from screener.core.conflicts import Vote
+from screener.core.screening import conflict_rules, outcome_of
+from screener.store.flow_queries import FlowQueries
+from screener.store.screening import ScreeningQueries, _resolution
 
 T = TypeVar("T")
 WRITE_RETRIES = 8
@@ -107,7 +110,7 @@ def _decision(row: Any) -> Decision:
     )
 
 
-class Store(ScreeningQueries):
+class Store(ScreeningQueries, FlowQueries):
     """A review database. Create with :func:`open_store`."""
 
     def __init__(self, engine: Engine, url: str) -> None:
@@ -179,6 +182,8 @@ class Store(ScreeningQueries):
             conn.execute(t.Review.__table__.update().values(
                 title=protocol.title, question=protocol.question, protocol_text=protocol.text))
             self._sync_reviewers(conn, protocol)
+            for stage in Stage:  # the rules may have changed what counts as a conflict
+                self._refresh_outcomes(conn, protocol, stage, None)
 
         self._write(work)
 
@@ -279,9 +284,20 @@ class Store(ScreeningQueries):
         values = dict(record_id=record_id, stage=Stage(stage).value, reviewer=reviewer,
                       verdict=Verdict(verdict).value, reasons=json.dumps(list(reasons)), note=note,
                       created_at=_now())
+        protocol = self.protocol()
 
         def work(conn: Connection) -> int:
-            return conn.execute(insert(t.Decision).values(**values).returning(t.Decision.id)).scalar_one()
+            did = conn.execute(insert(t.Decision).values(**values).returning(t.Decision.id)).scalar_one()
+            key = (t.Vote.record_id == record_id) & (t.Vote.stage == values["stage"]) & (t.Vote.reviewer == reviewer)
+            conn.execute(t.Vote.__table__.delete().where(key))
+            if verdict is not Verdict.RETRACTED:
+                conn.execute(insert(t.Vote).values(record_id=record_id, stage=values["stage"], reviewer=reviewer,
+                                                   decision_id=did, verdict=values["verdict"],
+                                                   reasons=values["reasons"]))
+            self._refresh_outcomes(conn, protocol, Stage(stage), [record_id])
+            if Stage(stage) is Stage.TITLE_ABSTRACT:
+                self._refresh_outcomes(conn, protocol, Stage.FULL_TEXT, [record_id])
+            return did
 
         try:
             did = self._write(work)
@@ -289,6 +305,84 @@ class Store(ScreeningQueries):
             raise schema.StoreError(f"no record {record_id} or no reviewer '{reviewer}' in this review") from None
         return Decision(did, record_id, Stage(stage), reviewer, Verdict(verdict), tuple(reasons), note,
                         values["created_at"])  # type: ignore[arg-type]
+
+    def record_decisions(self, decisions: Iterable[tuple[int, Stage, str, Verdict, Sequence[str], str | None]]) -> int:
+        """Append many decisions in one transaction (imports of earlier screening, benchmarks)."""
+        now = _now()
+        rows = [dict(record_id=rid, stage=Stage(stage).value, reviewer=reviewer, verdict=Verdict(verdict).value,
+                     reasons=json.dumps(list(reasons)), note=note, created_at=now)
+                for rid, stage, reviewer, verdict, reasons, note in decisions]
+        protocol = self.protocol()
+
+        def work(conn: Connection) -> int:
+            for i in range(0, len(rows), 5000):
+                conn.execute(insert(t.Decision), rows[i:i + 5000])
+            for stage in sorted({r["stage"] for r in rows}, reverse=True):  # title-abstract first
+                self._rebuild_votes(conn, Stage(stage))
+            for stage in Stage:
+                self._refresh_outcomes(conn, protocol, stage, None)
+            return len(rows)
+
+        return self._write(work)
+
+    def _rebuild_votes(self, conn: Connection, stage: Stage) -> None:
+        """Recompute a stage's current votes from the decision history."""
+        conn.execute(t.Vote.__table__.delete().where(t.Vote.stage == stage.value))
+        latest = (select(func.max(t.Decision.id)).where(t.Decision.stage == stage.value)
+                  .group_by(t.Decision.record_id, t.Decision.reviewer))
+        current = (select(t.Decision.record_id, t.Decision.stage, t.Decision.reviewer, t.Decision.id,
+                          t.Decision.verdict, t.Decision.reasons)
+                   .where(t.Decision.id.in_(latest), t.Decision.verdict != Verdict.RETRACTED.value))
+        conn.execute(insert(t.Vote).from_select(["record_id", "stage", "reviewer", "decision_id", "verdict",
+                                                 "reasons"], current))
+
+    def _refresh_outcomes(self, conn: Connection, protocol: Protocol, stage: Stage,
+                          record_ids: Sequence[int] | None) -> None:
+        """Recompute the outcome rows of some records (or all, with None) at a stage."""
+        stage_value = Stage(stage).value
+        votes_q = select(t.Vote.record_id, t.Vote.reviewer, t.Vote.verdict, t.Vote.reasons).where(
+            t.Vote.stage == stage_value)
+        latest = (select(func.max(t.Resolution.id)).where(t.Resolution.stage == stage_value)
+                  .group_by(t.Resolution.record_id))
+        res_q = select(t.Resolution).where(t.Resolution.id.in_(latest))
+        delete = t.Outcome.__table__.delete().where(t.Outcome.stage == stage_value)
+        if record_ids is not None:
+            votes_q = votes_q.where(t.Vote.record_id.in_(list(record_ids)))
+            res_q = res_q.where(t.Resolution.record_id.in_(list(record_ids)))
+            delete = delete.where(t.Outcome.record_id.in_(list(record_ids)))
+        if Stage(stage) is Stage.FULL_TEXT:
+            # A full-text outcome counts only while the record is in the full-text pool's
+            # reach (included at title/abstract, or found by other methods), so the PRISMA
+            # counts can read the outcome table alone.
+            reach = (select(t.Outcome.record_id).where(t.Outcome.stage == Stage.TITLE_ABSTRACT.value,
+                                                       t.Outcome.verdict == Verdict.INCLUDE.value)
+                     .union(self._arm_query(other=True)))
+            votes_q = votes_q.where(t.Vote.record_id.in_(reach))
+            res_q = res_q.where(t.Resolution.record_id.in_(reach))
+        votes: dict[int, list[Vote]] = {}
+        for rid, reviewer, verdict, reasons in conn.execute(votes_q):
+            votes.setdefault(rid, []).append(Vote(reviewer, Verdict(verdict), tuple(json.loads(reasons))))
+        resolutions = {r.record_id: _resolution(r) for r in conn.execute(res_q)}
+        rules = conflict_rules(protocol, Stage(stage))
+        order = [c.id for c in protocol.exclusion]
+        rows = []
+        for rid in set(votes) | set(resolutions):
+            state, verdict, reason = outcome_of(votes.get(rid, []), resolutions.get(rid), rules, order)
+            rows.append(dict(record_id=rid, stage=stage_value, state=state.value,
+                             verdict=verdict.value if verdict else None, reason=reason))
+        conn.execute(delete)
+        for i in range(0, len(rows), 5000):
+            conn.execute(insert(t.Outcome), rows[i:i + 5000])
+
+    def rebuild_outcomes(self) -> None:
+        """Recompute every stage's outcomes (after a protocol change or a schema upgrade)."""
+        protocol = self.protocol()
+
+        def work(conn: Connection) -> None:
+            for stage in Stage:
+                self._refresh_outcomes(conn, protocol, stage, None)
+
+        self._write(work)
 
     def decision_log(self, stage: Stage | None = None, reviewer: str | None = None) -> list[Decision]:
         """Every decision row, oldest first (the full history)."""
@@ -302,15 +396,18 @@ class Store(ScreeningQueries):
 
     def current_decisions(self, stage: Stage, reviewer: str | None = None) -> dict[tuple[int, str], Decision]:
         """Each reviewer's latest decision per record at a stage, retractions dropped."""
-        latest = (select(func.max(t.Decision.id))
-                  .where(t.Decision.stage == Stage(stage).value)
-                  .group_by(t.Decision.record_id, t.Decision.reviewer))
+        query = (select(t.Decision).join(t.Vote, t.Vote.decision_id == t.Decision.id)
+                 .where(t.Vote.stage == Stage(stage).value))
         if reviewer is not None:
-            latest = latest.where(t.Decision.reviewer == reviewer)
-        query = select(t.Decision).where(t.Decision.id.in_(latest))
+            query = query.where(t.Vote.reviewer == reviewer)
         with self._read() as conn:
-            rows = [_decision(r) for r in conn.execute(query)]
-        return {(d.record_id, d.reviewer): d for d in rows if d.verdict is not Verdict.RETRACTED}
+            return {(d.record_id, d.reviewer): d for d in map(_decision, conn.execute(query))}
+
+    def decided_ids(self, stage: Stage, reviewer: str) -> set[int]:
+        """Records a reviewer has a current decision on at a stage (cheap: ids only)."""
+        query = select(t.Vote.record_id).where(t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer)
+        with self._read() as conn:
+            return set(conn.execute(query).scalars())
 
     # -- summaries -------------------------------------------------------------------------
 
@@ -325,16 +422,12 @@ class Store(ScreeningQueries):
 
     def decision_counts(self) -> dict[tuple[str, str], dict[str, int]]:
         """(stage, reviewer) -> verdict -> number of records, from current decisions."""
-        latest = select(func.max(t.Decision.id)).group_by(t.Decision.stage, t.Decision.record_id,
-                                                          t.Decision.reviewer)
-        query = (select(t.Decision.stage, t.Decision.reviewer, t.Decision.verdict, func.count())
-                 .where(t.Decision.id.in_(latest))
-                 .group_by(t.Decision.stage, t.Decision.reviewer, t.Decision.verdict))
+        query = (select(t.Vote.stage, t.Vote.reviewer, t.Vote.verdict, func.count())
+                 .group_by(t.Vote.stage, t.Vote.reviewer, t.Vote.verdict))
         out: dict[tuple[str, str], dict[str, int]] = {}
         with self._read() as conn:
             for stage, reviewer, verdict, n in conn.execute(query):
-                if verdict != Verdict.RETRACTED.value:
-                    out.setdefault((stage, reviewer), {})[verdict] = n
+                out.setdefault((stage, reviewer), {})[verdict] = n
         return out
 
 
@@ -352,10 +445,12 @@ def open_store(target: str | Path, *, create: bool = False) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = schema.make_engine(url)
     try:
-        backup = schema.prepare(engine, create=create)
+        backup, upgraded = schema.prepare(engine, create=create)
     except BaseException:
         engine.dispose()
         raise
     store = Store(engine, url)
     store.backup_path = backup
+    if upgraded:
+        store.rebuild_outcomes()  # derived from the protocol's rules, which only Python knows
     return store

@@ -152,3 +152,36 @@ class StudyReport(SQLModel, table=True):
     __tablename__ = "study_report"
     record_id: int = Field(foreign_key="record.id", primary_key=True)
     study_id: int = Field(foreign_key="study.id")
+
+
+class Vote(SQLModel, table=True):
+    """Derived from ``decision``: each reviewer's current decision per record and stage.
+
+    Maintained in the same transaction as every decision, so "current" never needs a
+    GROUP BY over the whole history; a retraction deletes the row.
+    """
+
+    __table_args__ = (Index("ix_vote_stage_reviewer", "stage", "reviewer"),)
+    record_id: int = Field(foreign_key="record.id", primary_key=True)
+    stage: str = Field(primary_key=True)
+    reviewer: str = Field(primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id")
+    verdict: str
+    reasons: str = "[]"
+
+
+class Outcome(SQLModel, table=True):
+    """Derived from votes and resolutions: each record's state per stage under the protocol's rules.
+
+    ``verdict`` is the final include/exclude once decided, ``reason`` the exclusion
+    reason PRISMA counts (the first in protocol order). Rebuilt when the protocol changes.
+    """
+
+    __table_args__ = (Index("ix_outcome_stage_state", "stage", "state"),
+                      # covering index: the PRISMA counts are one scan of it
+                      Index("ix_outcome_stage_verdict_reason", "stage", "verdict", "reason"))
+    record_id: int = Field(foreign_key="record.id", primary_key=True)
+    stage: str = Field(primary_key=True)
+    state: str
+    verdict: str | None = None
+    reason: str | None = None
