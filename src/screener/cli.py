@@ -122,7 +122,8 @@ def init(ctx: click.Context, protocol_path: Path | None, example: str | None, fo
         click.echo(f"created review '{protocol.title}' in {store.location}")
         click.echo(f"reviewers: {', '.join(protocol.reviewer_initials)}; "
                    f"{len(protocol.inclusion)} inclusion and {len(protocol.exclusion)} exclusion criteria")
-        click.echo("next: screener import FILE... (PubMed .nbib, RIS, BibTeX, EndNote XML, CSV)")
+        if not ctx.obj.get("quiet"):
+            click.echo("next: screener import FILE... (PubMed .nbib, RIS, BibTeX, EndNote XML, CSV)")
 
 
 def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
@@ -242,6 +243,7 @@ def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) ->
             raise _fail(f"{demo_db} already exists: pick another --db, or --force to replace it")
         remove_sqlite(demo_db)
     ctx.obj["db"] = str(demo_db)
+    ctx.obj["quiet"] = True
     ctx.invoke(init, protocol_path=folder / "protocol.toml", example=None, force=False)
     with open((folder / "searches.toml"), "rb") as fh:
         searches = tomllib.load(fh)["search"]

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from screener.core.conflicts import RecordState
 from screener.core.models import Stage, Verdict
 from screener.store import StoreError, open_store
 from screener.store import schema
@@ -63,6 +64,8 @@ def test_old_schema_upgrades_keeping_every_row(db_url: str):
     titles = [r.bib.title for r in store.records()]
     assert titles[0] == "Title 1 – naïve" and len(titles) == 40
     assert len(store.current_decisions(Stage.TITLE_ABSTRACT)) == 40
+    # derived outcomes are rebuilt after the upgrade: one reviewer so far, so all await the second
+    assert store.stage_state(Stage.TITLE_ABSTRACT).count(RecordState.AWAITING) == 40
     # the upgraded database takes new kinds of rows at once
     store.record_decision(1, Stage.TITLE_ABSTRACT, "ZL", Verdict.MAYBE)
     if "://" not in db_url:  # SQLite: a backup copy was written next to the file first
