@@ -443,3 +443,35 @@ def test_blocking_keeps_cost_near_linear() -> None:
     result = find_duplicates(items)
     assert result.stats["candidate_pairs"] < 200
     assert result.clusters == []
+
+
+def test_conference_marker_on_one_side_is_queued() -> None:
+    """A meeting abstract and an unmarked record without pages: perhaps the later
+    article, so a human decides."""
+    abstract = rec(journal="Atherosclerosis. Conference: 80th EAS Congress", pages=None, volume=None,
+                   issue=None)
+    other = rec(pages=None, volume=None, issue=None)
+    p = compare(abstract, other)
+    assert p.outcome == "possible" and "conference" in p.rule, explain(p)
+    # ... but two copies of the same abstract merge
+    assert compare(abstract, rec(journal="Atherosclerosis. Conference: 80th EAS Congress", pages=None,
+                                 volume=None, issue=None)).outcome == "duplicate"
+
+
+def test_supplement_issue_numbers_do_not_corroborate() -> None:
+    a = rec(issue="Suppl 2", pages=None, volume=None, journal="Diabetes")
+    b = rec(issue="Suppl. 2", pages=None, volume=None, journal="Diabetologia")
+    assert compare(a, b).outcome != "duplicate"
+
+
+def test_large_block_is_searched_by_sorted_neighbourhood() -> None:
+    """Many records under one key (same first author and year) still find their pair."""
+    th = Thresholds(max_block_size=10)
+    items = [(i, rec(title=f"Unrelated topic number {i} on {w} cells", pages=f"{i}-{i + 3}", volume=str(i),
+                     position=i)) for i, w in enumerate(["kidney", "liver"] * 15, start=1)]
+    # a typo mid-title and no page: only the author-year key is shared
+    items.append((100, rec(title="Unrelated topic numbr 7 on kidney cell", pages=None, volume="7",
+                           journal="Atheroscler", position=100)))
+    result = find_duplicates(items, thresholds=th)
+    assert result.stats["large_blocks"] >= 1
+    assert frozenset({7, 100}) in ids_of(result.clusters)

@@ -286,6 +286,17 @@ def page_similarity(fa: Features, fb: Features) -> float | None:
     return 0.0
 
 
+def _conference_mismatch(fa: Features, fb: Features) -> bool:
+    """One record is a meeting item and the other carries no conference marker at all,
+    or one is in a supplement and the other in an ordinary numbered issue."""
+    for x, y in ((fa, fb), (fb, fa)):
+        if x.meeting and not y.conference:
+            return True
+        if x.supplement and not y.conference and y.plain_issue:
+            return True
+    return False
+
+
 def _veto(fa: Features, fb: Features, th: Thresholds, scores: Mapping[str, float]) -> str | None:
     """The first not-a-duplicate rule that applies, or None."""
     if fa.year is not None and fb.year is not None and abs(fa.year - fb.year) > th.year_tolerance:
@@ -379,7 +390,9 @@ def compare_features(fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESH
     agreeing = sum((
         journal is not None and journal >= th.journal_match,
         scores.get("volume") == 1.0,
-        scores.get("issue") == 1.0,
+        # Supplement numbers are small and shared by many supplements: only an ordinary
+        # issue number corroborates.
+        scores.get("issue") == 1.0 and fa.plain_issue and fb.plain_issue,
         pages == 1.0,
         scores.get("abstract", 0.0) >= th.abstract_match,
     ))
@@ -397,6 +410,12 @@ def compare_features(fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESH
         # Titles that differ in a number ("part 1" / "part 2", "phase II" / "phase III");
         # at one printed place a differing number is a typo ("p6INK4a" / "p16INK4a").
         ("title-numbers", fa.title_numbers != fb.title_numbers and not same_citation),
+        # One record is marked as a conference item and the other is not: possibly the
+        # abstract and the later article, unless something places them together: the
+        # same page, an identifier, the same abstract text, or the same volume and issue.
+        ("conference", _conference_mismatch(fa, fb) and not (
+            pages == 1.0 or same_id or scores.get("abstract", 0.0) >= th.abstract_match
+            or (scores.get("volume") == 1.0 and scores.get("issue") == 1.0))),
     ) if bad]
     # Author lists are the least reliable field (given and family names swapped, group
     # authors, truncation); weak author agreement is outweighed by agreement of nearly
@@ -427,7 +446,7 @@ def compare_features(fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESH
                 needed += 1  # no author evidence: ask for one more agreeing field
             if year == 0.5:
                 needed += 1  # epub/print year shift is common, but so are yearly repeats
-            elif year == 1.0 and title >= 0.97 and authors is not None and authors >= 0.9:
+            if year == 1.0 and title >= 0.97 and authors is not None and authors >= 0.9:
                 needed -= 1  # near-identical title and authors in the same year
             if agreeing + (1 if same_id else 0) >= needed:
                 return "duplicate", scores, "bibliographic"

@@ -246,7 +246,8 @@ _CONFERENCE_WORDS_RE = re.compile(
     r"\b(?:conference|congress|proceedings|proc|symposium|meeting|annual\s+scientific|"
     r"abstracts?|workshop|colloquium|convention|summit|poster|amcis|icis|ecis|hicss)\b"
 )
-_SUPPL_RE = re.compile(r"\b(?:suppl|supplement|supp|sup|suppls|meetingabstracts|abstracts?|meeting)\b|^s\s*\d*$")
+_SUPPL_RE = re.compile(r"\b(?:suppl|supplement|supp|sup|suppls)\b|^s\s*\d*$")
+_MEETING_ISSUE_RE = re.compile(r"\b(?:meetingabstracts|abstracts?|meeting|congress|conference)\b")
 _EMBASE_CONFERENCE_RE = re.compile(r"\.?\s*(?:conference|congress|meeting)\s*:", re.IGNORECASE)
 _JOURNAL_NOISE_RE = re.compile(r"\b(?:electronic resource|print|online|internet)\b")
 
@@ -276,11 +277,15 @@ def venue(journal: str) -> tuple[tuple[str, ...], bool]:
 
 
 @lru_cache(maxsize=4096)
-def issue_key(issue: str) -> tuple[str, bool]:
-    """(issue number, whether the issue is a supplement or an abstracts issue)."""
+def issue_key(issue: str) -> tuple[str, str]:
+    """(issue number, kind): kind is "meeting" for a meeting-abstracts issue,
+    "supplement" for a supplement, "plain" for an ordinary issue, "" if none."""
     if is_missing(issue):
-        return "", False
-    return norm_number(issue), bool(_SUPPL_RE.search(norm_text(issue)))
+        return "", ""
+    text = norm_text(issue)
+    kind = ("meeting" if _MEETING_ISSUE_RE.search(text) else "supplement" if _SUPPL_RE.search(text)
+            else "plain")
+    return norm_number(issue), kind
 
 
 _JOURNAL_QUALIFIER_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
@@ -445,7 +450,10 @@ class Features:
     doi: str
     pmid: str
     abstract: str                 # start of the abstract (raw; see ``abstract_key``)
-    conference: bool              # positive evidence of a conference abstract / proceedings
+    conference: bool              # meeting or supplement
+    meeting: bool                 # venue/issue/type names a conference, meeting, abstracts
+    supplement: bool              # supplement issue or "S" page (weaker evidence)
+    plain_issue: bool             # an ordinary issue number (not a supplement)
     regular: bool                 # positive evidence of a regular journal article
     fields: int                   # number of filled bibliographic fields (completeness)
 
@@ -464,14 +472,17 @@ class Features:
         prefix, start = norm_page(rec.start_page)
         end = norm_page(rec.end_page)[1]
         volume = norm_number(rec.volume)
-        issue, supplement = issue_key(rec.issue or "")
+        issue, issue_kind = issue_key(rec.issue or "")
         year = rec.year if rec.year and 1000 < rec.year < 3000 else None
-        # A supplement page ("S77"), a supplement or abstracts issue, or a venue or
-        # publication type naming a conference, congress or abstracts: the record is a
-        # conference abstract (or proceedings paper), a different publication from the
-        # journal article on the same study.
-        conference = bool(venue_conference or supplement or prefix in ("s", "sa", "sup") or (
+        # A venue, issue or publication type naming a conference, congress, meeting or
+        # abstracts: the record is a conference abstract (or proceedings paper), a
+        # different publication from the journal article on the same study. A
+        # supplement (issue "Suppl. 1", page "S77") is weaker evidence: supplements
+        # also carry full articles.
+        meeting = bool(venue_conference or issue_kind == "meeting" or (
             rec.publication_type and _PTYPE_CONFERENCE_RE.search(rec.publication_type)))
+        supplement = issue_kind == "supplement" or prefix in ("s", "sa", "sup")
+        conference = meeting or supplement
         # Positive evidence of a regular article: a plain numeric page in a journal.
         regular = bool(start and prefix in ("", "e") and jtoks and not conference)
         doi = norm_doi(rec.doi)
@@ -486,7 +497,8 @@ class Features:
             title=title, title_tokens=tokens, title_numbers=title_numbers(title, tokens), notice=notice,
             authors=authors, first_author=first, year=year, journal=jtoks, volume=volume, issue=issue,
             page_prefix=prefix, start_page=start, end_page=end, page_span=span, doi=doi, pmid=pmid,
-            abstract=abstract, conference=conference, regular=regular, fields=filled,
+            abstract=abstract, conference=conference, meeting=meeting, supplement=supplement,
+            plain_issue=issue_kind == "plain", regular=regular, fields=filled,
         )
 
     def blocking_keys(self, title_tokens: int = 4) -> list[str]:
