@@ -42,9 +42,9 @@ BIB_COLUMNS = ("author", "title", "year", "journal", "volume", "number", "pages"
 @dataclass(frozen=True)
 class BenchSet:
     name: str
-    path: str                      # CSV relative to the data directory
+    path: str  # CSV relative to the data directory
     encoding: str = "utf-8"
-    sens_target: float = 0.95      # sensitivity target for automatic merges
+    sens_target: float = 0.95  # sensitivity target for automatic merges
 
 
 SETS = (
@@ -140,11 +140,12 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def score_clusters(truth: Sequence[str], clusters: Sequence[Sequence[int]], primaries: Sequence[int]
-                   ) -> Score:
+def score_clusters(
+    truth: Sequence[str], clusters: Sequence[Sequence[int]], primaries: Sequence[int]
+) -> Score:
     """Removal-based score of predicted clusters (record indices) against truth labels."""
     kept = set(range(len(truth)))
-    for members, primary in zip(clusters, primaries):
+    for members, primary in zip(clusters, primaries, strict=True):
         kept.difference_update(m for m in members if m != primary)
     true_clusters: dict[str, list[int]] = defaultdict(list)
     for i, label in enumerate(truth):
@@ -204,10 +205,14 @@ def _ceiling(records: Sequence[BibRecord], truth: Sequence[str]) -> tuple[float,
     any_veto: list[tuple[int, int]] = []
     for members in by_truth.values():
         for x, a in enumerate(members):
-            for b in members[x + 1:]:
+            for b in members[x + 1 :]:
                 p = compare(records[a], records[b])
-                vetoed = p.outcome == "distinct" and p.rule.startswith("different-") and p.rule not in (
-                    "different-titles", "different-authors") or "-vs-" in p.rule
+                vetoed = (
+                    p.outcome == "distinct"
+                    and p.rule.startswith("different-")
+                    and p.rule not in ("different-titles", "different-authors")
+                    or "-vs-" in p.rule
+                )
                 if not any(r in p.rule for r in MANDATED_RULES) or p.outcome != "distinct":
                     mandated.append((a, b))
                 if not vetoed:
@@ -219,8 +224,9 @@ def _ceiling(records: Sequence[BibRecord], truth: Sequence[str]) -> tuple[float,
     return out[0], out[1]
 
 
-def run_set(data: Path, bench: BenchSet, diagnose: int
-            ) -> tuple[Score, Score, int, int, int, bool, float, tuple[float, float], int]:
+def run_set(
+    data: Path, bench: BenchSet, diagnose: int
+) -> tuple[Score, Score, int, int, int, bool, float, tuple[float, float], int]:
     loaded, truth = load_set(data, bench)
     # record id = 1-based row; index = id - 1
     items = [(i + 1, r) for i, r in enumerate(loaded) if r is not None]
@@ -244,21 +250,30 @@ def run_set(data: Path, bench: BenchSet, diagnose: int
     queue_records = len({p.a for p in queue} | {p.b for p in queue})
     ceiling = _ceiling(records, truth)
     unusable = sum(1 for r in loaded if r is None)
-    queue_ok = with_queue.sensitivity >= COMBINED_QUEUE_RECALL and queue_records < MAX_QUEUE_SHARE * len(records)
+    queue_ok = with_queue.sensitivity >= COMBINED_QUEUE_RECALL and queue_records < MAX_QUEUE_SHARE * len(
+        records
+    )
     if diagnose:
         _diagnose(records, truth, result, comps, diagnose)
     return auto, with_queue, len(queue), queue_records, len(records), queue_ok, elapsed, ceiling, unusable
 
 
-def _diagnose(records: Sequence[BibRecord], truth: Sequence[str], result: DedupResult,
-              comps: Sequence[Sequence[int]], limit: int) -> None:
+def _diagnose(
+    records: Sequence[BibRecord],
+    truth: Sequence[str],
+    result: DedupResult,
+    comps: Sequence[Sequence[int]],
+    limit: int,
+) -> None:
     from screener.core.dedup import compare
 
     def show(i: int) -> str:
         r = records[i]
         authors = "; ".join(str(a) for a in r.authors[:3])
-        return (f"    [{i + 1}] {truth[i]} {authors} | {r.title} | {r.year} | {r.journal} | "
-                f"v{r.volume} n{r.issue} p{r.pages} | doi {r.doi}")
+        return (
+            f"    [{i + 1}] {truth[i]} {authors} | {r.title} | {r.year} | {r.journal} | "
+            f"v{r.volume} n{r.issue} p{r.pages} | doi {r.doi}"
+        )
 
     for c in result.clusters:
         if len({truth[m - 1] for m in c.members}) > 1:
@@ -290,7 +305,9 @@ def _diagnose(records: Sequence[BibRecord], truth: Sequence[str], result: DedupR
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--set", action="append", help="only these sets (default: all)")
     parser.add_argument("--diagnose", type=int, default=0, metavar="N")
@@ -298,8 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wanted = [b for b in SETS if not args.set or b.name in args.set]
 
-    header = (f"{'set':<14}{'records':>8}{'sens':>8}{'spec':>8}{'prec':>8}{'F1':>8}{'false':>7}"
-              f"{'queue pairs':>12}{'queue recs':>11}{'sens+queue':>11}{'time s':>8}  target")
+    header = (
+        f"{'set':<14}{'records':>8}{'sens':>8}{'spec':>8}{'prec':>8}{'F1':>8}{'false':>7}"
+        f"{'queue pairs':>12}{'queue recs':>11}{'sens+queue':>11}{'time s':>8}  target"
+    )
     print(header)
     print("-" * len(header))
     total_auto, total_queue = Score(), Score()
@@ -307,7 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ok = True
     for bench in wanted:
         auto, wq, q_pairs, q_recs, n, queue_ok, elapsed, ceiling, unusable = run_set(
-            args.data, bench, args.diagnose)
+            args.data, bench, args.diagnose
+        )
         total_auto.add(auto)
         total_queue.add(wq)
         total_pairs += q_pairs
@@ -315,20 +335,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         total_n += n
         auto_ok = auto.specificity == 1.0 and auto.false_merges == 0 and auto.sensitivity >= bench.sens_target
         verdict = ("ok" if auto_ok else f"MISSED (sens >= {bench.sens_target})") + (
-            "" if queue_ok else "; queue target MISSED")
+            "" if queue_ok else "; queue target MISSED"
+        )
         if bench.name != "special_cases":  # a regression test, not a rate (see README)
             ok &= auto_ok and queue_ok
-        print(f"{bench.name:<14}{n:>8}{auto.sensitivity:>8.3f}{auto.specificity:>8.3f}{auto.precision:>8.3f}"
-              f"{auto.f1:>8.3f}{auto.false_merges:>7}{q_pairs:>12}{q_recs:>11}{wq.sensitivity:>11.3f}"
-              f"{elapsed:>8.2f}  {verdict}")
-        print(f"{'':<14}TP {auto.tp}  FN {auto.fn}  TN {auto.tn}  FP {auto.fp};  with queue: TP {wq.tp} "
-              f"FN {wq.fn} FP {wq.fp};  queue = {100 * q_recs / n:.2f}% of records;  sensitivity ceiling "
-              f"under the mandated rules {ceiling[0]:.3f}, under all vetoes {ceiling[1]:.3f}"
-              + (f";  {unusable} row(s) set aside by the importer (kept)" if unusable else ""))
+        print(
+            f"{bench.name:<14}{n:>8}{auto.sensitivity:>8.3f}{auto.specificity:>8.3f}{auto.precision:>8.3f}"
+            f"{auto.f1:>8.3f}{auto.false_merges:>7}{q_pairs:>12}{q_recs:>11}{wq.sensitivity:>11.3f}"
+            f"{elapsed:>8.2f}  {verdict}"
+        )
+        print(
+            f"{'':<14}TP {auto.tp}  FN {auto.fn}  TN {auto.tn}  FP {auto.fp};  with queue: TP {wq.tp} "
+            f"FN {wq.fn} FP {wq.fp};  queue = {100 * q_recs / n:.2f}% of records;  sensitivity ceiling "
+            f"under the mandated rules {ceiling[0]:.3f}, under all vetoes {ceiling[1]:.3f}"
+            + (f";  {unusable} row(s) set aside by the importer (kept)" if unusable else "")
+        )
     print("-" * len(header))
-    print(f"{'combined':<14}{total_n:>8}{total_auto.sensitivity:>8.3f}{total_auto.specificity:>8.3f}"
-          f"{total_auto.precision:>8.3f}{total_auto.f1:>8.3f}{total_auto.false_merges:>7}{total_pairs:>12}"
-          f"{total_recs:>11}{total_queue.sensitivity:>11.3f}")
+    print(
+        f"{'combined':<14}{total_n:>8}{total_auto.sensitivity:>8.3f}{total_auto.specificity:>8.3f}"
+        f"{total_auto.precision:>8.3f}{total_auto.f1:>8.3f}{total_auto.false_merges:>7}{total_pairs:>12}"
+        f"{total_recs:>11}{total_queue.sensitivity:>11.3f}"
+    )
     print("all targets met" if ok else "some targets MISSED")
     return 0 if ok or not args.strict else 1
 

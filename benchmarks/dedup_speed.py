@@ -71,16 +71,45 @@ cholesterol adiponectin leptin ghrelin glucagon incretin dipeptidyl peptidase sg
 """.split()
 _SUFFIXES = ["", "s", "al", "ic", "ive", "ation", "ity", "ed", "ing"]
 _LINKS = ["of", "in", "and", "for", "with", "on", "the", "a", "after", "during", "versus", "among"]
-_JOURNAL_WORDS = [("Journal", "J"), ("International", "Int"), ("American", "Am"), ("European", "Eur"),
-                  ("British", "Br"), ("Clinical", "Clin"), ("Experimental", "Exp"), ("Research", "Res"),
-                  ("Reviews", "Rev"), ("Medicine", "Med"), ("Cardiology", "Cardiol"), ("Diabetes", "Diabetes"),
-                  ("Endocrinology", "Endocrinol"), ("Metabolism", "Metab"), ("Oncology", "Oncol"),
-                  ("Pathology", "Pathol"), ("Nephrology", "Nephrol"), ("Hepatology", "Hepatol"),
-                  ("Immunology", "Immunol"), ("Neurology", "Neurol"), ("Pharmacology", "Pharmacol"),
-                  ("Physiology", "Physiol"), ("Vascular", "Vasc"), ("Molecular", "Mol"), ("Cellular", "Cell"),
-                  ("Biology", "Biol"), ("Surgery", "Surg"), ("Paediatrics", "Paediatr"), ("Nutrition", "Nutr"),
-                  ("Public", "Public"), ("Health", "Health"), ("Science", "Sci"), ("Annals", "Ann"),
-                  ("Archives", "Arch"), ("Current", "Curr"), ("Opinion", "Opin"), ("Translational", "Transl")]
+_JOURNAL_WORDS = [
+    ("Journal", "J"),
+    ("International", "Int"),
+    ("American", "Am"),
+    ("European", "Eur"),
+    ("British", "Br"),
+    ("Clinical", "Clin"),
+    ("Experimental", "Exp"),
+    ("Research", "Res"),
+    ("Reviews", "Rev"),
+    ("Medicine", "Med"),
+    ("Cardiology", "Cardiol"),
+    ("Diabetes", "Diabetes"),
+    ("Endocrinology", "Endocrinol"),
+    ("Metabolism", "Metab"),
+    ("Oncology", "Oncol"),
+    ("Pathology", "Pathol"),
+    ("Nephrology", "Nephrol"),
+    ("Hepatology", "Hepatol"),
+    ("Immunology", "Immunol"),
+    ("Neurology", "Neurol"),
+    ("Pharmacology", "Pharmacol"),
+    ("Physiology", "Physiol"),
+    ("Vascular", "Vasc"),
+    ("Molecular", "Mol"),
+    ("Cellular", "Cell"),
+    ("Biology", "Biol"),
+    ("Surgery", "Surg"),
+    ("Paediatrics", "Paediatr"),
+    ("Nutrition", "Nutr"),
+    ("Public", "Public"),
+    ("Health", "Health"),
+    ("Science", "Sci"),
+    ("Annals", "Ann"),
+    ("Archives", "Arch"),
+    ("Current", "Curr"),
+    ("Opinion", "Opin"),
+    ("Translational", "Transl"),
+]
 
 
 def _vocabulary(rng: random.Random) -> list[str]:
@@ -89,9 +118,44 @@ def _vocabulary(rng: random.Random) -> list[str]:
 
 
 def _surnames(rng: random.Random, n: int) -> list[str]:
-    syll = ["an", "ber", "chen", "dal", "el", "fer", "gar", "han", "ito", "jan", "kow", "lin", "mar", "nak",
-            "ol", "par", "qui", "ros", "sch", "tan", "ur", "van", "wang", "xu", "yam", "zh", "li", "son", "er",
-            "ova", "ski", "ez", "ini", "elli", "berg", "mann"]
+    syll = [
+        "an",
+        "ber",
+        "chen",
+        "dal",
+        "el",
+        "fer",
+        "gar",
+        "han",
+        "ito",
+        "jan",
+        "kow",
+        "lin",
+        "mar",
+        "nak",
+        "ol",
+        "par",
+        "qui",
+        "ros",
+        "sch",
+        "tan",
+        "ur",
+        "van",
+        "wang",
+        "xu",
+        "yam",
+        "zh",
+        "li",
+        "son",
+        "er",
+        "ova",
+        "ski",
+        "ez",
+        "ini",
+        "elli",
+        "berg",
+        "mann",
+    ]
     out = set()
     while len(out) < n:
         out.add("".join(rng.choice(syll) for _ in range(rng.randint(2, 3))).capitalize())
@@ -104,7 +168,7 @@ _ZIPF: list[float] = []
 def _zipf(n: int) -> list[float]:
     total, out = 0.0, []
     for rank in range(1, n + 1):
-        total += rank ** -0.7  # the most common name is about 1.5% of authors
+        total += rank**-0.7  # the most common name is about 1.5% of authors
         out.append(total)
     return out
 
@@ -125,30 +189,49 @@ class Work:
     abstract: str | None
 
 
-def _work(rng: random.Random, vocab: Sequence[str], surnames: Sequence[str],
-          journals: Sequence[tuple[str, str]], k: int) -> Work:
+def _work(
+    rng: random.Random,
+    vocab: Sequence[str],
+    surnames: Sequence[str],
+    journals: Sequence[tuple[str, str]],
+    k: int,
+) -> Work:
     words = [rng.choice(vocab) for _ in range(rng.randint(8, 16))]
     for i in range(1, len(words) - 1, rng.randint(3, 5)):
         words.insert(i, rng.choice(_LINKS))
     title = " ".join(words).capitalize()
     # Surnames are Zipf-distributed as in real author lists (a few very common names
     # make the first-author + year blocks large, the realistic worst case).
-    authors = tuple(Author(rng.choices(surnames, cum_weights=_ZIPF)[0], " ".join(
-        rng.choice(string.ascii_uppercase) + rng.choice(["", "ean", "ohn", "aria", "ei", "ans"])
-        for _ in range(rng.randint(1, 2)))) for _ in range(rng.randint(1, 8)))
+    authors = tuple(
+        Author(
+            rng.choices(surnames, cum_weights=_ZIPF)[0],
+            " ".join(
+                rng.choice(string.ascii_uppercase) + rng.choice(["", "ean", "ohn", "aria", "ei", "ans"])
+                for _ in range(rng.randint(1, 2))
+            ),
+        )
+        for _ in range(rng.randint(1, 8))
+    )
     start = rng.randint(1, 3000)
     abstract = " ".join(rng.choice(vocab) for _ in range(rng.randint(80, 200))).capitalize() + "."
     # Recent years dominate search results.
-    return Work(title=title, authors=authors, year=min(2024, 2025 - int(rng.expovariate(1 / 8))), journal=rng.choice(journals),
-                volume=str(rng.randint(1, 400)), issue=str(rng.randint(1, 12)), start=start,
-                end=start + rng.randint(0, 15),
-                doi=f"10.{rng.randint(1000, 9999)}/{k:x}.{rng.randint(0, 10**6)}" if rng.random() < 0.7 else None,
-                abstract=abstract if rng.random() < 0.85 else None)
+    return Work(
+        title=title,
+        authors=authors,
+        year=min(2024, 2025 - int(rng.expovariate(1 / 8))),
+        journal=rng.choice(journals),
+        volume=str(rng.randint(1, 400)),
+        issue=str(rng.randint(1, 12)),
+        start=start,
+        end=start + rng.randint(0, 15),
+        doi=f"10.{rng.randint(1000, 9999)}/{k:x}.{rng.randint(0, 10**6)}" if rng.random() < 0.7 else None,
+        abstract=abstract if rng.random() < 0.85 else None,
+    )
 
 
 def _typo(text: str, rng: random.Random) -> str:
     i = rng.randrange(1, max(2, len(text) - 1))
-    return text[:i] + text[i + 1] + text[i] + text[i + 2:] if i + 1 < len(text) else text
+    return text[:i] + text[i + 1] + text[i] + text[i + 2 :] if i + 1 < len(text) else text
 
 
 def _variant(w: Work, rng: random.Random, position: int) -> BibRecord:
@@ -176,9 +259,16 @@ def _variant(w: Work, rng: random.Random, position: int) -> BibRecord:
     if rng.random() < 0.1:
         end = None
     return BibRecord(
-        position=position, title=title, authors=authors, year=w.year, journal=journal,
-        volume=w.volume, issue=w.issue if rng.random() < 0.8 else None, start_page=str(w.start),
-        end_page=end, doi=w.doi if rng.random() < 0.7 else None,
+        position=position,
+        title=title,
+        authors=authors,
+        year=w.year,
+        journal=journal,
+        volume=w.volume,
+        issue=w.issue if rng.random() < 0.8 else None,
+        start_page=str(w.start),
+        end_page=end,
+        doi=w.doi if rng.random() < 0.7 else None,
         abstract=w.abstract if rng.random() < 0.8 else None,
     )
 
@@ -193,8 +283,12 @@ def generate(n: int, seed: int) -> tuple[list[tuple[int, BibRecord]], list[int]]
     journals = []
     for _ in range(400):
         parts = rng.sample(_JOURNAL_WORDS, rng.randint(2, 4))
-        journals.append((" of ".join([" ".join(p[0] for p in parts[:1]), " ".join(p[0] for p in parts[1:])]),
-                         " ".join(p[1] for p in parts)))
+        journals.append(
+            (
+                " of ".join([" ".join(p[0] for p in parts[:1]), " ".join(p[0] for p in parts[1:])]),
+                " ".join(p[1] for p in parts),
+            )
+        )
     records: list[tuple[BibRecord, int]] = []
     k = 0
     while len(records) < n:
@@ -254,7 +348,9 @@ def run_one(n: int, seed: int) -> dict[str, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
@@ -262,18 +358,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.one:
         print(json.dumps(run_one(args.one, args.seed)))
         return 0
-    print(f"{'records':>8} {'generate s':>11} {'baseline s':>11} {'core s':>8} {'core cpu s':>11} {'ratio':>7} "
-          f"{'peak MiB':>9} {'recall base/core':>17} {'false merges':>13}")
+    print(
+        f"{'records':>8} {'generate s':>11} {'baseline s':>11} {'core s':>8} {'core cpu s':>11} {'ratio':>7} "
+        f"{'peak MiB':>9} {'recall base/core':>17} {'false merges':>13}"
+    )
     ok = True
     for n in args.sizes:
-        proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)],
-                              capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         ratio = r["core_s"] / r["baseline_s"] if r["baseline_s"] else float("inf")
-        print(f"{n:>8} {r['generate_s']:>11.2f} {r['baseline_s']:>11.3f} {r['core_s']:>8.2f} {r['core_cpu']:>11.2f} "
-              f"{ratio:>7.1f} "
-              f"{r['peak_mib']:>9.0f} {r['baseline_recall']:>9.3f} / {r['core_recall']:.3f} "
-              f"{int(r['baseline_false']):>5} / {int(r['core_false'])}")
+        print(
+            f"{n:>8} {r['generate_s']:>11.2f} {r['baseline_s']:>11.3f} {r['core_s']:>8.2f} "
+            f"{r['core_cpu']:>11.2f} "
+            f"{ratio:>7.1f} "
+            f"{r['peak_mib']:>9.0f} {r['baseline_recall']:>9.3f} / {r['core_recall']:.3f} "
+            f"{int(r['baseline_false']):>5} / {int(r['core_false'])}"
+        )
         if n >= 100_000 and (r["core_s"] > 20 or r["peak_mib"] > 2048):
             ok = False
     print("targets met (core < 20 s, peak < 2 GiB at 100k)" if ok else "target MISSED")

@@ -30,21 +30,41 @@ from screener.core.models import Author, BibRecord
 # --------------------------------------------------------------------------- helpers
 
 
-def rec(title: str = "Effect of exenatide on plaque formation in apolipoprotein E knockout mice",
-        authors: str = "Smith, J A; Jones, B; Brown, C D", year: int | None = 2012,
-        journal: str | None = "Atherosclerosis", volume: str | None = "221",
-        issue: str | None = "2", pages: str | None = "375-382", doi: str | None = None,
-        pmid: str | None = None, abstract: str | None = None, position: int = 1,
-        publication_type: str | None = None) -> BibRecord:
+def rec(
+    title: str = "Effect of exenatide on plaque formation in apolipoprotein E knockout mice",
+    authors: str = "Smith, J A; Jones, B; Brown, C D",
+    year: int | None = 2012,
+    journal: str | None = "Atherosclerosis",
+    volume: str | None = "221",
+    issue: str | None = "2",
+    pages: str | None = "375-382",
+    doi: str | None = None,
+    pmid: str | None = None,
+    abstract: str | None = None,
+    position: int = 1,
+    publication_type: str | None = None,
+) -> BibRecord:
     people = []
     for part in authors.split(";"):
         if part.strip():
             family, _, given = part.partition(",")
             people.append(Author(family.strip(), given.strip()))
     start, _, end = (pages or "").partition("-")
-    return BibRecord(position=position, title=title, authors=tuple(people), year=year, journal=journal,
-                     volume=volume, issue=issue, start_page=start or None, end_page=end or None, doi=doi,
-                     pmid=pmid, abstract=abstract, publication_type=publication_type)
+    return BibRecord(
+        position=position,
+        title=title,
+        authors=tuple(people),
+        year=year,
+        journal=journal,
+        volume=volume,
+        issue=issue,
+        start_page=start or None,
+        end_page=end or None,
+        doi=doi,
+        pmid=pmid,
+        abstract=abstract,
+        publication_type=publication_type,
+    )
 
 
 def ids_of(clusters: list[Cluster]) -> set[frozenset[int]]:
@@ -55,28 +75,36 @@ def ids_of(clusters: list[Cluster]) -> set[frozenset[int]]:
 
 
 def test_title_notes_are_stripped_but_not_whole_titles() -> None:
-    assert strip_title_notes("Update on HPV infection and testing. [Review] [33 refs]") == \
-        "Update on HPV infection and testing."
-    assert strip_title_notes("[Clinical aspects of the complement system]. [Japanese]") == \
-        "[Clinical aspects of the complement system]."
-    assert strip_title_notes(
-        "Eculizumab for atypical HUS.[Erratum appears in N Engl J Med. 2009;360(23):2487]"
-    ) == "Eculizumab for atypical HUS."
+    assert (
+        strip_title_notes("Update on HPV infection and testing. [Review] [33 refs]")
+        == "Update on HPV infection and testing."
+    )
+    assert (
+        strip_title_notes("[Clinical aspects of the complement system]. [Japanese]")
+        == "[Clinical aspects of the complement system]."
+    )
+    assert (
+        strip_title_notes("Eculizumab for atypical HUS.[Erratum appears in N Engl J Med. 2009;360(23):2487]")
+        == "Eculizumab for atypical HUS."
+    )
 
 
-@pytest.mark.parametrize(("title", "kind"), [
-    ("Erratum: Severe deficiency of ADAMTS13 in children", "erratum"),
-    ("Correction to: A trial of statins", "erratum"),
-    ("Eculizumab for atypical hemolytic-uremic syndrome (vol 360, pg 542, 2009)", "erratum"),
-    ("Eculizumab for aHUS (New England Journal of Medicine (2009) 360 (542-544))", "erratum"),
-    ("Retraction: A study of things", "retraction"),
-    ("Atypical HUS associated with group A streptococcus - Reply", "reply"),
-    ("Thrombomodulin in atypical hemolytic-uremic syndrome AUTHORS REPLY", "reply"),
-    ("Comment on: statins in the elderly", "comment"),
-    ("Correction of anaemia by erythropoietin", None),
-    ("Response to treatment in chronic myeloid leukaemia", None),
-    ("Eculizumab for aHUS.[Erratum appears in N Engl J Med. 2009 Jun 4;360(23):2487]", None),
-])
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Erratum: Severe deficiency of ADAMTS13 in children", "erratum"),
+        ("Correction to: A trial of statins", "erratum"),
+        ("Eculizumab for atypical hemolytic-uremic syndrome (vol 360, pg 542, 2009)", "erratum"),
+        ("Eculizumab for aHUS (New England Journal of Medicine (2009) 360 (542-544))", "erratum"),
+        ("Retraction: A study of things", "retraction"),
+        ("Atypical HUS associated with group A streptococcus - Reply", "reply"),
+        ("Thrombomodulin in atypical hemolytic-uremic syndrome AUTHORS REPLY", "reply"),
+        ("Comment on: statins in the elderly", "comment"),
+        ("Correction of anaemia by erythropoietin", None),
+        ("Response to treatment in chronic myeloid leukaemia", None),
+        ("Eculizumab for aHUS.[Erratum appears in N Engl J Med. 2009 Jun 4;360(23):2487]", None),
+    ],
+)
 def test_notice_kind(title: str, kind: str | None) -> None:
     assert notice_kind(title) == kind
 
@@ -92,7 +120,9 @@ def test_identifier_and_page_normalisation() -> None:
 def test_concatenated_authors_are_split() -> None:
     f = Features.of(BibRecord(position=1, title="x", authors=(Author("Adeli K.Lewis G. F."),)))
     assert f.authors == ("adeli k", "lewis gf")
-    g = Features.of(BibRecord(position=1, title="x", authors=(Author("Adeli", "Khosrow"), Author("Lewis", "G F"))))
+    g = Features.of(
+        BibRecord(position=1, title="x", authors=(Author("Adeli", "Khosrow"), Author("Lewis", "G F")))
+    )
     assert author_similarity(f.authors, g.authors) == 1.0
 
 
@@ -101,18 +131,28 @@ def test_journal_abbreviations_and_acronyms() -> None:
 
     assert journal_similarity(jt("J Am Heart Assoc"), jt("Journal of the American Heart Association")) == 1.0
     assert journal_similarity(jt("Pediatr Nephrol"), jt("Pediatric Nephrology.")) == 1.0
-    assert journal_similarity(jt("Amcis 2017 Proceedings"), jt("Americas Conference on Information Systems")) >= 0.8
+    assert (
+        journal_similarity(jt("Amcis 2017 Proceedings"), jt("Americas Conference on Information Systems"))
+        >= 0.8
+    )
     assert journal_similarity(jt("Obesity (Silver Spring)"), jt("Obesity")) >= 0.8
     assert journal_similarity(jt("Diabetes"), jt("Journal of Vascular Research")) < 0.4
 
 
 # --------------------------------------------------------------------------- properties
 
-words = st.sampled_from("insulin exenatide plaque mice trial cohort risk cancer screening of the and in a "
-                        "human papillomavirus cervical cytology liraglutide atherosclerosis".split())
+words = st.sampled_from(
+    "insulin exenatide plaque mice trial cohort risk cancer screening of the and in a "
+    "human papillomavirus cervical cytology liraglutide atherosclerosis".split()
+)
 text = st.lists(words, min_size=1, max_size=12).map(" ".join)
-names = st.lists(st.tuples(st.sampled_from(["Smith", "Jones", "Le Quintrec", "Müller", "O'Brien", "Wang"]),
-                           st.sampled_from(["", "J", "A B", "Jean-Paul"])), max_size=5)
+names = st.lists(
+    st.tuples(
+        st.sampled_from(["Smith", "Jones", "Le Quintrec", "Müller", "O'Brien", "Wang"]),
+        st.sampled_from(["", "J", "A B", "Jean-Paul"]),
+    ),
+    max_size=5,
+)
 
 
 @st.composite
@@ -122,8 +162,20 @@ def records(draw: st.DrawFn) -> BibRecord:
         title=draw(st.one_of(st.none(), text)),
         authors=tuple(Author(f, g) for f, g in draw(names)),
         year=draw(st.one_of(st.none(), st.integers(1995, 2020))),
-        journal=draw(st.one_of(st.none(), st.sampled_from(["Cancer", "J Clin Virol", "Journal of Clinical Virology",
-                                                            "Diabetes. Conference: ADA", "Lancet"]))),
+        journal=draw(
+            st.one_of(
+                st.none(),
+                st.sampled_from(
+                    [
+                        "Cancer",
+                        "J Clin Virol",
+                        "Journal of Clinical Virology",
+                        "Diabetes. Conference: ADA",
+                        "Lancet",
+                    ]
+                ),
+            )
+        ),
         volume=draw(st.one_of(st.none(), st.sampled_from(["1", "12", "1)", "NA"]))),
         issue=draw(st.one_of(st.none(), st.sampled_from(["2", "Suppl 1"]))),
         start_page=draw(st.one_of(st.none(), st.sampled_from(["1", "S77", "e1234", "375"]))),
@@ -177,9 +229,15 @@ def _variant(r: BibRecord, rng: random.Random) -> BibRecord:
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=30, deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_clusters_do_not_depend_on_input_order(rng: random.Random) -> None:
-    base = [rec(title=f"Study {w} of insulin resistance in obese {v} mice", volume=str(10 + i),
-                pages=f"{100 + i}-{110 + i}", doi=f"10.1000/{i}")
-            for i, (w, v) in enumerate([("one", "adult"), ("two", "young"), ("three", "old"), ("four", "male")])]
+    base = [
+        rec(
+            title=f"Study {w} of insulin resistance in obese {v} mice",
+            volume=str(10 + i),
+            pages=f"{100 + i}-{110 + i}",
+            doi=f"10.1000/{i}",
+        )
+        for i, (w, v) in enumerate([("one", "adult"), ("two", "young"), ("three", "old"), ("four", "male")])
+    ]
     items: list[tuple[int, BibRecord]] = []
     for i in range(12):
         items.append((i + 1, _variant(base[i % 4], rng)))
@@ -190,33 +248,74 @@ def test_clusters_do_not_depend_on_input_order(rng: random.Random) -> None:
     second = find_duplicates(shuffled, human=human)
     assert ids_of(first.clusters) == ids_of(second.clusters)
     assert {c.primary for c in first.clusters} == {c.primary for c in second.clusters}
-    assert [(p.a, p.b, p.outcome, p.rule) for p in first.pairs] == \
-        [(p.a, p.b, p.outcome, p.rule) for p in second.pairs]
+    assert [(p.a, p.b, p.outcome, p.rule) for p in first.pairs] == [
+        (p.a, p.b, p.outcome, p.rule) for p in second.pairs
+    ]
 
 
 # --------------------------------------------------------------------------- not-a-duplicate rules
 
 
-@pytest.mark.parametrize(("changes_a", "changes_b", "rule"), [
-    ({"year": 2010}, {"year": 2012}, "different-years"),
-    ({"doi": "10.1000/a", "pages": None}, {"doi": "10.1000/b", "pages": None}, "different-doi"),
-    ({"pmid": "111", "pages": None}, {"pmid": "222", "pages": None}, "different-pmid"),
-    ({}, {"title": "Erratum: Effect of exenatide on plaque formation in apolipoprotein E knockout mice",
-          "pages": "990"}, "erratum-vs-article"),
-    ({}, {"title": "Retraction: Effect of exenatide on plaque formation in apolipoprotein E knockout mice",
-          "pages": "990"}, "retraction-vs-article"),
-    ({}, {"title": "Effect of exenatide on plaque formation in apolipoprotein E knockout mice - Reply",
-          "pages": "383"}, "reply-vs-article"),
-    ({}, {"title": "Comment on: Effect of exenatide on plaque formation in apolipoprotein E knockout mice",
-          "pages": "383"}, "comment-vs-article"),
-    ({}, {"journal": "Atherosclerosis. Conference: 80th EAS Congress", "issue": "Suppl 1", "pages": "S77",
-          "volume": "12"}, "conference-vs-article"),
-    ({}, {"pages": "400-410"}, "different-pages-same-volume"),
-    ({}, {"pages": "400-410", "volume": "222"}, "different-volume-and-pages"),
-    ({}, {"pages": "400-410", "volume": None}, "different-pages"),
-    ({}, {"journal": "Journal of Vascular Research", "volume": "50", "pages": None},
-     "different-journal-and-volume"),
-])
+@pytest.mark.parametrize(
+    ("changes_a", "changes_b", "rule"),
+    [
+        ({"year": 2010}, {"year": 2012}, "different-years"),
+        ({"doi": "10.1000/a", "pages": None}, {"doi": "10.1000/b", "pages": None}, "different-doi"),
+        ({"pmid": "111", "pages": None}, {"pmid": "222", "pages": None}, "different-pmid"),
+        (
+            {},
+            {
+                "title": "Erratum: Effect of exenatide on plaque formation in apolipoprotein E knockout mice",
+                "pages": "990",
+            },
+            "erratum-vs-article",
+        ),
+        (
+            {},
+            {
+                "title": "Retraction: Effect of exenatide on plaque formation in apolipoprotein E "
+                "knockout mice",
+                "pages": "990",
+            },
+            "retraction-vs-article",
+        ),
+        (
+            {},
+            {
+                "title": "Effect of exenatide on plaque formation in apolipoprotein E knockout mice - Reply",
+                "pages": "383",
+            },
+            "reply-vs-article",
+        ),
+        (
+            {},
+            {
+                "title": "Comment on: Effect of exenatide on plaque formation in apolipoprotein E "
+                "knockout mice",
+                "pages": "383",
+            },
+            "comment-vs-article",
+        ),
+        (
+            {},
+            {
+                "journal": "Atherosclerosis. Conference: 80th EAS Congress",
+                "issue": "Suppl 1",
+                "pages": "S77",
+                "volume": "12",
+            },
+            "conference-vs-article",
+        ),
+        ({}, {"pages": "400-410"}, "different-pages-same-volume"),
+        ({}, {"pages": "400-410", "volume": "222"}, "different-volume-and-pages"),
+        ({}, {"pages": "400-410", "volume": None}, "different-pages"),
+        (
+            {},
+            {"journal": "Journal of Vascular Research", "volume": "50", "pages": None},
+            "different-journal-and-volume",
+        ),
+    ],
+)
 def test_not_a_duplicate_rules(changes_a: dict, changes_b: dict, rule: str) -> None:
     a, b = rec(**changes_a), rec(**changes_b)
     p = compare(a, b)
@@ -227,19 +326,34 @@ def test_not_a_duplicate_rules(changes_a: dict, changes_b: dict, rule: str) -> N
 
 def test_erratum_with_same_page_is_the_same_item() -> None:
     """Two copies of one erratum, one without the "Erratum:" prefix, at one page."""
-    a = rec(title="Erratum: Severe deficiency of ADAMTS13 activity in children with atypical HUS",
-            pages="616", volume="142")
-    b = rec(title="Severe deficiency of ADAMTS13 activity in children with atypical HUS", pages="616",
-            volume="142")
+    a = rec(
+        title="Erratum: Severe deficiency of ADAMTS13 activity in children with atypical HUS",
+        pages="616",
+        volume="142",
+    )
+    b = rec(
+        title="Severe deficiency of ADAMTS13 activity in children with atypical HUS",
+        pages="616",
+        volume="142",
+    )
     assert compare(a, b).outcome == "duplicate"
 
 
 def test_same_doi_different_title_is_not_merged() -> None:
     """A supplement DOI shared by two abstracts."""
-    a = rec(doi="10.2337/db14-1", title="Linagliptin improves prognosis of ischemic cardiomyopathy in mice",
-            pages="A295", issue="Suppl 1")
-    b = rec(doi="10.2337/db14-1", title="Comparison of linagliptin and sitagliptin in experimental sepsis",
-            pages="A295", issue="Suppl 1", authors="Daiber, A; Hausding, M")
+    a = rec(
+        doi="10.2337/db14-1",
+        title="Linagliptin improves prognosis of ischemic cardiomyopathy in mice",
+        pages="A295",
+        issue="Suppl 1",
+    )
+    b = rec(
+        doi="10.2337/db14-1",
+        title="Comparison of linagliptin and sitagliptin in experimental sepsis",
+        pages="A295",
+        issue="Suppl 1",
+        authors="Daiber, A; Hausding, M",
+    )
     assert compare(a, b).outcome == "distinct"
 
 
@@ -266,53 +380,133 @@ def test_electronic_locator_vs_printed_page_does_not_conflict() -> None:
 
 # bib-dedupe's special_cases (MIT), through the benchmark's column mapping (booktitle
 # stands in for an empty journal); abstracts shortened. Truth: {1,2}, {5,6}, {7,11}.
-_AIRBNB = ("There is limited systematic research that examines how the perceived trustworthiness of providers "
-           "from photos and consumer comments influences consumer purchasing behavior")
+_AIRBNB = (
+    "There is limited systematic research that examines how the perceived trustworthiness of providers "
+    "from photos and consumer comments influences consumer purchasing behavior"
+)
 SPECIAL = [
-    rec(title="How Consumers Perceive Trustworthiness of Providers in Sharing Economy - Effects of Photos and "
-              "Comments on Demand at Airbnb", authors="Deng, Chaoqun; Ravichandran, Thiagarajan", year=2017,
-        journal="Americas Conference on Information Systems", volume=None, issue=None, pages=None,
-        abstract=_AIRBNB + " in a sharing economy platform."),
-    rec(title="How Consumers Perceive Trustworthiness of Providers in Sharing Economy: Effects of Photos and "
-              "Comments on Demand at Airbnb", authors="Deng, Chaoqun; Ravichandran, T.", year=2017,
-        journal="Amcis 2017 Proceedings", volume=None, issue=None, pages=None,
-        abstract=_AIRBNB + " in a sharing economy platform."),
-    rec(title="Introduction to the Minitrack on Crowdsourcing and Digital Workforce in the Gig Economy",
-        authors="Deng, Xuefei; Taylor, Joseph; Moussawi, Sara", year=2021,
-        journal="Proceedings of the Annual Hawaii International Conference on System Sciences", volume=None,
-        issue=None, pages=None, doi="10.24251/HICSS.2021.510"),
-    rec(title="Introduction to the Minitrack on Crowdsourcing and Digital Workforce in the Gig Economy",
-        authors="Deng, Xuefei; Taylor, Joseph; Moussawi, Sara", year=2022,
-        journal="Proceedings of the Annual Hawaii International Conference on System Sciences", volume=None,
-        issue=None, pages=None, doi="10.24251/HICSS.2022.544"),
-    rec(title="The Unique Challenges of Seller Uncertainty in Sharing Economy-A Decision Making Perspective",
-        authors="Lei, Yu; Yayla, Ali Alper; Kahai, Surinder", year=2017,
-        journal="Americas Conference on Information Systems", volume=None, issue=None, pages=None,
+    rec(
+        title="How Consumers Perceive Trustworthiness of Providers in Sharing Economy - Effects of Photos "
+        "and "
+        "Comments on Demand at Airbnb",
+        authors="Deng, Chaoqun; Ravichandran, Thiagarajan",
+        year=2017,
+        journal="Americas Conference on Information Systems",
+        volume=None,
+        issue=None,
+        pages=None,
+        abstract=_AIRBNB + " in a sharing economy platform.",
+    ),
+    rec(
+        title="How Consumers Perceive Trustworthiness of Providers in Sharing Economy: Effects of Photos and "
+        "Comments on Demand at Airbnb",
+        authors="Deng, Chaoqun; Ravichandran, T.",
+        year=2017,
+        journal="Amcis 2017 Proceedings",
+        volume=None,
+        issue=None,
+        pages=None,
+        abstract=_AIRBNB + " in a sharing economy platform.",
+    ),
+    rec(
+        title="Introduction to the Minitrack on Crowdsourcing and Digital Workforce in the Gig Economy",
+        authors="Deng, Xuefei; Taylor, Joseph; Moussawi, Sara",
+        year=2021,
+        journal="Proceedings of the Annual Hawaii International Conference on System Sciences",
+        volume=None,
+        issue=None,
+        pages=None,
+        doi="10.24251/HICSS.2021.510",
+    ),
+    rec(
+        title="Introduction to the Minitrack on Crowdsourcing and Digital Workforce in the Gig Economy",
+        authors="Deng, Xuefei; Taylor, Joseph; Moussawi, Sara",
+        year=2022,
+        journal="Proceedings of the Annual Hawaii International Conference on System Sciences",
+        volume=None,
+        issue=None,
+        pages=None,
+        doi="10.24251/HICSS.2022.544",
+    ),
+    rec(
+        title="The Unique Challenges of Seller Uncertainty in Sharing Economy-A Decision Making Perspective",
+        authors="Lei, Yu; Yayla, Ali Alper; Kahai, Surinder",
+        year=2017,
+        journal="Americas Conference on Information Systems",
+        volume=None,
+        issue=None,
+        pages=None,
         abstract="The goal of this paper is to answer features of sharing economies such as the types of "
-                 "uncertainty users face while making decisions under sharing economy"),
-    rec(title="The Unique Challenges of Seller Uncertainty in Sharing Economy-A Decision Making Perspective",
-        authors="Lei, Yu; Yayla, Ali Alper; Kahai, Surinder S.", year=2017, journal="Amcis 2017 Proceedings",
-        volume=None, issue=None, pages=None),
-    rec(title="Cultural Universality Versus Particularity in CMC", authors="Stahl, Bernd Carsten; Elbeltagi, "
-        "Ibrahim", year=2004, journal="Journal of Global Information Technology Management", volume="7",
-        issue="4", pages="47-65"),
-    rec(title="Interpretive accounts and fairy tales: a critical polemic against the empiricist bias in "
-              "interpretive IS research", authors="Stahl, Bernd Carsten", year=2014,
-        journal="European Journal of Information Systems", volume="23", issue="1", pages=None,
-        doi="10.1057/EJIS.2012.58"),
-    rec(title="Making the Most of Virtual Expertise in Telemedicine and Telehealth Environments",
-        authors="Standing, Craig; Volpe, Izabela; Standing, Susan; Gururajan, Raj", year=2011,
-        journal="Symposium on Dependable Autonomic and Secure Computing", volume=None, issue=None, pages=None,
-        doi="10.1109/DASC.2011.166"),
-    rec(title="Making the Most of Virtual Expertise in Telemedicine and Telehealth Environment",
-        authors="Standing, Craig; Gururajan, Raj; Standing, Susan; Cripps, Helen", year=2014,
-        journal="Journal of Organizational Computing and Electronic Commerce", volume="24", issue="2-3",
-        pages="138-156", doi="10.1080/10919392.2014.896714"),
-    rec(title="Cultural Universality Versus Particularity in CMC", authors="Stahl, Bernd Carsten; Elbeltagi, "
-        "Ibrahim", year=2004, journal="Journal of Global Information Technology Management", volume="7",
-        issue="4", pages="47-65", doi="10.1080/1097198X.2004.10856384"),
-    rec(title="Cultural Universality Versus Particularity in CMC", authors="Stahl, Bernd-Carsten", year=2003,
-        journal="Americas Conference on Information Systems", volume=None, issue=None, pages=None),
+        "uncertainty users face while making decisions under sharing economy",
+    ),
+    rec(
+        title="The Unique Challenges of Seller Uncertainty in Sharing Economy-A Decision Making Perspective",
+        authors="Lei, Yu; Yayla, Ali Alper; Kahai, Surinder S.",
+        year=2017,
+        journal="Amcis 2017 Proceedings",
+        volume=None,
+        issue=None,
+        pages=None,
+    ),
+    rec(
+        title="Cultural Universality Versus Particularity in CMC",
+        authors="Stahl, Bernd Carsten; Elbeltagi, Ibrahim",
+        year=2004,
+        journal="Journal of Global Information Technology Management",
+        volume="7",
+        issue="4",
+        pages="47-65",
+    ),
+    rec(
+        title="Interpretive accounts and fairy tales: a critical polemic against the empiricist bias in "
+        "interpretive IS research",
+        authors="Stahl, Bernd Carsten",
+        year=2014,
+        journal="European Journal of Information Systems",
+        volume="23",
+        issue="1",
+        pages=None,
+        doi="10.1057/EJIS.2012.58",
+    ),
+    rec(
+        title="Making the Most of Virtual Expertise in Telemedicine and Telehealth Environments",
+        authors="Standing, Craig; Volpe, Izabela; Standing, Susan; Gururajan, Raj",
+        year=2011,
+        journal="Symposium on Dependable Autonomic and Secure Computing",
+        volume=None,
+        issue=None,
+        pages=None,
+        doi="10.1109/DASC.2011.166",
+    ),
+    rec(
+        title="Making the Most of Virtual Expertise in Telemedicine and Telehealth Environment",
+        authors="Standing, Craig; Gururajan, Raj; Standing, Susan; Cripps, Helen",
+        year=2014,
+        journal="Journal of Organizational Computing and Electronic Commerce",
+        volume="24",
+        issue="2-3",
+        pages="138-156",
+        doi="10.1080/10919392.2014.896714",
+    ),
+    rec(
+        title="Cultural Universality Versus Particularity in CMC",
+        authors="Stahl, Bernd Carsten; Elbeltagi, Ibrahim",
+        year=2004,
+        journal="Journal of Global Information Technology Management",
+        volume="7",
+        issue="4",
+        pages="47-65",
+        doi="10.1080/1097198X.2004.10856384",
+    ),
+    rec(
+        title="Cultural Universality Versus Particularity in CMC",
+        authors="Stahl, Bernd-Carsten",
+        year=2003,
+        journal="Americas Conference on Information Systems",
+        volume=None,
+        issue=None,
+        pages=None,
+    ),
 ]
 
 
@@ -321,14 +515,14 @@ def test_special_cases() -> None:
     assert ids_of(result.clusters) == {frozenset({1, 2}), frozenset({5, 6}), frozenset({7, 11})}
     assert result.possible == []  # nothing left for a human
     by_pair = {(p.a, p.b): p for p in result.pairs}
-    assert compare(SPECIAL[2], SPECIAL[3]).rule == "different-doi"      # HICSS 2021 vs 2022
-    assert compare(SPECIAL[8], SPECIAL[9]).rule == "different-years"    # 2011 proceedings vs 2014 article
+    assert compare(SPECIAL[2], SPECIAL[3]).rule == "different-doi"  # HICSS 2021 vs 2022
+    assert compare(SPECIAL[8], SPECIAL[9]).rule == "different-years"  # 2011 proceedings vs 2014 article
     assert compare(SPECIAL[6], SPECIAL[11]).rule == "conference-vs-article"
     assert by_pair[(7, 11)].outcome == "duplicate"
     primary = {c.members: c.primary for c in result.clusters}
-    assert primary[(1, 2)] == 1      # equally complete: the earlier import
-    assert primary[(5, 6)] == 5      # has the abstract
-    assert primary[(7, 11)] == 11    # has the DOI
+    assert primary[(1, 2)] == 1  # equally complete: the earlier import
+    assert primary[(5, 6)] == 5  # has the abstract
+    assert primary[(7, 11)] == 11  # has the DOI
 
 
 # --------------------------------------------------------------------------- clusters, primary, merge
@@ -392,10 +586,13 @@ def test_human_distinct_blocks_transitive_merge() -> None:
 
 def test_incremental_compares_only_new_records() -> None:
     old = [(1, rec()), (2, rec()), (3, rec(title="Unrelated trial of aspirin in stroke", pages="1-9"))]
-    new = [(4, rec(journal="Atheroscler")), (5, rec(title="Unrelated trial of aspirin in stroke", pages="1-9"))]
+    new = [
+        (4, rec(journal="Atheroscler")),
+        (5, rec(title="Unrelated trial of aspirin in stroke", pages="1-9")),
+    ]
     result = find_duplicates(old + new, new_ids={4, 5}, known_duplicates=[(1, 2)])
     pairs = {(p.a, p.b) for p in result.pairs}
-    assert pairs == {(1, 4), (2, 4), (3, 5)}   # new-vs-old found, old-vs-old (1, 2) not compared
+    assert pairs == {(1, 4), (2, 4), (3, 5)}  # new-vs-old found, old-vs-old (1, 2) not compared
     assert ids_of(result.clusters) == {frozenset({1, 2, 4}), frozenset({3, 5})}
     # all 5 share an author-year key: 3 old x 2 new + 1 new-new pair, not the 10 of a full run
     assert result.stats["candidate_pairs"] == 7
@@ -428,18 +625,37 @@ def test_thresholds_from_mapping() -> None:
     with pytest.raises(ValueError, match="number"):
         Thresholds.from_mapping({"min_agreeing": "many"})
     # a stricter review turns an automatic merge into a possible one
-    a, b = rec(title="Effect of exenatide on plaque formation in apoE knockout mice"), \
-        rec(title="Effects of exenatide on plaque formation in apoE knock-out mice")
+    a, b = (
+        rec(title="Effect of exenatide on plaque formation in apoE knockout mice"),
+        rec(title="Effects of exenatide on plaque formation in apoE knock-out mice"),
+    )
     assert compare(a, b).outcome == "duplicate"
-    strict = Thresholds.from_mapping({"title_duplicate": 0.99, "title_same_place": 0.99, "title_possible": 0.99,
-                                      "title_with_identifier": 0.99})
+    strict = Thresholds.from_mapping(
+        {
+            "title_duplicate": 0.99,
+            "title_same_place": 0.99,
+            "title_possible": 0.99,
+            "title_with_identifier": 0.99,
+        }
+    )
     assert compare(a, b, strict).outcome != "duplicate"
 
 
 def test_blocking_keeps_cost_near_linear() -> None:
     """Distinct records sharing no key are never compared."""
-    items = [(i, rec(title=f"Topic {i} alpha{i} beta{i} gamma{i} delta{i}", authors=f"Author{i}, A",
-                     volume=str(i), pages=f"{i}-{i + 5}", position=i)) for i in range(1, 201)]
+    items = [
+        (
+            i,
+            rec(
+                title=f"Topic {i} alpha{i} beta{i} gamma{i} delta{i}",
+                authors=f"Author{i}, A",
+                volume=str(i),
+                pages=f"{i}-{i + 5}",
+                position=i,
+            ),
+        )
+        for i in range(1, 201)
+    ]
     result = find_duplicates(items)
     assert result.stats["candidate_pairs"] < 200
     assert result.clusters == []
@@ -448,14 +664,22 @@ def test_blocking_keeps_cost_near_linear() -> None:
 def test_conference_marker_on_one_side_is_queued() -> None:
     """A meeting abstract and an unmarked record without pages: perhaps the later
     article, so a human decides."""
-    abstract = rec(journal="Atherosclerosis. Conference: 80th EAS Congress", pages=None, volume=None,
-                   issue=None)
+    abstract = rec(
+        journal="Atherosclerosis. Conference: 80th EAS Congress", pages=None, volume=None, issue=None
+    )
     other = rec(pages=None, volume=None, issue=None)
     p = compare(abstract, other)
     assert p.outcome == "possible" and "conference" in p.rule, explain(p)
     # ... but two copies of the same abstract merge
-    assert compare(abstract, rec(journal="Atherosclerosis. Conference: 80th EAS Congress", pages=None,
-                                 volume=None, issue=None)).outcome == "duplicate"
+    assert (
+        compare(
+            abstract,
+            rec(
+                journal="Atherosclerosis. Conference: 80th EAS Congress", pages=None, volume=None, issue=None
+            ),
+        ).outcome
+        == "duplicate"
+    )
 
 
 def test_supplement_issue_numbers_do_not_corroborate() -> None:
@@ -467,11 +691,31 @@ def test_supplement_issue_numbers_do_not_corroborate() -> None:
 def test_large_block_is_searched_by_sorted_neighbourhood() -> None:
     """Many records under one key (same first author and year) still find their pair."""
     th = Thresholds(max_block_size=10)
-    items = [(i, rec(title=f"Unrelated topic number {i} on {w} cells", pages=f"{i}-{i + 3}", volume=str(i),
-                     position=i)) for i, w in enumerate(["kidney", "liver"] * 15, start=1)]
+    items = [
+        (
+            i,
+            rec(
+                title=f"Unrelated topic number {i} on {w} cells",
+                pages=f"{i}-{i + 3}",
+                volume=str(i),
+                position=i,
+            ),
+        )
+        for i, w in enumerate(["kidney", "liver"] * 15, start=1)
+    ]
     # a typo mid-title and no page: only the author-year key is shared
-    items.append((100, rec(title="Unrelated topic numbr 7 on kidney cell", pages=None, volume="7",
-                           journal="Atheroscler", position=100)))
+    items.append(
+        (
+            100,
+            rec(
+                title="Unrelated topic numbr 7 on kidney cell",
+                pages=None,
+                volume="7",
+                journal="Atheroscler",
+                position=100,
+            ),
+        )
+    )
     result = find_duplicates(items, thresholds=th)
     assert result.stats["large_blocks"] >= 1
     assert frozenset({7, 100}) in ids_of(result.clusters)

@@ -124,8 +124,9 @@ def _completeness(rec: BibRecord, feat: Features) -> tuple[int, int, int, int]:
     return (int(bool(feat.abstract)), int(bool(feat.doi)), int(bool(feat.pmid)), feat.fields)
 
 
-def choose_primary(members: Iterable[int], records: Mapping[int, BibRecord],
-                   features: Mapping[int, Features] | None = None) -> tuple[int, str]:
+def choose_primary(
+    members: Iterable[int], records: Mapping[int, BibRecord], features: Mapping[int, Features] | None = None
+) -> tuple[int, str]:
     """The most complete member and why.
 
     Order of preference: has an abstract (screeners read it), has a DOI (retrieval,
@@ -142,7 +143,7 @@ def choose_primary(members: Iterable[int], records: Mapping[int, BibRecord],
         if best is None or key > best_key:
             best, best_key = rid, key
     assert best is not None
-    has = [name for name, flag in zip(("abstract", "DOI", "PMID"), best_key[:3]) if flag]
+    has = [name for name, flag in zip(("abstract", "DOI", "PMID"), best_key[:3], strict=True) if flag]
     reason = ("has " + ", ".join(has) + "; " if has else "") + f"{best_key[3]} of 10 fields filled"
     if sum(1 for k in keys.values() if k == best_key) > 1:
         reason += "; earliest import among equally complete records"
@@ -151,8 +152,20 @@ def choose_primary(members: Iterable[int], records: Mapping[int, BibRecord],
 
 # Fields that ``merged_fields`` may fill from another member when the primary lacks them.
 # Page start and end travel together so that a range is never assembled from two sources.
-_FILLABLE = ("abstract", "doi", "pmid", "pmcid", "issn", "journal", "journal_abbrev", "volume",
-             "issue", "year", "language", "url")
+_FILLABLE = (
+    "abstract",
+    "doi",
+    "pmid",
+    "pmcid",
+    "issn",
+    "journal",
+    "journal_abbrev",
+    "volume",
+    "issue",
+    "year",
+    "language",
+    "url",
+)
 
 
 def merged_fields(cluster: Cluster, records: Mapping[int, BibRecord]) -> BibRecord:
@@ -164,8 +177,10 @@ def merged_fields(cluster: Cluster, records: Mapping[int, BibRecord]) -> BibReco
     export.
     """
     primary = records[cluster.primary]
-    others = sorted((m for m in cluster.members if m != cluster.primary),
-                    key=lambda m: (-Features.of(records[m]).fields, m))
+    others = sorted(
+        (m for m in cluster.members if m != cluster.primary),
+        key=lambda m: (-Features.of(records[m]).fields, m),
+    )
     updates: dict[str, object] = {}
     for name in _FILLABLE:
         if getattr(primary, name):
@@ -259,8 +274,9 @@ class _UnionFind:
 _RULE_STRENGTH = {"same-doi": 0, "same-pmid": 0, "bibliographic": 1}
 
 
-def _tick(done: int, total: int, progress: Callable[[int, int], None] | None,
-          cancel: threading.Event | None) -> None:
+def _tick(
+    done: int, total: int, progress: Callable[[int, int], None] | None, cancel: threading.Event | None
+) -> None:
     if cancel is not None and cancel.is_set():
         raise Cancelled()
     if progress is not None:
@@ -342,7 +358,7 @@ def _find_duplicates(
     candidates: set[int] = set()
     large_blocks = 0
     window = th.large_block_window
-    for key, members in blocks.items():
+    for members in blocks.values():
         m = len(members)
         if m < 2:
             continue
@@ -354,14 +370,17 @@ def _find_duplicates(
             # meet, at linear cost.
             large_blocks += 1
             members = sorted(members, key=lambda i: (feats[i].title, i))
-            pairs_of = ((members[x], members[y]) for x in range(m - 1)
-                        for y in range(x + 1, min(m, x + 1 + window)))
+            pairs_of = (
+                (members[x], members[y]) for x in range(m - 1) for y in range(x + 1, min(m, x + 1 + window))
+            )
         else:
             pairs_of = ((members[x], members[y]) for x in range(m - 1) for y in range(x + 1, m))
         if is_new is None:
             candidates.update(i * n + j if i < j else j * n + i for i, j in pairs_of)
         else:
-            candidates.update(i * n + j if i < j else j * n + i for i, j in pairs_of if is_new[i] or is_new[j])
+            candidates.update(
+                i * n + j if i < j else j * n + i for i, j in pairs_of if is_new[i] or is_new[j]
+            )
     index = {rid: i for i, rid in enumerate(ids)}
     for key in human:
         a, b = sorted(key)
@@ -395,15 +414,19 @@ def _find_duplicates(
         if decision == "distinct" and a in index and b in index:
             uf.forbid(a, b)
     for a, b in known_duplicates:
-        if a in index and b in index and human.get(frozenset((a, b))) != "distinct" \
-                and uf.can_union(a, b):
+        if a in index and b in index and human.get(frozenset((a, b))) != "distinct" and uf.can_union(a, b):
             uf.union(a, b)
     # Pairs with human decisions already know their outcome; demotions only touch
     # automatic links.
     order = sorted(
         (p for p in pairs if p.outcome == "duplicate"),
-        key=lambda p: (p.rule != "human-duplicate", _RULE_STRENGTH.get(p.rule, 2),
-                       -p.scores.get("title", 0.0), p.a, p.b),
+        key=lambda p: (
+            p.rule != "human-duplicate",
+            _RULE_STRENGTH.get(p.rule, 2),
+            -p.scores.get("title", 0.0),
+            p.a,
+            p.b,
+        ),
     )
     demoted: dict[tuple[int, int], PairResult] = {}
     for p in order:
@@ -415,8 +438,11 @@ def _find_duplicates(
         pairs = [demoted.get((p.a, p.b), p) for p in pairs]
     # A possible pair whose records are already in one cluster through automatic links
     # leaves nothing for a human to decide; it is dropped from the queue.
-    pairs = [p for p in pairs
-             if p.outcome == "duplicate" or uf.find(p.a) != uf.find(p.b) or p.rule == "blocked-by-human-distinct"]
+    pairs = [
+        p
+        for p in pairs
+        if p.outcome == "duplicate" or uf.find(p.a) != uf.find(p.b) or p.rule == "blocked-by-human-distinct"
+    ]
     pairs.sort(key=lambda p: (p.a, p.b))
 
     groups: dict[int, list[int]] = defaultdict(list)
@@ -429,8 +455,7 @@ def _find_duplicates(
             continue
         members.sort()
         primary, why = choose_primary(members, by_id, feat_by_id)
-        clusters.append(Cluster(tuple(members), primary,
-                                "human" if root in uf.human else "automatic", why))
+        clusters.append(Cluster(tuple(members), primary, "human" if root in uf.human else "automatic", why))
     clusters.sort(key=lambda c: c.members[0])
     stats = {
         "records": n,

@@ -151,7 +151,7 @@ def title_similarity(a: str, b: str) -> float:
         return _ratio(a, b)  # cannot reach any threshold (and no prefix/suffix rescue)
     sim = _ratio(a, b)
     if sim < 0.95 and len(short) >= 40 and len(short) < len(long_):
-        part = max(_ratio(short, long_[: len(short)]), _ratio(short, long_[-len(short):]))
+        part = max(_ratio(short, long_[: len(short)]), _ratio(short, long_[-len(short) :]))
         if part >= 0.97:
             sim = max(sim, 0.97 * part)
     return sim
@@ -227,7 +227,8 @@ def journal_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
 
     Aligns tokens in order, counting a pair as matching when one abbreviates the other
     ("j am heart assoc" ~ "journal american heart association", "proc natl acad sci" ~
-    "proceedings national academy sciences"), and returns the Dice share of aligned tokens; a plain fuzzy ratio of
+    "proceedings national academy sciences"), and returns the Dice share of aligned
+    tokens; a plain fuzzy ratio of
     the joined names catches typos. A name that is the other plus extra words
     ("Cancer Letters" / "Cancer") scores 0.6, neither agreeing nor conflicting; an
     acronym ("AMCIS" / "Americas Conference on Information Systems") 0.9.
@@ -314,7 +315,9 @@ def _veto(fa: Features, fb: Features, th: Thresholds, scores: Mapping[str, float
     # Replies and comments are printed on the same page as the letter they answer, so
     # the same place does not excuse those; it does excuse an erratum marker (an
     # erratum is never printed on its article's first page).
-    if fa.notice != fb.notice and not (same_place and {fa.notice, fb.notice} <= {None, "erratum", "retraction"}):
+    if fa.notice != fb.notice and not (
+        same_place and {fa.notice, fb.notice} <= {None, "erratum", "retraction"}
+    ):
         kinds = sorted(k for k in (fa.notice, fb.notice) if k)
         return f"{kinds[0]}-vs-article" if len(kinds) == 1 else f"{kinds[0]}-vs-{kinds[1]}"
     if not same_place and ((fa.conference and fb.regular) or (fb.conference and fa.regular)):
@@ -325,18 +328,28 @@ def _veto(fa: Features, fb: Features, th: Thresholds, scores: Mapping[str, float
         # not one printed item. Without a volume on one side the pages still place
         # the two records apart.
         volume = scores.get("volume")
-        return ("different-pages-same-volume" if volume == 1.0
-                else "different-volume-and-pages" if volume == 0.0 else "different-pages")
-    if scores.get("volume") == 0.0 and fa.journal and fb.journal \
-            and journal_similarity(fa.journal, fb.journal) < th.journal_conflict:
+        return (
+            "different-pages-same-volume"
+            if volume == 1.0
+            else "different-volume-and-pages"
+            if volume == 0.0
+            else "different-pages"
+        )
+    if (
+        scores.get("volume") == 0.0
+        and fa.journal
+        and fb.journal
+        and journal_similarity(fa.journal, fb.journal) < th.journal_conflict
+    ):
         # Different journal names (beyond abbreviation) and different volumes: two
         # publications, typically an abstract and the later article, or two meetings.
         return "different-journal-and-volume"
     return None
 
 
-def compare_features(fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESHOLDS
-                     ) -> tuple[Outcome, dict[str, float], str]:
+def compare_features(
+    fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESHOLDS
+) -> tuple[Outcome, dict[str, float], str]:
     """Decide on a pair of prepared records: (outcome, field scores, rule)."""
     scores: dict[str, float] = {}
     # Cheap exact fields first: they are needed by the rules and cost nothing.
@@ -359,9 +372,13 @@ def compare_features(fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESH
 
     veto = _veto(fa, fb, th, scores)
     if veto is not None:
-        if veto in ("different-doi", "different-pmid") and scores.get("title", 0.0) >= th.title_duplicate \
-                and scores.get("year") == 1.0 and scores.get("pages") == 1.0 \
-                and scores.get("volume") != 0.0:
+        if (
+            veto in ("different-doi", "different-pmid")
+            and scores.get("title", 0.0) >= th.title_duplicate
+            and scores.get("year") == 1.0
+            and scores.get("pages") == 1.0
+            and scores.get("volume") != 0.0
+        ):
             # Everything but the identifier places the two records at one printed
             # item: a wrong DOI in one database is more likely than two items with one
             # title on one page. Never merged automatically; a human decides.
@@ -373,7 +390,7 @@ def compare_features(fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESH
     same_id = scores.get("doi") == 1.0 or scores.get("pmid") == 1.0
     # Same volume, start page and year: the same printed item, unless it is a
     # conference abstract (several are printed on one page).
-    same_citation = (scores.get("volume") == 1.0 and pages == 1.0 and year == 1.0)
+    same_citation = scores.get("volume") == 1.0 and pages == 1.0 and year == 1.0
     # Early exit: nothing ties these two together (the common case inside a block).
     if not same_id and not same_citation and (title is None or title < th.title_possible):
         return "distinct", scores, "different-titles" if title is not None else "insufficient-data"
@@ -387,45 +404,58 @@ def compare_features(fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESH
 
     authors = scores.get("authors")
     journal = scores.get("journal")
-    agreeing = sum((
-        journal is not None and journal >= th.journal_match,
-        scores.get("volume") == 1.0,
-        # Supplement numbers are small and shared by many supplements: only an ordinary
-        # issue number corroborates.
-        scores.get("issue") == 1.0 and fa.plain_issue and fb.plain_issue,
-        pages == 1.0,
-        scores.get("abstract", 0.0) >= th.abstract_match,
-    ))
+    agreeing = sum(
+        (
+            journal is not None and journal >= th.journal_match,
+            scores.get("volume") == 1.0,
+            # Supplement numbers are small and shared by many supplements: only an ordinary
+            # issue number corroborates.
+            scores.get("issue") == 1.0 and fa.plain_issue and fb.plain_issue,
+            pages == 1.0,
+            scores.get("abstract", 0.0) >= th.abstract_match,
+        )
+    )
     # Issue disagreement is not a conflict: exports put sequence or article numbers in
     # the issue field, and supplements are numbered inconsistently.
-    conflicts = [name for name, bad in (
-        # Supplement numbers land in the volume field ("62 (Suppl. 1)" exported as
-        # volume "1"), so a volume mismatch at the same page in the same year is
-        # treated as a data error rather than as two items.
-        ("volume", scores.get("volume") == 0.0 and not (pages == 1.0 and year == 1.0)),
-        # A book-series volume is cited under the series or the volume title ("Annals
-        # of the New York Academy of Sciences" / "Natural Products and Molecular
-        # Therapy"); at the same volume, page and year the names are two labels.
-        ("journal", journal is not None and journal < th.journal_conflict and not same_citation),
-        # Titles that differ in a number ("part 1" / "part 2", "phase II" / "phase III");
-        # at one printed place a differing number is a typo ("p6INK4a" / "p16INK4a").
-        ("title-numbers", fa.title_numbers != fb.title_numbers and not same_citation),
-        # One record is marked as a conference item and the other is not: possibly the
-        # abstract and the later article, unless something places them together: the
-        # same page, an identifier, the same abstract text, or the same volume and issue.
-        ("conference", _conference_mismatch(fa, fb) and not (
-            pages == 1.0 or same_id or scores.get("abstract", 0.0) >= th.abstract_match
-            or (scores.get("volume") == 1.0 and scores.get("issue") == 1.0))),
-    ) if bad]
+    conflicts = [
+        name
+        for name, bad in (
+            # Supplement numbers land in the volume field ("62 (Suppl. 1)" exported as
+            # volume "1"), so a volume mismatch at the same page in the same year is
+            # treated as a data error rather than as two items.
+            ("volume", scores.get("volume") == 0.0 and not (pages == 1.0 and year == 1.0)),
+            # A book-series volume is cited under the series or the volume title ("Annals
+            # of the New York Academy of Sciences" / "Natural Products and Molecular
+            # Therapy"); at the same volume, page and year the names are two labels.
+            ("journal", journal is not None and journal < th.journal_conflict and not same_citation),
+            # Titles that differ in a number ("part 1" / "part 2", "phase II" / "phase III");
+            # at one printed place a differing number is a typo ("p6INK4a" / "p16INK4a").
+            ("title-numbers", fa.title_numbers != fb.title_numbers and not same_citation),
+            # One record is marked as a conference item and the other is not: possibly the
+            # abstract and the later article, unless something places them together: the
+            # same page, an identifier, the same abstract text, or the same volume and issue.
+            (
+                "conference",
+                _conference_mismatch(fa, fb)
+                and not (
+                    pages == 1.0
+                    or same_id
+                    or scores.get("abstract", 0.0) >= th.abstract_match
+                    or (scores.get("volume") == 1.0 and scores.get("issue") == 1.0)
+                ),
+            ),
+        )
+        if bad
+    ]
     # Author lists are the least reliable field (given and family names swapped, group
     # authors, truncation); weak author agreement is outweighed by agreement of nearly
     # every other field of the citation.
-    authors_ok = authors is None or authors >= th.author_duplicate or (
-        authors >= th.author_possible and agreeing >= 4)
+    authors_ok = (
+        authors is None or authors >= th.author_duplicate or (authors >= th.author_possible and agreeing >= 4)
+    )
     conference = fa.conference or fb.conference
 
-    if title is not None and not conflicts and authors_ok and same_id \
-            and title >= th.title_with_identifier:
+    if title is not None and not conflicts and authors_ok and same_id and title >= th.title_with_identifier:
         return "duplicate", scores, "same-doi" if scores.get("doi") == 1.0 else "same-pmid"
     if title is not None and not conflicts and same_citation and not conference:
         # Same printed place: a similar title suffices if the authors really match
@@ -436,8 +466,9 @@ def compare_features(fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESH
         # Only a multi-page item (3+ pages) owns its first page: letters, replies and
         # notes share pages, often under one title.
         owns_page = max(fa.page_span, fb.page_span) >= 2
-        if (title >= th.title_possible and authors is not None and authors >= th.author_duplicate) \
-                or (title >= th.title_same_place and owns_page):
+        if (title >= th.title_possible and authors is not None and authors >= th.author_duplicate) or (
+            title >= th.title_same_place and owns_page
+        ):
             return "duplicate", scores, "same-citation"
     if title is not None and not conflicts and authors_ok:
         if title >= th.title_duplicate:
@@ -474,8 +505,9 @@ def compare_features(fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESH
     return "distinct", scores, "different-titles"
 
 
-def compare(a: BibRecord, b: BibRecord, thresholds: Thresholds = DEFAULT_THRESHOLDS,
-            ids: tuple[int, int] = (0, 1)) -> PairResult:
+def compare(
+    a: BibRecord, b: BibRecord, thresholds: Thresholds = DEFAULT_THRESHOLDS, ids: tuple[int, int] = (0, 1)
+) -> PairResult:
     """Compare two records directly (no blocking); ``ids`` label the result."""
     fa = Features.of(a, thresholds.abstract_chars)
     fb = Features.of(b, thresholds.abstract_chars)
@@ -496,7 +528,9 @@ _RULE_TEXT = {
     "different-years": "publication years differ by more than the tolerance",
     "different-doi": "the DOIs differ",
     "different-doi-same-citation": "the DOIs differ, but title, year, volume and page agree (a wrong DOI?)",
-    "different-pmid-same-citation": "the PMIDs differ, but title, year, volume and page agree (a wrong PMID?)",
+    "different-pmid-same-citation": (
+        "the PMIDs differ, but title, year, volume and page agree (a wrong PMID?)"
+    ),
     "different-pmid": "the PMIDs differ",
     "conference-vs-article": "a conference abstract/proceedings paper against a journal article",
     "different-pages-same-volume": "different start pages in the same volume",
@@ -518,7 +552,8 @@ def rule_text(rule: str) -> str:
         return _RULE_TEXT[rule]
     if rule.startswith("similar-title-conflicting-"):
         return "similar title, but these fields conflict: " + ", ".join(
-            rule.removeprefix("similar-title-conflicting-").split("-"))
+            rule.removeprefix("similar-title-conflicting-").split("-")
+        )
     if rule.endswith("-vs-article"):
         return f"an {rule.removesuffix('-vs-article')} (notice) against the article it refers to"
     if "-vs-" in rule:
@@ -529,8 +564,18 @@ def rule_text(rule: str) -> str:
 def explain(pair: PairResult) -> list[str]:
     """Human-readable lines: the outcome, the deciding rule, then each field's score."""
     lines = [f"{pair.a} ~ {pair.b}: {pair.outcome} ({pair.rule}: {rule_text(pair.rule)})"]
-    for name in ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
-                 "abstract"):
+    for name in (
+        "title",
+        "authors",
+        "year",
+        "journal",
+        "volume",
+        "issue",
+        "pages",
+        "doi",
+        "pmid",
+        "abstract",
+    ):
         if name in pair.scores:
             score = pair.scores[name]
             verdict = "match" if score >= 0.999 else ("differs" if score <= 0.001 else "similar")

@@ -15,8 +15,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
 from collections.abc import Collection
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -27,11 +27,38 @@ from screener.core.models import BibRecord
 # Greek letters are spelt out by some databases (Medline) and kept by others (Embase,
 # publishers); mapping both to the name makes "IFN-γ" and "IFN-gamma" the same.
 _GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
-    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
-    "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon",
-    "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "ß": "ss", "æ": "ae", "ø": "o",
-    "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
+    "α": "alpha",
+    "β": "beta",
+    "γ": "gamma",
+    "δ": "delta",
+    "ε": "epsilon",
+    "ζ": "zeta",
+    "η": "eta",
+    "θ": "theta",
+    "ι": "iota",
+    "κ": "kappa",
+    "λ": "lambda",
+    "μ": "mu",
+    "ν": "nu",
+    "ξ": "xi",
+    "π": "pi",
+    "ρ": "rho",
+    "σ": "sigma",
+    "τ": "tau",
+    "υ": "upsilon",
+    "φ": "phi",
+    "χ": "chi",
+    "ψ": "psi",
+    "ω": "omega",
+    "ß": "ss",
+    "æ": "ae",
+    "ø": "o",
+    "œ": "oe",
+    "ł": "l",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "ı": "i",
 }
 _GREEK_RE = re.compile("|".join(map(re.escape, _GREEK)))
 _TAG_RE = re.compile(r"<[^>]{0,200}>")
@@ -128,38 +155,65 @@ _CROSS_REFERENCE_RE = re.compile(
 # the bare words, which also occur in ordinary titles ("Correction of anaemia ...",
 # "Response to treatment ...").
 _NOTICE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("erratum", re.compile(
-        r"^\W*(?:erratum|errata|corrigendum|corrigenda)\b"
-        r"|^\W*(?:corrections?|author\s+correction|notice\s+of\s+correction|"
-        r"publisher\s*'?s?\s+(?:correction|note))\s*(?:[:.\-\u2013\[(]|to\b|$)"
-        r"|\b(?:erratum|corrigendum)\s*(?:to\b|for\b|:)"
-        r"|\bcorrection\s+to\s*:"
-        r"|\(\s*vol\.?\s*\d+\s*,?\s*pg?\.?\s*[a-z]?\d+"
-        r"|\([a-z][^()]{3,120}\(\d{4}\)\s*\d+[^()]{0,20}\(\s*[a-z]?\d+[^()]*\)\s*\)\s*\.?\s*$",
-        re.IGNORECASE)),
-    ("retraction", re.compile(
-        r"^\W*(?:retraction(?:\s+notice)?|notice\s+of\s+retraction|retracted(?:\s+article)?|"
-        r"withdrawn|expression\s+of\s+concern)\s*(?:[:.\-\u2013\[(]|of\b|$)",
-        re.IGNORECASE)),
-    ("reply", re.compile(
-        r"^\W*(?:reply|in\s+reply|authors?\s*'?\s*reply|authors?\s*'?\s*response|response\s*:)"
-        r"|[-:.\u2013]\s*(?:authors?\s*'?\s*)?(?:reply|response)\s*\.?\s*$"
-        r"|\bauthors?\s*'?\s*(?:reply|response)\b|\breply\s*\.?\s*$"
-        r"|[-:.\u2013]\s*(?:reply|response)\s+to\b"
-        r"|\b(?:reply|response)\s+to\s+(?:the\s+)?(?:letter|comment|comments|editor|"
-        r"correspondence|dr\b|drs\b|authors?\b)",
-        re.IGNORECASE)),
-    ("comment", re.compile(
-        r"^\W*(?:comments?|commentary|re)\s*(?::|on\b)"
-        r"|\beditorial\s+comment\s*\.?\s*$|[-:.\u2013]\s*(?:comment|commentary)\s*\.?\s*$",
-        re.IGNORECASE)),
+    (
+        "erratum",
+        re.compile(
+            r"^\W*(?:erratum|errata|corrigendum|corrigenda)\b"
+            r"|^\W*(?:corrections?|author\s+correction|notice\s+of\s+correction|"
+            r"publisher\s*'?s?\s+(?:correction|note))\s*(?:[:.\-\u2013\[(]|to\b|$)"
+            r"|\b(?:erratum|corrigendum)\s*(?:to\b|for\b|:)"
+            r"|\bcorrection\s+to\s*:"
+            r"|\(\s*vol\.?\s*\d+\s*,?\s*pg?\.?\s*[a-z]?\d+"
+            r"|\([a-z][^()]{3,120}\(\d{4}\)\s*\d+[^()]{0,20}\(\s*[a-z]?\d+[^()]*\)\s*\)\s*\.?\s*$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "retraction",
+        re.compile(
+            r"^\W*(?:retraction(?:\s+notice)?|notice\s+of\s+retraction|retracted(?:\s+article)?|"
+            r"withdrawn|expression\s+of\s+concern)\s*(?:[:.\-\u2013\[(]|of\b|$)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "reply",
+        re.compile(
+            r"^\W*(?:reply|in\s+reply|authors?\s*'?\s*reply|authors?\s*'?\s*response|response\s*:)"
+            r"|[-:.\u2013]\s*(?:authors?\s*'?\s*)?(?:reply|response)\s*\.?\s*$"
+            r"|\bauthors?\s*'?\s*(?:reply|response)\b|\breply\s*\.?\s*$"
+            r"|[-:.\u2013]\s*(?:reply|response)\s+to\b"
+            r"|\b(?:reply|response)\s+to\s+(?:the\s+)?(?:letter|comment|comments|editor|"
+            r"correspondence|dr\b|drs\b|authors?\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "comment",
+        re.compile(
+            r"^\W*(?:comments?|commentary|re)\s*(?::|on\b)"
+            r"|\beditorial\s+comment\s*\.?\s*$|[-:.\u2013]\s*(?:comment|commentary)\s*\.?\s*$",
+            re.IGNORECASE,
+        ),
+    ),
 )
 
 
 # Cheap screens run before the patterns above: nearly all titles fail them.
 _CROSS_REFERENCE_HINT = re.compile(r"errat|comment|retract|update|summary|republish|concern", re.IGNORECASE)
-_NOTICE_WORDS = ("errat", "corrig", "correct", "retract", "withdrawn", "concern", "reply", "respon",
-                 "comment", "publisher", "(")
+_NOTICE_WORDS = (
+    "errat",
+    "corrig",
+    "correct",
+    "retract",
+    "withdrawn",
+    "concern",
+    "reply",
+    "respon",
+    "comment",
+    "publisher",
+    "(",
+)
 
 
 def _notice_hint(text: str) -> bool:
@@ -198,9 +252,11 @@ def notice_kind(title: str | None, publication_type: str | None = None) -> str |
                 return kind
     if publication_type:
         pt = publication_type.lower()
-        for kind, words in (("erratum", ("erratum", "correction", "corrigendum")),
-                            ("retraction", ("retraction",)),
-                            ("comment", ("comment",))):
+        for kind, words in (
+            ("erratum", ("erratum", "correction", "corrigendum")),
+            ("retraction", ("retraction",)),
+            ("comment", ("comment",)),
+        ):
             if any(w in pt for w in words):
                 return kind
     return None
@@ -215,10 +271,21 @@ _LEADING_NOTICE_RE = re.compile(
 
 _DIGITS_RE = re.compile(r"\d+")
 _THOUSANDS_RE = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
-_ROMAN_TRIGGERS = frozenset({"part", "phase", "stage", "grade", "type", "study", "trial", "section", "volume",
-                             "chapter", "cin"})
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8",
-          "ix": "9", "x": "10"}
+_ROMAN_TRIGGERS = frozenset(
+    {"part", "phase", "stage", "grade", "type", "study", "trial", "section", "volume", "chapter", "cin"}
+)
+_ROMAN = {
+    "i": "1",
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "v": "5",
+    "vi": "6",
+    "vii": "7",
+    "viii": "8",
+    "ix": "9",
+    "x": "10",
+}
 
 
 def title_numbers(title: str, tokens: Collection[str] | None = None) -> tuple[str, ...]:
@@ -236,7 +303,9 @@ def title_numbers(title: str, tokens: Collection[str] | None = None) -> tuple[st
     nums = [d.lstrip("0") or "0" for d in digits]
     if not _ROMAN_TRIGGERS.isdisjoint(tokens if tokens is not None else title.split()):
         words = title.split()
-        nums += [_ROMAN[b] for a, b in zip(words, words[1:]) if a in _ROMAN_TRIGGERS and b in _ROMAN]
+        nums += [
+            _ROMAN[b] for a, b in zip(words, words[1:], strict=False) if a in _ROMAN_TRIGGERS and b in _ROMAN
+        ]
     return tuple(sorted(nums))
 
 
@@ -283,8 +352,9 @@ def issue_key(issue: str) -> tuple[str, str]:
     if is_missing(issue):
         return "", ""
     text = norm_text(issue)
-    kind = ("meeting" if _MEETING_ISSUE_RE.search(text) else "supplement" if _SUPPL_RE.search(text)
-            else "plain")
+    kind = (
+        "meeting" if _MEETING_ISSUE_RE.search(text) else "supplement" if _SUPPL_RE.search(text) else "plain"
+    )
     return norm_number(issue), kind
 
 
@@ -311,8 +381,34 @@ def journal_tokens(journal: str) -> tuple[str, ...]:
 
 # --------------------------------------------------------------------------- authors
 
-_PARTICLES = frozenset({"de", "da", "di", "du", "del", "della", "der", "den", "van", "von", "ter", "ten",
-                        "le", "la", "al", "el", "dos", "das", "st", "mac", "jr", "sr", "ii", "iii"})
+_PARTICLES = frozenset(
+    {
+        "de",
+        "da",
+        "di",
+        "du",
+        "del",
+        "della",
+        "der",
+        "den",
+        "van",
+        "von",
+        "ter",
+        "ten",
+        "le",
+        "la",
+        "al",
+        "el",
+        "dos",
+        "das",
+        "st",
+        "mac",
+        "jr",
+        "sr",
+        "ii",
+        "iii",
+    }
+)
 _SPLIT_CONCAT_RE = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'\u00c0-\u024f])")
 
 
@@ -368,8 +464,9 @@ def author_keys(record: BibRecord) -> tuple[tuple[str, ...], str]:
 # --------------------------------------------------------------------------- identifiers & numbers
 
 _DOI_RE = re.compile(r"10\.\d{4,9}/\S+")
-_MONTHS = {m: str(i) for i, m in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_MONTHS = {
+    m: str(i) for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)
+}
 
 
 def norm_doi(doi: str | None) -> str:
@@ -433,29 +530,29 @@ def abstract_key(abstract: str) -> str:
 class Features:
     """Prepared comparison values of one record (computed once, compared many times)."""
 
-    title: str                    # folded title without database notes, for fuzzy ratio
+    title: str  # folded title without database notes, for fuzzy ratio
     title_tokens: tuple[str, ...]  # significant title words, for blocking
     title_numbers: tuple[str, ...]  # numbers in the title ("part 2", "HPV 16/18", "5-year")
-    notice: str | None            # "erratum" / "retraction" / "reply" / "comment" / None
-    authors: tuple[str, ...]      # "family initials" per author
-    first_author: str             # first author's family name and first initial ("wang j")
+    notice: str | None  # "erratum" / "retraction" / "reply" / "comment" / None
+    authors: tuple[str, ...]  # "family initials" per author
+    first_author: str  # first author's family name and first initial ("wang j")
     year: int | None
-    journal: tuple[str, ...]      # significant journal tokens (abbreviation-aware compare)
+    journal: tuple[str, ...]  # significant journal tokens (abbreviation-aware compare)
     volume: str
     issue: str
     page_prefix: str
     start_page: str
     end_page: str
-    page_span: int                # last page - first page (0 if unknown or a single page)
+    page_span: int  # last page - first page (0 if unknown or a single page)
     doi: str
     pmid: str
-    abstract: str                 # start of the abstract (raw; see ``abstract_key``)
-    conference: bool              # meeting or supplement
-    meeting: bool                 # venue/issue/type names a conference, meeting, abstracts
-    supplement: bool              # supplement issue or "S" page (weaker evidence)
-    plain_issue: bool             # an ordinary issue number (not a supplement)
-    regular: bool                 # positive evidence of a regular journal article
-    fields: int                   # number of filled bibliographic fields (completeness)
+    abstract: str  # start of the abstract (raw; see ``abstract_key``)
+    conference: bool  # meeting or supplement
+    meeting: bool  # venue/issue/type names a conference, meeting, abstracts
+    supplement: bool  # supplement issue or "S" page (weaker evidence)
+    plain_issue: bool  # an ordinary issue number (not a supplement)
+    regular: bool  # positive evidence of a regular journal article
+    fields: int  # number of filled bibliographic fields (completeness)
 
     @classmethod
     def of(cls, rec: BibRecord, abstract_chars: int = 400) -> Features:
@@ -479,8 +576,11 @@ class Features:
         # different publication from the journal article on the same study. A
         # supplement (issue "Suppl. 1", page "S77") is weaker evidence: supplements
         # also carry full articles.
-        meeting = bool(venue_conference or issue_kind == "meeting" or (
-            rec.publication_type and _PTYPE_CONFERENCE_RE.search(rec.publication_type)))
+        meeting = bool(
+            venue_conference
+            or issue_kind == "meeting"
+            or (rec.publication_type and _PTYPE_CONFERENCE_RE.search(rec.publication_type))
+        )
         supplement = issue_kind == "supplement" or prefix in ("s", "sa", "sup")
         conference = meeting or supplement
         # Positive evidence of a regular article: a plain numeric page in a journal.
@@ -490,15 +590,43 @@ class Features:
         # The abstract only feeds a fuzzy ratio, for the few pairs that get that far: it
         # is normalised then (``abstract_key``), not here for every record.
         abstract = "" if is_missing(rec.abstract) else (rec.abstract or "")[:abstract_chars]
-        filled = (bool(title) + bool(authors) + bool(year) + bool(jtoks) + bool(volume) + bool(issue)
-                  + bool(start) + bool(doi) + bool(pmid) + bool(abstract))
+        filled = (
+            bool(title)
+            + bool(authors)
+            + bool(year)
+            + bool(jtoks)
+            + bool(volume)
+            + bool(issue)
+            + bool(start)
+            + bool(doi)
+            + bool(pmid)
+            + bool(abstract)
+        )
         span = int(end) - int(start) if start and end and len(end) < 9 and int(end) > int(start) else 0
         return cls(
-            title=title, title_tokens=tokens, title_numbers=title_numbers(title, tokens), notice=notice,
-            authors=authors, first_author=first, year=year, journal=jtoks, volume=volume, issue=issue,
-            page_prefix=prefix, start_page=start, end_page=end, page_span=span, doi=doi, pmid=pmid,
-            abstract=abstract, conference=conference, meeting=meeting, supplement=supplement,
-            plain_issue=issue_kind == "plain", regular=regular, fields=filled,
+            title=title,
+            title_tokens=tokens,
+            title_numbers=title_numbers(title, tokens),
+            notice=notice,
+            authors=authors,
+            first_author=first,
+            year=year,
+            journal=jtoks,
+            volume=volume,
+            issue=issue,
+            page_prefix=prefix,
+            start_page=start,
+            end_page=end,
+            page_span=span,
+            doi=doi,
+            pmid=pmid,
+            abstract=abstract,
+            conference=conference,
+            meeting=meeting,
+            supplement=supplement,
+            plain_issue=issue_kind == "plain",
+            regular=regular,
+            fields=filled,
         )
 
     def blocking_keys(self, title_tokens: int = 4) -> list[str]:
