@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -173,7 +173,7 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
             if not path.is_file():
                 raise _fail(f"{path}: no such file")
             try:
-                with _progress(path) as progress:
+                with _progress_bar(f"reading {path.name}", path.stat().st_size > 2_000_000) as progress:
                     parsed = parse(path, options, progress)
                 if not (options.source or parsed.database):
                     options = _ask_source(path, options)
@@ -191,26 +191,6 @@ def _ask_source(path: Path, options: ImportOptions) -> ImportOptions:
         raise _fail(f"{path}: cannot tell which database this file came from: pass --source NAME")
     name = click.prompt(f"{path.name}: which database did this come from (e.g. PubMed, Embase, CINAHL)?")
     return replace(options, source=name.strip())
-
-
-@contextmanager
-def _progress(path: Path) -> Iterator[object]:
-    """A rich progress bar on stderr for files that take more than a moment."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    console = Console(stderr=True)
-    if not console.is_terminal or path.stat().st_size < 2_000_000:
-        yield None
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task(f"reading {path.name}", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total or None)
-
-        yield update
 
 
 @cli.command()
@@ -260,6 +240,89 @@ def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) ->
         _run_app(store)
     finally:
         store.close()
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Compare every record again (default: only records imported since the last run).")
+@click.option("--undo", "undo", type=int, metavar="CLUSTER", help="Undo a merge: its records are screened again.")
+@click.option("--explain", "explain", type=int, metavar="RECORD", help="Show why a record was merged or queued.")
+@click.option("--same", nargs=2, type=int, metavar="A B", help="Record that two records are duplicates.")
+@click.option("--different", nargs=2, type=int, metavar="A B", help="Record that two records are not duplicates.")
+@click.option("--by", "by", default="lead", show_default=True, help="Who decides (initials), for --undo/--same/--different.")
+@click.pass_context
+def dedup(ctx: click.Context, full: bool, undo: int | None, explain: int | None, same: tuple[int, int] | None,
+          different: tuple[int, int] | None, by: str) -> None:
+    """Find duplicate records across and within sources; review, explain and undo merges.
+
+    Nothing is deleted: every record stays with its source, and a merge can be undone.
+    """
+    from screener.dedup_run import run_dedup
+
+    with _open(ctx) as store:
+        if explain is not None:
+            _explain(store, explain)
+            return
+        if undo is not None:
+            cluster = store.undo_cluster(undo, by)
+            click.echo(f"undid cluster {undo}: records {', '.join(map(str, cluster.members))} are screened "
+                       "separately again (recorded as not duplicates)")
+            return
+        for pair, outcome in ((same, "duplicate"), (different, "distinct")):
+            if pair:
+                if any(store.record(r) is None for r in pair):
+                    raise _fail(f"no record {pair[0]} or {pair[1]} in this review")
+                store.record_pair_decision(pair[0], pair[1], outcome, by)
+                summary = run_dedup(store, recluster_only=True)
+                click.echo(f"recorded: {pair[0]} and {pair[1]} are {'duplicates' if outcome == 'duplicate' else 'not duplicates'}")
+                click.echo(summary.lines()[1])
+                return
+        with _progress_bar("comparing records", store.record_count() > 5000) as progress:
+            summary = run_dedup(store, full=full, progress=progress)
+        for line in summary.lines():
+            click.echo(line)
+
+
+def _explain(store: Store, record_id: int) -> None:
+    from screener.core.dedup_compare import PairResult, explain
+
+    pairs = store.pairs_of(record_id)
+    cluster = store.cluster_of(record_id)
+    if cluster:
+        role = "primary" if cluster.primary == record_id else f"merged into {cluster.primary}"
+        click.echo(f"record {record_id}: cluster {cluster.id} ({cluster.status}), {role}; members "
+                   f"{', '.join(map(str, cluster.members))}")
+    elif not pairs:
+        click.echo(f"record {record_id}: no duplicate or possible duplicate found")
+    for p in pairs:
+        who = f"decided by {p.decided_by}" if p.decided_by else "automatic"
+        click.echo(f"pair {p.a}–{p.b}: {p.outcome} ({who})")
+        if not p.decided_by:
+            for line in explain(PairResult(p.a, p.b, p.outcome, p.scores, p.rule)):  # type: ignore[arg-type]
+                click.echo(f"    {line}")
+
+
+@contextmanager
+def _progress_bar(label: str, show: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar with items/s on stderr, for long runs in a terminal."""
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not show or not console.is_terminal:
+        yield None
+        return
+    started = time.perf_counter()
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                  TimeRemainingColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None, rate="")
+
+        def update(done: int, total: int) -> None:
+            rate = done / max(time.perf_counter() - started, 1e-6)
+            bar.update(task, completed=done, total=total or None, rate=f"{rate:,.0f}/s")
+
+        yield update
 
 
 STAGE_OPTION = click.option("--stage", type=click.Choice([s.value for s in Stage]), default=Stage.TITLE_ABSTRACT.value,
@@ -432,6 +495,19 @@ def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: 
     _write_output(text, output)
 
 
+@export.command("duplicates")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.pass_context
+def export_duplicates(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """One row per record: source file, its own id there, cluster, primary or not, how it was decided."""
+    from screener.dedup_run import duplicates_csv
+
+    with _open(ctx) as store:
+        text = duplicates_csv(store)
+    _write_output(text, output)
+
+
 @export.command("agreement")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
@@ -476,7 +552,6 @@ def _later(name: str, what: str, issue: int, help_text: str) -> None:
         _not_yet(what, issue)
 
 
-_later("dedup", "deduplication", 4, "Find, review and undo duplicate records across sources.")
 
 
 def main() -> None:

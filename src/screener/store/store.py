@@ -34,6 +34,7 @@ from screener.core.protocol import Protocol, parse_protocol
 from screener.store import schema, tables as t
 from screener.core.conflicts import Vote
 from screener.core.screening import conflict_rules, outcome_of
+from screener.store.dedup_queries import DedupQueries
 from screener.store.flow_queries import FlowQueries
 from screener.store.screening import ScreeningQueries, _resolution
 
@@ -110,7 +111,7 @@ def _decision(row: Any) -> Decision:
     )
 
 
-class Store(ScreeningQueries, FlowQueries):
+class Store(ScreeningQueries, FlowQueries, DedupQueries):
     """A review database. Create with :func:`open_store`."""
 
     def __init__(self, engine: Engine, url: str) -> None:

@@ -122,6 +122,7 @@ class DupMember(SQLModel, table=True):
 
 class DupPair(SQLModel, table=True):
     __tablename__ = "dup_pair"
+    __table_args__ = (Index("ix_dup_pair_records", "record_a", "record_b"),)
     id: int | None = Field(default=None, primary_key=True)
     record_a: int = Field(foreign_key="record.id")
     record_b: int = Field(foreign_key="record.id")
@@ -185,3 +186,21 @@ class Outcome(SQLModel, table=True):
     state: str
     verdict: str | None = None
     reason: str | None = None
+
+
+class DedupRun(SQLModel, table=True):
+    """One run of ``screener dedup``: what it compared, with which thresholds, and what it found."""
+
+    __tablename__ = "dedup_run"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime
+    mode: str  # full | incremental | recluster
+    max_record_id: int
+    thresholds: str = "{}"
+    compared: int = 0
+    new_records: int = 0
+    duplicate_pairs: int = 0
+    possible_pairs: int = 0
+    clusters: int = 0
+    removed: int = 0
+    seconds: float = 0.0

@@ -93,7 +93,7 @@ class ConflictsScreen(Screen[None]):
         for d in votes(self.store, self.stage, rid):
             table.append(f" {d.reviewer:<6}", style="bold")
             table.append(describe_vote(self.protocol, d) + "\n", style=VERDICT_STYLE.get(d.verdict.value, ""))
-        stored = self.store.record(rid)
+        stored = self.store.screening_record(rid)
         assert stored is not None
         self.query_one("#votes", Static).update(table)
         view.show(stored, self.store.record_sources(rid), self._resolution_text(rid))

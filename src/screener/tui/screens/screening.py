@@ -139,7 +139,7 @@ class ScreeningScreen(Screen[None]):
         left = "" if done < total else "  ·  all done at this stage"
         progress.update(f"{done} of {total} screened by you  ·  record {self.index + 1} of {total}{left}")
         rid = self.queue[self.index]
-        stored = self.store.record(rid)
+        stored = self.store.screening_record(rid)
         assert stored is not None
         extra = self._retrieval_line(rid) if self.stage is Stage.FULL_TEXT else None
         self.query_one(RecordView).show(stored, self.store.record_sources(rid), self._decision_text(rid), extra)

@@ -1,0 +1,227 @@
+"""Duplicate clusters and pairs: stored, reviewable, reversible.
+
+Automatic pair results (``dup_pair`` rows without ``decided_by``) are replaced by each
+run; human decisions (rows with ``decided_by``) are append-only and always win. Clusters
+are never deleted: a cluster that a run no longer finds, or that a user undoes, gets
+``undone_at``, and only active clusters remove records from screening and count as
+PRISMA's "duplicate records removed".
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import combinations
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from screener.core.models import StoredRecord
+from screener.store import tables as t
+from screener.store.schema import StoreError
+
+
+@dataclass(frozen=True)
+class StoredPair:
+    """A candidate pair as stored: automatic (decided_by None) or a human decision."""
+
+    id: int
+    a: int
+    b: int
+    outcome: str
+    rule: str
+    scores: dict[str, float]
+    decided_by: str | None
+
+
+@dataclass(frozen=True)
+class StoredCluster:
+    """An active duplicate cluster."""
+
+    id: int
+    primary: int
+    members: tuple[int, ...]
+    status: str
+
+
+@dataclass(frozen=True)
+class NewCluster:
+    """A cluster to store: its members, primary and how it was decided."""
+
+    members: tuple[int, ...]
+    primary: int
+    status: str
+
+
+def _pair(row: Any) -> StoredPair:
+    m = row._mapping
+    return StoredPair(m["id"], m["record_a"], m["record_b"], m["outcome"], m["rule"], json.loads(m["scores"]),
+                      m["decided_by"])
+
+
+class DedupQueries:
+    """Mixed into :class:`screener.store.store.Store`."""
+
+    def _read(self) -> Any: ...  # pragma: no cover
+    def _write(self, work: Any) -> Any: ...  # pragma: no cover
+    def record(self, record_id: int) -> StoredRecord | None: ...  # pragma: no cover
+    def records(self, ids: Iterable[int] | None = None) -> list[StoredRecord]: ...  # pragma: no cover
+
+    def last_dedup_run(self) -> dict[str, Any] | None:
+        with self._read() as conn:
+            row = conn.execute(select(t.DedupRun).order_by(t.DedupRun.id.desc()).limit(1)).first()
+        return dict(row._mapping) if row else None
+
+    def human_pair_decisions(self) -> dict[frozenset[int], str]:
+        """The latest human decision per pair: 'duplicate' or 'distinct'."""
+        query = (select(t.DupPair.record_a, t.DupPair.record_b, t.DupPair.outcome)
+                 .where(t.DupPair.decided_by.is_not(None)).order_by(t.DupPair.id))
+        with self._read() as conn:
+            return {frozenset((a, b)): outcome for a, b, outcome in conn.execute(query)}
+
+    def automatic_pairs(self, outcome: str | None = None) -> list[StoredPair]:
+        query = select(t.DupPair).where(t.DupPair.decided_by.is_(None)).order_by(t.DupPair.record_a,
+                                                                                   t.DupPair.record_b)
+        if outcome:
+            query = query.where(t.DupPair.outcome == outcome)
+        with self._read() as conn:
+            return [_pair(r) for r in conn.execute(query)]
+
+    def pairs_of(self, record_id: int) -> list[StoredPair]:
+        """Every stored pair (automatic and human) involving a record, oldest first."""
+        query = (select(t.DupPair).where((t.DupPair.record_a == record_id) | (t.DupPair.record_b == record_id))
+                 .order_by(t.DupPair.id))
+        with self._read() as conn:
+            return [_pair(r) for r in conn.execute(query)]
+
+    def clusters(self, record_id: int | None = None) -> list[StoredCluster]:
+        """Active clusters with their members (all, or the one holding ``record_id``)."""
+        query = (select(t.DupCluster.id, t.DupCluster.primary_record_id, t.DupCluster.status, t.DupMember.record_id)
+                 .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
+                 .where(t.DupCluster.undone_at.is_(None)).order_by(t.DupCluster.id, t.DupMember.record_id))
+        if record_id is not None:
+            query = query.where(t.DupCluster.id.in_(select(t.DupMember.cluster_id)
+                                                    .where(t.DupMember.record_id == record_id)))
+        out: dict[int, tuple[int, str, list[int]]] = {}
+        with self._read() as conn:
+            for cid, primary, status, rid in conn.execute(query):
+                out.setdefault(cid, (primary, status, []))[2].append(rid)
+        return [StoredCluster(cid, p, tuple(m), s) for cid, (p, s, m) in out.items()]
+
+    def cluster_of(self, record_id: int) -> StoredCluster | None:
+        found = self.clusters(record_id)
+        return found[0] if found else None
+
+    def possible_queue(self) -> list[StoredPair]:
+        """Possible duplicates waiting for a human: no human decision, not already in one cluster."""
+        human = self.human_pair_decisions()
+        cluster_of = {m: c.id for c in self.clusters() for m in c.members}
+        return [p for p in self.automatic_pairs("possible")
+                if frozenset((p.a, p.b)) not in human
+                and (cluster_of.get(p.a) is None or cluster_of.get(p.a) != cluster_of.get(p.b))]
+
+    def save_dedup(self, *, mode: str, max_record_id: int, thresholds: dict[str, Any],
+                   pairs: Iterable[tuple[int, int, str, str, dict[str, float]]], replace_all: bool,
+                   clusters: Sequence[NewCluster], compared: int, new_records: int, seconds: float) -> dict[str, int]:
+        """Store one run in one transaction: its automatic pairs, the clustering, and the run row.
+
+        ``replace_all``: a full run replaces every automatic pair; an incremental run
+        replaces only the pairs it compared again. Clusters that are unchanged keep their
+        id; the others are marked undone (superseded) and the new ones added.
+        """
+        now = datetime.now(UTC)
+        pair_rows = [dict(record_a=a, record_b=b, outcome=o, rule=r, scores=json.dumps(s), decided_by=None,
+                          created_at=now) for a, b, o, r, s in pairs]
+
+        def work(conn: Connection) -> dict[str, int]:
+            automatic = t.DupPair.__table__.delete().where(t.DupPair.decided_by.is_(None))
+            if replace_all:
+                conn.execute(automatic)
+            else:
+                for row in pair_rows:
+                    conn.execute(automatic.where(t.DupPair.record_a == row["record_a"],
+                                                 t.DupPair.record_b == row["record_b"]))
+            for i in range(0, len(pair_rows), 5000):
+                conn.execute(insert(t.DupPair), pair_rows[i:i + 5000])
+            added, superseded = self._replace_clusters(conn, clusters, now)
+            removed = sum(len(c.members) - 1 for c in clusters)
+            conn.execute(insert(t.DedupRun).values(
+                created_at=now, mode=mode, max_record_id=max_record_id, thresholds=json.dumps(thresholds),
+                compared=compared, new_records=new_records,
+                duplicate_pairs=sum(1 for r in pair_rows if r["outcome"] == "duplicate"),
+                possible_pairs=sum(1 for r in pair_rows if r["outcome"] == "possible"),
+                clusters=len(clusters), removed=removed, seconds=seconds))
+            return {"added": added, "superseded": superseded, "removed": removed}
+
+        return self._write(work)
+
+    def _replace_clusters(self, conn: Connection, clusters: Sequence[NewCluster], now: datetime) -> tuple[int, int]:
+        query = (select(t.DupCluster.id, t.DupCluster.primary_record_id, t.DupCluster.status, t.DupMember.record_id)
+                 .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
+                 .where(t.DupCluster.undone_at.is_(None)))
+        existing: dict[int, tuple[int, str, set[int]]] = {}
+        for cid, primary, status, rid in conn.execute(query):
+            existing.setdefault(cid, (primary, status, set()))[2].add(rid)
+        wanted = {(frozenset(c.members), c.primary, c.status): c for c in clusters}
+        keep = {cid for cid, (p, s, m) in existing.items() if (frozenset(m), p, s) in wanted}
+        kept_keys = {(frozenset(existing[cid][2]), existing[cid][0], existing[cid][1]) for cid in keep}
+        superseded = [cid for cid in existing if cid not in keep]
+        if superseded:
+            conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id.in_(superseded)).values(undone_at=now))
+        added = 0
+        for key, c in wanted.items():
+            if key in kept_keys:
+                continue
+            cid = conn.execute(insert(t.DupCluster).values(primary_record_id=c.primary, status=c.status,
+                                                           created_at=now).returning(t.DupCluster.id)).scalar_one()
+            conn.execute(insert(t.DupMember), [dict(cluster_id=cid, record_id=m) for m in c.members])
+            added += 1
+        return added, len(superseded)
+
+    def record_pair_decision(self, a: int, b: int, outcome: str, by: str) -> None:
+        """Append a human decision on a pair: 'duplicate' or 'distinct'."""
+        if outcome not in ("duplicate", "distinct"):
+            raise StoreError("a pair decision is 'duplicate' or 'distinct'")
+        a, b = sorted((a, b))
+        now = datetime.now(UTC)
+
+        def work(conn: Connection) -> None:
+            conn.execute(insert(t.DupPair).values(record_a=a, record_b=b, outcome=outcome, rule=f"human-{outcome}",
+                                                  scores="{}", decided_by=by, created_at=now))
+
+        self._write(work)
+
+    def undo_cluster(self, cluster_id: int, by: str) -> StoredCluster:
+        """Undo a merge: the cluster stops removing records, and its links are recorded as
+        human 'distinct' decisions so that the next dedup run does not merge them again."""
+        cluster = next((c for c in self.clusters() if c.id == cluster_id), None)
+        if cluster is None:
+            raise StoreError(f"no active duplicate cluster {cluster_id} (see 'screener export duplicates')")
+        now = datetime.now(UTC)
+
+        def work(conn: Connection) -> None:
+            conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id == cluster_id).values(undone_at=now))
+            rows = [dict(record_a=a, record_b=b, outcome="distinct", rule="human-undo", scores="{}", decided_by=by,
+                         created_at=now) for a, b in combinations(sorted(cluster.members), 2)]
+            conn.execute(insert(t.DupPair), rows)
+
+        self._write(work)
+        return cluster
+
+    def screening_record(self, record_id: int) -> StoredRecord | None:
+        """A record as screeners see it: a cluster's primary shows fields filled from its duplicates."""
+        from screener.core.dedup import Cluster, merged_fields
+
+        stored = self.record(record_id)
+        cluster = self.cluster_of(record_id)
+        if stored is None or cluster is None or cluster.primary != record_id:
+            return stored
+        members = {r.id: r.bib for r in self.records(cluster.members)}
+        merged = merged_fields(Cluster(cluster.members, cluster.primary, cluster.status, ""), members)  # type: ignore[arg-type]
+        return StoredRecord(stored.id, stored.source_id, merged)
+
+    def max_record_id(self) -> int:
+        with self._read() as conn:
+            return conn.execute(select(func.coalesce(func.max(t.Record.id), 0))).scalar_one()
