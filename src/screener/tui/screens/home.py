@@ -15,6 +15,7 @@ from screener.core.models import Stage
 from screener.summary import ReviewStatus, review_status
 from screener.tui.screens.conflicts import ConflictsScreen
 from screener.tui.screens.dialogs import Choose
+from screener.tui.screens.duplicates import DuplicatesScreen
 from screener.tui.screens.prisma import PrismaScreen
 from screener.tui.screens.screening import ScreeningScreen
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 # Workflow screens that later issues fill in: key -> (label, issue number).
 PLANNED = {
     "import": ("Import", 3),
-    "duplicates": ("Duplicates", 4),
 }
 
 
@@ -33,7 +33,7 @@ class HomeScreen(Screen[None]):
 
     BINDINGS = [
         Binding("i", "open('import')", "Import", tooltip="Import database exports", id="home.import"),
-        Binding("d", "open('duplicates')", "Duplicates", tooltip="Review duplicate records", id="home.dups"),
+        Binding("d", "duplicates", "Duplicates", tooltip="Review possible duplicates, undo merges", id="home.dups"),
         Binding("s", "screen", "Screen", tooltip="Screen records as one reviewer", id="home.screen"),
         Binding("c", "conflicts", "Conflicts", tooltip="Resolve conflicts (after unblinding)", id="home.conflicts"),
         Binding("p", "prisma", "PRISMA", tooltip="PRISMA 2020 flow diagram and exports", id="home.prisma"),
@@ -113,6 +113,12 @@ class HomeScreen(Screen[None]):
     def action_conflicts(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         self._person_then_stage("Who is resolving?", True, lambda who, st: ConflictsScreen(app.store, who, st))
+
+    def action_duplicates(self) -> None:
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+        people = [(r.initials, f"{r.initials}  {r.name}") for r in app.store.protocol().reviewers]
+        self.app.push_screen(Choose("Who is deciding?", people),
+                             lambda who: who and self.app.push_screen(DuplicatesScreen(app.store, who)))
 
     def action_prisma(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]

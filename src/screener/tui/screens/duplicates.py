@@ -1,0 +1,211 @@
+"""The duplicates screen: possible pairs side by side, one key per decision; merged clusters to undo."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from screener.core.dedup import Cancelled
+from screener.core.models import BibRecord
+from screener.dedup_run import run_dedup
+from screener.store import StoreError
+from screener.store.dedup_queries import StoredCluster, StoredPair
+
+if TYPE_CHECKING:
+    from screener.store import Store
+
+FIELDS = (("title", "Title"), ("authors", "Authors"), ("year", "Year"), ("journal", "Journal"),
+          ("volume", "Volume"), ("issue", "Issue"), ("pages", "Pages"), ("doi", "DOI"), ("pmid", "PMID"),
+          ("publication_type", "Type"), ("abstract", "Abstract"))
+
+
+def _value(bib: BibRecord, name: str) -> str:
+    if name == "authors":
+        return "; ".join(str(a) for a in bib.authors[:6]) + (" et al." if len(bib.authors) > 6 else "")
+    value = getattr(bib, name)
+    text = "" if value is None else str(value)
+    return text[:300] + "…" if name == "abstract" and len(text) > 300 else text
+
+
+def comparison(a: BibRecord, b: BibRecord, sources: tuple[str, str], scores: dict[str, float]) -> Table:
+    """Two records field by field; fields that differ are highlighted."""
+    table = Table(expand=True, show_lines=True)
+    table.add_column("", style="bold", width=9)
+    table.add_column(f"A · {sources[0]}", ratio=1)
+    table.add_column(f"B · {sources[1]}", ratio=1)
+    table.add_column("score", width=6, justify="right")
+    for name, label in FIELDS:
+        va, vb = _value(a, name), _value(b, name)
+        if not va and not vb:
+            continue
+        same = va.casefold().strip(" .") == vb.casefold().strip(" .")
+        style = "" if same else "bold yellow"
+        key = {"authors": "authors", "pages": "pages"}.get(name, name)
+        score = f"{scores[key]:.2f}" if key in scores else ""
+        table.add_row(label, Text(va or "—", style=style), Text(vb or "—", style=style), score)
+    return table
+
+
+class DuplicatesScreen(Screen[None]):
+    """Review possible duplicates; see and undo merged clusters; run dedup."""
+
+    BINDINGS = [
+        Binding("d", "decide('duplicate')", "Duplicate", tooltip="These two are the same record", id="dups.same"),
+        Binding("n", "decide('distinct')", "Not duplicate", tooltip="These are different records", id="dups.diff"),
+        Binding("s", "skip", "Skip", tooltip="Decide later", id="dups.skip"),
+        Binding("right,k", "move(1)", "Next", id="dups.next", key_display="→/k", tooltip="Next item"),
+        Binding("left,j", "move(-1)", "Prev", id="dups.prev", key_display="←/j", tooltip="Previous item"),
+        Binding("c", "toggle_view", "Clusters/Pairs", tooltip="Switch between possible pairs and merged clusters",
+                id="dups.view"),
+        Binding("u", "undo_cluster", "Undo merge", tooltip="Undo this merged cluster", id="dups.undo"),
+        Binding("r", "run", "Run dedup", tooltip="Find duplicates among new records", id="dups.run"),
+        Binding("escape", "cancel_run", "Cancel run", show=False, id="dups.cancel"),
+        Binding("q", "leave", "Back", tooltip="Leave the duplicates screen", id="dups.quit"),
+    ]
+
+    showing_clusters: reactive[bool] = reactive(False, bindings=True)
+    """False: the possible-duplicate queue; True: merged clusters."""
+
+    def __init__(self, store: Store, reviewer: str) -> None:
+        super().__init__()
+        self.store, self.reviewer = store, reviewer
+        self.pairs: list[StoredPair] = []
+        self.cluster_list: list[StoredCluster] = []
+        self.index = 0
+        self.cancel = threading.Event()
+        self.sources: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="progress-line")
+        with VerticalScroll(id="dups-pane"):
+            yield Static("", id="comparison")
+        yield Static("", id="save-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"Duplicates · deciding as {self.reviewer}"
+        self.reload()
+
+    def reload(self) -> None:
+        self.sources = {s.id: s.name for s in self.store.sources()}
+        self.pairs = self.store.possible_queue()
+        self.cluster_list = self.store.clusters()
+        self.index = min(self.index, max(len(self._items()) - 1, 0))
+        self.show_item()
+
+    def _items(self) -> list[StoredCluster] | list[StoredPair]:
+        return self.cluster_list if self.showing_clusters else self.pairs
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("decide", "skip"):
+            return not self.showing_clusters
+        if action == "undo_cluster":
+            return self.showing_clusters
+        return True
+
+    def show_item(self) -> None:
+        line = self.query_one("#progress-line", Static)
+        body = self.query_one("#comparison", Static)
+        items = self._items()
+        if not items:
+            what = "merged clusters" if self.showing_clusters else "possible duplicates waiting for review"
+            line.update(f"No {what}.  (r runs dedup, c switches view)")
+            body.update("")
+            return
+        item = items[self.index]
+        if isinstance(item, StoredPair):
+            line.update(f"Possible duplicate {self.index + 1} of {len(items)}  ·  records {item.a} and {item.b}"
+                        f"  ·  rule: {item.rule}")
+            a, b = self.store.records([item.a, item.b])
+            body.update(comparison(a.bib, b.bib, (self.sources[a.source_id], self.sources[b.source_id]),
+                                   item.scores))
+        else:
+            line.update(f"Merged cluster {item.id} ({item.status}), {self.index + 1} of {len(items)}  ·  "
+                        f"primary {item.primary}, members {', '.join(map(str, item.members))}  ·  u undoes it")
+            records = {r.id: r for r in self.store.records(item.members)}
+            primary = records[item.primary]
+            others = [records[m] for m in item.members if m != item.primary]
+            body.update(comparison(primary.bib, others[0].bib, (f"{self.sources[primary.source_id]} (kept)",
+                                                                 self.sources[others[0].source_id]), {}))
+
+    def action_move(self, step: int) -> None:
+        items = self._items()
+        if items:
+            self.index = max(0, min(len(items) - 1, self.index + step))
+            self.show_item()
+
+    def action_toggle_view(self) -> None:
+        self.showing_clusters = not self.showing_clusters
+        self.index = 0
+        self.show_item()
+
+    def action_skip(self) -> None:
+        self.action_move(1)
+
+    def action_decide(self, outcome: str) -> None:
+        if not self.pairs:
+            return
+        pair = self.pairs[self.index]
+        try:
+            self.store.record_pair_decision(pair.a, pair.b, outcome, self.reviewer)
+        except StoreError as exc:
+            self.notify(f"NOT saved: {exc}", severity="error")
+            return
+        word = "duplicates" if outcome == "duplicate" else "not duplicates"
+        self.query_one("#save-line", Static).update(f"✓ saved: {pair.a} and {pair.b} are {word}")
+        self.recluster()
+
+    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False)
+    def recluster(self) -> None:
+        run_dedup(self.store, recluster_only=True)
+        self.app.call_from_thread(self.reload)
+
+    def action_undo_cluster(self) -> None:
+        if not self.cluster_list:
+            return
+        cluster = self.cluster_list[self.index]
+        self.store.undo_cluster(cluster.id, self.reviewer)
+        self.query_one("#save-line", Static).update(
+            f"✓ undone: cluster {cluster.id}; records {', '.join(map(str, cluster.members))} are screened again")
+        self.reload()
+
+    def action_run(self) -> None:
+        self.cancel.clear()
+        self.query_one("#save-line", Static).update("running dedup … (Esc cancels)")
+        self.run_dedup()
+
+    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False)
+    def run_dedup(self) -> None:
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self.query_one("#save-line", Static).update,
+                                      f"running dedup … {done:,} of {total:,} (Esc cancels)")
+
+        try:
+            summary = run_dedup(self.store, progress=progress, cancel=self.cancel)
+        except Cancelled:
+            self.app.call_from_thread(self.query_one("#save-line", Static).update,
+                                      "dedup cancelled: nothing was changed")
+            return
+        self.app.call_from_thread(self.query_one("#save-line", Static).update, " · ".join(summary.lines()))
+        self.app.call_from_thread(self.reload)
+
+    def action_cancel_run(self) -> None:
+        self.cancel.set()
+
+    def action_leave(self) -> None:
+        self.cancel.set()
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()

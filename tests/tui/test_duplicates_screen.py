@@ -1,0 +1,71 @@
+"""Reviewing possible duplicates and undoing merges with the real keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from screener.core.models import Author, BibRecord
+from screener.core.protocol import load_protocol
+from screener.dedup_run import run_dedup
+from screener.paths import example_dir
+from screener.store import SourceInput, Store, open_store
+from screener.tui.app import make_app
+from screener.tui.screens.duplicates import DuplicatesScreen
+
+AUTHORS = (Author("Younger", "J"), Author("Mackey", "S"))
+
+
+def _review(tmp_path: Path) -> Store:
+    store = open_store(tmp_path / "review.db", create=True)
+    store.init_review(load_protocol(example_dir() / "protocol.toml"))
+    base = dict(authors=AUTHORS, year=2009, volume="10", start_page="663")
+    store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"), [
+        BibRecord(position=1, title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
+                  journal="Pain Med", **base),
+        BibRecord(position=2, title="Low-dose naltrexone in the treatment of fibromyalgia: a small pilot study",
+                  journal="Pain Med", authors=AUTHORS, year=2009),
+        BibRecord(position=3, title="Pharmacotherapy of fibromyalgia", journal="Am J Health Syst Pharm", year=2011,
+                  authors=(Author("Traynor", "LM"),)),
+    ])
+    store.add_source(SourceInput("Embase", "e.ris", "b" * 64, "ris"), [
+        BibRecord(position=1, title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
+                  journal="Pain Medicine", **base),
+        BibRecord(position=2, title="Pharmacotherapy of fibromyalgia", journal="American Journal of Health-System "
+                  "Pharmacy", year=2011, authors=(Author("Traynor", "L. M."),)),
+    ])
+    return store
+
+
+async def test_decide_pairs_and_undo_a_merge(tmp_path: Path):
+    store = _review(tmp_path)
+    summary = run_dedup(store)
+    assert summary.clusters == 2 and summary.removed == 2
+    # 2 is a near-duplicate of 1 (and so of 4, 1's Embase copy): queued for a human, not merged
+    assert [(p.a, p.b) for p in store.possible_queue()] == [(1, 2), (2, 4)]
+    assert [c.members for c in store.clusters()] == [(1, 4), (3, 5)]
+    queue_before = 2
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(DuplicatesScreen(store, "NA"))
+        await pilot.pause()
+        screen = app.screen
+        assert "Possible duplicate 1 of" in str(screen.query_one("#progress-line", Static).render())
+        await pilot.press("n")  # 1 and 2 are not duplicates: stored as a human decision
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [(p.a, p.b) for p in store.possible_queue()] == [(2, 4)]
+        await pilot.press("c")  # merged clusters
+        await pilot.pause()
+        assert "Merged cluster" in str(screen.query_one("#progress-line", Static).render())
+        await pilot.press("u")  # undo the first merge (1 and 4)
+        await pilot.pause()
+    assert [c.members for c in store.clusters()] == [(3, 5)]
+    assert store.duplicates_removed() == 1
+    human = store.human_pair_decisions()
+    assert human == {frozenset((1, 2)): "distinct", frozenset((1, 4)): "distinct"}
+    # the decisions hold when dedup runs again, fully
+    again = run_dedup(store, full=True)
+    assert again.clusters == 1 and len(store.possible_queue()) == queue_before - 1
+    store.close()
