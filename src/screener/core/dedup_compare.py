@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any, Literal
 
 from rapidfuzz.distance import Indel
@@ -222,6 +223,7 @@ def _abbreviates(short: str, word: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=65536)
 def journal_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Abbreviation-aware similarity of two journal names (significant tokens).
 
@@ -395,7 +397,7 @@ def compare_features(
     if not same_id and not same_citation and (title is None or title < th.title_possible):
         return "distinct", scores, "different-titles" if title is not None else "insufficient-data"
 
-    if fa.authors and fb.authors:
+    if fa.raw_authors and fb.raw_authors and fa.authors and fb.authors:
         scores["authors"] = author_similarity(fa.authors, fb.authors)
     if fa.journal and fb.journal:
         scores["journal"] = journal_similarity(fa.journal, fb.journal)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from screener.core.models import BibRecord
+from screener.core.models import Author, BibRecord
 
 # --------------------------------------------------------------------------- text
 
@@ -446,10 +446,20 @@ def author_keys(record: BibRecord) -> tuple[tuple[str, ...], str]:
     author starts. The first author's key is the first family word that is not a
     particle ("Le Quintrec" → "quintrec"), because sources disagree on particles.
     """
+    return author_list(record.authors), first_author_key(record.authors)
+
+
+def author_list(authors: tuple[Author, ...]) -> tuple[str, ...]:
+    """("family initials", ...) for an author list (see :func:`author_keys`)."""
     pairs: list[tuple[str, str]] = []
-    for author in record.authors:
+    for author in authors:
         pairs.extend(_author_pairs(author.family or "", author.given or ""))
-    out = tuple(f + " " + i if i else f for f, i in pairs)
+    return tuple(f + " " + i if i else f for f, i in pairs)
+
+
+def first_author_key(authors: tuple[Author, ...]) -> str:
+    """The first author's family word (no particle) and first initial ("wang j")."""
+    pairs = _author_pairs(authors[0].family or "", authors[0].given or "") if authors else ()
     first = ""
     if pairs:
         words = pairs[0][0].split()
@@ -458,7 +468,7 @@ def author_keys(record: BibRecord) -> tuple[tuple[str, ...], str]:
         # large review under one key; "wang j" keeps blocks small. A record without
         # given names still meets its duplicates through the title and page keys.
         first = sig[0] + (" " + pairs[0][1][:1] if pairs[0][1] else "")
-    return out, first
+    return first
 
 
 # --------------------------------------------------------------------------- identifiers & numbers
@@ -534,7 +544,7 @@ class Features:
     title_tokens: tuple[str, ...]  # significant title words, for blocking
     title_numbers: tuple[str, ...]  # numbers in the title ("part 2", "HPV 16/18", "5-year")
     notice: str | None  # "erratum" / "retraction" / "reply" / "comment" / None
-    authors: tuple[str, ...]  # "family initials" per author
+    raw_authors: tuple[Author, ...]  # as imported; see ``authors`` (computed when first needed)
     first_author: str  # first author's family name and first initial ("wang j")
     year: int | None
     journal: tuple[str, ...]  # significant journal tokens (abbreviation-aware compare)
@@ -553,6 +563,15 @@ class Features:
     plain_issue: bool  # an ordinary issue number (not a supplement)
     regular: bool  # positive evidence of a regular journal article
     fields: int  # number of filled bibliographic fields (completeness)
+    _authors: tuple[str, ...] | None = None
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        """("family initials", ...), computed on first use: most candidate pairs are
+        rejected on their titles before the authors are looked at."""
+        if self._authors is None:
+            self._authors = author_list(self.raw_authors)
+        return self._authors
 
     @classmethod
     def of(cls, rec: BibRecord, abstract_chars: int = 400) -> Features:
@@ -563,7 +582,7 @@ class Features:
         if notice:
             title = _LEADING_NOTICE_RE.sub("", title)
         tokens = tuple([t for t in title.split() if t not in STOP_WORDS])
-        authors, first = author_keys(rec)
+        first = first_author_key(rec.authors)
         journal_raw = rec.journal if not is_missing(rec.journal) else rec.journal_abbrev
         jtoks, venue_conference = venue(journal_raw or "")
         prefix, start = norm_page(rec.start_page)
@@ -592,7 +611,7 @@ class Features:
         abstract = "" if is_missing(rec.abstract) else (rec.abstract or "")[:abstract_chars]
         filled = (
             bool(title)
-            + bool(authors)
+            + bool(rec.authors)
             + bool(year)
             + bool(jtoks)
             + bool(volume)
@@ -608,7 +627,7 @@ class Features:
             title_tokens=tokens,
             title_numbers=title_numbers(title, tokens),
             notice=notice,
-            authors=authors,
+            raw_authors=rec.authors,
             first_author=first,
             year=year,
             journal=jtoks,
