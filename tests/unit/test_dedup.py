@@ -719,3 +719,39 @@ def test_large_block_is_searched_by_sorted_neighbourhood() -> None:
     result = find_duplicates(items, thresholds=th)
     assert result.stats["large_blocks"] >= 1
     assert frozenset({7, 100}) in ids_of(result.clusters)
+
+
+def test_special_cases_file_through_the_importer(tmp_path) -> None:
+    """The shared special-cases set, written as a bibliographic-only CSV and read by the
+    CSV importer like a user's file (skipped where the shared data is not beside the repo)."""
+    import csv
+    from pathlib import Path
+
+    source = (
+        Path(__file__).resolve().parents[3] / "shared/data/dedup/bibdedupe_special_cases/records_labelled.csv"
+    )
+    if not source.exists():
+        pytest.skip("shared dedup data not available")
+    from screener.importers import read_file
+
+    with source.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    path = tmp_path / "special.csv"
+    columns = ("author", "title", "year", "journal", "volume", "number", "pages", "doi", "abstract")
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {c: row.get(c) or "" for c in columns}
+                | {
+                    "number": row.get("issue") or "",
+                    "journal": row.get("journal") or row.get("booktitle") or "",
+                }
+            )
+    records = read_file(path).records
+    result = find_duplicates([(r.position, r) for r in records])
+    truth: dict[str, set[int]] = {}
+    for i, row in enumerate(rows, start=1):
+        truth.setdefault(row["cluster_id"], set()).add(i)
+    assert ids_of(result.clusters) == {frozenset(m) for m in truth.values() if len(m) > 1}
