@@ -46,8 +46,5 @@ async def test_home_shows_sources_and_progress(tmp_path: Path):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert [str(c) for c in progress.get_row_at(0)] == ["Title/abstract", "NA", "2 of 4", "1", "1", "0"]
-        await pilot.press("d")
-        await pilot.pause()
-        assert any("not available yet (issue #4)" in n.message for n in app._notifications)
         await pilot.press("q")
     store.close()

@@ -16,23 +16,18 @@ from screener.summary import ReviewStatus, review_status
 from screener.tui.screens.conflicts import ConflictsScreen
 from screener.tui.screens.dialogs import Choose
 from screener.tui.screens.duplicates import DuplicatesScreen
+from screener.tui.screens.importing import ImportScreen
 from screener.tui.screens.prisma import PrismaScreen
 from screener.tui.screens.screening import ScreeningScreen
 
 if TYPE_CHECKING:
     from screener.tui.app import ScreenerApp
 
-# Workflow screens that later issues fill in: key -> (label, issue number).
-PLANNED = {
-    "import": ("Import", 3),
-}
-
-
 class HomeScreen(Screen[None]):
     """Sources and counts, progress per reviewer and stage."""
 
     BINDINGS = [
-        Binding("i", "open('import')", "Import", tooltip="Import database exports", id="home.import"),
+        Binding("i", "import_files", "Import", tooltip="Import database exports", id="home.import"),
         Binding("d", "duplicates", "Duplicates", tooltip="Review possible duplicates, undo merges", id="home.dups"),
         Binding("s", "screen", "Screen", tooltip="Screen records as one reviewer", id="home.screen"),
         Binding("c", "conflicts", "Conflicts", tooltip="Resolve conflicts (after unblinding)", id="home.conflicts"),
@@ -120,10 +115,10 @@ class HomeScreen(Screen[None]):
         self.app.push_screen(Choose("Who is deciding?", people),
                              lambda who: who and self.app.push_screen(DuplicatesScreen(app.store, who)))
 
+    def action_import_files(self) -> None:
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+        self.app.push_screen(ImportScreen(app.store))
+
     def action_prisma(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         self.app.push_screen(PrismaScreen(app.store))
-
-    def action_open(self, name: str) -> None:
-        label, issue = PLANNED[name]
-        self.notify(f"The {label} screen is not available yet (issue #{issue}).", title=label, severity="warning")

@@ -8,6 +8,7 @@ could not. Leaving the screen waits for every pending write.
 
 from __future__ import annotations
 
+import gc
 import re
 import subprocess
 import sys
@@ -82,6 +83,7 @@ class ScreeningScreen(Screen[None]):
         self.store, self.reviewer, self.stage = store, reviewer, Stage(stage)
         self.protocol: Protocol = store.protocol()
         self.queue: list[int] = []
+        self.queued: set[int] = set()
         self.index = 0
         self.mine: dict[int, Decision] = {}
         self.pending_note: dict[int, str] = {}
@@ -107,12 +109,17 @@ class ScreeningScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = f"Screening · {self.stage.label} · {self.reviewer}"
         self.queue = self.store.stage_pool(self.stage, self.protocol)
+        self.queued = set(self.queue)
         self.mine = {rid: d for (rid, _), d in self.store.current_decisions(self.stage, self.reviewer).items()}
         if self.stage is Stage.FULL_TEXT:
             self.retrievals = self.store.retrievals()
             self.studies = self.store.studies()
         self.index = self._next_undecided(-1) if self.queue else 0
         self.show_record()
+        # Keep what exists once the screen is up (Textual, SQLAlchemy, the queue: ~135,000 objects)
+        # out of the cyclic GC's full collections, which otherwise rescan it every few decisions
+        # (0.1-0.4 s each, the p99 of the decision latency). Unfrozen again on unmount.
+        self.call_after_refresh(gc.freeze)
 
     # -- what is on screen ----------------------------------------------------------------
 
@@ -129,7 +136,7 @@ class ScreeningScreen(Screen[None]):
         return min(max(start, 0), n - 1)
 
     def show_record(self) -> None:
-        done = sum(1 for rid in self.queue if rid in self.mine)
+        done = len(self.queued.intersection(self.mine))  # O(decided), not O(queue), on every record shown
         total = len(self.queue)
         progress = self.query_one("#progress-line", Static)
         if not total:
@@ -419,3 +426,4 @@ class ScreeningScreen(Screen[None]):
     def on_unmount(self) -> None:
         self.flush()
         self.writer.shutdown(wait=True)
+        gc.unfreeze()

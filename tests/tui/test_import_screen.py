@@ -1,0 +1,55 @@
+"""The import screen: check a real export, name its database, import it; a broken file is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from screener.core.protocol import load_protocol
+from screener.paths import example_dir
+from screener.store import open_store
+from screener.tui.app import make_app
+from screener.tui.screens.importing import ImportScreen
+
+
+@pytest.fixture
+def empty_review(tmp_path: Path):
+    store = open_store(tmp_path / "review.db", create=True)
+    store.init_review(load_protocol(example_dir() / "protocol.toml"))
+    yield store
+    store.close()
+
+
+async def test_import_demo_export_through_the_screen(empty_review, tmp_path: Path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "cinahl.ris").write_bytes((example_dir() / "cinahl.ris").read_bytes())
+    (folder / "broken.ris").write_text("TY  - JOUR\nTI  - A title with no end\n", encoding="utf-8")
+    app = make_app(empty_review)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = ImportScreen(empty_review, folder)
+        app.push_screen(screen)
+        await pilot.pause()
+        screen.file_selected(type("E", (), {"path": folder / "cinahl.ris"})())  # as Enter on the file does
+        await screen.checking.wait()
+        await pilot.pause()
+        preview = str(screen.query_one("#preview", Static).render())
+        assert "format: ris" in preview and "records: 14" in preview and "database: CINAHL Complete via EBSCOhost" in preview
+        await pilot.press("s")
+        await pilot.press(*"CINAHL", "enter")
+        await pilot.press("t")
+        await pilot.press(*"2022-06-02", "enter")
+        await pilot.press("i")
+        await pilot.pause()
+        assert "14 records from CINAHL" in str(screen.query_one("#import-result", Static).render())
+        screen.file_selected(type("E", (), {"path": folder / "broken.ris"})())
+        await screen.checking.wait()
+        await pilot.pause()
+        assert "broken.ris" in str(screen.query_one("#preview", Static).render())
+        await pilot.press("i")
+        await pilot.pause()
+    sources = empty_review.sources()
+    assert [(s.name, s.record_count, s.searched_on) for s in sources] == [("CINAHL", 14, "2022-06-02")]
+    assert empty_review.record_count() == 14
