@@ -495,6 +495,34 @@ def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: 
     _write_output(text, output)
 
 
+@export.command("records")
+@click.option("--set", "box", default="included", show_default=True,
+              help="Which records: any PRISMA box (included, records_screened, reports_sought, reports_excluded, ...).")
+@click.option("--format", "fmt", type=click.Choice(["ris", "bibtex", "csv"]), default="ris", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.pass_context
+def export_records(ctx: click.Context, box: str, fmt: str, output: Path | None) -> None:
+    """Records of a set (by default the included ones) as RIS, BibTeX or CSV for Zotero or EndNote."""
+    from screener.exports import records_export
+
+    with _open(ctx) as store:
+        text = records_export(store, box, fmt)
+    _write_output(text, output)
+
+
+@export.command("exclusions")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.pass_context
+def export_exclusions(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Reports excluded at full text, with the reason PRISMA counts and every reason given (PRISMA 16b)."""
+    from screener.exports import fulltext_exclusions_csv
+
+    with _open(ctx) as store:
+        text = fulltext_exclusions_csv(store)
+    _write_output(text, output)
+
+
 @export.command("duplicates")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")

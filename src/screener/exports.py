@@ -1,12 +1,13 @@
-"""Exports built from the store: decision log (more formats arrive with the PRISMA issue)."""
+"""Exports built from the store: decision log, record sets (RIS, BibTeX, CSV), full-text exclusions."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from screener.core.models import Stage
-from screener.store import Store
+from screener.core.models import Stage, StoredRecord
+from screener.exporters import write_bibtex, write_ris
+from screener.store import Store, StoreError
 
 DECISION_COLUMNS = ["decision_id", "record_id", "source", "source_record_id", "title", "reviewer", "stage",
                     "verdict", "reasons", "reason_labels", "note", "time_utc"]
@@ -34,4 +35,61 @@ def decisions_csv(store: Store, *, reviewer: str | None = None, stage: Stage | N
         writer.writerow([d.id, d.record_id, sources.get(rec.source_id, ""), rec.bib.source_id or "",
                          rec.bib.title or "", d.reviewer, d.stage.value, d.verdict.value, ";".join(d.reasons),
                          "; ".join(labels), d.note or "", d.created_at.isoformat() if d.created_at else ""])
+    return out.getvalue()
+
+
+RECORD_COLUMNS = ["record_id", "source", "source_record_id", "title", "authors", "year", "journal", "volume",
+                  "issue", "pages", "doi", "pmid", "abstract"]
+
+
+def box_records(store: Store, box: str) -> list[StoredRecord]:
+    """The records of a PRISMA box as screeners see them (a cluster's primary with merged fields)."""
+    ids = store.box_ids(box)
+    if ids is None:
+        raise StoreError(f"no set '{box}'; sets: {', '.join(store.box_names())}")
+    return [r for r in (store.screening_record(rid) for rid in ids) if r is not None]
+
+
+def records_export(store: Store, box: str, fmt: str) -> str:
+    """A set of records (by default the included ones) as RIS, BibTeX or CSV for a reference manager."""
+    records = box_records(store, box)
+    if fmt == "ris":
+        return write_ris(r.bib for r in records)
+    if fmt == "bibtex":
+        return write_bibtex(r.bib for r in records)
+    sources = {s.id: s.name for s in store.sources()}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RECORD_COLUMNS)
+    for r in records:
+        b = r.bib
+        writer.writerow([r.id, sources[r.source_id], b.source_id or "", b.title or "", "; ".join(map(str, b.authors)),
+                         b.year or "", b.journal or b.journal_abbrev or "", b.volume or "", b.issue or "",
+                         b.pages or "", b.doi or "", b.pmid or "", b.abstract or ""])
+    return out.getvalue()
+
+
+EXCLUSION_COLUMNS = ["record_id", "first_author", "year", "title", "doi", "reason", "reasons_given", "resolved",
+                     "resolution_note"]
+
+
+def fulltext_exclusions_csv(store: Store) -> str:
+    """Reports excluded at full text with the reason counted in PRISMA (item 16b), and every reason given."""
+    protocol = store.protocol()
+    stage = Stage.FULL_TEXT
+    ids = set(store.box_ids("reports_excluded") or []) | set(store.box_ids("other_reports_excluded") or [])
+    decisions = store.all_decisions(stage) if ids else {}
+    resolutions = store.resolutions(stage)
+    counted = store.counted_reasons(stage)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXCLUSION_COLUMNS)
+    for r in store.records(sorted(ids)):
+        given = sorted({x for (rid, _), d in decisions.items() if rid == r.id for x in d.reasons})
+        res = resolutions.get(r.id)
+        reason = protocol.criterion(counted.get(r.id) or "")
+        writer.writerow([r.id, r.bib.first_author or "", r.bib.year or "", r.bib.title or "", r.bib.doi or "",
+                         reason.label if reason else "Reason not recorded",
+                         "; ".join(c.label if (c := protocol.criterion(x)) else x for x in given),
+                         "yes" if res else "no", (res.note or "") if res else ""])
     return out.getvalue()

@@ -182,6 +182,13 @@ class ScreeningQueries:
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
+    def counted_reasons(self, stage: Stage) -> dict[int, str | None]:
+        """record id -> the exclusion reason PRISMA counts, for records excluded at a stage."""
+        query = select(t.Outcome.record_id, t.Outcome.reason).where(
+            t.Outcome.stage == Stage(stage).value, t.Outcome.verdict == Verdict.EXCLUDE.value)
+        with self._read() as conn:
+            return dict(conn.execute(query).all())
+
     # -- resolutions (append-only) -------------------------------------------------------
 
     def record_resolution(self, record_id: int, stage: Stage, verdict: Verdict, resolved_by: str, method: str,
