@@ -79,8 +79,11 @@ def test_import_is_one_transaction(db_url: str, protocol: Protocol):
 
 def test_sqlite_pragmas(tmp_path, protocol: Protocol):
     store = open_store(tmp_path / "r.db", create=True)
+    store.init_review(protocol)
+    store.add_source(SourceInput("PubMed", "p.nbib", "22" * 32, "pubmed"), RECORDS)  # imports relax fsync ...
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # ... decisions never: FULL
     store.close()
