@@ -170,15 +170,16 @@ class DedupQueries:
         superseded = [cid for cid in existing if cid not in keep]
         if superseded:
             conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id.in_(superseded)).values(undone_at=now))
-        added = 0
-        for key, c in wanted.items():
-            if key in kept_keys:
-                continue
-            cid = conn.execute(insert(t.DupCluster).values(primary_record_id=c.primary, status=c.status,
-                                                           created_at=now).returning(t.DupCluster.id)).scalar_one()
-            conn.execute(insert(t.DupMember), [dict(cluster_id=cid, record_id=m) for m in c.members])
-            added += 1
-        return added, len(superseded)
+        new = [c for key, c in wanted.items() if key not in kept_keys]
+        if new:
+            # One round trip for all clusters (ids returned in order), one for all members.
+            ids = conn.execute(insert(t.DupCluster).returning(t.DupCluster.id, sort_by_parameter_order=True),
+                               [dict(primary_record_id=c.primary, status=c.status, created_at=now) for c in new]
+                               ).scalars().all()
+            members = [dict(cluster_id=cid, record_id=m) for cid, c in zip(ids, new, strict=True) for m in c.members]
+            for i in range(0, len(members), 10_000):
+                conn.execute(insert(t.DupMember), members[i:i + 10_000])
+        return len(new), len(superseded)
 
     def record_pair_decision(self, a: int, b: int, outcome: str, by: str) -> None:
         """Append a human decision on a pair: 'duplicate' or 'distinct'."""
