@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from screener.store import Store
 
 EXIT_USER = 1
-EXIT_NOT_YET = 3
 
 
 class UserError(click.ClickException):
@@ -58,12 +56,6 @@ def _open(ctx: click.Context, *, create: bool = False) -> Iterator[Store]:
         raise _fail(str(exc)) from None
     finally:
         store.close()
-
-
-def _not_yet(what: str, issue: int) -> None:
-    click.echo(f"screener: {what} is not available yet in screener {__version__} (planned: issue #{issue})",
-               err=True)
-    sys.exit(EXIT_NOT_YET)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -122,8 +114,7 @@ def init(ctx: click.Context, protocol_path: Path | None, example: str | None, fo
         click.echo(f"created review '{protocol.title}' in {store.location}")
         click.echo(f"reviewers: {', '.join(protocol.reviewer_initials)}; "
                    f"{len(protocol.inclusion)} inclusion and {len(protocol.exclusion)} exclusion criteria")
-        if not ctx.obj.get("quiet"):
-            click.echo("next: screener import FILE... (PubMed .nbib, RIS, BibTeX, EndNote XML, CSV)")
+        click.echo("next: screener import FILE... (PubMed .nbib, RIS, BibTeX, EndNote XML, CSV)")
 
 
 def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
@@ -211,33 +202,32 @@ def status(ctx: click.Context) -> None:
 @click.option("--no-tui", is_flag=True, help="Build the demo review and print its status instead of opening the app.")
 @click.pass_context
 def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) -> None:
-    """Build the demo review (low-dose naltrexone in fibromyalgia) from imports/ and open it."""
-    from screener.store import open_store
+    """Build the demo review (low-dose naltrexone in fibromyalgia) from imports/, dedup it, and open it."""
+    from screener.dedup_run import run_dedup
+    from screener.demo import build_demo
     from screener.store.schema import remove_sqlite
+    from screener.summary import review_status
 
-    folder = example_dir("ldn-fibromyalgia")
     if demo_db is None:
         demo_db = Path(tempfile.mkdtemp(prefix="screener-demo-")) / "review.db"
     elif demo_db.exists():
         if not force:
             raise _fail(f"{demo_db} already exists: pick another --db, or --force to replace it")
         remove_sqlite(demo_db)
-    ctx.obj["db"] = str(demo_db)
-    ctx.obj["quiet"] = True
-    ctx.invoke(init, protocol_path=folder / "protocol.toml", example=None, force=False)
-    with open((folder / "searches.toml"), "rb") as fh:
-        searches = tomllib.load(fh)["search"]
-    for search in searches:
-        ctx.invoke(import_, files=(folder / search["file"],), source=search["source"], kind="database",
-                   platform=search.get("platform"), searched=search.get("searched"), query=search.get("query"),
-                   query_file=None, fmt=None, id_column=None, columns=(), skip_unusable=False, force=False)
-    click.echo(f"demo review ready: {demo_db}  (reopen with: screener --db {demo_db})")
-    if no_tui:
-        ctx.invoke(status)
-        return
-    store = open_store(demo_db)
+    store, summaries = build_demo(demo_db)
     try:
-        _run_app(store)
+        click.echo(f"created the demo review '{store.protocol().title}' in {demo_db}")
+        for summary in summaries:
+            for line in summary.lines():
+                click.echo(line)
+        for line in run_dedup(store).lines():
+            click.echo(line)
+        click.echo(f"demo review ready: {demo_db}  (reopen with: screener --db {demo_db})")
+        if no_tui:
+            for line in review_status(store).lines():
+                click.echo(line)
+        else:
+            _run_app(store)
     finally:
         store.close()
 
@@ -571,15 +561,6 @@ def _write_output(text: str, output: Path | None) -> None:
         return
     output.write_text(text, encoding="utf-8", newline="")
     click.echo(f"wrote {output}", err=True)
-
-
-def _later(name: str, what: str, issue: int, help_text: str) -> None:
-    @cli.command(name, help=help_text, context_settings={"ignore_unknown_options": True})
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def command(args: tuple[str, ...]) -> None:
-        _not_yet(what, issue)
-
-
 
 
 def main() -> None:

@@ -61,7 +61,7 @@ def test_screener_db_env_and_flag(tmp_path: Path):
         (("status",), "no review at", 1),
         (("init",), "init needs exactly one of --protocol FILE or --example NAME", 1),
         (("init", "--example", "nope"), "unknown example 'nope'", 1),
-        (("dedup",), "deduplication is not available yet", 3),
+        (("dedup",), "no review at", 1),
         (("prisma", "--format", "csv"), "no review at", 1),
         (("frobnicate",), "No such command 'frobnicate'", 2),
     ],
