@@ -74,7 +74,8 @@ class RecordView(VerticalScroll):
 
     def show(self, stored: StoredRecord, sources: list[str], decision: Text, extra: str | None = None) -> None:
         bib = stored.bib
-        self.query_one("#record-title", Static).update(self.highlight(bib.title or "(no title)", "bold"))
+        title = self.highlight(bib.title, "bold") if bib.title else Text("(no title)", style="dim")
+        self.query_one("#record-title", Static).update(title)
         authors = "; ".join(str(a) for a in bib.authors[:8]) + (" et al." if len(bib.authors) > 8 else "")
         volume = f"{bib.volume}({bib.issue})" if bib.volume and bib.issue else bib.volume
         where = ", ".join(x for x in (bib.journal or bib.journal_abbrev, str(bib.year or ""), volume, bib.pages) if x)
@@ -89,7 +90,8 @@ class RecordView(VerticalScroll):
             meta.append("\n" + extra)
         self.query_one("#record-meta", Static).update(meta)
         self.set_decision(decision)
-        self.query_one("#record-abstract", Static).update(self.highlight(bib.abstract or "(no abstract)"))
+        abstract = self.highlight(bib.abstract) if bib.abstract else Text("(no abstract)", style="dim")
+        self.query_one("#record-abstract", Static).update(abstract)
         self.scroll_home(animate=False)
 
     def set_decision(self, decision: Text) -> None:
