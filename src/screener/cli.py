@@ -456,7 +456,11 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, box: str | None) -
     if fmt in ("png", "pdf"):
         if output is None:
             raise _fail(f"--format {fmt} needs -o FILE")
-        (P.to_png if fmt == "png" else P.to_pdf)(text, output)
+        try:
+            (P.to_png if fmt == "png" else P.to_pdf)(text, output)
+        except (ImportError, OSError) as exc:  # cairosvg loads the Cairo C library at import
+            raise _fail(f"--format {fmt} needs the Cairo library (Debian/Ubuntu: apt install libcairo2; "
+                        f"macOS: brew install cairo): {exc}; --format svg works without it") from None
         click.echo(f"wrote {output}", err=True)
         return
     _write_output(text, output)

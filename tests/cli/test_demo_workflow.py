@@ -86,8 +86,10 @@ def test_screen_through_to_prisma_and_exports(demo: Path, tmp_path: Path):
     svg = run("prisma", "--format", "svg", cwd=demo).stdout
     assert svg.startswith("<?xml") or svg.startswith("<svg")
     png = tmp_path / "prisma.png"
-    assert run("prisma", "--format", "png", "-o", str(png), cwd=demo).returncode == 0
-    assert png.read_bytes()[:4] == b"\x89PNG"
+    drawn = run("prisma", "--format", "png", "-o", str(png), cwd=demo)
+    if "needs the Cairo library" in drawn.stderr:
+        pytest.skip("no Cairo C library on this machine: PNG export not tested")
+    assert drawn.returncode == 0 and png.read_bytes()[:4] == b"\x89PNG"
     methods = run("prisma", "--format", "methods", cwd=demo).stdout
     assert "PubMed" in methods and "independently" in methods
     box = run("prisma", "--box", "included", cwd=demo).stdout
