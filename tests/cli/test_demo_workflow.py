@@ -85,12 +85,12 @@ def test_screen_through_to_prisma_and_exports(demo: Path, tmp_path: Path):
     assert by_key["new_reports"] == str(len(included))
     svg = run("prisma", "--format", "svg", cwd=demo).stdout
     assert svg.startswith("<?xml") or svg.startswith("<svg")
+    methods = run("prisma", "--format", "methods", cwd=demo).stdout
+    assert "PubMed" in methods and "independently" in methods
+    box = run("prisma", "--box", "included", cwd=demo).stdout
+    assert box.startswith(f"included: {len(included)} records")
     png = tmp_path / "prisma.png"
     drawn = run("prisma", "--format", "png", "-o", str(png), cwd=demo)
     if "needs the Cairo library" in drawn.stderr:
         pytest.skip("no Cairo C library on this machine: PNG export not tested")
     assert drawn.returncode == 0 and png.read_bytes()[:4] == b"\x89PNG"
-    methods = run("prisma", "--format", "methods", cwd=demo).stdout
-    assert "PubMed" in methods and "independently" in methods
-    box = run("prisma", "--box", "included", cwd=demo).stdout
-    assert box.startswith(f"included: {len(included)} records")
