@@ -28,6 +28,17 @@ DATABASE_KINDS = ("database", "register")
 OTHER_KINDS = ("website", "organisation", "citation")
 
 
+def _lock_record(conn: Connection, record_id: int) -> None:
+    """Serialise writers of one record's derived rows (vote, outcome) on PostgreSQL.
+
+    Two reviewers deciding the same record at once would otherwise both delete and
+    re-insert its outcome row under READ COMMITTED, and one would fail on the primary
+    key. SQLite needs nothing: BEGIN IMMEDIATE already admits one writer at a time.
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(select(t.Record.id).where(t.Record.id == record_id).with_for_update())
+
+
 class Blinded(StoreError):
     """Another reviewer's work was asked for while the stage is still blind."""
 
@@ -202,6 +213,7 @@ class ScreeningQueries:
         protocol = self.protocol()
 
         def work(conn: Connection) -> int:
+            _lock_record(conn, record_id)
             new_id = conn.execute(insert(t.Resolution).values(**values).returning(t.Resolution.id)).scalar_one()
             self._refresh_outcomes(conn, protocol, Stage(stage), [record_id])
             if Stage(stage) is Stage.TITLE_ABSTRACT:

@@ -36,7 +36,7 @@ from screener.core.conflicts import Vote
 from screener.core.screening import conflict_rules, outcome_of
 from screener.store.dedup_queries import DedupQueries
 from screener.store.flow_queries import FlowQueries
-from screener.store.screening import ScreeningQueries, _resolution
+from screener.store.screening import ScreeningQueries, _lock_record, _resolution
 
 T = TypeVar("T")
 WRITE_RETRIES = 8
@@ -322,6 +322,7 @@ class Store(ScreeningQueries, FlowQueries, DedupQueries):
         protocol = self.protocol()
 
         def work(conn: Connection) -> int:
+            _lock_record(conn, record_id)
             did = conn.execute(insert(t.Decision).values(**values).returning(t.Decision.id)).scalar_one()
             key = (t.Vote.record_id == record_id) & (t.Vote.stage == values["stage"]) & (t.Vote.reviewer == reviewer)
             conn.execute(t.Vote.__table__.delete().where(key))
@@ -336,8 +337,10 @@ class Store(ScreeningQueries, FlowQueries, DedupQueries):
 
         try:
             did = self._write(work)
-        except IntegrityError:
-            raise schema.StoreError(f"no record {record_id} or no reviewer '{reviewer}' in this review") from None
+        except IntegrityError as exc:
+            if "foreign key" in str(exc.orig).lower():
+                raise schema.StoreError(f"no record {record_id} or no reviewer '{reviewer}' in this review") from None
+            raise schema.StoreError(f"could not save the decision on record {record_id}: {exc.orig}") from None
         return Decision(did, record_id, Stage(stage), reviewer, Verdict(verdict), tuple(reasons), note,
                         values["created_at"])  # type: ignore[arg-type]
 
