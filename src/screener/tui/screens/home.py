@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from screener.core.models import Stage
 from screener.summary import ReviewStatus, review_status
+from screener.tui.screens.agreement import AgreementScreen
 from screener.tui.screens.conflicts import ConflictsScreen
 from screener.tui.screens.dialogs import Choose
 from screener.tui.screens.duplicates import DuplicatesScreen
@@ -31,6 +32,8 @@ class HomeScreen(Screen[None]):
         Binding("d", "duplicates", "Duplicates", tooltip="Review possible duplicates, undo merges", id="home.dups"),
         Binding("s", "screen", "Screen", tooltip="Screen records as one reviewer", id="home.screen"),
         Binding("c", "conflicts", "Conflicts", tooltip="Resolve conflicts (after unblinding)", id="home.conflicts"),
+        Binding("a", "agreement", "Agreement", tooltip="Agreement between reviewers (kappa, PABAK, AC1)",
+                id="home.agreement"),
         Binding("p", "prisma", "PRISMA", tooltip="PRISMA 2020 flow diagram and exports", id="home.prisma"),
         Binding("r", "refresh", "Refresh", tooltip="Reload the review's numbers", id="home.refresh"),
         Binding("q", "app.quit", "Quit", tooltip="Leave screener", id="home.quit"),
@@ -80,7 +83,7 @@ class HomeScreen(Screen[None]):
                         for v in ("include", "exclude", "maybe")]
             progress.add_row(p.stage.label, p.reviewer, f"{p.decided} of {p.pool}", *verdicts)
         hint = ("Import your searches first: screener import FILE..." if not status.sources
-                else "i import · d duplicates · s screen · c conflicts · p PRISMA")
+                else "i import · d duplicates · s screen · c conflicts · a agreement · p PRISMA")
         self.query_one("#next-steps", Static).update(hint)
 
     def on_screen_resume(self) -> None:
@@ -118,6 +121,10 @@ class HomeScreen(Screen[None]):
     def action_import_files(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         self.app.push_screen(ImportScreen(app.store))
+
+    def action_agreement(self) -> None:
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+        self.app.push_screen(AgreementScreen(app.store))
 
     def action_prisma(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]

@@ -1,0 +1,63 @@
+"""The agreement screen: per stage and pair of reviewers, Po, kappa (95% CI), PABAK, AC1 and the tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from screener.core.models import Stage
+from screener.stats import stage_agreement
+
+if TYPE_CHECKING:
+    from screener.store import Store
+
+
+class AgreementScreen(Screen[None]):
+    """Inter-rater agreement for every stage that is no longer blind."""
+
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh", tooltip="Recompute", id="agreement.refresh"),
+        Binding("q", "leave", "Back", tooltip="Leave the agreement screen", id="agreement.quit"),
+    ]
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static("computing …", id="agreement")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Agreement between reviewers"
+        self.action_refresh()
+
+    @work(thread=True, exclusive=True, group="agreement", exit_on_error=False)
+    def action_refresh(self) -> None:
+        text = Text()
+        for name in self.store.protocol().rules.stages:
+            stage = Stage(name)
+            if self.store.is_blind(stage):
+                text.append(f"{stage.label}: still blind; agreement is shown once the stage is unblinded\n\n",
+                            style="dim")
+                continue
+            for pair in stage_agreement(self.store, stage):
+                lines = pair.lines()
+                text.append(lines[0] + "\n", style="bold")
+                text.append("\n".join(lines[1:]) + "\n\n")
+        self.app.call_from_thread(self.query_one("#agreement", Static).update, text)
+
+    def action_leave(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()
