@@ -68,10 +68,35 @@ def compute_flow(store: Store) -> Flow:
     return Flow(counts)
 
 
+def dedup_facts(store: Store) -> DedupFacts | None:
+    """How duplicates were found, from the last dedup run and the stored decisions."""
+    import json
+
+    from screener import __version__
+
+    last = store.last_dedup_run()
+    if last is None:
+        return None
+    thresholds = json.loads(last["thresholds"])
+    clusters = store.clusters()
+    human = store.human_pair_decisions()
+    return DedupFacts(
+        tool="screener", version=__version__,
+        method="exact DOI and PMID matches, then fuzzy comparison of title, authors, year, journal, volume, issue, "
+               "pages and abstract, with explicit rules that keep errata, replies, conference abstracts and "
+               "different pages apart",
+        score="title similarity", auto_merge_threshold=thresholds.get("title_duplicate"),
+        review_threshold=thresholds.get("title_possible"),
+        auto_merged=sum(len(c.members) - 1 for c in clusters if c.status == "automatic"),
+        human_reviewed=len(human), human_merged=sum(1 for v in human.values() if v == "duplicate"))
+
+
 def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts:
     """The facts of the methods paragraph (PRISMA item 8, PRISMA-S item 16), from the review."""
     from screener import __version__
     from screener.stats import stage_agreement
+
+    dedup = dedup or dedup_facts(store)
 
     protocol = store.protocol()
     searches = [DatabaseSearch(s.name, s.platform, s.searched_on) for s in store.sources()

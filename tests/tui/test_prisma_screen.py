@@ -32,6 +32,15 @@ async def test_prisma_screen_numbers_and_csv_export(review: Store, tmp_path: Pat
         assert "All PRISMA numbers add up." in str(screen.query_one("#checks", Static).render())
         await pilot.press("c")
         await pilot.pause()
+        await pilot.press("b")  # the records behind a box
+        await pilot.pause()
+        names = [str(o.prompt) for o in app.screen.query_one("OptionList").options]
+        assert "reports_excluded (1)" in names and "included (1)" in names
+        app.screen.dismiss("included")
+        await pilot.pause()
+        listed = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "included: 1 records" in listed
+        assert "Younger 2010" in listed and "randomized crossover trial" in listed
     rows = {r["data"]: r["n"] for r in csv.DictReader((tmp_path / "prisma.csv").open(encoding="utf-8"))}
     assert rows["database_results"] == "6" and rows["records_screened"] == "6" and rows["dbr_excluded"] == \
         "Chronic fatigue syndrome, 1"

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Static
 from screener.core import prisma as P
 from screener.flow import Flow, compute_flow, methods_facts
 from screener.store.schema import sqlite_path
+from screener.tui.screens.dialogs import Choose, Help
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -35,6 +36,7 @@ class PrismaScreen(Screen[None]):
         Binding("j", "export('json')", "JSON", tooltip="All counts as JSON", id="prisma.json"),
         Binding("m", "export('methods')", "Methods", tooltip="Methods paragraph (PRISMA item 8)",
                 id="prisma.methods"),
+        Binding("b", "box", "Records", tooltip="List the records behind a box", id="prisma.box"),
         Binding("q", "leave", "Back", tooltip="Leave the PRISMA screen", id="prisma.quit"),
     ]
 
@@ -97,6 +99,20 @@ class PrismaScreen(Screen[None]):
             self.notify(f"Could not write {path}: {exc.strerror}", severity="error")
             return
         self.notify(f"Wrote {path}")
+
+    def action_box(self) -> None:
+        names = [(name, f"{name} ({len(self.store.box_ids(name) or [])})") for name in self.store.box_names()]
+
+        def show(name: str | None) -> None:
+            if not name:
+                return
+            sources = {s.id: s.name for s in self.store.sources()}
+            records = self.store.records(self.store.box_ids(name) or [])
+            lines = [f"{r.id:>6}  {sources[r.source_id]:<10} {r.bib.first_author or '?'} {r.bib.year or 'n.d.'}  "
+                     f"{(r.bib.title or '(no title)')[:60]}" for r in records] or ["(no records)"]
+            self.app.push_screen(Help(f"{name}: {len(records)} records", lines))
+
+        self.app.push_screen(Choose("Which box?", names), show)
 
     def action_leave(self) -> None:
         if len(self.app.screen_stack) > 2:
