@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from screener.core.models import Stage, Verdict
-from screener.store import Blinded, Store
+from screener.store import Blinded, Store, StoreError
 from screener.tui.app import make_app
 from screener.tui.screens.screening import ScreeningScreen
 
@@ -153,3 +153,20 @@ async def test_full_text_retrieval_and_required_reason(review: Store):
     retrievals = review.retrievals()
     assert retrievals[1].status == "retrieved" and retrievals[1].location == "/tmp/younger2013.pdf"
     assert retrievals[5].status == "not-retrieved" and retrievals[5].reason == "not held by library"
+
+
+async def test_unreachable_database_is_never_reported_as_saved(review: Store, monkeypatch):
+    def down(*args, **kwargs):
+        raise StoreError("could not write to review.db: server closed the connection unexpectedly")
+
+    app = make_app(review, reviewer="NA", stage=TA)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = app.screen
+        monkeypatch.setattr(review, "record_decision", down)
+        await pilot.press("i")
+        await _settle(pilot, screen)
+        assert "✗ NOT saved: record 1" in _text(screen, "#save-line")
+        assert 1 not in screen.mine  # the screen no longer claims a decision the database does not have
+        assert "0 of 6 screened by you" in _text(screen, "#progress-line")
+        assert any("was NOT saved" in n.message for n in app._notifications)
+    assert review.decision_log() == []
