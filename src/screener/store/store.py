@@ -392,9 +392,13 @@ class Store(ScreeningQueries, FlowQueries, DedupQueries):
             # A full-text outcome counts only while the record is in the full-text pool's
             # reach (included at title/abstract, or found by other methods), so the PRISMA
             # counts can read the outcome table alone.
-            reach = (select(t.Outcome.record_id).where(t.Outcome.stage == Stage.TITLE_ABSTRACT.value,
-                                                       t.Outcome.verdict == Verdict.INCLUDE.value)
-                     .union(self._arm_query(other=True)))
+            included = select(t.Outcome.record_id).where(t.Outcome.stage == Stage.TITLE_ABSTRACT.value,
+                                                         t.Outcome.verdict == Verdict.INCLUDE.value)
+            other = self._arm_query(other=True)
+            if record_ids is not None:  # one decision must not scan the whole review
+                included = included.where(t.Outcome.record_id.in_(list(record_ids)))
+                other = other.where(t.Record.id.in_(list(record_ids)))
+            reach = included.union(other)
             votes_q = votes_q.where(t.Vote.record_id.in_(reach))
             res_q = res_q.where(t.Resolution.record_id.in_(reach))
         votes: dict[int, list[Vote]] = {}

@@ -26,7 +26,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from screener.core.models import Decision, Stage, Verdict
+from screener.core.models import Decision, Stage, StoredRecord, Verdict
 from screener.store import StoreError
 from screener.tui.screens.dialogs import Help, Prompt
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
@@ -84,6 +84,7 @@ class ScreeningScreen(Screen[None]):
         self.protocol: Protocol = store.protocol()
         self.queue: list[int] = []
         self.queued: set[int] = set()
+        self._fetched: dict[int, tuple[StoredRecord, list[str]]] = {}
         self.index = 0
         self.mine: dict[int, Decision] = {}
         self.pending_note: dict[int, str] = {}
@@ -146,10 +147,23 @@ class ScreeningScreen(Screen[None]):
         left = "" if done < total else "  ·  all done at this stage"
         progress.update(f"{done} of {total} screened by you  ·  record {self.index + 1} of {total}{left}")
         rid = self.queue[self.index]
+        stored, sources = self._fetched.pop(rid, None) or self._fetch(rid)
+        extra = self._retrieval_line(rid) if self.stage is Stage.FULL_TEXT else None
+        self.query_one(RecordView).show(stored, sources, self._decision_text(rid), extra)
+        self.call_after_refresh(self._prefetch)
+
+    def _fetch(self, rid: int) -> tuple[StoredRecord, list[str]]:
         stored = self.store.screening_record(rid)
         assert stored is not None
-        extra = self._retrieval_line(rid) if self.stage is Stage.FULL_TEXT else None
-        self.query_one(RecordView).show(stored, self.store.record_sources(rid), self._decision_text(rid), extra)
+        return stored, self.store.record_sources(rid)
+
+    def _prefetch(self) -> None:
+        """Read the record that a decision will show next, once the current one is on screen."""
+        if not self.queue:
+            return
+        nxt = self.queue[self._next_undecided(self.index)]
+        if nxt not in self._fetched and nxt != self.current:
+            self._fetched = {nxt: self._fetch(nxt)}
 
     def _retrieval_line(self, rid: int) -> str:
         r = self.retrievals.get(rid)
@@ -256,11 +270,12 @@ class ScreeningScreen(Screen[None]):
     def action_exclude(self) -> None:
         if self.current is not None:
             self.picking_reason = True
-            self.show_record()
+            self.query_one(RecordView).set_decision(self._decision_text(self.current))
 
     def action_cancel_reason(self) -> None:
         self.picking_reason = False
-        self.show_record()
+        if self.current is not None:
+            self.query_one(RecordView).set_decision(self._decision_text(self.current))
 
     def action_reason(self, number: int) -> None:
         if not self.picking_reason or self.current is None:
