@@ -57,7 +57,7 @@ _TAG = re.compile(
 )
 # Inline tags vanish ("CO<sub>2</sub>" -> "CO2"); block tags become a space.
 _INLINE_TAGS = frozenset(
-    "a abbr b big bold code em font i inline-formula italic mi mn mo ms mtext roman s sc "
+    "a abbr b big bold code em font i inline-formula italic math mi mn mo ms mtext roman s sc "
     "small span strike strong sub sup tt u underline xref mrow msub msup msubsup mstyle".split()
 )
 
@@ -97,7 +97,7 @@ _LATEX_WORDS: dict[str, str] = {
     "textbullet": "•", "rightarrow": "→", "to": "→", "leftarrow": "←", "uparrow": "↑",
     "downarrow": "↓", "partial": "∂", "nabla": "∇", "sum": "∑", "prod": "∏", "int": "∫",
     "sqrt": "√", "propto": "∝", "circ": "∘", "prime": "′", "ell": "ℓ", "hbar": "ħ",
-    "textless": "‹", "textgreater": "›", "textasciitilde": "∼", "textasciicircum": "ˆ",
+    "textless": "‹", "textgreater": "›", "textasciitilde": "~", "textasciicircum": "^",
     "textbackslash": "∖", "textunderscore": "_", "textbar": "|", "textbraceleft": "(",
     "textbraceright": ")", "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ",
     "newline": " ", "par": " ", "space": " ", "noindent": "", "relax": "", "protect": "",
@@ -200,9 +200,7 @@ _ASCII_CONTROLS = bytes(range(32)) + b"\x7f"
 def _has_markup(text: str) -> bool:
     # Six substring tests run at memchr speed; one regex character class is ~5x slower
     # on a 1,500-character abstract, and this runs for every field of every record.
-    return (
-        "<" in text or "&" in text or "\\" in text or "{" in text or "}" in text or "$" in text
-    )
+    return "<" in text or "&" in text or "\\" in text or "{" in text or "}" in text or "$" in text
 
 
 def _clean_slow(text: str) -> str:
@@ -397,18 +395,32 @@ _LANGUAGES = {
 }  # fmt: skip
 
 
+_LANGUAGE_SPLIT = re.compile(r"\s*[;,/\r\n]\s*")
+
+
 @lru_cache(maxsize=1024)
 def normalise_language(text: str | None) -> str | None:
-    """Map ISO 639 codes (``eng``, ``ger``) to English names; keep names, title-cased."""
+    """Map ISO 639 codes (``eng``, ``ger``) to English names; keep names, capitalised.
+
+    Several languages ("eng; ger", "English, Spanish", EndNote's "Eng\\rger") come out
+    as ``"English; German"``.
+    """
     if not text:
         return None
-    text = text.strip().rstrip(".;,")
-    if not text:
-        return None
-    name = _LANGUAGES.get(text.lower())
-    if name:
-        return name
-    return text[0].upper() + text[1:] if text.islower() else text
+    parts = [p for p in _LANGUAGE_SPLIT.split(text.strip().strip(".;,")) if p]
+    if len(parts) == 1 and len(parts[0].split()) > 1:
+        words = parts[0].split()
+        if all(w.lower() in _LANGUAGES for w in words):  # "eng ger": codes in a row
+            parts = words
+    names: list[str] = []
+    for part in parts:
+        part = " ".join(part.split()).strip(".;,/ ")
+        if not part:
+            continue
+        name = _LANGUAGES.get(part.lower()) or (part[0].upper() + part[1:] if part.islower() else part)
+        if name not in names:
+            names.append(name)
+    return "; ".join(names) or None
 
 
 # --- years and pages ----------------------------------------------------------------
@@ -439,7 +451,8 @@ _MONTHS = {
 _EXCEL_DAY_MONTH = re.compile(r"^0?(\d{1,2})[-/ ]([A-Za-z]{3})$")
 _EXCEL_MONTH_NUM = re.compile(r"^([A-Za-z]{3})[-/ ](\d{1,2})$")
 _PAGE_PREFIX = re.compile(r"^(?:pp?\.?|pages?:?)\s*(?=[\w])", re.IGNORECASE)
-_PAGE_SEP = re.compile(r"\s*(?:-+|[\u2010-\u2015\u2212]+)\s*")
+_PAGE_SEP = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
+_DASHES = " -\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _PAGE_PART = re.compile(r"^([A-Za-z]*)(\d+)$")
 
 
@@ -484,15 +497,16 @@ def expand_pages(text: str | None) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     if text[:1].isalpha() or text[-1:].isalpha():
+        # The recovered numbers are an ordinary (maybe abbreviated) range: "11-Sep" was 11-9.
         m = _EXCEL_DAY_MONTH.match(text)
         if m and m.group(2).lower() in _MONTHS:
-            return _page(m.group(1)), _MONTHS[m.group(2).lower()]
+            return expand_pages(f"{_page(m.group(1))}-{_MONTHS[m.group(2).lower()]}")
         m = _EXCEL_MONTH_NUM.match(text)
         if m and m.group(1).lower() in _MONTHS:
-            return _MONTHS[m.group(1).lower()], _page(m.group(2))
+            return expand_pages(f"{_MONTHS[m.group(1).lower()]}-{_page(m.group(2))}")
     parts = _PAGE_SEP.split(text, maxsplit=1)
     start = parts[0]
-    end = parts[1] if len(parts) > 1 else ""
+    end = parts[1].strip(_DASHES) if len(parts) > 1 else ""
     if not start:
         # "-5" or "--": a lone end page becomes the start page
         if not end:
@@ -510,7 +524,7 @@ def expand_pages(text: str | None) -> tuple[str | None, str | None]:
     em = _PAGE_PART.match(end)
     if sm and em and (not em.group(1) or em.group(1) == sm.group(1)):
         prefix, sdigits = sm.group(1), sm.group(2)
-        edigits = em.group(2)
+        edigits = em.group(2) if prefix else (em.group(2).lstrip("0") or "0")
         if len(edigits) < len(sdigits):
             expanded = sdigits[: len(sdigits) - len(edigits)] + edigits
             if int(expanded) >= int(sdigits):
@@ -547,9 +561,9 @@ def _is_cjk(ch: str) -> bool:
 
 def _drop_suffix(given: str, suffixes: frozenset[str]) -> str:
     words = given.split(" ")
-    while words and words[-1].lower() in suffixes:
+    while words and words[-1].strip(" ,;").lower() in suffixes:
         words.pop()
-    return " ".join(words).rstrip(" ,")
+    return " ".join(words).strip(" ,;")
 
 
 def parse_author(text: str | None) -> Author | None:
@@ -570,37 +584,49 @@ def parse_author(text: str | None) -> Author | None:
     if not text:
         return None
     text = " ".join(text.split()).strip(" ;")
+    if text.endswith(",") and text.count(",") == 1:  # "World Health Organization,"
+        family = text.strip(" ;,")
+        return Author(family) if family else None
+    text = text.strip(" ;,")
     if not text:
         return None
+    family, given = _split_name(text)
+    # Separators at the ends of a part would be lost when the name is written out as
+    # "Family, Given" and read again, so they are dropped here already.
+    family = family.strip(" ;,")
+    given = given.strip(" ;,")
+    if not family:
+        return Author(given) if given else None
+    return Author(family, given)
+
+
+def _split_name(text: str) -> tuple[str, str]:
     if "," in text:
         family, _, rest = text.partition(",")
-        family = family.strip()
-        rest = rest.strip()
-        if "," in rest:
+        rest = rest.strip(" ;,")
+        while "," in rest:
             first, _, after = rest.partition(",")
-            if first.strip().lower() in _SUFFIXES:  # "Thompson, III, Frank R."
-                rest = after.strip()
-        rest = _drop_suffix(rest, _SUFFIXES)
-        if not family:
-            return parse_author(rest) if rest else None
-        return Author(family, rest)
+            if first.strip().lower() not in _SUFFIXES:
+                break
+            rest = after.strip(" ;,")  # "Thompson, III, Frank R."
+        return family.strip(), _drop_suffix(rest, _SUFFIXES)
     tokens = text.split(" ")
     while len(tokens) > 1 and tokens[-1].lower() in _SUFFIXES_BARE:
         tokens.pop()
     if len(tokens) == 1:
-        return Author(tokens[0])
+        return tokens[0], ""
     if _is_cjk(tokens[0][0]):
-        return Author(tokens[0], _drop_suffix(" ".join(tokens[1:]), _SUFFIXES))
+        return tokens[0], _drop_suffix(" ".join(tokens[1:]), _SUFFIXES)
     if _is_initials(tokens[-1]):  # "Younger J", "Gan L. M.", "Kohen Avramoglu R."
         i = len(tokens) - 1
         while i > 1 and _is_initials(tokens[i - 1]):
             i -= 1
-        return Author(" ".join(tokens[:i]), _drop_suffix(" ".join(tokens[i:]), _SUFFIXES))
+        return " ".join(tokens[:i]), _drop_suffix(" ".join(tokens[i:]), _SUFFIXES)
     # Given names first: the family name is the last word plus any particles before it.
     i = len(tokens) - 1
     while i > 1 and tokens[i - 1].lower() in _PARTICLES:
         i -= 1
-    return Author(" ".join(tokens[i:]), _drop_suffix(" ".join(tokens[:i]), _SUFFIXES))
+    return " ".join(tokens[i:]), _drop_suffix(" ".join(tokens[:i]), _SUFFIXES)
 
 
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)

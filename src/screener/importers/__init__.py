@@ -91,7 +91,9 @@ def detect_format(text: str, path: Path) -> str:
         if "<record" in probe or "<records" in probe or "<xml>" in probe:
             return "endnote-xml"
         if "<PubmedArticle" in probe:
-            raise ImportFileError(path, "PubMed XML is not supported: export from PubMed as 'PubMed' (.nbib) instead")
+            raise ImportFileError(
+                path, "PubMed XML is not supported: export from PubMed as 'PubMed' (.nbib) instead"
+            )
         if re.search(r"<(?:!doctype\s+)?html", probe, re.IGNORECASE):
             raise ImportFileError(path, "this is a web page (HTML), not an exported reference file")
         if ext == "endnote-xml" or "<?xml" in probe[:100]:

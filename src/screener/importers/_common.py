@@ -32,7 +32,8 @@ class ImportFileError(Exception):
         self.path = Path(path)
         self.line = line
         self.entry = entry
-        self.message = " ".join(str(message).split())
+        # One line, whatever the message holds; inner spacing ("'ER  -'") is kept.
+        self.message = " ".join(str(message).splitlines()).strip()
         super().__init__(str(self))
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ Keys written by :mod:`screener.exporters.bibtex` for records without an id start
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -40,11 +41,15 @@ from screener.importers._common import (
     Sink,
     journal_pair,
     most_common,
-    strip_or_none,
 )
 from screener.importers._common import author as heuristic_author
 
 __all__ = ["ENTRY_TYPES", "GENERATED_KEY_PREFIX", "parse"]
+
+# bibtexparser logs each entry it cannot read; the same problem reaches the user as an
+# ImportFileError, so its messages are not printed a second time through logging's
+# last-resort handler (an application that configures logging still receives them).
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 GENERATED_KEY_PREFIX = "screener:"
 
@@ -77,13 +82,16 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
     """
     library = bibtexparser.parse_string(text)
     entries: list[Entry] = []
+    recovered: set[int] = set()
     for block in library.blocks:
         if isinstance(block, Entry):
             entries.append(block)
         elif isinstance(block, ParsingFailedBlock) and isinstance(block.ignore_error_block, Entry):
             # A repeated key (a matter for dedup) or a repeated field (Scopus writes
-            # funding_details twice): the entry itself was read, so keep it.
+            # funding_details twice): the entry itself was read, so keep it. The
+            # parse stack did not run on it, so its values still carry braces/quotes.
             entries.append(block.ignore_error_block)
+            recovered.add(len(entries))
         elif isinstance(block, ParsingFailedBlock):
             line = block.start_line + 1 if block.start_line is not None else None
             reason = str(block.error).split("\n")[-1].strip() or type(block.error).__name__
@@ -92,8 +100,9 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
         raise ImportFileError(path, "no BibTeX entries found (no '@type{key, ...}' blocks)")
     sink = Sink(progress, len(entries))
     dbs: list[str | None] = []
+    strings = {k.lower(): v.value for k, v in library.strings_dict.items()} if recovered else {}
     for position, entry in enumerate(entries, 1):
-        rec, db = _record(entry, position)
+        rec, db = _record(entry, position, strings if position in recovered else None)
         sink.add(rec)
         dbs.append(db)
     return sink.finish(most_common(dbs), None)
@@ -216,13 +225,30 @@ def _keywords(*values: str | None) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _record(entry: Entry, position: int) -> tuple[BibRecord, str | None]:
-    f = {fld.key.lower(): fld.value for fld in entry.fields}
+def _unenclose(value: str, strings: dict[str, str]) -> str:
+    """What bibtexparser's parse stack does to a value: @string lookup, outer {} or "" off."""
+    value = value.strip()
+    if _braced(value) or (len(value) > 1 and value[0] == value[-1] == '"'):
+        return value[1:-1]
+    return strings.get(value.lower(), value)
+
+
+def _record(
+    entry: Entry, position: int, strings: dict[str, str] | None = None
+) -> tuple[BibRecord, str | None]:
+    if strings is None:
+        f = {fld.key.lower(): fld.value for fld in entry.fields}
+    else:
+        f = {}
+        for fld in entry.fields:
+            f.setdefault(fld.key.lower(), _unenclose(str(fld.value), strings))
     g = f.get
 
     key = (entry.key or "").strip()
     unique = g("unique-id")
-    source_id = _plain(unique) if unique else (key if key and not key.startswith(GENERATED_KEY_PREFIX) else None)
+    source_id = (
+        _plain(unique) if unique else (key if key and not key.startswith(GENERATED_KEY_PREFIX) else None)
+    )
 
     url = g("url")
     url = normalise_url(_plain(url)) if url else None
@@ -235,8 +261,12 @@ def _record(entry: Entry, position: int) -> tuple[BibRecord, str | None]:
     abstract = g("abstract")
     journal = g("journal") or g("journaltitle") or g("booktitle")
     abbrev = (
-        g("journal-iso") or g("abbrev_source_title") or g("shortjournal") or g("journal_abbrev")
-        or g("journalabbrev") or g("iso-source-abbreviation")
+        g("journal-iso")
+        or g("abbrev_source_title")
+        or g("shortjournal")
+        or g("journal_abbrev")
+        or g("journalabbrev")
+        or g("iso-source-abbreviation")
     )
     ptype = g("document_type") or g("type")
     pages = g("pages")
@@ -246,9 +276,14 @@ def _record(entry: Entry, position: int) -> tuple[BibRecord, str | None]:
     if not all_clean(texts) or "~" in "".join(texts):
         # Braces, LaTeX, odd spacing or non-ASCII text: clean field by field.
         title, abstract, journal, abbrev, ptype, pages = (
-            _text(title), _text(abstract), _text(journal), _text(abbrev), _text(ptype), _text(pages)
+            _text(title),
+            _text(abstract),
+            _text(journal),
+            _text(abbrev),
+            _text(ptype),
+            _text(pages),
         )
-        volume, issue = strip_or_none(_plain(volume)), strip_or_none(_plain(issue))
+        volume, issue = _text(volume), _text(issue)
     start, end = expand_pages(pages)
     if start is None:
         number = g("art_number") or g("article-number") or g("eid")

@@ -45,11 +45,37 @@ __all__ = ["FIELDS", "parse", "sniff_delimiter"]
 #: Header names tried for each field, best first (compared in lower case).
 GUESSES: dict[str, tuple[str, ...]] = {
     "title": ("title", "article title", "document title", "primary title", "ti"),
-    "authors": ("authors", "author", "author names", "author(s)", "author full names", "creators", "au", "af"),
-    "year": ("year", "publication year", "pubyear", "pub year", "year published", "py", "date",
-             "publication date", "pd"),
-    "journal": ("source title", "journal", "journal title", "journal/book", "journal name", "secondary title",
-                "publication title", "so"),
+    "authors": (
+        "authors",
+        "author",
+        "author names",
+        "author(s)",
+        "author full names",
+        "creators",
+        "au",
+        "af",
+    ),
+    "year": (
+        "year",
+        "publication year",
+        "pubyear",
+        "pub year",
+        "year published",
+        "py",
+        "date",
+        "publication date",
+        "pd",
+    ),
+    "journal": (
+        "source title",
+        "journal",
+        "journal title",
+        "journal/book",
+        "journal name",
+        "secondary title",
+        "publication title",
+        "so",
+    ),
     "booktitle": ("booktitle", "conference name", "proceedings title"),
     "journal_abbrev": ("abbreviated source title", "journal abbreviation", "journal_abbrev", "ji", "j9"),
     "volume": ("volume", "vl"),
@@ -63,19 +89,44 @@ GUESSES: dict[str, tuple[str, ...]] = {
     "pmcid": ("pmcid",),
     "issn": ("issn", "sn", "eissn", "isbn", "issn/isbn"),
     "abstract": ("abstract", "abstract note", "ab"),
-    "keywords": ("author keywords", "keywords", "keyword", "index keywords", "mesh terms", "manual tags", "de"),
+    "keywords": (
+        "author keywords",
+        "keywords",
+        "keyword",
+        "index keywords",
+        "mesh terms",
+        "manual tags",
+        "de",
+    ),
     "language": ("language of original document", "language", "la"),
     "publication_type": ("document type", "publication type", "entrytype", "item type", "type", "dt"),
     "url": ("link", "url", "urls"),
-    "source_id": ("id", "record_id", "key", "eid", "ut (unique wos id)", "ut", "unique-id", "accession number"),
-}  # fmt: skip
+    "source_id": (
+        "id",
+        "record_id",
+        "key",
+        "eid",
+        "ut (unique wos id)",
+        "ut",
+        "unique-id",
+        "accession number",
+    ),
+}
 FIELDS = tuple(GUESSES) + ("citation",)
-_ALIASES = {"id": "source_id", "author": "authors", "keyword": "keywords", "number": "issue", "journal_iso": "journal_abbrev"}
+_ALIASES = {
+    "id": "source_id",
+    "author": "authors",
+    "keyword": "keywords",
+    "number": "issue",
+    "journal_iso": "journal_abbrev",
+}
 _NA = frozenset({"NA", "N/A", "#N/A", "NULL", "null", "NaN", "nan"})
 _DELIMITERS = (",", "\t", ";", "|")
 # Embase CSV "Source": "Cancer (2004) 102:4 (253-258). Date of Publication: 25 Aug 2004"
 _EMBASE_SOURCE = re.compile(
-    r"^(?P<journal>.+?) \((?P<year>\d{4})\)(?: (?P<volume>[^\s:(]+)(?::(?P<issue>[^\s(]+))?)?(?: \((?P<pages>[^)]*)\))?"
+    r"^(?P<journal>.+?) \((?P<year>\d{4})\)"
+    r"(?: (?P<volume>[^\s:(]+)(?::(?P<issue>[^\s(]+))?)?"
+    r"(?: \((?P<pages>[^)]*)\))?"
 )
 # PubMed CSV "Citation": "Sci Total Environ. 2017 Nov 15;598:188-197. doi: ..."
 _PUBMED_CITATION = re.compile(r";\s*(?P<volume>[^:(;]*)(?:\((?P<issue>[^)]*)\))?(?::(?P<pages>[^.;]*))?")
@@ -113,7 +164,9 @@ def _resolve(
         if name.strip().lower() in lower:
             return lower[name.strip().lower()]
         shown = ", ".join(repr(h) for h in header[:40])
-        raise ImportFileError(path, f"no column named {name!r} (asked for {what}); the columns are: {shown}", line=1)
+        raise ImportFileError(
+            path, f"no column named {name!r} (asked for {what}); the columns are: {shown}", line=1
+        )
 
     for fld, name in (columns or {}).items():
         key = _ALIASES.get(fld, fld)
@@ -234,7 +287,9 @@ def parse(
 def _builder(found: dict[str, int], header: list[str]):
     """Make the row -> BibRecord function for this file's columns."""
     idx = found.get
-    ptype_is_bibtex = "publication_type" in found and header[found["publication_type"]].strip().lower() == "entrytype"
+    ptype_is_bibtex = (
+        "publication_type" in found and header[found["publication_type"]].strip().lower() == "entrytype"
+    )
 
     def build(row: list[str], position: int, line: int, raw: str) -> BibRecord:
         def cell(fld: str) -> str | None:
@@ -289,8 +344,8 @@ def _builder(found: dict[str, int], header: list[str]):
             year=extract_year(year),
             journal=journal,
             journal_abbrev=abbrev,
-            volume=strip_or_none(volume),
-            issue=strip_or_none(issue),
+            volume=clean_text(volume),
+            issue=clean_text(issue),
             start_page=start,
             end_page=end,
             doi=normalise_doi(cell("doi")),

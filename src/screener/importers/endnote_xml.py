@@ -128,7 +128,9 @@ def _all(rec: ET.Element, path: str) -> list[str]:
 
 def _record(rec: ET.Element, position: int, line: int | None, raw: str) -> BibRecord:
     journal, abbrev = journal_pair(
-        clean_text(_first(rec, "periodical/full-title", "titles/secondary-title", "alt-periodical/full-title")),
+        clean_text(
+            _first(rec, "periodical/full-title", "titles/secondary-title", "alt-periodical/full-title")
+        ),
         clean_text(_first(rec, "periodical/abbr-1", "alt-periodical/abbr-1", "titles/alt-title")),
     )
 
@@ -136,7 +138,11 @@ def _record(rec: ET.Element, position: int, line: int | None, raw: str) -> BibRe
     db_name = (_first(rec, "remote-database-name") or "").lower()
     accession = strip_or_none(_first(rec, "accession-num"))
     pmid = None
-    if accession and accession.isdigit() and (provider == "nlm" or "pubmed" in db_name or "medline" in db_name):
+    if (
+        accession
+        and accession.isdigit()
+        and (provider == "nlm" or "pubmed" in db_name or "medline" in db_name)
+    ):
         pmid = normalise_pmid(accession)
 
     urls = _all(rec, "urls/related-urls/url") + _all(rec, "urls/web-urls/url")
@@ -155,8 +161,8 @@ def _record(rec: ET.Element, position: int, line: int | None, raw: str) -> BibRe
         year=extract_year(_first(rec, "dates/year", "dates/pub-dates/date", "year")),
         journal=journal,
         journal_abbrev=abbrev,
-        volume=strip_or_none(_first(rec, "volume")),
-        issue=strip_or_none(_first(rec, "number", "issue")),
+        volume=clean_text(_first(rec, "volume")),
+        issue=clean_text(_first(rec, "number", "issue")),
         start_page=start,
         end_page=end,
         doi=doi,

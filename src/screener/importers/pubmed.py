@@ -30,7 +30,6 @@ from screener.importers._common import (
     Sink,
     author,
     journal_pair,
-    strip_or_none,
 )
 
 __all__ = ["parse"]
@@ -68,7 +67,9 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
             continue
         if ln[0] in " \t":
             if not fields:
-                raise ImportFileError(path, "an indented continuation line with no tag line before it", line=i + 1)
+                raise ImportFileError(
+                    path, "an indented continuation line with no tag line before it", line=i + 1
+                )
             fields[-1][1] += " " + ln.strip()
             continue
         m = _TAG_LINE.match(ln)
@@ -159,8 +160,8 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> BibR
         year=extract_year(first("DP", "DEP", "EDAT")),
         journal=journal,
         journal_abbrev=abbrev,
-        volume=strip_or_none(first("VI")),
-        issue=strip_or_none(first("IP")),
+        volume=clean_text(first("VI")),
+        issue=clean_text(first("IP")),
         start_page=start,
         end_page=end,
         doi=doi,

@@ -130,7 +130,9 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
             open_line = line
             continue
         if open_at is None:
-            raise ImportFileError(path, "an 'ER  -' line without a 'TY  -' line starting the entry", line=line)
+            raise ImportFileError(
+                path, "an 'ER  -' line without a 'TY  -' line starting the entry", line=line
+            )
         end = text.find("\n", start)
         end = len(text) if end < 0 else end
         raw = text[open_at:end]
@@ -155,12 +157,16 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
     return sink.finish(most_common(dbs), most_common(platforms))
 
 
-def _entry(raw: str, strict: bool, position: int, line: int, path: Path) -> tuple[BibRecord, str | None, str | None]:
+def _entry(
+    raw: str, strict: bool, position: int, line: int, path: Path
+) -> tuple[BibRecord, str | None, str | None]:
     body = raw if strict else _LOOSE_TAG.sub(r"\1  - ", raw)
     try:
         parsed = _PARSER.parse_lines(iter(body.split("\n")))
     except Exception as exc:  # rispy raises bare KeyErrors etc. on odd input
-        raise ImportFileError(path, f"cannot read this RIS entry ({type(exc).__name__}: {exc})", line=line) from exc
+        raise ImportFileError(
+            path, f"cannot read this RIS entry ({type(exc).__name__}: {exc})", line=line
+        ) from exc
     d = parsed[0] if parsed else {}
     return _record(d, position, line, raw)
 
@@ -253,9 +259,13 @@ def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str
     if not all_clean(texts):
         # Only files with markup, odd spacing or non-ASCII text pay for field-by-field cleaning.
         title, abstract, journal, abbrev, ptype = (
-            clean_text(title), clean_text(abstract), clean_text(journal), clean_text(abbrev), clean_text(ptype)
+            clean_text(title),
+            clean_text(abstract),
+            clean_text(journal),
+            clean_text(abbrev),
+            clean_text(ptype),
         )
-        volume, issue = strip_or_none(volume), strip_or_none(issue)
+        volume, issue = clean_text(volume), clean_text(issue)
     journal, abbrev = journal_pair(journal or None, abbrev or None)
     if not ptype:
         ptype = TYPE_NAMES.get((g("TY") or "").strip().upper())

@@ -87,7 +87,9 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
             if tag in ("FN", "VR", "EF"):
                 continue
             if tag != "PT":
-                raise ImportFileError(path, f"a '{tag}' line outside a record (records start with 'PT')", line=i + 1)
+                raise ImportFileError(
+                    path, f"a '{tag}' line outside a record (records start with 'PT')", line=i + 1
+                )
             fields = [[tag, value]]
             start = i
             continue
@@ -100,11 +102,15 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
             continue
         if tag == "PT":
             raise ImportFileError(
-                path, f"the record starting on line {start + 1} has no 'ER' line before the next 'PT'", line=i + 1
+                path,
+                f"the record starting on line {start + 1} has no 'ER' line before the next 'PT'",
+                line=i + 1,
             )
         fields.append([tag, value])
     if fields is not None:
-        raise ImportFileError(path, "this record has no 'ER' line (the file may be truncated)", line=start + 1)
+        raise ImportFileError(
+            path, "this record has no 'ER' line (the file may be truncated)", line=start + 1
+        )
     if position == 0:
         raise ImportFileError(path, "no Web of Science records found (no 'PT' ... 'ER' blocks)")
     return sink.finish(most_common(dbs), None)
@@ -138,8 +144,8 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> tupl
         year=extract_year(text("PY") or text("EY") or text("PD")),
         journal=journal,
         journal_abbrev=abbrev,
-        volume=strip_or_none(text("VL")),
-        issue=strip_or_none(text("IS")),
+        volume=clean_text(text("VL")),
+        issue=clean_text(text("IS")),
         start_page=start,
         end_page=end,
         doi=normalise_doi(text("DI")),
