@@ -427,6 +427,20 @@ def test_cp1252_scandinavian_is_not_read_as_cp1250(tmp_path):
     assert pf.records[0].authors[1] == Author("Ødegård", "Å.")
 
 
+@pytest.mark.parametrize(
+    ("encoding", "names"),
+    [
+        ("cp1252", ["Sørensen, Æbbe", "Ødegård, Å.", "Lefèvre, Gaëlle", "Muñoz, João"]),
+        ("cp1250", ["Kučić, N.", "Dvořák, A.", "Kučera, J.", "Wrocławski, P."]),
+    ],
+)
+def test_legacy_code_pages_are_told_apart(tmp_path, encoding, names):
+    text = "TY  - JOUR\nTI  - T\n" + "".join(f"AU  - {n}\n" for n in names) + "ER  - \n"
+    pf = read_file(write(tmp_path, "legacy.ris", text, encoding))
+    assert pf.encoding == encoding
+    assert [str(a) for a in pf.records[0].authors] == names
+
+
 def test_latin1_csv(tmp_path):
     pf = read_file(write(tmp_path, "l.csv", 'author,title\n"Müller, Jürgen",Ärger im Büro\n', "latin-1"))
     assert pf.records[0].title == "Ärger im Büro"

@@ -22,9 +22,9 @@ from screener.importers._common import (
     ImportFileError,
     ParsedFile,
     Unusable,
-    decode_bytes,
     normalise_newlines,
 )
+from screener.importers._encoding import decode_bytes
 
 __all__ = ["FORMATS", "ImportFileError", "ParsedFile", "Unusable", "detect_format", "read_file"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -120,114 +119,6 @@ def most_common(values: Iterable[str | None]) -> str | None:
     """The most frequent non-empty value (first seen wins ties), or None."""
     counts = Counter(v for v in values if v)
     return counts.most_common(1)[0][0] if counts else None
-
-
-# --- decoding -------------------------------------------------------------------------
-
-_LEGACY_LATIN = frozenset(
-    {"cp1250", "cp1252", "cp1254", "cp1257", "cp1258", "latin-1", "iso8859-1", "iso8859-2", "iso8859-3",
-     "iso8859-4", "iso8859-9", "iso8859-10", "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16",
-     "mac-latin2", "mac-iceland", "mac-roman", "mac-turkish", "cp850", "cp852", "cp775", "hp-roman8",
-     "cp437", "cp858", "cp1125", "cp865", "cp860", "cp861", "cp863"}
-)  # fmt: skip
-
-
-def _codec_name(name: str) -> str:
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return name
-
-
-def _guess_legacy(data: bytes) -> str:
-    """Pick a single-byte (or CJK) encoding for bytes that are not UTF-8.
-
-    charset-normalizer often ranks cp1250 first for Western European text that is really
-    cp1252 (turning "Ødegård" into "Řdegĺrd"). Windows-1252 is by far the most common
-    legacy encoding of reference exports, so it wins whenever charset-normalizer finds it
-    as plausible as its own first choice.
-    """
-    try:
-        import charset_normalizer
-    except ImportError:  # pragma: no cover - a declared dependency
-        return "cp1252"
-    results = charset_normalizer.from_bytes(data)
-    best = results.best()
-    if best is None:
-        return "cp1252"
-    best_name = _codec_name(best.encoding)
-    if "cp1252" in (_codec_name(c) for c in best.could_be_from_charset):
-        return "cp1252"
-    if best_name in _LEGACY_LATIN:
-        for match in results:
-            if _codec_name(match.encoding) == "cp1252" or "cp1252" in (
-                _codec_name(c) for c in match.could_be_from_charset
-            ):
-                if match.chaos <= best.chaos + 0.01 and match.coherence >= best.coherence - 0.01:
-                    return "cp1252"
-                break
-    return best_name
-
-
-def _utf16_without_bom(sample: bytes) -> str | None:
-    nuls = sample.count(0)
-    if nuls < len(sample) // 8:
-        return None
-    even = sample[0::2].count(0)
-    odd = sample[1::2].count(0)
-    if odd > 2 * even:
-        return "utf-16-le"
-    if even > 2 * odd:
-        return "utf-16-be"
-    return None
-
-
-def decode_bytes(data: bytes, path: Path | str = "") -> tuple[str, str]:
-    """Decode a file's bytes: BOM first, then strict UTF-8, then a careful guess.
-
-    Args:
-        data: the whole file.
-        path: only for the warning logged when a declared encoding has bad bytes.
-
-    Returns:
-        ``(text, encoding)``; the text has no BOM.
-    """
-    boms = (
-        (codecs.BOM_UTF32_LE, "utf-32-le"),
-        (codecs.BOM_UTF32_BE, "utf-32-be"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    )
-    for bom, name in boms:
-        if data.startswith(bom):
-            codec = "utf-8" if name == "utf-8-sig" else name
-            try:
-                return data[len(bom) :].decode(codec), name
-            except UnicodeDecodeError as exc:
-                log.warning("%s: not valid %s at byte %d; bad bytes replaced", path, name, exc.start)
-                return data[len(bom) :].decode(codec, errors="replace"), name
-    if b"\x00" in data[:4096]:
-        guess = _utf16_without_bom(data[:4096])
-        if guess:
-            try:
-                return data.decode(guess), guess
-            except UnicodeDecodeError:
-                pass
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    name = _guess_legacy(data)
-    try:
-        return data.decode(name), name
-    except (UnicodeDecodeError, LookupError):
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        # cp1252 leaves five bytes undefined; latin-1 maps every byte.
-        return data.decode("latin-1"), "latin-1"
 
 
 def normalise_newlines(text: str) -> str:
