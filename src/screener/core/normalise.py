@@ -11,15 +11,16 @@ slower per field.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from functools import lru_cache
 from urllib.parse import unquote
 
-from screener.core.models import Author
+from screener.core._markup import decode_latex, strip_markup
+from screener.core._names import parse_author, split_authors
 
 __all__ = [
+    "all_clean",
     "clean_text",
     "collapse_ws",
     "decode_latex",
@@ -37,156 +38,9 @@ __all__ = [
     "strip_markup",
 ]
 
-# --- markup -----------------------------------------------------------------------
-
 # Control characters, and invisible ones that only get in the way of matching (soft
 # hyphen, zero-width space, stray BOM, direction marks).
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u200e\u200f\u2060\ufeff]")
-
-# Only namespaced tags (jats:p, mml:mi) and a fixed list of HTML/JATS/MathML names are
-# stripped, so that "p<0.05 and q>0.1" or "a < b" in an abstract survive.
-_TAG_NAMES = (
-    "a|abbr|b|big|bold|br|caption|code|dd|div|dl|dt|em|font|h[1-6]|hr|i|img|inline-formula|"
-    "disp-formula|italic|label|li|list|list-item|math|mfrac|mi|mn|mo|mover|mrow|ms|msqrt|"
-    "mstyle|msub|msubsup|msup|mtable|mtd|mtext|mtr|munder|ol|p|pre|roman|s|sc|sec|small|"
-    "span|strike|strong|sub|sup|table|tbody|td|th|title|tr|tt|u|ul|underline|xref"
-)
-_TAG = re.compile(
-    rf"</?(?:[A-Za-z][\w.-]*:)?((?:{_TAG_NAMES})|(?<=:)[A-Za-z][\w.-]*)(?=[\s/>])[^<>]*>",
-    re.IGNORECASE,
-)
-# Inline tags vanish ("CO<sub>2</sub>" -> "CO2"); block tags become a space.
-_INLINE_TAGS = frozenset(
-    "a abbr b big bold code em font i inline-formula italic math mi mn mo ms mtext roman s sc "
-    "small span strike strong sub sup tt u underline xref mrow msub msup msubsup mstyle".split()
-)
-
-
-def _tag(m: re.Match[str]) -> str:
-    return "" if m.group(1).lower() in _INLINE_TAGS else " "
-
-
-_ACCENTS = {
-    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
-    "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
-    "c": "\u0327", "k": "\u0328", "d": "\u0323", "b": "\u0331", "r": "\u030a",
-    "t": "\u0361",
-}  # fmt: skip
-
-_GREEK = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
-    "sigma tau upsilon phi chi psi omega"
-).split()
-# Unicode leaves a gap (final sigma / reserved) before sigma, hence the +1 from index 17.
-_LATEX_WORDS: dict[str, str] = {
-    **{name: chr(0x3B1 + i + (i >= 17)) for i, name in enumerate(_GREEK)},
-    **{name.capitalize(): chr(0x391 + i + (i >= 17)) for i, name in enumerate(_GREEK)},
-    "varepsilon": "ε", "vartheta": "ϑ", "varphi": "φ", "varrho": "ϱ",
-    "varsigma": "ς", "varpi": "ϖ",
-    "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "o": "ø", "O": "Ø",
-    "ss": "ß", "SS": "SS", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "dh": "ð", "DH": "Ð",
-    "th": "þ", "TH": "Þ", "ng": "ŋ", "NG": "Ŋ", "dj": "đ", "DJ": "Đ",
-    "textendash": "–", "textemdash": "—", "textquoteright": "’", "textquoteleft": "‘",
-    "textquotedblleft": "“", "textquotedblright": "”", "textregistered": "®",
-    "texttrademark": "™", "textcopyright": "©", "copyright": "©", "textdegree": "°",
-    "degree": "°", "textmu": "µ", "textperiodcentered": "·", "cdot": "·", "pm": "±",
-    "textpm": "±", "mp": "∓", "times": "×", "texttimes": "×", "div": "÷", "leq": "≤", "le": "≤",
-    "geq": "≥", "ge": "≥", "neq": "≠", "ne": "≠", "approx": "≈", "sim": "∼", "infty": "∞",
-    "ldots": "…", "dots": "…", "textellipsis": "…", "S": "§", "P": "¶", "pounds": "£",
-    "textsterling": "£", "euro": "€", "texteuro": "€", "dag": "†", "ddag": "‡",
-    "textbullet": "•", "rightarrow": "→", "to": "→", "leftarrow": "←", "uparrow": "↑",
-    "downarrow": "↓", "partial": "∂", "nabla": "∇", "sum": "∑", "prod": "∏", "int": "∫",
-    "sqrt": "√", "propto": "∝", "circ": "∘", "prime": "′", "ell": "ℓ", "hbar": "ħ",
-    "textless": "‹", "textgreater": "›", "textasciitilde": "~", "textasciicircum": "^",
-    "textbackslash": "∖", "textunderscore": "_", "textbar": "|", "textbraceleft": "(",
-    "textbraceright": ")", "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ",
-    "newline": " ", "par": " ", "space": " ", "noindent": "", "relax": "", "protect": "",
-}  # fmt: skip
-_LETTER_WORDS = frozenset("aa AA ae AE oe OE o O ss SS l L i j dh DH th TH ng NG dj DJ".split())
-_LATEX_SYMBOLS = {
-    "&": "&", "%": "%", "#": "#", "_": "_", "$": "$", "\\": " ", " ": " ", ",": " ",
-    ";": " ", ":": " ", "!": "", "-": "", "/": "", "@": "", "{": "", "}": "",
-}  # fmt: skip
-
-_LATEX_TOKEN = re.compile(
-    r"\\(?:"
-    r"(?P<acc>[`'^\"~=.])\s*(?:\{\s*(?P<a1>\\[ij](?![A-Za-z])|[^\W\d_])\s*\}|(?P<a2>\\[ij](?![A-Za-z])|[^\W\d_]))"
-    r"|(?P<lacc>[uvHckdbrt])(?:\s*\{\s*(?P<l1>\\[ij](?![A-Za-z])|[^\W\d_])\s*\}|\s+(?P<l2>[^\W\d_]))"
-    r"|(?P<word>[A-Za-z]+)(?P<ws>\s*)(?:\{\})?"
-    r"|(?P<sym>.)"
-    r")",
-    re.DOTALL,
-)
-# "$...$" is treated as math (delimiters dropped) only when it holds a command or a
-# group, so that prices such as "$5 and $10" are left alone.
-_MATH = re.compile(r"(?<!\\)\$([^$]*)(?<!\\)\$")
-
-
-def _latex_token(m: re.Match[str]) -> str:
-    acc = m.group("acc") or m.group("lacc")
-    if acc:
-        base = m.group("a1") or m.group("a2") or m.group("l1") or m.group("l2") or ""
-        if base.startswith("\\"):
-            base = base[1]  # \i and \j are dotless i/j: the accent replaces the dot
-        return base + _ACCENTS[acc]
-    word = m.group("word")
-    if word is not None:
-        # TeX swallows the space after a control word ("\o ster" is "øster"); keeping it
-        # after symbols and Greek reads better ("\alpha and \beta").
-        value = _LATEX_WORDS.get(word, "")  # formatting commands (\emph, \textit) vanish
-        return value if word in _LETTER_WORDS else value + m.group("ws")
-    sym = m.group("sym")
-    return _LATEX_SYMBOLS.get(sym, sym)
-
-
-def _math(m: re.Match[str]) -> str:
-    inner = m.group(1)
-    if "\\" not in inner and "{" not in inner:
-        return m.group(0)
-    # ^ and _ go so that $CO_{2}$ matches CO<sub>2</sub> (stripped to CO2) elsewhere.
-    return inner.replace("^", "").replace("_", "")
-
-
-def decode_latex(text: str) -> str:
-    """Decode LaTeX accents, symbols and simple math; drop braces and unknown commands.
-
-    ``{\\"u}`` and ``\\"{u}`` become ``ü``, ``{\\aa}`` ``å``, ``\\&`` ``&``, ``$\\beta$``
-    ``β``; ``\\emph{x}`` becomes ``x``. The result contains no backslash and no brace.
-    Text without ``\\``, braces or ``$`` is returned unchanged without any work.
-
-    Args:
-        text: the text to decode.
-
-    Returns:
-        The decoded text (not NFC-normalised; :func:`clean_text` does that).
-    """
-    if "\\" not in text and "{" not in text and "}" not in text and "$" not in text:
-        return text
-    if "$" in text:
-        text = _MATH.sub(_math, text)
-    if "\\" in text:
-        text = _LATEX_TOKEN.sub(_latex_token, text)
-    return text.replace("{", "").replace("}", "").replace("\\", "")
-
-
-def strip_markup(text: str) -> str:
-    """Remove HTML/JATS/MathML tags and decode HTML entities (``&amp;``, ``&#x3b2;``).
-
-    Args:
-        text: the text to clean.
-
-    Returns:
-        The text without tags; entities decoded. Unchanged when it holds no ``<`` or ``&``.
-    """
-    for _ in range(4):  # "&amp;lt;i&amp;gt;" needs more than one round
-        before = text
-        if "&" in text:
-            text = html.unescape(text)
-        if "<" in text:
-            text = _TAG.sub(_tag, text)
-        if text == before:
-            break
-    return text
 
 
 def collapse_ws(text: str) -> str:
@@ -532,147 +386,6 @@ def expand_pages(text: str | None) -> tuple[str | None, str | None]:
         end = prefix + edigits if prefix else _page(edigits)
         return start, end
     return start, _page(end)
-
-
-# --- authors ------------------------------------------------------------------------
-
-_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd", "jnr", "snr"})
-# Without a comma "II"/"IV"/"V" are more likely initials ("Kim II", "De Nigris V").
-_SUFFIXES_BARE = frozenset({"jr", "jr.", "sr", "sr.", "iii", "2nd", "3rd", "jnr", "snr"})
-_PARTICLES = frozenset(
-    {"van", "von", "de", "der", "den", "da", "di", "del", "della", "dos", "das", "du", "la", "le",
-     "ten", "ter", "zu", "af", "al", "el", "bin", "ibn", "st.", "mac"}
-)  # fmt: skip
-
-
-def _is_initials(token: str) -> bool:
-    """True for "J", "AD", "M.J.", "J.-P.", "Th." (not for "Le" or "Smith")."""
-    core = token.replace(".", "").replace("-", "")
-    if not core or not core.isalpha():
-        return False
-    if core.isupper():
-        return len(core) <= 4
-    return token.endswith(".") and len(core) <= 3 and core[0].isupper() and core[1:].islower()
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uf900" <= ch <= "\ufaff"
-
-
-def _drop_suffix(given: str, suffixes: frozenset[str]) -> str:
-    words = given.split(" ")
-    while words and words[-1].strip(" ,;").lower() in suffixes:
-        words.pop()
-    return " ".join(words).strip(" ,;")
-
-
-def parse_author(text: str | None) -> Author | None:
-    """Parse one personal or corporate name into ``Author(family, given)``.
-
-    Understands ``"Younger, J."``, ``"Younger, Jarred W."``, PubMed/Embase style
-    ``"Younger J"`` / ``"Adler D.G."`` (family then initials), ``"J. Younger"`` and
-    ``"Jarred W. Younger"`` (given names first, particles such as "van" kept with the
-    family name). Suffixes (Jr, III) are dropped. A name ending in a comma is taken
-    whole as the family name (how corporate authors are written back out).
-
-    Args:
-        text: the name (already cleaned of markup).
-
-    Returns:
-        The author, or None for an empty name.
-    """
-    if not text:
-        return None
-    text = " ".join(text.split()).strip(" ;")
-    if text.endswith(",") and text.count(",") == 1:  # "World Health Organization,"
-        family = text.strip(" ;,")
-        return Author(family) if family else None
-    text = text.strip(" ;,")
-    if not text:
-        return None
-    family, given = _split_name(text)
-    # Separators at the ends of a part would be lost when the name is written out as
-    # "Family, Given" and read again, so they are dropped here already.
-    family = family.strip(" ;,")
-    given = given.strip(" ;,")
-    if not family:
-        return Author(given) if given else None
-    return Author(family, given)
-
-
-def _split_name(text: str) -> tuple[str, str]:
-    if "," in text:
-        family, _, rest = text.partition(",")
-        rest = rest.strip(" ;,")
-        while "," in rest:
-            first, _, after = rest.partition(",")
-            if first.strip().lower() not in _SUFFIXES:
-                break
-            rest = after.strip(" ;,")  # "Thompson, III, Frank R."
-        return family.strip(), _drop_suffix(rest, _SUFFIXES)
-    tokens = text.split(" ")
-    while len(tokens) > 1 and tokens[-1].lower() in _SUFFIXES_BARE:
-        tokens.pop()
-    if len(tokens) == 1:
-        return tokens[0], ""
-    if _is_cjk(tokens[0][0]):
-        return tokens[0], _drop_suffix(" ".join(tokens[1:]), _SUFFIXES)
-    if _is_initials(tokens[-1]):  # "Younger J", "Gan L. M.", "Kohen Avramoglu R."
-        i = len(tokens) - 1
-        while i > 1 and _is_initials(tokens[i - 1]):
-            i -= 1
-        return " ".join(tokens[:i]), _drop_suffix(" ".join(tokens[i:]), _SUFFIXES)
-    # Given names first: the family name is the last word plus any particles before it.
-    i = len(tokens) - 1
-    while i > 1 and tokens[i - 1].lower() in _PARTICLES:
-        i -= 1
-    return " ".join(tokens[i:]), _drop_suffix(" ".join(tokens[:i]), _SUFFIXES)
-
-
-_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
-# "Adeli K.Lewis G. F." (EndNote/ASySD CSV with the separators lost): split after an
-# initial's dot that is directly followed by a capitalised word.
-_GLUED = re.compile(r"(?<=\.)(?=[^\W\d_][^\W\d_A-Z])")
-
-
-def _looks_like_one_author(part: str) -> bool:
-    """True for "Craig C." or "Villard M.-A." (family then initials) in a comma list."""
-    words = part.split()
-    return len(words) > 1 and _is_initials(words[-1])
-
-
-def split_authors(text: str | None) -> list[str]:
-    """Split an author-list field of unknown style into individual names.
-
-    Separators tried in order: ``;``, `` and ``, newlines, commas (when every part looks
-    like "Family Initials", as in Scopus/Embase CSV "Liu R., Adler D.G."), and finally
-    the separator-less "Adeli K.Lewis G. F." form.
-
-    Args:
-        text: the whole author field.
-
-    Returns:
-        The names, stripped, without empties (a lone "Family, Given" stays one name).
-    """
-    if not text:
-        return []
-    text = text.strip()
-    if ";" in text:
-        parts = text.split(";")
-    elif " and " in text or " AND " in text:
-        parts = _AND.split(text)
-    elif "\n" in text:
-        parts = text.splitlines()
-    elif "," in text:
-        raw = [p.strip() for p in text.split(",")]
-        names = [p for i, p in enumerate(raw) if not (i and p.lower() in _SUFFIXES)]
-        if len(names) > 1 and all(_looks_like_one_author(p) for p in names if p):
-            parts = names
-        else:
-            parts = [text]
-    else:
-        parts = _GLUED.split(text) if "." in text else [text]
-    return [p for p in (q.strip() for q in parts) if p]
 
 
 def split_keywords(text: str | None) -> list[str]:
