@@ -384,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     decide, base = res["decide"], res["base"]  # type: ignore[assignment]
     med, p99 = statistics.median(decide) * ms, q(decide, 0.99) * ms
+    slow = [(i, round(v * ms)) for i, v in enumerate(decide) if v * ms > 100]
+    if slow:
+        print(f"slow decisions (index, ms): {slow}")
     bmed, bp99 = statistics.median(base) * ms, q(base, 0.99) * ms
     start = res["start"]  # type: ignore[assignment]
     print(f"queue: {res['queue']} records to screen; {len(decide)} decisions, {res['logged']} in the log")
