@@ -201,6 +201,11 @@ def test_ris_dialects(tmp_path):
     assert (r.doi, r.url) == ("10.1000/x", "https://doi.org/10.1000/X")
 
 
+def test_ris_mixed_tag_spacing(tmp_path):
+    pf = read_file(write(tmp_path, "m.ris", "TY  - JOUR\nTI  - one\nER -\n\nTY - JOUR\nTI - two\nER  - \n"))
+    assert [r.title for r in pf.records] == ["one", "two"]
+
+
 def test_ris_database_guesses(tmp_path):
     def guess(lines: str) -> tuple[str | None, str | None]:
         pf = read_file(write(tmp_path, "g.ris", f"TY  - JOUR\nTI  - T\n{lines}ER  - \n"))

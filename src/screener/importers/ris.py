@@ -61,10 +61,10 @@ _PARSER = rispy.RisParser(
     delimiter_tags_mapping={},
 )
 
-# rispy's own test for a tag line is "XX  -"; exports that use one space ("TY - JOUR")
-# are rewritten to that form entry by entry.
-# Starting the pattern with a literal newline (not "^" in MULTILINE mode) lets the
-# regex engine skip ahead with a fast scan: ten times quicker on large files.
+# Entry boundaries. Tags with one space ("TY - JOUR") are accepted here and rewritten to
+# rispy's "XX  -" form entry by entry. The pattern starts with a literal newline rather
+# than "^" in MULTILINE mode, which lets the regex engine skip ahead with a fast scan
+# (ten times quicker on large files).
 _BOUNDARY = re.compile(r"\n(TY|ER)[ \t]{0,3}-(?=[ \t\n]|$)")
 _LOOSE_TAG = re.compile(r"^([A-Z][A-Z0-9])[ \t]{0,3}-(?:[ \t]|$)", re.MULTILINE)
 _ANY_TAG = re.compile(r"^[A-Z][A-Z0-9][ \t]{0,3}-(?:[ \t]|$)", re.MULTILINE)
@@ -98,7 +98,6 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
         marks.insert(0, (0, first.group(1)))
     if not marks:
         raise ImportFileError(path, "no RIS entries found (no line starts with 'TY  - ')")
-    strict = text.startswith("TY  -", marks[0][0])
     sink = Sink(progress, len(marks) // 2)
     dbs: list[str | None] = []
     platforms: list[str | None] = []
@@ -137,7 +136,7 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
         end = len(text) if end < 0 else end
         raw = text[open_at:end]
         position += 1
-        rec, db, platform = _entry(raw, strict, position, open_line, path)
+        rec, db, platform = _entry(raw, position, open_line, path)
         sink.add(rec)
         dbs.append(db)
         platforms.append(platform)
@@ -157,9 +156,9 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
     return sink.finish(most_common(dbs), most_common(platforms))
 
 
-def _entry(
-    raw: str, strict: bool, position: int, line: int, path: Path
-) -> tuple[BibRecord, str | None, str | None]:
+def _entry(raw: str, position: int, line: int, path: Path) -> tuple[BibRecord, str | None, str | None]:
+    # rispy only knows "XX  -" tag lines; anything looser is rewritten first.
+    strict = raw.startswith("TY  -") and raw[raw.rfind("\n") + 1 :].startswith("ER  -")
     body = raw if strict else _LOOSE_TAG.sub(r"\1  - ", raw)
     try:
         parsed = _PARSER.parse_lines(iter(body.split("\n")))
