@@ -15,6 +15,8 @@ from textual.widgets import Footer, Header, Static
 from screener.core.models import Stage
 from screener.stats import stage_agreement
 
+from screener.tui.keys import leave
+
 if TYPE_CHECKING:
     from screener.store import Store
 
@@ -57,7 +59,4 @@ class AgreementScreen(Screen[None]):
         self.app.call_from_thread(self.query_one("#agreement", Static).update, text)
 
     def action_leave(self) -> None:
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            self.app.exit()
+        leave(self)

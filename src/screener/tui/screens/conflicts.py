@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Static
 from screener.conflict_view import describe_vote, votes
 from screener.core.models import Stage, Verdict
 from screener.store import Blinded, StoreError
+from screener.tui.keys import leave, reason_bindings, reasons_for_key
 from screener.tui.screens.dialogs import Prompt
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
 
@@ -33,9 +34,7 @@ class ConflictsScreen(Screen[None]):
         Binding("right,k", "move(1)", "Next", tooltip="Next conflict", id="conflicts.next", key_display="→/k"),
         Binding("left,j", "move(-1)", "Prev", tooltip="Previous conflict", id="conflicts.prev", key_display="←/j"),
         Binding("q", "leave", "Quit", tooltip="Leave the conflict screen", id="conflicts.quit"),
-        Binding("escape", "cancel_reason", "Cancel", show=False, id="conflicts.cancel"),
-        *[Binding(str(n), f"reason({n})", f"Reason {n}", show=False, id=f"conflicts.reason{n}") for n in range(1, 10)],
-        Binding("enter", "reason(0)", "No reason", show=False, id="conflicts.noreason"),
+        *reason_bindings("conflicts"),
     ]
 
     picking_reason: reactive[bool] = reactive(False, bindings=True)
@@ -46,7 +45,6 @@ class ConflictsScreen(Screen[None]):
         self.store, self.resolver, self.stage = store, resolver, Stage(stage)
         self.protocol = store.protocol()
         self.method = self.protocol.rules.resolution
-        self.reasons = self.protocol.exclusion_reasons(self.stage)
         self.queue: list[int] = []
         self.index = 0
         self.resolved: dict[int, str] = {}
@@ -150,18 +148,10 @@ class ConflictsScreen(Screen[None]):
         self.show_conflict()
 
     def action_reason(self, number: int) -> None:
-        if number == 0:
-            if self.stage.value not in self.protocol.rules.exclude_without_reason:
-                self.notify(f"At {self.stage.label} an exclusion needs a reason: press its number.",
-                            severity="warning")
-                return
-            reasons: tuple[str, ...] = ()
-        else:
-            match = [c for n, c in self.reasons if n == number]
-            if not match:
-                self.notify(f"There is no exclusion reason {number}.", severity="warning")
-                return
-            reasons = (match[0].id,)
+        reasons = reasons_for_key(self.protocol, self.stage, number)
+        if isinstance(reasons, str):
+            self.notify(reasons, severity="warning")
+            return
         self.picking_reason = False
         self._resolve(Verdict.EXCLUDE, reasons)
 
@@ -179,7 +169,4 @@ class ConflictsScreen(Screen[None]):
             self.show_conflict()
 
     def action_leave(self) -> None:
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            self.app.exit()
+        leave(self)

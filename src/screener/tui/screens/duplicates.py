@@ -21,6 +21,8 @@ from screener.dedup_run import run_dedup
 from screener.store import StoreError
 from screener.store.dedup_queries import StoredCluster, StoredPair
 
+from screener.tui.keys import leave
+
 if TYPE_CHECKING:
     from screener.store import Store
 
@@ -205,7 +207,4 @@ class DuplicatesScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.cancel.set()
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            self.app.exit()
+        leave(self)

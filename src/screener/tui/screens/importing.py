@@ -20,6 +20,8 @@ from screener.importing import ImportOptions, import_file, parse
 from screener.store import StoreError
 from screener.tui.screens.dialogs import Prompt
 
+from screener.tui.keys import leave
+
 if TYPE_CHECKING:
     from screener.store import Store
 
@@ -140,7 +142,4 @@ class ImportScreen(Screen[None]):
         self._refresh_preview()
 
     def action_leave(self) -> None:
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            self.app.exit()
+        leave(self)

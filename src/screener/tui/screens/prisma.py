@@ -18,6 +18,8 @@ from screener.flow import Flow, compute_flow, methods_facts
 from screener.store.schema import sqlite_path
 from screener.tui.screens.dialogs import Choose, Help
 
+from screener.tui.keys import leave
+
 if TYPE_CHECKING:
     from screener.store import Store
 
@@ -115,7 +117,4 @@ class PrismaScreen(Screen[None]):
         self.app.push_screen(Choose("Which box?", names), show)
 
     def action_leave(self) -> None:
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            self.app.exit()
+        leave(self)

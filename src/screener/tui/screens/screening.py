@@ -28,6 +28,7 @@ from textual.widgets import Footer, Header, Static
 
 from screener.core.models import Decision, Stage, StoredRecord, Verdict
 from screener.store import StoreError
+from screener.tui.keys import leave, reason_bindings, reasons_for_key
 from screener.tui.screens.dialogs import Help, Prompt
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
 
@@ -70,9 +71,7 @@ class ScreeningScreen(Screen[None]):
         Binding("s", "link_study", "Study", tooltip="Link this report to a study", id="screen.study", show=False),
         Binding("question_mark", "help", "Help", tooltip="All keys", id="screen.help", key_display="?"),
         Binding("q", "leave", "Quit", tooltip="Leave the screening screen", id="screen.quit"),
-        Binding("escape", "cancel_reason", "Cancel", show=False, id="screen.cancel"),
-        *[Binding(str(n), f"reason({n})", f"Reason {n}", show=False, id=f"screen.reason{n}") for n in range(1, 10)],
-        Binding("enter", "reason(0)", "No reason", show=False, id="screen.noreason"),
+        *reason_bindings("screen"),
     ]
 
     picking_reason: reactive[bool] = reactive(False, bindings=True)
@@ -92,7 +91,6 @@ class ScreeningScreen(Screen[None]):
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screener-writes")
         self.pending: list[Future[Decision]] = []
         self.unsent: list[tuple[int, Verdict, tuple[str, ...], str | None, Decision | None]] = []
-        self.reasons = self.protocol.exclusion_reasons(self.stage)
         self.retrievals = {}
         self.studies: dict[int, int] = {}
 
@@ -295,18 +293,10 @@ class ScreeningScreen(Screen[None]):
     def action_reason(self, number: int) -> None:
         if not self.picking_reason or self.current is None:
             return
-        if number == 0:
-            if self.stage.value not in self.protocol.rules.exclude_without_reason:
-                self.notify(f"At {self.stage.label} an exclusion needs a reason: press its number.",
-                            severity="warning")
-                return
-            reasons: tuple[str, ...] = ()
-        else:
-            match = [c for n, c in self.reasons if n == number]
-            if not match:
-                self.notify(f"There is no exclusion reason {number} at {self.stage.label}.", severity="warning")
-                return
-            reasons = (match[0].id,)
+        reasons = reasons_for_key(self.protocol, self.stage, number)
+        if isinstance(reasons, str):
+            self.notify(reasons, severity="warning")
+            return
         self.picking_reason = False
         self._save(self.current, Verdict.EXCLUDE, reasons)
 
@@ -448,10 +438,7 @@ class ScreeningScreen(Screen[None]):
     def action_leave(self) -> None:
         self.flush()
         self.writer.shutdown(wait=True)
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            self.app.exit()
+        leave(self)
 
     def on_unmount(self) -> None:
         self.flush()
