@@ -374,6 +374,16 @@ def test_csv_semicolon_delimiter_and_na(tmp_path):
     assert (r.title, r.doi, r.start_page, r.end_page) == ("A", None, "1", "4")
 
 
+def test_garbage_collector_is_back_on_after_reading(tmp_path):
+    import gc
+
+    assert gc.isenabled()
+    read_file(write(tmp_path, "a.ris", RIS))
+    with pytest.raises(ImportFileError):
+        read_file(write(tmp_path, "b.ris", "TY  - JOUR\nTI  - x\n"))
+    assert gc.isenabled()
+
+
 def test_progress_is_reported(tmp_path):
     calls: list[tuple[int, int]] = []
     read_file(write(tmp_path, "a.ris", RIS), progress=lambda done, total: calls.append((done, total)))

@@ -10,10 +10,12 @@ in :attr:`ParsedFile.unusable` rather than raised.
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from screener.importers import bibtex, delimited, endnote_xml, pubmed, ris, wos
@@ -128,6 +130,44 @@ def detect_format(text: str, path: Path) -> str:
     )
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file is parsed.
+
+    Parsing allocates a few containers per field and creates no reference cycles, so
+    the collector's passes over the growing list of records are pure overhead (about
+    5% of a large RIS import). It is switched back on afterwards, also on errors.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse(
+    format: str,
+    text: str,
+    path: Path,
+    progress: Callable[[int, int], None] | None,
+    id_column: str | None,
+    columns: Mapping[str, str] | None,
+) -> Collected:
+    if format == "ris":
+        return ris.parse(text, path, progress=progress)
+    if format == "pubmed":
+        return pubmed.parse(text, path, progress=progress)
+    if format == "bibtex":
+        return bibtex.parse(text, path, progress=progress)
+    if format == "endnote-xml":
+        return endnote_xml.parse(text, path, progress=progress)
+    if format == "wos":
+        return wos.parse(text, path, progress=progress)
+    return delimited.parse(text, path, progress=progress, id_column=id_column, columns=columns)
+
+
 def read_file(
     path: Path | str,
     *,
@@ -170,19 +210,8 @@ def read_file(
         raise ImportFileError(path, f"unknown format {format!r} (known: {', '.join(FORMATS)})")
     if format != "csv" and (columns or id_column):
         log.warning("%s: column options only apply to CSV files; ignored for %s", path, _NAMES[format])
-    result: Collected
-    if format == "ris":
-        result = ris.parse(text, path, progress=progress)
-    elif format == "pubmed":
-        result = pubmed.parse(text, path, progress=progress)
-    elif format == "bibtex":
-        result = bibtex.parse(text, path, progress=progress)
-    elif format == "endnote-xml":
-        result = endnote_xml.parse(text, path, progress=progress)
-    elif format == "wos":
-        result = wos.parse(text, path, progress=progress)
-    else:
-        result = delimited.parse(text, path, progress=progress, id_column=id_column, columns=columns)
+    with _gc_paused():
+        result = _parse(format, text, path, progress, id_column, columns)
     if result.unusable:
         log.info("%s: %d entries have neither a title nor an identifier", path, len(result.unusable))
     return ParsedFile(
