@@ -315,6 +315,8 @@ def _progress_bar(label: str, show: bool) -> Iterator[Callable[[int, int], None]
         yield update
 
 
+OUTPUT_OPTION = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                             help="File to write (default: stdout).")
 STAGE_OPTION = click.option("--stage", type=click.Choice([s.value for s in Stage]), default=Stage.TITLE_ABSTRACT.value,
                             show_default=True, help="Screening stage.")
 
@@ -410,7 +412,7 @@ PRISMA_FORMATS = ["text", "markdown", "json", "csv", "svg", "png", "pdf", "metho
 @click.option("--format", "fmt", type=click.Choice(PRISMA_FORMATS), default="text", show_default=True,
               help="text: the flow diagram in the terminal; csv: the PRISMA2020 R package / Shiny app template; "
                    "svg/png/pdf: the diagram; methods: the methods paragraph (PRISMA item 8, PRISMA-S 16).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@OUTPUT_OPTION
 @click.option("--box", help="List the records behind one box (e.g. records_excluded, reports_sought, duplicates).")
 @click.pass_context
 def prisma(ctx: click.Context, fmt: str, output: Path | None, box: str | None) -> None:
@@ -475,7 +477,7 @@ def export() -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
 @click.option("--reviewer", help="Only this reviewer's decisions (the only way before unblinding).")
 @click.option("--stage", type=click.Choice([s.value for s in Stage]), help="Only this stage.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@OUTPUT_OPTION
 @click.pass_context
 def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: str | None,
                      output: Path | None) -> None:
@@ -493,7 +495,7 @@ def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: 
 @click.option("--set", "box", default="included", show_default=True,
               help="Which records: any PRISMA box (included, records_screened, reports_sought, reports_excluded, ...).")
 @click.option("--format", "fmt", type=click.Choice(["ris", "bibtex", "csv"]), default="ris", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@OUTPUT_OPTION
 @click.pass_context
 def export_records(ctx: click.Context, box: str, fmt: str, output: Path | None) -> None:
     """Records of a set (by default the included ones) as RIS, BibTeX or CSV for Zotero or EndNote."""
@@ -504,43 +506,43 @@ def export_records(ctx: click.Context, box: str, fmt: str, output: Path | None) 
     _write_output(text, output)
 
 
-@export.command("exclusions")
-@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
-@click.pass_context
-def export_exclusions(ctx: click.Context, fmt: str, output: Path | None) -> None:
-    """Reports excluded at full text, with the reason PRISMA counts and every reason given (PRISMA 16b)."""
+def _csv_export(name: str, help_text: str, make: Callable[[Store], str]) -> None:
+    """Register ``screener export NAME``: a CSV built from the review, to stdout or -o FILE."""
+
+    @export.command(name, help=help_text)
+    @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+    @OUTPUT_OPTION
+    @click.pass_context
+    def command(ctx: click.Context, fmt: str, output: Path | None) -> None:
+        with _open(ctx) as store:
+            text = make(store)
+        _write_output(text, output)
+
+
+def _exclusions(store: Store) -> str:
     from screener.exports import fulltext_exclusions_csv
 
-    with _open(ctx) as store:
-        text = fulltext_exclusions_csv(store)
-    _write_output(text, output)
+    return fulltext_exclusions_csv(store)
 
 
-@export.command("duplicates")
-@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
-@click.pass_context
-def export_duplicates(ctx: click.Context, fmt: str, output: Path | None) -> None:
-    """One row per record: source file, its own id there, cluster, primary or not, how it was decided."""
+def _duplicates(store: Store) -> str:
     from screener.dedup_run import duplicates_csv
 
-    with _open(ctx) as store:
-        text = duplicates_csv(store)
-    _write_output(text, output)
+    return duplicates_csv(store)
 
 
-@export.command("agreement")
-@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
-@click.pass_context
-def export_agreement(ctx: click.Context, fmt: str, output: Path | None) -> None:
-    """Agreement statistics per stage and pair of reviewers, with the confusion tables, as CSV."""
+def _agreement(store: Store) -> str:
     from screener.stats import agreement_csv
 
-    with _open(ctx) as store:
-        pairs = _agreement_pairs(store, None)
-    _write_output(agreement_csv(pairs), output)
+    return agreement_csv(_agreement_pairs(store, None))
+
+
+_csv_export("exclusions", "Reports excluded at full text, with the reason PRISMA counts and every reason given "
+            "(PRISMA 16b).", _exclusions)
+_csv_export("duplicates", "One row per record: source file, its own id there, cluster, primary or not, how it was "
+            "decided.", _duplicates)
+_csv_export("agreement", "Agreement statistics per stage and pair of reviewers, with the confusion tables.",
+            _agreement)
 
 
 def _agreement_pairs(store: Store, stage: str | None) -> list[PairAgreement]:
