@@ -27,7 +27,6 @@ on 2 cores, peak <= 2 GiB.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 import json
 import random
 import resource
@@ -38,6 +37,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from screener.core.dedup import find_duplicates
 from screener.core.models import Author, BibRecord

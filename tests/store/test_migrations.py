@@ -11,8 +11,7 @@ from alembic.runtime.migration import MigrationContext
 
 from screener.core.conflicts import RecordState
 from screener.core.models import Stage, Verdict
-from screener.store import StoreError, open_store
-from screener.store import schema
+from screener.store import StoreError, open_store, schema
 from screener.store.tables import SQLModel
 
 OLD = "0001"

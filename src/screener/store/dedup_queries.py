@@ -10,10 +10,10 @@ PRISMA's "duplicate records removed".
 from __future__ import annotations
 
 import json
-from itertools import combinations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import combinations
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from screener.core.conflicts import Vote
 from screener.core.models import (
     Author,
     BibRecord,
@@ -31,9 +32,9 @@ from screener.core.models import (
     Verdict,
 )
 from screener.core.protocol import Protocol, parse_protocol
-from screener.store import schema, tables as t
-from screener.core.conflicts import Vote
 from screener.core.screening import conflict_rules, outcome_of
+from screener.store import schema
+from screener.store import tables as t
 from screener.store.dedup_queries import DedupQueries
 from screener.store.flow_queries import FlowQueries
 from screener.store.screening import ScreeningQueries, _lock_record, _resolution

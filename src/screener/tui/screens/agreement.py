@@ -14,7 +14,6 @@ from textual.widgets import Footer, Header, Static
 
 from screener.core.models import Stage
 from screener.stats import stage_agreement
-
 from screener.tui.keys import leave
 
 if TYPE_CHECKING:

@@ -20,7 +20,6 @@ from screener.core.models import BibRecord
 from screener.dedup_run import run_dedup
 from screener.store import StoreError
 from screener.store.dedup_queries import StoredCluster, StoredPair
-
 from screener.tui.keys import leave
 
 if TYPE_CHECKING:

@@ -8,19 +8,18 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
-from textual.worker import Worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DirectoryTree, Footer, Header, ProgressBar, Static
+from textual.worker import Worker
 
 from screener.importers import ImportFileError, ParsedFile
 from screener.importing import ImportOptions, import_file, parse
 from screener.store import StoreError
-from screener.tui.screens.dialogs import Prompt
-
 from screener.tui.keys import leave
+from screener.tui.screens.dialogs import Prompt
 
 if TYPE_CHECKING:
     from screener.store import Store

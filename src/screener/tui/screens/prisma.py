@@ -16,9 +16,8 @@ from textual.widgets import Footer, Header, Static
 from screener.core import prisma as P
 from screener.flow import Flow, compute_flow, methods_facts
 from screener.store.schema import sqlite_path
-from screener.tui.screens.dialogs import Choose, Help
-
 from screener.tui.keys import leave
+from screener.tui.screens.dialogs import Choose, Help
 
 if TYPE_CHECKING:
     from screener.store import Store
