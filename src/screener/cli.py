@@ -22,7 +22,7 @@ from screener.core.protocol import ProtocolError, load_protocol
 from screener.paths import default_db, example_dir, examples
 
 if TYPE_CHECKING:
-    from screener.importing import ImportOptions
+    from screener.importing import ImportOptions, ImportSummary
     from screener.stats import PairAgreement
     from screener.store import Store
 
@@ -150,7 +150,7 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
             id_column: str | None, columns: tuple[str, ...], skip_unusable: bool, force: bool) -> None:
     """Import database exports, one source (search) per file, each file all-or-nothing."""
     from screener.importers import ImportFileError
-    from screener.importing import ImportOptions, import_file, parse
+    from screener.importing import ImportOptions, UnknownDatabase
 
     if query and query_file:
         raise _fail("give --query or --query-file, not both")
@@ -164,15 +164,21 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
             if not path.is_file():
                 raise _fail(f"{path}: no such file")
             try:
-                with _progress_bar(f"reading {path.name}", path.stat().st_size > 2_000_000) as progress:
-                    parsed = parse(path, options, progress)
-                if not (options.source or parsed.database):
-                    options = _ask_source(path, options)
-                summary = import_file(store, path, options, parsed=parsed)
+                try:
+                    summary = _import_one(store, path, options)
+                except UnknownDatabase:
+                    summary = _import_one(store, path, _ask_source(path, options))
             except ImportFileError as exc:
                 raise _fail(str(exc)) from None
             for line in summary.lines():
                 click.echo(line)
+
+
+def _import_one(store: Store, path: Path, options: ImportOptions) -> ImportSummary:
+    from screener.importing import import_file
+
+    with _progress_bar(f"importing {path.name}", path.stat().st_size > 2_000_000) as progress:
+        return import_file(store, path, options, progress)
 
 
 def _ask_source(path: Path, options: ImportOptions) -> ImportOptions:

@@ -1,7 +1,8 @@
 """Importing a database export into a review: the one path the CLI, the TUI and the demo share.
 
-Parsing happens completely before anything is written, and the source with all of its
-records is then stored in one transaction, so a malformed file leaves nothing behind.
+The records are stored while the file is being read (a writer thread inserts each batch
+as the parser hands it over), and all of them, with their source, in one transaction: a
+malformed entry anywhere in the file rolls everything back, so nothing is left behind.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from screener.core.models import BibRecord, Source, SourceKind
-from screener.importers import ImportFileError, ParsedFile, read_file
+from screener.importers import (
+    BATCH_SIZE,
+    FileText,
+    ImportFileError,
+    ParsedFile,
+    load_text,
+    parse_text,
+    read_file,
+)
 from screener.store import SourceInput, Store, StoreError
 
 SUMMARY_FIELDS = ("title", "authors", "year", "journal", "doi", "pmid", "abstract", "volume", "start_page")
@@ -62,11 +71,21 @@ class ImportSummary:
         return out
 
 
-def _missing(records: list[BibRecord]) -> dict[str, int]:
-    counts = {}
-    for name in SUMMARY_FIELDS:
-        counts[name] = sum(1 for r in records if not getattr(r, name))
-    return counts
+class UnknownDatabase(ImportFileError):
+    """The file does not say which database it came from, and no name was given."""
+
+
+class _Tally:
+    """Records per type and missing fields, counted batch by batch (for the summary)."""
+
+    def __init__(self) -> None:
+        self.by_type: Counter[str] = Counter()
+        self.missing = dict.fromkeys(SUMMARY_FIELDS, 0)
+
+    def add(self, records: list[BibRecord]) -> None:
+        self.by_type.update(r.publication_type or "unknown" for r in records)
+        for name in SUMMARY_FIELDS:
+            self.missing[name] += sum(1 for r in records if not getattr(r, name))
 
 
 def parse(path: Path, options: ImportOptions,
@@ -79,37 +98,59 @@ def parse(path: Path, options: ImportOptions,
 def import_file(store: Store, path: Path, options: ImportOptions,
                 progress: Callable[[int, int], None] | None = None,
                 parsed: ParsedFile | None = None) -> ImportSummary:
-    """Parse ``path`` and store it as one source, all or nothing.
+    """Read ``path`` (unless already ``parsed``) and store it as one source, all or nothing.
 
     Raises:
         ImportFileError: the file is malformed, or has unusable entries and
             ``skip_unusable`` is off (the message names them).
+        UnknownDatabase: neither the file nor ``options.source`` names the database.
         AlreadyImported: the same file was imported before and ``force`` is off.
         StoreError: the database refused the write.
     """
-    parsed = parsed or parse(path, options, progress)
-    earlier = store.source_by_sha256(parsed.sha256)
+    file = load_text(path, format=options.format) if parsed is None else None
+    read: FileText | ParsedFile = file or parsed  # type: ignore[assignment]  # one of the two is given
+    earlier = store.source_by_sha256(read.sha256)
     if earlier and not options.force:
         raise AlreadyImported(
             f"{path}: already imported as source {earlier.id} ({earlier.name}, {earlier.file_name}, "
-            f"{earlier.record_count} records, {earlier.imported_at:%Y-%m-%d %H:%M}); use --force to import it again"
+            f"{earlier.record_count} records, {earlier.imported_at:%Y-%m-%d %H:%M}); "
+            "use --force to import it again"
         )
+    tally = _Tally()
+    source = SourceInput(name=options.source or "", file_name=path.name, file_sha256=read.sha256,
+                         format=read.format, kind=options.kind, platform=options.platform,
+                         searched_on=options.searched, query=options.query, encoding=read.encoding)
+    with store.import_source(source) as writer:
+
+        def store_batch(records: list[BibRecord]) -> None:
+            tally.add(records)
+            writer.add(records)
+
+        if file is not None:
+            parsed = parse_text(file, id_column=options.id_column, columns=options.columns, progress=progress,
+                                on_batch=store_batch)
+            del file  # the text is no longer needed while the commit runs
+        else:
+            assert parsed is not None
+            for i in range(0, len(parsed.records), BATCH_SIZE):
+                store_batch(parsed.records[i:i + BATCH_SIZE])
+        _check_unusable(path, parsed, options)
+        name = options.source or parsed.database
+        if not name:
+            raise UnknownDatabase(path, "cannot tell which database this file came from: pass --source NAME")
+        sid = writer.commit(name, options.platform or parsed.platform)
+    return ImportSummary(store.source(sid), parsed, len(parsed.unusable), tally.by_type, tally.missing)
+
+
+def _check_unusable(path: Path, parsed: ParsedFile, options: ImportOptions) -> None:
     if parsed.unusable and not options.skip_unusable:
         first = parsed.unusable[0]
         where = f"line {first.line}" if first.line else f"entry {first.position}"
         positions = ", ".join(str(u.position) for u in parsed.unusable[:10])
         more = " ..." if len(parsed.unusable) > 10 else ""
-        raise ImportFileError(path, first.line,
-                              f"{len(parsed.unusable)} unusable entries ({first.reason}; first at {where}; "
-                              f"entries {positions}{more}); pass --skip-unusable to import the rest")
-    name = options.source or parsed.database
-    if not name:
-        raise ImportFileError(path, None, "cannot tell which database this file came from: pass --source NAME")
-    source = store.add_source(
-        SourceInput(name=name, file_name=path.name, file_sha256=parsed.sha256, format=parsed.format,
-                    kind=options.kind, platform=options.platform or parsed.platform,
-                    searched_on=options.searched, query=options.query, encoding=parsed.encoding),
-        parsed.records,
-    )
-    by_type = Counter((r.publication_type or "unknown") for r in parsed.records)
-    return ImportSummary(source, parsed, len(parsed.unusable), by_type, _missing(parsed.records))
+        raise ImportFileError(
+            path,
+            f"{len(parsed.unusable)} unusable entries ({first.reason}; first at {where}; "
+            f"entries {positions}{more}); pass --skip-unusable to import the rest",
+            line=first.line,
+        )

@@ -71,9 +71,21 @@ def test_import_is_one_transaction(db_url: str, protocol: Protocol):
     store = open_store(db_url, create=True)
     store.init_review(protocol)
     bad = [RECORDS[0], BibRecord(position=None)]  # type: ignore[arg-type]  # position is NOT NULL
-    with pytest.raises(Exception):
+    with pytest.raises(StoreError, match="could not write to"):
         store.add_source(SourceInput("PubMed", "p.nbib", "11" * 32, "pubmed"), bad)
     assert store.sources() == [] and store.record_count() == 0
+    # Records handed over, then the import given up (a parse error further on): nothing.
+    with pytest.raises(RuntimeError, match="parse error"):
+        with store.import_source(SourceInput("", "p.nbib", "22" * 32, "pubmed")) as writer:
+            writer.add(RECORDS)
+            raise RuntimeError("parse error")
+    assert store.sources() == [] and store.record_count() == 0
+    # The source's name can wait until the whole file has been read.
+    with store.import_source(SourceInput("", "p.nbib", "22" * 32, "pubmed")) as writer:
+        writer.add(RECORDS)
+        sid = writer.commit("PubMed", "NCBI")
+    source = store.source(sid)
+    assert (source.name, source.platform, source.record_count) == ("PubMed", "NCBI", len(RECORDS))
     store.close()
 
 

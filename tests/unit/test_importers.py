@@ -636,3 +636,18 @@ def test_detect_format_only_raises_import_file_error(text):
         assert detect_format(text, Path("x")) in FORMATS
     except ImportFileError:
         pass
+
+
+def test_records_can_be_handed_on_in_batches_as_they_are_read(tmp_path):
+    """An import stores records while the file is read: batches, none kept, same records."""
+    from screener.importers import BATCH_SIZE, load_text, parse_text
+
+    n = 2 * BATCH_SIZE + 7
+    path = tmp_path / "big.ris"
+    path.write_text("".join(f"TY  - JOUR\nT1  - Title {k}\nPY  - 2020\nER  - \n\n" for k in range(n)))
+    batches: list[list] = []
+    streamed = parse_text(load_text(path), on_batch=batches.append)
+    assert [len(b) for b in batches] == [BATCH_SIZE, BATCH_SIZE, 7]
+    assert streamed.records == [] and streamed.count == n
+    whole = read_file(path)
+    assert whole.count == n and [r.title for b in batches for r in b] == [r.title for r in whole.records]

@@ -16,19 +16,26 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from screener.core.models import BibRecord
 from screener.importers import bibtex, delimited, endnote_xml, pubmed, ris, wos
 from screener.importers._common import (
+    BATCH_SIZE,
     Collected,
     ImportFileError,
     ParsedFile,
+    Sink,
     Unusable,
     normalise_newlines,
 )
 from screener.importers._encoding import decode_bytes
 
-__all__ = ["FORMATS", "ImportFileError", "ParsedFile", "Unusable", "detect_format", "read_file"]
+__all__ = [
+    "BATCH_SIZE", "FORMATS", "FileText", "ImportFileError", "ParsedFile", "Unusable", "detect_format", "load_text", "parse_text",
+    "read_file",
+]  # fmt: skip
 
 log = logging.getLogger("screener.importers")
 
@@ -151,21 +158,98 @@ def _parse(
     format: str,
     text: str,
     path: Path,
-    progress: Callable[[int, int], None] | None,
+    sink: Sink,
     id_column: str | None,
     columns: Mapping[str, str] | None,
 ) -> Collected:
     if format == "ris":
-        return ris.parse(text, path, progress=progress)
+        return ris.parse(text, path, sink=sink)
     if format == "pubmed":
-        return pubmed.parse(text, path, progress=progress)
+        return pubmed.parse(text, path, sink=sink)
     if format == "bibtex":
-        return bibtex.parse(text, path, progress=progress)
+        return bibtex.parse(text, path, sink=sink)
     if format == "endnote-xml":
-        return endnote_xml.parse(text, path, progress=progress)
+        return endnote_xml.parse(text, path, sink=sink)
     if format == "wos":
-        return wos.parse(text, path, progress=progress)
-    return delimited.parse(text, path, progress=progress, id_column=id_column, columns=columns)
+        return wos.parse(text, path, sink=sink)
+    return delimited.parse(text, path, sink=sink, id_column=id_column, columns=columns)
+
+
+@dataclass(frozen=True)
+class FileText:
+    """A file read and decoded, its format known, not yet parsed (see :func:`load_text`)."""
+
+    path: Path
+    format: str
+    encoding: str
+    sha256: str
+    text: str
+
+
+def load_text(path: Path | str, *, format: str | None = None) -> FileText:
+    """Read a file, work out its encoding and (unless given) its format.
+
+    Raises:
+        ImportFileError: the file cannot be read, is empty, or is in no known format.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    sha256 = hashlib.sha256(data).hexdigest()
+    text, encoding = decode_bytes(data, path)
+    del data  # a large export is held once, as text
+    text = normalise_newlines(text)
+    if not text or text.isspace():
+        raise ImportFileError(path, "the file is empty")
+    if format is None:
+        format = detect_format(text, path)
+    elif format not in FORMATS:
+        raise ImportFileError(path, f"unknown format {format!r} (known: {', '.join(FORMATS)})")
+    return FileText(path, format, encoding, sha256, text)
+
+
+def parse_text(
+    file: FileText,
+    *,
+    id_column: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_batch: Callable[[list[BibRecord]], None] | None = None,
+) -> ParsedFile:
+    """Parse a loaded file into normalised records.
+
+    Args:
+        file: from :func:`load_text`.
+        id_column: CSV only: the column holding each record's own id.
+        columns: CSV only: our field name (title, authors, year, journal, doi, ...) ->
+            header name, overriding the guessed columns.
+        progress: called as ``progress(entries_done, entries_total)`` while reading.
+        on_batch: when given, receives the records in batches as they are read, and
+            the result's ``records`` is empty (its ``count`` says how many there were).
+
+    Raises:
+        ImportFileError: a malformed entry (the message names the line).
+    """
+    path = file.path
+    if file.format != "csv" and (columns or id_column):
+        log.warning("%s: column options only apply to CSV files; ignored for %s", path, _NAMES[file.format])
+    with _gc_paused():
+        result = _parse(file.format, file.text, path, Sink(progress, on_batch), id_column, columns)
+    if result.unusable:
+        log.info("%s: %d entries have neither a title nor an identifier", path, len(result.unusable))
+    return ParsedFile(
+        path=path,
+        format=file.format,
+        database=result.database,
+        platform=result.platform,
+        encoding=file.encoding,
+        sha256=file.sha256,
+        records=result.records,
+        unusable=result.unusable,
+        count=result.count,
+    )
 
 
 def read_file(
@@ -181,10 +265,7 @@ def read_file(
     Args:
         path: the file.
         format: one of :data:`FORMATS`; detected from the content when None.
-        id_column: CSV only: the column holding each record's own id.
-        columns: CSV only: our field name (title, authors, year, journal, doi, ...) ->
-            header name, overriding the guessed columns.
-        progress: called as ``progress(entries_done, entries_total)`` while reading.
+        id_column, columns, progress: as for :func:`parse_text`.
 
     Returns:
         The records, the unusable entries, and the file's format, encoding, SHA-256
@@ -194,33 +275,4 @@ def read_file(
         ImportFileError: the file cannot be read, is empty, is in no known format, or
             has a malformed entry (the message names the line).
     """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(path, f"cannot read the file: {exc.strerror or exc}") from exc
-    sha256 = hashlib.sha256(data).hexdigest()
-    text, encoding = decode_bytes(data, path)
-    text = normalise_newlines(text)
-    if not text or text.isspace():
-        raise ImportFileError(path, "the file is empty")
-    if format is None:
-        format = detect_format(text, path)
-    elif format not in FORMATS:
-        raise ImportFileError(path, f"unknown format {format!r} (known: {', '.join(FORMATS)})")
-    if format != "csv" and (columns or id_column):
-        log.warning("%s: column options only apply to CSV files; ignored for %s", path, _NAMES[format])
-    with _gc_paused():
-        result = _parse(format, text, path, progress, id_column, columns)
-    if result.unusable:
-        log.info("%s: %d entries have neither a title nor an identifier", path, len(result.unusable))
-    return ParsedFile(
-        path=path,
-        format=format,
-        database=result.database,
-        platform=result.platform,
-        encoding=encoding,
-        sha256=sha256,
-        records=result.records,
-        unusable=result.unusable,
-    )
+    return parse_text(load_text(path, format=format), id_column=id_column, columns=columns, progress=progress)

@@ -61,7 +61,11 @@ class Unusable:
 
 @dataclass
 class ParsedFile:
-    """Everything read from one file: its records, the unusable entries and provenance."""
+    """Everything read from one file: its records, the unusable entries and provenance.
+
+    ``count`` is the number of usable records; ``records`` holds them, unless they were
+    handed on in batches as they were read (see :class:`Sink`), when it is empty.
+    """
 
     path: Path
     format: str
@@ -71,6 +75,7 @@ class ParsedFile:
     sha256: str
     records: list[BibRecord]
     unusable: list[Unusable]
+    count: int = 0
 
 
 UNUSABLE_REASON = "no title and no identifier (DOI, PMID or record id)"
@@ -84,34 +89,65 @@ class Collected:
     unusable: list[Unusable] = field(default_factory=list)
     database: str | None = None
     platform: str | None = None
+    count: int = 0
+
+
+#: Records per batch handed to a :class:`Sink`'s ``on_batch``.
+BATCH_SIZE = 2000
 
 
 class Sink:
-    """Collects records, diverts unusable ones, and reports progress now and then."""
+    """Receives the records a format parser reads, and reports progress now and then.
 
-    __slots__ = ("out", "progress", "total", "_records", "_unusable")
+    Usable records are kept in :attr:`Collected.records`, or, with ``on_batch``, handed
+    on in batches of :data:`BATCH_SIZE` as they are read and not kept: an import then
+    stores them while the rest of the file is still being read, and a large file never
+    has all of its records in memory at once. Unusable entries are always kept.
+    """
 
-    def __init__(self, progress: Progress | None, total: int):
+    __slots__ = ("_batch", "_unusable", "count", "on_batch", "out", "progress", "total")
+
+    def __init__(
+        self,
+        progress: Progress | None = None,
+        on_batch: Callable[[list[BibRecord]], None] | None = None,
+    ):
         self.out = Collected()
-        self._records = self.out.records
+        self._batch = self.out.records
         self._unusable = self.out.unusable
         self.progress = progress
+        self.on_batch = on_batch
+        self.total = 0
+        self.count = 0
+
+    def expect(self, total: int) -> Sink:
+        """Set the number of entries the parser expects (for progress); returns self."""
         self.total = total
+        return self
 
     def add(self, rec: BibRecord) -> None:
         if rec.title or rec.doi or rec.pmid or rec.source_id or rec.pmcid:
-            self._records.append(rec)
+            self._batch.append(rec)
+            self.count += 1
+            if self.on_batch is not None and len(self._batch) >= BATCH_SIZE:
+                self.on_batch(self._batch)
+                self._batch = []
         else:
             self._unusable.append(Unusable(rec.position, rec.line, UNUSABLE_REASON))
         if self.progress is not None and rec.position % PROGRESS_EVERY == 0:
             self.progress(rec.position, max(self.total, rec.position))
 
     def finish(self, database: str | None = None, platform: str | None = None) -> Collected:
-        done = len(self._records) + len(self._unusable)
+        done = self.count + len(self._unusable)
+        if self.on_batch is not None:
+            if self._batch:
+                self.on_batch(self._batch)
+            self._batch = self.out.records = []  # handed on, not kept
         if self.progress is not None:
             self.progress(done, done)
         self.out.database = database
         self.out.platform = platform
+        self.out.count = self.count
         return self.out
 
 

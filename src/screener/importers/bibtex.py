@@ -37,7 +37,6 @@ from screener.core.normalise import (
 from screener.importers._common import (
     Collected,
     ImportFileError,
-    Progress,
     Sink,
     journal_pair,
     most_common,
@@ -66,13 +65,13 @@ _TILDE = re.compile(r"(?<!\\)~")
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 
 
-def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collected:
+def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     """Read every entry of a BibTeX file.
 
     Args:
         text: the decoded file, LF line ends.
         path: for error messages.
-        progress: called as ``progress(done, total)`` every so many entries.
+        sink: receives the records (and reports progress); a new one when None.
 
     Returns:
         The records, unusable entries and the database guess.
@@ -98,7 +97,7 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
             raise ImportFileError(path, f"cannot read this BibTeX entry: {reason}", line=line)
     if not entries:
         raise ImportFileError(path, "no BibTeX entries found (no '@type{key, ...}' blocks)")
-    sink = Sink(progress, len(entries))
+    sink = (sink or Sink()).expect(len(entries))
     dbs: list[str | None] = []
     strings = {k.lower(): v.value for k, v in library.strings_dict.items()} if recovered else {}
     for position, entry in enumerate(entries, 1):

@@ -31,7 +31,6 @@ from screener.core.normalise import (
 from screener.importers._common import (
     Collected,
     ImportFileError,
-    Progress,
     Sink,
     author,
     journal_pair,
@@ -204,7 +203,7 @@ def parse(
     text: str,
     path: Path,
     *,
-    progress: Progress | None = None,
+    sink: Sink | None = None,
     id_column: str | None = None,
     columns: Mapping[str, str] | None = None,
 ) -> Collected:
@@ -213,7 +212,7 @@ def parse(
     Args:
         text: the decoded file, LF line ends.
         path: for error messages; a ``.tsv``/``.tab`` name prefers tabs.
-        progress: called as ``progress(done, total)`` every so many rows.
+        sink: receives the records (and reports progress); a new one when None.
         id_column: the column holding each record's own id (else guessed).
         columns: our field name -> header name, overriding the guesses.
 
@@ -254,7 +253,7 @@ def parse(
             f"no title, DOI, PMID or id column among the headers ({shown}); name them with a column mapping",
             line=base + 1,
         )
-    sink = Sink(progress, max(0, len(lines) - header_index - 1))
+    sink = (sink or Sink()).expect(max(0, len(lines) - header_index - 1))
     position = 0
     done_lines = reader.line_num
     first_rows: list[list[str]] = []

@@ -30,7 +30,6 @@ from screener.core.normalise import (
 from screener.importers._common import (
     Collected,
     ImportFileError,
-    Progress,
     Sink,
     authors,
     journal_pair,
@@ -45,13 +44,13 @@ _RECORD_CLOSE = re.compile(r"</record\s*>")
 _CHUNK = 1 << 20
 
 
-def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collected:
+def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     """Read every ``<record>`` of an EndNote XML file.
 
     Args:
         text: the decoded file.
         path: for error messages.
-        progress: called as ``progress(done, total)`` every so many records.
+        sink: receives the records (and reports progress); a new one when None.
 
     Returns:
         The records and unusable entries (no database guess: a library mixes sources).
@@ -62,7 +61,7 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
     opens = [m.start() for m in _RECORD_OPEN.finditer(text)]
     closes = [m.end() for m in _RECORD_CLOSE.finditer(text)]
     aligned = len(opens) == len(closes)
-    sink = Sink(progress, len(opens))
+    sink = (sink or Sink()).expect(len(opens))
     parser = ET.XMLPullParser(events=("start", "end"))
     position = 0
     line = 1

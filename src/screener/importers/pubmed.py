@@ -26,7 +26,6 @@ from screener.core.normalise import (
 from screener.importers._common import (
     Collected,
     ImportFileError,
-    Progress,
     Sink,
     author,
     journal_pair,
@@ -38,13 +37,13 @@ _TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]{0,3}) *- ?(.*)$")
 _ISSN_KIND = re.compile(r"\((Print|Linking|Electronic)\)", re.IGNORECASE)
 
 
-def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collected:
+def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     """Read every record of a MEDLINE-format file.
 
     Args:
         text: the decoded file, LF line ends.
         path: for error messages.
-        progress: called as ``progress(done, total)`` every so many records.
+        sink: receives the records (and reports progress); a new one when None.
 
     Returns:
         The records (database "PubMed") and unusable entries.
@@ -53,7 +52,7 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
         ImportFileError: no records, or a line that is neither a tag nor a continuation.
     """
     lines = text.split("\n")
-    sink = Sink(progress, text.count("\nPMID-") + text.startswith("PMID-"))
+    sink = (sink or Sink()).expect(text.count("\nPMID-") + text.startswith("PMID-"))
     fields: list[list[str]] = []  # [tag, value] pairs of the current record
     start_line = 0
     start_index = 0

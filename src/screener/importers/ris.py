@@ -39,7 +39,6 @@ from screener.importers._common import (
     TYPE_NAMES,
     Collected,
     ImportFileError,
-    Progress,
     Sink,
     authors,
     journal_pair,
@@ -77,13 +76,13 @@ _PUBMED_URL = re.compile(r"(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih
 _OVID_RANGE = re.compile(r"\s*<[^>]*>\s*")
 
 
-def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collected:
+def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     """Read every entry of a RIS file.
 
     Args:
         text: the decoded file, LF line ends.
         path: for error messages.
-        progress: called as ``progress(done, total)`` every so many entries.
+        sink: receives the records (and reports progress); a new one when None.
 
     Returns:
         The records, unusable entries and the database/platform guess.
@@ -98,7 +97,7 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
         marks.insert(0, (0, first.group(1)))
     if not marks:
         raise ImportFileError(path, "no RIS entries found (no line starts with 'TY  - ')")
-    sink = Sink(progress, len(marks) // 2)
+    sink = (sink or Sink()).expect(len(marks) // 2)
     dbs: list[str | None] = []
     platforms: list[str | None] = []
 

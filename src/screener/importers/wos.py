@@ -26,7 +26,6 @@ from screener.core.normalise import (
 from screener.importers._common import (
     Collected,
     ImportFileError,
-    Progress,
     Sink,
     authors,
     journal_pair,
@@ -48,13 +47,13 @@ _UT_DATABASES = {
 }  # fmt: skip
 
 
-def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collected:
+def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     """Read every record of a Web of Science tagged file.
 
     Args:
         text: the decoded file, LF line ends.
         path: for error messages.
-        progress: called as ``progress(done, total)`` every so many records.
+        sink: receives the records (and reports progress); a new one when None.
 
     Returns:
         The records, unusable entries and the database guess (from the ``UT`` prefix).
@@ -63,7 +62,7 @@ def parse(text: str, path: Path, *, progress: Progress | None = None) -> Collect
         ImportFileError: no records, a record without ``ER``, a malformed line.
     """
     lines = text.split("\n")
-    sink = Sink(progress, text.count("\nER"))
+    sink = (sink or Sink()).expect(text.count("\nER"))
     fields: list[list[str]] | None = None
     start = 0
     position = 0

@@ -38,6 +38,7 @@ from screener.store import tables as t
 from screener.store.dedup_queries import DedupQueries
 from screener.store.flow_queries import FlowQueries
 from screener.store.screening import ScreeningQueries, _lock_record, _resolution
+from screener.store.source_writer import RECORD_FIELDS, SourceWriter
 
 T = TypeVar("T")
 WRITE_RETRIES = 8
@@ -62,42 +63,8 @@ class SourceInput:
     encoding: str | None = None
 
 
-_RECORD_FIELDS = ("title", "year", "journal", "journal_abbrev", "volume", "issue", "start_page", "end_page",
-                  "doi", "pmid", "pmcid", "issn", "abstract", "language", "publication_type", "url")
-
-
-_RECORD_COLUMNS = ("source_id", "position", "line", "source_record_id", "authors", "keywords", "raw", *_RECORD_FIELDS)
-
-
-def _record_values(source_id: int, bib: BibRecord) -> tuple[Any, ...]:
-    """One record row, in ``_RECORD_COLUMNS`` order (a tuple: imports build 100,000 of these)."""
-    authors = json.dumps([[a.family, a.given] for a in bib.authors], ensure_ascii=False) if bib.authors else "[]"
-    keywords = json.dumps(list(bib.keywords), ensure_ascii=False) if bib.keywords else "[]"
-    return (source_id, bib.position, bib.line, bib.source_id, authors, keywords, bib.raw,
-            *[getattr(bib, name) for name in _RECORD_FIELDS])
-
-
-def _bulk_insert(conn: Connection, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """INSERT many plain rows straight through the driver's executemany.
-
-    SQLAlchemy's per-row parameter processing was half the cost of an import; these rows
-    hold only strings, ints and None, which every driver takes as they are.
-    """
-    if not rows:
-        return
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-    if compiled.positional:
-        index = {c: i for i, c in enumerate(columns)}
-        order = [index[k] for k in (compiled.positiontup or [])]
-        params: list[Any] = [tuple(r[i] for i in order) for r in rows] if order != list(range(len(columns))) \
-            else rows
-    else:
-        params = [dict(zip(columns, r, strict=True)) for r in rows]
-    conn.exec_driver_sql(str(compiled), params)
-
-
 _READ_COLUMNS = ("id", "source_id", "position", "line", "source_record_id", "authors", "keywords", "raw",
-                 *_RECORD_FIELDS)
+                 *RECORD_FIELDS)
 
 
 def _stored(row: tuple[Any, ...]) -> StoredRecord:
@@ -107,7 +74,7 @@ def _stored(row: tuple[Any, ...]) -> StoredRecord:
     bib = BibRecord(position=row[2], line=row[3], source_id=row[4], raw=row[7],
                     authors=tuple(Author(f, g) for f, g in json.loads(authors)) if authors != "[]" else (),
                     keywords=tuple(json.loads(keywords)) if keywords != "[]" else (),
-                    **dict(zip(_RECORD_FIELDS, row[8:], strict=True)))
+                    **dict(zip(RECORD_FIELDS, row[8:], strict=True)))
     return StoredRecord(row[0], row[1], bib)
 
 
@@ -237,25 +204,34 @@ class Store(ScreeningQueries, FlowQueries, DedupQueries):
                                .order_by(t.Source.id)).first()
         return _source(row) if row else None
 
+    @contextmanager
+    def import_source(self, source: SourceInput) -> Iterator[SourceWriter]:
+        """Store one search and its records in one transaction, written while they are read.
+
+        ``source.name`` may be left empty until :meth:`SourceWriter.commit` names it
+        (the database is often only known once the whole file has been read). Leaving
+        the block without a commit, e.g. on a parse error, stores nothing.
+
+        An import can be run again, a decision cannot be made again: on SQLite the import
+        commits with ``synchronous = NORMAL`` (it may wait for the next checkpoint to
+        reach the disk; the write-ahead log keeps it atomic either way), so it does not
+        pay a full fsync of tens of megabytes.
+        """
+        writer = SourceWriter(self.engine, self.location, dict(
+            name=source.name, kind=source.kind.value, platform=source.platform, searched_on=source.searched_on,
+            query=source.query, file_name=source.file_name, file_sha256=source.file_sha256, format=source.format,
+            encoding=source.encoding))
+        try:
+            yield writer
+        finally:
+            writer.abort()  # no-op after a commit
+
     def add_source(self, source: SourceInput, records: Sequence[BibRecord]) -> Source:
         """Store one search and all its records in one transaction: all or nothing."""
-
-        def work(conn: Connection) -> int:
-            sid = conn.execute(insert(t.Source).values(
-                name=source.name, kind=source.kind.value, platform=source.platform,
-                searched_on=source.searched_on, query=source.query, file_name=source.file_name,
-                file_sha256=source.file_sha256, format=source.format, encoding=source.encoding,
-                record_count=len(records), imported_at=_now(),
-            ).returning(t.Source.id)).scalar_one()
-            chunk = 5000
-            for i in range(0, len(records), chunk):
-                _bulk_insert(conn, t.Record, _RECORD_COLUMNS, [_record_values(sid, r) for r in records[i:i + chunk]])
-            return sid
-
-        # An import can be run again, a decision cannot be made again: the import's commit
-        # may wait for the next checkpoint to reach the disk (WAL keeps it atomic either
-        # way), so it does not pay a full fsync of tens of megabytes.
-        sid = self._write(work, relaxed_sync=True)
+        with self.import_source(source) as writer:
+            for i in range(0, len(records), 5000):
+                writer.add(records[i:i + 5000])
+            sid = writer.commit(source.name, source.platform)
         return self.source(sid)
 
     def source(self, source_id: int) -> Source:
