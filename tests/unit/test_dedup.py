@@ -376,6 +376,45 @@ def test_electronic_locator_vs_printed_page_does_not_conflict() -> None:
     assert compare(a, b).outcome == "duplicate"
 
 
+def test_start_page_typo_with_the_same_last_page_is_the_same_item() -> None:
+    """"2297-2108" for 2097-2108, "2141-2147" for 2142-2147: one first page is a typo."""
+    assert compare(rec(pages="2097-2108"), rec(pages="2297-2108")).outcome == "duplicate"
+    assert compare(rec(pages="2141-2147"), rec(pages="2142-2147")).outcome == "duplicate"
+    # A one-page reply printed on the letter's last page is not a page typo: at most a
+    # human is asked.
+    letter, reply = rec(pages="943-945"), rec(pages="945", authors="Shepherd, A B; Palmer, A L")
+    assert compare(letter, reply).outcome != "duplicate"
+
+
+def test_citation_shifted_one_field_is_the_same_citation() -> None:
+    """Volume 26, issue 9, page 1746 exported as issue 26, page 9 (no volume)."""
+    a = rec(volume="26", issue="9", pages="1746")
+    b = rec(volume=None, issue="26", pages="9")
+    p = compare(a, b)
+    assert p.outcome == "duplicate" and p.scores["volume"] == 1.0 and "pages" not in p.scores, explain(p)
+    # Without the shift pattern, different pages stay different.
+    assert compare(a, rec(volume=None, issue="27", pages="9")).outcome == "distinct"
+
+
+def test_meeting_abstract_as_printed_in_the_journal_is_the_same_item() -> None:
+    """Embase's meeting record (no page) and the journal's one-page abstract."""
+    meeting = rec(journal="Atherosclerosis. Conference: 80th EAS Congress", volume=None, issue=None, pages=None)
+    printed = rec(pages="507")
+    assert compare(meeting, printed).outcome == "duplicate"
+    # ... but against a full article (several pages) it stays a different publication.
+    p = compare(meeting, rec(pages="375-382"))
+    assert (p.outcome, p.rule) == ("distinct", "conference-vs-article"), explain(p)
+
+
+def test_two_abstracts_on_one_page_by_other_authors_are_distinct() -> None:
+    a = rec(title="Eculizumab in adolescents and adults with atypical HUS resistant to plasma exchange",
+            pages="1660-1661")
+    b = rec(title="A phase II study of eculizumab in adolescent and adult patients with atypical HUS",
+            authors="Licht, C; Muus, P; Legendre, C", pages="1660")
+    p = compare(a, b)
+    assert (p.outcome, p.rule) == ("distinct", "different-authors"), explain(p)
+
+
 # --------------------------------------------------------------------------- the 12 special cases
 
 # bib-dedupe's special_cases (MIT), through the benchmark's column mapping (booktitle

@@ -286,7 +286,29 @@ def page_similarity(fa: Features, fb: Features) -> float | None:
                     return 0.5
             except ValueError:  # pragma: no cover - digits only by construction
                 pass
+    # The same last page after several pages each: one first page is a typo ("2297-2108"
+    # for 2097-2108, "2141-2147" / "2142-2147"); two items do not end on one page after
+    # several pages each. A single page ending where a range ends (a reply printed on the
+    # letter's last page) is not this case.
+    if (
+        fa.end_page
+        and fa.end_page == fb.end_page
+        and fa.page_prefix == fb.page_prefix
+        and fa.start_page != fa.end_page
+        and fb.start_page != fb.end_page
+    ):
+        return 0.5
     return 0.0
+
+
+def shifted_citation(fa: Features, fb: Features) -> bool:
+    """One record's citation is shifted one field left: no volume, the other's volume as
+    its issue and the other's issue as its page ("26 (9) 1746" read as issue 26, page 9,
+    an Embase conference-abstract artefact)."""
+    for x, y in ((fa, fb), (fb, fa)):
+        if not x.volume and x.issue and x.issue == y.volume and (not x.start_page or x.start_page == y.issue):
+            return True
+    return False
 
 
 def _conference_mismatch(fa: Features, fb: Features) -> bool:
@@ -296,6 +318,26 @@ def _conference_mismatch(fa: Features, fb: Features) -> bool:
         if x.meeting and not y.conference:
             return True
         if x.supplement and not y.conference and y.plain_issue:
+            return True
+    return False
+
+
+def abstract_in_journal(fa: Features, fb: Features, th: Thresholds) -> bool:
+    """A meeting record without a page against a one-page item of the same journal: the
+    abstract as the journal printed it in its meeting supplement ("Scand J Immunol.
+    Conference: 39th Meeting ..." / "Scand J Immunol 71(6):507"), not a later article
+    (articles run to several pages)."""
+    for x, y in ((fa, fb), (fb, fa)):
+        if (
+            x.conference
+            and not x.start_page
+            and y.regular
+            and y.page_span == 0
+            and (not y.end_page or y.end_page == y.start_page)
+            and x.journal
+            and y.journal
+            and journal_similarity(x.journal, y.journal) >= th.journal_match
+        ):
             return True
     return False
 
@@ -322,7 +364,11 @@ def _veto(fa: Features, fb: Features, th: Thresholds, scores: Mapping[str, float
     ):
         kinds = sorted(k for k in (fa.notice, fb.notice) if k)
         return f"{kinds[0]}-vs-article" if len(kinds) == 1 else f"{kinds[0]}-vs-{kinds[1]}"
-    if not same_place and ((fa.conference and fb.regular) or (fb.conference and fa.regular)):
+    if (
+        not same_place
+        and ((fa.conference and fb.regular) or (fb.conference and fa.regular))
+        and not abstract_in_journal(fa, fb, th)
+    ):
         return "conference-vs-article"
     if pages == 0.0:
         # Different start pages in the same volume are two items of one volume; in
@@ -362,13 +408,18 @@ def compare_features(
         scores["doi"] = float(fa.doi == fb.doi)
     if fa.pmid and fb.pmid:
         scores["pmid"] = float(fa.pmid == fb.pmid)
-    if fa.volume and fb.volume:
-        scores["volume"] = float(fa.volume == fb.volume)
-    if fa.issue and fb.issue:
-        scores["issue"] = float(fa.issue == fb.issue)
-    pages = page_similarity(fa, fb)
-    if pages is not None:
-        scores["pages"] = pages
+    pages: float | None
+    if shifted_citation(fa, fb):
+        scores["volume"] = 1.0  # and nothing to compare the shifted issue and page with
+        pages = None
+    else:
+        if fa.volume and fb.volume:
+            scores["volume"] = float(fa.volume == fb.volume)
+        if fa.issue and fb.issue:
+            scores["issue"] = float(fa.issue == fb.issue)
+        pages = page_similarity(fa, fb)
+        if pages is not None:
+            scores["pages"] = pages
     if fa.title and fb.title:
         scores["title"] = title_similarity(fa.title, fb.title)
 
@@ -441,6 +492,7 @@ def compare_features(
                 _conference_mismatch(fa, fb)
                 and not (
                     pages == 1.0
+                    or abstract_in_journal(fa, fb, th)
                     or same_id
                     or scores.get("abstract", 0.0) >= th.abstract_match
                     or (scores.get("volume") == 1.0 and scores.get("issue") == 1.0)
@@ -489,7 +541,15 @@ def compare_features(
         if same_id or (same_citation and fa.first_author and fa.first_author == fb.first_author):
             return "possible", scores, "missing-title"
         return "distinct", scores, "insufficient-data"
-    if authors is not None and authors < th.author_possible and not same_id and agreeing < 3:
+    # Different authors: distinct, unless the rest of the citation and the title make
+    # it one item recorded with other names (group authors, swapped name parts). Two
+    # abstracts printed on one page share the citation, not the title.
+    if (
+        authors is not None
+        and authors < th.author_possible
+        and not same_id
+        and (agreeing < 3 or title < th.title_duplicate)
+    ):
         return "distinct", scores, "different-authors"
     if title >= th.title_possible:
         if conflicts:
