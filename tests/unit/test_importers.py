@@ -651,3 +651,26 @@ def test_records_can_be_handed_on_in_batches_as_they_are_read(tmp_path):
     assert streamed.records == [] and streamed.count == n
     whole = read_file(path)
     assert whole.count == n and [r.title for b in batches for r in b] == [r.title for r in whole.records]
+
+
+def test_bibtex_is_read_in_pieces_with_strings_and_lines_kept(tmp_path, monkeypatch):
+    """Large BibTeX files go to bibtexparser a piece at a time (bounded memory): an
+    @string defined at the top still resolves in later pieces, and an error in a later
+    piece names its line in the file."""
+    from screener.importers import bibtex
+
+    monkeypatch.setattr(bibtex, "CHUNK_ENTRIES", 3)
+    entries = [f"@article{{k{i},\n  title = {{Title {i}}},\n  journal = jn,\n  year = {{2020}}\n}}\n" for i in range(10)]
+    text = '@string{jn = "Pain Medicine"}\n\n' + "\n".join(entries)
+    path = tmp_path / "lib.bib"
+    path.write_text(text)
+    parsed = read_file(path)
+    assert [r.title for r in parsed.records] == [f"Title {i}" for i in range(10)]
+    assert {r.journal for r in parsed.records} == {"Pain Medicine"}
+    assert [r.source_id for r in parsed.records] == [f"k{i}" for i in range(10)]
+    assert parsed.records[8].line == text[: text.index("@article{k8")].count("\n") + 1
+    broken = text.replace("@article{k8,\n  title = {Title 8}", "@article{k8,\n  title = {Title 8")
+    path.write_text(broken)
+    with pytest.raises(ImportFileError) as err:
+        read_file(path)
+    assert f"lib.bib:{broken[: broken.index('@article{k8')].count(chr(10)) + 1}:" in str(err.value)
