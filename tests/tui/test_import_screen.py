@@ -53,3 +53,27 @@ async def test_import_demo_export_through_the_screen(empty_review, tmp_path: Pat
     sources = empty_review.sources()
     assert [(s.name, s.record_count, s.searched_on) for s in sources] == [("CINAHL", 14, "2022-06-02")]
     assert empty_review.record_count() == 14
+
+
+async def test_export_without_a_database_name_asks_for_it(empty_review, tmp_path: Path, shared_dir: Path):
+    """A real EndNote XML library names no database: import waits for `s`, then stores it."""
+    export = shared_dir / "data/exports/endnote_xml/reflib_blue-light_endnote.xml"
+    app = make_app(empty_review)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = ImportScreen(empty_review, export.parent)
+        app.push_screen(screen)
+        await pilot.pause()
+        screen.file_selected(type("E", (), {"path": export})())
+        await screen.checking.wait()
+        await pilot.pause()
+        assert "database: (unknown: press s to name it)" in str(screen.query_one("#preview", Static).render())
+        await pilot.press("i")
+        await pilot.pause()
+        assert empty_review.sources() == []
+        assert "--source" not in str(screen.query_one("#import-result", Static).render())
+        await pilot.press("s")
+        await pilot.press(*"MEDLINE", "enter")
+        await pilot.press("i")
+        await pilot.pause()
+        assert "102 records from MEDLINE" in str(screen.query_one("#import-result", Static).render())
+    assert [(s.name, s.record_count) for s in empty_review.sources()] == [("MEDLINE", 102)]

@@ -132,6 +132,9 @@ class ImportScreen(Screen[None]):
         if self.parsed is None or self.path is None:
             self.notify("Pick a file first (Enter in the list).", severity="warning")
             return
+        if not (self.options.source or self.parsed.database):  # the CLI's message names --source
+            self.notify("Name the database first: press s.", severity="warning")
+            return
         try:
             summary = import_file(self.store, self.path, self.options, parsed=self.parsed)
         except (ImportFileError, StoreError) as exc:
