@@ -89,6 +89,27 @@ def test_import_is_one_transaction(db_url: str, protocol: Protocol):
     store.close()
 
 
+def test_large_import_keeps_every_field(db_url: str, protocol: Protocol):
+    """Thousands of records in batches (SQLite inserts 1,000 rows per statement, then the rest):
+    every field comes back, including author and keyword text that JSON must escape."""
+    odd = ['Quote "in" name', "back\\slash", "tab\there", "new\nline", "Kučić", "\u00e9\u0301", "\x01ctl", "[]"]
+    records = [BibRecord(position=i, title=f"Title {i} {odd[i % len(odd)]}", line=i * 3,
+                         authors=tuple(Author(odd[(i + k) % len(odd)], odd[k % len(odd)] if k else "")
+                                       for k in range(i % 4)),
+                         keywords=tuple(odd[(i + k) % len(odd)] for k in range(i % 3)),
+                         year=1990 + i % 30, doi=f"10.1/{i}" if i % 2 else None, raw=f"TY  - JOUR\nT1  - {i}")
+               for i in range(1, 2346)]
+    store = open_store(db_url, create=True)
+    store.init_review(protocol)
+    with store.import_source(SourceInput("", "big.ris", "33" * 32, "ris")) as writer:
+        for i in range(0, len(records), 700):
+            writer.add(records[i:i + 700])
+        sid = writer.commit("Embase", None)
+    assert store.source(sid).record_count == len(records)
+    assert [r.bib for r in store.records()] == records
+    store.close()
+
+
 def test_sqlite_pragmas(tmp_path, protocol: Protocol):
     store = open_store(tmp_path / "r.db", create=True)
     store.init_review(protocol)
