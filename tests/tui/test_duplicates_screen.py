@@ -69,3 +69,26 @@ async def test_decide_pairs_and_undo_a_merge(tmp_path: Path):
     again = run_dedup(store, full=True)
     assert again.clusters == 1 and len(store.possible_queue()) == queue_before - 1
     store.close()
+
+
+async def test_a_merged_cluster_shows_every_member(tmp_path: Path):
+    """A paper found in three databases: the cluster view shows all three records, not two."""
+    store = open_store(tmp_path / "review.db", create=True)
+    store.init_review(load_protocol(example_dir() / "protocol.toml"))
+    paper = dict(title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study", authors=AUTHORS,
+                 year=2009, volume="10", start_page="663", doi="10.1111/j.1526-4637.2009.00613.x")
+    for name, journal in (("PubMed", "Pain Med"), ("Embase", "Pain Medicine"), ("Scopus", "Pain Medicine")):
+        store.add_source(SourceInput(name, f"{name}.ris", name[0] * 64, "ris"),
+                         [BibRecord(position=1, journal=journal, **paper)])
+    run_dedup(store)
+    assert [c.members for c in store.clusters()] == [(1, 2, 3)]
+    app = make_app(store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.push_screen(DuplicatesScreen(store, "NA"))
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        table = app.screen.query_one("#comparison", Static).content
+        headers = [str(c.header) for c in table.columns]  # type: ignore[union-attr]
+        assert headers == ["", "1 · PubMed (kept)", "2 · Embase (removed)", "3 · Scopus (removed)"]
+    store.close()

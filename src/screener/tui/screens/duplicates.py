@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -38,22 +39,24 @@ def _value(bib: BibRecord, name: str) -> str:
     return text[:300] + "…" if name == "abstract" and len(text) > 300 else text
 
 
-def comparison(a: BibRecord, b: BibRecord, sources: tuple[str, str], scores: dict[str, float]) -> Table:
-    """Two records field by field; fields that differ are highlighted."""
+def comparison(records: Sequence[BibRecord], headers: Sequence[str], scores: dict[str, float]) -> Table:
+    """Records side by side, field by field; a field whose values differ is highlighted."""
     table = Table(expand=True, show_lines=True)
     table.add_column("", style="bold", width=9)
-    table.add_column(f"A · {sources[0]}", ratio=1)
-    table.add_column(f"B · {sources[1]}", ratio=1)
-    table.add_column("score", width=6, justify="right")
+    for header in headers:
+        table.add_column(header, ratio=1)
+    if scores:
+        table.add_column("score", width=6, justify="right")
     for name, label in FIELDS:
-        va, vb = _value(a, name), _value(b, name)
-        if not va and not vb:
+        values = [_value(r, name) for r in records]
+        if not any(values):
             continue
-        same = va.casefold().strip(" .") == vb.casefold().strip(" .")
+        same = len({v.casefold().strip(" .") for v in values}) == 1
         style = "" if same else "bold yellow"
-        key = {"authors": "authors", "pages": "pages"}.get(name, name)
-        score = f"{scores[key]:.2f}" if key in scores else ""
-        table.add_row(label, Text(va or "—", style=style), Text(vb or "—", style=style), score)
+        cells = [Text(v or "—", style=style) for v in values]
+        if scores:
+            cells.append(Text(f"{scores[name]:.2f}" if name in scores else ""))
+        table.add_row(label, *cells)
     return table
 
 
@@ -129,16 +132,16 @@ class DuplicatesScreen(Screen[None]):
             line.update(f"Possible duplicate {self.index + 1} of {len(items)}  ·  records {item.a} and {item.b}"
                         f"  ·  rule: {item.rule}")
             a, b = self.store.records([item.a, item.b])
-            body.update(comparison(a.bib, b.bib, (self.sources[a.source_id], self.sources[b.source_id]),
-                                   item.scores))
+            body.update(comparison([a.bib, b.bib], [f"A · {self.sources[a.source_id]}",
+                                                    f"B · {self.sources[b.source_id]}"], item.scores))
         else:
             line.update(f"Merged cluster {item.id} ({item.status}), {self.index + 1} of {len(items)}  ·  "
                         f"primary {item.primary}, members {', '.join(map(str, item.members))}  ·  u undoes it")
             records = {r.id: r for r in self.store.records(item.members)}
-            primary = records[item.primary]
-            others = [records[m] for m in item.members if m != item.primary]
-            body.update(comparison(primary.bib, others[0].bib, (f"{self.sources[primary.source_id]} (kept)",
-                                                                 self.sources[others[0].source_id]), {}))
+            shown = [records[item.primary]] + [records[m] for m in item.members if m != item.primary]
+            headers = [f"{r.id} · {self.sources[r.source_id]}" + (" (kept)" if r.id == item.primary else " (removed)")
+                       for r in shown]
+            body.update(comparison([r.bib for r in shown], headers, {}))
 
     def action_move(self, step: int) -> None:
         items = self._items()
