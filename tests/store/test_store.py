@@ -120,3 +120,19 @@ def test_sqlite_pragmas(tmp_path, protocol: Protocol):
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # ... decisions never: FULL
     store.close()
+
+
+def test_search_ignores_case_and_accents_and_takes_text_literally(db_url: str, protocol: Protocol):
+    store = open_store(db_url, create=True)
+    store.init_review(protocol)
+    extra = BibRecord(position=3, title="ÄRZTLICHE Versorgung: 100% of patients_with pain", year=2020)
+    store.add_source(SourceInput("PubMed", "p.nbib", "44" * 32, "pubmed"), [*RECORDS, extra])
+    assert store.search("kucic") == [2]  # typed without accents: finds Kučić (authors)
+    assert store.search("KUČIĆ") == [2]
+    assert store.search("ärztliche") == [3]  # non-ASCII capitals fold too
+    assert store.search("arztliche  versorgung") == [3]
+    assert store.search("naltrexone") == [1, 2]
+    assert store.search("100%") == [3] and store.search("0% of") == [3]
+    assert store.search("patients_with") == [3] and store.search("n_ltrexone") == []  # no wildcards
+    assert store.search("   ") == []
+    store.close()

@@ -20,6 +20,7 @@ from screener.core.normalise import (
     normalise_pmid,
     normalise_url,
     parse_author,
+    search_fold,
     split_authors,
     split_keywords,
     strip_markup,
@@ -306,3 +307,14 @@ def test_parse_author_reparses_from_its_own_rendering(text):
         return
     rendered = f"{author.family}, {author.given}" if author.given else f"{author.family},"
     assert parse_author(rendered) == author
+
+
+@pytest.mark.parametrize(("text", "folded"), [
+    ("Low-Dose NALTREXONE", "low-dose naltrexone"),
+    ("Kučić", "kucic"),
+    ("ÄRZTLICHE Versorgung", "arztliche versorgung"),
+    ("Straße", "strasse"),
+    ("Nørgaard", "nørgaard"),  # ø is a letter of its own, not o with a mark
+])
+def test_search_fold(text, folded):
+    assert search_fold(text) == folded

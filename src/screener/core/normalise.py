@@ -51,6 +51,18 @@ def collapse_ws(text: str) -> str:
 _ASCII_CONTROLS = bytes(range(32)) + b"\x7f"
 
 
+def search_fold(text: str) -> str:
+    """Text as a search compares it: case and diacritics folded ("Kučić" -> "kucic").
+
+    ASCII text (most of a review) only needs lower-casing; the rest is decomposed and
+    its combining marks dropped, so a search typed without accents finds accented names.
+    """
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
 def _has_markup(text: str) -> bool:
     # Six substring tests run at memchr speed; one regex character class is ~5x slower
     # on a 1,500-character abstract, and this runs for every field of every record.

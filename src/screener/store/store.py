@@ -31,6 +31,7 @@ from screener.core.models import (
     StoredRecord,
     Verdict,
 )
+from screener.core.normalise import search_fold
 from screener.core.protocol import Protocol, parse_protocol
 from screener.core.screening import conflict_rules, outcome_of
 from screener.store import schema
@@ -274,15 +275,19 @@ class Store(ScreeningQueries, FlowQueries, DedupQueries):
             return sorted(conn.execute(query).scalars())
 
     def search(self, text: str) -> list[int]:
-        """Ids of records whose title, abstract, authors or journal contain ``text`` (any case)."""
-        needle = f"%{text.lower()}%"
+        """Ids of records whose title, abstract, authors or journal contain ``text``.
+
+        Case and accents do not matter ("kucic" finds "Kučić") and the text is taken
+        literally (no wildcards). Compared here rather than in SQL: neither SQLite's
+        ``lower`` nor ``LIKE`` folds beyond ASCII.
+        """
+        needle = search_fold(" ".join(text.split()))
+        if not needle:
+            return []
         fields = (t.Record.title, t.Record.abstract, t.Record.authors, t.Record.journal)
-        cond = None
-        for f in fields:
-            c = func.lower(func.coalesce(f, "")).like(needle)
-            cond = c if cond is None else cond | c
         with self._read() as conn:
-            return list(conn.execute(select(t.Record.id).where(cond).order_by(t.Record.id)).scalars())
+            rows = conn.execute(select(t.Record.id, *fields).order_by(t.Record.id))
+            return [row[0] for row in rows if any(f and needle in search_fold(f) for f in row[1:])]
 
     # -- decisions (append-only) ---------------------------------------------------------
 
