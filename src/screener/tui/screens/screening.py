@@ -358,7 +358,8 @@ class ScreeningScreen(Screen[None]):
             after = [i for i in order if i > self.index]
             self.index = after[0] if after else order[0]
             self.show_record()
-            self.notify(f"{len(order)} records mention '{text}' (/ again for the next).")
+            found = "1 record mentions" if len(order) == 1 else f"{len(order)} records mention"
+            self.notify(f"{found} '{text}' (/ again for the next).")
 
         self.app.push_screen(Prompt("Search titles, abstracts, authors, journals", placeholder="e.g. naltrexone"),
                              done)
