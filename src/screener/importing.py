@@ -132,8 +132,11 @@ def import_file(store: Store, path: Path, options: ImportOptions,
             del file  # the text is no longer needed while the commit runs
         else:
             assert parsed is not None
-            for i in range(0, len(parsed.records), BATCH_SIZE):
+            total = len(parsed.records)
+            for i in range(0, total, BATCH_SIZE):
                 store_batch(parsed.records[i:i + BATCH_SIZE])
+                if progress is not None:
+                    progress(min(i + BATCH_SIZE, total), total)
         _check_unusable(path, parsed, options)
         name = options.source or parsed.database
         if not name:

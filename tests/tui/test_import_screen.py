@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import ProgressBar, Static
 
 from screener.core.protocol import load_protocol
 from screener.paths import example_dir
 from screener.store import open_store
 from screener.tui.app import make_app
 from screener.tui.screens.importing import ImportScreen
+
+
+def _screen_text(app) -> str:
+    """The characters on screen (from the app's SVG screenshot)."""
+    return html.unescape(" ".join(re.findall(r">([^<>]+)</text>", app.export_screenshot()))).replace("\xa0", " ")
 
 
 @pytest.fixture
@@ -42,8 +49,11 @@ async def test_import_demo_export_through_the_screen(empty_review, tmp_path: Pat
         await pilot.press("t")
         await pilot.press(*"2022-06-02", "enter")
         await pilot.press("i")
+        await screen.importing.wait()  # stored off the UI thread
         await pilot.pause()
         assert "14 records from CINAHL" in str(screen.query_one("#import-result", Static).render())
+        assert screen.query_one("#import-progress", ProgressBar).percentage == 1
+        assert "100%" in _screen_text(app)  # the bar is drawn, not just updated
         screen.file_selected(type("E", (), {"path": folder / "broken.ris"})())
         await screen.checking.wait()
         await pilot.pause()
@@ -74,6 +84,45 @@ async def test_export_without_a_database_name_asks_for_it(empty_review, tmp_path
         await pilot.press("s")
         await pilot.press(*"MEDLINE", "enter")
         await pilot.press("i")
+        await screen.importing.wait()
         await pilot.pause()
         assert "102 records from MEDLINE" in str(screen.query_one("#import-result", Static).render())
     assert [(s.name, s.record_count) for s in empty_review.sources()] == [("MEDLINE", 102)]
+
+
+async def test_import_runs_off_the_ui_thread_once(empty_review, tmp_path: Path, monkeypatch):
+    """While a file is being stored, a second `i` does not import it twice and `q` does not leave."""
+    import threading
+
+    import screener.tui.screens.importing as screen_module
+
+    release = threading.Event()
+    real_import = screen_module.import_file
+
+    def slow_import(*args, **kwargs):
+        assert release.wait(10)
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(screen_module, "import_file", slow_import)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "cinahl.ris").write_bytes((example_dir() / "cinahl.ris").read_bytes())
+    app = make_app(empty_review)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = ImportScreen(empty_review, folder)
+        app.push_screen(screen)
+        await pilot.pause()
+        screen.file_selected(type("E", (), {"path": folder / "cinahl.ris"})())
+        await screen.checking.wait()
+        await pilot.press("i")
+        await pilot.pause()
+        assert "importing cinahl.ris" in str(screen.query_one("#import-result", Static).render())
+        first = screen.importing
+        await pilot.press("i", "q")  # the UI answers while the import waits
+        await pilot.pause()
+        assert screen.importing is first and app.screen is screen
+        release.set()
+        await first.wait()
+        await pilot.pause()
+        assert "14 records from CINAHL" in str(screen.query_one("#import-result", Static).render())
+    assert [(s.name, s.record_count) for s in empty_review.sources()] == [("CINAHL Complete", 14)]

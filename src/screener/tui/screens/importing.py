@@ -53,6 +53,7 @@ class ImportScreen(Screen[None]):
         self.parsed: ParsedFile | None = None
         self.options = ImportOptions()
         self.checking: Worker[None] | None = None
+        self.importing: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -129,19 +130,40 @@ class ImportScreen(Screen[None]):
         self.app.push_screen(Prompt(questions[field], getattr(self.options, field) or ""), done)
 
     def action_import_file(self) -> None:
+        if self.importing is not None and self.importing.is_running:
+            self.notify("An import is running: wait for it to finish.", severity="warning")
+            return
         if self.parsed is None or self.path is None:
             self.notify("Pick a file first (Enter in the list).", severity="warning")
             return
         if not (self.options.source or self.parsed.database):  # the CLI's message names --source
             self.notify("Name the database first: press s.", severity="warning")
             return
+        self.query_one("#import-result", Static).update(f"importing {self.path.name} …")
+        self.query_one("#import-progress", ProgressBar).update(total=len(self.parsed.records) or None, progress=0)
+        self.importing = self.store_file(self.path, self.options, self.parsed)
+
+    @work(thread=True, group="import-store", exit_on_error=False)
+    def store_file(self, path: Path, options: ImportOptions, parsed: ParsedFile) -> None:
+        """Store a checked file off the UI thread, the bar following the records written."""
+        bar = self.query_one("#import-progress", ProgressBar)
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(bar.update, total=total or None, progress=done)
+
         try:
-            summary = import_file(self.store, self.path, self.options, parsed=self.parsed)
+            summary = import_file(self.store, path, options, progress=progress, parsed=parsed)
         except (ImportFileError, StoreError) as exc:
-            self.query_one("#import-result", Static).update(Text(str(exc), style="bold red"))
+            self.app.call_from_thread(self._show_result, Text(str(exc), style="bold red"))
             return
-        self.query_one("#import-result", Static).update(Text("\n".join(summary.lines()), style="green"))
+        self.app.call_from_thread(self._show_result, Text("\n".join(summary.lines()), style="green"))
+
+    def _show_result(self, text: Text) -> None:
+        self.query_one("#import-result", Static).update(text)
         self._refresh_preview()
 
     def action_leave(self) -> None:
+        if self.importing is not None and self.importing.is_running:
+            self.notify("An import is running: leave when it has finished.", severity="warning")
+            return
         leave(self)
