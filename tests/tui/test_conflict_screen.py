@@ -3,6 +3,8 @@ the stage is unblinded, every conflict is resolved in the conflict screen, and t
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,22 @@ async def test_conflict_screen_refused_while_blind(demo: Store):
         screen = app.screen
         assert "hidden until the stage is unblinded" in str(screen.query_one("#progress-line", Static).render())
         assert screen.queue == []
+
+
+async def test_conflict_screen_shows_the_whole_record(demo: Store):
+    """The record beside the votes wraps within its half of the screen: nothing cut off on the right."""
+    rid = max(demo.stage_pool(TA), key=lambda r: len(demo.screening_record(r).bib.title or ""))
+    title = demo.screening_record(rid).bib.title
+    for pid in demo.stage_pool(TA):
+        demo.record_decision(pid, TA, "NA", Verdict.INCLUDE)
+        demo.record_decision(pid, TA, "ZL", Verdict.EXCLUDE if pid == rid else Verdict.INCLUDE, reasons=())
+    demo.unblind(TA, "NA")
+    app = make_app(demo, resolver="NA", stage=TA)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.current == rid
+        assert screen.query_one("#record-pane").region.right <= screen.query_one("#record-side").region.right
+        on_screen = html.unescape(" ".join(re.findall(r">([^<>]+)</text>", app.export_screenshot())))
+        missing = [word for word in re.findall(r"\w+", title) if word not in on_screen]
+        assert not missing, missing
