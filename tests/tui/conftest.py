@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.app import App
 
 from screener.core.models import Author, BibRecord
 from screener.core.protocol import load_protocol
@@ -31,3 +35,14 @@ def review(tmp_path: Path) -> Store:
     store.add_source(SourceInput("PubMed", "pubmed.nbib", "a" * 64, "pubmed"), records)
     yield store
     store.close()
+
+
+@pytest.fixture
+def screen_text() -> Callable[[App], str]:
+    """The characters an app has on screen (from its SVG screenshot), to assert what a user sees."""
+
+    def text(app: App) -> str:
+        svg = app.export_screenshot()
+        return html.unescape(" ".join(re.findall(r">([^<>]+)</text>", svg))).replace("\xa0", " ")
+
+    return text

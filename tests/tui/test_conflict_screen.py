@@ -3,7 +3,6 @@ the stage is unblinded, every conflict is resolved in the conflict screen, and t
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -100,7 +99,7 @@ async def test_conflict_screen_refused_while_blind(demo: Store):
         assert screen.queue == []
 
 
-async def test_conflict_screen_shows_the_whole_record(demo: Store):
+async def test_conflict_screen_shows_the_whole_record(demo: Store, screen_text):
     """The record beside the votes wraps within its half of the screen: nothing cut off on the right."""
     rid = max(demo.stage_pool(TA), key=lambda r: len(demo.screening_record(r).bib.title or ""))
     title = demo.screening_record(rid).bib.title
@@ -114,6 +113,6 @@ async def test_conflict_screen_shows_the_whole_record(demo: Store):
         screen = app.screen
         assert screen.current == rid
         assert screen.query_one("#record-pane").region.right <= screen.query_one("#record-side").region.right
-        on_screen = html.unescape(" ".join(re.findall(r">([^<>]+)</text>", app.export_screenshot())))
+        on_screen = screen_text(app)
         missing = [word for word in re.findall(r"\w+", title) if word not in on_screen]
         assert not missing, missing

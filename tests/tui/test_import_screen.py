@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from pathlib import Path
 
 import pytest
@@ -16,11 +14,6 @@ from screener.tui.app import make_app
 from screener.tui.screens.importing import ImportScreen
 
 
-def _screen_text(app) -> str:
-    """The characters on screen (from the app's SVG screenshot)."""
-    return html.unescape(" ".join(re.findall(r">([^<>]+)</text>", app.export_screenshot()))).replace("\xa0", " ")
-
-
 @pytest.fixture
 def empty_review(tmp_path: Path):
     store = open_store(tmp_path / "review.db", create=True)
@@ -29,7 +22,7 @@ def empty_review(tmp_path: Path):
     store.close()
 
 
-async def test_import_demo_export_through_the_screen(empty_review, tmp_path: Path):
+async def test_import_demo_export_through_the_screen(empty_review, tmp_path: Path, screen_text):
     folder = tmp_path / "exports"
     folder.mkdir()
     (folder / "cinahl.ris").write_bytes((example_dir() / "cinahl.ris").read_bytes())
@@ -53,7 +46,7 @@ async def test_import_demo_export_through_the_screen(empty_review, tmp_path: Pat
         await pilot.pause()
         assert "14 records from CINAHL" in str(screen.query_one("#import-result", Static).render())
         assert screen.query_one("#import-progress", ProgressBar).percentage == 1
-        assert "100%" in _screen_text(app)  # the bar is drawn, not just updated
+        assert "100%" in screen_text(app)  # the bar is drawn, not just updated
         screen.file_selected(type("E", (), {"path": folder / "broken.ris"})())
         await screen.checking.wait()
         await pilot.pause()
