@@ -376,15 +376,6 @@ def parsed(shared_dir):
     return get
 
 
-def test_every_export_is_covered(shared_dir):
-    present = {
-        str(p.relative_to(shared_dir / "data" / "exports"))
-        for p in (shared_dir / "data" / "exports").glob("*/*")
-        if p.name != "README.md"
-    }
-    assert present <= set(FILES), f"exports without expectations: {sorted(present - set(FILES))}"
-
-
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_export_imports(parsed, shared_dir, name):
     if not (shared_dir / "data" / "exports" / name).exists():

@@ -156,7 +156,12 @@ def _record(rec: ET.Element, position: int, line: int | None, raw: str) -> BibRe
     return BibRecord(
         position=position,
         title=clean_text(_first(rec, "titles/title", "title")),
-        authors=authors(_all(rec, "contributors/authors/author")),
+        # An edited book has editors only (secondary or tertiary authors): they stand first.
+        authors=authors(
+            _all(rec, "contributors/authors/author")
+            or _all(rec, "contributors/secondary-authors/author")
+            or _all(rec, "contributors/tertiary-authors/author")
+        ),
         year=extract_year(_first(rec, "dates/year", "dates/pub-dates/date", "year")),
         journal=journal,
         journal_abbrev=abbrev,

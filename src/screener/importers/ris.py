@@ -265,8 +265,11 @@ def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str
         )
         volume, issue = clean_text(volume), clean_text(issue)
     journal, abbrev = journal_pair(journal or None, abbrev or None)
+    ty = (g("TY") or "").strip().upper()
     if not ptype:
-        ptype = TYPE_NAMES.get((g("TY") or "").strip().upper())
+        ptype = TYPE_NAMES.get(ty)
+    if ty == "PAT":  # a patent's VL and IS are its application and patent numbers, not a journal's
+        volume = issue = None
     year = g("PY") or g("Y1") or g("DA")
     rec = BibRecord(
         position=position,

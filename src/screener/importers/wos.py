@@ -44,6 +44,7 @@ _UT_DATABASES = {
     "CCC": "Current Contents Connect", "KJD": "KCI-Korean Journal Database",
     "SCIELO": "SciELO Citation Index", "ZOOREC": "Zoological Record", "DIIDW": "Derwent Innovations Index",
     "CSCD": "Chinese Science Citation Database", "RSCI": "Russian Science Citation Index",
+    "CABI": "CAB Abstracts", "INSPEC": "Inspec", "FSTA": "FSTA", "GRANTS": "Grants Index",
 }  # fmt: skip
 
 
@@ -127,6 +128,8 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> tupl
         return " ".join(v) if v else None
 
     start, end = expand_pages(f"{text('BP')}-{text('EP')}" if text("BP") and text("EP") else text("BP"))
+    if start is None and text("PS"):  # CAB Abstracts and other collections: page span "170" or "82-90"
+        start, end = expand_pages(text("PS"))
     if start is None and text("AR"):
         ar = text("AR") or ""
         start, end = expand_pages(ar[5:] if ar.startswith("UNSP ") else ar)
