@@ -255,6 +255,7 @@ def dedup(ctx: click.Context, full: bool, undo: int | None, explain: int | None,
     from screener.dedup_run import run_dedup
 
     with _open(ctx) as store:
+        by = store.protocol().initials(by)
         if explain is not None:
             _explain(store, explain)
             return
@@ -328,6 +329,8 @@ STAGE_OPTION = click.option("--stage", type=click.Choice([s.value for s in Stage
 
 
 def _known_reviewer(store: Store, reviewer: str) -> str:
+    """The reviewer's initials as the protocol spells them (typed in any case), or a one-line error."""
+    reviewer = store.protocol().initials(reviewer)
     names = store.screening_reviewers()
     if reviewer not in names:
         raise _fail(f"unknown reviewer '{reviewer}': the protocol names {', '.join(names)}")
@@ -343,7 +346,7 @@ def screen(ctx: click.Context, reviewer: str, stage: str) -> None:
     from screener.tui.app import make_app
 
     with _open(ctx) as store:
-        _known_reviewer(store, reviewer)
+        reviewer = _known_reviewer(store, reviewer)
         if stage not in store.protocol().rules.stages:
             raise _fail(f"this review has no {stage} stage")
         make_app(store, reviewer=reviewer, stage=Stage(stage)).run()
@@ -356,7 +359,7 @@ def screen(ctx: click.Context, reviewer: str, stage: str) -> None:
 def unblind(ctx: click.Context, stage: str, by: str) -> None:
     """Unblind a stage (the lead only): conflicts become visible and can be resolved."""
     with _open(ctx) as store:
-        store.unblind(Stage(stage), by)
+        store.unblind(Stage(stage), store.protocol().initials(by))
         click.echo(f"{stage} is unblinded: conflicts can now be seen ('screener conflicts --stage {stage}')")
 
 
@@ -378,6 +381,7 @@ def conflicts(ctx: click.Context, stage: str, by: str | None, as_list: bool) -> 
             if by is None and ids and not as_list:
                 click.echo(f"resolve them with: screener conflicts --stage {stage} --by INITIALS", err=True)
             return
+        by = store.protocol().initials(by)
         _check_resolver(store, by)
         from screener.tui.app import make_app
 
@@ -492,7 +496,7 @@ def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: 
 
     with _open(ctx) as store:
         if reviewer:
-            _known_reviewer(store, reviewer)
+            reviewer = _known_reviewer(store, reviewer)
         text = decisions_csv(store, reviewer=reviewer, stage=Stage(stage) if stage else None)
     _write_output(text, output)
 

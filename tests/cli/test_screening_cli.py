@@ -76,3 +76,15 @@ def test_after_unblinding(db: str):
 def test_screen_refuses_unknown_reviewer(db: str):
     out = invoke(db, "screen", "--reviewer", "XX")
     assert out.exit_code == 1 and "unknown reviewer 'XX': the protocol names NA, ZL" in out.output
+
+
+def test_initials_in_any_case(db: str):
+    """`na` is NA: the CLI takes initials as the protocol spells them, whatever the case typed."""
+    out = invoke(db, "export", "decisions", "--reviewer", "na")
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(io.StringIO(out.output)))
+    assert rows and {r["reviewer"] for r in rows} == {"NA"}
+    out = invoke(db, "unblind", "--stage", "title-abstract", "--by", "na")
+    assert out.exit_code == 0, out.output
+    out = invoke(db, "screen", "--reviewer", "xx")
+    assert out.exit_code == 1 and "unknown reviewer 'xx'" in out.output

@@ -45,6 +45,9 @@ async def test_import_demo_export_through_the_screen(empty_review, tmp_path: Pat
         await screen.importing.wait()  # stored off the UI thread
         await pilot.pause()
         assert "14 records from CINAHL" in str(screen.query_one("#import-result", Static).render())
+        preview = str(screen.query_one("#preview", Static).render())
+        assert preview.startswith("✓ imported: 14 records from CINAHL, source 1")  # the success comes first
+        assert "refused" not in preview and "press i" not in preview
         assert screen.query_one("#import-progress", ProgressBar).percentage == 1
         assert "100%" in screen_text(app)  # the bar is drawn, not just updated
         screen.file_selected(type("E", (), {"path": folder / "broken.ris"})())

@@ -85,9 +85,11 @@ async def test_navigation_search_and_goto(review: Store):
     app = make_app(review, reviewer="NA", stage=TA)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = app.screen
-        await pilot.press("right", "k")
+        await pilot.press("right", "j")  # vim: j is next, k previous
         assert screen.current == 3
-        await pilot.press("j", "left")
+        await pilot.press("k")
+        assert screen.current == 2
+        await pilot.press("left")
         assert screen.current == 1
         await pilot.press("slash")
         await pilot.press(*"chronic fatigue", "enter")

@@ -90,6 +90,11 @@ class Protocol:
     def reviewer_initials(self) -> tuple[str, ...]:
         return tuple(r.initials for r in self.reviewers)
 
+    def initials(self, typed: str) -> str:
+        """The protocol's spelling of initials typed in any case ('na' -> 'NA'); unknown ones as typed."""
+        folded = typed.strip().casefold()
+        return next((r.initials for r in self.reviewers if r.initials.casefold() == folded), typed)
+
     def exclusion_reasons(self, stage: Stage | str) -> list[tuple[int, Criterion]]:
         """The numbered exclusion reasons for a stage: (number from 1, criterion)."""
         return [(n, c) for n, c in enumerate(self.exclusion, start=1) if c.applies_to(stage)]
@@ -174,7 +179,7 @@ def parse_protocol(text: str, path: str = "protocol.toml") -> Protocol:
         initials = r.get("initials") if isinstance(r, dict) else None
         if not isinstance(initials, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,15}", initials):
             raise fail(line, "reviewer needs 'initials' (letters and digits, e.g. \"NA\")")
-        if initials in {x.initials for x in reviewers}:
+        if initials.casefold() in {x.initials.casefold() for x in reviewers}:  # initials are typed in any case
             raise fail(loc.key("initials", line), f"duplicate reviewer initials '{initials}'")
         role = r.get("role", "reviewer")
         if role not in ("reviewer", "lead", "arbiter"):

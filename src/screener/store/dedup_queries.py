@@ -167,10 +167,27 @@ class DedupQueries:
         wanted = {(frozenset(c.members), c.primary, c.status): c for c in clusters}
         keep = {cid for cid, (p, s, m) in existing.items() if (frozenset(m), p, s) in wanted}
         kept_keys = {(frozenset(existing[cid][2]), existing[cid][0], existing[cid][1]) for cid in keep}
+        new = [c for key, c in wanted.items() if key not in kept_keys]
+        # A cluster that grew (every old member still in it) keeps its id: people note cluster ids.
+        grown: dict[int, NewCluster] = {}
+        old_cluster_of = {rid: cid for cid, (_, _, m) in existing.items() if cid not in keep for rid in m}
+        for c in new:
+            members = set(c.members)
+            inside = [cid for cid in {old_cluster_of[r] for r in members if r in old_cluster_of}
+                      if cid not in grown and existing[cid][2] <= members]
+            if inside:
+                grown[min(inside)] = c
+        for cid, c in grown.items():
+            conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id == cid)
+                         .values(primary_record_id=c.primary, status=c.status))
+            added_members = [dict(cluster_id=cid, record_id=m) for m in c.members if m not in existing[cid][2]]
+            if added_members:
+                conn.execute(insert(t.DupMember), added_members)
+        keep |= set(grown)
+        new = [c for c in new if all(c is not g for g in grown.values())]
         superseded = [cid for cid in existing if cid not in keep]
         if superseded:
             conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id.in_(superseded)).values(undone_at=now))
-        new = [c for key, c in wanted.items() if key not in kept_keys]
         if new:
             # One round trip for all clusters (ids returned in order), one for all members.
             ids = conn.execute(insert(t.DupCluster).returning(t.DupCluster.id, sort_by_parameter_order=True),
@@ -179,7 +196,7 @@ class DedupQueries:
             members = [dict(cluster_id=cid, record_id=m) for cid, c in zip(ids, new, strict=True) for m in c.members]
             for i in range(0, len(members), 10_000):
                 conn.execute(insert(t.DupMember), members[i:i + 10_000])
-        return len(new), len(superseded)
+        return len(new) + len(grown), len(superseded)
 
     def record_pair_decision(self, a: int, b: int, outcome: str, by: str) -> None:
         """Append a human decision on a pair: 'duplicate' or 'distinct'."""

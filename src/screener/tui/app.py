@@ -45,7 +45,8 @@ class ScreenerApp(App[None]):
             if isinstance(binding, tuple) or not binding.description or binding.show is False:
                 continue
             action = binding.action
-            yield SystemCommand(f"{binding.description} ({binding.key})", binding.tooltip or binding.description,
+            key = binding.key_display or binding.key
+            yield SystemCommand(binding.description, f"{binding.tooltip or binding.description} (key: {key})",
                                 lambda a=action: self.call_later(screen.run_action, a))
 
 

@@ -18,6 +18,32 @@ def reason_bindings(prefix: str) -> list[Binding]:
     ]
 
 
+def help_binding(prefix: str) -> Binding:
+    """``?``: the screen's keys in a dialog (the screen's ``action_help``)."""
+    return Binding("question_mark", "help", "Help", tooltip="All keys on this screen", id=f"{prefix}.help",
+                   key_display="?")
+
+
+def key_lines(screen: Screen) -> list[str]:
+    """One line per key the screen offers now: key, then what it does."""
+    lines = []
+    for b in screen.BINDINGS:
+        if not isinstance(b, Binding) or not b.description or b.action == "help" or not (b.show or b.tooltip):
+            continue
+        if screen.check_action(b.action.split("(")[0], ()) is False:
+            continue
+        lines.append(f"{b.key_display or b.key:<14} {b.tooltip or b.description}")
+    return lines
+
+
+def show_help(screen: Screen, title: str, extra: list[str] | None = None) -> None:
+    """Push the key help for ``screen``: its keys, then ``extra`` lines, then the palette."""
+    from screener.tui.screens.dialogs import Help
+
+    lines = [*key_lines(screen), *(extra or []), "Ctrl+P         command palette (the same actions)"]
+    screen.app.push_screen(Help(title, lines))
+
+
 def reasons_for_key(protocol: Protocol, stage: Stage, number: int) -> tuple[str, ...] | str:
     """The criterion ids an exclusion key stands for (0 = Enter = none), or why the key is refused."""
     if number == 0:

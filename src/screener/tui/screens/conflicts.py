@@ -31,8 +31,8 @@ class ConflictsScreen(Screen[None]):
         Binding("e", "exclude", "Exclude", tooltip="Resolve: exclude, then the reason's number",
                 id="conflicts.exclude"),
         Binding("n", "note", "Note", tooltip="Note for the next resolution (how it was agreed)", id="conflicts.note"),
-        Binding("right,k", "move(1)", "Next", tooltip="Next conflict", id="conflicts.next", key_display="→/k"),
-        Binding("left,j", "move(-1)", "Prev", tooltip="Previous conflict", id="conflicts.prev", key_display="←/j"),
+        Binding("right,j", "move(1)", "Next", tooltip="Next conflict", id="conflicts.next", key_display="→/j"),
+        Binding("left,k", "move(-1)", "Prev", tooltip="Previous conflict", id="conflicts.prev", key_display="←/k"),
         Binding("q", "leave", "Quit", tooltip="Leave the conflict screen", id="conflicts.quit"),
         *reason_bindings("conflicts"),
     ]

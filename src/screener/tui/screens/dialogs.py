@@ -81,7 +81,7 @@ class Help(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"[b]{self.title_text}[/b]")
-            yield Static("\n".join(self.lines))
+            yield Static("\n".join(self.lines), id="help-lines")
             yield Label("[dim]Esc to close[/dim]")
 
     def action_close(self) -> None:

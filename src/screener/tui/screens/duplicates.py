@@ -21,7 +21,8 @@ from screener.core.models import BibRecord
 from screener.dedup_run import run_dedup
 from screener.store import StoreError
 from screener.store.dedup_queries import StoredCluster, StoredPair
-from screener.tui.keys import leave
+from screener.tui.keys import help_binding, leave, show_help
+from screener.tui.screens.dialogs import Prompt
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -67,13 +68,16 @@ class DuplicatesScreen(Screen[None]):
         Binding("d", "decide('duplicate')", "Duplicate", tooltip="These two are the same record", id="dups.same"),
         Binding("n", "decide('distinct')", "Not duplicate", tooltip="These are different records", id="dups.diff"),
         Binding("s", "skip", "Skip", tooltip="Decide later", id="dups.skip"),
-        Binding("right,k", "move(1)", "Next", id="dups.next", key_display="→/k", tooltip="Next item"),
-        Binding("left,j", "move(-1)", "Prev", id="dups.prev", key_display="←/j", tooltip="Previous item"),
+        Binding("right,j", "move(1)", "Next", id="dups.next", key_display="→/j", tooltip="Next item"),
+        Binding("left,k", "move(-1)", "Prev", id="dups.prev", key_display="←/k", tooltip="Previous item"),
         Binding("c", "toggle_view", "Clusters/Pairs", tooltip="Switch between possible pairs and merged clusters",
                 id="dups.view"),
         Binding("u", "undo_cluster", "Undo merge", tooltip="Undo this merged cluster", id="dups.undo"),
         Binding("r", "run", "Run dedup", tooltip="Find duplicates among new records", id="dups.run"),
+        Binding("g", "goto", "Go to", tooltip="Go to a cluster (clusters view) or pair by its id or a record id",
+                id="dups.goto"),
         Binding("escape", "cancel_run", "Cancel run", show=False, id="dups.cancel"),
+        help_binding("dups"),
         Binding("q", "leave", "Back", tooltip="Leave the duplicates screen", id="dups.quit"),
     ]
 
@@ -203,6 +207,34 @@ class DuplicatesScreen(Screen[None]):
             return
         self.app.call_from_thread(self.query_one("#save-line", Static).update, " · ".join(summary.lines()))
         self.app.call_from_thread(self.reload)
+
+    def action_goto(self) -> None:
+        what = "cluster id or record id" if self.showing_clusters else "record id"
+        self.app.push_screen(Prompt(f"Go to: {what}"), self._goto)
+
+    def _goto(self, text: str | None) -> None:
+        if not text or not text.strip():
+            return
+        wanted = text.strip()
+        if not wanted.isdigit():
+            self.notify(f"'{wanted}' is not a number.", severity="warning")
+            return
+        n = int(wanted)
+        if self.showing_clusters:  # a cluster's own id first, then the cluster holding that record
+            found = next((i for i, c in enumerate(self.cluster_list) if c.id == n), None)
+            if found is None:
+                found = next((i for i, c in enumerate(self.cluster_list) if n in c.members), None)
+        else:
+            found = next((i for i, p in enumerate(self.pairs) if n in (p.a, p.b)), None)
+        if found is None:
+            where = "merged cluster" if self.showing_clusters else "possible duplicate pair"
+            self.notify(f"No {where} with {n}.", severity="warning")
+            return
+        self.index = found
+        self.show_item()
+
+    def action_help(self) -> None:
+        show_help(self, "Duplicates keys")
 
     def action_cancel_run(self) -> None:
         self.cancel.set()

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from screener.core.models import Stage
 from screener.summary import ReviewStatus, review_status
+from screener.tui.keys import help_binding, show_help
 from screener.tui.screens.agreement import AgreementScreen
 from screener.tui.screens.conflicts import ConflictsScreen
 from screener.tui.screens.dialogs import Choose
@@ -36,6 +37,7 @@ class HomeScreen(Screen[None]):
                 id="home.agreement"),
         Binding("p", "prisma", "PRISMA", tooltip="PRISMA 2020 flow diagram and exports", id="home.prisma"),
         Binding("r", "refresh", "Refresh", tooltip="Reload the review's numbers", id="home.refresh"),
+        help_binding("home"),
         Binding("q", "app.quit", "Quit", tooltip="Leave screener", id="home.quit"),
     ]
 
@@ -129,3 +131,6 @@ class HomeScreen(Screen[None]):
     def action_prisma(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         self.app.push_screen(PrismaScreen(app.store))
+
+    def action_help(self) -> None:
+        show_help(self, "Home screen keys")

@@ -54,6 +54,8 @@ class ImportScreen(Screen[None]):
         self.options = ImportOptions()
         self.checking: Worker[None] | None = None
         self.importing: Worker[None] | None = None
+        self.imported: dict[str, int] = {}
+        """sha256 -> source id, for the files imported on this screen (their success is what it shows)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -102,6 +104,11 @@ class ImportScreen(Screen[None]):
             return
         earlier = self.store.source_by_sha256(p.sha256)
         text = Text()
+        just_imported = earlier is not None and self.imported.get(p.sha256) == earlier.id
+        if just_imported:
+            assert earlier is not None
+            text.append(f"✓ imported: {earlier.record_count} records from {earlier.name}, source {earlier.id}\n\n",
+                        style="bold green")
         text.append(f"{p.path.name}\n", style="bold")
         text.append(f"format: {p.format}   encoding: {p.encoding}\n")
         name = self.options.source or p.database
@@ -111,10 +118,10 @@ class ImportScreen(Screen[None]):
                     + "\n")
         text.append(f"searched: {self.options.searched or '(press t)'}\n")
         text.append(f"query: {self.options.query or '(press y)'}\n")
-        if earlier:
+        if earlier and not just_imported:
             text.append(f"\nalready imported as source {earlier.id} ({earlier.name}); importing again is refused\n",
                         style="bold yellow")
-        elif name:
+        elif name and not just_imported:
             text.append("\npress i to import", style="bold green")
         self.query_one("#preview", Static).update(text)
 
@@ -156,6 +163,7 @@ class ImportScreen(Screen[None]):
         except (ImportFileError, StoreError) as exc:
             self.app.call_from_thread(self._show_result, Text(str(exc), style="bold red"))
             return
+        self.imported[summary.parsed.sha256] = summary.source.id
         self.app.call_from_thread(self._show_result, Text("\n".join(summary.lines()), style="green"))
 
     def _show_result(self, text: Text) -> None:

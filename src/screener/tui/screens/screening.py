@@ -28,8 +28,8 @@ from textual.widgets import Footer, Header, Static
 
 from screener.core.models import Decision, Stage, StoredRecord, Verdict
 from screener.store import StoreError
-from screener.tui.keys import leave, reason_bindings, reasons_for_key
-from screener.tui.screens.dialogs import Help, Prompt
+from screener.tui.keys import help_binding, leave, reason_bindings, reasons_for_key, show_help
+from screener.tui.screens.dialogs import Prompt
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
 
 if TYPE_CHECKING:
@@ -58,8 +58,8 @@ class ScreeningScreen(Screen[None]):
         Binding("m", "decide('maybe')", "Maybe", tooltip="Unsure: discuss later", id="screen.maybe"),
         Binding("n", "note", "Note", tooltip="Add a note to this record", id="screen.note"),
         Binding("u", "undo", "Undo", tooltip="Undo your last decision", id="screen.undo"),
-        Binding("right,k", "move(1)", "Next", tooltip="Next record", id="screen.next", key_display="→/k"),
-        Binding("left,j", "move(-1)", "Prev", tooltip="Previous record", id="screen.prev", key_display="←/j"),
+        Binding("right,j", "move(1)", "Next", tooltip="Next record", id="screen.next", key_display="→/j"),
+        Binding("left,k", "move(-1)", "Prev", tooltip="Previous record", id="screen.prev", key_display="←/k"),
         Binding("slash", "search", "Search", tooltip="Search titles, abstracts, authors", id="screen.search",
                 key_display="/"),
         Binding("g", "goto", "Go to", tooltip="Go to a record by id", id="screen.goto"),
@@ -69,7 +69,7 @@ class ScreeningScreen(Screen[None]):
         Binding("o", "open_fulltext", "Open PDF", tooltip="Open the full text in the system viewer",
                 id="screen.open"),
         Binding("s", "link_study", "Study", tooltip="Link this report to a study", id="screen.study", show=False),
-        Binding("question_mark", "help", "Help", tooltip="All keys", id="screen.help", key_display="?"),
+        help_binding("screen"),
         Binding("q", "leave", "Quit", tooltip="Leave the screening screen", id="screen.quit"),
         *reason_bindings("screen"),
     ]
@@ -338,13 +338,20 @@ class ScreeningScreen(Screen[None]):
         if self.queue:
             self.index = max(0, min(len(self.queue) - 1, self.index + step))
             self.show_record()
+            self._navigated()
 
     def _jump(self, rid: int) -> bool:
         if rid in self.queue:
             self.index = self.queue.index(rid)
             self.show_record()
+            self._navigated()
             return True
         return False
+
+    def _navigated(self) -> None:
+        """After moving to another record the last "saved: record N" would read as this record's: say what holds."""
+        if not self.pending and not self.unsent:
+            self._saving(f"✓ all your decisions are saved ({len(self.mine)} at {self.stage.label})")
 
     def action_search(self) -> None:
         def done(text: str | None) -> None:
@@ -358,6 +365,7 @@ class ScreeningScreen(Screen[None]):
             after = [i for i in order if i > self.index]
             self.index = after[0] if after else order[0]
             self.show_record()
+            self._navigated()
             found = "1 record mentions" if len(order) == 1 else f"{len(order)} records mention"
             self.notify(f"{found} '{text}' (/ again for the next).")
 
@@ -428,13 +436,9 @@ class ScreeningScreen(Screen[None]):
     # -- leaving -------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        lines = [f"{b.key_display or b.key:<14} {b.tooltip or b.description}" for b in self.BINDINGS
-                 if isinstance(b, Binding) and (b.show or b.key == "s")
-                 and self.check_action(b.action.split("(")[0], ()) is not False]
-        lines += ["e then 1-9     exclude with that numbered reason",
-                  "e then Enter   exclude without a reason (where the protocol allows)",
-                  "Ctrl+P         command palette (the same actions)"]
-        self.app.push_screen(Help(f"Screening keys ({self.stage.label})", lines))
+        show_help(self, f"Screening keys ({self.stage.label})",
+                  ["e then 1-9     exclude with that numbered reason",
+                   "e then Enter   exclude without a reason (where the protocol allows)"])
 
     def action_leave(self) -> None:
         self.flush()
