@@ -137,7 +137,8 @@ def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
 @click.option("--query", help="The search string.")
 @click.option("--query-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="File holding the search string.")
-@click.option("--format", "fmt", type=click.Choice(["pubmed", "ris", "bibtex", "endnote-xml", "wos", "csv"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["pubmed", "pubmed-xml", "ris", "bibtex", "endnote-xml", "wos", "csv"]),
               help="Force the format instead of detecting it.")
 @click.option("--id-column", help="CSV column holding each record's own id.")
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
@@ -148,7 +149,22 @@ def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
 def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kind: str, platform: str | None,
             searched: str | None, query: str | None, query_file: Path | None, fmt: str | None,
             id_column: str | None, columns: tuple[str, ...], skip_unusable: bool, force: bool) -> None:
-    """Import database exports, one source (search) per file, each file all-or-nothing."""
+    """Import database exports, one source (search) per file, each file all-or-nothing.
+
+    The format is read from the content (not the file name); gzipped files are unpacked.
+
+    \b
+    Formats, and how to export them:
+      PubMed/MEDLINE (.nbib)  PubMed: Save > All results, Format PubMed > Create file
+      PubMed XML (.xml, .gz)  E-utilities efetch.fcgi?db=pubmed&id=...&retmode=xml
+                              (or legacy PubMed Send to > File > XML)
+      RIS (.ris)              Embase.com, Scopus: Export > RIS; EBSCOhost (CINAHL):
+                              Share > Export > Direct Export in RIS Format
+      BibTeX (.bib)           Scopus or Web of Science: Export > BibTeX
+      EndNote XML (.xml)      EndNote: File > Export > Save as type XML
+      WoS plain text (.txt)   Web of Science: Export > Plain text file, Full Record
+      CSV/TSV (.csv, .tsv)    Scopus, Embase.com: Export > CSV; any other with --column
+    """
     from screener.importers import ImportFileError
     from screener.importing import ImportOptions, UnknownDatabase
 

@@ -592,7 +592,21 @@ def test_error_message_shapes(tmp_path):
 
 # --- no input crashes a parser -----------------------------------------------------
 
-_SAMPLES = {"ris": RIS, "pubmed": PUBMED, "bibtex": BIB, "endnote-xml": ENDNOTE_XML, "wos": WOS, "csv": CSV}
+PUBMED_XML = """<?xml version="1.0" ?>
+<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID Version="1">23841578</PMID><Article>
+<Journal><JournalIssue><Volume>14</Volume><PubDate><Year>2013</Year></PubDate></JournalIssue><Title>Pain Med</Title></Journal>
+<ArticleTitle>Low-dose <i>naltrexone</i>.</ArticleTitle><Pagination><MedlinePgn>1069-74</MedlinePgn></Pagination>
+<Abstract><AbstractText Label="AIM">An abstract.</AbstractText></Abstract>
+<AuthorList><Author><LastName>Younger</LastName><ForeName>Jarred</ForeName></Author></AuthorList></Article>
+</MedlineCitation></PubmedArticle>
+<PubmedBookArticle><BookDocument><PMID>20301295</PMID><Book><BookTitle>GeneReviews</BookTitle></Book>
+</BookDocument></PubmedBookArticle></PubmedArticleSet>
+"""
+
+_SAMPLES = {
+    "ris": RIS, "pubmed": PUBMED, "pubmed-xml": PUBMED_XML, "bibtex": BIB, "endnote-xml": ENDNOTE_XML, "wos": WOS,
+    "csv": CSV,
+}  # fmt: skip
 
 
 @st.composite

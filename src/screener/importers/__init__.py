@@ -11,24 +11,28 @@ from __future__ import annotations
 
 import csv
 import gc
+import gzip
 import hashlib
 import logging
 import re
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from screener.core.models import BibRecord
-from screener.importers import bibtex, delimited, endnote_xml, pubmed, ris, wos
+from screener.importers import bibtex, delimited, endnote_xml, pubmed, pubmed_xml, ris, wos
 from screener.importers._common import (
     BATCH_SIZE,
+    GZIP_MAGIC,
     Collected,
     ImportFileError,
     ParsedFile,
     Sink,
     Unusable,
     normalise_newlines,
+    open_binary,
 )
 from screener.importers._encoding import decode_bytes
 
@@ -39,15 +43,15 @@ __all__ = [
 
 log = logging.getLogger("screener.importers")
 
-FORMATS = ("pubmed", "ris", "bibtex", "endnote-xml", "wos", "csv")
+FORMATS = ("pubmed", "pubmed-xml", "ris", "bibtex", "endnote-xml", "wos", "csv")
 
 _EXTENSIONS = {
     ".ris": "ris", ".nbib": "pubmed", ".medline": "pubmed", ".bib": "bibtex", ".bibtex": "bibtex",
     ".xml": "endnote-xml", ".ciw": "wos", ".csv": "csv", ".tsv": "csv", ".tab": "csv",
 }  # fmt: skip
 _NAMES = {
-    "pubmed": "PubMed/MEDLINE", "ris": "RIS", "bibtex": "BibTeX", "endnote-xml": "EndNote XML",
-    "wos": "Web of Science", "csv": "CSV/TSV",
+    "pubmed": "PubMed/MEDLINE", "pubmed-xml": "PubMed XML", "ris": "RIS", "bibtex": "BibTeX",
+    "endnote-xml": "EndNote XML", "wos": "Web of Science", "csv": "CSV/TSV",
 }  # fmt: skip
 
 _MARKERS = (
@@ -99,10 +103,8 @@ def detect_format(text: str, path: Path) -> str:
         probe = head[:5000]
         if "<record" in probe or "<records" in probe or "<xml>" in probe:
             return "endnote-xml"
-        if "<PubmedArticle" in probe:
-            raise ImportFileError(
-                path, "PubMed XML is not supported: export from PubMed as 'PubMed' (.nbib) instead"
-            )
+        if pubmed_xml.root_tag(probe.encode("utf-8", "replace")) in pubmed_xml.ROOTS:
+            return "pubmed-xml"
         if re.search(r"<(?:!doctype\s+)?html", probe, re.IGNORECASE):
             raise ImportFileError(path, "this is a web page (HTML), not an exported reference file")
         if ext == "endnote-xml" or "<?xml" in probe[:100]:
@@ -131,8 +133,8 @@ def detect_format(text: str, path: Path) -> str:
     preview = first.strip()[:60]
     raise ImportFileError(
         path,
-        f"not a reference file this program reads (RIS, PubMed/MEDLINE, BibTeX, EndNote XML, Web of Science "
-        f"or CSV/TSV); it starts with {preview!r}",
+        f"not a reference file this program reads (RIS, PubMed/MEDLINE, PubMed XML, BibTeX, EndNote XML, "
+        f"Web of Science or CSV/TSV); it starts with {preview!r}",
         line=1,
     )
 
@@ -170,14 +172,35 @@ def _parse(
         return bibtex.parse(text, path, sink=sink)
     if format == "endnote-xml":
         return endnote_xml.parse(text, path, sink=sink)
+    if format == "pubmed-xml":  # read from disk in chunks: the file's text is never held whole
+        return pubmed_xml.parse_file(path, sink=sink)
     if format == "wos":
         return wos.parse(text, path, sink=sink)
     return delimited.parse(text, path, sink=sink, id_column=id_column, columns=columns)
 
 
+_HEAD_BYTES = 1 << 16
+
+
+def _is_pubmed_xml(head: bytes) -> bool:
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return stripped.startswith(b"<") and pubmed_xml.root_tag(stripped) in pubmed_xml.ROOTS
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class FileText:
-    """A file read and decoded, its format known, not yet parsed (see :func:`load_text`)."""
+    """A file read and decoded, its format known, not yet parsed (see :func:`load_text`).
+
+    A PubMed XML file is read from disk while it is parsed, so its ``text`` is empty.
+    """
 
     path: Path
     format: str
@@ -194,10 +217,18 @@ def load_text(path: Path | str, *, format: str | None = None) -> FileText:
     """
     path = Path(path)
     try:
+        with open_binary(path) as fh:
+            head = fh.read(_HEAD_BYTES)
+        if format == "pubmed-xml" or (format is None and _is_pubmed_xml(head)):
+            return FileText(path, "pubmed-xml", pubmed_xml.declared_encoding(head), _sha256(path), "")
         data = path.read_bytes()
+        sha256 = hashlib.sha256(data).hexdigest()
+        if data[:2] == GZIP_MAGIC:
+            data = gzip.decompress(data)
     except OSError as exc:
         raise ImportFileError(path, f"cannot read the file: {exc.strerror or exc}") from exc
-    sha256 = hashlib.sha256(data).hexdigest()
+    except (EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise ImportFileError(path, f"the compressed (gzip) file is damaged or cut off: {exc}") from exc
     text, encoding = decode_bytes(data, path)
     del data  # a large export is held once, as text
     text = normalise_newlines(text)

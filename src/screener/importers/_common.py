@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 from screener.core.models import Author, BibRecord
 from screener.core.normalise import all_clean, clean_text, parse_author
@@ -162,6 +164,16 @@ def normalise_newlines(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """Open a file for reading bytes, through :mod:`gzip` when it starts with gzip's magic bytes."""
+    with path.open("rb") as fh:
+        magic = fh.read(2)
+    return gzip.open(path, "rb") if magic == GZIP_MAGIC else path.open("rb")  # type: ignore[return-value]
 
 
 # --- field helpers --------------------------------------------------------------------

@@ -24,7 +24,7 @@ from screener.tui.screens.dialogs import Prompt
 if TYPE_CHECKING:
     from screener.store import Store
 
-EXPORT_SUFFIXES = {".ris", ".nbib", ".txt", ".bib", ".bibtex", ".xml", ".ciw", ".csv", ".tsv", ".medline"}
+EXPORT_SUFFIXES = {".ris", ".nbib", ".txt", ".bib", ".bibtex", ".xml", ".gz", ".ciw", ".csv", ".tsv", ".tab", ".medline"}
 
 
 class ExportTree(DirectoryTree):
