@@ -85,11 +85,12 @@ def _run_app(store: Store) -> None:
 @cli.command()
 @click.option("--protocol", "protocol_path", type=click.Path(path_type=Path), help="Protocol TOML file.")
 @click.option("--example", type=str, help="Start from a bundled example protocol (ldn-fibromyalgia).")
-@click.option("--force", is_flag=True, help="Replace an existing SQLite review file.")
+@click.option("--force", is_flag=True,
+              help="Replace an existing SQLite review file (it is first moved aside as a dated backup).")
 @click.pass_context
 def init(ctx: click.Context, protocol_path: Path | None, example: str | None, force: bool) -> None:
     """Create a new review from a protocol (criteria, reviewers, stages)."""
-    from screener.store.schema import database_url, remove_sqlite, sqlite_path
+    from screener.store.schema import StoreError, database_url, move_review_aside, sqlite_path
 
     if bool(protocol_path) == bool(example):
         raise _fail("init needs exactly one of --protocol FILE or --example NAME "
@@ -107,8 +108,13 @@ def init(ctx: click.Context, protocol_path: Path | None, example: str | None, fo
     path = sqlite_path(database_url(ctx.obj["db"]))
     if path is not None and path.exists():
         if not force:
-            raise _fail(f"{path} already exists: pick another --db, or --force to replace it")
-        remove_sqlite(path)
+            raise _fail(f"{path} already exists: pick another --db, or --force to replace it "
+                        "(the old review is kept as a dated backup)")
+        try:
+            backup = move_review_aside(path)
+        except StoreError as exc:
+            raise _fail(str(exc)) from None
+        click.echo(f"moved the old review to {backup}", err=True)
     with _open(ctx, create=True) as store:
         store.init_review(protocol)
         click.echo(f"created review '{protocol.title}' in {store.location}")
@@ -338,8 +344,12 @@ def _progress_bar(label: str, show: bool) -> Iterator[Callable[[int, int], None]
         yield update
 
 
-OUTPUT_OPTION = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                             help="File to write (default: stdout).")
+def OUTPUT_OPTION(command: Callable[..., None]) -> Callable[..., None]:  # noqa: N802 - used like the options
+    """``-o FILE`` and ``--force``: a file to write instead of stdout, replacing one only when forced."""
+    command = click.option("--force", "force_output", is_flag=True,
+                           help="Replace the output file if it exists (never a database).")(command)
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                        help="File to write (default: stdout).")(command)
 STAGE_OPTION = click.option("--stage", type=click.Choice([s.value for s in Stage]), default=Stage.TITLE_ABSTRACT.value,
                             show_default=True, help="Screening stage.")
 
@@ -441,11 +451,15 @@ PRISMA_FORMATS = ["text", "markdown", "json", "csv", "svg", "png", "pdf", "metho
 @OUTPUT_OPTION
 @click.option("--box", help="List the records behind one box (e.g. records_excluded, reports_sought, duplicates).")
 @click.pass_context
-def prisma(ctx: click.Context, fmt: str, output: Path | None, box: str | None) -> None:
+def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool, box: str | None) -> None:
     """PRISMA 2020 flow counts from the data: diagram, template CSV, JSON, methods paragraph, records per box."""
     from screener.core import prisma as P
+    from screener.core.output import OutputError
     from screener.flow import compute_flow, methods_facts
 
+    if fmt in ("png", "pdf") and output is None:
+        raise _fail(f"--format {fmt} needs -o FILE")
+    _check_output(ctx, output, force_output)
     with _open(ctx) as store:
         if box is not None:
             ids = store.box_ids(box)
@@ -482,16 +496,18 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, box: str | None) -
     for m in messages:
         click.echo(m, err=True)
     if fmt in ("png", "pdf"):
-        if output is None:
-            raise _fail(f"--format {fmt} needs -o FILE")
+        assert output is not None
+        _check_output(ctx, output, force_output)
         try:
             (P.to_png if fmt == "png" else P.to_pdf)(text, output)
+        except OutputError as exc:
+            raise _fail(str(exc)) from None
         except (ImportError, OSError) as exc:  # cairosvg loads the Cairo C library at import
             raise _fail(f"--format {fmt} needs the Cairo library (Debian/Ubuntu: apt install libcairo2; "
                         f"macOS: brew install cairo): {exc}; --format svg works without it") from None
         click.echo(f"wrote {output}", err=True)
         return
-    _write_output(text, output)
+    _write_output(ctx, text, output, force_output)
 
 
 @cli.group()
@@ -506,15 +522,16 @@ def export() -> None:
 @OUTPUT_OPTION
 @click.pass_context
 def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: str | None,
-                     output: Path | None) -> None:
+                     output: Path | None, force_output: bool) -> None:
     """The decision log: every decision ever made (append-only history), as CSV."""
     from screener.exports import decisions_csv
 
+    _check_output(ctx, output, force_output)
     with _open(ctx) as store:
         if reviewer:
             reviewer = _known_reviewer(store, reviewer)
         text = decisions_csv(store, reviewer=reviewer, stage=Stage(stage) if stage else None)
-    _write_output(text, output)
+    _write_output(ctx, text, output, force_output)
 
 
 @export.command("records")
@@ -523,13 +540,14 @@ def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: 
 @click.option("--format", "fmt", type=click.Choice(["ris", "bibtex", "csv"]), default="ris", show_default=True)
 @OUTPUT_OPTION
 @click.pass_context
-def export_records(ctx: click.Context, box: str, fmt: str, output: Path | None) -> None:
+def export_records(ctx: click.Context, box: str, fmt: str, output: Path | None, force_output: bool) -> None:
     """Records of a set (by default the included ones) as RIS, BibTeX or CSV for Zotero or EndNote."""
     from screener.exports import records_export
 
+    _check_output(ctx, output, force_output)
     with _open(ctx) as store:
         text = records_export(store, box, fmt)
-    _write_output(text, output)
+    _write_output(ctx, text, output, force_output)
 
 
 def _csv_export(name: str, help_text: str, make: Callable[[Store], str]) -> None:
@@ -539,10 +557,11 @@ def _csv_export(name: str, help_text: str, make: Callable[[Store], str]) -> None
     @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
     @OUTPUT_OPTION
     @click.pass_context
-    def command(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    def command(ctx: click.Context, fmt: str, output: Path | None, force_output: bool) -> None:
+        _check_output(ctx, output, force_output)
         with _open(ctx) as store:
             text = make(store)
-        _write_output(text, output)
+        _write_output(ctx, text, output, force_output)
 
 
 def _exclusions(store: Store) -> str:
@@ -587,11 +606,31 @@ def _agreement_pairs(store: Store, stage: str | None) -> list[PairAgreement]:
     return [p for s in open_stages for p in stage_agreement(store, s)]
 
 
-def _write_output(text: str, output: Path | None) -> None:
+def _check_output(ctx: click.Context, output: Path | None, force: bool) -> None:
+    """Refuse ``-o`` over the review's database, any SQLite file, or an existing file without --force."""
+    from screener.core.output import OutputError, check_output
+    from screener.store.schema import database_url, sqlite_path
+
+    if output is None:
+        return
+    review = sqlite_path(database_url(ctx.obj["db"]))
+    try:
+        check_output(output, force=force, protected=[review] if review else [])
+    except OutputError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _write_output(ctx: click.Context, text: str, output: Path | None, force: bool) -> None:
+    from screener.core.output import OutputError, write_atomic
+
     if output is None:
         click.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8", newline="")
+    _check_output(ctx, output, force)  # again: the file may have appeared while the export ran
+    try:
+        write_atomic(output, text)
+    except OutputError as exc:
+        raise _fail(str(exc)) from None
     click.echo(f"wrote {output}", err=True)
 
 

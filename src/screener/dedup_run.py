@@ -93,14 +93,15 @@ def duplicates_csv(store: Store) -> str:
     ``decided``: automatic or human for clustered records, possible for records in a
     pair waiting for review, unique otherwise.
     """
-    import csv
     import io
+
+    from screener.core.output import csv_writer
 
     sources = {s.id: s for s in store.sources()}
     cluster_of = {m: c for c in store.clusters() for m in c.members}
     queued = {r for p in store.possible_queue() for r in (p.a, p.b)}
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(DUPLICATE_COLUMNS)
     for r in store.records():
         c = cluster_of.get(r.id)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from screener.core.models import Stage, StoredRecord
+from screener.core.output import csv_writer
 from screener.exporters import write_bibtex, write_ris
 from screener.store import Store, StoreError
 
@@ -27,7 +27,7 @@ def decisions_csv(store: Store, *, reviewer: str | None = None, stage: Stage | N
     records = {r.id: r for r in store.records({d.record_id for d in log})}
     sources = {s.id: s.name for s in store.sources()}
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(DECISION_COLUMNS)
     for d in log:
         rec = records[d.record_id]
@@ -59,7 +59,7 @@ def records_export(store: Store, box: str, fmt: str) -> str:
         return write_bibtex(r.bib for r in records)
     sources = {s.id: s.name for s in store.sources()}
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(RECORD_COLUMNS)
     for r in records:
         b = r.bib
@@ -82,7 +82,7 @@ def fulltext_exclusions_csv(store: Store) -> str:
     resolutions = store.resolutions(stage)
     counted = store.counted_reasons(stage)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(EXCLUSION_COLUMNS)
     for r in store.records(sorted(ids)):
         given = sorted({x for (rid, _), d in decisions.items() if rid == r.id for x in d.reasons})

@@ -6,7 +6,6 @@ store raises :class:`screener.store.Blinded`).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from screener.core.agreement import (
 )
 from screener.core.conflicts import RecordState
 from screener.core.models import Stage
+from screener.core.output import csv_writer
 from screener.store import Store
 
 
@@ -88,7 +88,7 @@ AGREEMENT_COLUMNS = ["stage", "reviewer_1", "reviewer_2", "categories", "n", "ob
 
 def agreement_csv(pairs: list[PairAgreement]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(AGREEMENT_COLUMNS)
     for p in pairs:
         for a in (p.three, p.binary):

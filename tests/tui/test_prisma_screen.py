@@ -31,6 +31,7 @@ async def test_prisma_screen_numbers_and_csv_export(review: Store, tmp_path: Pat
         assert "Chronic fatigue syndrome (n = 1)" in diagram
         assert "All PRISMA numbers add up." in str(screen.query_one("#checks", Static).render())
         await pilot.press("c")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("b")  # the records behind a box
         await pilot.pause()

@@ -19,7 +19,6 @@ writers.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -28,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Self
 
+from screener.core.output import csv_writer
 from screener.core.prisma_methods import (
     DatabaseSearch,
     DedupFacts,
@@ -468,7 +468,7 @@ def to_template_csv(counts: PrismaCounts) -> str:
     values = _template_values(counts)
     buf = io.StringIO(newline="")
     # csv's minimal quoting and CRLF reproduce the template's own quoting byte for byte.
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = csv_writer(buf, lineterminator="\r\n")
     writer.writerow(TEMPLATE_COLUMNS)
     for row in template_rows():
         key = row[0]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
+from screener.core.output import write_atomic
 from screener.core.prisma_metrics import FONT_FAMILY, text_width, wrap
 from screener.core.prisma_template import boxtext
 
@@ -429,16 +430,12 @@ def to_png(svg: str, path: str | Path, *, dpi: float = 192.0) -> Path:
     """Render ``svg`` to a PNG file at ``dpi`` (default 192: sharp on screen and paper)."""
     import cairosvg  # lazy: optional dependency, and slow to import
 
-    target = Path(path)
-    cairosvg.svg2png(bytestring=svg.encode("utf-8"), write_to=str(target), dpi=dpi)
-    return target
+    return write_atomic(Path(path), cairosvg.svg2png(bytestring=svg.encode("utf-8"), dpi=dpi))
 
 
 def to_pdf(svg: str, path: str | Path) -> Path:
     """Render ``svg`` to a vector PDF file whose page is the diagram's size in points."""
     import cairosvg  # lazy: optional dependency, and slow to import
 
-    target = Path(path)
     # dpi=72 makes one SVG point one PDF point, so the page is exactly A4 wide.
-    cairosvg.svg2pdf(bytestring=svg.encode("utf-8"), write_to=str(target), dpi=72)
-    return target
+    return write_atomic(Path(path), cairosvg.svg2pdf(bytestring=svg.encode("utf-8"), dpi=72))

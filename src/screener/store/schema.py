@@ -8,6 +8,7 @@ surfacing from a deferred transaction that tries to upgrade its lock.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from screener.core.output import OutputError, replacing
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -128,13 +131,23 @@ def backup_sqlite(engine: Engine, revision: str) -> Path | None:
     dest = Path(f"{db}.schema-{revision}.{stamp}.bak")
     src = sqlite3.connect(db)
     try:
-        out = sqlite3.connect(dest)
-        with out:
-            src.backup(out)
-        out.close()
+        _backup_to(src, dest)
+    except OutputError as exc:
+        raise StoreError(f"{exc}: the review was not upgraded") from None
     finally:
         src.close()
     return dest
+
+
+def _backup_to(src: sqlite3.Connection, dest: Path) -> None:
+    """A consistent copy of an SQLite database (its write-ahead log included), written atomically."""
+    with replacing(dest) as tmp:
+        out = sqlite3.connect(tmp)
+        try:
+            with out:
+                src.backup(out)
+        finally:
+            out.close()
 
 
 def prepare(engine: Engine, *, create: bool) -> tuple[Path | None, bool]:
@@ -181,6 +194,51 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode of the file at ``path`` now (None: there is none)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def move_review_aside(path: Path) -> Path:
+    """Replace-proof removal of an SQLite review: back it up to a dated file beside it, then delete it.
+
+    The write lock is held throughout, so no other process commits between the copy and
+    the removal; a process that still has the old file open finds at its next write that
+    the path no longer leads to its file (``Store`` checks this before every commit) and
+    stops saying so.
+
+    Returns:
+        The backup file.
+
+    Raises:
+        StoreError: the file is not an SQLite database, or could not be copied (then nothing changed).
+    """
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    dest = Path(f"{path}.replaced-{stamp}.bak")
+    lock = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        try:
+            lock.execute("BEGIN IMMEDIATE")
+            reader = sqlite3.connect(path)
+            try:
+                _backup_to(reader, dest)
+            finally:
+                reader.close()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a review screener can back up ({exc}): it was left as it was") from None
+        except OutputError as exc:
+            raise StoreError(f"{exc}: {path} was left as it was") from None
+        remove_sqlite(path)
+        lock.execute("ROLLBACK")
+    finally:
+        lock.close()
+    return dest
+
+
 def remove_sqlite(path: Path) -> None:
     """Delete an SQLite review and its WAL side files (used for 'init --force' and demos)."""
     for suffix in ("", "-wal", "-shm"):
@@ -188,4 +246,4 @@ def remove_sqlite(path: Path) -> None:
 
 
 __all__ = ["StoreError", "database_url", "describe", "make_engine", "prepare", "head_revision",
-           "sqlite_path", "remove_sqlite"]
+           "sqlite_path", "remove_sqlite", "move_review_aside", "file_identity"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from itertools import chain
 from json.encoder import encode_basestring as _json_str
@@ -106,8 +106,10 @@ class SourceWriter:
     in the writer thread is raised as :class:`StoreError` by the next call.
     """
 
-    def __init__(self, engine: Engine, location: str, values: dict[str, Any]):
+    def __init__(self, engine: Engine, location: str, values: dict[str, Any],
+                 check: Callable[[], None] = lambda: None):
         self._engine = engine
+        self._check = check
         self._location = location
         self._values = values
         self._queue: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_BATCHES)
@@ -188,6 +190,7 @@ class SourceWriter:
 
     def _store(self, conn: Connection, per_statement: int) -> None:
         with conn.begin() as txn:
+            self._check()
             new_source = insert(t.Source).values(**self._values, record_count=0, imported_at=datetime.now(UTC))
             sid = conn.execute(new_source.returning(t.Source.id)).scalar_one()
             count = 0

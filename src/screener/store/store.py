@@ -106,6 +106,8 @@ class Store(ScreeningQueries, FlowQueries, DedupQueries):
         self.url = url
         self.backup_path: Path | None = None
         self._protocol: tuple[str, Protocol] | None = None
+        self._path = schema.sqlite_path(url)
+        self._identity = schema.file_identity(self._path) if self._path else None
 
     # -- plumbing -----------------------------------------------------------------
 
@@ -115,6 +117,20 @@ class Store(ScreeningQueries, FlowQueries, DedupQueries):
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def check_identity(self) -> None:
+        """Refuse to write once the review file was moved or replaced since it was opened.
+
+        Called inside every write transaction, after the write lock is taken: ``screener
+        init --force`` takes the same lock before it moves a review aside, so a commit
+        never lands in a file that is no longer the review at this path.
+        """
+        if self._path is None or self._identity is None:
+            return
+        if schema.file_identity(self._path) != self._identity:
+            raise schema.StoreError(
+                f"{self._path} was moved or replaced since this screener opened it (screener init --force?): "
+                "nothing was saved; open the review again")
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -138,6 +154,7 @@ class Store(ScreeningQueries, FlowQueries, DedupQueries):
                         raw.execute("PRAGMA synchronous = NORMAL")  # type: ignore[union-attr]
                     try:
                         with conn.begin():
+                            self.check_identity()
                             return work(conn)
                     finally:
                         if relaxed:
@@ -221,7 +238,7 @@ class Store(ScreeningQueries, FlowQueries, DedupQueries):
         writer = SourceWriter(self.engine, self.location, dict(
             name=source.name, kind=source.kind.value, platform=source.platform, searched_on=source.searched_on,
             query=source.query, file_name=source.file_name, file_sha256=source.file_sha256, format=source.format,
-            encoding=source.encoding))
+            encoding=source.encoding), check=self.check_identity)
         try:
             yield writer
         finally:

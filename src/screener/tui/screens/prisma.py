@@ -14,8 +14,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from screener.core import prisma as P
+from screener.core.output import OutputError, write_atomic
 from screener.flow import Flow, compute_flow, methods_facts
-from screener.store.schema import sqlite_path
+from screener.store.schema import StoreError, sqlite_path
 from screener.tui.keys import leave
 from screener.tui.screens.dialogs import Choose, Help
 
@@ -83,23 +84,29 @@ class PrismaScreen(Screen[None]):
         if errors:
             self.notify("Not exported: the numbers do not add up (" + "; ".join(errors) + ")", severity="error")
             return
+        self.export(fmt, self.flow)
+
+    @work(thread=True, exclusive=True, group="prisma-export", exit_on_error=False)
+    def export(self, fmt: str, flow: Flow) -> None:
+        """Write one export next to the review, atomically (a failure keeps the old file)."""
         path = self.folder / EXPORTS[fmt]
-        title = self.store.protocol().title
         try:
+            title = self.store.protocol().title
             if fmt == "csv":
-                path.write_text(P.to_template_csv(self.flow.counts), encoding="utf-8", newline="")
+                write_atomic(path, P.to_template_csv(flow.counts))
             elif fmt == "svg":
-                path.write_text(P.to_svg(self.flow.counts, title), encoding="utf-8")
+                write_atomic(path, P.to_svg(flow.counts, title))
             elif fmt == "png":
-                P.to_png(P.to_svg(self.flow.counts, title), path)
+                P.to_png(P.to_svg(flow.counts, title), path)
             elif fmt == "json":
-                path.write_text(P.to_json(self.flow.counts), encoding="utf-8")
+                write_atomic(path, P.to_json(flow.counts))
             else:
-                path.write_text(P.methods_paragraph(methods_facts(self.store)) + "\n", encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"Could not write {path}: {exc.strerror}", severity="error")
+                write_atomic(path, P.methods_paragraph(methods_facts(self.store)) + "\n")
+        except (OSError, ImportError, StoreError) as exc:
+            self.app.call_from_thread(self.notify, str(exc) if isinstance(exc, OutputError | StoreError)
+                                      else f"Could not write {path}: {exc}", severity="error")
             return
-        self.notify(f"Wrote {path}")
+        self.app.call_from_thread(self.notify, f"Wrote {path}")
 
     def action_box(self) -> None:
         names = [(name, f"{name} ({len(self.store.box_ids(name) or [])})") for name in self.store.box_names()]
