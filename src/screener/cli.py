@@ -144,7 +144,7 @@ def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
 @click.option("--query-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="File holding the search string.")
 @click.option("--format", "fmt",
-              type=click.Choice(["pubmed", "pubmed-xml", "ris", "bibtex", "endnote-xml", "wos", "csv"]),
+              type=click.Choice(["pubmed", "pubmed-xml", "ris", "bibtex", "endnote-xml", "wos", "wos-tab", "csv"]),
               help="Force the format instead of detecting it.")
 @click.option("--id-column", help="CSV column holding each record's own id.")
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
@@ -169,6 +169,8 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
       BibTeX (.bib)           Scopus or Web of Science: Export > BibTeX
       EndNote XML (.xml)      EndNote: File > Export > Save as type XML
       WoS plain text (.txt)   Web of Science: Export > Plain text file, Full Record
+      WoS tab-delimited       Web of Science: Export > Tab delimited file, Full Record
+                              (Win or Mac, UTF-8 or UTF-16; any collection, MEDLINE)
       CSV/TSV (.csv, .tsv)    Scopus, Embase.com: Export > CSV; any other with --column
     """
     from screener.importers import ImportFileError

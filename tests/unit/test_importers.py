@@ -603,9 +603,16 @@ PUBMED_XML = """<?xml version="1.0" ?>
 </BookDocument></PubmedBookArticle></PubmedArticleSet>
 """
 
+WOS_TAB = (
+    "PT\tAU\tAF\tTI\tSO\tPY\tVL\tBP\tEP\tDI\tUT\r"
+    'J\tYounger, JW; Mackey, S\tYounger, Jarred W.; Mackey, Sean\tLow-dose "naltrexone\tPAIN MED\t2013\t14\t1069\t'
+    "1074\t10.1111/pme.12172\tWOS:000325423800016\t\r"
+    "J\tSmith, A\t\tSecond\tJ\t2020\t1\t\t\t\tBCI:BCI2\t\r"
+)
+
 _SAMPLES = {
     "ris": RIS, "pubmed": PUBMED, "pubmed-xml": PUBMED_XML, "bibtex": BIB, "endnote-xml": ENDNOTE_XML, "wos": WOS,
-    "csv": CSV,
+    "wos-tab": WOS_TAB, "csv": CSV,
 }  # fmt: skip
 
 

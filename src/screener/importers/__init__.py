@@ -43,7 +43,7 @@ __all__ = [
 
 log = logging.getLogger("screener.importers")
 
-FORMATS = ("pubmed", "pubmed-xml", "ris", "bibtex", "endnote-xml", "wos", "csv")
+FORMATS = ("pubmed", "pubmed-xml", "ris", "bibtex", "endnote-xml", "wos", "wos-tab", "csv")
 
 _EXTENSIONS = {
     ".ris": "ris", ".nbib": "pubmed", ".medline": "pubmed", ".bib": "bibtex", ".bibtex": "bibtex",
@@ -51,7 +51,8 @@ _EXTENSIONS = {
 }  # fmt: skip
 _NAMES = {
     "pubmed": "PubMed/MEDLINE", "pubmed-xml": "PubMed XML", "ris": "RIS", "bibtex": "BibTeX",
-    "endnote-xml": "EndNote XML", "wos": "Web of Science", "csv": "CSV/TSV",
+    "endnote-xml": "EndNote XML", "wos": "Web of Science", "wos-tab": "Web of Science tab-delimited",
+    "csv": "CSV/TSV",
 }  # fmt: skip
 
 _MARKERS = (
@@ -115,6 +116,8 @@ def detect_format(text: str, path: Path) -> str:
     for fmt, marker in _MARKERS:
         if marker.match(first):
             return fmt
+    if wos.is_tab_header(first):
+        return "wos-tab"
     if _looks_like_csv(lines):
         return "csv"
     # A preamble before the first entry (some exports add a title or search summary).
@@ -134,7 +137,7 @@ def detect_format(text: str, path: Path) -> str:
     raise ImportFileError(
         path,
         f"not a reference file this program reads (RIS, PubMed/MEDLINE, PubMed XML, BibTeX, EndNote XML, "
-        f"Web of Science or CSV/TSV); it starts with {preview!r}",
+        f"Web of Science (tagged or tab-delimited) or CSV/TSV); it starts with {preview!r}",
         line=1,
     )
 
@@ -176,6 +179,8 @@ def _parse(
         return pubmed_xml.parse_file(path, sink=sink)
     if format == "wos":
         return wos.parse(text, path, sink=sink)
+    if format == "wos-tab":
+        return wos.parse_tab(text, path, sink=sink)
     return delimited.parse(text, path, sink=sink, id_column=id_column, columns=columns)
 
 

@@ -1,10 +1,16 @@
-"""Web of Science tagged-text reader ("Other reference software" ``.txt`` and ``.ciw``).
+"""Web of Science readers: tagged text ("Other reference software" ``.txt``, ``.ciw``) and tab-delimited.
 
 Own parser: rispy's ``WokParser`` reads this format but, like its RIS parser, gives no
 line numbers, drops a record without ``ER`` at the end of the file without a word, and
 treats any unindented line as a tag. The format is simple enough to read directly:
 ``FN``/``VR`` header, then records from ``PT`` to ``ER`` with a two-letter tag, one
 space, the value, and continuation lines indented by three spaces; ``EF`` ends the file.
+
+The tab-delimited export ("Tab delimited file", Win or Mac, UTF-8 or UTF-16) has a header
+row of the same two-letter tags and one record per line, the fields separated by tabs
+and never quoted (a ``"`` inside a title is just a character, so the ``csv`` module is
+not used), lists such as authors separated by ``"; "``. Its rows often end with one tab
+more than the header. Both readers share :func:`_record`.
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ from screener.importers._common import (
 __all__ = ["parse"]
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])(?: (.*))?$")
+_TAB_TAG = re.compile(r"[A-Z][A-Z0-9]")
+#: Tab-delimited fields that hold a "; "-separated list read one item per line in the tagged format.
+_LISTS = frozenset({"AU", "AF", "BA", "BF", "ED"})
 _PT = {"J": "Journal Article", "B": "Book", "S": "Book Series", "P": "Patent", "C": "Conference Paper"}
 # UT prefixes name the Web of Science database the record comes from.
 _UT_DATABASES = {
@@ -44,7 +53,7 @@ _UT_DATABASES = {
     "CCC": "Current Contents Connect", "KJD": "KCI-Korean Journal Database",
     "SCIELO": "SciELO Citation Index", "ZOOREC": "Zoological Record", "DIIDW": "Derwent Innovations Index",
     "CSCD": "Chinese Science Citation Database", "RSCI": "Russian Science Citation Index",
-    "CABI": "CAB Abstracts", "INSPEC": "Inspec", "FSTA": "FSTA", "GRANTS": "Grants Index",
+    "ZOOR": "Zoological Record", "BIOSIS": "BIOSIS Previews", "CABI": "CAB Abstracts", "INSPEC": "Inspec", "FSTA": "FSTA", "GRANTS": "Grants Index",
 }  # fmt: skip
 
 
@@ -116,6 +125,87 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     return sink.finish(most_common(dbs), None)
 
 
+def is_tab_header(line: str) -> bool:
+    """True for the header row of a Web of Science tab-delimited file (``PT<tab>AU<tab>...``)."""
+    cells = line.lstrip("\ufeff").rstrip("\r\n").split("\t")
+    while cells and not cells[-1]:
+        cells.pop()
+    return (
+        len(cells) >= 4 and cells[0] == "PT" and all(_TAB_TAG.fullmatch(c) for c in cells)
+        and len(set(cells)) == len(cells) and ("TI" in cells or "UT" in cells)
+    )  # fmt: skip
+
+
+def parse_tab(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
+    """Read every row of a Web of Science tab-delimited file.
+
+    Args:
+        text: the decoded file, LF line ends (CR-only Mac files already converted).
+        path: for error messages.
+        sink: receives the records (and reports progress); a new one when None.
+
+    Returns:
+        The records, unusable entries and the database guess (from the ``UT`` prefix).
+
+    Raises:
+        ImportFileError: no header row, a row with more (non-empty) fields than the header
+            or a row cut short (a truncated file), or no records.
+    """
+    lines = text.split("\n")
+    header_at = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if header_at is None or not is_tab_header(lines[header_at]):
+        found = lines[header_at][:40] if header_at is not None else ""
+        raise ImportFileError(
+            path,
+            f"not a Web of Science tab-delimited file: the first row should be the field tags "
+            f"(PT, AU, TI, ...), found {found!r}",
+            line=(header_at or 0) + 1,
+        )
+    header = lines[header_at].lstrip("\ufeff").split("\t")
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    last = max((i for i, ln in enumerate(lines) if ln.strip()), default=header_at)
+    sink = (sink or Sink()).expect(last - header_at)
+    position = 0
+    dbs: list[str | None] = []
+    for i in range(header_at + 1, last + 1):
+        ln = lines[i]
+        if not ln.strip():
+            continue
+        if "\x00" in ln:
+            raise ImportFileError(
+                path, "NUL characters in this row: the file's encoding (UTF-16?) was not recognised; "
+                "export it again as UTF-8", line=i + 1,
+            )  # fmt: skip
+        cells = ln.split("\t")
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            raise ImportFileError(
+                path, f"this row has {len(cells)} fields but the header has {width} (a tab inside a field?)", line=i + 1
+            )
+        if len(cells) < width:
+            what = "the file may be truncated" if i == last else "a line break inside a field?"
+            raise ImportFileError(
+                path, f"this row has {len(cells)} fields but the header has {width} ({what})", line=i + 1
+            )
+        fields = []
+        for tag, value in zip(header, cells, strict=False):
+            value = value.strip()
+            if not value:
+                continue
+            if tag in _LISTS:
+                fields.append([tag, *(v.strip() for v in value.split(";"))])
+            else:
+                fields.append([tag, value])
+        position += 1
+        rec, db = _record(fields, position, i + 1, ln)
+        sink.add(rec)
+        dbs.append(db)
+    if position == 0:
+        raise ImportFileError(path, "no records below the header row", line=header_at + 1)
+    return sink.finish(most_common(dbs), None)
+
+
 def _record(fields: list[list[str]], position: int, line: int, raw: str) -> tuple[BibRecord, str | None]:
     # Multi-line values keep one item per physical line: authors are one per line,
     # other fields are wrapped text to be joined with spaces.
@@ -133,10 +223,13 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> tupl
     if start is None and text("AR"):
         ar = text("AR") or ""
         start, end = expand_pages(ar[5:] if ar.startswith("UNSP ") else ar)
-    kws = split_keywords(text("DE")) + split_keywords(text("ID"))
+    kws = split_keywords(text("DE")) + split_keywords(text("ID")) + split_keywords(text("MH"))
     ut = strip_or_none(text("UT"))
     prefix = ut.split(":", 1)[0].upper() if ut and ":" in ut else None
     database = _UT_DATABASES.get(prefix, "Web of Science") if prefix else "Web of Science"
+    pmid = normalise_pmid(text("PM"))
+    if pmid is None and prefix == "MEDLINE":  # MEDLINE on Web of Science: the accession number is the PMID
+        pmid = normalise_pmid(ut.split(":", 1)[1] if ut else None)
     doctype = text("DT")
     journal, abbrev = journal_pair(clean_text(text("SO")), clean_text(text("JI") or text("J9")))
     rec = BibRecord(
@@ -151,12 +244,13 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> tupl
         start_page=start,
         end_page=end,
         doi=normalise_doi(text("DI")),
-        pmid=normalise_pmid(text("PM")),
+        pmid=pmid,
         issn=normalise_issn(text("SN") or text("EI")),
         abstract=clean_text(text("AB")),
         keywords=keywords(kws),
         language=normalise_language(text("LA")),
-        publication_type=clean_text(doctype) if doctype else _PT.get(text("PT") or ""),
+        # "Article; Early Access", "Journal Article; Research Support, ...": the first is the type.
+        publication_type=clean_text(doctype.split(";")[0]) if doctype else _PT.get(text("PT") or ""),
         url=None,
         source_id=ut,
         line=line,
