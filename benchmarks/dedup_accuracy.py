@@ -48,9 +48,13 @@ class BenchSet:
 
 
 SETS = (
-    BenchSet("cytology", "rathbone2015_sradm/cytology_screening/records_labelled.csv", sens_target=0.99),
-    BenchSet("haematology", "rathbone2015_sradm/haematology/records_labelled.csv", sens_target=0.95),
-    BenchSet("diabetes", "asysd_diabetes/records_labelled.csv", sens_target=0.995),
+    # Targets: bib-dedupe's published sensitivity on each set (the sets' READMEs);
+    # haematology: its ceiling under the not-a-duplicate rules is 0.933 (issue 16).
+    BenchSet("cytology", "rathbone2015_sradm/cytology_screening/records_labelled.csv", sens_target=0.992),
+    BenchSet("haematology", "rathbone2015_sradm/haematology/records_labelled.csv", sens_target=0.92),
+    BenchSet("diabetes", "asysd_diabetes/records_labelled.csv", sens_target=1.0),
+    BenchSet("neuroimaging", "asysd_neuroimaging/records_labelled.csv", sens_target=0.995),
+    BenchSet("cardiac", "asysd_cardiac/records_labelled.csv", sens_target=0.997),
     BenchSet("special_cases", "bibdedupe_special_cases/records_labelled.csv", sens_target=1.0),
 )
 COMBINED_QUEUE_RECALL = 0.995

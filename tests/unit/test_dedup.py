@@ -358,9 +358,141 @@ def test_same_doi_different_title_is_not_merged() -> None:
 
 
 def test_wrong_doi_with_same_citation_is_queued_not_merged() -> None:
-    a, b = rec(doi="10.1000/right"), rec(doi="10.1000/wrong")
+    """Different DOIs on a one-page item at one citation: a human decides."""
+    a, b = rec(doi="10.1000/right", pages="375"), rec(doi="10.1000/wrong", pages="375")
     p = compare(a, b)
     assert (p.outcome, p.rule) == ("possible", "different-doi-same-citation")
+
+
+def test_second_doi_at_one_printed_item_is_merged() -> None:
+    """Issue 16 overrules the queueing above for a multi-page range: two items never share
+    a page range of one volume, so a publisher's second DOI (Springer "bf0..." /
+    "s00...") or a copied wrong one does not keep the copies apart."""
+    a, b = rec(doi="10.1007/bf00788945"), rec(doi="10.1007/s003950050028", journal="Atheroscler")
+    assert compare(a, b).outcome == "duplicate", explain(compare(a, b))
+    # ... but not at another page range, nor in another issue of the volume
+    assert compare(a, rec(doi="10.1007/s003950050028", pages="383-390")).rule == "different-doi"
+
+
+# --------------------------------------------------------------------------- issue 16: evidence classes
+
+
+def test_identical_doi_title_and_year_is_decisive() -> None:
+    """No page, author-format or venue artefact vetoes an identical DOI with its title."""
+    article = rec(doi="10.1093/brain/awr302", journal="Brain", pages="3499-3512", issue="12")
+    shifted_pages = rec(doi="10.1093/brain/awr302", pages="3502-3515", issue="Pt 12",
+                        authors="Smith J.Jones B.Brown C. D.")  # fmt: skip
+    p = compare(article, shifted_pages)
+    assert (p.outcome, p.rule) == ("duplicate", "same-doi"), explain(p)
+    # Article number (no pagination) against the PDF's own pages
+    number = rec(doi="10.1038/ncomms15193", volume="8", issue=None, pages="15193")
+    pdf = rec(doi="10.1038/ncomms15193", volume="8 (no pagination)", issue="15193", pages="1-12")
+    assert compare(number, pdf).outcome == "duplicate"
+    assert compare(rec(volume="8", issue=None, pages="15193"), replace(pdf, doi=None)).scores["pages"] == 1.0
+    # A DOI shared by different items (a supplement's) still needs the title to agree ...
+    other = rec(doi="10.1093/brain/awr302", title="Linagliptin in experimental sepsis of the elderly rat")
+    assert compare(article, other).outcome != "duplicate"
+    # ... and its numbers ("part 1" / "part 2" of one book DOI)
+    assert compare(rec(doi="10.1/b", title="Cervical screening in Europe: part 1", pages="1-20"),
+                   rec(doi="10.1/b", title="Cervical screening in Europe: part 2", pages="21-40")).outcome != "duplicate"  # fmt: skip
+    # A DOI copied onto the abstract in another journal's supplement: two publications
+    abstract = rec(doi="10.1093/brain/awr302", journal="Journal of Neurochemistry", volume="138", pages="366")
+    assert compare(article, abstract).outcome == "distinct"
+
+
+def test_same_doi_and_page_range_with_titles_in_two_languages() -> None:
+    english = rec(doi="10.1007/s00066-016-0983-y", title="MRI during radiotherapy of glioblastoma in adults")
+    german = rec(doi="10.1007/s00066-016-0983-y", title="MRT waehrend der Strahlentherapie des Glioblastoms")
+    p = compare(english, german)
+    assert (p.outcome, p.rule) == ("duplicate", "same-doi-same-place"), explain(p)
+    # Two abstracts of one meeting supplement sharing its DOI stay apart
+    a = rec(doi="10.2337/db14-1", journal="Diabetes. Conference: ADA", issue="Suppl 1", pages="A1-A2")
+    b = replace(a, title="Comparison of linagliptin and sitagliptin in experimental sepsis")
+    assert compare(a, b).outcome != "duplicate"
+
+
+def test_title_with_and_without_subtitle() -> None:
+    short = rec(title="MRI during radiotherapy of glioblastoma", pages=None)
+    long_ = rec(title="MRI during radiotherapy of glioblastoma: does MRI allow prognostic stratification?",
+                pages=None)  # fmt: skip
+    assert compare(short, long_).scores["title"] >= 0.93
+    assert compare(short, long_).outcome == "duplicate"
+    # A generic main title is not enough
+    assert compare(rec(title="Editorial"), rec(title="Editorial: the year in cardiology")).outcome != "duplicate"
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        # no separator between names, initials against full given names
+        ([Author("Salamanna F.Borsari V.")], [Author("Salamanna FrancescaBorsari Veronica")]),
+        # family and given names swapped
+        ([Author("Tamara", "Kneese"), Author("Lee", "Ann")], [Author("Kneese", "Tamara"), Author("Lee", "A")]),
+        # double-encoded UTF-8
+        ([Author("SÃ¤mann", "P G"), Author("Milnik", "A")], [Author("Sämann", "P. G."), Author("Milnik", "A.")]),
+    ],
+)
+def test_author_lists_compare_as_sets_of_family_names(left: list[Author], right: list[Author]) -> None:
+    from screener.core.dedup_similarity import author_set_similarity
+
+    fa = Features.of(BibRecord(position=1, title="x", authors=tuple(left)))
+    fb = Features.of(BibRecord(position=2, title="x", authors=tuple(right)))
+    assert max(author_set_similarity(fa, fb), author_similarity(fa.authors, fb.authors)) >= 0.9
+    other = Features.of(BibRecord(position=3, title="x", authors=(Author("Zhou", "Q"), Author("Okafor", "C"))))
+    assert author_set_similarity(fa, other) == 0.0
+
+
+def test_missing_or_anonymous_authors_are_no_evidence() -> None:
+    a = rec(authors="Anonymous, ")
+    assert not Features.of(a).has_authors
+    p = compare(a, rec())
+    assert p.outcome == "duplicate" and "authors" not in p.scores, explain(p)
+
+
+def test_journal_names_differing_by_plus_and_hyphen() -> None:
+    from screener.core.dedup_features import journal_tokens as jt
+
+    assert journal_similarity(jt("Obstetrics + Gynecology"), jt("Obstetrics and Gynecology")) == 1.0
+    assert journal_similarity(jt("Neuro-Oncology"), jt("Neurooncology")) == 1.0
+
+
+def test_recurring_column_in_different_issues_is_never_one_cluster() -> None:
+    """"Editor's Comments" by one editor in issues 1, 2, 3 of a volume, each with its own
+    DOI, plus a copy with no DOI, issue or pages that matches all of them."""
+    column = dict(title="Editor's comments on the state of information systems research",
+                  authors="Saunders, C", journal="MIS Quarterly", volume="30")  # fmt: skip
+    items = [
+        (1, rec(**column, issue="1", pages="iii-iv", doi="10.1000/misq.30.1.1")),
+        (2, rec(**column, issue="2", pages="iii-v", doi="10.1000/misq.30.2.1")),
+        (3, rec(**column, issue="3", pages="iii-vi", doi="10.1000/misq.30.3.1")),
+        (4, rec(**column, issue=None, pages=None)),
+    ]
+    assert compare(items[0][1], replace(items[1][1], doi=None)).rule == "different-issues-same-volume"
+    result = find_duplicates(items)
+    for cluster in result.clusters:
+        assert len(cluster.members) <= 2, cluster
+    assert any(p.rule == "blocked-by-veto" for p in result.possible)
+
+
+def test_doi_one_character_off_is_a_question_not_a_veto() -> None:
+    a, b = rec(doi="10.1016/j.x.2012.09.008", pages=None), rec(doi="10.1016/j.x.2012.09.009", pages=None)
+    p = compare(a, b)
+    assert p.outcome == "possible" and "doi" in p.rule, explain(p)
+
+
+def test_related_records_are_listed() -> None:
+    article = rec()
+    erratum = rec(title="Erratum: Effect of exenatide on plaque formation in apolipoprotein E knockout mice",
+                  pages="990")  # fmt: skip
+    result = find_duplicates([(1, article), (2, erratum), (3, rec(title="Another study of mice", pages="1-9"))])
+    assert result.clusters == []
+    assert [(p.a, p.b, p.rule) for p in result.related] == [(1, 2, "erratum-vs-article")]
+
+
+def test_explain_shows_the_evidence() -> None:
+    lines = explain(compare(rec(), rec(journal="Atheroscler.")))
+    assert "evidence:" in [line.strip() for line in lines]
+    assert any("journal agrees" in line for line in lines)
 
 
 def test_title_numbers_block_automatic_merge() -> None:

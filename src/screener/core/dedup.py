@@ -25,8 +25,13 @@ How it works, and why:
   then automatic-duplicate rules, then possible-duplicate rules; every pair carries its
   field scores and the deciding rule.
 * **Clusters**: union-find over automatic duplicates and human-confirmed pairs, refusing
-  any link that would put two records a human called distinct into one cluster (that
-  link is demoted to a possible duplicate).
+  any link that would put two records a human called distinct, or two records a hard
+  not-a-duplicate rule keeps apart (different DOIs, pages, issues, years ...), into one
+  cluster: that link is demoted to a possible duplicate. Without this, a record with
+  few fields (no DOI, no pages) would chain two different items into one cluster.
+* **Related records**: pairs kept apart because one is about the other (an erratum of,
+  a reply to, a comment on, a conference abstract of an article) with similar titles
+  are listed in ``related`` so that a reviewer can see them side by side.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from typing import Literal
 
 from screener.core.dedup_compare import (
     DEFAULT_THRESHOLDS,
+    Evidence,
     Outcome,
     PairResult,
     Thresholds,
@@ -48,6 +54,8 @@ from screener.core.dedup_compare import (
     compare,
     compare_features,
     explain,
+    is_hard_veto,
+    is_related_rule,
     journal_similarity,
     rule_text,
     title_similarity,
@@ -60,6 +68,7 @@ __all__ = [
     "Cancelled",
     "Cluster",
     "DedupResult",
+    "Evidence",
     "Outcome",
     "PairResult",
     "Thresholds",
@@ -113,6 +122,9 @@ class DedupResult:
     pairs: list[PairResult]
     clusters: list[Cluster]
     stats: Mapping[str, int] = field(default_factory=dict)
+    #: Distinct pairs where one record is about the other (rule ``erratum-vs-article``,
+    #: ``reply-vs-article``, ``conference-vs-article`` ...), with similar titles.
+    related: list[PairResult] = field(default_factory=list)
 
     @property
     def possible(self) -> list[PairResult]:
@@ -218,14 +230,15 @@ def merged_fields(cluster: Cluster, records: Mapping[int, BibRecord]) -> BibReco
 class _UnionFind:
     """Union-find with union by size and path halving, plus per-set "cannot link" sets.
 
-    ``cannot[root]`` holds roots of sets that a human declared distinct from this set;
-    it is kept up to date on union so that a link joining them can be refused.
+    ``cannot[root]`` maps roots of sets that must stay apart from this set (a human said
+    distinct, or a hard not-a-duplicate rule) to why ("human" or "veto"); it is kept up
+    to date on union so that a link joining them can be refused.
     """
 
     def __init__(self) -> None:
         self.parent: dict[int, int] = {}
         self.size: dict[int, int] = {}
-        self.cannot: dict[int, set[int]] = defaultdict(set)
+        self.cannot: dict[int, dict[int, str]] = defaultdict(dict)
         self.human: set[int] = set()
 
     def find(self, x: int) -> int:
@@ -239,15 +252,21 @@ class _UnionFind:
             x = parent[x]
         return x
 
-    def forbid(self, a: int, b: int) -> None:
+    def forbid(self, a: int, b: int, why: str = "human") -> None:
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.cannot[ra].add(rb)
-            self.cannot[rb].add(ra)
+        if ra != rb and self.cannot[ra].get(rb) != "human":
+            self.cannot[ra][rb] = why
+            self.cannot[rb][ra] = why
 
     def can_union(self, a: int, b: int) -> bool:
+        return self.why_not(a, b) is None
+
+    def why_not(self, a: int, b: int) -> str | None:
+        """None if ``a`` and ``b`` may be joined, else "human" or "veto"."""
         ra, rb = self.find(a), self.find(b)
-        return ra == rb or rb not in self.cannot.get(ra, ())
+        if ra == rb:
+            return None
+        return self.cannot.get(ra, {}).get(rb)
 
     def union(self, a: int, b: int, human: bool = False) -> None:
         ra, rb = self.find(a), self.find(b)
@@ -261,20 +280,23 @@ class _UnionFind:
         self.size[ra] += self.size[rb]
         if rb in self.human or human:
             self.human.add(ra)
-        moved = self.cannot.pop(rb, set())
+        moved = self.cannot.pop(rb, {})
         if moved:
             mine = self.cannot[ra]
-            for other in moved:
-                self.cannot[other].discard(rb)
-                self.cannot[other].add(ra)
-                mine.add(other)
+            for other, why in moved.items():
+                theirs = self.cannot[other]
+                theirs.pop(rb, None)
+                if theirs.get(ra) != "human":
+                    theirs[ra] = why
+                if mine.get(other) != "human":
+                    mine[other] = why
 
 
 # --------------------------------------------------------------------------- main entry
 
 # Automatic links are applied strongest first, so that when a human "distinct" forces a
 # choice, the weaker link is the one demoted. Identifier-backed links are strongest.
-_RULE_STRENGTH = {"same-doi": 0, "same-pmid": 0, "bibliographic": 1}
+_RULE_STRENGTH = {"same-doi": 0, "same-pmid": 0, "same-doi-same-place": 0, "same-citation": 1, "bibliographic": 1}
 
 
 def _tick(
@@ -397,6 +419,11 @@ def _find_duplicates(
     # 3. Compare the candidates (sorted: deterministic order of work and of progress).
     total = n + len(candidates)
     pairs: list[PairResult] = []
+    related: list[PairResult] = []
+    # Pairs with similar titles that a hard rule keeps apart: a cluster must never
+    # hold both (a record with few fields would otherwise chain them together).
+    apart: list[tuple[int, int]] = []
+    title_possible = th.title_possible
     for k, code in enumerate(sorted(candidates)):
         if k % _TICK == 0:
             _tick(n + k, total, progress, cancel)
@@ -410,6 +437,11 @@ def _find_duplicates(
             outcome, rule = "distinct", "human-distinct"
         if outcome != "distinct":
             pairs.append(PairResult(a, b, outcome, scores, rule))
+        elif scores.get("title", 0.0) >= title_possible:
+            if is_hard_veto(rule):
+                apart.append((a, b))
+            if is_related_rule(rule):
+                related.append(PairResult(a, b, outcome, scores, rule))
     _tick(total, total, progress, cancel)
 
     clock.append(time.perf_counter())
@@ -420,6 +452,8 @@ def _find_duplicates(
         a, b = sorted(key)
         if decision == "distinct" and a in index and b in index:
             uf.forbid(a, b)
+    for a, b in apart:
+        uf.forbid(a, b, "veto")
     for a, b in known_duplicates:
         if a in index and b in index and human.get(frozenset((a, b))) != "distinct" and uf.can_union(a, b):
             uf.union(a, b)
@@ -437,10 +471,12 @@ def _find_duplicates(
     )
     demoted: dict[tuple[int, int], PairResult] = {}
     for p in order:
-        if uf.can_union(p.a, p.b):
+        why = uf.why_not(p.a, p.b)
+        if why is None:
             uf.union(p.a, p.b, human=p.rule == "human-duplicate")
         else:
-            demoted[(p.a, p.b)] = replace(p, outcome="possible", rule="blocked-by-human-distinct")
+            blocked = "blocked-by-human-distinct" if why == "human" else "blocked-by-veto"
+            demoted[(p.a, p.b)] = replace(p, outcome="possible", rule=blocked)
     if demoted:
         pairs = [demoted.get((p.a, p.b), p) for p in pairs]
     # A possible pair whose records are already in one cluster through automatic links
@@ -448,7 +484,7 @@ def _find_duplicates(
     pairs = [
         p
         for p in pairs
-        if p.outcome == "duplicate" or uf.find(p.a) != uf.find(p.b) or p.rule == "blocked-by-human-distinct"
+        if p.outcome == "duplicate" or uf.find(p.a) != uf.find(p.b) or p.rule.startswith("blocked-by-")
     ]
     pairs.sort(key=lambda p: (p.a, p.b))
 
@@ -482,4 +518,5 @@ def _find_duplicates(
             )
         },
     }
-    return DedupResult(pairs=pairs, clusters=clusters, stats=stats)
+    related.sort(key=lambda p: (p.a, p.b))
+    return DedupResult(pairs=pairs, clusters=clusters, stats=stats, related=related)

@@ -1,37 +1,65 @@
-"""Pairwise comparison of two records: field scores, "not a duplicate" rules, outcome.
+"""Pairwise comparison of two records: field evidence, "not a duplicate" rules, outcome.
 
-The decision is a short list of explicit rules, checked in order, rather than a learned
-weighted score, so that every outcome can be explained by naming the rule and showing
-the field scores it looked at:
+The decision is explicit evidence rather than a learned weighted score, so that every
+outcome can be explained (``screener dedup --explain``). It reads in three layers, each a
+tuple of small functions that look at one class of evidence:
 
-1. **Not-a-duplicate rules** (outcome "distinct", whatever else matches): publication
-   years more than ``year_tolerance`` apart; different DOIs; different PMIDs; an
-   erratum / retraction / reply / comment against the article (or another kind of
-   notice); a conference abstract against a journal article; different start pages in
-   the same volume.
-2. **Automatic duplicate**: same DOI or PMID with a similar title (``same-identifier``),
-   or a near-identical title, matching authors and enough agreeing secondary fields with
-   no conflicting one (``bibliographic``).
-3. **Possible duplicate** (queued for a human): a similar title that did not reach the
-   automatic rule, a shared identifier with a different title, a missing title with the
-   same citation (author, year, volume, page).
-4. Otherwise distinct.
+1. **Decisive evidence** (``DECISIVE``): the same DOI or PMID with an agreeing title, or
+   at the same page range, is one item whatever the author format, pages, volume or
+   venue label of one database say. Only different years or a notice (erratum, reply,
+   comment) against its article come first.
+2. **Vetoes** (``VETOES``): the not-a-duplicate rules: years more than
+   ``year_tolerance`` apart; an erratum / retraction / reply / comment against the
+   article; clearly different DOIs or PMIDs (unless both records sit at one multi-page
+   range of one volume: one printed item); a conference abstract against a journal
+   article; different start pages; different ordinary issues of one volume; different
+   journals and volumes.
+3. **Field evidence adding up**: each agreeing secondary field (journal, volume, issue,
+   pages, abstract, identifier) is a point; a near-identical title with enough points
+   and acceptable authors is an automatic duplicate (``bibliographic``), as is a similar
+   title at the same volume, page and year (``same-citation``). A conflict
+   (``CONFLICTS``: volume, journal, title numbers, conference marker, a DOI one typo
+   away) turns a merge into a question for a human (``possible``).
 
 All numbers live in :class:`Thresholds`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from functools import lru_cache
 from typing import Any, Literal
 
-from rapidfuzz.distance import Indel
-
 from screener.core.dedup_features import Features, abstract_key
+from screener.core.dedup_similarity import (
+    _ratio,
+    author_set_similarity,
+    author_similarity,
+    doi_similarity,
+    journal_similarity,
+    main_title_similarity,
+    page_similarity,
+    shifted_citation,
+    title_similarity,
+)
 from screener.core.models import BibRecord
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "Evidence",
+    "Outcome",
+    "PairResult",
+    "Thresholds",
+    "author_similarity",
+    "compare",
+    "compare_features",
+    "decide",
+    "explain",
+    "journal_similarity",
+    "page_similarity",
+    "rule_text",
+    "title_similarity",
+]
 
 Outcome = Literal["duplicate", "possible", "distinct"]
 
@@ -71,6 +99,9 @@ class Thresholds:
     #: for an automatic bibliographic merge; one more is needed if either record has no
     #: authors or the years differ by one.
     min_agreeing: int = 2
+    #: DOI similarity at or above which two different DOIs may be one mistyped (a
+    #: conflict for a human, not a veto); below it, two clearly different DOIs.
+    doi_typo: float = 0.9
     #: Largest allowed difference of publication years (epub vs print year).
     year_tolerance: int = 1
     #: Significant title words in the prefix/suffix blocking keys.
@@ -120,7 +151,8 @@ class PairResult:
     """The decision on one candidate pair, with the evidence for it.
 
     ``a < b`` (record ids). ``scores`` has one entry per field present in both records
-    (1.0 = same, 0.0 = different); ``rule`` names the rule that decided.
+    (1.0 = same, 0.0 = different); ``rule`` names the rule that decided; ``evidence``
+    (from :func:`compare`, empty in bulk runs) the evidence lines that led there.
     """
 
     a: int
@@ -128,187 +160,7 @@ class PairResult:
     outcome: Outcome
     scores: Mapping[str, float]
     rule: str
-
-
-def _ratio(a: str, b: str) -> float:
-    return Indel.normalized_similarity(a, b)
-
-
-def title_similarity(a: str, b: str) -> float:
-    """Indel similarity of folded titles, tolerant of a truncated title or a dropped part.
-
-    Databases cut titles at a fixed length, drop the subtitle, or drop a heading before
-    it ("Thrombotic microangiopathy: can ..."). If the shorter title is long (>= 40
-    characters, so not a generic "Editorial") and matches the start or the end of the
-    longer one, that match is used, scaled by 0.97 so that a full-title match still
-    ranks higher.
-    """
-    if not a or not b:
-        return 0.0
-    if a == b:
-        return 1.0
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) < 0.5 * len(long_) and len(short) < 40:
-        return _ratio(a, b)  # cannot reach any threshold (and no prefix/suffix rescue)
-    sim = _ratio(a, b)
-    if sim < 0.95 and len(short) >= 40 and len(short) < len(long_):
-        part = max(_ratio(short, long_[: len(short)]), _ratio(short, long_[-len(short) :]))
-        if part >= 0.97:
-            sim = max(sim, 0.97 * part)
-    return sim
-
-
-def author_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
-    """Similarity of two author lists ("family initials" each) in [0, 1].
-
-    Compares the first ``k`` authors of each (``k`` = the shorter list, at most 6),
-    because databases truncate long lists ("et al.", first 3 or 20 authors) and append
-    group authors. Takes the better of (i) the fuzzy ratio of the joined names (typos,
-    initials), and (ii) the share of the shorter list's family names found among the
-    longer list's (order changes, a first author's particle read differently).
-    """
-    if not a or not b:
-        return 0.0
-    if a == b:
-        return 1.0
-    k = min(len(a), len(b), 6)
-    joined = _ratio(" ".join(a[:k]), " ".join(b[:k]))
-    if joined >= 0.9:
-        return joined
-    fam_a = [x.rsplit(" ", 1)[0] if " " in x else x for x in a[: k + 2]]
-    fam_b = [x.rsplit(" ", 1)[0] if " " in x else x for x in b[: k + 2]]
-    short, long_ = (fam_a[:k], fam_b) if len(a) <= len(b) else (fam_b[:k], fam_a)
-    found = sum((Counter(short) & Counter(long_)).values()) / k  # multiset: symmetric
-    return max(joined, found)
-
-
-def _is_acronym(acronym: str, words: tuple[str, ...]) -> bool:
-    """Whether ``acronym`` spells ``words`` by their leading letters ("amcis" ~ "americas
-    conference information systems", "hicss" ~ "hawaii international conference system
-    sciences"); each used word gives one or more leading letters, words may be skipped,
-    at least three words must be used, and the first letter must start a word."""
-    if not 2 <= len(acronym) <= 10 or len(words) < 3 or not acronym.isalpha():
-        return False
-
-    def match(i: int, j: int, used: int) -> bool:
-        if i == len(acronym):
-            return used >= 3
-        for w in range(j, len(words)):
-            word = words[w]
-            k = 0
-            while k < len(word) and i + k < len(acronym) and word[k] == acronym[i + k]:
-                k += 1
-                if match(i + k, w + 1, used + 1):
-                    return True
-        return False
-
-    return match(0, 0, 0)
-
-
-def _abbreviates(short: str, word: str) -> bool:
-    """Whether ``short`` is an abbreviation of ``word``: same first letter and its letters
-    in order within the word ("natl" ~ "national", "gynecol" ~ "gynecology", "j" ~
-    "journal"), as in ISO 4 / NLM journal abbreviations."""
-    if short == word:
-        return True
-    if not short or len(short) > len(word) or short[0] != word[0]:
-        return False
-    if word.startswith(short):
-        return True
-    pos = 0
-    for ch in short[1:]:
-        pos = word.find(ch, pos + 1)
-        if pos < 0:
-            return False
-    return True
-
-
-@lru_cache(maxsize=65536)
-def journal_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
-    """Abbreviation-aware similarity of two journal names (significant tokens).
-
-    Aligns tokens in order, counting a pair as matching when one abbreviates the other
-    ("j am heart assoc" ~ "journal american heart association", "proc natl acad sci" ~
-    "proceedings national academy sciences"), and returns the Dice share of aligned
-    tokens; a plain fuzzy ratio of
-    the joined names catches typos. A name that is the other plus extra words
-    ("Cancer Letters" / "Cancer") scores 0.6, neither agreeing nor conflicting; an
-    acronym ("AMCIS" / "Americas Conference on Information Systems") 0.9.
-    """
-    if not a or not b:
-        return 0.0
-    if a == b:
-        return 1.0
-    i = j = matched = 0
-    while i < len(a) and j < len(b):
-        x, y = a[i], b[j]
-        if _abbreviates(x, y) or _abbreviates(y, x):
-            matched += 1
-            i += 1
-            j += 1
-        elif len(a) - i > len(b) - j:
-            i += 1
-        elif len(b) - j > len(a) - i:
-            j += 1
-        else:
-            i += 1
-            j += 1
-    dice = 2 * matched / (len(a) + len(b))
-    if matched == min(len(a), len(b)) and a[0][:1] == b[0][:1]:
-        # One name is the other with extra words ("Cancer" / "Cancer Letters",
-        # "Circulation" / "Circulation Research"): often another journal, so neither
-        # agreement nor conflict.
-        dice = max(dice, 0.6)
-    if dice < 0.8 and (any(_is_acronym(t, b) for t in a) or any(_is_acronym(t, a) for t in b)):
-        dice = 0.9
-    return max(dice, _ratio(" ".join(a), " ".join(b)))
-
-
-def page_similarity(fa: Features, fb: Features) -> float | None:
-    """1.0 same start page, 0.5 compatible, 0.0 different, None if not comparable.
-
-    Pages in different numbering systems are not comparable: an electronic locator
-    ("e12724", BMJ's "c1804") against a printed page ("1014", PLoS's PDF "1-6"); two
-    prefixed pages ("S334", "A254") are, and differ. A
-    single page inside the other record's range ("488" in "487-488") is compatible: some
-    databases give only the last or a middle page.
-    """
-    if not fa.start_page or not fb.start_page:
-        return None
-    if fa.start_page == fb.start_page:
-        return 1.0
-    if fa.page_prefix != fb.page_prefix and not (fa.page_prefix and fb.page_prefix):
-        return None
-    for x, y in ((fa, fb), (fb, fa)):
-        if (not x.end_page or x.end_page == x.start_page) and y.end_page and y.end_page != y.start_page:
-            try:
-                if int(y.start_page) <= int(x.start_page) <= int(y.end_page):
-                    return 0.5
-            except ValueError:  # pragma: no cover - digits only by construction
-                pass
-    # The same last page after several pages each: one first page is a typo ("2297-2108"
-    # for 2097-2108, "2141-2147" / "2142-2147"); two items do not end on one page after
-    # several pages each. A single page ending where a range ends (a reply printed on the
-    # letter's last page) is not this case.
-    if (
-        fa.end_page
-        and fa.end_page == fb.end_page
-        and fa.page_prefix == fb.page_prefix
-        and fa.start_page != fa.end_page
-        and fb.start_page != fb.end_page
-    ):
-        return 0.5
-    return 0.0
-
-
-def shifted_citation(fa: Features, fb: Features) -> bool:
-    """One record's citation is shifted one field left: no volume, the other's volume as
-    its issue and the other's issue as its page ("26 (9) 1746" read as issue 26, page 9,
-    an Embase conference-abstract artefact)."""
-    for x, y in ((fa, fb), (fb, fa)):
-        if not x.volume and x.issue and x.issue == y.volume and (not x.start_page or x.start_page == y.issue):
-            return True
-    return False
+    evidence: tuple[Evidence, ...] = ()
 
 
 def _conference_mismatch(fa: Features, fb: Features) -> bool:
@@ -342,76 +194,58 @@ def abstract_in_journal(fa: Features, fb: Features, th: Thresholds) -> bool:
     return False
 
 
-def _veto(fa: Features, fb: Features, th: Thresholds, scores: Mapping[str, float]) -> str | None:
-    """The first not-a-duplicate rule that applies, or None."""
-    if fa.year is not None and fb.year is not None and abs(fa.year - fb.year) > th.year_tolerance:
-        return "different-years"
-    if fa.doi and fb.doi and fa.doi != fb.doi:
-        return "different-doi"
-    if fa.pmid and fb.pmid and fa.pmid != fb.pmid:
-        return "different-pmid"
-    # The same start page in the same (or an unknown) volume is the same printed item:
-    # then a notice/conference marker present on one side only is a labelling
-    # difference between databases (one dropped the "Erratum:" prefix, or the "Suppl."
-    # of the issue), not two items.
-    pages = scores.get("pages")
-    same_place = pages == 1.0 and scores.get("volume", 1.0) == 1.0
-    # Replies and comments are printed on the same page as the letter they answer, so
-    # the same place does not excuse those; it does excuse an erratum marker (an
-    # erratum is never printed on its article's first page).
-    if fa.notice != fb.notice and not (
-        same_place and {fa.notice, fb.notice} <= {None, "erratum", "retraction"}
-    ):
-        kinds = sorted(k for k in (fa.notice, fb.notice) if k)
-        return f"{kinds[0]}-vs-article" if len(kinds) == 1 else f"{kinds[0]}-vs-{kinds[1]}"
-    if (
-        not same_place
-        and ((fa.conference and fb.regular) or (fb.conference and fa.regular))
-        and not abstract_in_journal(fa, fb, th)
-    ):
-        return "conference-vs-article"
-    if pages == 0.0:
-        # Different start pages in the same volume are two items of one volume; in
-        # different volumes, two items of (possibly) different journals: either way
-        # not one printed item. Without a volume on one side the pages still place
-        # the two records apart.
-        volume = scores.get("volume")
-        return (
-            "different-pages-same-volume"
-            if volume == 1.0
-            else "different-volume-and-pages"
-            if volume == 0.0
-            else "different-pages"
-        )
-    if (
-        scores.get("volume") == 0.0
-        and fa.journal
-        and fb.journal
-        and journal_similarity(fa.journal, fb.journal) < th.journal_conflict
-    ):
-        # Different journal names (beyond abbreviation) and different volumes: two
-        # publications, typically an abstract and the later article, or two meetings.
-        return "different-journal-and-volume"
-    return None
+# --------------------------------------------------------------------------- evidence
+#
+# The decision on a pair is read in three layers, each a list of small functions that
+# look at one class of evidence and are tested on their own:
+#
+# 1. DECISIVE evidence: an identical DOI/PMID with an agreeing title (or at one printed
+#    place) says "one item" so strongly that no author, page, volume or venue artefact
+#    of one database can veto it.
+# 2. VETOES: the not-a-duplicate rules (hard evidence of two items).
+# 3. FIELD EVIDENCE adding up: agreeing citation fields each add a point, missing or
+#    weaker evidence asks for one more; conflicts turn a merge into a question for a
+#    human.
+#
+# ``decide`` returns the outcome, the rule that decided, and the evidence lines that
+# ``explain`` (``screener dedup --explain``) prints.
 
 
-def compare_features(
-    fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESHOLDS
-) -> tuple[Outcome, dict[str, float], str]:
-    """Decide on a pair of prepared records: (outcome, field scores, rule)."""
+@dataclass(frozen=True)
+class Evidence:
+    """One line of evidence: ``points`` > 0 for one item, < 0 for two, 0 to note a fact."""
+
+    name: str
+    points: int
+    note: str
+
+
+@dataclass
+class _Pair:
+    """Two prepared records, their field scores and the evidence gathered so far."""
+
+    fa: Features
+    fb: Features
+    th: Thresholds
+    scores: dict[str, float]
+    evidence: list[Evidence]
+
+    def get(self, name: str, default: float | None = None) -> float | None:
+        return self.scores.get(name, default)
+
+
+def field_scores(fa: Features, fb: Features, th: Thresholds) -> dict[str, float]:
+    """The cheap field scores (identifiers, year, volume/issue/pages, title)."""
     scores: dict[str, float] = {}
-    # Cheap exact fields first: they are needed by the rules and cost nothing.
     if fa.year is not None and fb.year is not None:
         d = abs(fa.year - fb.year)
         scores["year"] = 1.0 if d == 0 else (0.5 if d <= th.year_tolerance else 0.0)
     if fa.doi and fb.doi:
-        scores["doi"] = float(fa.doi == fb.doi)
+        scores["doi"] = doi_similarity(fa.doi, fb.doi)
     if fa.pmid and fb.pmid:
         scores["pmid"] = float(fa.pmid == fb.pmid)
-    pages: float | None
     if shifted_citation(fa, fb):
         scores["volume"] = 1.0  # and nothing to compare the shifted issue and page with
-        pages = None
     else:
         if fa.volume and fb.volume:
             scores["volume"] = float(fa.volume == fb.volume)
@@ -422,149 +256,439 @@ def compare_features(
             scores["pages"] = pages
     if fa.title and fb.title:
         scores["title"] = title_similarity(fa.title, fb.title)
+        if scores["title"] < th.title_duplicate:
+            main = main_title_similarity(fa, fb)
+            if main > scores["title"]:
+                scores["title"] = main
+    return scores
 
-    veto = _veto(fa, fb, th, scores)
-    if veto is not None:
-        if (
-            veto in ("different-doi", "different-pmid")
-            and scores.get("title", 0.0) >= th.title_duplicate
-            and scores.get("year") == 1.0
-            and scores.get("pages") == 1.0
-            and scores.get("volume") != 0.0
-        ):
-            # Everything but the identifier places the two records at one printed
-            # item: a wrong DOI in one database is more likely than two items with one
-            # title on one page. Never merged automatically; a human decides.
-            return "possible", scores, veto + "-same-citation"
-        return "distinct", scores, veto
 
-    title = scores.get("title")
-    year = scores.get("year")
-    same_id = scores.get("doi") == 1.0 or scores.get("pmid") == 1.0
-    # Same volume, start page and year: the same printed item, unless it is a
-    # conference abstract (several are printed on one page).
-    same_citation = scores.get("volume") == 1.0 and pages == 1.0 and year == 1.0
-    # Early exit: nothing ties these two together (the common case inside a block).
-    if not same_id and not same_citation and (title is None or title < th.title_possible):
-        return "distinct", scores, "different-titles" if title is not None else "insufficient-data"
-
-    if fa.raw_authors and fb.raw_authors and fa.authors and fb.authors:
-        scores["authors"] = author_similarity(fa.authors, fb.authors)
+def slow_scores(p: _Pair) -> None:
+    """Authors, journal and abstract: only for pairs whose titles or citation tie them."""
+    fa, fb, scores = p.fa, p.fb, p.scores
+    if fa.has_authors and fb.has_authors:
+        scores["authors"] = max(author_similarity(fa.authors, fb.authors), author_set_similarity(fa, fb))
     if fa.journal and fb.journal:
         scores["journal"] = journal_similarity(fa.journal, fb.journal)
     if fa.abstract and fb.abstract:
         scores["abstract"] = _ratio(abstract_key(fa.abstract), abstract_key(fb.abstract))
 
-    authors = scores.get("authors")
-    journal = scores.get("journal")
-    agreeing = sum(
-        (
-            journal is not None and journal >= th.journal_match,
-            scores.get("volume") == 1.0,
-            # Supplement numbers are small and shared by many supplements: only an ordinary
-            # issue number corroborates.
-            scores.get("issue") == 1.0 and fa.plain_issue and fb.plain_issue,
-            pages == 1.0,
-            scores.get("abstract", 0.0) >= th.abstract_match,
-        )
-    )
-    # Issue disagreement is not a conflict: exports put sequence or article numbers in
-    # the issue field, and supplements are numbered inconsistently.
-    conflicts = [
-        name
-        for name, bad in (
-            # Supplement numbers land in the volume field ("62 (Suppl. 1)" exported as
-            # volume "1"), so a volume mismatch at the same page in the same year is
-            # treated as a data error rather than as two items.
-            ("volume", scores.get("volume") == 0.0 and not (pages == 1.0 and year == 1.0)),
-            # A book-series volume is cited under the series or the volume title ("Annals
-            # of the New York Academy of Sciences" / "Natural Products and Molecular
-            # Therapy"); at the same volume, page and year the names are two labels.
-            ("journal", journal is not None and journal < th.journal_conflict and not same_citation),
-            # Titles that differ in a number ("part 1" / "part 2", "phase II" / "phase III");
-            # at one printed place a differing number is a typo ("p6INK4a" / "p16INK4a").
-            ("title-numbers", fa.title_numbers != fb.title_numbers and not same_citation),
-            # One record is marked as a conference item and the other is not: possibly the
-            # abstract and the later article, unless something places them together: the
-            # same page, an identifier, the same abstract text, or the same volume and issue.
-            (
-                "conference",
-                _conference_mismatch(fa, fb)
-                and not (
-                    pages == 1.0
-                    or abstract_in_journal(fa, fb, th)
-                    or same_id
-                    or scores.get("abstract", 0.0) >= th.abstract_match
-                    or (scores.get("volume") == 1.0 and scores.get("issue") == 1.0)
-                ),
-            ),
-        )
-        if bad
-    ]
-    # Author lists are the least reliable field (given and family names swapped, group
-    # authors, truncation); weak author agreement is outweighed by agreement of nearly
-    # every other field of the citation.
-    authors_ok = (
-        authors is None or authors >= th.author_duplicate or (authors >= th.author_possible and agreeing >= 4)
-    )
-    conference = fa.conference or fb.conference
 
-    if title is not None and not conflicts and authors_ok and same_id and title >= th.title_with_identifier:
-        return "duplicate", scores, "same-doi" if scores.get("doi") == 1.0 else "same-pmid"
-    if title is not None and not conflicts and same_citation and not conference:
-        # Same printed place: a similar title suffices if the authors really match
-        # (two different items on one page share every citation field, so the
-        # authors must carry it), and a (near-)identical title suffices whatever the
-        # authors: databases record group authors and compound names differently
-        # ("ALTS Group" / "Solomon, D"; "Luis Ferreira, Santos A" / "Santos, A L").
-        # Only a multi-page item (3+ pages) owns its first page: letters, replies and
-        # notes share pages, often under one title.
-        owns_page = max(fa.page_span, fb.page_span) >= 2
-        if (title >= th.title_possible and authors is not None and authors >= th.author_duplicate) or (
-            title >= th.title_same_place and owns_page
-        ):
-            return "duplicate", scores, "same-citation"
-    if title is not None and not conflicts and authors_ok:
-        if title >= th.title_duplicate:
-            needed = th.min_agreeing
-            if authors is None:
-                needed += 1  # no author evidence: ask for one more agreeing field
-            if year == 0.5:
-                needed += 1  # epub/print year shift is common, but so are yearly repeats
-            if year == 1.0 and title >= 0.97 and authors is not None and authors >= 0.9:
-                needed -= 1  # near-identical title and authors in the same year
-            if agreeing + (1 if same_id else 0) >= needed:
-                return "duplicate", scores, "bibliographic"
+def same_printed_item(p: _Pair) -> bool:
+    """The same multi-page range in the same volume, year and journal, under a
+    near-identical title: one printed item (two items never share a page range), so
+    this outweighs a disagreeing identifier (publishers assign a second DOI, databases
+    copy a wrong one)."""
+    fa, fb, th = p.fa, p.fb, p.th
+    if not (
+        p.get("pages") == 1.0
+        and p.get("volume") == 1.0
+        and p.get("year") == 1.0
+        and fa.end_page
+        and fa.end_page == fb.end_page
+        and fa.page_span >= 1
+        and (p.get("title") or 0.0) >= th.title_duplicate
+        and fa.title_numbers == fb.title_numbers
+    ):
+        return False
+    if fa.journal and fb.journal:
+        return journal_similarity(fa.journal, fb.journal) >= th.journal_match
+    return p.get("issue") == 1.0
 
-    # Possible duplicates: enough in common that a human should look.
+
+def same_place(p: _Pair) -> bool:
+    """The same start page in the same (or an unknown) volume."""
+    return p.get("pages") == 1.0 and p.get("volume", 1.0) == 1.0
+
+
+def same_id(p: _Pair) -> bool:
+    return p.get("doi") == 1.0 or p.get("pmid") == 1.0
+
+
+# --- 1. decisive evidence -------------------------------------------------------------
+
+
+def decisive_identifier(p: _Pair) -> str | None:
+    """The same DOI (or PMID) and an agreeing title: the strongest evidence there is.
+
+    The title must agree (a DOI is shared by a supplement's abstracts or a book's
+    chapters) and carry the same numbers ("part 1" / "part 2" of one book DOI); then
+    differing pages, volumes, author formats or venue labels are database artefacts.
+    """
+    if not same_id(p):
+        return None
+    title = p.get("title")
+    if title is None or title < p.th.title_with_identifier or p.fa.title_numbers != p.fb.title_numbers:
+        return None
+    p.evidence.append(Evidence("identifier", 10, "same DOI/PMID and the titles agree"))
+    return "same-doi" if p.get("doi") == 1.0 else "same-pmid"
+
+
+def decisive_identifier_and_place(p: _Pair) -> str | None:
+    """The same DOI at the same multi-page range: one item even if the titles differ
+    (a title in two languages). Not for meeting abstracts (a supplement's DOI) and not
+    when the authors clearly differ."""
+    fa, fb = p.fa, p.fb
+    if not (
+        same_id(p)
+        and same_place(p)
+        and fa.end_page
+        and fa.end_page == fb.end_page
+        and fa.page_span >= 1
+        and not (fa.conference or fb.conference)
+    ):
+        return None
+    slow_scores(p)
+    authors, journal = p.get("authors"), p.get("journal")
+    if (authors is not None and authors < p.th.author_possible) or (
+        journal is not None and journal < p.th.journal_match
+    ):
+        return None
+    p.evidence.append(Evidence("identifier", 10, "same DOI/PMID at the same page range"))
+    return "same-doi-same-place"
+
+
+DECISIVE = (decisive_identifier, decisive_identifier_and_place)
+
+
+# --- 2. vetoes (not-a-duplicate rules) ------------------------------------------------
+
+
+def veto_years(p: _Pair) -> str | None:
+    return "different-years" if p.get("year") == 0.0 else None
+
+
+def veto_notice(p: _Pair) -> str | None:
+    """An erratum / retraction / reply / comment against the article (or another kind).
+
+    At the same printed place an erratum or retraction marker on one side only is a
+    labelling difference (an erratum is never printed on its article's first page);
+    replies and comments share pages with the letter they answer, so not those.
+    """
+    fa, fb = p.fa, p.fb
+    if fa.notice == fb.notice:
+        return None
+    if same_place(p) and {fa.notice, fb.notice} <= {None, "erratum", "retraction"}:
+        return None
+    kinds = sorted(k for k in (fa.notice, fb.notice) if k)
+    return f"{kinds[0]}-vs-article" if len(kinds) == 1 else f"{kinds[0]}-vs-{kinds[1]}"
+
+
+def veto_identifiers(p: _Pair) -> str | None:
+    """Clearly different DOIs (or PMIDs): two items, unless they sit at one printed item
+    (``same_printed_item``). A DOI within a typo of the other is not a veto (a conflict)."""
+    doi, pmid = p.get("doi"), p.get("pmid")
+    rule = (
+        "different-doi"
+        if doi is not None and doi < p.th.doi_typo
+        else "different-pmid"
+        if pmid == 0.0
+        else None
+    )
+    if rule and same_printed_item(p):
+        p.evidence.append(Evidence("identifier", 0, "the identifiers differ, but the page range is one item's"))
+        return None
+    return rule
+
+
+def veto_conference(p: _Pair) -> str | None:
+    """A conference abstract against a journal article (not at one printed place)."""
+    fa, fb = p.fa, p.fb
+    if (
+        not same_place(p)
+        and ((fa.conference and fb.regular) or (fb.conference and fa.regular))
+        and not abstract_in_journal(fa, fb, p.th)
+    ):
+        return "conference-vs-article"
+    return None
+
+
+def veto_pages(p: _Pair) -> str | None:
+    """Different start pages: two items of one volume (or of different volumes)."""
+    if p.get("pages") != 0.0:
+        return None
+    volume = p.get("volume")
+    if volume == 1.0:
+        return "different-pages-same-volume"
+    return "different-volume-and-pages" if volume == 0.0 else "different-pages"
+
+
+def veto_issue(p: _Pair) -> str | None:
+    """Different ordinary issues of one volume: two items (a column with the same title
+    in every issue), unless the start page says otherwise."""
+    if (
+        p.get("volume") == 1.0
+        and p.get("issue") == 0.0
+        and p.fa.plain_issue
+        and p.fb.plain_issue
+        and p.get("pages") is None
+    ):
+        return "different-issues-same-volume"
+    return None
+
+
+def veto_journal_and_volume(p: _Pair) -> str | None:
+    """Different journal names (beyond abbreviation) and different volumes."""
+    fa, fb = p.fa, p.fb
+    if (
+        p.get("volume") == 0.0
+        and fa.journal
+        and fb.journal
+        and journal_similarity(fa.journal, fb.journal) < p.th.journal_conflict
+    ):
+        return "different-journal-and-volume"
+    return None
+
+
+VETOES = (veto_years, veto_notice, veto_journal_and_volume, veto_identifiers, veto_conference, veto_pages,
+          veto_issue)  # fmt: skip
+#: Vetoes that even decisive identifier evidence does not override: the years, a notice
+#: against its article, and two different journals *and* volumes (a DOI copied onto the
+#: record of another publication: the abstract in another journal's supplement).
+FIRST_VETOES = (veto_years, veto_notice, veto_journal_and_volume)
+
+#: Rules that say "two items" for certain: a cluster never joins two records one of
+#: them separates (see :func:`screener.core.dedup.find_duplicates`). Not the rules that
+#: rest on fields databases often get wrong between copies (a missing volume, a
+#: supplement marker on one copy only).
+HARD_VETOES = frozenset(
+    {
+        "different-years",
+        "different-doi",
+        "different-pmid",
+        "different-pages-same-volume",
+        "different-issues-same-volume",
+    }
+)
+
+
+def is_related_rule(rule: str) -> bool:
+    """A rule that keeps two records apart although one is about the other (an erratum
+    of, a reply to, a comment on, a conference abstract of)."""
+    return "-vs-" in rule
+
+
+def is_hard_veto(rule: str) -> bool:
+    """A rule that keeps two records apart for certain (never one cluster): the hard
+    vetoes and a notice (erratum, reply, comment) against its article."""
+    return rule in HARD_VETOES or ("-vs-" in rule and not rule.startswith("conference"))
+
+
+# --- 3. conflicts and field evidence --------------------------------------------------
+
+
+def conflict_volume(p: _Pair) -> bool:
+    """Different volumes, except at the same page in the same year (a supplement number
+    exported as the volume)."""
+    return p.get("volume") == 0.0 and not (p.get("pages") == 1.0 and p.get("year") == 1.0)
+
+
+def _same_citation(p: _Pair) -> bool:
+    return p.get("volume") == 1.0 and p.get("pages") == 1.0 and p.get("year") == 1.0
+
+
+def conflict_journal(p: _Pair) -> bool:
+    """Different journal names; at the same volume, page and year two labels of a
+    book-series volume."""
+    journal = p.get("journal")
+    return journal is not None and journal < p.th.journal_conflict and not _same_citation(p)
+
+
+def conflict_title_numbers(p: _Pair) -> bool:
+    """Titles that differ in a number ("part 1" / "part 2"); at one printed place a typo."""
+    return p.fa.title_numbers != p.fb.title_numbers and not _same_citation(p)
+
+
+def conflict_conference(p: _Pair) -> bool:
+    """One record a meeting item, the other not, with nothing placing them together."""
+    fa, fb = p.fa, p.fb
+    return _conference_mismatch(fa, fb) and not (
+        p.get("pages") == 1.0
+        or abstract_in_journal(fa, fb, p.th)
+        or same_id(p)
+        or p.scores.get("abstract", 0.0) >= p.th.abstract_match
+        or (p.get("volume") == 1.0 and p.get("issue") == 1.0)
+    )
+
+
+def conflict_doi(p: _Pair) -> bool:
+    """DOIs within a typo of each other: perhaps a typo, perhaps consecutive items of one
+    journal ("...09.008" / "...09.009"); a human decides, unless at one printed item."""
+    doi = p.get("doi")
+    return doi is not None and doi < 1.0 and not same_printed_item(p)
+
+
+CONFLICTS = (
+    ("volume", conflict_volume),
+    ("journal", conflict_journal),
+    ("title-numbers", conflict_title_numbers),
+    ("conference", conflict_conference),
+    ("doi", conflict_doi),
+)
+
+
+def agreeing_fields(p: _Pair) -> list[Evidence]:
+    """One point per secondary field that agrees (journal, volume, ordinary issue, start
+    page, abstract, identifier)."""
+    th, fa, fb = p.th, p.fa, p.fb
+    journal = p.get("journal")
+    out = []
+    for name, agrees in (
+        ("journal", journal is not None and journal >= th.journal_match),
+        ("volume", p.get("volume") == 1.0),
+        # Supplement numbers are small and shared by many supplements: only an
+        # ordinary issue number corroborates.
+        ("issue", p.get("issue") == 1.0 and fa.plain_issue and fb.plain_issue),
+        ("pages", p.get("pages") == 1.0),
+        ("abstract", p.scores.get("abstract", 0.0) >= th.abstract_match),
+        ("identifier", same_id(p)),
+    ):
+        if agrees:
+            out.append(Evidence(name, 1, f"{name} agrees"))
+    return out
+
+
+def authors_acceptable(p: _Pair, agreeing: int) -> bool:
+    """Author lists are the least reliable field: weak agreement is outweighed by
+    agreement of nearly every other field; a missing list is no evidence either way."""
+    authors = p.get("authors")
+    th = p.th
+    return authors is None or authors >= th.author_duplicate or (authors >= th.author_possible and agreeing >= 4)
+
+
+def merge_same_citation(p: _Pair, title: float) -> str | None:
+    """Same volume, start page and year (not a meeting item): a similar title with
+    matching authors, or a near-identical title of a multi-page item whatever the
+    authors (group authors, compound names)."""
+    fa, fb, th = p.fa, p.fb, p.th
+    if not _same_citation(p) or fa.conference or fb.conference:
+        return None
+    authors = p.get("authors")
+    owns_page = max(fa.page_span, fb.page_span) >= 2
+    if (title >= th.title_possible and authors is not None and authors >= th.author_duplicate) or (
+        title >= th.title_same_place and owns_page
+    ):
+        p.evidence.append(Evidence("citation", 3, "same volume, start page and year"))
+        return "same-citation"
+    return None
+
+
+def merge_bibliographic(p: _Pair, title: float, agreeing: list[Evidence]) -> str | None:
+    """A near-identical title plus enough agreeing fields: the evidence adds up to
+    ``min_agreeing`` points; no authors or a one-year shift ask for one more, a
+    near-identical title with near-identical authors in the same year for one fewer."""
+    th = p.th
+    if title < th.title_duplicate:
+        return None
+    authors, year = p.get("authors"), p.get("year")
+    needed = th.min_agreeing
+    if authors is None:
+        needed += 1
+        p.evidence.append(Evidence("authors", -1, "no author evidence: one more field needed"))
+    if year == 0.5:
+        needed += 1
+        p.evidence.append(Evidence("year", -1, "years one apart: one more field needed"))
+    if year == 1.0 and title >= 0.97 and authors is not None and authors >= 0.9:
+        needed -= 1
+        p.evidence.append(Evidence("title+authors", 1, "near-identical title and authors in one year"))
+    if len(agreeing) >= needed:
+        p.evidence.append(Evidence("total", len(agreeing), f"{len(agreeing)} agreeing field(s), {needed} needed"))
+        return "bibliographic"
+    p.evidence.append(Evidence("total", len(agreeing), f"{len(agreeing)} agreeing field(s), {needed} needed"))
+    return None
+
+
+def possible_rule(p: _Pair, title: float | None, conflicts: list[str], agreeing: int) -> tuple[Outcome, str]:
+    """What is left for a human, or distinct."""
+    th, fa, fb = p.th, p.fa, p.fb
+    authors = p.get("authors")
     if title is None:
-        if same_id or (same_citation and fa.first_author and fa.first_author == fb.first_author):
-            return "possible", scores, "missing-title"
-        return "distinct", scores, "insufficient-data"
-    # Different authors: distinct, unless the rest of the citation and the title make
-    # it one item recorded with other names (group authors, swapped name parts). Two
-    # abstracts printed on one page share the citation, not the title.
+        if same_id(p) or (_same_citation(p) and fa.first_author and fa.first_author == fb.first_author):
+            return "possible", "missing-title"
+        return "distinct", "insufficient-data"
+    # Different authors: distinct, unless the rest of the citation and the title make it
+    # one item recorded with other names. Two abstracts on one page share the citation,
+    # not the title.
     if (
         authors is not None
         and authors < th.author_possible
-        and not same_id
+        and not same_id(p)
         and (agreeing < 3 or title < th.title_duplicate)
     ):
-        return "distinct", scores, "different-authors"
+        return "distinct", "different-authors"
     if title >= th.title_possible:
         if conflicts:
-            return "possible", scores, "similar-title-conflicting-" + "-".join(conflicts)
-        return "possible", scores, "similar-title"
-    # A shared DOI with a different title is usually a container DOI (Embase gives a
-    # supplement's DOI to each of its abstracts; book chapters share the book's); the
-    # same page with a different title is usually two abstracts printed on one page.
-    # Only with the same authors might it be one item under a translated title.
+            return "possible", "similar-title-conflicting-" + "-".join(conflicts)
+        return "possible", "similar-title"
+    # A shared DOI with a different title is usually a container DOI; the same page with
+    # a different title, two abstracts on one page. Only with the same authors might it
+    # be one item under a translated title.
     same_people = authors is not None and authors >= th.author_duplicate
-    if same_id and same_people and title >= 0.5 and not conference:
-        return "possible", scores, "same-identifier-different-title"
-    if same_citation and same_people and title >= 0.5 and not conference:
-        return "possible", scores, "same-citation-different-title"
-    return "distinct", scores, "different-titles"
+    conference = fa.conference or fb.conference
+    if same_id(p) and same_people and title >= 0.5 and not conference:
+        return "possible", "same-identifier-different-title"
+    if _same_citation(p) and same_people and title >= 0.5 and not conference:
+        return "possible", "same-citation-different-title"
+    return "distinct", "different-titles"
+
+
+def decide(
+    fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESHOLDS
+) -> tuple[Outcome, dict[str, float], str, list[Evidence]]:
+    """Decide on a pair of prepared records: (outcome, field scores, rule, evidence)."""
+    p = _Pair(fa, fb, th, field_scores(fa, fb, th), [])
+    for check in FIRST_VETOES:
+        rule = check(p)
+        if rule:
+            return "distinct", p.scores, rule, p.evidence
+    for decisive in DECISIVE:
+        rule = decisive(p)
+        if rule:
+            return "duplicate", p.scores, rule, p.evidence
+    for check in VETOES:
+        if check in FIRST_VETOES:
+            continue
+        rule = check(p)
+        if rule:
+            if (
+                rule in ("different-doi", "different-pmid")
+                and p.scores.get("title", 0.0) >= th.title_duplicate
+                and p.get("year") == 1.0
+                and p.get("pages") == 1.0
+                and p.get("volume") != 0.0
+            ):
+                # Everything but the identifier places the two at one printed item
+                # (a single page, so not decisive): a human decides.
+                return "possible", p.scores, rule + "-same-citation", p.evidence
+            return "distinct", p.scores, rule, p.evidence
+
+    title = p.get("title")
+    # Nothing ties these two together (the common case inside a block).
+    if not same_id(p) and not _same_citation(p) and (title is None or title < th.title_possible):
+        return "distinct", p.scores, ("different-titles" if title is not None else "insufficient-data"), p.evidence
+
+    slow_scores(p)
+    conflicts = [name for name, check in CONFLICTS if check(p)]
+    for name in conflicts:
+        p.evidence.append(Evidence(name, -1, f"{name} conflicts: a human decides"))
+    agreeing = agreeing_fields(p)
+    p.evidence.extend(agreeing)
+    if title is not None and not conflicts:
+        rule = merge_same_citation(p, title) or (
+            merge_bibliographic(p, title, agreeing) if authors_acceptable(p, len(agreeing)) else None
+        )
+        if rule:
+            return "duplicate", p.scores, rule, p.evidence
+    outcome, rule = possible_rule(p, title, conflicts, len(agreeing))
+    return outcome, p.scores, rule, p.evidence
+
+
+def compare_features(
+    fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESHOLDS
+) -> tuple[Outcome, dict[str, float], str]:
+    """Decide on a pair of prepared records: (outcome, field scores, rule)."""
+    outcome, scores, rule, _ = decide(fa, fb, th)
+    return outcome, scores, rule
 
 
 def compare(
@@ -573,14 +697,15 @@ def compare(
     """Compare two records directly (no blocking); ``ids`` label the result."""
     fa = Features.of(a, thresholds.abstract_chars)
     fb = Features.of(b, thresholds.abstract_chars)
-    outcome, scores, rule = compare_features(fa, fb, thresholds)
+    outcome, scores, rule, evidence = decide(fa, fb, thresholds)
     lo, hi = sorted(ids)
-    return PairResult(lo, hi, outcome, scores, rule)
+    return PairResult(lo, hi, outcome, scores, rule, tuple(evidence))
 
 
 _RULE_TEXT = {
-    "same-doi": "same DOI and similar title",
-    "same-pmid": "same PMID and similar title",
+    "same-doi": "same DOI and similar title (decisive: no author, page or venue artefact vetoes it)",
+    "same-pmid": "same PMID and similar title (decisive: no author, page or venue artefact vetoes it)",
+    "same-doi-same-place": "same DOI/PMID at the same page range (decisive, even if the titles differ)",
     "same-citation": "same volume, start page and year, similar title and matching authors",
     "bibliographic": "near-identical title, matching authors and agreeing journal/volume/pages/abstract",
     "similar-title": "similar title, but not enough agreeing fields for an automatic merge",
@@ -599,6 +724,8 @@ _RULE_TEXT = {
     "different-volume-and-pages": "different volumes and different start pages",
     "different-pages": "different start pages",
     "different-journal-and-volume": "different journals and different volumes",
+    "different-issues-same-volume": "different issues of the same volume",
+    "blocked-by-veto": "merging would join two records that a not-a-duplicate rule keeps apart",
     "different-titles": "the titles differ",
     "different-authors": "the authors differ",
     "insufficient-data": "too little in common to compare",
@@ -624,7 +751,8 @@ def rule_text(rule: str) -> str:
 
 
 def explain(pair: PairResult) -> list[str]:
-    """Human-readable lines: the outcome, the deciding rule, then each field's score."""
+    """Human-readable lines: the outcome, the deciding rule, each field's score, then the
+    evidence lines (points for one item +, for two items -) when the pair has them."""
     lines = [f"{pair.a} ~ {pair.b}: {pair.outcome} ({pair.rule}: {rule_text(pair.rule)})"]
     for name in (
         "title",
@@ -642,4 +770,7 @@ def explain(pair: PairResult) -> list[str]:
             score = pair.scores[name]
             verdict = "match" if score >= 0.999 else ("differs" if score <= 0.001 else "similar")
             lines.append(f"  {name:<8} {score:5.2f}  {verdict}")
+    if pair.evidence:
+        lines.append("  evidence:")
+        lines.extend(f"    {e.points:+d}  {e.note}" if e.points else f"        {e.note}" for e in pair.evidence)
     return lines

@@ -79,6 +79,22 @@ STOP_WORDS = frozenset(
 _MISSING = frozenset({"", "na", "n/a", "n a", "nan", "none", "null", "-", "--", "unknown", "[no title]"})
 
 
+# UTF-8 read as Latin-1/Windows-1252 ("KÃ¶nig" for König, "â€™" for an apostrophe):
+# the lead bytes of two-byte UTF-8 sequences show up as these characters.
+_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+
+
+def fix_mojibake(text: str) -> str:
+    """Undo UTF-8 text decoded as Windows-1252 or Latin-1 ("SÃ¤mann" -> "Sämann"); text
+    that does not round-trip is returned unchanged."""
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+    return text
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII-ish folding: HTML/LaTeX markup, diacritics and Greek removed.
 
@@ -89,6 +105,8 @@ def fold(text: str) -> str:
         text = _TAG_RE.sub(" ", html.unescape(text))
     if "\\" in text or "{" in text or "$" in text:
         text = _LATEX_CMD_RE.sub("", text)
+    if not text.isascii() and _MOJIBAKE_HINT.search(text):
+        text = fix_mojibake(text)
     text = text.lower()
     if not text.isascii():  # Greek letters and diacritics are never ASCII: skip the work
         text = _GREEK_RE.sub(lambda m: " " + _GREEK[m.group(0)] + " ", text)
@@ -270,6 +288,9 @@ _LEADING_NOTICE_RE = re.compile(
 
 
 _DIGITS_RE = re.compile(r"\d+")
+# Where a subtitle starts: a colon, or a dash/full stop between words.
+_SUBTITLE_RE = re.compile(r"\s*(?::|\s[-\u2013\u2014]\s|\.\s)")
+_NO_PAGINATION_RE = re.compile(r"no\s+pagination", re.IGNORECASE)
 _THOUSANDS_RE = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
 _ROMAN_TRIGGERS = frozenset(
     {"part", "phase", "stage", "grade", "type", "study", "trial", "section", "volume", "chapter", "cin"}
@@ -374,7 +395,7 @@ def journal_tokens(journal: str) -> tuple[str, ...]:
     core = core.split(" : ")[0].split(": ")[0]
     if core.strip():
         journal = core
-    text = norm_text(journal.replace("&", " and "))
+    text = norm_text(journal.replace("&", " and ").replace("+", " and "))
     text = _JOURNAL_NOISE_RE.sub(" ", text)
     return tuple(t for t in text.split() if t not in STOP_WORDS)
 
@@ -409,6 +430,8 @@ _PARTICLES = frozenset(
         "iii",
     }
 )
+#: Placeholders that databases put where there are no authors: no evidence, not a name.
+_NO_AUTHOR = frozenset({"anonymous", "anon", "no authors", "no authors listed", "et al", "unknown", "na"})
 _SPLIT_CONCAT_RE = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'\u00c0-\u024f])")
 
 
@@ -433,6 +456,8 @@ def _author_pairs(family: str, given: str) -> tuple[tuple[str, str], ...]:
                 out.append((" ".join(fam), "".join(w for w in words if len(w) == 1)))
         return tuple(out)
     fam = norm_name(family)
+    if fam in _NO_AUTHOR:
+        return ()
     return ((fam, _initials(given)),) if fam else ()
 
 
@@ -455,6 +480,36 @@ def author_list(authors: tuple[Author, ...]) -> tuple[str, ...]:
     for author in authors:
         pairs.extend(_author_pairs(author.family or "", author.given or ""))
     return tuple(f + " " + i if i else f for f, i in pairs)
+
+
+def _main_family(key: str) -> str:
+    """The main word of a "family initials" key: the longest family word that is not a
+    particle ("van wylen dgl" -> "wylen", "lupi herrera e" -> "herrera")."""
+    fam = key.rsplit(" ", 1)[0] if " " in key else key
+    words = [w for w in fam.split() if w not in _PARTICLES and len(w) > 1] or fam.split()
+    return max(words, key=len) if words else fam
+
+
+_CASE_JOIN_RE = re.compile(r"(?<=[a-z\u00df-\u00ff])(?=[A-Z\u00c0-\u00de][a-z\u00df-\u00ff])")
+
+
+@lru_cache(maxsize=65536)
+def _name_words(text: str) -> tuple[str, ...]:
+    """Folded words of one name field, plus the parts of words glued at a case change
+    ("FrancescaBorsari" also gives "francesca" and "borsari")."""
+    words = norm_name(text).split()
+    if _CASE_JOIN_RE.search(text):
+        words += norm_name(_CASE_JOIN_RE.sub(" ", text)).split()
+    return tuple(words)
+
+
+def author_words(authors: tuple[Author, ...]) -> tuple[frozenset[str], str]:
+    """(set of name words of every author, the names glued without spaces)."""
+    words: list[str] = []
+    for a in authors:
+        words.extend(_name_words(a.family or ""))
+        words.extend(_name_words(a.given or ""))
+    return frozenset(w for w in words if len(w) > 1), "".join(norm_name(a.family + " " + (a.given or "")).replace(" ", "") for a in authors)
 
 
 def first_author_key(authors: tuple[Author, ...]) -> str:
@@ -563,7 +618,15 @@ class Features:
     plain_issue: bool  # an ordinary issue number (not a supplement)
     regular: bool  # positive evidence of a regular journal article
     fields: int  # number of filled bibliographic fields (completeness)
+    title_main: str = ""  # folded title before its subtitle ("" if it has none)
     _authors: tuple[str, ...] | None = None
+    _families: tuple[str, ...] | None = None
+    _words: tuple[frozenset[str], str] | None = None
+
+    @property
+    def has_authors(self) -> bool:
+        """Whether the record names real authors ("Anonymous", "[No authors]" do not)."""
+        return bool(self.raw_authors) and bool(self.authors)
 
     @property
     def authors(self) -> tuple[str, ...]:
@@ -573,14 +636,33 @@ class Features:
             self._authors = author_list(self.raw_authors)
         return self._authors
 
+    @property
+    def author_families(self) -> tuple[str, ...]:
+        """Each author's main family word ("van wylen" -> "wylen"), for set comparison."""
+        if self._families is None:
+            self._families = tuple(_main_family(a) for a in self.authors)
+        return self._families
+
+    @property
+    def author_words(self) -> tuple[frozenset[str], str]:
+        """(every name word of every author, all names glued without spaces): what a
+        family name of the other record is looked up in (see
+        :func:`screener.core.dedup_similarity.author_set_similarity`)."""
+        if self._words is None:
+            self._words = author_words(self.raw_authors)
+        return self._words
+
     @classmethod
     def of(cls, rec: BibRecord, abstract_chars: int = 400) -> Features:
         """Prepare one record. ``abstract_chars`` bounds the abstract compared."""
         raw_title = "" if is_missing(rec.title) else (rec.title or "")
         notice = notice_kind(raw_title, rec.publication_type)
-        title = norm_text(strip_title_notes(raw_title))
+        stripped = strip_title_notes(raw_title)
+        title = norm_text(stripped)
         if notice:
             title = _LEADING_NOTICE_RE.sub("", title)
+        m = _SUBTITLE_RE.search(stripped)
+        title_main = norm_text(stripped[: m.start()]) if m and notice is None else ""
         tokens = tuple([t for t in title.split() if t not in STOP_WORDS])
         first = first_author_key(rec.authors)
         journal_raw = rec.journal if not is_missing(rec.journal) else rec.journal_abbrev
@@ -589,6 +671,12 @@ class Features:
         end = norm_page(rec.end_page)[1]
         volume = norm_number(rec.volume)
         issue, issue_kind = issue_key(rec.issue or "")
+        if _NO_PAGINATION_RE.search((rec.volume or "") + " " + (rec.issue or "")):
+            # Embase's "8 (no pagination)": the issue field holds the article number
+            # and the pages, if any, are the PDF's own ("1-12"): the article number is
+            # the locator other databases give as the page.
+            prefix, start, end = "", issue, ""
+            issue, issue_kind = "", ""
         year = rec.year if rec.year and 1000 < rec.year < 3000 else None
         # A venue, issue or publication type naming a conference, congress, meeting or
         # abstracts: the record is a conference abstract (or proceedings paper), a
@@ -646,6 +734,7 @@ class Features:
             plain_issue=issue_kind == "plain",
             regular=regular,
             fields=filled,
+            title_main=title_main,
         )
 
     def blocking_keys(self, title_tokens: int = 4) -> list[str]:
