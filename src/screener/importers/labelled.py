@@ -1,0 +1,72 @@
+"""A labelled CSV for measuring the ranker: title, abstract, keywords (optional) and a label column.
+
+This is the layout of the public screening benchmarks (ASReview's SYNERGY and
+systematic-review-datasets): one record per row, ``label_included`` (or any column you
+name) holding 1 for records the review included and 0 for the rest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from screener.core.ranking import record_text
+from screener.importers._encoding import decode_bytes
+
+TRUE = frozenset({"1", "true", "yes", "y", "include", "included", "relevant"})
+FALSE = frozenset({"0", "false", "no", "n", "exclude", "excluded", "irrelevant"})
+
+
+class LabelledError(ValueError):
+    """A labelled file that cannot be used; ``str()`` is one line naming the file (and line)."""
+
+
+@dataclass(frozen=True)
+class Labelled:
+    texts: list[str]
+    labels: list[bool]
+
+
+def read_labelled_csv(path: Path, label_column: str) -> Labelled:
+    """Read title, abstract, keywords (if present) and a 0/1 label from each row.
+
+    Raises:
+        LabelledError: naming the file and, for a bad row, its line.
+    """
+    try:
+        text, _ = decode_bytes(path.read_bytes(), path)
+    except OSError as exc:
+        raise LabelledError(f"{path}: cannot read: {exc.strerror}") from None
+    csv.field_size_limit(1 << 30)
+    sample = text[:4096]
+    delimiter = "\t" if sample.split("\n", 1)[0].count("\t") > sample.split("\n", 1)[0].count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
+    if label_column not in (reader.fieldnames or []):
+        raise LabelledError(f"{path}:1: no column '{label_column}' (columns: {', '.join(reader.fieldnames or [])})")
+    if "title" not in header and "abstract" not in header:
+        raise LabelledError(f"{path}:1: needs a 'title' or an 'abstract' column")
+    cols = [header.get(c) for c in ("title", "abstract", "keywords")]
+    texts: list[str] = []
+    labels: list[bool] = []
+    try:
+        for row in reader:
+            raw = (row.get(label_column) or "").strip().lower()
+            if raw in TRUE:
+                labels.append(True)
+            elif raw in FALSE:
+                labels.append(False)
+            else:
+                raise LabelledError(f"{path}:{reader.line_num}: label '{raw}' in column '{label_column}' "
+                                    "is neither 1 (included) nor 0 (excluded)")
+            title, abstract, keywords = (row.get(c) or "" if c else "" for c in cols)
+            texts.append(record_text(title, abstract, keywords))
+    except csv.Error as exc:
+        raise LabelledError(f"{path}:{reader.line_num}: not valid CSV: {exc}") from None
+    if not texts:
+        raise LabelledError(f"{path}: no rows")
+    if all(labels) or not any(labels):
+        raise LabelledError(f"{path}: the labels need at least one included (1) and one excluded (0) record")
+    return Labelled(texts, labels)
