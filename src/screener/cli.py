@@ -171,7 +171,9 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
       WoS plain text (.txt)   Web of Science: Export > Plain text file, Full Record
       WoS tab-delimited       Web of Science: Export > Tab delimited file, Full Record
                               (Win or Mac, UTF-8 or UTF-16; any collection, MEDLINE)
-      CSV/TSV (.csv, .tsv)    Scopus, Embase.com: Export > CSV; any other with --column
+      CSV/TSV (.csv, .tsv)    Scopus, Embase.com: Export > CSV; IEEE Xplore: Export >
+                              Search Results > CSV; SpringerLink: Download search
+                              results (CSV); any other with --column
     """
     from screener.importers import ImportFileError
     from screener.importing import ImportOptions, UnknownDatabase

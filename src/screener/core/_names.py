@@ -9,7 +9,7 @@ import re
 
 from screener.core.models import Author
 
-__all__ = ["is_initials", "parse_author", "split_authors"]
+__all__ = ["is_initials", "parse_author", "split_authors", "split_glued_names"]
 
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd", "jnr", "snr"})
 # Without a comma "II"/"IV"/"V" are more likely initials ("Kim II", "De Nigris V").
@@ -148,3 +148,31 @@ def split_authors(text: str | None) -> list[str]:
     else:
         parts = _GLUED.split(text) if "." in text else [text]
     return [p for p in (q.strip() for q in parts) if p]
+
+
+# Family names whose capital letter inside is not the start of the next name ("McDonald", "DeVito").
+_GLUE_PREFIXES = frozenset({"Mc", "Mac", "De", "Di", "Da", "Du", "Le", "La", "Van", "Von", "Fitz", "St", "Ben", "Al"})
+
+
+def split_glued_names(text: str | None) -> list[str]:
+    """Split "Given Family" names written with nothing between them (SpringerLink CSV).
+
+    ``"Vivek K. PallipuramMohammad BhuiyanMelissa C. Smith"`` becomes three names: a name
+    ends where a lower-case letter is followed by a capital, except after a family-name
+    prefix such as "Mc" or "De". Names the data cannot tell apart (one ending in a
+    capital, scripts without case) stay together.
+    """
+    if not text:
+        return []
+    names: list[str] = []
+    start = 0
+    word = 0  # where the current word starts
+    for i in range(1, len(text)):
+        ch, prev = text[i], text[i - 1]
+        if ch in " -":
+            word = i + 1
+        elif prev.islower() and ch.isupper() and text[word:i] not in _GLUE_PREFIXES:
+            names.append(text[start:i])
+            start = word = i
+    names.append(text[start:])
+    return [n.strip() for n in names if n.strip()]

@@ -17,7 +17,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from screener.core._markup import decode_latex, strip_markup
-from screener.core._names import parse_author, split_authors
+from screener.core._names import parse_author, split_authors, split_glued_names
 
 __all__ = [
     "all_clean",
@@ -34,6 +34,7 @@ __all__ = [
     "normalise_url",
     "parse_author",
     "split_authors",
+    "split_glued_names",
     "split_keywords",
     "strip_markup",
 ]

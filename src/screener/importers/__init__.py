@@ -74,11 +74,13 @@ def _looks_like_csv(lines: list[str]) -> bool:
     except csv.Error:
         return False
     rows = [r for r in rows if r]
-    if len(rows[0]) < 2:
+    width = len(rows[0])
+    if width < 2:
         return False
-    # The last sampled row may be cut off in the middle of a quoted field.
-    widths = {len(r) for r in rows[:-1]} if len(rows) > 2 else {len(r) for r in rows}
-    return widths == {len(rows[0])}
+    # The last sampled row may be cut off in the middle of a quoted field. Rows may have a
+    # few fields more than the header (a trailing delimiter; Scopus' extra funding texts).
+    widths = [len(r) for r in (rows[1:-1] if len(rows) > 2 else rows[1:])]
+    return all(width <= w <= width + 5 for w in widths)
 
 
 def detect_format(text: str, path: Path) -> str:

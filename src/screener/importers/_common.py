@@ -179,9 +179,15 @@ def open_binary(path: Path) -> BinaryIO:
 # --- field helpers --------------------------------------------------------------------
 
 
+#: What databases write where a record has no author (Scopus, Web of Science).
+NO_AUTHOR = frozenset({"[no author name available]", "[anonymous]", "anonymous", "[no authors listed]"})
+
+
 @lru_cache(maxsize=1 << 16)
 def author(raw: str) -> Author | None:
     """Clean and parse one author name; cached because names repeat across records."""
+    if raw.strip().lower() in NO_AUTHOR:
+        return None
     return parse_author(clean_text(raw))
 
 

@@ -1,10 +1,17 @@
-"""CSV/TSV reader with header guessing for Scopus, Embase, WoS, PubMed, Rayyan and ASReview.
+"""CSV/TSV reader with header guessing for Scopus, Embase, WoS, PubMed, IEEE Xplore, SpringerLink, Rayyan, ASReview.
 
 Built on the standard library's ``csv`` module in strict mode, so that a quote that is
 never closed is reported instead of swallowing the rest of the file. The delimiter is
 whichever of ``,`` tab ``;`` ``|`` occurs most often in the header line. Columns are
 found by header name (case-insensitive); a ``columns`` mapping from the user names
 them explicitly (an empty name switches a guessed column off).
+
+Three layouts need more than the csv module: Scopus writes a header for one "Funding Text"
+column but rows with as many as each record has (the surplus is dropped, the columns
+after it read from the right); IEEE Xplore writes quotes inside quoted fields without
+doubling them (a row the strict reader refuses is read again leniently, where a quote
+ends a field only before the delimiter or the line's end); SpringerLink runs its
+"Given Family" author names together (split by :func:`split_glued_names`).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from screener.core.normalise import (
     normalise_pmid,
     normalise_url,
     split_authors,
+    split_glued_names,
     split_keywords,
 )
 from screener.importers._common import (
@@ -43,7 +51,7 @@ __all__ = ["FIELDS", "parse", "sniff_delimiter"]
 
 #: Header names tried for each field, best first (compared in lower case).
 GUESSES: dict[str, tuple[str, ...]] = {
-    "title": ("title", "article title", "document title", "primary title", "ti"),
+    "title": ("title", "article title", "document title", "item title", "primary title", "ti"),
     "authors": (
         "authors",
         "author",
@@ -77,13 +85,13 @@ GUESSES: dict[str, tuple[str, ...]] = {
     ),
     "booktitle": ("booktitle", "conference name", "proceedings title"),
     "journal_abbrev": ("abbreviated source title", "journal abbreviation", "journal_abbrev", "ji", "j9"),
-    "volume": ("volume", "vl"),
-    "issue": ("issue", "number", "is"),
+    "volume": ("volume", "journal volume", "vl"),
+    "issue": ("issue", "number", "journal issue", "is"),
     "pages": ("pages", "page", "pg"),
     "start_page": ("page start", "start page", "first page", "bp"),
     "end_page": ("page end", "end page", "last page", "ep"),
     "article_number": ("art. no.", "article number", "art_number", "ar"),
-    "doi": ("doi", "di"),
+    "doi": ("doi", "item doi", "di"),
     "pmid": ("pubmed id", "pmid", "pm"),
     "pmcid": ("pmcid",),
     "issn": ("issn", "sn", "eissn", "isbn", "issn/isbn"),
@@ -98,8 +106,10 @@ GUESSES: dict[str, tuple[str, ...]] = {
         "de",
     ),
     "language": ("language of original document", "language", "la"),
-    "publication_type": ("document type", "publication type", "entrytype", "item type", "type", "dt"),
-    "url": ("link", "url", "urls"),
+    "publication_type": (
+        "document type", "publication type", "entrytype", "item type", "content type", "type", "dt",
+    ),  # fmt: skip
+    "url": ("link", "url", "urls", "pdf link"),
     "source_id": (
         "id",
         "record_id",
@@ -191,6 +201,10 @@ def _database(header: list[str], first_rows: list[list[str]], found: dict[str, i
         return "Web of Science"
     if {"pmid", "journal/book", "citation"} <= names:
         return "PubMed"
+    if {"item title", "item doi", "publication title"} <= names:
+        return "SpringerLink"
+    if "document title" in names and ({"ieee terms", "pdf link"} & names):
+        return "IEEE Xplore"
     if "source" in names and "citation" not in found:
         i = [h.strip().lower() for h in header].index("source")
         values = {r[i].strip() for r in first_rows if i < len(r)}
@@ -245,6 +259,8 @@ def parse(
         raise ImportFileError(path, f"cannot read the header row: {exc}", line=base + 1) from exc
     header = [h.lstrip("\ufeff") for h in header]
     width = len(header)
+    funding = [i for i, h in enumerate(header) if _FUNDING_TEXT.fullmatch(h.strip().lower())]
+    funding_at = funding[-1] if funding else None
     found = _resolve(header, columns, id_column, path)
     if not any(k in found for k in ("title", "doi", "pmid", "source_id", "citation")):
         shown = ", ".join(repr(h) for h in header[:40])
@@ -265,17 +281,24 @@ def parse(
         except StopIteration:
             break
         except csv.Error as exc:
-            what = "a quoted field is never closed" if "end of data" in str(exc) else str(exc)
-            raise ImportFileError(path, f"bad CSV row: {what}", line=row_line) from exc
+            if "end of data" in str(exc):
+                raise ImportFileError(path, "bad CSV row: a quoted field is never closed", line=row_line) from exc
+            raw = "\n".join(lines[base + done_lines : base + reader.line_num])
+            row = lenient_split(raw, delimiter)  # IEEE Xplore: quotes inside quoted fields
+            if len(row) != width:
+                raise ImportFileError(path, f"bad CSV row: {exc}", line=row_line) from exc
         end_line = reader.line_num
         raw = "\n".join(lines[base + done_lines : base + end_line])
         done_lines = end_line
         if not row or not any(c.strip() for c in row):
             continue
         if len(row) != width:
-            raise ImportFileError(
-                path, f"this row has {len(row)} fields but the header has {width}", line=row_line
-            )
+            fitted = _fit(row, width, funding_at)
+            if fitted is None:
+                raise ImportFileError(
+                    path, f"this row has {len(row)} fields but the header has {width}", line=row_line
+                )
+            row = fitted
         position += 1
         if len(first_rows) < 20:
             first_rows.append(row)
@@ -283,9 +306,74 @@ def parse(
     return sink.finish(_database(header, first_rows, found), None)
 
 
+_FUNDING_TEXT = re.compile(r"funding text \d+")
+
+
+def _fit(row: list[str], width: int, funding_at: int | None) -> list[str] | None:
+    """A row with more fields than the header, fitted to it; None when it cannot be.
+
+    Empty fields past the header's end (a trailing delimiter) are dropped. Scopus names
+    one "Funding Text" column per funding text of its first record, but later records
+    carry more: the surplus sits after the last named one, so the columns after it are
+    read from the row's end.
+    """
+    if len(row) < width:
+        return None
+    if not any(c.strip() for c in row[width:]):
+        return row[:width]
+    if funding_at is not None:
+        after = width - funding_at - 1
+        return row[: funding_at + 1] + row[len(row) - after :] if after else row[:width]
+    return None
+
+
+def lenient_split(text: str, delimiter: str) -> list[str]:
+    """Split one row whose quoted fields hold undoubled quotes (IEEE Xplore CSV).
+
+    A quote opening a field ends it only when followed by the delimiter or the end of the
+    row; a doubled quote is one quote; any other quote is part of the text.
+    """
+    cells: list[str] = []
+    i, n = 0, len(text)
+    while True:
+        if i < n and text[i] == '"':
+            j = i + 1
+            parts = []
+            while True:
+                k = text.find('"', j)
+                if k < 0:
+                    parts.append(text[j:])
+                    i = n
+                    break
+                if k + 1 < n and text[k + 1] == '"':
+                    parts.append(text[j : k + 1])
+                    j = k + 2
+                elif k + 1 == n or text[k + 1] == delimiter:
+                    parts.append(text[j:k])
+                    i = k + 1
+                    break
+                else:
+                    parts.append(text[j : k + 1])
+                    j = k + 1
+            cells.append("".join(parts))
+        else:
+            k = text.find(delimiter, i)
+            k = n if k < 0 else k
+            cells.append(text[i:k])
+            i = k
+        if i >= n:
+            return cells
+        i += 1  # the delimiter
+        if i == n:
+            cells.append("")
+            return cells
+
+
 def _builder(found: dict[str, int], header: list[str]):
     """Make the row -> BibRecord function for this file's columns."""
     idx = found.get
+    names = {h.strip().lower() for h in header}
+    glued = {"item title", "item doi"} <= names  # SpringerLink: "Given FamilyGiven Family"
     ptype_is_bibtex = (
         "publication_type" in found and header[found["publication_type"]].strip().lower() == "entrytype"
     )
@@ -327,7 +415,7 @@ def _builder(found: dict[str, int], header: list[str]):
             start, end = expand_pages(cell("article_number"))
 
         people = []
-        for name in split_authors(cell("authors")):
+        for name in (split_glued_names if glued else split_authors)(cell("authors")):
             a = author(name)
             if a is not None:
                 people.append(a)
