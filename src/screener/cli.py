@@ -306,7 +306,10 @@ def dedup(ctx: click.Context, full: bool, undo: int | None, explain: int | None,
 
 
 def _explain(store: Store, record_id: int) -> None:
-    from screener.core.dedup_compare import PairResult, explain
+    from dataclasses import replace
+
+    from screener.core.dedup_compare import compare, explain
+    from screener.dedup_run import thresholds_of
 
     pairs = store.pairs_of(record_id)
     cluster = store.cluster_of(record_id)
@@ -320,7 +323,12 @@ def _explain(store: Store, record_id: int) -> None:
         who = f"decided by {p.decided_by}" if p.decided_by else "automatic"
         click.echo(f"pair {p.a}–{p.b}: {p.outcome} ({who})")
         if not p.decided_by:
-            for line in explain(PairResult(p.a, p.b, p.outcome, p.scores, p.rule)):  # type: ignore[arg-type]
+            # The evidence lines come from comparing the two records again; the outcome
+            # and rule are the stored ones (a link can be demoted when clustering).
+            a, b = (r.bib for r in sorted(store.records([p.a, p.b]), key=lambda r: r.id))
+            pair = replace(compare(a, b, thresholds_of(store), ids=(p.a, p.b)), outcome=p.outcome, rule=p.rule,
+                           scores=p.scores)
+            for line in explain(pair):
                 click.echo(f"    {line}")
 
 

@@ -72,6 +72,9 @@ def run_dedup(store: Store, *, full: bool = False, recluster_only: bool = False,
                                           progress=progress, cancel=cancel)
     automatic = [(p.a, p.b, p.outcome, p.rule, dict(p.scores)) for p in result.pairs
                  if not p.rule.startswith("human")]
+    # Records kept apart because one is about the other (erratum of, reply to, abstract
+    # of): stored as "related" so that the screens can show them side by side.
+    automatic += [(p.a, p.b, "related", p.rule, dict(p.scores)) for p in result.related]
     clusters = [NewCluster(c.members, c.primary, c.status) for c in result.clusters]
     seconds = time.perf_counter() - started
     store.save_dedup(mode=mode, max_record_id=max_id, thresholds=asdict(thresholds), pairs=automatic,

@@ -42,6 +42,7 @@ def test_dedup_explain_undo_and_export(demo: Path):
     clustered = next(r for r in rows if r["is_primary"] == "no")
     explain = run("dedup", "--explain", clustered["record_id"], cwd=demo).stdout
     assert f"cluster {clustered['cluster_id']}" in explain and "duplicate (automatic)" in explain
+    assert "evidence:" in explain  # the evidence lines that added up to the decision
     undo = run("dedup", "--undo", clustered["cluster_id"], "--by", "NA", cwd=demo)
     assert undo.returncode == 0 and "screened separately again" in undo.stdout
     status = run("status", cwd=demo).stdout

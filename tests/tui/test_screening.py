@@ -172,3 +172,50 @@ async def test_unreachable_database_is_never_reported_as_saved(review: Store, mo
         assert "0 of 6 screened by you" in _text(screen, "#progress-line")
         assert any("was NOT saved" in n.message for n in app._notifications)
     assert review.decision_log() == []
+
+
+async def test_related_records_are_shown_beside_the_record(tmp_path, screen_text):
+    """An erratum kept apart from its article by the dedup is named on both records, at
+    title/abstract and at full text (issue 16)."""
+    from screener.core.models import Author, BibRecord
+    from screener.core.protocol import load_protocol
+    from screener.dedup_run import run_dedup
+    from screener.paths import example_dir
+    from screener.store import SourceInput, open_store
+
+    store = open_store(tmp_path / "review.db", create=True)
+    store.init_review(load_protocol(example_dir() / "protocol.toml"))
+    title = "Low-dose naltrexone for the treatment of fibromyalgia: a randomized crossover trial"
+    people = (Author("Younger", "J"), Author("Noor", "N"))
+    records = [
+        BibRecord(position=1, title=title, authors=people, year=2013, journal="Arthritis Rheum", volume="65",
+                  issue="2", start_page="529", end_page="538"),
+        BibRecord(position=2, title="Erratum: " + title, authors=people, year=2013, journal="Arthritis Rheum",
+                  volume="65", issue="6", start_page="1650"),
+        BibRecord(position=3, title="Pharmacotherapy of fibromyalgia", authors=people, year=2010),
+    ]
+    store.add_source(SourceInput("PubMed", "pubmed.nbib", "a" * 64, "pubmed"), records)
+    run_dedup(store)
+    assert store.clusters() == []
+    assert [(rid, rule) for rid, rule, _ in store.related_records(1)] == [(2, "erratum-vs-article")]
+    assert [(rid, rule) for rid, rule, _ in store.related_records(2)] == [(1, "erratum-vs-article")]
+    assert store.related_records(3) == []
+    for stage in (TA, FT):
+        if stage is FT:
+            for reviewer in ("NA", "ZL"):
+                for rid in (1, 2, 3):
+                    store.record_decision(rid, TA, reviewer, Verdict.INCLUDE)
+        app = make_app(store, reviewer="NA", stage=stage)
+        async with app.run_test(size=(150, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ScreeningScreen)
+            assert screen.current == 1
+            assert "Related record 2 (not a duplicate: an erratum" in screen_text(app)
+            await pilot.press("i")
+            await _settle(pilot, screen)
+            assert screen.current == 2
+            assert "Related record 1 (not a duplicate" in screen_text(app)
+            await pilot.press("i")
+            await _settle(pilot, screen)
+            assert "Related record" not in screen_text(app)
+    store.close()

@@ -228,6 +228,31 @@ class DedupQueries:
         self._write(work)
         return cluster
 
+    def related_records(self, record_id: int) -> list[tuple[int, str, str]]:
+        """Records that the dedup kept apart from this one (or from a member of its
+        cluster) because one is about the other: (the other's screened id, rule, title).
+
+        The other record is named by the primary of its cluster, the record a reviewer
+        sees; pairs inside one cluster and duplicates of the list are dropped.
+        """
+        own = self.cluster_of(record_id)
+        members = set(own.members) if own else {record_id}
+        query = (select(t.DupPair.record_a, t.DupPair.record_b, t.DupPair.rule)
+                 .where(t.DupPair.outcome == "related", t.DupPair.decided_by.is_(None),
+                        t.DupPair.record_a.in_(members) | t.DupPair.record_b.in_(members))
+                 .order_by(t.DupPair.record_a, t.DupPair.record_b))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        out: dict[int, str] = {}
+        for a, b, rule in rows:
+            other = b if a in members else a
+            if other in members:
+                continue
+            cluster = self.cluster_of(other)
+            out.setdefault(cluster.primary if cluster else other, rule)
+        records = {r.id: r for r in self.records(out)}
+        return [(rid, rule, records[rid].bib.title or "") for rid, rule in out.items() if rid in records]
+
     def screening_record(self, record_id: int) -> StoredRecord | None:
         """A record as screeners see it: a cluster's primary shows fields filled from its duplicates."""
         from screener.core.dedup import Cluster, merged_fields

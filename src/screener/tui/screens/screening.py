@@ -36,6 +36,15 @@ if TYPE_CHECKING:
     from screener.core.protocol import Protocol
     from screener.store import Store
 
+def related_lines(related: list[tuple[int, str, str]]) -> list[str]:
+    """One line per related record (an erratum of, reply to, abstract of this record):
+    kept apart by the dedup, shown so that a reviewer sees them side by side."""
+    from screener.core.dedup import rule_text
+
+    return [f"Related record {rid} (not a duplicate: {rule_text(rule)}): {title[:90]}"
+            for rid, rule, title in related]
+
+
 @dataclass
 class _Undo:
     record_id: int
@@ -83,7 +92,7 @@ class ScreeningScreen(Screen[None]):
         self.protocol: Protocol = store.protocol()
         self.queue: list[int] = []
         self.queued: set[int] = set()
-        self._fetched: dict[int, tuple[StoredRecord, list[str]]] = {}
+        self._fetched: dict[int, tuple[StoredRecord, list[str], list[str]]] = {}
         self.index = 0
         self.mine: dict[int, Decision] = {}
         self.pending_note: dict[int, str] = {}
@@ -142,15 +151,16 @@ class ScreeningScreen(Screen[None]):
         left = "" if done < total else "  ·  all done at this stage"
         progress.update(f"{done} of {total} screened by you  ·  record {self.index + 1} of {total}{left}")
         rid = self.queue[self.index]
-        stored, sources = self._fetched.pop(rid, None) or self._fetch(rid)
-        extra = self._retrieval_line(rid) if self.stage is Stage.FULL_TEXT else None
-        self.query_one(RecordView).show(stored, sources, self._decision_text(rid), extra)
+        stored, sources, related = self._fetched.pop(rid, None) or self._fetch(rid)
+        lines = [self._retrieval_line(rid)] if self.stage is Stage.FULL_TEXT else []
+        lines += related
+        self.query_one(RecordView).show(stored, sources, self._decision_text(rid), "\n".join(lines) or None)
         self.call_after_refresh(self._prefetch)
 
-    def _fetch(self, rid: int) -> tuple[StoredRecord, list[str]]:
+    def _fetch(self, rid: int) -> tuple[StoredRecord, list[str], list[str]]:
         stored = self.store.screening_record(rid)
         assert stored is not None
-        return stored, self.store.record_sources(rid)
+        return stored, self.store.record_sources(rid), related_lines(self.store.related_records(rid))
 
     def _prefetch(self) -> None:
         """Read the record that a decision will show next, once the current one is on screen.
