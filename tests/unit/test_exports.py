@@ -26,10 +26,6 @@ EXPORTS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "
 
 #: Marker kinds whose reader is not built yet: their files are xfail.
 NOT_BUILT = {"ovid-tagged", "ovid-labelled", "ovid-ris"}
-#: Files not read yet (issue 15: a BibTeX entry bibtexparser cannot read): xfail like NOT_BUILT.
-NOT_READ_YET = {
-    "scopus/litsearchr_scopus_final.bib",
-}  # fmt: skip
 
 # path -> (marker kind, expected records, {database: records})
 EXPORTS: dict[str, tuple[str, int, dict[str | None, int]]] = {
@@ -95,8 +91,7 @@ def _marker_count(path: Path, kind: str) -> int:
 def _params():
     out = []
     for name, (kind, count, dbs) in sorted(EXPORTS.items()):
-        pending = kind in NOT_BUILT or name in NOT_READ_YET
-        marks = [pytest.mark.xfail(reason="reader not built yet", strict=False)] if pending else []
+        marks = [pytest.mark.xfail(reason="reader not built yet", strict=False)] if kind in NOT_BUILT else []
         out.append(pytest.param(name, kind, count, dbs, id=name, marks=marks))
     return out
 

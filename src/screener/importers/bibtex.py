@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import bibtexparser
-from bibtexparser.model import Entry, ParsingFailedBlock
+from bibtexparser.model import Entry, Field, ParsingFailedBlock, String
 
 from screener.core.models import Author, BibRecord
 from screener.core.normalise import (
@@ -50,6 +50,7 @@ __all__ = ["ENTRY_TYPES", "GENERATED_KEY_PREFIX", "parse"]
 # ImportFileError, so its messages are not printed a second time through logging's
 # last-resort handler (an application that configures logging still receives them).
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+log = logging.getLogger("screener.importers")
 
 GENERATED_KEY_PREFIX = "screener:"
 
@@ -84,24 +85,27 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     dbs: list[str | None] = []
     position = 0
     for library, line_offset in _libraries(text):
-        strings = None
+        strings = dict(MONTHS)
         for block in library.blocks:
             entry = block
+            if isinstance(block, String):
+                # Definitions in file order, so that one may use those before it (b = a # " x").
+                strings[block.key.lower()] = evaluate(str(block.value), strings)
+                continue
             if isinstance(block, ParsingFailedBlock) and isinstance(block.ignore_error_block, Entry):
                 # A repeated key (a matter for dedup) or a repeated field (Scopus writes
-                # funding_details twice): the entry itself was read, so keep it. The
-                # parse stack did not run on it, so its values still carry braces/quotes.
+                # funding_details twice): the entry itself was read, so keep it.
                 entry = block.ignore_error_block
-                if strings is None:
-                    strings = {k.lower(): v.value for k, v in library.strings_dict.items()}
             elif isinstance(block, ParsingFailedBlock):
                 line = block.start_line + 1 + line_offset if block.start_line is not None else None
-                reason = str(block.error).split("\n")[-1].strip() or type(block.error).__name__
-                raise ImportFileError(path, f"cannot read this BibTeX entry: {reason}", line=line)
+                entry = _one_field_per_line(block.raw or "", block.start_line)
+                if entry is None:
+                    raise ImportFileError(path, f"cannot read this BibTeX entry: {_what_is_wrong(block)}", line=line)
+                log.warning("%s:%s: the braces in this entry do not balance; read it one field per line", path, line)
             if not isinstance(entry, Entry):
                 continue
             position += 1
-            rec, db = _record(entry, position, strings if entry is not block else None, line_offset)
+            rec, db = _record(entry, position, strings, line_offset)
             sink.add(rec)
             dbs.append(db)
     if not position:
@@ -132,7 +136,9 @@ def _libraries(text: str) -> Iterator[tuple[bibtexparser.Library, int]]:
         piece = text[begin:end]
         prefix = "\n".join(defined.values())
         prefix_lines = prefix.count("\n") + 1 if prefix else 0
-        library = bibtexparser.parse_string(prefix + "\n" + piece if prefix else piece)
+        # No parse stack: values keep their braces and quotes, and :func:`evaluate` reads
+        # them with their @string macros and "#" concatenations.
+        library = bibtexparser.parse_string(prefix + "\n" + piece if prefix else piece, parse_stack=[])
         yield library, line - prefix_lines  # block lines + this = lines in the file
         for string in library.strings:
             defined.setdefault(string.key.lower(), string.raw)
@@ -257,23 +263,128 @@ def _keywords(*values: str | None) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _unenclose(value: str, strings: dict[str, str]) -> str:
-    """What bibtexparser's parse stack does to a value: @string lookup, outer {} or "" off."""
+MONTHS = {
+    m[:3].lower(): m for m in ("January", "February", "March", "April", "May", "June", "July", "August",
+                               "September", "October", "November", "December")
+}  # fmt: skip
+
+
+def _parts(value: str) -> list[str] | None:
+    """The pieces of ``a # "text" # {text}``, each still enclosed; None when malformed."""
+    parts = []
+    i, n = 0, len(value)
+    while True:
+        while i < n and value[i].isspace():
+            i += 1
+        if i >= n:
+            return None
+        start = i
+        if value[i] == "{":
+            depth = 0
+            while i < n:
+                if value[i] == "{":
+                    depth += 1
+                elif value[i] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                i += 1
+            i += 1
+        elif value[i] == '"':
+            depth = 0
+            i += 1
+            while i < n and (value[i] != '"' or depth > 0):
+                depth += (value[i] == "{") - (value[i] == "}")
+                i += 1
+            i += 1
+        else:
+            while i < n and value[i] != "#":
+                i += 1
+        if i > n:
+            return None
+        parts.append(value[start:i].strip())
+        while i < n and value[i].isspace():
+            i += 1
+        if i >= n:
+            return parts
+        if value[i] != "#":
+            return None
+        i += 1
+
+
+def evaluate(value: str, strings: dict[str, str]) -> str:
+    """A field's value as BibTeX reads it: outer braces or quotes off, @string macros
+    (lower-case keys in ``strings``) replaced, pieces joined by ``#`` concatenated.
+
+    A value that is not a well-formed expression is returned as it stands.
+    """
     value = value.strip()
-    if _braced(value) or (len(value) > 1 and value[0] == value[-1] == '"'):
-        return value[1:-1]
-    return strings.get(value.lower(), value)
+    if not value:
+        return value
+    first = value[0]
+    if "#" not in value:  # the common case: one braced, quoted, numeric or macro value
+        if (first == "{" and value[-1] == "}") or (first == '"' and value[-1] == '"' and len(value) > 1):
+            return value[1:-1]
+        return strings.get(value.lower(), value)
+    parts = _parts(value)
+    if parts is None:
+        return value
+    out = []
+    for part in parts:
+        if part[:1] in ('"', "{"):
+            out.append(part[1:-1])
+        else:
+            out.append(strings.get(part.lower(), part))
+    return "".join(out)
+
+
+_FIELD_LINE = re.compile(r"^\s*([\w:.+-]+)\s*=\s*\{(.*)\}\s*,?\s*$")
+_NEXT_FIELD = re.compile(r"\}\s*,\s*[\w:.+-]+\s*=\s*[{\"\d]")
+_ENTRY_LINE = re.compile(r"^\s*@\s*(\w+)\s*\{\s*([^,\s]*)\s*,\s*$")
+
+
+def _one_field_per_line(raw: str, start_line: int | None) -> Entry | None:
+    """Read an entry whose braces do not balance, when it is written one ``name={value},``
+    per line (as Scopus and Web of Science write): each line is then one whole field,
+    whatever stray brace its value holds. None for any other layout."""
+    lines = [ln for ln in raw.strip().split("\n") if ln.strip()]
+    if len(lines) < 3 or lines[-1].strip() not in ("}", "},"):
+        return None
+    head = _ENTRY_LINE.match(lines[0])
+    if head is None:
+        return None
+    fields = []
+    for offset, ln in enumerate(lines[1:-1], 1):
+        m = _FIELD_LINE.match(ln)
+        if m is None or _NEXT_FIELD.search(m.group(2)):  # two fields on a line: not this layout
+            return None
+        line = start_line + offset if start_line is not None else None
+        fields.append(Field(m.group(1), "{" + m.group(2) + "}", line))
+    return Entry(head.group(1).lower(), head.group(2), fields, start_line, raw)
+
+
+def _what_is_wrong(block: ParsingFailedBlock) -> str:
+    """bibtexparser's reason for refusing a block, in words (its exceptions often have no message)."""
+    raw = block.raw or ""
+    depth = 0
+    for ch in raw:
+        depth += (ch == "{") - (ch == "}")
+    if depth > 0:
+        return f"{depth} more '{{' than '}}': a brace in a value is never closed, so the entry does not end"
+    if depth < 0:
+        return f"{-depth} more '}}' than '{{': a brace closes a value too early"
+    if raw.count('"') % 2:
+        return 'an odd number of \'"\': a quoted value is never closed'
+    reason = str(block.error).split("\n")[-1].strip()
+    return reason or "it is not '@type{key, name = {value}, ...}'"
 
 
 def _record(
-    entry: Entry, position: int, strings: dict[str, str] | None = None, line_offset: int = 0
+    entry: Entry, position: int, strings: dict[str, str], line_offset: int = 0
 ) -> tuple[BibRecord, str | None]:
-    if strings is None:
-        f = {fld.key.lower(): fld.value for fld in entry.fields}
-    else:
-        f = {}
-        for fld in entry.fields:
-            f.setdefault(fld.key.lower(), _unenclose(str(fld.value), strings))
+    f: dict[str, str] = {}
+    for fld in entry.fields:
+        f.setdefault(fld.key.lower(), evaluate(str(fld.value), strings))
     g = f.get
 
     key = (entry.key or "").strip()
