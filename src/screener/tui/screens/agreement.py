@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screener.core.models import Stage
 from screener.stats import stage_agreement
-from screener.tui.keys import leave
+from screener.tui.keys import help_binding, leave, show_help
+from screener.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -25,6 +26,7 @@ class AgreementScreen(Screen[None]):
 
     BINDINGS = [
         Binding("r", "refresh", "Refresh", tooltip="Recompute", id="agreement.refresh"),
+        help_binding("agreement"),
         Binding("q", "leave", "Back", tooltip="Leave the agreement screen", id="agreement.quit"),
     ]
 
@@ -36,7 +38,7 @@ class AgreementScreen(Screen[None]):
         yield Header()
         with VerticalScroll():
             yield Static("computing …", id="agreement")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Agreement between reviewers"
@@ -59,3 +61,6 @@ class AgreementScreen(Screen[None]):
 
     def action_leave(self) -> None:
         leave(self)
+
+    def action_help(self) -> None:
+        show_help(self, "Agreement keys")

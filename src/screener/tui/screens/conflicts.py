@@ -7,16 +7,17 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screener.conflict_view import describe_vote, votes
 from screener.core.models import Stage, Verdict
 from screener.store import Blinded, StoreError
-from screener.tui.keys import leave, reason_bindings, reasons_for_key
+from screener.tui.keys import help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.screens.dialogs import Prompt
+from screener.tui.widgets.key_footer import KeyFooter
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 class ConflictsScreen(Screen[None]):
     """Resolve the conflicts of one stage, one key per resolution (as on the screening screen)."""
 
+    AUTO_FOCUS = "#record-abstract-box"  # arrows and PgUp/PgDn scroll the abstract; Tab reaches the rest
+
     BINDINGS = [
         Binding("i", "resolve_include", "Include", tooltip="Resolve: include", id="conflicts.include"),
         Binding("e", "exclude", "Exclude", tooltip="Resolve: exclude, then the reason's number",
@@ -33,6 +36,7 @@ class ConflictsScreen(Screen[None]):
         Binding("n", "note", "Note", tooltip="Note for the next resolution (how it was agreed)", id="conflicts.note"),
         Binding("right,j", "move(1)", "Next", tooltip="Next conflict", id="conflicts.next", key_display="→/j"),
         Binding("left,k", "move(-1)", "Prev", tooltip="Previous conflict", id="conflicts.prev", key_display="←/k"),
+        help_binding("conflicts"),
         Binding("q", "leave", "Quit", tooltip="Leave the conflict screen", id="conflicts.quit"),
         *reason_bindings("conflicts"),
     ]
@@ -54,13 +58,13 @@ class ConflictsScreen(Screen[None]):
         yield Header()
         yield Static("", id="progress-line")
         with Horizontal(id="screen-body"):
-            with VerticalScroll(id="record-side"):
+            with Vertical(id="record-side"):
                 yield Static("", id="votes")
                 yield RecordView(self.protocol, self.stage, id="record-pane")
             with VerticalScroll(id="criteria-pane"):
                 yield Static(criteria_text(self.protocol, self.stage, "Resolve as exclude (e, then number)"))
         yield Static("", id="save-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Conflicts · {self.stage.label} · resolving as {self.resolver} ({self.method})"
@@ -170,3 +174,6 @@ class ConflictsScreen(Screen[None]):
 
     def action_leave(self) -> None:
         leave(self)
+
+    def action_help(self) -> None:
+        show_help(self, "Conflict screen keys", ["e then 1-9     resolve as exclude with that numbered reason"])

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screener.core.dedup import Cancelled
 from screener.core.models import BibRecord
@@ -23,6 +23,7 @@ from screener.store import StoreError
 from screener.store.dedup_queries import StoredCluster, StoredPair
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.screens.dialogs import Prompt
+from screener.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -99,7 +100,7 @@ class DuplicatesScreen(Screen[None]):
         with VerticalScroll(id="dups-pane"):
             yield Static("", id="comparison")
         yield Static("", id="save-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Duplicates · deciding as {self.reviewer}"

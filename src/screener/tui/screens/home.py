@@ -9,7 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from screener.core.models import Stage
 from screener.summary import ReviewStatus, review_status
@@ -21,6 +21,7 @@ from screener.tui.screens.duplicates import DuplicatesScreen
 from screener.tui.screens.importing import ImportScreen
 from screener.tui.screens.prisma import PrismaScreen
 from screener.tui.screens.screening import ScreeningScreen
+from screener.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from screener.tui.app import ScreenerApp
@@ -54,7 +55,7 @@ class HomeScreen(Screen[None]):
         progress.add_columns("Stage", "Reviewer", "Decided", "Include", "Exclude", "Maybe")
         yield progress
         yield Static("", id="next-steps")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()

@@ -12,14 +12,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DirectoryTree, Footer, Header, ProgressBar, Static
+from textual.widgets import DirectoryTree, Header, ProgressBar, Static
 from textual.worker import Worker
 
 from screener.importers import ImportFileError, ParsedFile
 from screener.importing import ImportOptions, import_file, parse
 from screener.store import StoreError
-from screener.tui.keys import leave
+from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.screens.dialogs import Prompt
+from screener.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -42,6 +43,7 @@ class ImportScreen(Screen[None]):
         Binding("s", "set('source')", "Database", tooltip="Set the database name", id="import.source"),
         Binding("t", "set('searched')", "Date", tooltip="Set the search date", id="import.date"),
         Binding("y", "set('query')", "Query", tooltip="Set the search string", id="import.query"),
+        help_binding("import"),
         Binding("q", "leave", "Back", tooltip="Leave the import screen", id="import.quit"),
     ]
 
@@ -65,7 +67,7 @@ class ImportScreen(Screen[None]):
                 yield Static("Pick an export file (Enter) to check it.", id="preview")
                 yield ProgressBar(id="import-progress", show_eta=False)
                 yield Static("", id="import-result")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Import database exports"
@@ -175,3 +177,6 @@ class ImportScreen(Screen[None]):
             self.notify("An import is running: leave when it has finished.", severity="warning")
             return
         leave(self)
+
+    def action_help(self) -> None:
+        show_help(self, "Import screen keys")

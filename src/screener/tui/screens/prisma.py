@@ -11,14 +11,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screener.core import prisma as P
 from screener.core.output import OutputError, write_atomic
 from screener.flow import Flow, compute_flow, methods_facts
 from screener.store.schema import StoreError, sqlite_path
-from screener.tui.keys import leave
+from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.screens.dialogs import Choose, Help
+from screener.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -39,6 +40,7 @@ class PrismaScreen(Screen[None]):
         Binding("m", "export('methods')", "Methods", tooltip="Methods paragraph (PRISMA item 8)",
                 id="prisma.methods"),
         Binding("b", "box", "Records", tooltip="List the records behind a box", id="prisma.box"),
+        help_binding("prisma"),
         Binding("q", "leave", "Back", tooltip="Leave the PRISMA screen", id="prisma.quit"),
     ]
 
@@ -55,7 +57,7 @@ class PrismaScreen(Screen[None]):
         with VerticalScroll(id="prisma-pane"):
             yield Static("computing …", id="diagram")
             yield Static("", id="checks")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "PRISMA 2020 flow"
@@ -124,3 +126,6 @@ class PrismaScreen(Screen[None]):
 
     def action_leave(self) -> None:
         leave(self)
+
+    def action_help(self) -> None:
+        show_help(self, "PRISMA screen keys")

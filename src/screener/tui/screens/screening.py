@@ -24,12 +24,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screener.core.models import Decision, Stage, StoredRecord, Verdict
 from screener.store import StoreError
 from screener.tui.keys import help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.screens.dialogs import Prompt
+from screener.tui.widgets.key_footer import KeyFooter
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ class ScreeningScreen(Screen[None]):
         def __init__(self, future: Future[Decision], record_id: int, previous: Decision | None) -> None:
             super().__init__()
             self.future, self.record_id, self.previous = future, record_id, previous
+
+    AUTO_FOCUS = "#record-abstract-box"  # arrows and PgUp/PgDn scroll the abstract; Tab reaches the rest
 
     BINDINGS = [
         Binding("i", "decide('include')", "Include", tooltip="Include this record", id="screen.include"),
@@ -113,7 +116,7 @@ class ScreeningScreen(Screen[None]):
             with VerticalScroll(id="criteria-pane"):
                 yield Static(criteria_text(self.protocol, self.stage), id="criteria")
         yield Static("", id="save-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Screening · {self.stage.label} · {self.reviewer}"

@@ -6,7 +6,7 @@ import re
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from screener.core.models import Stage, StoredRecord
@@ -26,19 +26,23 @@ def keyword_pattern(words: list[str]) -> re.Pattern[str] | None:
 
 
 def criteria_text(protocol: Protocol, stage: Stage, action: str = "Exclude (e, then number)") -> Text:
-    """The protocol's criteria for a stage, exclusion reasons numbered as the keys are."""
+    """The protocol's criteria for a stage, exclusion reasons numbered as the keys are.
+
+    The numbered reasons come first: they are what the keys stand for, so they stay in
+    view on a small terminal (the inclusion criteria follow; the panel scrolls).
+    """
     text = Text()
-    text.append(f"{stage.label} criteria\n\n", style="bold")
-    text.append("Include if\n", style="bold green")
-    for c in protocol.inclusion:
-        if c.applies_to(stage):
-            text.append(f" • {c.label}\n")
-    text.append(f"\n{action}\n", style="bold red")
+    text.append(f"{stage.label} criteria\n", style="bold")
+    text.append(f"{action}\n", style="bold red")
     for n, c in protocol.exclusion_reasons(stage):
         text.append(f" {n} ", style="bold")
         text.append(f"{c.label}\n")
     if stage.value in protocol.rules.exclude_without_reason:
         text.append(" ⏎ no reason\n", style="dim")
+    text.append("\nInclude if\n", style="bold green")
+    for c in protocol.inclusion:
+        if c.applies_to(stage):
+            text.append(f" • {c.label}\n")
     text.append("\nHighlighted: ", style="dim")
     text.append("inclusion terms", style=INCLUDE_STYLE)
     text.append(" ")
@@ -46,8 +50,12 @@ def criteria_text(protocol: Protocol, stage: Stage, action: str = "Exclude (e, t
     return text
 
 
-class RecordView(VerticalScroll):
-    """Title, authors, journal, identifiers, source databases, decision line and abstract."""
+class RecordView(Vertical):
+    """Title, authors, journal, identifiers, source databases, decision line and abstract.
+
+    The head (title and details) scrolls on its own and never takes the abstract's share:
+    the abstract keeps at least a third of the terminal's height (screener.tcss).
+    """
 
     def __init__(self, protocol: Protocol, stage: Stage, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -55,10 +63,12 @@ class RecordView(VerticalScroll):
         self.exclude_re = keyword_pattern([k for _, c in protocol.exclusion_reasons(stage) for k in c.keywords])
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="record-title")
-        yield Static("", id="record-meta")
+        with VerticalScroll(id="record-head"):
+            yield Static("", id="record-title")
+            yield Static("", id="record-meta")
         yield Static("", id="record-decision")
-        yield Static("", id="record-abstract")
+        with VerticalScroll(id="record-abstract-box"):
+            yield Static("", id="record-abstract")
 
     def highlight(self, text: str, base: str = "") -> Text:
         out = Text(text, style=base)
@@ -92,7 +102,8 @@ class RecordView(VerticalScroll):
         self.set_decision(decision)
         abstract = self.highlight(bib.abstract) if bib.abstract else Text("(no abstract)", style="dim")
         self.query_one("#record-abstract", Static).update(abstract)
-        self.scroll_home(animate=False)
+        for box in self.query(VerticalScroll):
+            box.scroll_home(animate=False)
 
     def set_decision(self, decision: Text) -> None:
         self.query_one("#record-decision", Static).update(decision)
