@@ -926,3 +926,42 @@ def test_special_cases_file_through_the_importer(tmp_path) -> None:
     for i, row in enumerate(rows, start=1):
         truth.setdefault(row["cluster_id"], set()).add(i)
     assert ids_of(result.clusters) == {frozenset(m) for m in truth.values() if len(m) > 1}
+
+
+def test_original_language_title_appended_after_the_language_name() -> None:
+    """"Title. Polish Tytul oryginalny" (Embase/Ovid) against the English title alone;
+    and two copies whose English titles differ but whose original titles agree."""
+    assert strip_title_notes("Protein kinases in mitochondria. Polish Kinazy bialkowe w mitochondriach") == (
+        "Protein kinases in mitochondria."
+    )
+    english = rec(title="Protein kinases in mitochondria of the rat heart")
+    both = rec(title="Protein kinases in mitochondria of the rat heart. Polish Kinazy bialkowe w mitochondriach")
+    assert compare(english, both).scores["title"] == 1.0
+    a = rec(title="Ischemic preconditioning. Experimental results and clinical studies. German Myokardprotektion "
+            "durch Prakonditionierung. Experimentelle und klinische Bedeutung")  # fmt: skip
+    b = rec(title="Myocardial protection by preconditioning. Experimental and clinical significance. German "
+            "Myokardprotektion durch Prakonditionierung. Experimentelle und klinische Bedeutung")  # fmt: skip
+    assert compare(a, b).outcome == "duplicate"
+
+
+def test_electronic_article_number_names_one_item() -> None:
+    """Two DOIs for one e-locator of one volume (publisher's two forms): one item; the
+    article number exported in the issue field is the other copy's page."""
+    a = rec(doi="10.1161/jaha.113.000457", pages="e000457", issue="5")
+    b = rec(doi="10.1161/jaha.e000457", pages="e000457", issue="5")
+    assert compare(a, b).outcome == "duplicate", explain(compare(a, b))
+    assert compare(a, replace(b, start_page="e000458")).outcome == "distinct"
+    number_as_issue = rec(volume="11", issue="791", pages=None, abstract="Drugs that reverse signatures.")
+    printed = rec(volume="11", issue="3", pages="791", abstract="Drugs that reverse signatures.")
+    p = compare(number_as_issue, printed)
+    assert p.outcome == "duplicate" and p.scores["pages"] == 1.0 and "issue" not in p.scores, explain(p)
+
+
+def test_multi_page_item_in_a_supplement_at_one_citation() -> None:
+    """A supplement's multi-page article: the same range is one item (abstracts share a
+    page, not a range of pages)."""
+    a = rec(title="Interaction of adenosine with leukocytes and blood platelets", issue="Suppl 6", pages="161-170")
+    b = rec(title="Interaction of adenosine with leukocytes and thrombocytes", issue="Suppl 6", pages="161-170")
+    assert compare(a, b).outcome == "duplicate", explain(compare(a, b))
+    one_page = (replace(a, start_page="161", end_page=None), replace(b, start_page="161", end_page=None))
+    assert compare(*one_page).outcome != "duplicate"

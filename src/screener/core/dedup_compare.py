@@ -36,8 +36,10 @@ from screener.core.dedup_similarity import (
     author_set_similarity,
     author_similarity,
     doi_similarity,
+    issue_as_locator,
     journal_similarity,
     main_title_similarity,
+    original_title_similarity,
     page_similarity,
     shifted_citation,
     title_similarity,
@@ -246,6 +248,11 @@ def field_scores(fa: Features, fb: Features, th: Thresholds) -> dict[str, float]
         scores["pmid"] = float(fa.pmid == fb.pmid)
     if shifted_citation(fa, fb):
         scores["volume"] = 1.0  # and nothing to compare the shifted issue and page with
+    elif issue_as_locator(fa, fb):
+        # One record's issue field holds the article number the other gives as its page.
+        if fa.volume and fb.volume:
+            scores["volume"] = float(fa.volume == fb.volume)
+        scores["pages"] = 1.0
     else:
         if fa.volume and fb.volume:
             scores["volume"] = float(fa.volume == fb.volume)
@@ -257,9 +264,9 @@ def field_scores(fa: Features, fb: Features, th: Thresholds) -> dict[str, float]
     if fa.title and fb.title:
         scores["title"] = title_similarity(fa.title, fb.title)
         if scores["title"] < th.title_duplicate:
-            main = main_title_similarity(fa, fb)
-            if main > scores["title"]:
-                scores["title"] = main
+            other = max(main_title_similarity(fa, fb), original_title_similarity(fa, fb))
+            if other > scores["title"]:
+                scores["title"] = other
     return scores
 
 
@@ -275,8 +282,9 @@ def slow_scores(p: _Pair) -> None:
 
 
 def same_printed_item(p: _Pair) -> bool:
-    """The same multi-page range in the same volume, year and journal, under a
-    near-identical title: one printed item (two items never share a page range), so
+    """The same multi-page range (or electronic article number) in the same volume, year
+    and journal, under a near-identical title: one printed item (two items never share a
+    page range), so
     this outweighs a disagreeing identifier (publishers assign a second DOI, databases
     copy a wrong one)."""
     fa, fb, th = p.fa, p.fb, p.th
@@ -284,16 +292,22 @@ def same_printed_item(p: _Pair) -> bool:
         p.get("pages") == 1.0
         and p.get("volume") == 1.0
         and p.get("year") == 1.0
-        and fa.end_page
-        and fa.end_page == fb.end_page
-        and fa.page_span >= 1
+        and (own_locator(fa, fb) or (fa.end_page and fa.end_page == fb.end_page and fa.page_span >= 1))
         and (p.get("title") or 0.0) >= th.title_duplicate
         and fa.title_numbers == fb.title_numbers
     ):
         return False
+    issue = p.get("issue") == 1.0
     if fa.journal and fb.journal:
-        return journal_similarity(fa.journal, fb.journal) >= th.journal_match
-    return p.get("issue") == 1.0
+        journal = journal_similarity(fa.journal, fb.journal)
+        return journal >= th.journal_match or (issue and journal >= th.journal_conflict)
+    return issue
+
+
+def own_locator(fa: Features, fb: Features) -> bool:
+    """The same electronic article number ("e000457"): it names one item of a volume,
+    unlike a printed page, which abstracts and letters share."""
+    return fa.page_prefix == fb.page_prefix == "e" and fa.start_page == fb.start_page
 
 
 def same_place(p: _Pair) -> bool:
@@ -557,14 +571,16 @@ def authors_acceptable(p: _Pair, agreeing: int) -> bool:
 
 
 def merge_same_citation(p: _Pair, title: float) -> str | None:
-    """Same volume, start page and year (not a meeting item): a similar title with
-    matching authors, or a near-identical title of a multi-page item whatever the
+    """Same volume, start page and year (not a one-page meeting item): a similar title
+    with matching authors, or a near-identical title of a multi-page item whatever the
     authors (group authors, compound names)."""
     fa, fb, th = p.fa, p.fb, p.th
-    if not _same_citation(p) or fa.conference or fb.conference:
+    owns_page = max(fa.page_span, fb.page_span) >= 2
+    # Several meeting abstracts share a page; a range of three or more pages is one
+    # item's, in a supplement too.
+    if not _same_citation(p) or ((fa.conference or fb.conference) and not owns_page):
         return None
     authors = p.get("authors")
-    owns_page = max(fa.page_span, fb.page_span) >= 2
     if (title >= th.title_possible and authors is not None and authors >= th.author_duplicate) or (
         title >= th.title_same_place and owns_page
     ):

@@ -21,6 +21,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from screener.core.models import Author, BibRecord
+from screener.core.normalise import LANGUAGE_NAMES
 
 # --------------------------------------------------------------------------- text
 
@@ -240,12 +241,24 @@ def _notice_hint(text: str) -> bool:
     return any(w in low for w in _NOTICE_WORDS) or low.lstrip(" \"'[(").startswith(("re:", "re "))
 
 
+# The original-language title that some databases append to the English one, after
+# the language's name: "Protein kinases in mitochondria. Polish Kinazy bialkowe ...".
+_ORIGINAL_TITLE_RE = re.compile(
+    r"(?<=[.?!])\s+(?:" + "|".join(sorted(LANGUAGE_NAMES)) + r")\s+(?=[^\W\d_])"
+)
+
+
 def strip_title_notes(title: str) -> str:
-    """Remove database notes ("[Review] [33 refs]", "[Japanese]", "[Erratum appears in ...]").
+    """Remove database notes ("[Review] [33 refs]", "[Japanese]", "[Erratum appears in ...]")
+    and an original-language title appended after the language's name ("... mitochondria.
+    Polish Kinazy bialkowe w mitochondriach").
 
     Only trailing notes go, and never the whole title: a Medline title of a non-English
     article is itself wholly in brackets ("[Clinical aspects of ...]. [Japanese]").
     """
+    m = _ORIGINAL_TITLE_RE.search(title)
+    if m and len(title[: m.start()].split()) >= 3:
+        title = title[: m.start()]
     if "[" not in title and "(" not in title:
         return title  # every note is bracketed: nothing to do (the common case)
     m = _CROSS_REFERENCE_RE.search(title) if _CROSS_REFERENCE_HINT.search(title) else None
@@ -619,6 +632,7 @@ class Features:
     regular: bool  # positive evidence of a regular journal article
     fields: int  # number of filled bibliographic fields (completeness)
     title_main: str = ""  # folded title before its subtitle ("" if it has none)
+    title_original: str = ""  # folded original-language title appended to it ("" if none)
     _authors: tuple[str, ...] | None = None
     _families: tuple[str, ...] | None = None
     _words: tuple[frozenset[str], str] | None = None
@@ -658,6 +672,8 @@ class Features:
         raw_title = "" if is_missing(rec.title) else (rec.title or "")
         notice = notice_kind(raw_title, rec.publication_type)
         stripped = strip_title_notes(raw_title)
+        m = _ORIGINAL_TITLE_RE.search(raw_title) if len(stripped) < len(raw_title) else None
+        title_original = norm_text(strip_title_notes(raw_title[m.end() :])) if m else ""
         title = norm_text(stripped)
         if notice:
             title = _LEADING_NOTICE_RE.sub("", title)
@@ -735,6 +751,7 @@ class Features:
             regular=regular,
             fields=filled,
             title_main=title_main,
+            title_original=title_original,
         )
 
     def blocking_keys(self, title_tokens: int = 4) -> list[str]:

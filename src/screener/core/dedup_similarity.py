@@ -195,6 +195,15 @@ def shifted_citation(fa: Features, fb: Features) -> bool:
     return False
 
 
+def issue_as_locator(fa: Features, fb: Features) -> bool:
+    """One record has no page and, in its issue field, the other's page: an article
+    number exported as the issue ("11 (791)" against "11 (3) 791")."""
+    for x, y in ((fa, fb), (fb, fa)):
+        if x.issue and not x.start_page and y.start_page and not y.page_prefix and x.issue == y.start_page:
+            return True
+    return False
+
+
 def doi_similarity(a: str, b: str) -> float:
     """1.0 for the same DOI; for two DOIs that differ, their character similarity, so
     that one mistyped (one character off) can be told from a clearly different one."""
@@ -209,6 +218,19 @@ def main_title_similarity(fa: Features, fb: Features) -> float:
         if x.title_main and x.title_main == y.title and len(y.title_tokens) >= 4:
             return 0.95
     return 0.0
+
+
+def original_title_similarity(fa: Features, fb: Features) -> float:
+    """Similarity of the original-language titles some databases append ("...
+    preconditioning. German Myokardprotektion durch ..."), each also against the other
+    record's title; 0 when neither record has one."""
+    if not fa.title_original and not fb.title_original:
+        return 0.0
+    best = 0.0
+    for x, y in ((fa.title_original, fb.title_original), (fa.title_original, fb.title), (fa.title, fb.title_original)):
+        if x and y:
+            best = max(best, title_similarity(x, y))
+    return best
 
 
 def author_set_similarity(fa: Features, fb: Features) -> float:

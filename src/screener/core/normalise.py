@@ -262,6 +262,9 @@ _LANGUAGES = {
 }  # fmt: skip
 
 
+#: Language names (English), e.g. to recognise "Title. German Originaltitel".
+LANGUAGE_NAMES = frozenset(_LANGUAGES.values()) - {"Multiple languages", "Undetermined"}
+
 _LANGUAGE_SPLIT = re.compile(r"\s*[;,/\r\n]\s*")
 
 
