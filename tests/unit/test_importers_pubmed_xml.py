@@ -238,3 +238,22 @@ def test_broken_xml_names_line_and_column(tmp_path):
     line = broken.split("\n").index(next(ln for ln in broken.split("\n") if "</Volumes>" in ln)) + 1
     with pytest.raises(ImportFileError, match=rf"broken.xml:{line}: broken XML at column \d+: mismatched tag"):
         read_file(write(tmp_path, "broken.xml", broken))
+
+
+def test_efetch_batches_appended_to_one_file(tmp_path, monkeypatch):
+    """Scripts that fetch in batches often append each batch's whole document to one file."""
+    one = read_file(write(tmp_path, "one.xml", EFETCH)).records
+    both = EFETCH + MEDLINE_SET.replace('<?xml version="1.0" encoding="UTF-8"?>\n', "") + EFETCH
+    lines = both.split("\n")
+    for size in (1 << 20, 50):
+        monkeypatch.setattr(pubmed_xml, "_CHUNK", size)
+        pf = read_file(write(tmp_path, f"both{size}.xml", both))
+        assert [r.pmid for r in pf.records] == [r.pmid for r in one] + ["10540283", "10540284"] + [r.pmid for r in one]
+        assert [lines[r.line - 1].strip()[:16] for r in pf.records] == [
+            "<PubmedArticle>", "<PubmedBookArtic", "<PubmedArticle>", "<MedlineCitation", "<MedlineCitation",
+            "<PubmedArticle>", "<PubmedBookArtic", "<PubmedArticle>",
+        ]
+    broken = both.replace("<PMID>10540284</PMID>", "<PMID>10540284</PMD>")
+    bad_line = broken.split("\n").index("<PMID>10540284</PMD>") + 1
+    with pytest.raises(ImportFileError, match=rf"broken.xml:{bad_line}: broken XML at column \d+: mismatched tag"):
+        read_file(write(tmp_path, "broken.xml", broken))

@@ -18,6 +18,7 @@ come from a scan of the same chunks for its start tag.
 from __future__ import annotations
 
 import gzip
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -53,7 +54,10 @@ ROOTS = tuple(_RECORDS) + ("PubmedArticle", "PubmedBookArticle", "MedlineCitatio
 _PROLOG = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>|\s+)*", re.DOTALL)
 _FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_ENTITY = re.compile(rb"<!ENTITY")
+# Where a document starts: its XML declaration or its root (a file may hold several documents).
+_DOCUMENT = re.compile(rb"<\?xml[\s?]|<(?:PubmedArticleSet|MedlineCitationSet|PubmedBookArticleSet)[\s>]")
+_KEEP = 32  # bytes held back from each chunk for the next
 _NOT_TYPES = ("English Abstract", "Research Support")
 
 
@@ -114,6 +118,12 @@ def parse_stream(stream: BinaryIO, path: Path, *, sink: Sink | None = None) -> C
     return sink.finish(DATABASE, None)
 
 
+def _record_tags(root: str) -> tuple[tuple[str, ...], re.Pattern[bytes]]:
+    """The elements that are records under ``root``, and a pattern for their start tags."""
+    tags = _RECORDS.get(root, (root,))
+    return tags, re.compile(rb"<(?:" + b"|".join(t.encode() for t in tags) + rb")[\s>]")
+
+
 class _Reader:
     """One pass over the file: feeds the parser and pairs each record with its line and text."""
 
@@ -128,6 +138,8 @@ class _Reader:
         self.pos = 0  # where the next record is looked for in window
         self.line = 1  # the file's line at window[pos]
         self.skipped_lines = 0  # blank lines before the XML (the parser's line numbers start after them)
+        self.doc_line = 0  # lines before the document being parsed
+        self.head = b""  # the file's first bytes
 
     def _read(self, size: int) -> bytes:
         try:
@@ -136,16 +148,20 @@ class _Reader:
             raise ImportFileError(self.path, f"the compressed (gzip) file is damaged or cut off: {exc}") from exc
 
     def _chunks(self) -> Iterator[bytes]:
-        head = self._read(max(_CHUNK, _HEAD))
-        stripped = head.lstrip(b" \t\r\n")  # blank lines before <?xml are not well-formed XML
-        self.skipped_lines = head.count(b"\n", 0, len(head) - len(stripped))
-        self.line += self.skipped_lines
-        head = stripped
-        self._check_head(head)
-        for i in range(0, len(head), _CHUNK):
-            yield head[i : i + _CHUNK]
-        while chunk := self._read(_CHUNK):
-            yield chunk
+        """The file in chunks, none ending inside a tag near its end, so that no declaration,
+        root tag or entity declaration is cut in two between chunks."""
+        head = self.head
+        carry = b""
+        pieces = (head[i : i + _CHUNK] for i in range(0, len(head), _CHUNK))
+        for piece in itertools.chain(pieces, iter(lambda: self._read(_CHUNK), b"")):
+            data = carry + piece
+            cut = data.rfind(b"<", max(0, len(data) - _KEEP))  # a tag near the end waits for the next chunk
+            cut = len(data) if cut <= 0 else cut
+            carry = data[cut:]
+            if cut:
+                yield data[:cut]
+        if carry:
+            yield carry
 
     def _check_head(self, head: bytes) -> None:
         self.root = root_tag(head) or ""
@@ -158,38 +174,68 @@ class _Reader:
                 self.path,
                 f"XML whose root is <{self.root}>, not PubMed XML (<PubmedArticleSet> or <MedlineCitationSet>)",
             )
-        prolog = _PROLOG.match(head.lstrip(b"\xef\xbb\xbf"))
-        if prolog and _ENTITY.search(head, 0, prolog.end() + 3):
-            raise ImportFileError(self.path, "XML that declares entities is not read (PubMed never writes them)")
 
     def run(self) -> None:
+        """Feed the file to the parser; a new parser for each document of a file that holds
+        several one after the other (E-utilities batches appended to one file)."""
+        head = self._read(max(_CHUNK, _HEAD))
+        self.head = head.lstrip(b" \t\r\n")  # blank lines before <?xml are not well-formed XML
+        self.skipped_lines = head.count(b"\n", 0, len(head) - len(self.head))
+        self.line += self.skipped_lines
+        self._check_head(self.head)
+        tags, start_tag = _record_tags(self.root)
         parser = ET.XMLPullParser(events=("end",))
-        tags: tuple[str, ...] = ()
-        start_tag: re.Pattern[bytes] | None = None
+        root_seen = False  # the current document's root has been fed
+        started = False  # anything but blanks has been fed to the current parser
+        self.doc_line = self.skipped_lines  # lines before the current document (for the parser's line numbers)
         chunk = b""
-        try:
-            for chunk in self._chunks():
-                if not tags:
-                    tags = _RECORDS.get(self.root, (self.root,))
-                    start_tag = re.compile(rb"<(?:" + b"|".join(t.encode() for t in tags) + rb")[\s>]")
-                self.window = self.window[self.pos :] + chunk
-                self.pos = 0
-                parser.feed(chunk)
-                for _event, elem in parser.read_events():
-                    if elem.tag in tags:
-                        self._record(elem, start_tag)  # type: ignore[arg-type]
-                        elem.clear()
-            parser.close()
+
+        def feed(data: bytes) -> None:
+            nonlocal started
+            started = started or bool(data.strip())
+            self.window = self.window[self.pos :] + data
+            self.pos = 0
+            if data:
+                parser.feed(data)
             for _event, elem in parser.read_events():
                 if elem.tag in tags:
-                    self._record(elem, start_tag)  # type: ignore[arg-type]
+                    self._record(elem, start_tag)
+                    elem.clear()
+
+        try:
+            for chunk in self._chunks():
+                if _ENTITY.search(chunk):
+                    raise ImportFileError(
+                        self.path, "XML that declares entities is not read (PubMed never writes them)"
+                    )
+                done = 0
+                for m in _DOCUMENT.finditer(chunk):
+                    if m.group(0).startswith(b"<?xml") and not (root_seen or started or chunk[done : m.start()].strip()):
+                        continue  # this document's own declaration
+                    is_root = not m.group(0).startswith(b"<?xml")
+                    if is_root and not root_seen:
+                        root_seen = True  # this document's root
+                        tags, start_tag = _record_tags(m.group(0)[1:-1].decode())
+                        continue
+                    feed(chunk[done : m.start()])
+                    parser.close()
+                    feed(b"")
+                    self.doc_line = self.line - 1 + self.window.count(b"\n", self.pos)
+                    parser = ET.XMLPullParser(events=("end",))
+                    root_seen, started = is_root, False
+                    if is_root:
+                        tags, start_tag = _record_tags(m.group(0)[1:-1].decode())
+                    done = m.start()
+                feed(chunk[done:])
+            parser.close()
+            feed(b"")
         except ET.ParseError as exc:
             raise self._error(exc, chunk) from exc
 
     def _error(self, exc: ET.ParseError, chunk: bytes) -> ImportFileError:
         line, column = getattr(exc, "position", (None, None))
         if line is not None:
-            line += self.skipped_lines
+            line += self.doc_line
         message = re.sub(r":\s*line \d+, column \d+$", "", str(exc))
         if message.startswith("no element found") or message.startswith("unclosed token"):
             return ImportFileError(self.path, "the file ends in the middle of a record (truncated?)", line=line)
