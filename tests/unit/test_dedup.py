@@ -965,3 +965,22 @@ def test_multi_page_item_in_a_supplement_at_one_citation() -> None:
     assert compare(a, b).outcome == "duplicate", explain(compare(a, b))
     one_page = (replace(a, start_page="161", end_page=None), replace(b, start_page="161", end_page=None))
     assert compare(*one_page).outcome != "duplicate"
+
+
+def test_one_question_per_pair_of_clusters() -> None:
+    """Two clusters of three copies each, with similar titles but not enough to merge:
+    one possible pair asks the question once; a reviewer's "distinct" on it settles the
+    whole pair of clusters, a "duplicate" joins them."""
+    first = [rec(title="Liraglutide inhibits endothelial dysfunction and adhesion molecules in mice", authors=a,
+                 pages=None, volume=None, issue=None, journal="Diabetologia") for a in ("Dear, A", "Dear, A E", "Dear, A")]  # fmt: skip
+    second = [rec(title="Liraglutide inhibits endothelial dysfunction and reduces adhesion molecules in mice",
+                  authors=a, pages=None, volume=None, issue=None, journal="Diabetes") for a in ("Dear, A", "Dear, A E", "Dear, A")]  # fmt: skip
+    items = list(enumerate(first + second, start=1))
+    result = find_duplicates(items)
+    assert ids_of(result.clusters) == {frozenset({1, 2, 3}), frozenset({4, 5, 6})}
+    (question,) = result.possible
+    key = frozenset((question.a, question.b))
+    assert find_duplicates(items, human={key: "distinct"}).possible == []
+    joined = find_duplicates(items, human={key: "duplicate"})
+    assert ids_of(joined.clusters) == {frozenset(range(1, 7))}
+

@@ -308,6 +308,31 @@ def _tick(
         progress(done, total)
 
 
+def _one_question_per_pair_of_clusters(pairs: list[PairResult], uf: _UnionFind) -> list[PairResult]:
+    """Keep, of the possible pairs between two clusters, the one with the most similar
+    titles: one answer decides them all (a "duplicate" joins the clusters, a "distinct"
+    keeps them apart), so a reviewer is asked once, not once per member. Pairs between
+    groups a reviewer already called distinct are not asked again."""
+    out: list[PairResult] = []
+    best: dict[tuple[int, int], PairResult] = {}
+    for p in pairs:
+        if p.outcome != "possible" or p.rule.startswith("blocked-by-"):
+            out.append(p)
+            continue
+        if uf.why_not(p.a, p.b) == "human":
+            continue
+        ra, rb = uf.find(p.a), uf.find(p.b)
+        key = (ra, rb) if ra < rb else (rb, ra)
+        current = best.get(key)
+        if current is None or (p.scores.get("title", 0.0), -p.a, -p.b) > (
+            current.scores.get("title", 0.0),
+            -current.a,
+            -current.b,
+        ):
+            best[key] = p
+    return out + list(best.values())
+
+
 def find_duplicates(
     records: Sequence[tuple[int, BibRecord]],
     *,
@@ -486,6 +511,7 @@ def _find_duplicates(
         for p in pairs
         if p.outcome == "duplicate" or uf.find(p.a) != uf.find(p.b) or p.rule.startswith("blocked-by-")
     ]
+    pairs = _one_question_per_pair_of_clusters(pairs, uf)
     pairs.sort(key=lambda p: (p.a, p.b))
 
     groups: dict[int, list[int]] = defaultdict(list)

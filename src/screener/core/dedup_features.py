@@ -293,6 +293,12 @@ def notice_kind(title: str | None, publication_type: str | None = None) -> str |
     return None
 
 
+_ERRATUM_CITATION_RE = re.compile(
+    r"\s*\(\s*vol\.?\s*\d+\s*,?\s*pg?\.?\s*[a-z]?\d+[^()]*\)\s*\.?\s*$"
+    r"|\s*\([a-z][^()]{3,120}\(\d{4}\)\s*\d+[^()]{0,20}\(\s*[a-z]?\d+[^()]*\)\s*\)\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
 # A leading notice word is dropped from the comparison title so that two copies of the
 # same erratum ("Erratum: X" and "X" at the same page) compare on X.
 _LEADING_NOTICE_RE = re.compile(
@@ -672,6 +678,10 @@ class Features:
         raw_title = "" if is_missing(rec.title) else (rec.title or "")
         notice = notice_kind(raw_title, rec.publication_type)
         stripped = strip_title_notes(raw_title)
+        if notice == "erratum":
+            # The cited article's reference, written differently by each database
+            # ("(vol 360, pg 542, 2009)", "(N Engl J Med (2009) 360 (542-544))").
+            stripped = _ERRATUM_CITATION_RE.sub("", stripped) or stripped
         m = _ORIGINAL_TITLE_RE.search(raw_title) if len(stripped) < len(raw_title) else None
         title_original = norm_text(strip_title_notes(raw_title[m.end() :])) if m else ""
         title = norm_text(stripped)
