@@ -192,8 +192,8 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
             try:
                 try:
                     summary = _import_one(store, path, options)
-                except UnknownDatabase:
-                    summary = _import_one(store, path, _ask_source(path, options))
+                except UnknownDatabase as exc:
+                    summary = _import_one(store, path, _ask_source(path, options, exc))
             except ImportFileError as exc:
                 raise _fail(str(exc)) from None
             for line in summary.lines():
@@ -207,11 +207,11 @@ def _import_one(store: Store, path: Path, options: ImportOptions) -> ImportSumma
         return import_file(store, path, options, progress)
 
 
-def _ask_source(path: Path, options: ImportOptions) -> ImportOptions:
+def _ask_source(path: Path, options: ImportOptions, exc: Exception) -> ImportOptions:
     from dataclasses import replace
 
     if not sys.stdin.isatty():
-        raise _fail(f"{path}: cannot tell which database this file came from: pass --source NAME")
+        raise _fail(str(exc))
     name = click.prompt(f"{path.name}: which database did this come from (e.g. PubMed, Embase, CINAHL)?")
     return replace(options, source=name.strip())
 

@@ -99,10 +99,13 @@ def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts
     dedup = dedup or dedup_facts(store)
 
     protocol = store.protocol()
-    searches = [DatabaseSearch(s.name, s.platform, s.searched_on) for s in store.sources()
-                if s.kind.value == "database"]
-    registers = [DatabaseSearch(s.name, s.platform, s.searched_on) for s in store.sources()
-                 if s.kind.value == "register"]
+    sources = store.sources()
+    # A database searched once and exported in several files, or split from a multi-database
+    # file, is still one search: the paragraph names it once.
+    searches = list(dict.fromkeys(DatabaseSearch(s.name, s.platform, s.searched_on) for s in sources
+                                  if s.kind.value == "database"))
+    registers = list(dict.fromkeys(DatabaseSearch(s.name, s.platform, s.searched_on) for s in sources
+                                   if s.kind.value == "register"))
     stage_facts: dict[str, StageFacts] = {}
     for name in protocol.rules.stages:
         stage = Stage(name)

@@ -3,6 +3,12 @@
 The records are stored while the file is being read (a writer thread inserts each batch
 as the parser hands it over), and all of them, with their source, in one transaction: a
 malformed entry anywhere in the file rolls everything back, so nothing is left behind.
+
+A file from a multi-database search (Ovid's MEDLINE + Embase + CENTRAL in one export,
+each record naming its database) is stored as one source per database, so that PRISMA's
+"records identified from each database" and the methods paragraph name each database
+with its own count. ``--source`` names a file of one database; in a file of several it
+names only the records that name no database.
 """
 
 from __future__ import annotations
@@ -56,11 +62,19 @@ class ImportSummary:
     skipped: int = 0
     by_type: Counter[str] = field(default_factory=Counter)
     missing: dict[str, int] = field(default_factory=dict)
+    sources: list[Source] = field(default_factory=list)
+    """Every source the file became: one, or one per database of a multi-database file."""
 
     def lines(self) -> list[str]:
         p, s = self.parsed, self.source
-        out = [f"{p.path.name}: {s.record_count} records from {s.name} ({p.format}, {p.encoding}) "
-               f"stored as source {s.id}"]
+        if len(self.sources) > 1:
+            total = sum(x.record_count for x in self.sources)
+            each = ", ".join(f"{x.name} {x.record_count} (source {x.id})" for x in self.sources)
+            out = [f"{p.path.name}: {total} records from {len(self.sources)} databases ({p.format}, {p.encoding}): "
+                   f"{each}"]
+        else:
+            out = [f"{p.path.name}: {s.record_count} records from {s.name} ({p.format}, {p.encoding}) "
+                   f"stored as source {s.id}"]
         if self.skipped:
             out.append(f"  skipped {self.skipped} unusable entries (no title and no identifier)")
         if self.by_type:
@@ -138,11 +152,19 @@ def import_file(store: Store, path: Path, options: ImportOptions,
                 if progress is not None:
                     progress(min(i + BATCH_SIZE, total), total)
         _check_unusable(path, parsed, options)
-        name = options.source or parsed.database
-        if not name:
-            raise UnknownDatabase(path, "cannot tell which database this file came from: pass --source NAME")
-        sid = writer.commit(name, options.platform or parsed.platform)
-    return ImportSummary(store.source(sid), parsed, len(parsed.unusable), tally.by_type, tally.missing)
+        unnamed = parsed.count - sum(parsed.databases.values())  # records naming no database
+        if len(parsed.databases) > 1:  # several databases: --source names only the records naming none
+            name = options.source
+            if unnamed and not name:
+                raise UnknownDatabase(path, f"the file holds records of {', '.join(parsed.databases)} and "
+                                            f"{unnamed} naming no database: pass --source NAME for those")
+        else:
+            name = options.source or parsed.database
+            if not name:
+                raise UnknownDatabase(path, "cannot tell which database this file came from: pass --source NAME")
+        writer.commit(name or "", options.platform or parsed.platform)
+        sources = [store.source(sid) for sid in writer.source_ids]
+    return ImportSummary(sources[0], parsed, len(parsed.unusable), tally.by_type, tally.missing, sources)
 
 
 def _check_unusable(path: Path, parsed: ParsedFile, options: ImportOptions) -> None:

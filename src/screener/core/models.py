@@ -66,6 +66,8 @@ class BibRecord:
     1-based line on which the entry starts (for error messages), ``source_id`` the
     record's own identifier in its source (RIS ID/AN, BibTeX key, PMID, EndNote
     rec-number, a CSV id column), and ``raw`` the entry as it stood in the file.
+    ``database`` is the database the entry itself names (Ovid's ``DB`` or ``D=`` code,
+    RIS ``DB``): a file from a multi-database search is stored as one source per database.
     """
 
     position: int
@@ -90,6 +92,7 @@ class BibRecord:
     source_id: str | None = None
     line: int | None = None
     raw: str = ""
+    database: str | None = None
 
     @property
     def pages(self) -> str | None:

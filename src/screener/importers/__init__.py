@@ -287,6 +287,7 @@ def parse_text(
         records=result.records,
         unusable=result.unusable,
         count=result.count,
+        databases=dict(result.databases),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ class ParsedFile:
 
     ``count`` is the number of usable records; ``records`` holds them, unless they were
     handed on in batches as they were read (see :class:`Sink`), when it is empty.
+    ``databases`` counts the usable records by the database each names itself (see
+    :attr:`BibRecord.database`); records naming none are not counted there.
     """
 
     path: Path
@@ -78,6 +81,7 @@ class ParsedFile:
     records: list[BibRecord]
     unusable: list[Unusable]
     count: int = 0
+    databases: dict[str, int] = field(default_factory=dict)
 
 
 UNUSABLE_REASON = "no title and no identifier (DOI, PMID or record id)"
@@ -92,6 +96,7 @@ class Collected:
     database: str | None = None
     platform: str | None = None
     count: int = 0
+    databases: Counter[str] = field(default_factory=Counter)
 
 
 #: Records per batch handed to a :class:`Sink`'s ``on_batch``.
@@ -107,7 +112,7 @@ class Sink:
     has all of its records in memory at once. Unusable entries are always kept.
     """
 
-    __slots__ = ("_batch", "_unusable", "count", "on_batch", "out", "progress", "total")
+    __slots__ = ("_batch", "_databases", "_unusable", "count", "on_batch", "out", "progress", "total")
 
     def __init__(
         self,
@@ -117,6 +122,7 @@ class Sink:
         self.out = Collected()
         self._batch = self.out.records
         self._unusable = self.out.unusable
+        self._databases = self.out.databases
         self.progress = progress
         self.on_batch = on_batch
         self.total = 0
@@ -131,6 +137,8 @@ class Sink:
         if rec.title or rec.doi or rec.pmid or rec.source_id or rec.pmcid:
             self._batch.append(rec)
             self.count += 1
+            if rec.database is not None:
+                self._databases[rec.database] += 1
             if self.on_batch is not None and len(self._batch) >= BATCH_SIZE:
                 self.on_batch(self._batch)
                 self._batch = []
@@ -147,6 +155,8 @@ class Sink:
             self._batch = self.out.records = []  # handed on, not kept
         if self.progress is not None:
             self.progress(done, done)
+        if database is None and self._databases:
+            database = self._databases.most_common(1)[0][0]
         self.out.database = database
         self.out.platform = platform
         self.out.count = self.count
@@ -201,6 +211,24 @@ def authors(raws: Iterable[str] | None) -> tuple[Author, ...]:
         if a is not None:
             out.append(a)
     return tuple(out)
+
+
+# "Carhart-Harris RL": a family name and initials, as in a Vancouver-style author list.
+_VANCOUVER_NAME = re.compile(r"[^\W\d_][\w'\u2019.\- ]*? [A-Z]{1,4}")
+
+
+def split_name_list(raws: list[str] | None) -> list[str] | None:
+    """Split a lone author value that is a whole list ("Koukkou M, Lehmann D").
+
+    Cochrane CENTRAL (also via Ovid) writes every author of a record on one line; a
+    single "Family, Given" name is left alone (its first part has no initials).
+    """
+    if not raws or len(raws) != 1 or ", " not in raws[0]:
+        return raws
+    parts = [p.strip() for p in raws[0].split(",")]
+    if all(_VANCOUVER_NAME.fullmatch(p) for p in parts if p):
+        return [p for p in parts if p]
+    return raws
 
 
 def keywords(raws: Iterable[str] | None) -> tuple[str, ...]:

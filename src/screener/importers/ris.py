@@ -11,6 +11,10 @@ Dialect notes: Embase puts the abstract in ``N2``, authors in ``A1``, the Embase
 ``L3`` and the accession number in ``N1``; EndNote stores the PMID in ``AN`` (with
 ``DP - NLM``), the PMCID in ``C2`` and continues list fields on untagged lines; Scopus
 puts the journal in ``T2``, the article number in ``C7`` and the EID in the ``UR``.
+Ovid numbers each entry on a line before ``TY`` ("1."), follows ``ER`` with a link line
+("Link to the Ovid Full Text or citation: ..." or ``NL  -``), puts the PMID of a MEDLINE
+record in ``ID``, names the database in ``DB`` or only as the code in its links
+(``D=cctr``), and writes CENTRAL's authors on one line ("Koukkou M, Lehmann D").
 """
 
 from __future__ import annotations
@@ -44,8 +48,10 @@ from screener.importers._common import (
     journal_pair,
     keywords,
     most_common,
+    split_name_list,
     strip_or_none,
 )
+from screener.importers._databases import database_name, ovid_link_database
 
 __all__ = ["parse"]
 
@@ -66,7 +72,8 @@ _PARSER = rispy.RisParser(
 # (ten times quicker on large files).
 _BOUNDARY = re.compile(r"\n(TY|ER)[ \t]{0,3}-(?=[ \t\n]|$)")
 _LOOSE_TAG = re.compile(r"^([A-Z][A-Z0-9])[ \t]{0,3}-(?:[ \t]|$)", re.MULTILINE)
-_ANY_TAG = re.compile(r"^[A-Z][A-Z0-9][ \t]{0,3}-(?:[ \t]|$)", re.MULTILINE)
+# Ovid follows each entry with an "NL  - " link line: not a stray tag.
+_ANY_TAG = re.compile(r"^(?!NL)[A-Z][A-Z0-9][ \t]{0,3}-(?:[ \t]|$)", re.MULTILINE)
 _URL_SPLIT = re.compile(r"\s*;\s*(?=https?://)")
 _ACCESSION = re.compile(r"Accession Number:\s*([^;\s]+)")
 _PMID_NOTE = re.compile(r"(?:PMID|PubMed ID)\s*:\s*(\d+)", re.IGNORECASE)
@@ -74,6 +81,8 @@ _PMCID_NOTE = re.compile(r"PMCID\s*:\s*(PMC\d+)", re.IGNORECASE)
 _SCOPUS_EID = re.compile(r"[?&]eid=(2-s2\.0-\d+)")
 _PUBMED_URL = re.compile(r"(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih\.gov/)(\d+)")
 _OVID_RANGE = re.compile(r"\s*<[^>]*>\s*")
+# What Cochrane and Ovid write where a record has no pages.
+_NO_PAGES = frozenset({"NO", "NP", "NO PAGINATION SPECIFIED"})
 
 
 def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
@@ -236,6 +245,14 @@ def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str
                     pmcid = m.group(1)
     if source_id and source_id.startswith("WOS:"):
         database = database or "Web of Science"
+    if database is None or platform == "Ovid":
+        for link in [*(g("L2") or ()), *(urls or ())]:
+            named = ovid_link_database(link)
+            if named:
+                database, platform = database or named, "Ovid"
+                break
+    if platform == "Ovid" and database == "MEDLINE" and pmid is None and source_id and source_id.isdigit():
+        pmid = normalise_pmid(source_id)
 
     sp = g("SP")
     ep = g("EP")
@@ -243,10 +260,13 @@ def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str
         start, end = expand_pages(f"{sp.strip()}-{ep.strip()}")
     else:
         start, end = expand_pages(sp or ep)
+    if start is not None and start.upper() in _NO_PAGES:
+        start = end = None
     if start is None and g("C7"):  # Scopus article number stands in for pages
         start, end = expand_pages(g("C7"))
 
-    journal = g("JF") or g("T2") or g("JO")
+    # Ovid's CENTRAL records have the journal in JA only.
+    journal = g("JF") or g("T2") or g("JO") or g("JA")
     abbrev = g("J2") or g("JA") or (g("JO") if journal is not g("JO") else None)
     title = g("TI") or g("T1") or g("CT") or g("BT")
     abstract = g("AB") or g("N2")
@@ -274,7 +294,7 @@ def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str
     rec = BibRecord(
         position=position,
         title=title or None,
-        authors=authors(g("AU") or g("A1")),
+        authors=authors(split_name_list(g("AU") or g("A1"))),
         year=extract_year(year) if year else None,
         journal=journal,
         journal_abbrev=abbrev,
@@ -294,6 +314,7 @@ def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str
         source_id=source_id,
         line=line,
         raw=raw,
+        database=database,
     )
     return rec, database, platform
 
@@ -326,9 +347,7 @@ def _database_cached(dbs: tuple[str, ...], dp: str | None) -> tuple[str | None, 
     if "pubmed" in low:
         return "PubMed", platform
     if platform == "Ovid":
-        name = _OVID_RANGE.sub(" ", first).strip()
-        name = name[5:].strip() if name.lower().startswith("ovid ") else name
-        return ("MEDLINE" if "medline" in name.lower() else name or None), platform
+        return database_name(first), platform
     if low.startswith("medline"):
         return "MEDLINE", platform
     return " ".join(first.split()), platform

@@ -11,13 +11,14 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from itertools import chain
 from json.encoder import encode_basestring as _json_str
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy import Connection, Engine, delete, insert, update
 from sqlalchemy.exc import DBAPIError
 
 from screener.core.models import Author, BibRecord
@@ -99,11 +100,15 @@ _ABORT = object()
 
 
 class SourceWriter:
-    """One source being stored: :meth:`add` batches of records, then :meth:`commit`.
+    """One file being stored: :meth:`add` batches of records, then :meth:`commit`.
 
     Made by :meth:`screener.store.Store.import_source`, which aborts (rolls back) when
     the ``with`` block is left without a commit, e.g. on a parse error. A database error
     in the writer thread is raised as :class:`StoreError` by the next call.
+
+    A file from a multi-database search (its records naming different databases, see
+    :attr:`BibRecord.database`) becomes one source per database, all in the same
+    transaction: each database then counts on its own in PRISMA's "records identified".
     """
 
     def __init__(self, engine: Engine, location: str, values: dict[str, Any],
@@ -117,6 +122,7 @@ class SourceWriter:
         self._source_id: int | None = None
         self._count = 0
         self._finished = False
+        self.source_ids: list[int] = []
         self._thread = threading.Thread(target=self._run, name="screener-import-writer", daemon=True)
         self._thread.start()
 
@@ -129,7 +135,13 @@ class SourceWriter:
             self._put(records)
 
     def commit(self, name: str, platform: str | None) -> int:
-        """Name the source, commit everything, and return the new source's id."""
+        """Name the sources, commit everything, and return the (first) new source's id.
+
+        When the records name one database or none, they form one source called
+        ``name``. When they name several, each database is a source of its own, and
+        ``name`` is the source of the records that name none; sources that end up with
+        the same name are one source. :attr:`source_ids` lists them all.
+        """
         self._put(_Commit(name, platform))
         self._finished = True
         self._thread.join()
@@ -189,21 +201,56 @@ class SourceWriter:
             self._error = exc
 
     def _store(self, conn: Connection, per_statement: int) -> None:
+        now = datetime.now(UTC)
+
+        def new_source() -> int:
+            row = insert(t.Source).values(**self._values, record_count=0, imported_at=now)
+            return conn.execute(row.returning(t.Source.id)).scalar_one()
+
         with conn.begin() as txn:
             self._check()
-            new_source = insert(t.Source).values(**self._values, record_count=0, imported_at=datetime.now(UTC))
-            sid = conn.execute(new_source.returning(t.Source.id)).scalar_one()
-            count = 0
+            first = new_source()  # the records of the first database seen go here (ids follow the file)
+            sids: dict[str | None, int] = {}  # database named by the records -> source
+            counts: Counter[str | None] = Counter()
             while True:
                 item = self._queue.get()
                 if item is _ABORT:
                     txn.rollback()
                     return
                 if isinstance(item, _Commit):
-                    conn.execute(update(t.Source).where(t.Source.id == sid)
-                                 .values(name=item.name, platform=item.platform, record_count=count))
+                    self.source_ids = self._name_sources(conn, sids or {None: first}, counts, item)
                     break
                 batch: Sequence[BibRecord] = item  # type: ignore[assignment]
-                insert_records(conn, [record_values(sid, r) for r in batch], per_statement)
-                count += len(batch)
-        self._source_id = sid
+                rows = []
+                for r in batch:
+                    db = r.database
+                    sid = sids.get(db)
+                    if sid is None:
+                        sid = sids[db] = new_source() if sids else first
+                    counts[db] += 1
+                    rows.append(record_values(sid, r))
+                insert_records(conn, rows, per_statement)
+        self._source_id = self.source_ids[0]
+
+    @staticmethod
+    def _name_sources(conn: Connection, sids: dict[str | None, int], counts: Counter[str | None],
+                      commit: _Commit) -> list[int]:
+        """Name each source; sources of the same name are folded into the first of them."""
+        used = list(sids)
+        one = sum(db is not None for db in used) <= 1
+        names = {db: commit.name if one else db or commit.name for db in used}
+        kept: dict[str, int] = {}  # name -> source id
+        for db in used:
+            sid, name = sids[db], names[db]
+            if name in kept:
+                conn.execute(update(t.Record).where(t.Record.source_id == sid).values(source_id=kept[name]))
+            else:
+                kept[name] = sid
+        for name, sid in kept.items():
+            n = sum(counts[db] for db in used if names[db] == name)
+            conn.execute(update(t.Source).where(t.Source.id == sid)
+                         .values(name=name, platform=commit.platform, record_count=n))
+        gone = set(sids.values()) - set(kept.values())
+        if gone:
+            conn.execute(delete(t.Source).where(t.Source.id.in_(gone)))
+        return list(kept.values())
