@@ -610,9 +610,29 @@ WOS_TAB = (
     "J\tSmith, A\t\tSecond\tJ\t2020\t1\t\t\t\tBCI:BCI2\t\r"
 )
 
+OVID = """<1. >
+VN  - Ovid Technologies
+DB  - Embase <1974 to 2023 March 10>
+AN  - 2001234567
+TI  - Low-dose naltrexone for fibromyalgia.
+AU  - Younger J.
+SO  - Pain Medicine. 14 (7) (pp 1069-1074), 2013.
+YR  - 2013
+
+<2. >
+VN  - Ovid Technologies
+DB  - Ovid MEDLINE(R) ALL
+UI  - 23841578
+TI  - A second title
+      going on here.
+SO  - Pain Med. 15(2):1-9, 2014 Feb.
+"""
+REFER = "%0 Journal Article\n%A Younger, Jarred\n%T Low-dose naltrexone\n%J Pain Med\n%D 2013\n%V 14\n%P 1069-74\n"
+REFWORKS = "RT Journal Article\nA1 Younger,Jarred\nT1 Low-dose naltrexone\nJF Pain Med\nYR 2013\nVO 14\nSP 1069\n"
+
 _SAMPLES = {
     "ris": RIS, "pubmed": PUBMED, "pubmed-xml": PUBMED_XML, "bibtex": BIB, "endnote-xml": ENDNOTE_XML, "wos": WOS,
-    "wos-tab": WOS_TAB, "csv": CSV,
+    "wos-tab": WOS_TAB, "csv": CSV, "ovid": OVID, "refer": REFER, "refworks": REFWORKS,
 }  # fmt: skip
 
 

@@ -115,3 +115,153 @@ def test_real_ovid_ris_multi_file_search(shared_dir):
     first = pf.records[0]
     assert (first.pmid, first.doi, first.year, first.volume, first.start_page) == (
         "30439442", "10.1016/j.toxicon.2018.11.007", 2018, "157", "53")
+
+
+OVID_TAGGED = """Database: Embase <1974 to 2023 March 10>, Ovid MEDLINE(R) ALL <1946 to March 10, 2023>
+Search Strategy:
+--------------------------------------------------------------------------------
+1     exp fibromyalgia/ (23456)
+2     naltrexone.mp. (12345)
+3     1 and 2 (42)
+
+<1. >
+VN  - Ovid Technologies
+DB  - Embase <1974 to 2023 March 10>
+AN  - 2001234567
+TI  - Low-dose naltrexone for fibromyalgia: a trial.
+AU  - Younger J.
+AU  - Mackey S.
+SO  - Pain Medicine. 14 (7) (pp 1069-1074), 2013. Date of Publication: July 2013.
+DO  - https://dx.doi.org/10.1111/pme.12148
+PM  - 23841578
+PT  - Journal: Article
+LG  - English
+XL  - http://ovidsp.ovid.com/ovidweb.cgi?T=JS&PAGE=reference&D=emed14&NEWS=N&AN=2001234567
+
+<2. >
+VN  - Ovid Technologies
+DB  - Ovid MEDLINE(R) ALL <1946 to March 10, 2023>
+UI  - 23841579
+TI  - Naltrexone and pain:
+      a second line of the title.
+FA  - Smith, Jane
+AU  - Smith J
+SO  - Journal of Pain. 15(2):e101-9, 2014 Feb.
+YR  - 2014
+XL  - http://ovidsp.ovid.com/ovidweb.cgi?T=JS&PAGE=reference&D=medl&NEWS=N&AN=23841579
+
+<3. >
+VN  - Ovid Technologies
+DB  - APA PsycInfo <1806 to March Week 1 2023>
+AN  - 2019-12345-001
+TI  - Pain and mood.
+AU  - DOE, Jonathan
+SO  - Psychological Medicine. Vol.49(4), Mar 2019, pp. 555-563.
+DI  - 10.1017/S0033291718001234
+YR  - 2019
+XL  - http://ovidsp.ovid.com/ovidweb.cgi?T=JS&PAGE=reference&D=psyh&NEWS=N&AN=2019-12345-001
+"""
+
+
+@pytest.mark.parametrize(("encoding", "newline"), [("utf-8", "\n"), ("utf-8-sig", "\r\n"), ("cp1252", "\r")])
+def test_ovid_tagged_complete_reference(tmp_path, encoding, newline):
+    pf = read_file(write(tmp_path, "export.txt", OVID_TAGGED, encoding, newline))
+    assert (pf.format, pf.platform, pf.count) == ("ovid", "Ovid", 3)
+    assert pf.databases == {"Embase": 1, "MEDLINE": 1, "PsycINFO": 1}
+    embase, medline, psyc = pf.records
+    assert (embase.title, embase.first_author, embase.year, embase.volume, embase.issue, embase.start_page,
+            embase.end_page, embase.doi, embase.pmid, embase.source_id, embase.journal, embase.line) == (
+        "Low-dose naltrexone for fibromyalgia: a trial.", "Younger", 2013, "14", "7", "1069", "1074",
+        "10.1111/pme.12148", "23841578", "2001234567", "Pain Medicine", 8)
+    assert (medline.title, medline.first_author, medline.authors[0].given, medline.pmid, medline.volume,
+            medline.issue, medline.start_page, medline.journal) == (
+        "Naltrexone and pain: a second line of the title.", "Smith", "Jane", "23841579", "15", "2", "e101",
+        "Journal of Pain")
+    assert (psyc.first_author, psyc.volume, psyc.issue, psyc.start_page, psyc.doi, psyc.pmid) == (
+        "Doe", "49", "4", "555", "10.1017/s0033291718001234", None)
+
+
+def test_ovid_tagged_without_numbering_lines_and_database_from_links_only(tmp_path):
+    text = "\n\n".join(
+        f"VN  - Ovid Technologies\nAN  - CN-0{k}\nTI  - Trial {k}\nSO  - Trials. {k}(1):1-2, 2020.\n"
+        f"XL  - http://ovidsp.ovid.com/ovidweb.cgi?T=JS&D={code}&AN=CN-0{k}"
+        for k, code in enumerate(["cctr", "cctr", "ghall"], 1))
+    pf = read_file(write(tmp_path, "central.cgi", text))
+    assert pf.format == "ovid" and pf.databases == {"CENTRAL": 2, "Global Health": 1}
+    assert [r.volume for r in pf.records] == ["1", "2", "3"]
+
+
+def test_ovid_tagged_truncated_last_record_is_refused(tmp_path):
+    cut = OVID_TAGGED[: OVID_TAGGED.rindex("SO  - Psychological")]  # the last record stops after its authors
+    with pytest.raises(ImportFileError, match=r"cut\.txt:34: the last record has no 'XL' field.*truncated"):
+        read_file(write(tmp_path, "cut.txt", cut))
+
+
+def test_ovid_reader_given_another_format(tmp_path):
+    ris = write(tmp_path, "not_ovid.ris", "TY  - JOUR\nTI  - A title\nER  - \n")
+    with pytest.raises(ImportFileError, match=r"not_ovid\.ris:1: no Ovid records found"):
+        read_file(ris, format="ovid")
+    junk = write(tmp_path, "junk.txt", "<1. >\nVN  - Ovid Technologies\nTI  - A title\n<2. >\nthis is no field\n")
+    with pytest.raises(ImportFileError, match=r"junk\.txt:5: expected an Ovid field line"):
+        read_file(junk)
+
+
+OVID_LABELLED = """<1>
+Database
+  Embase <1974 to 2023 March 10>
+Accession Number
+  2001234567
+Author
+  Younger J.;  Mackey S.
+Title
+  Low-dose naltrexone for fibromyalgia.
+Source
+  Pain Medicine. 14 (7) (pp 1069-1074), 2013.
+Year of Publication
+  2013
+Digital Object Identifier
+  https://dx.doi.org/10.1111/pme.12148
+Link to the Ovid Full Text or citation:
+  http://ovidsp.ovid.com/ovidweb.cgi?T=JS&D=emed14&AN=2001234567
+
+<2>
+Database
+  Ovid MEDLINE(R) ALL <1946 to March 10, 2023>
+Unique Identifier
+  23841579
+Authors
+  Smith J
+  Jones K
+Title
+  Naltrexone and pain.
+Source
+  Journal of Pain. 15(2):101-9, 2014 Feb.
+Link to the Ovid Full Text or citation:
+  http://ovidsp.ovid.com/ovidweb.cgi?T=JS&D=medl&AN=23841579
+"""
+
+
+def test_ovid_field_labelled_display(tmp_path):
+    pf = read_file(write(tmp_path, "display.txt", OVID_LABELLED, "utf-8-sig", "\r\n"))
+    assert (pf.format, pf.databases) == ("ovid", {"Embase": 1, "MEDLINE": 1})
+    embase, medline = pf.records
+    assert [a.family for a in embase.authors] == ["Younger", "Mackey"]
+    assert (embase.doi, embase.volume, embase.start_page, embase.year) == ("10.1111/pme.12148", "14", "1069", 2013)
+    assert [a.family for a in medline.authors] == ["Smith", "Jones"]
+    assert (medline.pmid, medline.year, medline.start_page, medline.end_page) == ("23841579", 2014, "101", "109")
+
+
+def test_ovid_field_labelled_truncated(tmp_path):
+    text = OVID_LABELLED + OVID_LABELLED.replace("<1>", "<3>").replace("<2>", "<4>")
+    cut = text[: text.rindex("Source")]
+    with pytest.raises(ImportFileError, match=r"cut\.txt:\d+: the last record has no 'xl' field|truncated"):
+        read_file(write(tmp_path, "cut.txt", cut))
+
+
+def test_real_ovid_labelled_display(shared_dir):
+    pf = read_file(shared_dir / "data/exports/ovid/jabref_OvidImporterTest4_ovid_labelled_display.txt")
+    (r,) = pf.records
+    assert (pf.format, r.database, r.first_author, r.year, r.volume, r.issue, r.start_page, r.end_page, r.doi,
+            r.journal, r.issn) == ("ovid", "Journals@Ovid", "Kohler", 2015, "8", "6", "1048", "1064",
+                                   "10.1002/eco.1563", "Ecohydrology", "1936-0584")
+    assert r.title.startswith("Cloud water interception") and not r.title.endswith("]")

@@ -23,7 +23,7 @@ from screener.exporters import write_bibtex, write_ris
 from screener.importers import read_file
 from screener.importers._common import journal_pair
 
-SKIP = ("raw", "line", "position")
+SKIP = ("raw", "line", "position", "database")  # the database is the source's, not written per record
 WRITERS = {"ris": (write_ris, ".ris"), "bibtex": (write_bibtex, ".bib")}
 
 

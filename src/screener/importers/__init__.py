@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from screener.core.models import BibRecord
-from screener.importers import bibtex, delimited, endnote_xml, pubmed, pubmed_xml, ris, wos
+from screener.importers import bibtex, delimited, endnote_xml, ovid, pubmed, pubmed_xml, refer, ris, wos
 from screener.importers._common import (
     BATCH_SIZE,
     GZIP_MAGIC,
@@ -43,14 +43,15 @@ __all__ = [
 
 log = logging.getLogger("screener.importers")
 
-FORMATS = ("pubmed", "pubmed-xml", "ris", "bibtex", "endnote-xml", "wos", "wos-tab", "csv")
+FORMATS = ("pubmed", "pubmed-xml", "ris", "ovid", "refer", "refworks", "bibtex", "endnote-xml", "wos", "wos-tab", "csv")
 
 _EXTENSIONS = {
     ".ris": "ris", ".nbib": "pubmed", ".medline": "pubmed", ".bib": "bibtex", ".bibtex": "bibtex",
-    ".xml": "endnote-xml", ".ciw": "wos", ".csv": "csv", ".tsv": "csv", ".tab": "csv",
+    ".xml": "endnote-xml", ".enw": "refer", ".ciw": "wos", ".csv": "csv", ".tsv": "csv", ".tab": "csv",
 }  # fmt: skip
 _NAMES = {
-    "pubmed": "PubMed/MEDLINE", "pubmed-xml": "PubMed XML", "ris": "RIS", "bibtex": "BibTeX",
+    "pubmed": "PubMed/MEDLINE", "pubmed-xml": "PubMed XML", "ris": "RIS", "ovid": "Ovid",
+    "refer": "EndNote/Refer tagged", "refworks": "RefWorks tagged", "bibtex": "BibTeX",
     "endnote-xml": "EndNote XML", "wos": "Web of Science", "wos-tab": "Web of Science tab-delimited",
     "csv": "CSV/TSV",
 }  # fmt: skip
@@ -60,6 +61,8 @@ _MARKERS = (
     ("pubmed", re.compile(r"PMID ?- ?\d")),
     ("wos", re.compile(r"(?:FN (?:Clarivate|Thomson|ISI)|VR \d|PT [A-Z]\s*$)")),
     ("bibtex", re.compile(r"\s*@\s*[A-Za-z]+\s*[{(]")),
+    ("refer", re.compile(r"%[0-9A-Z@!#$&()*+^~><?\[\]|=] \S")),
+    ("refworks", re.compile(r"RT [A-Z]")),
 )
 _SCAN_LINES = 500
 
@@ -120,6 +123,8 @@ def detect_format(text: str, path: Path) -> str:
             return fmt
     if wos.is_tab_header(first):
         return "wos-tab"
+    if ovid.looks_like_ovid(lines):  # before CSV: a search history may open the file
+        return "ovid"
     if _looks_like_csv(lines):
         return "csv"
     # A preamble before the first entry (some exports add a title or search summary).
@@ -138,8 +143,8 @@ def detect_format(text: str, path: Path) -> str:
     preview = first.strip()[:60]
     raise ImportFileError(
         path,
-        f"not a reference file this program reads (RIS, PubMed/MEDLINE, PubMed XML, BibTeX, EndNote XML, "
-        f"Web of Science (tagged or tab-delimited) or CSV/TSV); it starts with {preview!r}",
+        "not a reference file this program reads (RIS, PubMed/MEDLINE, PubMed XML, Ovid, EndNote/Refer, RefWorks, "
+        f"BibTeX, EndNote XML, Web of Science (tagged or tab-delimited) or CSV/TSV); it starts with {preview!r}",
         line=1,
     )
 
@@ -183,6 +188,12 @@ def _parse(
         return wos.parse(text, path, sink=sink)
     if format == "wos-tab":
         return wos.parse_tab(text, path, sink=sink)
+    if format == "ovid":
+        return ovid.parse(text, path, sink=sink)
+    if format == "refer":
+        return refer.parse_refer(text, path, sink=sink)
+    if format == "refworks":
+        return refer.parse_refworks(text, path, sink=sink)
     return delimited.parse(text, path, sink=sink, id_column=id_column, columns=columns)
 
 

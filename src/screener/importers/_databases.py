@@ -77,6 +77,8 @@ def database_name(text: str | None) -> str | None:
         return "Cochrane Database of Systematic Reviews"
     if "biosis" in low:
         return "BIOSIS Previews"
+    if "journals@ovid" in low:  # "Your Journals@Ovid", "Journals@Ovid Full Text"
+        return "Journals@Ovid"
     for prefix in ("ovid ", "ebm reviews - ", "ebm reviews "):
         if low.startswith(prefix):
             name = name[len(prefix):].strip()
