@@ -135,7 +135,8 @@ def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--source", help="Database name (PubMed, Embase, CINAHL, ...); guessed from the file if omitted.")
+@click.option("--source", help="Database name (PubMed, Embase, CINAHL, ...); read from the file if omitted. In a file "
+                              "of several databases it names only the records that name none.")
 @click.option("--kind", type=click.Choice([k.value for k in SourceKind]), default="database", show_default=True,
               help="PRISMA arm: databases and registers, or other methods (website, organisation, citation).")
 @click.option("--platform", help="Interface searched, e.g. Ovid, EBSCOhost.")
@@ -144,7 +145,8 @@ def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
 @click.option("--query-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="File holding the search string.")
 @click.option("--format", "fmt",
-              type=click.Choice(["pubmed", "pubmed-xml", "ris", "bibtex", "endnote-xml", "wos", "wos-tab", "csv"]),
+              type=click.Choice(["pubmed", "pubmed-xml", "ris", "ovid", "refer", "refworks", "bibtex", "endnote-xml",
+                                 "wos", "wos-tab", "csv"]),
               help="Force the format instead of detecting it.")
 @click.option("--id-column", help="CSV column holding each record's own id.")
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
@@ -155,9 +157,10 @@ def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
 def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kind: str, platform: str | None,
             searched: str | None, query: str | None, query_file: Path | None, fmt: str | None,
             id_column: str | None, columns: tuple[str, ...], skip_unusable: bool, force: bool) -> None:
-    """Import database exports, one source (search) per file, each file all-or-nothing.
+    """Import database exports, one source (search) per file and database, each file all-or-nothing.
 
     The format is read from the content (not the file name); gzipped files are unpacked.
+    A file of several databases (an Ovid multi-file search) becomes one source per database.
 
     \b
     Formats, and how to export them:
@@ -166,6 +169,13 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
                               (or legacy PubMed Send to > File > XML)
       RIS (.ris)              Embase.com, Scopus: Export > RIS; EBSCOhost (CINAHL):
                               Share > Export > Direct Export in RIS Format
+      Ovid RIS (.ris)         Ovid: Export > Format RIS, Fields Complete Reference
+                              (MEDLINE, Embase, PsycINFO, CENTRAL, ... per record)
+      Ovid tagged (.txt)      Ovid: Export > Format EndNote, Citavi or Reference
+                              Manager (or .txt: field-labelled), Complete Reference
+      EndNote/Refer (.enw)    EndNote: File > Export, style Refer Export; Google
+                              Scholar/CNKI: EndNote citation download
+      RefWorks tagged (.txt)  RefWorks: Export > RefWorks Tagged Format
       BibTeX (.bib)           Scopus or Web of Science: Export > BibTeX
       EndNote XML (.xml)      EndNote: File > Export > Save as type XML
       WoS plain text (.txt)   Web of Science: Export > Plain text file, Full Record

@@ -86,3 +86,20 @@ def test_a_bad_entry_at_the_end_of_a_multi_database_file_stores_no_source(review
     out = run("import", str(path), cwd=review.parent)
     assert out.returncode == 1 and "no 'ER  -' line" in out.stderr
     assert sources(review) == []
+
+
+def test_import_help_and_readme_list_every_format_with_its_export_steps():
+    from click.testing import CliRunner
+
+    from screener.cli import cli
+    from screener.importers import FORMATS
+
+    text = CliRunner().invoke(cli, ["import", "--help"], terminal_width=200).output
+    assert f"[{'|'.join(FORMATS)}]" in text.replace(" ", "").replace("\n", "")  # --format offers each reader
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for steps in ("Ovid: Export > Format RIS", "Format EndNote, Citavi or Reference", "style Refer Export",
+                  "RefWorks Tagged Format"):
+        assert steps in " ".join(text.split())
+    for steps in ("Ovid: *Export* → Format *RIS*", "Format *EndNote*, *Citavi* or *Reference Manager*",
+                  "Output style *Refer Export*", "*RefWorks Tagged Format*", "one source per database"):
+        assert steps in readme
