@@ -51,12 +51,33 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     Raises:
         ImportFileError: no records, or a line that is neither a tag nor a continuation.
     """
-    lines = text.split("\n")
     sink = (sink or Sink()).expect(text.count("\nPMID-") + text.startswith("PMID-"))
+    position = 0
+    line_offset = 0
+    # The text is read in pieces cut at blank lines (which always end a record), so that a
+    # large file is never split into one list of all its lines at once.
+    start = 0
+    while start < len(text):
+        cut = text.find("\n\n", start + _PIECE)
+        end = len(text) if cut < 0 else cut + 1
+        piece = text[start:end]
+        position = _parse_piece(piece, path, sink, position, line_offset)
+        line_offset += piece.count("\n")
+        start = end
+    if position == 0:
+        raise ImportFileError(path, "no PubMed/MEDLINE records found")
+    return sink.finish("PubMed", None)
+
+
+_PIECE = 1 << 22  # characters
+
+
+def _parse_piece(text: str, path: Path, sink: Sink, position: int, line_offset: int) -> int:
+    """Read the records of one piece of the file (whole records); returns the last position."""
+    lines = text.split("\n")
     fields: list[list[str]] = []  # [tag, value] pairs of the current record
     start_line = 0
     start_index = 0
-    position = 0
     for i, ln in enumerate(lines):
         if not ln.strip():
             if fields:
@@ -67,29 +88,29 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
         if ln[0] in " \t":
             if not fields:
                 raise ImportFileError(
-                    path, "an indented continuation line with no tag line before it", line=i + 1
+                    path, "an indented continuation line with no tag line before it", line=line_offset + i + 1
                 )
             fields[-1][1] += " " + ln.strip()
             continue
         m = _TAG_LINE.match(ln)
         if m is None:
             raise ImportFileError(
-                path, f"expected a MEDLINE tag line such as 'TI  - ...', found {ln[:40]!r}", line=i + 1
+                path,
+                f"expected a MEDLINE tag line such as 'TI  - ...', found {ln[:40]!r}",
+                line=line_offset + i + 1,
             )
         if m.group(1) == "PMID" and fields:  # records not separated by a blank line
             position += 1
             sink.add(_record(fields, position, start_line, "\n".join(lines[start_index:i])))
             fields = []
         if not fields:
-            start_line = i + 1
+            start_line = line_offset + i + 1
             start_index = i
         fields.append([m.group(1), m.group(2).strip()])
     if fields:
         position += 1
         sink.add(_record(fields, position, start_line, "\n".join(lines[start_index:]).rstrip("\n")))
-    if position == 0:
-        raise ImportFileError(path, "no PubMed/MEDLINE records found")
-    return sink.finish("PubMed", None)
+    return position
 
 
 def _record(fields: list[list[str]], position: int, line: int, raw: str) -> BibRecord:

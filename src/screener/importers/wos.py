@@ -16,6 +16,7 @@ more than the header. Both readers share :func:`_record`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from screener.core.models import BibRecord
@@ -151,26 +152,23 @@ def parse_tab(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
         ImportFileError: no header row, a row with more (non-empty) fields than the header
             or a row cut short (a truncated file), or no records.
     """
-    lines = text.split("\n")
-    header_at = next((i for i, ln in enumerate(lines) if ln.strip()), None)
-    if header_at is None or not is_tab_header(lines[header_at]):
-        found = lines[header_at][:40] if header_at is not None else ""
+    lines = _lines(text)  # one at a time: a large file is never held twice, as lines
+    header_at, header_line = next(((i, ln) for i, ln in lines if ln.strip()), (0, ""))
+    if not is_tab_header(header_line):
         raise ImportFileError(
             path,
             f"not a Web of Science tab-delimited file: the first row should be the field tags "
-            f"(PT, AU, TI, ...), found {found!r}",
-            line=(header_at or 0) + 1,
+            f"(PT, AU, TI, ...), found {header_line[:40]!r}",
+            line=header_at + 1,
         )
-    header = lines[header_at].lstrip("\ufeff").split("\t")
+    header = header_line.lstrip("\ufeff").split("\t")
     while header and not header[-1]:
         header.pop()
     width = len(header)
-    last = max((i for i, ln in enumerate(lines) if ln.strip()), default=header_at)
-    sink = (sink or Sink()).expect(last - header_at)
+    sink = (sink or Sink()).expect(text.count("\n") - header_at)
     position = 0
     dbs: list[str | None] = []
-    for i in range(header_at + 1, last + 1):
-        ln = lines[i]
+    for i, ln in lines:
         if not ln.strip():
             continue
         if "\x00" in ln:
@@ -184,7 +182,8 @@ def parse_tab(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
                 path, f"this row has {len(cells)} fields but the header has {width} (a tab inside a field?)", line=i + 1
             )
         if len(cells) < width:
-            what = "the file may be truncated" if i == last else "a line break inside a field?"
+            last = not any(rest.strip() for _, rest in lines)
+            what = "the file may be truncated" if last else "a line break inside a field?"
             raise ImportFileError(
                 path, f"this row has {len(cells)} fields but the header has {width} ({what})", line=i + 1
             )
@@ -204,6 +203,19 @@ def parse_tab(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     if position == 0:
         raise ImportFileError(path, "no records below the header row", line=header_at + 1)
     return sink.finish(most_common(dbs), None)
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """(0-based line number, line) for each line of ``text``, without splitting it all at once."""
+    pos = 0
+    i = 0
+    n = len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        end = n if end < 0 else end
+        yield i, text[pos:end]
+        pos = end + 1
+        i += 1
 
 
 def _record(fields: list[list[str]], position: int, line: int, raw: str) -> tuple[BibRecord, str | None]:
