@@ -51,7 +51,8 @@ EXPORTS: dict[str, tuple[str, int, dict[str | None, int]]] = {
     "scopus/synthesisr_Scopus_ris_example.ris": ("ris", 3, {"Scopus": 3}),
     "springer/litstudy_springerlink_search.csv": ("csv", 1000, {"SpringerLink": 1000}),
     "web_of_science/litsearchr_WoS_corecollection_first150.bib": ("bibtex", 150, {"Web of Science": 150}),
-    "web_of_science/synthesisr_WoS_txt_example.txt": ("wos", 4, {"Web of Science": 4}),
+    # An "All Databases" export: UT WOS: x3, MEDLINE: x1.
+    "web_of_science/synthesisr_WoS_txt_example.txt": ("wos", 4, {"Web of Science": 3, "MEDLINE": 1}),
     "web_of_science_tab/litsearchr_WoS_MEDLINE_tabdelim_mac.txt": ("wos-tab", 73, {"MEDLINE": 73}),
     "web_of_science_tab/litsearchr_WoS_corecollection_tabdelim_mac.txt": ("wos-tab", 163, {"Web of Science": 163}),
 }  # fmt: skip

@@ -37,7 +37,7 @@ FILES = {
         "utf-8",
         150,
     ),
-    "web_of_science/synthesisr_WoS_txt_example.txt": ("wos", "Web of Science", None, "utf-8", 4),
+    "web_of_science/synthesisr_WoS_txt_example.txt": ("wos", "Web of Science", "Web of Science", "utf-8", 4),
 }
 
 # (file, position) -> expected fields; "author" is the first author's family name.

@@ -101,3 +101,32 @@ def test_not_this_format(tmp_path):
         read_file(write(tmp_path, "x.txt", "title,authors\nA,B\n"), format="wos-tab")
     with pytest.raises(ImportFileError, match=r"y.txt:1: no records below the header row"):
         read_file(write(tmp_path, "y.txt", HEADER + "\n"))
+
+
+def test_an_all_databases_search_names_each_record_s_collection(tmp_path):
+    rows = [ROW1, ROW1.replace("WOS:000325423800016", "MEDLINE:23841578"), ROW2.replace("WOS:", "BCI:BCI")]
+    pf = read_file(write(tmp_path, "all.txt", HEADER + "\n" + "\n".join(rows) + "\n"))
+    assert [r.database for r in pf.records] == ["Web of Science", "MEDLINE", "BIOSIS Citation Index"]
+    assert dict(pf.databases) == {"Web of Science": 1, "MEDLINE": 1, "BIOSIS Citation Index": 1}
+    assert pf.platform == "Web of Science"
+    core = read_file(write(tmp_path, "core.txt", HEADER + "\n" + ROW1 + "\n"))
+    assert (core.database, core.platform) == ("Web of Science", None)
+
+
+def test_an_all_databases_search_is_stored_as_one_source_per_database(tmp_path):
+    from screener.core.protocol import load_protocol
+    from screener.importing import ImportOptions, import_file
+    from screener.paths import example_dir
+    from screener.store import open_store
+
+    rows = [ROW1, ROW1.replace("WOS:000325423800016", "MEDLINE:23841578"), ROW2]
+    path = write(tmp_path, "all.txt", HEADER + "\n" + "\n".join(rows) + "\n")
+    store = open_store(tmp_path / "r.db", create=True)
+    try:
+        store.init_review(load_protocol(example_dir() / "protocol.toml"))
+        import_file(store, path, ImportOptions())
+        assert sorted((s.name, s.record_count, s.platform) for s in store.sources()) == [
+            ("MEDLINE", 1, "Web of Science"), ("Web of Science", 2, "Web of Science"),
+        ]
+    finally:
+        store.close()

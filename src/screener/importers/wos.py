@@ -48,7 +48,8 @@ _TAB_TAG = re.compile(r"[A-Z][A-Z0-9]")
 #: Tab-delimited fields that hold a "; "-separated list read one item per line in the tagged format.
 _LISTS = frozenset({"AU", "AF", "BA", "BF", "ED"})
 _PT = {"J": "Journal Article", "B": "Book", "S": "Book Series", "P": "Patent", "C": "Conference Paper"}
-# UT prefixes name the Web of Science database the record comes from.
+# UT prefixes name the Web of Science database the record comes from: each record's own
+# database, so that a file from an "All Databases" search is stored as one source per database.
 _UT_DATABASES = {
     "WOS": "Web of Science", "MEDLINE": "MEDLINE", "BCI": "BIOSIS Citation Index",
     "CCC": "Current Contents Connect", "KJD": "KCI-Korean Journal Database",
@@ -123,7 +124,7 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
         )
     if position == 0:
         raise ImportFileError(path, "no Web of Science records found (no 'PT' ... 'ER' blocks)")
-    return sink.finish(most_common(dbs), None)
+    return sink.finish(most_common(dbs), _platform(dbs))
 
 
 def is_tab_header(line: str) -> bool:
@@ -202,7 +203,7 @@ def parse_tab(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
         dbs.append(db)
     if position == 0:
         raise ImportFileError(path, "no records below the header row", line=header_at + 1)
-    return sink.finish(most_common(dbs), None)
+    return sink.finish(most_common(dbs), _platform(dbs))
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
@@ -267,5 +268,12 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> tupl
         source_id=ut,
         line=line,
         raw=raw,
+        database=database,
     )
     return rec, database
+
+
+def _platform(dbs: list[str | None]) -> str | None:
+    """Web of Science is the platform when a record comes from another of its collections
+    (MEDLINE, BIOSIS, ...); for the Core Collection alone it is the database itself."""
+    return "Web of Science" if any(db != "Web of Science" for db in dbs) else None
