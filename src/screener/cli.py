@@ -160,7 +160,8 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
     """Import database exports, one source (search) per file and database, each file all-or-nothing.
 
     The format is read from the content (not the file name); gzipped files are unpacked.
-    A file of several databases (an Ovid multi-file search) becomes one source per database.
+    A file of several databases (an Ovid multi-file search, a Web of Science All Databases
+    search) becomes one source per database.
 
     \b
     Formats, and how to export them:
