@@ -257,3 +257,13 @@ def test_efetch_batches_appended_to_one_file(tmp_path, monkeypatch):
     bad_line = broken.split("\n").index("<PMID>10540284</PMD>") + 1
     with pytest.raises(ImportFileError, match=rf"broken.xml:{bad_line}: broken XML at column \d+: mismatched tag"):
         read_file(write(tmp_path, "broken.xml", broken))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_saved_again_as_utf16(tmp_path, encoding):
+    bom = "\ufeff".encode(encoding)
+    text = EFETCH.replace('<?xml version="1.0" ?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    pf = read_file(write(tmp_path, "u16.xml", bom + text.encode(encoding)))
+    assert (pf.format, pf.encoding, pf.count) == ("pubmed-xml", encoding, 3)
+    plain = read_file(write(tmp_path, "u8.xml", EFETCH)).records
+    assert [(r.title, r.line, r.authors) for r in pf.records] == [(r.title, r.line, r.authors) for r in plain]

@@ -17,7 +17,9 @@ come from a scan of the same chunks for its start tag.
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import io
 import itertools
 import re
 import xml.etree.ElementTree as ET
@@ -79,12 +81,22 @@ def parse_file(path: Path, *, sink: Sink | None = None) -> Collected:
     sink = sink or Sink()
     try:
         with open_binary(path) as stream:
+            if stream.peek(2)[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # type: ignore[attr-defined]
+                return parse_stream(_as_utf8(stream), path, sink=sink)
             if not isinstance(stream, gzip.GzipFile):  # count records ahead, for progress (cheap on bytes)
                 sink.expect(_count_records(stream))
                 stream.seek(0)
             return parse_stream(stream, path, sink=sink)
     except OSError as exc:
         raise ImportFileError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+
+
+def _as_utf8(stream: BinaryIO) -> BinaryIO:
+    """A UTF-16 file (PubMed writes UTF-8; an editor may have saved it again) as UTF-8 bytes,
+    its XML declaration's encoding dropped (held whole in memory: such files are small)."""
+    text = stream.read().decode("utf-16")
+    text = re.sub(r"""^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""", r"\1", text)
+    return io.BytesIO(text.encode("utf-8"))
 
 
 def _count_records(stream: BinaryIO) -> int:
