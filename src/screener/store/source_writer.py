@@ -221,14 +221,16 @@ class SourceWriter:
                     self.source_ids = self._name_sources(conn, sids or {None: first}, counts, item)
                     break
                 batch: Sequence[BibRecord] = item  # type: ignore[assignment]
-                rows = []
-                for r in batch:
-                    db = r.database
-                    sid = sids.get(db)
-                    if sid is None:
-                        sid = sids[db] = new_source() if sids else first
-                    counts[db] += 1
-                    rows.append(record_values(sid, r))
+                for db in dict.fromkeys(r.database for r in batch):  # in file order
+                    if db not in sids:
+                        sids[db] = new_source() if sids else first
+                if len(sids) == 1:  # the usual file: one database, no lookup per record
+                    ((db, sid),) = sids.items()
+                    counts[db] += len(batch)
+                    rows = [record_values(sid, r) for r in batch]
+                else:
+                    counts.update(r.database for r in batch)
+                    rows = [record_values(sids[r.database], r) for r in batch]
                 insert_records(conn, rows, per_statement)
         self._source_id = self.source_ids[0]
 
