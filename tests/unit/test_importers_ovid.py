@@ -192,9 +192,15 @@ def test_ovid_tagged_without_numbering_lines_and_database_from_links_only(tmp_pa
 
 
 def test_ovid_tagged_truncated_last_record_is_refused(tmp_path):
-    cut = OVID_TAGGED[: OVID_TAGGED.rindex("SO  - Psychological")]  # the last record stops after its authors
+    cut = OVID_TAGGED[: OVID_TAGGED.rindex("AU  - DOE")]  # the last record stops after its title
     with pytest.raises(ImportFileError, match=r"cut\.txt:34: the last record has no 'XL' field.*truncated"):
         read_file(write(tmp_path, "cut.txt", cut))
+    mid_line = OVID_TAGGED[: OVID_TAGGED.rindex("(4), Mar 2019")]  # stops in the middle of a line
+    with pytest.raises(ImportFileError, match=r"mid\.txt:34: the last record has no 'XL' field"):
+        read_file(write(tmp_path, "mid.txt", mid_line))
+    # A whole last record that merely lacks the optional last field is read.
+    whole = OVID_TAGGED[: OVID_TAGGED.rindex("XL  - ")]
+    assert read_file(write(tmp_path, "whole.txt", whole)).count == 3
 
 
 def test_ovid_reader_given_another_format(tmp_path):
@@ -253,8 +259,8 @@ def test_ovid_field_labelled_display(tmp_path):
 
 def test_ovid_field_labelled_truncated(tmp_path):
     text = OVID_LABELLED + OVID_LABELLED.replace("<1>", "<3>").replace("<2>", "<4>")
-    cut = text[: text.rindex("Source")]
-    with pytest.raises(ImportFileError, match=r"cut\.txt:\d+: the last record has no 'xl' field|truncated"):
+    cut = text[: text.rindex("Naltrexone and pain") + 5]  # stops in the middle of the title
+    with pytest.raises(ImportFileError, match=r"cut\.txt:51: the last record has no 'Link to the Ovid Full Text or citation' field.*truncated"):
         read_file(write(tmp_path, "cut.txt", cut))
 
 

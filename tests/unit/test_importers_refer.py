@@ -31,6 +31,9 @@ findings of a small, randomized trial
 %W NLM
 %K fibromyalgia
 %K naltrexone
+%X An abstract in two paragraphs.
+
+The second paragraph, after a blank line.
 
 %0 Book
 %A Ødegård, Åse
@@ -58,8 +61,9 @@ def test_refer_enw(tmp_path, encoding, newline):
         "Low-dose naltrexone for the treatment of fibromyalgia: findings of a small, randomized trial",
         "Younger", 2013, "Pain Medicine", "14", "7", "1069", "1074", "10.1111/pme.12148", "23841578", "PubMed", 1)
     assert article.keywords == ("fibromyalgia", "naltrexone")
-    assert (book.first_author, book.start_page, book.database, book.line) == ("Ødegård", None, "Embase", 18)
-    assert (chapter.start_page, chapter.end_page, chapter.journal, chapter.line) == ("33", "41", None, 25)
+    assert article.abstract == "An abstract in two paragraphs. The second paragraph, after a blank line."
+    assert (book.first_author, book.start_page, book.database, book.line) == ("Ødegård", None, "Embase", 21)
+    assert (chapter.start_page, chapter.end_page, chapter.journal, chapter.line) == ("33", "41", None, 28)
     assert pf.databases == {"PubMed": 1, "Embase": 1}
 
 

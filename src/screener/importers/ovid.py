@@ -132,7 +132,7 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
         labelled = numbered and _LABELLED_MARK.match(lines[start]) is not None
         fields, order = (_labelled if labelled else _tagged)(lines, body_from, end, path)
         records.append((fields, start + 1, end, order))
-    _check_truncation(records, path)
+    _check_truncation(records, path, text.endswith("\n"))
     for position, (fields, line, end, _) in enumerate(records, 1):
         raw = "\n".join(lines[line - 1:end]).rstrip("\n")
         sink.add(_record(fields, position, line, raw, file_db))
@@ -170,10 +170,9 @@ def _labelled(lines: list[str], start: int, end: int, path: Path) -> tuple[dict[
         if not ln.strip():
             continue
         if ln[0] not in " \t":
-            label = " ".join(ln.split()).rstrip(":").lower()
-            tag = _LABELS.get(label, "?" + label)
-            current = fields.setdefault(tag, [])
-            order.append(tag)
+            label = " ".join(ln.split()).rstrip(":")
+            current = fields.setdefault(_LABELS.get(label.lower(), "?" + label.lower()), [])
+            order.append(label)
         elif current is not None:
             current.append(ln.strip())
         else:
@@ -186,8 +185,14 @@ def _labelled(lines: list[str], start: int, end: int, path: Path) -> tuple[dict[
     return fields, order
 
 
-def _check_truncation(records: list[tuple[dict[str, list[str]], int, int, list[str]]], path: Path) -> None:
-    """A last record missing the field every other record ends with was cut off."""
+def _check_truncation(records: list[tuple[dict[str, list[str]], int, int, list[str]]], path: Path,
+                      ends_with_newline: bool) -> None:
+    """Refuse a last record that was cut off: it lacks the field every other record ends with,
+    and the file stops in the middle of a line or the record has under half the fields of the others.
+
+    Both are asked for because a record may simply lack an optional last field; a file cut
+    off by a failed download or a copy stops mid-line, or well before the record's end.
+    """
     if len(records) < 3:
         return
     last_tags = {order[-1] for _, _, _, order in records[:-1] if order}
@@ -195,8 +200,10 @@ def _check_truncation(records: list[tuple[dict[str, list[str]], int, int, list[s
         return
     (tag,) = last_tags
     fields, line, _, order = records[-1]
-    if tag not in fields:
-        raise ImportFileError(path, f"the last record has no {tag.lstrip('?')!r} field, which every other record "
+    sizes = sorted(len(o) for _, _, _, o in records[:-1])
+    short = len(order) < sizes[len(sizes) // 2] / 2
+    if tag not in order and (short or not ends_with_newline):
+        raise ImportFileError(path, f"the last record has no {tag!r} field, which every other record "
                                     "ends with (the file may be truncated)", line=line)
 
 

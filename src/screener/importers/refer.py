@@ -107,13 +107,16 @@ def _parse(text: str, path: Path, sink: Sink | None, read_line, name: str, examp
             sink.add(_record(fields, tags, position, start + 1, raw))
         fields, last = {}, None
 
+    blank_at: int | None = None  # a blank line ends a record unless text goes on after it
     for i, ln in enumerate(lines):
         if not ln.strip():
-            flush(i)
+            if blank_at is None:
+                blank_at = i
             continue
         parsed = read_line(ln.rstrip())
-        if parsed is not None and parsed[0] == start_tag and fields:
-            flush(i)  # records not separated by a blank line
+        if parsed is not None and fields and (blank_at is not None or parsed[0] == start_tag):
+            flush(blank_at if blank_at is not None else i)  # (records not separated by a blank line: at the type)
+        blank_at = None
         if parsed is None:
             if last is not None:  # a value going on over another line
                 last[-1] = f"{last[-1]} {ln.strip()}".strip()
@@ -128,7 +131,7 @@ def _parse(text: str, path: Path, sink: Sink | None, read_line, name: str, examp
             start = i
         last = fields.setdefault(tag, [])
         last.append(value)
-    flush(len(lines))
+    flush(blank_at if blank_at is not None else len(lines))
     if position == 0:
         raise ImportFileError(path, f"no {name} records found", line=1)
     return sink.finish(None, None)
