@@ -86,6 +86,29 @@ async def test_export_without_a_database_name_asks_for_it(empty_review, tmp_path
     assert [(s.name, s.record_count) for s in empty_review.sources()] == [("MEDLINE", 102)]
 
 
+async def test_multi_database_export_becomes_one_source_per_database(empty_review, shared_dir: Path):
+    """A real Ovid multi-file search (MEDLINE and CENTRAL records in one RIS file) through the screen."""
+    export = shared_dir / "data/exports/ovid/mckeown_mir_Ovid_search_results_1_to_1000.ris"
+    app = make_app(empty_review)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = ImportScreen(empty_review, export.parent)
+        app.push_screen(screen)
+        await pilot.pause()
+        screen.file_selected(type("E", (), {"path": export})())
+        await screen.checking.wait()
+        await pilot.pause()
+        preview = str(screen.query_one("#preview", Static).render())
+        assert "databases: MEDLINE 895, CENTRAL 105 (one source each) via Ovid" in preview
+        await pilot.press("i")
+        await screen.importing.wait()
+        await pilot.pause()
+        assert "1000 records from 2 databases" in str(screen.query_one("#import-result", Static).render())
+        assert str(screen.query_one("#preview", Static).render()).startswith(
+            "✓ imported: 1000 records from 2 databases")
+    assert [(s.name, s.record_count, s.platform) for s in empty_review.sources()] == [
+        ("MEDLINE", 895, "Ovid"), ("CENTRAL", 105, "Ovid")]
+
+
 async def test_import_runs_off_the_ui_thread_once(empty_review, tmp_path: Path, monkeypatch):
     """While a file is being stored, a second `i` does not import it twice and `q` does not leave."""
     import threading

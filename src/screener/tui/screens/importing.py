@@ -109,13 +109,18 @@ class ImportScreen(Screen[None]):
         just_imported = earlier is not None and self.imported.get(p.sha256) == earlier.id
         if just_imported:
             assert earlier is not None
-            text.append(f"✓ imported: {earlier.record_count} records from {earlier.name}, source {earlier.id}\n\n",
-                        style="bold green")
+            what = (f"{len(p.records)} records from {len(p.databases)} databases" if len(p.databases) > 1
+                    else f"{earlier.record_count} records from {earlier.name}, source {earlier.id}")
+            text.append(f"✓ imported: {what}\n\n", style="bold green")
         text.append(f"{p.path.name}\n", style="bold")
         text.append(f"format: {p.format}   encoding: {p.encoding}\n")
         name = self.options.source or p.database
-        text.append(f"database: {name or '(unknown: press s to name it)'}"
-                    + (f" via {p.platform}" if p.platform else "") + "\n")
+        if len(p.databases) > 1:  # a multi-database search: one source per database
+            each = ", ".join(f"{db} {n}" for db, n in p.databases.items())
+            text.append(f"databases: {each} (one source each)" + (f" via {p.platform}" if p.platform else "") + "\n")
+        else:
+            text.append(f"database: {name or '(unknown: press s to name it)'}"
+                        + (f" via {p.platform}" if p.platform else "") + "\n")
         text.append(f"records: {len(p.records)}" + (f"   unusable entries: {len(p.unusable)}" if p.unusable else "")
                     + "\n")
         text.append(f"searched: {self.options.searched or '(press t)'}\n")
