@@ -52,7 +52,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Footer, Header, Static
 
 from screener.core.models import Author, BibRecord, Stage
-from screener.core.protocol import load_protocol
+from screener.core.protocol import parse_protocol
 from screener.paths import example_dir
 from screener.store import SourceInput, Store, open_store
 from screener.store import tables as t
@@ -164,11 +164,12 @@ def _record(rng: random.Random, position: int, pmid: int) -> BibRecord:
                      source_id=str(pmid), raw=raw)
 
 
-def build_review(path: Path, n_records: int, dup_share: float) -> Store:
+def build_review(path: Path, n_records: int, dup_share: float, order: str = "import") -> Store:
     """Create the review: four sources; a duplicate repeats an earlier record of another source."""
     rng = random.Random(SEED)
     store = open_store(path, create=True)
-    store.init_review(load_protocol(example_dir() / "protocol.toml"))
+    text = (example_dir() / "protocol.toml").read_text(encoding="utf-8")
+    store.init_review(parse_protocol(text.replace('order = "import"', f'order = "{order}"')))
     per_source = [n_records // len(SOURCES) + (i < n_records % len(SOURCES)) for i in range(len(SOURCES))]
     made: list[BibRecord] = []  # in insertion order, over all sources
     original: dict[int, int] = {}  # index in made of a duplicate -> index of the record it repeats
@@ -278,6 +279,7 @@ async def start_baseline() -> float:
 
 
 async def run(store: Store, n_decisions: int, profiler: object | None) -> dict[str, object]:
+    relevance = store.protocol().rules.order == "relevance"
     app = make_app(store, reviewer="NA", stage=TA)
     frames = Frames(app)
     out: dict[str, object] = {}
@@ -291,6 +293,11 @@ async def run(store: Store, n_decisions: int, profiler: object | None) -> dict[s
             assert isinstance(screen, ScreeningScreen)
             out["queue"] = len(screen.queue)
             title = screen.query_one("#record-title", Static)
+            if relevance:  # measure decisions while the model retrains, not while it is still being built
+                t1 = time.perf_counter()
+                while screen._ranker is None or screen._ranking:
+                    await asyncio.sleep(0.05)
+                out["first_ranking"] = time.perf_counter() - t1
             rng = random.Random(SEED + 1)
             decide, cpu, prompt, base, saved, kinds = [], [], [], [], [], []
             for _ in range(n_decisions):
@@ -320,7 +327,10 @@ async def run(store: Store, n_decisions: int, profiler: object | None) -> dict[s
                 c = time.thread_time()
                 t = time.perf_counter()
                 send_key(app, key)
-                decide.append(await frames.wait(n0, lambda c, e=expected: c == e) - t)
+                # in relevance order a retrained ranking may reorder the queue after `expected` was read:
+                # then any next record counts
+                decide.append(await frames.wait(n0, (lambda c, r=rid: c is not None and c != r) if relevance
+                                                else (lambda c, e=expected: c == e)) - t)
                 cpu.append(time.thread_time() - c)
                 kinds.append(key if key in "im" else "e+digit")
                 while screen.pending:  # committed by the writer thread, and "saved" shown
@@ -347,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--duplicates", type=float, default=0.2, help="share of records that are duplicates")
     ap.add_argument("--db", type=Path, help="build the review here once and reuse it")
     ap.add_argument("--profile", action="store_true", help="profile with pyinstrument")
+    ap.add_argument("--order", choices=["import", "relevance"], default="import",
+                    help="queue order: relevance retrains the ranker in the background after every decision")
     args = ap.parse_args(argv)
 
     tmp = tempfile.TemporaryDirectory(prefix="screen-latency-")
@@ -356,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         store = copy_review(args.db, path)
         print(f"copied {args.db} ({store.record_count()} records) in {time.perf_counter() - t:.1f} s")
     else:
-        store = build_review(args.db or path, args.records, args.duplicates)
+        store = build_review(args.db or path, args.records, args.duplicates, args.order)
         size = (args.db or path).stat().st_size / 1e6
         print(f"built {args.db or path}: {store.record_count()} records in {len(store.sources())} sources, "
               f"{store.duplicates_removed()} duplicates, {size:.0f} MB, in {time.perf_counter() - t:.1f} s")
@@ -376,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         trivial = asyncio.run(start_baseline())
         res = asyncio.run(run(store, args.decisions, profiler))
+        store_runs = store.ranking_runs()
     finally:
         store.close()
         tmp.cleanup()
@@ -390,6 +403,12 @@ def main(argv: list[str] | None = None) -> int:
     bmed, bp99 = statistics.median(base) * ms, q(base, 0.99) * ms
     start = res["start"]  # type: ignore[assignment]
     print(f"queue: {res['queue']} records to screen; {len(decide)} decisions, {res['logged']} in the log")
+    if "first_ranking" in res:
+        runs = [r for r in store_runs if r.kind != "random-sample"]
+        print(f"relevance order: first ranking ready {res['first_ranking']:.1f} s after the first record; "
+              f"{len(runs)} rankings during the run (model: {runs[-1].model if runs else '-'}, "
+              f"last trained on {runs[-1].n_train if runs else 0} decisions, "
+              f"median {statistics.median(r.seconds for r in runs) if runs else 0:.2f} s each in the ranker process)")
     print(f"start (run_test to first record shown): {start:.2f} s   [target <= {TARGET_START_S} s]   "
           f"baseline trivial app: {trivial:.2f} s   ratio {start / trivial:.1f}x")
     print(f"decision key -> next record shown: median {med:.1f} ms, p99 {p99:.1f} ms, max {max(decide) * ms:.1f} ms   "

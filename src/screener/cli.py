@@ -228,13 +228,19 @@ def _ask_source(path: Path, options: ImportOptions, exc: Exception) -> ImportOpt
 
 
 @cli.command()
+@click.option("--reviewer", help="Your initials: also shows your own counts and stopping guide while a stage is blind.")
 @click.pass_context
-def status(ctx: click.Context) -> None:
-    """Summary of the review: sources, records, duplicates, progress per reviewer and stage."""
+def status(ctx: click.Context, reviewer: str | None) -> None:
+    """Summary of the review: sources, records, duplicates, progress per reviewer and stage.
+
+    With order = "relevance" in the protocol, also each reviewer's stopping guide.
+    """
     from screener.summary import review_status
 
     with _open(ctx) as store:
-        for line in review_status(store).lines():
+        if reviewer:
+            reviewer = _known_reviewer(store, reviewer)
+        for line in review_status(store, viewer=reviewer).lines():
             click.echo(line)
 
 

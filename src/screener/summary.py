@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from screener.core.models import Source, Stage
+from screener.core.stopping import Guide, stopping_guide
 from screener.stats import StageCounts, stage_counts
 from screener.store import Store
 
@@ -30,6 +31,7 @@ class ReviewStatus:
     duplicates_removed: int
     progress: list[StageProgress]
     stages: list[StageCounts]
+    guides: list[tuple[Stage, str, Guide | None]] = ()  # type: ignore[assignment]
 
     @property
     def to_screen(self) -> int:
@@ -61,7 +63,31 @@ class ReviewStatus:
             verdicts = ", ".join(f"{k} {v}" for k, v in sorted(p.by_verdict.items()))
             out.append(f"  {p.stage.value:<15} {p.reviewer:<6} {p.decided:>6}{pool} decided"
                        + (f" ({verdicts})" if verdicts else ""))
+        if self.guides:
+            out.append("")
+            out.append("Stopping guide (relevance order)")
+        for stage, reviewer, guide in self.guides:
+            if guide is None:
+                out.append(f"  {stage.value:<15} {reviewer:<6} hidden while the stage is blind "
+                           f"(screener status --reviewer {reviewer} shows yours)")
+                continue
+            first, *rest = guide.lines()
+            out.append(f"  {stage.value:<15} {reviewer:<6} {first}")
+            out.extend(f"  {'':<15} {'':<6} {line}" for line in rest)
         return out
+
+
+def reviewer_guide(store: Store, stage: Stage, reviewer: str, pool: int) -> Guide:
+    """The stopping guide for one reviewer: their decisions in order, and the random sample if begun."""
+    from screener.store.ranking_queries import LEARNS_AS_INCLUDE
+
+    history = store.screening_history(stage, reviewer)
+    samples = store.ranking_runs(stage, reviewer, kind="random-sample")
+    start = None
+    if samples:
+        through = samples[-1].trained_through or 0
+        start = sum(1 for _, _, did in history if did <= through)
+    return stopping_guide([v in LEARNS_AS_INCLUDE for _, v, _ in history], pool, start)
 
 
 def review_status(store: Store, viewer: str | None = None) -> ReviewStatus:
@@ -77,6 +103,7 @@ def review_status(store: Store, viewer: str | None = None) -> ReviewStatus:
     counts = store.decision_counts()
     progress = []
     stages = []
+    guides: list[tuple[Stage, str, Guide | None]] = []
     for stage_name in protocol.rules.stages:
         stage = Stage(stage_name)
         stages.append(stage_counts(store, stage))
@@ -87,4 +114,7 @@ def review_status(store: Store, viewer: str | None = None) -> ReviewStatus:
             if stages[-1].blind and reviewer != viewer:
                 by_verdict = {}
             progress.append(StageProgress(stage, reviewer, decided, pool, by_verdict))
-    return ReviewStatus(protocol.title, store.location, sources, records, dups, progress, stages)
+            if protocol.rules.order == "relevance":
+                shown = not stages[-1].blind or reviewer == viewer
+                guides.append((stage, reviewer, reviewer_guide(store, stage, reviewer, pool) if shown else None))
+    return ReviewStatus(protocol.title, store.location, sources, records, dups, progress, stages, guides)

@@ -91,3 +91,66 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, monkeypatch, c
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def relevance_db(path: Path) -> str:
+    from screener.core.models import BibRecord, Stage, Verdict
+    from screener.core.protocol import parse_protocol
+    from screener.paths import example_dir
+    from screener.store import SourceInput, open_store
+
+    text = (example_dir() / "protocol.toml").read_text().replace('order = "import"', 'order = "relevance"')
+    store = open_store(path, create=True)
+    store.init_review(parse_protocol(text))
+    store.add_source(SourceInput("PubMed", "p.nbib", "c" * 64, "pubmed"),
+                     [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 31)])
+    ta = Stage.TITLE_ABSTRACT
+    for rid, verdict in [(1, Verdict.EXCLUDE), (2, Verdict.INCLUDE), (3, Verdict.EXCLUDE)]:
+        store.record_decision(rid, ta, "NA", verdict)
+    store.record_decision(1, ta, "ZL", Verdict.INCLUDE)
+    store.close()
+    return str(path)
+
+
+def test_status_shows_the_stopping_guide_and_hides_it_while_blind(tmp_path: Path) -> None:
+    from screener.core.models import Stage, Verdict
+    from screener.store import open_store
+
+    db = relevance_db(tmp_path / "r.db")
+    out = CliRunner().invoke(cli, ["--db", db, "status"], catch_exceptions=False).output
+    assert "Stopping guide (relevance order)" in out
+    assert "NA     hidden while the stage is blind" in out and "ZL     hidden while the stage is blind" in out
+    out = CliRunner().invoke(cli, ["--db", db, "status", "--reviewer", "na"], catch_exceptions=False).output
+    # 27 unscreened, 1 include: K_tar = 1; (27 - n) / 27 < 0.05 first at n = 26
+    assert "3 of 30 screened · 1 includes found · 1 screened since the last include" in out
+    assert "to claim 95% recall with 95% confidence, screen 26 more random records" in out
+    assert "Callaghan & Müller-Hansen 2020" in out and "ZL     hidden while the stage is blind" in out
+    # the random sample begins after NA's third decision; ten excludes later p = 17/27
+    store = open_store(db)
+    ta = Stage.TITLE_ABSTRACT
+    last = max(d.id for d in store.decision_log(ta, "NA"))
+    store.record_ranking_run(ta, "NA", "random-sample", "seeded random order", 3, 0, 27, last, 2022, 0.0)
+    for rid in range(4, 14):
+        store.record_decision(rid, ta, "NA", Verdict.EXCLUDE)
+    store.close()
+    out = CliRunner().invoke(cli, ["--db", db, "status", "--reviewer", "NA"], catch_exceptions=False).output
+    assert "random sample: 10 of 27 unscreened records, 0 includes; p = 0.630" in out
+    assert "screen 16 more (none of them an include)" in out
+
+
+def test_after_unblinding_the_ranking_learns_from_final_outcomes(tmp_path: Path) -> None:
+    from screener.core.models import Stage, Verdict
+    from screener.store import open_store
+
+    store = open_store(relevance_db(tmp_path / "r.db"))
+    ta = Stage.TITLE_ABSTRACT
+    assert store.ranking_labels(ta, "NA").labels == {1: False, 2: True, 3: False}
+    assert store.ranking_labels(ta, "ZL").labels == {1: True}  # ZL's own only: blind
+    store.record_decision(4, ta, "ZL", Verdict.INCLUDE)
+    store.record_decision(4, ta, "NA", Verdict.INCLUDE)
+    store.unblind(ta, by="NA")
+    labels = store.ranking_labels(ta, "ZL")
+    assert not labels.own_only and labels.labels == {1: True, 4: True}  # record 4 agreed; 1 is in conflict
+    store.record_resolution(1, ta, Verdict.EXCLUDE, "NA", "consensus")
+    assert store.ranking_labels(ta, "ZL").labels[1] is False  # the final outcome overrides ZL's own vote
+    store.close()

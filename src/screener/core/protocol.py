@@ -23,7 +23,7 @@ from screener.core.models import Stage
 STAGES = tuple(s.value for s in Stage)
 MAYBE_POLICIES = ("conflict", "include")
 RESOLUTION_METHODS = ("consensus", "arbiter")
-ORDERS = ("import", "random")
+ORDERS = ("import", "random", "relevance")
 
 
 class ProtocolError(ValueError):
@@ -71,6 +71,8 @@ class ScreeningRules:
     arbiter: str | None = None
     order: str = "import"
     seed: int = 0
+    stop_early: bool = False
+    show_scores: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +262,11 @@ def _parse_rules(raw: Any, loc: _Locator, fail: Any, initials: set[str]) -> Scre
     seed = raw.get("seed", 0)
     if not isinstance(seed, int):
         raise fail(loc.key("seed", line), "'seed' must be a whole number")
+    for key in ("stop_early", "show_scores"):
+        if not isinstance(raw.get(key, False), bool):
+            raise fail(loc.key(key, line), f"'{key}' must be true or false")
+    if raw.get("stop_early") and raw.get("order") != "relevance":
+        raise fail(loc.key("stop_early", line), "'stop_early' needs order = \"relevance\"")
     defaults = ScreeningRules()
     return ScreeningRules(
         stages=tuple(stages),
@@ -271,6 +278,8 @@ def _parse_rules(raw: Any, loc: _Locator, fail: Any, initials: set[str]) -> Scre
         arbiter=arbiter,
         order=raw.get("order", defaults.order),
         seed=seed,
+        stop_early=raw.get("stop_early", False),
+        show_scores=raw.get("show_scores", False),
     )
 
 

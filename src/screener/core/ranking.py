@@ -55,6 +55,7 @@ class Ranking:
     n_include: int
     seed: int
     seconds: float
+    scores: list[float] | None = None  # the model's score of each record in ``order`` (higher: more relevant)
 
 
 def _tokens(text: str) -> list[str]:
@@ -132,11 +133,6 @@ class Ranker:
         pos = np.asarray(positions, dtype=np.int64)
         return pos[np.argsort(self._canon_rank[pos], kind="stable")]
 
-    def _order(self, candidates: np.ndarray, scores: np.ndarray) -> list[int]:
-        """Candidates by descending score, ties in canonical order."""
-        idx = np.lexsort((self._canon_rank[candidates], -scores))
-        return candidates[idx].tolist()
-
     def cold_start(self, candidates: Sequence[int], include_words: Sequence[str],
                    exclude_words: Sequence[str]) -> np.ndarray:
         """BM25 score for the inclusion keywords minus half that for the exclusion keywords."""
@@ -176,8 +172,9 @@ class Ranker:
             s, model = self.cold_start(cand.tolist(), include_words, exclude_words), COLD_START_NAME
         else:
             s, model = np.zeros(len(cand)), "seeded random order (no keywords, no decisions yet)"
-        order = self._order(cand, s)
-        return Ranking(order, model, len(labelled), n_inc, self.seed, time.perf_counter() - start)
+        idx = np.lexsort((self._canon_rank[cand], -s))
+        return Ranking(cand[idx].tolist(), model, len(labelled), n_inc, self.seed, time.perf_counter() - start,
+                       s[idx].tolist())
 
 
 def retrain_step(n_labelled: int) -> int:

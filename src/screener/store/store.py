@@ -38,6 +38,7 @@ from screener.store import schema
 from screener.store import tables as t
 from screener.store.dedup_queries import DedupQueries
 from screener.store.flow_queries import FlowQueries
+from screener.store.ranking_queries import RankingQueries
 from screener.store.screening import ScreeningQueries, _lock_record, _resolution
 from screener.store.source_writer import RECORD_FIELDS, SourceWriter
 
@@ -98,7 +99,7 @@ def _decision(row: Any) -> Decision:
     )
 
 
-class Store(ScreeningQueries, FlowQueries, DedupQueries):
+class Store(ScreeningQueries, FlowQueries, DedupQueries, RankingQueries):
     """A review database. Create with :func:`open_store`."""
 
     def __init__(self, engine: Engine, url: str) -> None:

@@ -204,3 +204,29 @@ class DedupRun(SQLModel, table=True):
     clusters: int = 0
     removed: int = 0
     seconds: float = 0.0
+
+
+class RankingRun(SQLModel, table=True):
+    """Append-only: each relevance ranking a reviewer's queue was put in, so the order can be explained.
+
+    ``kind`` is "model" (a classifier trained on ``n_train`` decisions, ``n_include`` of
+    them includes, the latest being decision ``trained_through``), "cold-start" (keywords)
+    or "random-sample" (the start of the random sample of ``candidates`` unscreened records
+    that the stopping test draws, after ``n_include`` includes had been found). With the
+    seed and the decision log, every ranking can be computed again.
+    """
+
+    __tablename__ = "ranking_run"
+    __table_args__ = (Index("ix_ranking_run_stage_reviewer", "stage", "reviewer"),)
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime
+    stage: str
+    reviewer: str
+    kind: str
+    model: str
+    n_train: int
+    n_include: int
+    candidates: int
+    trained_through: int | None = None
+    seed: int
+    seconds: float

@@ -9,6 +9,7 @@ could not. Leaving the screen waits for every pending write.
 from __future__ import annotations
 
 import gc
+import random
 import re
 import subprocess
 import sys
@@ -25,8 +26,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header, Static
+from textual.worker import Worker, WorkerState
 
 from screener.core.models import Decision, Stage, StoredRecord, Verdict
+from screener.rank_process import RankerProcess
 from screener.store import StoreError
 from screener.tui.keys import help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.screens.dialogs import Prompt
@@ -64,6 +67,14 @@ class ScreeningScreen(Screen[None]):
 
     AUTO_FOCUS = "#record-abstract-box"  # arrows and PgUp/PgDn scroll the abstract; Tab reaches the rest
 
+    class Ranked(Message):
+        """The ranking worker ordered the undecided records (or, in the random sample, only updated the guide)."""
+
+        def __init__(self, order: list[int] | None, scores: dict[int, float], guide: list[str],
+                     sampling: bool) -> None:
+            super().__init__()
+            self.order, self.scores, self.guide, self.sampling = order, scores, guide, sampling
+
     BINDINGS = [
         Binding("i", "decide('include')", "Include", tooltip="Include this record", id="screen.include"),
         Binding("e", "exclude", "Exclude", tooltip="Exclude, then press the reason's number", id="screen.exclude"),
@@ -81,6 +92,8 @@ class ScreeningScreen(Screen[None]):
         Binding("o", "open_fulltext", "Open PDF", tooltip="Open the full text in the system viewer",
                 id="screen.open"),
         Binding("s", "link_study", "Study", tooltip="Link this report to a study", id="screen.study", show=False),
+        Binding("v", "random_sample", "Random sample", id="screen.sample", show=False,
+                tooltip="Stopping test: screen the rest in random order (relevance order only)"),
         help_binding("screen"),
         Binding("q", "leave", "Quit", tooltip="Leave the screening screen", id="screen.quit"),
         *reason_bindings("screen"),
@@ -105,12 +118,22 @@ class ScreeningScreen(Screen[None]):
         self.unsent: list[tuple[int, Verdict, tuple[str, ...], str | None, Decision | None]] = []
         self.retrievals = {}
         self.studies: dict[int, int] = {}
+        # relevance order: a ranker in its own process, retrained by a worker after each saved decision
+        self.relevance = self.protocol.rules.order == "relevance"
+        self.sampling = False  # the random sample of the stopping test has begun: no more reordering
+        self.scores: dict[int, float] = {}
+        self._ranker: RankerProcess | None = None
+        self._rank_ids: list[int] = []
+        self._ranking = False
+        self._rank_again = False
 
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="progress-line")
+        if self.relevance:
+            yield Static("Stopping guide: computing …", id="guide-line")
         with Horizontal(id="screen-body"):
             yield RecordView(self.protocol, self.stage, id="record-pane")
             with VerticalScroll(id="criteria-pane"):
@@ -128,6 +151,8 @@ class ScreeningScreen(Screen[None]):
             self.studies = self.store.studies()
         self.index = self._next_undecided(-1) if self.queue else 0
         self.show_record()
+        if self.relevance and self.queue:
+            self._rank()
 
     # -- what is on screen ----------------------------------------------------------------
 
@@ -152,8 +177,12 @@ class ScreeningScreen(Screen[None]):
             self.query_one(RecordView).clear()
             return
         left = "" if done < total else "  ·  all done at this stage"
-        progress.update(f"{done} of {total} screened by you  ·  record {self.index + 1} of {total}{left}")
         rid = self.queue[self.index]
+        order = "  ·  random sample" if self.sampling else "  ·  relevance order" if self.relevance else ""
+        score = (f"  ·  predicted relevance {self.scores[rid]:+.2f}"
+                 if self.protocol.rules.show_scores and rid in self.scores else "")
+        progress.update(f"{done} of {total} screened by you  ·  record {self.index + 1} of {total}{order}{left}"
+                        f"{score}")
         stored, sources, related = self._fetched.pop(rid, None) or self._fetch(rid)
         lines = [self._retrieval_line(rid)] if self.stage is Stage.FULL_TEXT else []
         lines += related
@@ -218,6 +247,8 @@ class ScreeningScreen(Screen[None]):
             return self.picking_reason
         if action in ("retrieved", "not_retrieved", "open_fulltext", "link_study"):
             return self.stage is Stage.FULL_TEXT
+        if action == "random_sample":
+            return self.relevance and not self.sampling
         if self.picking_reason and action in ("decide", "exclude", "note", "undo", "move", "search", "goto"):
             return False
         return True
@@ -266,6 +297,8 @@ class ScreeningScreen(Screen[None]):
                 self.mine[rid] = d
             self._saving(f"✓ saved: record {rid} {d.verdict.value}" + (f" ({', '.join(d.reasons)})" if d.reasons
                                                                        else ""))
+            if self.relevance:
+                self._rank()
             return
         # Not committed: put back what the database still says, and say so plainly.
         if previous is None:
@@ -446,6 +479,106 @@ class ScreeningScreen(Screen[None]):
         self.app.push_screen(Prompt("Link to the reports of the same study: their record ids",
                                     placeholder="e.g. 12 57"), done)
 
+    # -- relevance order ---------------------------------------------------------------------
+
+    def _rank(self) -> None:
+        """Retrain and reorder in the background; decisions made meanwhile are batched into the next run."""
+        if self._ranking:
+            self._rank_again = True
+            return
+        self._ranking = True
+        self.run_worker(self._rank_work, thread=True, group="rank", exit_on_error=False, name="ranking")
+
+    def _rank_work(self) -> None:
+        """Worker thread: the store's reads and writes here; the model's work in the ranker's process."""
+        from screener.core import ranking
+        from screener.summary import reviewer_guide
+
+        store, stage, reviewer = self.store, self.stage, self.reviewer
+        sampling = self.sampling or bool(store.ranking_runs(stage, reviewer, kind="random-sample"))
+        order: list[int] | None = None
+        scores: dict[int, float] = {}
+        if not sampling:
+            if self._ranker is None:
+                self._rank_ids = sorted(self.queued)
+                texts = store.ranking_texts(self._rank_ids)
+                self._ranker = RankerProcess(texts, self.protocol.rules.seed)
+            position = {rid: n for n, rid in enumerate(self._rank_ids)}
+            labels = store.ranking_labels(stage, reviewer)
+            mine = store.decided_ids(stage, reviewer)
+            learn = {position[r]: v for r, v in labels.labels.items() if r in position}
+            candidates = [n for n, rid in enumerate(self._rank_ids) if rid not in mine]
+            include = [k for c in self.protocol.inclusion if c.applies_to(stage) for k in c.keywords]
+            exclude = [k for c in self.protocol.exclusion if c.applies_to(stage) for k in c.keywords]
+            result = self._ranker.rank(learn, candidates, include, exclude)
+            order = [self._rank_ids[n] for n in result.order]
+            if self.protocol.rules.show_scores and result.scores is not None:
+                scores = dict(zip(order, result.scores, strict=True))
+            kind = "model" if result.model == ranking.MODEL_NAME else "cold-start"
+            store.record_ranking_run(stage, reviewer, kind, result.model, result.n_train, result.n_include,
+                                     len(candidates), labels.through, result.seed, result.seconds)
+        guide = reviewer_guide(store, stage, reviewer, len(self._rank_ids) or len(self.queued))
+        self.post_message(self.Ranked(order, scores, guide.lines(), sampling))
+
+    @on(Ranked)
+    def _ranked(self, event: Ranked) -> None:
+        self._ranking = False
+        self.query_one("#guide-line", Static).update(Text("Stopping guide: " + "\n".join(event.guide), style="dim"))
+        if event.order is not None and not self.sampling:
+            self.scores = event.scores
+            self._reorder(event.order)
+        elif event.sampling and not self.sampling:  # the sample began in an earlier session
+            self._shuffle_rest()
+        if self._rank_again:
+            self._rank_again = False
+            self._rank()
+
+    def _reorder(self, order: list[int]) -> None:
+        """Records up to the one on screen stay where they are; the rest follow ``order``."""
+        head = self.queue[: self.index + 1]
+        seen = set(head)
+        ranked = [r for r in order if r not in seen]
+        seen.update(ranked)
+        self.queue = head + ranked + [r for r in self.queue[self.index + 1:] if r not in seen]
+        self._fetched = {}
+        self.show_record()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "rank" and event.state is WorkerState.ERROR:
+            self._ranking = False
+            self.notify(f"Relevance ranking failed: {event.worker.error}; the order stays as it was.",
+                        severity="error", timeout=15)
+
+    def action_random_sample(self) -> None:
+        """Begin the stopping test's random sample: the unscreened records, in seeded random order."""
+        if not self.relevance or self.sampling:
+            self.notify("The random sample is for relevance order, and begins once.", severity="warning")
+            return
+        self._shuffle_rest()
+        self.run_worker(self._start_sample, thread=True, group="sample", exit_on_error=False)
+
+    def _shuffle_rest(self) -> None:
+        """The records this reviewer has not decided, in seeded random order, next."""
+        self.sampling = True
+        rest = sorted(r for r in self.queue if r not in self.mine)
+        random.Random(self.protocol.rules.seed).shuffle(rest)
+        left = set(rest)
+        head = [r for r in self.queue if r not in left]
+        self.queue = head + rest
+        self.index = len(head) if rest else self.index
+        self._fetched = {}
+        self.show_record()
+
+    def _start_sample(self) -> None:
+        self.flush()  # every decision before the sample is committed first
+        history = self.store.screening_history(self.stage, self.reviewer)
+        through = max((did for _, _, did in history), default=0)
+        self.store.record_ranking_run(self.stage, self.reviewer, "random-sample",
+                                      "seeded random order of the unscreened records (stopping test)",
+                                      len(history), 0, len(self.queued) - len(history), through,
+                                      self.protocol.rules.seed, 0.0)
+        self.call_from_thread(self._rank)
+
     # -- leaving -------------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -461,4 +594,6 @@ class ScreeningScreen(Screen[None]):
     def on_unmount(self) -> None:
         self.flush()
         self.writer.shutdown(wait=True)
+        if self._ranker is not None:
+            self._ranker.close()
         gc.unfreeze()

@@ -1,0 +1,82 @@
+"""The relevance ranker in a process of its own, so that its work never holds the UI's interpreter lock.
+
+The screening screen starts one per session (``python -m screener.rank_process``), sends it
+the records' texts once, then a request per retraining; requests and answers are pickles
+over the child's stdin and stdout (a plain pipe: no multiprocessing machinery, which does
+not work under a terminal app that has replaced ``sys.stderr``).
+"""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from screener.core.ranking import Ranker, Ranking
+
+
+class RankerProcess:
+    """A client for one ranker process; call from one thread at a time."""
+
+    def __init__(self, texts: Sequence[str], seed: int) -> None:
+        self._proc = subprocess.Popen([sys.executable, "-m", "screener.rank_process"], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._lock = threading.Lock()
+        self._send(("init", list(texts), seed))
+
+    def _send(self, message: Any) -> None:
+        assert self._proc.stdin is not None
+        pickle.dump(message, self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self._proc.stdin.flush()
+
+    def rank(self, labelled: Mapping[int, bool], candidates: Sequence[int], include_words: Sequence[str],
+             exclude_words: Sequence[str]) -> Ranking:
+        with self._lock:
+            try:
+                self._send(("rank", dict(labelled), list(candidates), list(include_words), list(exclude_words)))
+                assert self._proc.stdout is not None
+                status, value = pickle.load(self._proc.stdout)
+            except (OSError, EOFError, pickle.UnpicklingError) as exc:
+                raise RuntimeError(f"the ranker process stopped (exit code {self._proc.poll()}): {exc}") from None
+        if status != "ok":
+            raise RuntimeError(f"the ranker failed: {value}")
+        return value
+
+    def close(self) -> None:
+        try:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+
+
+def serve() -> None:
+    """The child's loop: build the ranker from the first message, then answer each request."""
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    try:
+        _, texts, seed = pickle.load(inp)
+    except EOFError:
+        return
+    ranker = Ranker(texts, seed)
+    while True:
+        try:
+            _, labelled, candidates, include, exclude = pickle.load(inp)
+        except EOFError:
+            return
+        try:
+            answer: tuple[str, Any] = ("ok", ranker.rank(labelled, candidates, include, exclude))
+        except Exception as exc:  # reported to the screen, which keeps its order
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+
+if __name__ == "__main__":
+    serve()
