@@ -8,7 +8,8 @@ the prior, runs ``screener rank simulate`` on the shuffled file exactly as a use
 * WSS@95: work saved over sampling at 95% recall (Cohen 2006), in % of the records;
 * RRF@10: % of the included records found after screening 10% of the records;
 * all found: records screened until the last included record was found;
-* time: wall time of the command (reading the file, features, every retraining).
+* time: wall time of the command (reading the file, features, every retraining), and its CPU time
+  (on a shared, loaded machine the CPU time is the steadier figure).
 
 Beside it, in the same process: random order (the same shuffles, the same priors first),
 which is what screening without a ranker amounts to. ASReview's default model
@@ -26,6 +27,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -71,6 +73,7 @@ def run(path: Path, seeds: list[int], tmp: Path) -> None:
     ours: list[tuple[float, float, int]] = []
     rand: list[tuple[float, float, int]] = []
     times: list[float] = []
+    cpus: list[float] = []
     n = n_inc = 0
     for seed in seeds:
         data = tmp / f"{path.stem}-{seed}.csv"
@@ -80,9 +83,12 @@ def run(path: Path, seeds: list[int], tmp: Path) -> None:
         rel, irr = _prior(labels, seed)
         env = {**os.environ, "RANK_EVAL_PRIOR_IDX": f"{rel},{irr}"}
         start = time.perf_counter()
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([sys.executable, "-m", "screener", "rank", "simulate", str(data), "--label-column", LABEL,
                         "--seed", str(seed), "--out", str(out)], env=env, check=True, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - start)
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime)
         order = [int(line) for line in out.read_text().split()]
         assert sorted(order) == list(range(n)), "the order must list every row once"
         ours.append(_scores(order, labels))
@@ -94,9 +100,9 @@ def run(path: Path, seeds: list[int], tmp: Path) -> None:
         return statistics.mean(r[k] for r in rows)
 
     ref = ASREVIEW.get(path.stem)
-    print(f"{path.stem}: {n} records, {n_inc} included, seeds {seeds}")
+    print(f"{path.stem}: {n} records, {n_inc} included, seeds {seeds}; load average {os.getloadavg()[0]:.1f}")
     print(f"  ranker : WSS@95 {mean(ours, 0):5.1f}%  RRF@10 {mean(ours, 1):5.1f}%  all found after "
-          f"{mean(ours, 2):6.0f}  time {statistics.mean(times):5.1f} s  (WSS per seed: "
+          f"{mean(ours, 2):6.0f}  time {statistics.mean(times):5.1f} s (CPU {statistics.mean(cpus):.1f} s)  (WSS per seed: "
           f"{', '.join(f'{r[0]:.1f}' for r in ours)})")
     print(f"  random : WSS@95 {mean(rand, 0):5.1f}%  RRF@10 {mean(rand, 1):5.1f}%  all found after "
           f"{mean(rand, 2):6.0f}")

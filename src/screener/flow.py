@@ -55,6 +55,7 @@ def compute_flow(store: Store) -> Flow:
     counts = PrismaCounts(
         databases=databases, registers=registers, duplicates=n["duplicates"],
         records_screened=n["records_screened"], records_excluded_human=n["records_excluded"],
+        records_excluded_automation=n["records_excluded_automation"],
         reports_sought=n["reports_sought"], reports_not_retrieved=n["reports_not_retrieved"],
         reports_assessed=n["reports_assessed"], reports_excluded=n["reports_excluded"],
         reports_excluded_reasons=_reasons(protocol, n["reports_reasons"]),
@@ -125,5 +126,29 @@ def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts
         databases=tuple(searches), registers=tuple(registers),
         title_abstract=stage_facts.get(Stage.TITLE_ABSTRACT.value), full_text=stage_facts.get(Stage.FULL_TEXT.value),
         conflict_resolution=protocol.rules.resolution,  # type: ignore[arg-type]
-        arbiter=arbiter_name, dedup=dedup, automation=None, software=f"screener {__version__}",
+        arbiter=arbiter_name, dedup=dedup, automation=automation_sentence(store, protocol),
+        software=f"screener {__version__}",
     )
+
+
+def automation_sentence(store: Store, protocol: Protocol) -> str | None:
+    """How relevance ranking and early stopping were used, for the methods paragraph; None if not used."""
+    from screener.core.ranking import COLD_START_NAME, MODEL_NAME
+    from screener.core.stopping import METHOD
+
+    if protocol.rules.order != "relevance":
+        return None
+    text = (f"Records were screened in order of predicted relevance, the model retrained as decisions were made "
+            f"(active learning in screener: {MODEL_NAME}; before a reviewer's first include and exclude, "
+            f"{COLD_START_NAME}); while screening was blind, each reviewer's ranking learnt only from their own "
+            f"decisions")
+    guides = store.stopped_early()
+    if guides is None:
+        return text + "; every record was screened by a reviewer"
+    n = store.flow_numbers()["records_excluded_automation"]
+    per = "; ".join(f"{who}: {g.sampled:,} of {g.sample_urn:,} unscreened records sampled at random, "
+                    f"{g.sample_includes} includes, p = {float(g.p or 0):.3f}" for who, g in guides.items())
+    return (text + f". Screening stopped early by a statistical stopping rule, a {METHOD}: every reviewer reached "
+            f"{float(next(iter(guides.values())).recall):.0%} recall with "
+            f"{float(next(iter(guides.values())).confidence):.0%} confidence ({per}); the {n:,} records left "
+            "unscreened are reported as excluded by automation tools")

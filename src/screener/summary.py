@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from screener.core.models import Source, Stage
-from screener.core.stopping import Guide, stopping_guide
+from screener.core.stopping import Guide
 from screener.stats import StageCounts, stage_counts
 from screener.store import Store
 
@@ -77,19 +77,6 @@ class ReviewStatus:
         return out
 
 
-def reviewer_guide(store: Store, stage: Stage, reviewer: str, pool: int) -> Guide:
-    """The stopping guide for one reviewer: their decisions in order, and the random sample if begun."""
-    from screener.store.ranking_queries import LEARNS_AS_INCLUDE
-
-    history = store.screening_history(stage, reviewer)
-    samples = store.ranking_runs(stage, reviewer, kind="random-sample")
-    start = None
-    if samples:
-        through = samples[-1].trained_through or 0
-        start = sum(1 for _, _, did in history if did <= through)
-    return stopping_guide([v in LEARNS_AS_INCLUDE for _, v, _ in history], pool, start)
-
-
 def review_status(store: Store, viewer: str | None = None) -> ReviewStatus:
     """Gather the review's status from the store.
 
@@ -116,5 +103,5 @@ def review_status(store: Store, viewer: str | None = None) -> ReviewStatus:
             progress.append(StageProgress(stage, reviewer, decided, pool, by_verdict))
             if protocol.rules.order == "relevance":
                 shown = not stages[-1].blind or reviewer == viewer
-                guides.append((stage, reviewer, reviewer_guide(store, stage, reviewer, pool) if shown else None))
+                guides.append((stage, reviewer, store.stopping_guide(stage, reviewer, pool) if shown else None))
     return ReviewStatus(protocol.title, store.location, sources, records, dups, progress, stages, guides)

@@ -111,3 +111,30 @@ async def test_blind_reviewers_ranking_ignores_the_other_reviewer(tmp_path: Path
         leaked = {ids.index(r): r % 5 != 0 for r in range(2, 31)} | {ids.index(5): True, ids.index(1): False}
         assert [ids[n] for n in ranker.rank(leaked, candidates=own).order] != order
     store.close()
+
+
+async def test_v_starts_the_random_sample_of_the_stopping_test(tmp_path: Path) -> None:
+    import random
+
+    store = relevance_review(tmp_path / "r.db")
+    app = make_app(store, reviewer="NA", stage=TA)
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = app.screen
+        await settle(pilot, screen)
+        await pilot.press("e", "enter")
+        await pilot.press("i")
+        await settle(pilot, screen)
+        await pilot.press("v")
+        await settle(pilot, screen)
+        runs = store.ranking_runs(TA, "NA", kind="random-sample")
+        assert len(runs) == 1 and runs[0].n_train == 2 and runs[0].candidates == 28
+        rest = sorted(r for r in screen.queue if r not in screen.mine)
+        random.Random(store.protocol().rules.seed).shuffle(rest)
+        assert screen.queue[screen.index:] == rest  # the unscreened records, in seeded random order
+        await pilot.press("e", "enter")
+        await settle(pilot, screen)
+        assert screen.queue[screen.index:] == rest[1:]  # no reordering by the model during the sample
+        guide = str(screen.query_one("#guide-line").render())
+        assert "random sample: 1 of 28 unscreened records, 0 includes" in guide
+        assert "random sample" in str(screen.query_one("#progress-line").render())
+    store.close()

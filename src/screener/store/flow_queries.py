@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 
 from screener.core.models import Stage, Verdict
 from screener.store import tables as t
@@ -24,6 +24,13 @@ class FlowQueries:
     def pool_query(self, stage: Stage) -> Select[Any]: ...  # pragma: no cover
     def _removed_query(self) -> Select[Any]: ...  # pragma: no cover
     def _arm_query(self, *, other: bool) -> Select[Any]: ...  # pragma: no cover
+    def stopped_early(self, stage: Stage = Stage.TITLE_ABSTRACT) -> Any: ...  # pragma: no cover
+
+    def _unscreened_ta(self) -> Select[Any]:
+        """Title/abstract records nobody decided and with no outcome: excluded by automation once screening stopped early."""
+        voted = select(t.Vote.record_id).where(t.Vote.stage == TA)
+        return self._ids(self.pool_query(Stage.TITLE_ABSTRACT), t.Record.id.not_in(self._outcome(TA, None)),
+                         t.Record.id.not_in(voted))
 
     def _outcome(self, stage: str, verdict: Verdict | None) -> Select[Any]:
         query = select(t.Outcome.record_id).where(t.Outcome.stage == stage)
@@ -68,11 +75,14 @@ class FlowQueries:
                     t.Outcome.reason.is_(None) if reason == "none" else t.Outcome.reason == reason)
                 return self._ids(assessed, record_id.in_(with_reason))
         all_assessed = self._ids(ft_pool, record_id.not_in(self._not_retrieved()))
+        automation = self._unscreened_ta() if self.stopped_early() else select(t.Record.id).where(false())
         boxes = {
             "duplicates": self._ids(self._removed_query(), record_id.in_(self._arm_query(other=False))),
             "records_screened": self._ids(screened),
             "records_excluded": self._ids(screened, record_id.in_(self._outcome(TA, Verdict.EXCLUDE))),
-            "records_undecided": self._ids(screened, record_id.not_in(self._outcome(TA, None))),
+            "records_excluded_automation": automation,
+            "records_undecided": self._ids(screened, record_id.not_in(self._outcome(TA, None)),
+                                           record_id.not_in(automation)),
             "included": self._ids(all_assessed, record_id.in_(self._outcome(FT, Verdict.INCLUDE))),
             "reports_undecided": self._ids(all_assessed, record_id.not_in(self._outcome(FT, None))),
         }
@@ -84,7 +94,7 @@ class FlowQueries:
             sources = list(conn.execute(select(t.Source.name).distinct().order_by(t.Source.name)).scalars())
             reasons = list(conn.execute(select(t.Outcome.reason).where(t.Outcome.stage == FT).distinct()).scalars())
         names = [f"identified:{s}" for s in sources] + ["duplicates", "records_screened", "records_excluded",
-                                                         "records_undecided"]
+                                                         "records_excluded_automation", "records_undecided"]
         for prefix in ("reports_", "other_reports_"):
             names += [f"{prefix}{b}" for b in ("sought", "not_retrieved", "assessed", "excluded")]
             names += [f"{prefix}excluded:{r or 'none'}" for r in sorted(reasons, key=lambda r: r or "")]
@@ -159,8 +169,13 @@ class FlowQueries:
         ta_included = sum(total(TA, inc).values()) - sum(special_count(out_of_ta, TA, inc).values())
         included_db = {rid for rid in not_retrieved - out_of_ta if special.get(rid, {}).get(TA, (None,))[0] == inc}
         other_live = other - removed
+        automated = 0
+        if self.stopped_early():
+            with self._read() as conn:
+                automated = conn.execute(select(func.count()).select_from(self._unscreened_ta().subquery())).scalar_one()
         out: dict[str, Any] = {"sources": sources, "duplicates": duplicates, "records_screened": screened,
-                               "records_excluded": ta_excluded, "records_undecided": screened - ta_excluded - ta_included}
+                               "records_excluded": ta_excluded, "records_excluded_automation": automated,
+                               "records_undecided": screened - ta_excluded - ta_included - automated}
         not_counted_db = removed | other | not_retrieved  # full-text rows outside the databases arm's assessed set
         for prefix, sought, nr, live in (("reports_", ta_included, included_db, None),
                                          ("other_reports_", len(other_live), not_retrieved & other_live, other_live)):

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select
 
 from screener.core.models import Stage, Verdict
 from screener.core.ranking import record_text
+from screener.core.stopping import Guide, stopping_guide
 from screener.store import tables as t
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ class RankingQueries:
     def _write(self, work: Any) -> Any: ...  # pragma: no cover
     def protocol(self) -> Protocol: ...  # pragma: no cover
     def is_blind(self, stage: Stage, protocol: Protocol | None = None) -> bool: ...  # pragma: no cover
+    def pool_query(self, stage: Stage) -> Any: ...  # pragma: no cover
+    def screening_reviewers(self, protocol: Protocol | None = None) -> list[str]: ...  # pragma: no cover
 
     def ranking_texts(self, ids: Sequence[int]) -> list[str]:
         """Title, abstract and keywords of each record, in the order of ``ids``."""
@@ -130,3 +133,30 @@ class RankingQueries:
             return [RankingRun(r.id, r.created_at, Stage(r.stage), r.reviewer, r.kind, r.model, r.n_train,
                                r.n_include, r.candidates, r.trained_through, r.seed, r.seconds)
                     for r in conn.execute(query)]
+
+    def stopping_guide(self, stage: Stage, reviewer: str, pool: int | None = None) -> Guide:
+        """The stopping guide for one reviewer: their decisions in order, and the random sample if begun.
+
+        It tells how many includes the reviewer found: while the stage is blind, show it to
+        that reviewer only.
+        """
+        from sqlalchemy import func
+
+        if pool is None:
+            with self._read() as conn:
+                pool = conn.execute(select(func.count()).select_from(self.pool_query(stage).subquery())).scalar_one()
+        history = self.screening_history(stage, reviewer)
+        samples = self.ranking_runs(stage, reviewer, kind="random-sample")
+        start = None
+        if samples:
+            through = samples[-1].trained_through or 0
+            start = sum(1 for _, _, did in history if did <= through)
+        return stopping_guide([v in LEARNS_AS_INCLUDE for _, v, _ in history], pool, start)
+
+    def stopped_early(self, stage: Stage = Stage.TITLE_ABSTRACT) -> dict[str, Guide] | None:
+        """Each reviewer's guide if the protocol allows stopping early and every reviewer met the test, else None."""
+        protocol = self.protocol()
+        if not protocol.rules.stop_early or protocol.rules.order != "relevance":
+            return None
+        guides = {r: self.stopping_guide(stage, r) for r in self.screening_reviewers(protocol)}
+        return guides if guides and all(g.reached for g in guides.values()) else None

@@ -99,7 +99,7 @@ def _decision(row: Any) -> Decision:
     )
 
 
-class Store(ScreeningQueries, FlowQueries, DedupQueries, RankingQueries):
+class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries):
     """A review database. Create with :func:`open_store`."""
 
     def __init__(self, engine: Engine, url: str) -> None:

@@ -492,7 +492,6 @@ class ScreeningScreen(Screen[None]):
     def _rank_work(self) -> None:
         """Worker thread: the store's reads and writes here; the model's work in the ranker's process."""
         from screener.core import ranking
-        from screener.summary import reviewer_guide
 
         store, stage, reviewer = self.store, self.stage, self.reviewer
         sampling = self.sampling or bool(store.ranking_runs(stage, reviewer, kind="random-sample"))
@@ -517,7 +516,7 @@ class ScreeningScreen(Screen[None]):
             kind = "model" if result.model == ranking.MODEL_NAME else "cold-start"
             store.record_ranking_run(stage, reviewer, kind, result.model, result.n_train, result.n_include,
                                      len(candidates), labels.through, result.seed, result.seconds)
-        guide = reviewer_guide(store, stage, reviewer, len(self._rank_ids) or len(self.queued))
+        guide = store.stopping_guide(stage, reviewer, len(self._rank_ids) or len(self.queued))
         self.post_message(self.Ranked(order, scores, guide.lines(), sampling))
 
     @on(Ranked)
