@@ -21,9 +21,11 @@ CPU idle at least twice 20 ms, which would swamp a 30 ms target (its cost is pri
 
 Usage::
 
-    python benchmarks/screen_latency.py [--records N] [--decisions N] [--db PATH] [--profile]
+    python benchmarks/screen_latency.py [--records N] [--decisions N] [--db PATH] [--profile] [--order relevance]
 
-``--db PATH`` builds the review there once (without decisions) and later runs screen a
+``--order relevance`` screens in relevance order: the ranker is built in its own process, the
+decisions start once its first ranking is in, and it retrains after every saved decision
+while they are measured. ``--db PATH`` builds the review there once (without decisions) and later runs screen a
 copy of it. ``--profile`` runs pyinstrument (pip install
 pyinstrument) over the start and the decision loop and prints where the time goes.
 Exit status 1 if a target is missed.
@@ -375,6 +377,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.db is not None:
             store.close()
             store = copy_review(args.db, path)
+
+    if store.protocol().rules.order != args.order:  # a review built (--db) with the other order
+        store.update_protocol(parse_protocol(store.protocol().text.replace(
+            f'order = "{store.protocol().rules.order}"', f'order = "{args.order}"')))
 
     profiler = None
     if args.profile:

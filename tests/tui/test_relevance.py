@@ -20,9 +20,9 @@ OTHER = ["coronary stent outcomes", "asthma inhalers in school children", "hip f
          "kidney dialysis cohort", "influenza vaccine uptake", "insulin pumps in type 1 diabetes"]
 
 
-def relevance_review(path: Path) -> Store:
+def relevance_review(path: Path, extra: str = "") -> Store:
     """30 records, import order interleaved: every fifth is about LDN in fibromyalgia."""
-    text = (example_dir() / "protocol.toml").read_text().replace('order = "import"', 'order = "relevance"')
+    text = (example_dir() / "protocol.toml").read_text().replace('order = "import"', 'order = "relevance"' + extra)
     store = open_store(path, create=True)
     store.init_review(parse_protocol(text))
     records = []
@@ -137,4 +137,16 @@ async def test_v_starts_the_random_sample_of_the_stopping_test(tmp_path: Path) -
         guide = str(screen.query_one("#guide-line").render())
         assert "random sample: 1 of 28 unscreened records, 0 includes" in guide
         assert "random sample" in str(screen.query_one("#progress-line").render())
+    store.close()
+
+
+async def test_scores_are_shown_only_when_the_protocol_asks(tmp_path: Path) -> None:
+    store = relevance_review(tmp_path / "r.db", "\nshow_scores = true")
+    app = make_app(store, reviewer="NA", stage=TA)
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = app.screen
+        await settle(pilot, screen)
+        await pilot.press("e", "enter")
+        await settle(pilot, screen)
+        assert "predicted relevance" in str(screen.query_one("#progress-line").render())
     store.close()

@@ -108,3 +108,9 @@ def test_metrics_by_hand() -> None:
     assert wss([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], labels) == pytest.approx(0.65)
     assert rrf([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], labels) == 0.5  # 10% = 1 record: one of two
     assert screened_to_find_all([1, 3, 0, 4, 5, 2, 6, 7, 8, 9], labels) == 6
+
+
+def test_records_with_nothing_in_common_still_get_an_order() -> None:
+    # no word occurs in two records: no feature to learn from, every candidate ties
+    assert Ranker(["alpha", "beta", ""]).rank({0: True, 1: False}).order == [2]
+    assert sorted(simulate(["alpha", "beta", "gamma", ""], [True, False, False, True], prior=[0, 1])) == [0, 1, 2, 3]

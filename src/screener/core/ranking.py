@@ -116,9 +116,19 @@ def tfidf(texts: Sequence[str]) -> Any:
 
     hv = HashingVectorizer(ngram_range=(1, 2), n_features=2**21, alternate_sign=False, norm=None,
                            dtype=np.float64)
-    counts = hv.transform(texts).tocsc()
-    df = np.diff(counts.indptr)
-    counts = counts[:, np.flatnonzero(df >= 2)].tocsr()
+    counts = hv.transform(texts)
+    counts.sum_duplicates()
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    keep = df >= 2
+    if not keep.any():  # no word in two records: nothing to learn from
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((counts.shape[0], 1))
+    counts.data[~keep[counts.indices]] = 0  # then renumber the kept columns in place: no copy of 100,000 rows
+    counts.eliminate_zeros()
+    new_column = np.cumsum(keep) - 1
+    counts.indices = new_column[counts.indices].astype(counts.indices.dtype)
+    counts._shape = (counts.shape[0], int(keep.sum()))
     return TfidfTransformer(sublinear_tf=True).fit_transform(counts)
 
 
