@@ -136,3 +136,31 @@ def test_search_ignores_case_and_accents_and_takes_text_literally(db_url: str, p
     assert store.search("patients_with") == [3] and store.search("n_ltrexone") == []  # no wildcards
     assert store.search("   ") == []
     store.close()
+
+
+def test_related_records_name_the_screened_record(db_url: str, protocol: Protocol):
+    """An erratum kept apart from an article found in two databases: each side names the
+    other as it is screened (the article's cluster by its primary), on both backends; an
+    incremental run keeps the relation, and undoing the article's merge names both copies."""
+    from dataclasses import replace
+
+    from screener.dedup_run import run_dedup
+
+    store = open_store(db_url, create=True)
+    store.init_review(protocol)
+    article = RECORDS[0]
+    erratum = replace(article, position=2, title="Erratum: " + article.title, start_page="1050", end_page=None,
+                      issue="6", doi=None, pmid=None)
+    store.add_source(SourceInput("PubMed", "p.nbib", "ab" * 32, "pubmed"), [article, erratum])
+    store.add_source(SourceInput("Embase", "e.ris", "cd" * 32, "ris"), [replace(article, pmid=None, position=1)])
+    run_dedup(store)
+    (cluster,) = store.clusters()
+    assert cluster.members == (1, 3) and cluster.primary == 1
+    assert [(rid, rule) for rid, rule, _ in store.related_records(2)] == [(1, "erratum-vs-article")]
+    assert [(rid, rule) for rid, rule, _ in store.related_records(3)] == [(2, "erratum-vs-article")]
+    store.add_source(SourceInput("Scopus", "s.csv", "ef" * 32, "csv"), [RECORDS[1]])
+    run_dedup(store)  # incremental: the relation stays
+    assert [rid for rid, _, _ in store.related_records(2)] == [1]
+    store.undo_cluster(cluster.id, "NA")
+    assert sorted(rid for rid, _, _ in store.related_records(2)) == [1, 3]
+    store.close()

@@ -459,8 +459,8 @@ def test_journal_names_differing_by_plus_and_hyphen() -> None:
 def test_recurring_column_in_different_issues_is_never_one_cluster() -> None:
     """"Editor's Comments" by one editor in issues 1, 2, 3 of a volume, each with its own
     DOI, plus a copy with no DOI, issue or pages that matches all of them."""
-    column = dict(title="Editor's comments on the state of information systems research",
-                  authors="Saunders, C", journal="MIS Quarterly", volume="30")  # fmt: skip
+    column = {"title": "Editor's comments on the state of information systems research",
+              "authors": "Saunders, C", "journal": "MIS Quarterly", "volume": "30"}  # fmt: skip
     items = [
         (1, rec(**column, issue="1", pages="iii-iv", doi="10.1000/misq.30.1.1")),
         (2, rec(**column, issue="2", pages="iii-v", doi="10.1000/misq.30.2.1")),

@@ -265,8 +265,7 @@ def field_scores(fa: Features, fb: Features, th: Thresholds) -> dict[str, float]
         scores["title"] = title_similarity(fa.title, fb.title)
         if scores["title"] < th.title_duplicate:
             other = max(main_title_similarity(fa, fb), original_title_similarity(fa, fb))
-            if other > scores["title"]:
-                scores["title"] = other
+            scores["title"] = max(scores["title"], other)
     return scores
 
 

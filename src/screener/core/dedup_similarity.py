@@ -14,6 +14,7 @@ from rapidfuzz.distance import Indel
 
 from screener.core.dedup_features import Features
 
+
 def _ratio(a: str, b: str) -> float:
     return Indel.normalized_similarity(a, b)
 
