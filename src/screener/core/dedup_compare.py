@@ -231,6 +231,7 @@ class _Pair:
     th: Thresholds
     scores: dict[str, float]
     evidence: list[Evidence]
+    slow_done: bool = False
 
     def get(self, name: str, default: float | None = None) -> float | None:
         return self.scores.get(name, default)
@@ -271,9 +272,14 @@ def field_scores(fa: Features, fb: Features, th: Thresholds) -> dict[str, float]
 
 def slow_scores(p: _Pair) -> None:
     """Authors, journal and abstract: only for pairs whose titles or citation tie them."""
+    if p.slow_done:
+        return
+    p.slow_done = True
     fa, fb, scores = p.fa, p.fb, p.scores
     if fa.has_authors and fb.has_authors:
-        scores["authors"] = max(author_similarity(fa.authors, fb.authors), author_set_similarity(fa, fb))
+        authors = author_similarity(fa.authors, fb.authors)
+        # As sets of family names when the lists do not align (glued, swapped, reordered)
+        scores["authors"] = authors if authors >= 0.9 else max(authors, author_set_similarity(fa, fb))
     if fa.journal and fb.journal:
         scores["journal"] = journal_similarity(fa.journal, fb.journal)
     if fa.abstract and fb.abstract:
@@ -647,6 +653,18 @@ def possible_rule(p: _Pair, title: float | None, conflicts: list[str], agreeing:
     return "distinct", "different-titles"
 
 
+def wrong_identifier_possible(p: _Pair, rule: str) -> bool:
+    """Different identifiers, but title, year, volume and (single) page place the two at
+    one printed item: perhaps a wrong DOI, perhaps two items on one page; a human decides."""
+    return (
+        rule in ("different-doi", "different-pmid")
+        and p.scores.get("title", 0.0) >= p.th.title_duplicate
+        and p.get("year") == 1.0
+        and p.get("pages") == 1.0
+        and p.get("volume") != 0.0
+    )
+
+
 def decide(
     fa: Features, fb: Features, th: Thresholds = DEFAULT_THRESHOLDS
 ) -> tuple[Outcome, dict[str, float], str, list[Evidence]]:
@@ -665,15 +683,7 @@ def decide(
             continue
         rule = check(p)
         if rule:
-            if (
-                rule in ("different-doi", "different-pmid")
-                and p.scores.get("title", 0.0) >= th.title_duplicate
-                and p.get("year") == 1.0
-                and p.get("pages") == 1.0
-                and p.get("volume") != 0.0
-            ):
-                # Everything but the identifier places the two at one printed item
-                # (a single page, so not decisive): a human decides.
+            if wrong_identifier_possible(p, rule):
                 return "possible", p.scores, rule + "-same-citation", p.evidence
             return "distinct", p.scores, rule, p.evidence
 

@@ -248,6 +248,10 @@ _ORIGINAL_TITLE_RE = re.compile(
 )
 
 
+def _has_sentence_break(text: str) -> bool:
+    return ". " in text or "? " in text or "! " in text
+
+
 def strip_title_notes(title: str) -> str:
     """Remove database notes ("[Review] [33 refs]", "[Japanese]", "[Erratum appears in ...]")
     and an original-language title appended after the language's name ("... mitochondria.
@@ -256,7 +260,7 @@ def strip_title_notes(title: str) -> str:
     Only trailing notes go, and never the whole title: a Medline title of a non-English
     article is itself wholly in brackets ("[Clinical aspects of ...]. [Japanese]").
     """
-    m = _ORIGINAL_TITLE_RE.search(title)
+    m = _ORIGINAL_TITLE_RE.search(title) if _has_sentence_break(title) else None
     if m and len(title[: m.start()].split()) >= 3:
         title = title[: m.start()]
     if "[" not in title and "(" not in title:
@@ -308,7 +312,7 @@ _LEADING_NOTICE_RE = re.compile(
 
 _DIGITS_RE = re.compile(r"\d+")
 # Where a subtitle starts: a colon, or a dash/full stop between words.
-_SUBTITLE_RE = re.compile(r"\s*(?::|\s[-\u2013\u2014]\s|\.\s)")
+_SUBTITLE_RE = re.compile(r":|\s[-\u2013\u2014]\s|\.\s")
 _NO_PAGINATION_RE = re.compile(r"no\s+pagination", re.IGNORECASE)
 _THOUSANDS_RE = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
 _ROMAN_TRIGGERS = frozenset(
@@ -525,10 +529,13 @@ def _name_words(text: str) -> tuple[str, ...]:
 def author_words(authors: tuple[Author, ...]) -> tuple[frozenset[str], str]:
     """(set of name words of every author, the names glued without spaces)."""
     words: list[str] = []
+    glued: list[str] = []
     for a in authors:
+        family, given = norm_name(a.family or ""), norm_name(a.given or "")
+        glued.append(family.replace(" ", "") + given.replace(" ", ""))
         words.extend(_name_words(a.family or ""))
         words.extend(_name_words(a.given or ""))
-    return frozenset(w for w in words if len(w) > 1), "".join(norm_name(a.family + " " + (a.given or "")).replace(" ", "") for a in authors)
+    return frozenset(w for w in words if len(w) > 1), "".join(glued)
 
 
 def first_author_key(authors: tuple[Author, ...]) -> str:
