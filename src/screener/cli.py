@@ -140,7 +140,7 @@ def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
 @click.option("--kind", type=click.Choice([k.value for k in SourceKind]), default="database", show_default=True,
               help="PRISMA arm: databases and registers, or other methods (website, organisation, citation).")
 @click.option("--platform", help="Interface searched, e.g. Ovid, EBSCOhost.")
-@click.option("--searched", metavar="DATE", help="Date the search was run (YYYY-MM-DD).")
+@click.option("--searched", metavar="DATE", help="Date the search was run (YYYY-MM-DD, YYYY-MM or YYYY).")
 @click.option("--query", help="The search string.")
 @click.option("--query-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="File holding the search string.")
@@ -189,8 +189,15 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
     from screener.importers import ImportFileError
     from screener.importing import ImportOptions, UnknownDatabase
 
+    from screener.core.dates import search_date
+
     if query and query_file:
         raise _fail("give --query or --query-file, not both")
+    if searched is not None:
+        try:
+            searched = search_date(searched)
+        except ValueError as exc:
+            raise _fail(f"--searched: {exc}") from None
     if query_file:
         query = query_file.read_text(encoding="utf-8-sig").strip()
     options = ImportOptions(source=source, kind=SourceKind(kind), platform=platform, searched=searched,
@@ -215,7 +222,7 @@ def _import_one(store: Store, path: Path, options: ImportOptions) -> ImportSumma
     from screener.importing import import_file
 
     with _progress_bar(f"importing {path.name}", path.stat().st_size > 2_000_000) as progress:
-        return import_file(store, path, options, progress)
+        return import_file(store, path, options, progress, on_wait=lambda message: click.echo(message, err=True))
 
 
 def _ask_source(path: Path, options: ImportOptions, exc: Exception) -> ImportOptions:

@@ -80,16 +80,16 @@ def dedup_facts(store: Store) -> DedupFacts | None:
         return None
     thresholds = json.loads(last["thresholds"])
     clusters = store.clusters()
-    human = store.human_pair_decisions()
+    human = store.human_pair_decisions(undos=False)
     return DedupFacts(
         tool="screener", version=__version__,
         method="exact DOI and PMID matches, then fuzzy comparison of title, authors, year, journal, volume, issue, "
                "pages and abstract, with explicit rules that keep errata, replies, conference abstracts and "
                "different pages apart",
         score="title similarity", auto_merge_threshold=thresholds.get("title_duplicate"),
-        review_threshold=thresholds.get("title_possible"),
         auto_merged=sum(len(c.members) - 1 for c in clusters if c.status == "automatic"),
-        human_reviewed=len(human), human_merged=sum(1 for v in human.values() if v == "duplicate"))
+        human_reviewed=len(human), human_merged=sum(1 for v in human.values() if v == "duplicate"),
+        human_distinct=sum(1 for v in human.values() if v == "distinct"), merges_undone=store.merges_undone())
 
 
 def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts:

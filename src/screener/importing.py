@@ -28,13 +28,10 @@ from screener.importers import (
     parse_text,
     read_file,
 )
-from screener.store import SourceInput, Store, StoreError
+from screener.store import AlreadyImported, SourceInput, Store
 
 SUMMARY_FIELDS = ("title", "authors", "year", "journal", "doi", "pmid", "abstract", "volume", "start_page")
-
-
-class AlreadyImported(StoreError):
-    """The same file (same sha256) was imported before."""
+WAITING = "waiting for another import (or another write) to finish; the review is locked …"
 
 
 @dataclass(frozen=True)
@@ -111,30 +108,51 @@ def parse(path: Path, options: ImportOptions,
 
 def import_file(store: Store, path: Path, options: ImportOptions,
                 progress: Callable[[int, int], None] | None = None,
-                parsed: ParsedFile | None = None) -> ImportSummary:
+                parsed: ParsedFile | None = None, on_wait: Callable[[str], None] | None = None) -> ImportSummary:
     """Read ``path`` (unless already ``parsed``) and store it as one source, all or nothing.
 
     Raises:
         ImportFileError: the file is malformed, or has unusable entries and
             ``skip_unusable`` is off (the message names them).
         UnknownDatabase: neither the file nor ``options.source`` names the database.
-        AlreadyImported: the same file was imported before and ``force`` is off.
+        AlreadyImported: the same file was imported before (or by another process while this
+            one read it) and ``force`` is off.
         StoreError: the database refused the write.
+
+    ``on_wait`` is told (once, from another thread) when the import waits for the write lock.
     """
     file = load_text(path, format=options.format) if parsed is None else None
     read: FileText | ParsedFile = file or parsed  # type: ignore[assignment]  # one of the two is given
-    earlier = store.source_by_sha256(read.sha256)
-    if earlier and not options.force:
+    if not options.force:
+        _refuse_again(store, path, read.sha256)
+    try:
+        return _store_file(store, path, options, read, file, parsed, progress, on_wait)
+    except AlreadyImported:  # the database's unique index: another process stored it meanwhile
+        if not options.force:
+            _refuse_again(store, path, read.sha256)
+        raise
+
+
+def _refuse_again(store: Store, path: Path, sha256: str) -> None:
+    earlier = store.source_by_sha256(sha256)
+    if earlier:
         raise AlreadyImported(
             f"{path}: already imported as source {earlier.id} ({earlier.name}, {earlier.file_name}, "
             f"{earlier.record_count} records, {earlier.imported_at:%Y-%m-%d %H:%M}); "
             "use --force to import it again"
         )
+
+
+def _store_file(store: Store, path: Path, options: ImportOptions, read: FileText | ParsedFile,
+                file: FileText | None, parsed: ParsedFile | None, progress: Callable[[int, int], None] | None,
+                on_wait: Callable[[str], None] | None) -> ImportSummary:
     tally = _Tally()
     source = SourceInput(name=options.source or "", file_name=path.name, file_sha256=read.sha256,
                          format=read.format, kind=options.kind, platform=options.platform,
-                         searched_on=options.searched, query=options.query, encoding=read.encoding)
-    with store.import_source(source) as writer:
+                         searched_on=options.searched, query=options.query, encoding=read.encoding,
+                         again=options.force)
+    waiting = (lambda: on_wait(f"{path.name}: {WAITING}")) if on_wait else None
+    with store.import_source(source, on_wait=waiting) as writer:
 
         def store_batch(records: list[BibRecord]) -> None:
             tally.add(records)

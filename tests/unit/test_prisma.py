@@ -141,8 +141,8 @@ def seed_facts() -> MethodsFacts:
         dedup=DedupFacts(
             tool="screener", version="0.1.0",
             method="exact DOI and PMID matches, then fuzzy comparison of title, authors and year",
-            auto_merge_threshold=0.95, review_threshold=0.85,
-            auto_merged=88, human_reviewed=14, human_merged=9,
+            auto_merge_threshold=0.95,
+            auto_merged=88, human_reviewed=14, human_merged=9, human_distinct=5, merges_undone=2,
         ),
         automation=None,
         software="screener 0.1.0",

@@ -70,11 +70,12 @@ class DedupFacts:
     """How duplicates were found and removed (PRISMA-S item 16).
 
     Candidate pairs scoring at least ``auto_merge_threshold`` were merged without review;
-    pairs from ``review_threshold`` up to it were shown to a person. ``auto_merged``
-    counts duplicate records removed automatically, ``human_reviewed`` candidate pairs a
-    person checked and ``human_merged`` the duplicates they confirmed. ``method`` is a
-    short free-text description ("exact DOI and PMID matches, then fuzzy comparison of
-    title, authors and year").
+    ``auto_merged`` counts duplicate records removed automatically. The human decisions
+    are counted as they happened, never inferred from a score band: ``human_reviewed``
+    candidate pairs a person decided, ``human_merged`` of them confirmed as duplicates
+    and ``human_distinct`` judged distinct; ``merges_undone`` merges a person undid.
+    ``method`` is a short free-text description ("exact DOI and PMID matches, then fuzzy
+    comparison of title, authors and year").
     """
 
     tool: str
@@ -82,10 +83,11 @@ class DedupFacts:
     method: str | None = None
     score: str = "similarity score"
     auto_merge_threshold: float | None = None
-    review_threshold: float | None = None
     auto_merged: int | None = None
     human_reviewed: int | None = None
     human_merged: int | None = None
+    human_distinct: int | None = None
+    merges_undone: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,15 +124,30 @@ def _join(items: list[str]) -> str:
 
 
 def _date_text(value: date | str) -> str:
-    """Return "on 12 May 2022" for a date (or ISO date string), "in <text>" for a period."""
+    """Return "on 12 May 2022" for a date (or ISO date), "in May 2022" for YYYY-MM, "in <text>" for a period."""
+    words = _date_words(value)
+    if words[:1].isdigit() and not words.isdigit():  # "12 May 2022" reads "on", "May 2022" and "2022" "in"
+        return f"on {words}"
+    return f"in {words}"
+
+
+def _date_words(value: date | str) -> str:
+    """ "12 May 2022" for a date, "May 2022" for YYYY-MM, "2022" for YYYY; other text as it is."""
     if isinstance(value, str):
+        text = value.strip()
         try:
-            value = date.fromisoformat(value.strip())
+            value = date.fromisoformat(text)
         except ValueError:
-            text = value.strip()
-            # "12 May 2022" reads "on", "May–July 2022" reads "in".
-            return f"on {text}" if text[:1].isdigit() else f"in {text}"
-    return f"on {value.day} {_MONTHS[value.month - 1]} {value.year}"
+            parts = text.split("-")
+            if len(parts) == 2 and parts[0].isdigit() and len(parts[0]) == 4 and parts[1].isdigit() \
+                    and 1 <= int(parts[1]) <= 12:
+                return f"{_MONTHS[int(parts[1]) - 1]} {parts[0]}"
+            return text
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def _sort_key(value: date | str) -> str:
+    return value.isoformat() if isinstance(value, date) else value.strip()
 
 
 def _signed(x: float) -> str:
@@ -151,18 +168,31 @@ def _search_sentence(f: MethodsFacts) -> str | None:
     dates = {s.searched_on for s in sources}
     shared = dates.pop() if len(dates) == 1 else None
 
-    def describe(s: DatabaseSearch) -> str:
-        extra = [x for x in (s.platform, s.coverage) if x]
-        if shared is None and s.searched_on is not None:
-            extra.append(f"searched {_date_text(s.searched_on)}")
-        return f"{s.name} ({'; '.join(extra)})" if extra else s.name
+    def describe(group: list[DatabaseSearch]) -> str:
+        """One database, however many searches of it (each imported file is one search)."""
+        extra = [f"{len(group)} searches"] if len(group) > 1 else []
+        for attr in ("platform", "coverage"):
+            extra += list(dict.fromkeys(v for s in group if (v := getattr(s, attr))))
+        when = sorted({s.searched_on for s in group if s.searched_on is not None}, key=_sort_key)
+        if shared is None and len(when) == 1:
+            extra.append(f"searched {_date_text(when[0])}")
+        elif shared is None and when:
+            extra.append(f"searched {_date_words(when[0])} to {_date_words(when[-1])}")
+        return f"{group[0].name} ({'; '.join(extra)})" if extra else group[0].name
+
+    def by_database(searches: tuple[DatabaseSearch, ...]) -> list[str]:
+        groups: dict[str, list[DatabaseSearch]] = {}
+        for s in searches:
+            groups.setdefault(s.name.casefold(), []).append(s)
+        return [describe(g) for g in groups.values()]
 
     parts = []
     if f.databases:
-        parts.append(_join([describe(s) for s in f.databases]))
+        parts.append(_join(by_database(f.databases)))
     if f.registers:
-        noun = "register" if len(f.registers) == 1 else "registers"
-        parts.append(f"the trial {noun} {_join([describe(s) for s in f.registers])}")
+        names = by_database(f.registers)
+        noun = "register" if len(names) == 1 else "registers"
+        parts.append(f"the trial {noun} {_join(names)}")
     when = f" {_date_text(shared)}" if shared is not None else ""
     return f"We searched {' and '.join(parts)}{when}."
 
@@ -171,7 +201,7 @@ def _dedup_sentences(d: DedupFacts) -> list[str]:
     tool = " ".join(x for x in (d.tool, d.version) if x)
     how = f", using {d.method}" if d.method else ""
     out = [f"Duplicate records were identified with {tool}{how}."]
-    auto, review = d.auto_merge_threshold, d.review_threshold
+    auto = d.auto_merge_threshold
     clauses = []
     # Clauses are phrased to start with a word: a sentence must not open with a numeral.
     if auto is not None:
@@ -179,22 +209,22 @@ def _dedup_sentences(d: DedupFacts) -> list[str]:
         clauses.append(f"candidate pairs with a {d.score} of at least {auto:g} were merged automatically{n}")
     elif d.auto_merged is not None:
         clauses.append(f"automatic merging removed {d.auto_merged:,} duplicate records")
-    if review is not None:
-        scope = f"from {review:g} to below {auto:g}" if auto is not None else f"at least {review:g}"
-        detail = []
-        if d.human_reviewed is not None:
-            detail.append(f"{d.human_reviewed:,} pairs")
+    if d.human_reviewed:
+        outcomes = []
         if d.human_merged is not None:
-            detail.append(f"{d.human_merged:,} confirmed as duplicates")
-        bracket = f" ({', '.join(detail)})" if detail else ""
-        clauses.append(f"pairs scoring {scope} were checked by a reviewer{bracket}")
-    elif d.human_reviewed is not None:
-        confirmed = f", confirming {d.human_merged:,} as duplicates" if d.human_merged is not None else ""
-        clauses.append(f"a reviewer checked {d.human_reviewed:,} candidate pairs{confirmed}")
-    elif d.human_merged is not None:
+            outcomes.append(f"confirming {d.human_merged:,} as duplicates")
+        if d.human_distinct is not None:
+            outcomes.append(f"judging {d.human_distinct:,} distinct")
+        tail = f", {_join(outcomes)}" if outcomes else ""
+        pairs = "pair" if d.human_reviewed == 1 else "pairs"
+        clauses.append(f"a reviewer checked {d.human_reviewed:,} candidate {pairs}{tail}")
+    elif d.human_merged:
         clauses.append(f"a reviewer confirmed {d.human_merged:,} further duplicates")
     if clauses:
         out.append(_sentence(_join(clauses)))
+    if d.merges_undone:
+        merges = "merge" if d.merges_undone == 1 else "merges"
+        out.append(f"A reviewer undid {d.merges_undone:,} {merges}, whose records were then screened separately.")
     return out
 
 

@@ -2,6 +2,7 @@
 
 from screener.store.schema import StoreError
 from screener.store.screening import Blinded
+from screener.store.source_writer import AlreadyImported
 from screener.store.store import SourceInput, Store, open_store
 
-__all__ = ["Blinded", "SourceInput", "Store", "StoreError", "open_store"]
+__all__ = ["AlreadyImported", "Blinded", "SourceInput", "Store", "StoreError", "open_store"]

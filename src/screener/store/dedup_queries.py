@@ -74,12 +74,25 @@ class DedupQueries:
             row = conn.execute(select(t.DedupRun).order_by(t.DedupRun.id.desc()).limit(1)).first()
         return dict(row._mapping) if row else None
 
-    def human_pair_decisions(self) -> dict[frozenset[int], str]:
-        """The latest human decision per pair: 'duplicate' or 'distinct'."""
+    def human_pair_decisions(self, *, undos: bool = True) -> dict[frozenset[int], str]:
+        """The latest human decision per pair: 'duplicate' or 'distinct'.
+
+        ``undos=False`` leaves out the 'distinct' pairs recorded by undoing a merge (see
+        :meth:`merges_undone`), keeping the pairs a reviewer decided one by one.
+        """
         query = (select(t.DupPair.record_a, t.DupPair.record_b, t.DupPair.outcome)
                  .where(t.DupPair.decided_by.is_not(None)).order_by(t.DupPair.id))
+        if not undos:
+            query = query.where(t.DupPair.rule != "human-undo")
         with self._read() as conn:
             return {frozenset((a, b)): outcome for a, b, outcome in conn.execute(query)}
+
+    def merges_undone(self) -> int:
+        """Merges a person undid (not clusters superseded by a later dedup run)."""
+        undo_times = select(t.DupPair.created_at).where(t.DupPair.rule == "human-undo")
+        query = select(func.count()).select_from(t.DupCluster).where(t.DupCluster.undone_at.in_(undo_times))
+        with self._read() as conn:
+            return conn.execute(query).scalar_one()
 
     def automatic_pairs(self, outcome: str | None = None) -> list[StoredPair]:
         query = select(t.DupPair).where(t.DupPair.decided_by.is_(None)).order_by(t.DupPair.record_a,

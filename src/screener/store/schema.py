@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
@@ -163,28 +163,58 @@ def prepare(engine: Engine, *, create: bool) -> tuple[Path | None, bool]:
     """
     where = describe(str(engine.url))
     try:
-        current = current_revision(engine)
-        tables = set(inspect(engine).get_table_names())
+        with engine.connect() as conn:
+            if _needs_change(conn, where, create=create) is None:
+                return None, False
+        # Two processes opening an older review at once: one migrates while holding the
+        # write lock (an advisory lock on PostgreSQL); the other waits for it, then finds
+        # the schema current.
+        with engine.connect().execution_options(screener_write=True) as conn, conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            current = _needs_change(conn, where, create=create)
+            if current is None:
+                return None, False
+            backup = None
+            if current and engine.url.get_backend_name() == "sqlite":
+                backup = backup_sqlite(engine, current)
+            cfg = _alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            return backup, bool(current)
     except OperationalError as exc:
+        if "locked" in str(exc.orig).lower():
+            raise StoreError(f"cannot open the review database {where}: another process has held it locked for "
+                             f"{BUSY_TIMEOUT_MS // 1000} s (upgrading it?); try again") from None
         raise StoreError(f"cannot open the review database {where}: {exc.orig}") from None
+
+
+#: pg_advisory_xact_lock key taken while a review's schema is created or upgraded.
+_MIGRATION_LOCK = 0x5C12EE4E
+
+
+def _needs_change(conn: Connection, where: str, *, create: bool) -> str | None:
+    """The schema revision to upgrade from ("" for a new database), or None when current.
+
+    Raises:
+        StoreError: not a review (and not ``create``), a foreign database, or a newer schema.
+    """
+    current = MigrationContext.configure(conn).get_current_revision()
     if current is None:
-        if tables - {"alembic_version"}:
+        if set(inspect(conn).get_table_names()) - {"alembic_version"}:
             raise StoreError(f"{where} is not a screener review (it has other tables)")
         if not create:
             raise StoreError(f"no review at {where}: create one with 'screener init' (or pass --db)")
-        upgrade(engine)
-        return None, False
+        return ""
     head = head_revision()
     if current == head:
-        return None, False
+        return None
     if current not in known_revisions():
         raise StoreError(
             f"{where} was written by a newer screener (schema {current}, this one knows up to {head}): "
             "upgrade screener to open it"
         )
-    backup = backup_sqlite(engine, current) if engine.url.get_backend_name() == "sqlite" else None
-    upgrade(engine)
-    return backup, True
+    return current
 
 
 def sqlite_path(url: str) -> Path | None:

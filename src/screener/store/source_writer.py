@@ -12,18 +12,19 @@ import queue
 import sqlite3
 import threading
 from collections import Counter
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from itertools import chain
 from json.encoder import encode_basestring as _json_str
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from screener.core.models import Author, BibRecord
 from screener.store import tables as t
-from screener.store.schema import StoreError
+from screener.store.schema import BUSY_TIMEOUT_MS, StoreError
 
 RECORD_FIELDS = ("title", "year", "journal", "journal_abbrev", "volume", "issue", "start_page", "end_page",
                  "doi", "pmid", "pmcid", "issn", "abstract", "language", "publication_type", "url")
@@ -44,6 +45,14 @@ _IMPORT_CACHE_KIB = 32768
 _DEFAULT_CACHE_KIB = 65536
 #: Rows per INSERT on SQLite (23,000 parameters; fewer where SQLite allows fewer).
 _ROWS_PER_STATEMENT = 1000
+#: How long an import waits for another import (or any writer) to release the SQLite
+#: write lock: tries of ``_LOCK_TRY_MS`` each, the first failed one reported as waiting.
+IMPORT_WAIT_S = 600.0
+_LOCK_TRY_MS = 2000
+
+
+class AlreadyImported(StoreError):
+    """The same file (same sha256) is already stored as a source of this review."""
 
 
 def record_values(source_id: int, bib: BibRecord) -> tuple[Any, ...]:
@@ -112,9 +121,13 @@ class SourceWriter:
     """
 
     def __init__(self, engine: Engine, location: str, values: dict[str, Any],
-                 check: Callable[[], None] = lambda: None):
+                 check: Callable[[], None] = lambda: None, *, again: bool = False,
+                 on_wait: Callable[[], None] | None = None):
         self._engine = engine
         self._check = check
+        self._again = again
+        self._on_wait = on_wait
+        self._locked = False  # the transaction began: from here on a failure is final
         self._location = location
         self._values = values
         self._queue: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_BATCHES)
@@ -173,6 +186,9 @@ class SourceWriter:
     def _raise(self) -> None:
         if self._error is None:
             return
+        if isinstance(self._error, IntegrityError) and "file_copy" in str(self._error.orig):
+            raise AlreadyImported(f"{self._values['file_name']}: the same file was just imported "
+                                  "by another process") from None
         if isinstance(self._error, DBAPIError):
             raise StoreError(f"could not write to {self._location}: {self._error.orig}") from None
         raise self._error
@@ -180,36 +196,63 @@ class SourceWriter:
     # -- the writing thread --------------------------------------------------------------
 
     def _run(self) -> None:
+        deadline = time.monotonic() + IMPORT_WAIT_S
+        waited = False
         try:
-            with self._engine.connect().execution_options(screener_write=True) as conn:
-                sqlite = conn.dialect.name == "sqlite"
-                raw = conn.connection.driver_connection
-                per_statement = 1
-                if sqlite:
-                    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
-                    per_statement = max(1, min(_ROWS_PER_STATEMENT, limit // len(RECORD_COLUMNS)))
-                    # On the driver: SQLite refuses these inside a transaction.
-                    raw.execute("PRAGMA synchronous = NORMAL")  # type: ignore[union-attr]
-                    raw.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")  # type: ignore[union-attr]
+            while True:
                 try:
-                    self._store(conn, per_statement)
-                finally:
-                    if sqlite:
-                        raw.execute("PRAGMA synchronous = FULL")  # type: ignore[union-attr]
-                        raw.execute(f"PRAGMA cache_size = -{_DEFAULT_CACHE_KIB}")  # type: ignore[union-attr]
+                    self._connect_and_store()
+                    return
+                except OperationalError as exc:
+                    # Only the BEGIN IMMEDIATE can find the lock taken: once it succeeds the
+                    # import holds the lock until its commit.
+                    if self._locked or "locked" not in str(exc.orig).lower() or time.monotonic() > deadline:
+                        raise
+                    if not waited and self._on_wait is not None:
+                        self._on_wait()
+                    waited = True
         except BaseException as exc:  # handed to the reading thread
             self._error = exc
+
+    def _connect_and_store(self) -> None:
+        with self._engine.connect().execution_options(screener_write=True) as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            raw = conn.connection.driver_connection
+            per_statement = 1
+            if sqlite:
+                limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
+                per_statement = max(1, min(_ROWS_PER_STATEMENT, limit // len(RECORD_COLUMNS)))
+                # On the driver: SQLite refuses these inside a transaction.
+                raw.execute("PRAGMA synchronous = NORMAL")  # type: ignore[union-attr]
+                raw.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")  # type: ignore[union-attr]
+                # Short tries at the lock, so that a wait is reported (see _run).
+                raw.execute(f"PRAGMA busy_timeout = {_LOCK_TRY_MS}")  # type: ignore[union-attr]
+            try:
+                self._store(conn, per_statement)
+            finally:
+                if sqlite:
+                    raw.execute("PRAGMA synchronous = FULL")  # type: ignore[union-attr]
+                    raw.execute(f"PRAGMA cache_size = -{_DEFAULT_CACHE_KIB}")  # type: ignore[union-attr]
+                    raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
 
     def _store(self, conn: Connection, per_statement: int) -> None:
         now = datetime.now(UTC)
 
-        def new_source() -> int:
-            row = insert(t.Source).values(**self._values, record_count=0, imported_at=now)
+        def new_source(copy: int | None) -> int:
+            # The file's first source holds its copy number (the unique index that keeps a
+            # file from being imported twice); the other databases of a multi-database
+            # file are part of the same import (NULL: not unique).
+            row = insert(t.Source).values(**self._values, file_copy=copy, record_count=0, imported_at=now)
             return conn.execute(row.returning(t.Source.id)).scalar_one()
 
         with conn.begin() as txn:
+            self._locked = True
             self._check()
-            first = new_source()  # the records of the first database seen go here (ids follow the file)
+            copy = 0
+            if self._again:
+                copy = conn.execute(select(func.coalesce(func.max(t.Source.file_copy) + 1, 0))
+                                    .where(t.Source.file_sha256 == self._values["file_sha256"])).scalar_one()
+            first = new_source(copy)  # the records of the first database seen go here (ids follow the file)
             sids: dict[str | None, int] = {}  # database named by the records -> source
             counts: Counter[str | None] = Counter()
             while True:
@@ -223,7 +266,7 @@ class SourceWriter:
                 batch: Sequence[BibRecord] = item  # type: ignore[assignment]
                 for db in dict.fromkeys(r.database for r in batch):  # in file order
                     if db not in sids:
-                        sids[db] = new_source() if sids else first
+                        sids[db] = new_source(None) if sids else first
                 if len(sids) == 1:  # the usual file: one database, no lookup per record
                     ((db, sid),) = sids.items()
                     counts[db] += len(batch)

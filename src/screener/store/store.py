@@ -63,6 +63,8 @@ class SourceInput:
     searched_on: str | None = None
     query: str | None = None
     encoding: str | None = None
+    #: Store it even if the same file was imported before (``import --force``).
+    again: bool = False
 
 
 _READ_COLUMNS = ("id", "source_id", "position", "line", "source_record_id", "authors", "keywords", "raw",
@@ -224,7 +226,8 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries):
         return _source(row) if row else None
 
     @contextmanager
-    def import_source(self, source: SourceInput) -> Iterator[SourceWriter]:
+    def import_source(self, source: SourceInput,
+                      on_wait: Callable[[], None] | None = None) -> Iterator[SourceWriter]:
         """Store one search and its records in one transaction, written while they are read.
 
         ``source.name`` may be left empty until :meth:`SourceWriter.commit` names it
@@ -235,11 +238,16 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries):
         commits with ``synchronous = NORMAL`` (it may wait for the next checkpoint to
         reach the disk; the write-ahead log keeps it atomic either way), so it does not
         pay a full fsync of tens of megabytes.
+
+        The same file (sha256) is stored once unless ``source.again``: the database's unique
+        index decides, so two processes importing it at once cannot both store it; the
+        other gets :class:`AlreadyImported`. While another process holds the write lock
+        the import waits (``on_wait`` is called once, from the writer thread).
         """
         writer = SourceWriter(self.engine, self.location, dict(
             name=source.name, kind=source.kind.value, platform=source.platform, searched_on=source.searched_on,
             query=source.query, file_name=source.file_name, file_sha256=source.file_sha256, format=source.format,
-            encoding=source.encoding), check=self.check_identity)
+            encoding=source.encoding), check=self.check_identity, again=source.again, on_wait=on_wait)
         try:
             yield writer
         finally:

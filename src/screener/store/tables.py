@@ -30,6 +30,9 @@ class Reviewer(SQLModel, table=True):
 
 
 class Source(SQLModel, table=True):
+    # The database, not a check before the import, keeps a file from being imported twice
+    # (two processes at once); ``import --force`` stores the next copy.
+    __table_args__ = (Index("ux_source_file_copy", "file_sha256", "file_copy", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     name: str
     kind: str = "database"
@@ -38,6 +41,9 @@ class Source(SQLModel, table=True):
     query: str | None = None
     file_name: str
     file_sha256: str = Field(index=True)
+    #: 0, or n for the n-th ``import --force`` of the file; NULL for the further sources
+    #: of a multi-database file (one import, one copy number, held by its first source).
+    file_copy: int | None = Field(default=0, nullable=True, sa_column_kwargs={"server_default": "0"})
     format: str
     encoding: str | None = None
     record_count: int

@@ -4,18 +4,103 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 
 from screener.core.models import Stage
 from screener.core.protocol import Protocol
 
 
+#: After a digit that may begin a two-digit reason number (``1`` when there are 10 to 19
+#: reasons), how long to wait for the second digit before taking the one typed.
+REASON_WAIT_S = 1.2
+#: ``action_reason``'s argument for Enter (the digits are 0-9).
+ENTER = -1
+
+
 def reason_bindings(prefix: str) -> list[Binding]:
-    """Escape, 1-9 and Enter, live only after ``e`` (the screen's ``check_action`` says when)."""
+    """Escape, 0-9 and Enter, live only after ``e`` (the screen's ``check_action`` says when)."""
     return [
         Binding("escape", "cancel_reason", "Cancel", show=False, id=f"{prefix}.cancel"),
-        *[Binding(str(n), f"reason({n})", f"Reason {n}", show=False, id=f"{prefix}.reason{n}") for n in range(1, 10)],
-        Binding("enter", "reason(0)", "No reason", show=False, id=f"{prefix}.noreason"),
+        *[Binding(str(n), f"reason({n})", f"Reason {n}", show=False, id=f"{prefix}.reason{n}") for n in range(10)],
+        Binding("enter", f"reason({ENTER})", "No reason", show=False, id=f"{prefix}.noreason"),
     ]
+
+
+class ReasonTyping:
+    """The digits typed after ``e``: a reason number of one or two digits.
+
+    With up to nine reasons every digit decides at once. With more, a digit that can
+    begin a longer number (``1`` of ``1``-``12``) waits for the next digit, for Enter
+    (take it as it is) or for :data:`REASON_WAIT_S` to pass; ``3`` of ``1``-``12`` decides
+    at once. ``0`` only begins a number (``05``).
+    """
+
+    def __init__(self, highest: int) -> None:
+        self.highest = highest
+        self.digits = ""
+
+    def key(self, key: int) -> int | None:
+        """Take a digit (or :data:`ENTER`); the reason number once complete (0 = no reason), else None."""
+        if key == ENTER:
+            typed, self.digits = self.digits, ""
+            return int(typed) if typed and int(typed) else 0
+        self.digits += str(key)
+        number = int(self.digits)
+        if len(self.digits) < len(str(self.highest)) and (number == 0 or number * 10 <= self.highest):
+            return None
+        self.digits = ""
+        return number if number else None
+
+    def timeout(self) -> int | None:
+        """The number typed so far, when no further digit came."""
+        typed, self.digits = self.digits, ""
+        return int(typed) if typed and int(typed) else None
+
+
+class ReasonKeys:
+    """Mixin for a screen where ``e`` then a reason number excludes: reads the number's digits.
+
+    The screen sets ``picking_reason`` and calls :meth:`start_reason` on ``e``, routes its
+    ``action_reason(key)`` to :meth:`reason_key`, and implements :meth:`reason_chosen`.
+    """
+
+    picking_reason: bool
+    _typing: ReasonTyping | None = None
+    _typing_timer: Timer | None = None
+
+    def start_reason(self, protocol: Protocol, stage: Stage) -> None:
+        self._typing = ReasonTyping(max((n for n, _ in protocol.exclusion_reasons(stage)), default=0))
+
+    @property
+    def reason_digits(self) -> str:
+        """The digits typed so far (shown while waiting for the next one)."""
+        return self._typing.digits if self._typing else ""
+
+    def reason_key(self, key: int) -> None:
+        if self._typing_timer is not None:
+            self._typing_timer.stop()
+            self._typing_timer = None
+        if self._typing is None:
+            return
+        number = self._typing.key(key)
+        if number is not None:
+            self.reason_chosen(number)
+        elif self._typing.digits:
+            self._typing_timer = self.set_timer(REASON_WAIT_S, self._reason_wait_over)  # type: ignore[attr-defined]
+            self.reason_typed()
+
+    def _reason_wait_over(self) -> None:
+        self._typing_timer = None
+        number = self._typing.timeout() if self._typing else None
+        if number is not None and self.picking_reason:
+            self.reason_chosen(number)
+
+    def reason_typed(self) -> None:
+        """Show the digits typed so far (the screen redraws its prompt)."""
+
+    def reason_chosen(self, number: int) -> None:
+        """Exclude with reason ``number`` (0: no reason)."""
+        raise NotImplementedError
 
 
 def help_binding(prefix: str) -> Binding:

@@ -15,7 +15,7 @@ from textual.widgets import Header, Static
 from screener.conflict_view import describe_vote, votes
 from screener.core.models import Stage, Verdict
 from screener.store import Blinded, StoreError
-from screener.tui.keys import help_binding, leave, reason_bindings, reasons_for_key, show_help
+from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.screens.dialogs import Prompt
 from screener.tui.widgets.key_footer import KeyFooter
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from screener.store import Store
 
 
-class ConflictsScreen(Screen[None]):
+class ConflictsScreen(ReasonKeys, Screen[None]):
     """Resolve the conflicts of one stage, one key per resolution (as on the screening screen)."""
 
     AUTO_FOCUS = "#record-abstract-box"  # arrows and PgUp/PgDn scroll the abstract; Tab reaches the rest
@@ -102,7 +102,8 @@ class ConflictsScreen(Screen[None]):
 
     def _resolution_text(self, rid: int) -> Text:
         if self.picking_reason:
-            return Text("Resolve as exclude: press the reason's number, Esc to cancel", style="bold red")
+            typed = f" {self.reason_digits}… (next digit, or Enter)" if self.reason_digits else ""
+            return Text(f"Resolve as exclude: press the reason's number, Esc to cancel{typed}", style="bold red")
         text = Text()
         if rid in self.resolved:
             text.append(f"Resolved: {self.resolved[rid]}", style="bold")
@@ -145,13 +146,21 @@ class ConflictsScreen(Screen[None]):
     def action_exclude(self) -> None:
         if self.current is not None:
             self.picking_reason = True
+            self.start_reason(self.protocol, self.stage)
             self.show_conflict()
 
     def action_cancel_reason(self) -> None:
         self.picking_reason = False
         self.show_conflict()
 
-    def action_reason(self, number: int) -> None:
+    def action_reason(self, key: int) -> None:
+        if self.picking_reason:
+            self.reason_key(key)
+
+    def reason_typed(self) -> None:
+        self.show_conflict()
+
+    def reason_chosen(self, number: int) -> None:
         reasons = reasons_for_key(self.protocol, self.stage, number)
         if isinstance(reasons, str):
             self.notify(reasons, severity="warning")
@@ -176,4 +185,4 @@ class ConflictsScreen(Screen[None]):
         leave(self)
 
     def action_help(self) -> None:
-        show_help(self, "Conflict screen keys", ["e then 1-9     resolve as exclude with that numbered reason"])
+        show_help(self, "Conflict screen keys", ["e then number  resolve as exclude with that numbered reason (10 and up: two digits, or Enter)"])

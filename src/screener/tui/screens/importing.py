@@ -16,6 +16,7 @@ from textual.widgets import DirectoryTree, Header, ProgressBar, Static
 from textual.worker import Worker
 
 from screener.importers import ImportFileError, ParsedFile
+from screener.core.dates import search_date
 from screener.importing import ImportOptions, import_file, parse
 from screener.store import StoreError
 from screener.tui.keys import help_binding, leave, show_help
@@ -133,10 +134,16 @@ class ImportScreen(Screen[None]):
         self.query_one("#preview", Static).update(text)
 
     def action_set(self, field: str) -> None:
-        questions = {"source": "Database name (PubMed, Embase, CINAHL, ...)", "searched": "Search date (YYYY-MM-DD)",
-                     "query": "Search string"}
+        questions = {"source": "Database name (PubMed, Embase, CINAHL, ...)",
+                     "searched": "Search date (YYYY-MM-DD, YYYY-MM or YYYY)", "query": "Search string"}
 
         def done(value: str | None) -> None:
+            if value is not None and field == "searched" and value.strip():
+                try:
+                    value = search_date(value)
+                except ValueError as exc:
+                    self.notify(f"Search date not changed: {exc}", severity="error")
+                    return
             if value is not None:
                 self.options = replace(self.options, **{field: value.strip() or None})
                 self._refresh_preview()
@@ -166,7 +173,8 @@ class ImportScreen(Screen[None]):
             self.app.call_from_thread(bar.update, total=total or None, progress=done)
 
         try:
-            summary = import_file(self.store, path, options, progress=progress, parsed=parsed)
+            summary = import_file(self.store, path, options, progress=progress, parsed=parsed,
+                                  on_wait=lambda m: self.app.call_from_thread(self._show_result, Text(m, style="yellow")))
         except (ImportFileError, StoreError) as exc:
             self.app.call_from_thread(self._show_result, Text(str(exc), style="bold red"))
             return

@@ -11,15 +11,17 @@ from __future__ import annotations
 import gc
 import random
 import re
+import shutil
 import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -32,7 +34,7 @@ from textual.worker import Worker, WorkerState
 from screener.core.models import Decision, Stage, StoredRecord, Verdict
 from screener.rank_process import RankerProcess
 from screener.store import StoreError
-from screener.tui.keys import help_binding, leave, reason_bindings, reasons_for_key, show_help
+from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.screens.dialogs import Prompt
 from screener.tui.widgets.key_footer import KeyFooter
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
@@ -56,7 +58,30 @@ class _Undo:
     previous: Decision | None
 
 
-class ScreeningScreen(Screen[None]):
+def opener_problem(location: str) -> str | None:
+    """Open ``location`` with the platform's opener; None when it started, else what went wrong (one line)."""
+    opener = {"darwin": ["open"], "win32": ["cmd", "/c", "start", ""]}.get(sys.platform, ["xdg-open"])
+    is_url = re.match(r"[a-zA-Z][a-zA-Z0-9+.-]+://", location) is not None
+    if not is_url and not Path(location).expanduser().exists():
+        return f"{location} does not exist: press r to record where the PDF is"
+    if shutil.which(opener[0]) is None:
+        return (f"No program to open PDFs: {opener[0]} is not installed (Debian/Ubuntu: apt install xdg-utils); "
+                f"open {location} yourself")
+    target = location if is_url else str(Path(location).expanduser())
+    try:
+        proc = subprocess.Popen([*opener, target], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError as exc:
+        return f"Could not run {opener[0]} to open {location}: {exc.strerror}"
+    try:
+        code = proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # still starting a viewer: it is open
+        return None
+    if code != 0:
+        return f"{opener[0]} could not open {location} (exit {code}): is a PDF viewer installed?"
+    return None
+
+
+class ScreeningScreen(ReasonKeys, Screen[None]):
     """Screen the records of one stage as one reviewer."""
 
     class DecisionWritten(Message):
@@ -227,6 +252,8 @@ class ScreeningScreen(Screen[None]):
         text = Text()
         if self.picking_reason:
             text.append("Exclude: press the reason's number", style="bold red")
+            if self.reason_digits:
+                text.append(f" {self.reason_digits}… (next digit, or Enter)", style="bold red")
             if self.stage.value in self.protocol.rules.exclude_without_reason:
                 text.append(", Enter for no reason", style="bold red")
             text.append(", Esc to cancel", style="bold red")
@@ -333,6 +360,7 @@ class ScreeningScreen(Screen[None]):
     def action_exclude(self) -> None:
         if self.current is not None:
             self.picking_reason = True
+            self.start_reason(self.protocol, self.stage)
             self.query_one(RecordView).set_decision(self._decision_text(self.current))
 
     def action_cancel_reason(self) -> None:
@@ -340,7 +368,15 @@ class ScreeningScreen(Screen[None]):
         if self.current is not None:
             self.query_one(RecordView).set_decision(self._decision_text(self.current))
 
-    def action_reason(self, number: int) -> None:
+    def action_reason(self, key: int) -> None:
+        if self.picking_reason and self.current is not None:
+            self.reason_key(key)
+
+    def reason_typed(self) -> None:
+        if self.current is not None:
+            self.query_one(RecordView).set_decision(self._decision_text(self.current))
+
+    def reason_chosen(self, number: int) -> None:
         if not self.picking_reason or self.current is None:
             return
         reasons = reasons_for_key(self.protocol, self.stage, number)
@@ -461,11 +497,15 @@ class ScreeningScreen(Screen[None]):
         if r is None or not r.location:
             self.notify("No PDF path or URL recorded for this report: press r to add one.", severity="warning")
             return
-        opener = {"darwin": ["open"], "win32": ["cmd", "/c", "start", ""]}.get(sys.platform, ["xdg-open"])
-        try:
-            subprocess.Popen([*opener, r.location], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except OSError as exc:
-            self.notify(f"Could not open {r.location}: {exc.strerror}", severity="error")
+        self.open_document(r.location)
+
+    @work(thread=True, group="open-pdf", exit_on_error=False)
+    def open_document(self, location: str) -> None:
+        """Hand a PDF path or URL to the desktop's opener; say which part failed if one does."""
+        problem = opener_problem(location)
+        if problem is None:
+            return
+        self.app.call_from_thread(self.notify, problem, severity="error", timeout=15)
 
     def action_link_study(self) -> None:
         rid = self.current
@@ -593,7 +633,7 @@ class ScreeningScreen(Screen[None]):
 
     def action_help(self) -> None:
         show_help(self, f"Screening keys ({self.stage.label})",
-                  ["e then 1-9     exclude with that numbered reason",
+                  ["e then number  exclude with that numbered reason (10 and up: two digits, or Enter)",
                    "e then Enter   exclude without a reason (where the protocol allows)"])
 
     def action_leave(self) -> None:

@@ -34,8 +34,10 @@ def criteria_text(protocol: Protocol, stage: Stage, action: str = "Exclude (e, t
     text = Text()
     text.append(f"{stage.label} criteria\n", style="bold")
     text.append(f"{action}\n", style="bold red")
-    for n, c in protocol.exclusion_reasons(stage):
-        text.append(f" {n} ", style="bold")
+    reasons = protocol.exclusion_reasons(stage)
+    width = len(str(max((n for n, _ in reasons), default=1)))
+    for n, c in reasons:
+        text.append(f" {n:>{width}} ", style="bold")
         text.append(f"{c.label}\n")
     if stage.value in protocol.rules.exclude_without_reason:
         text.append(" ⏎ no reason\n", style="dim")
