@@ -72,6 +72,7 @@ class ImportSummary:
         else:
             out = [f"{p.path.name}: {s.record_count} records from {s.name} ({p.format}, {p.encoding}) "
                    f"stored as source {s.id}"]
+        out += [f"  {note}" for note in p.notes]
         if self.skipped:
             out.append(f"  skipped {self.skipped} unusable entries (no title and no identifier)")
         if self.by_type:

@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 from screener.core.models import BibRecord
@@ -34,7 +35,7 @@ from screener.importers._common import (
     normalise_newlines,
     open_binary,
 )
-from screener.importers._encoding import decode_bytes
+from screener.importers._encoding import decode_file
 
 __all__ = [
     "BATCH_SIZE", "FORMATS", "FileText", "ImportFileError", "ParsedFile", "Unusable", "detect_format", "load_text", "parse_text",
@@ -225,6 +226,7 @@ class FileText:
     encoding: str
     sha256: str
     text: str
+    notes: tuple[str, ...] = ()
 
 
 def load_text(path: Path | str, *, format: str | None = None) -> FileText:
@@ -247,8 +249,15 @@ def load_text(path: Path | str, *, format: str | None = None) -> FileText:
         raise ImportFileError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     except (EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise ImportFileError(path, f"the compressed (gzip) file is damaged or cut off: {exc}") from exc
-    text, encoding = decode_bytes(data, path)
+    decoded = decode_file(data, path)
     del data  # a large export is held once, as text
+    text, encoding = decoded.text, decoded.encoding
+    notes = _decoding_notes(decoded.repaired, decoded.repaired_as)
+    del decoded
+    nuls = text.count("\x00")
+    if nuls:  # no database stores them (PostgreSQL refuses them) and no export means them
+        text = text.replace("\x00", "")
+        notes.append(f"removed {nuls:,} NUL {'byte' if nuls == 1 else 'bytes'}")
     text = normalise_newlines(text)
     if not text or text.isspace():
         raise ImportFileError(path, "the file is empty")
@@ -256,7 +265,46 @@ def load_text(path: Path | str, *, format: str | None = None) -> FileText:
         format = detect_format(text, path)
     elif format not in FORMATS:
         raise ImportFileError(path, f"unknown format {format!r} (known: {', '.join(FORMATS)})")
-    return FileText(path, format, encoding, sha256, text)
+    return FileText(path, format, encoding, sha256, text, tuple(notes))
+
+
+#: The longest value a field may hold; longer ones are refused, naming the entry. An
+#: identifier this long is a broken export (a field that swallowed the lines after it),
+#: and PostgreSQL cannot index a value over about 2,700 bytes (DOI and PMID are indexed).
+_SHORT_FIELDS = ("doi", "pmid", "pmcid", "issn", "volume", "issue", "start_page", "end_page", "source_id",
+                 "language", "publication_type")
+_FIELD_LIMITS = ((attrgetter(*_SHORT_FIELDS), _SHORT_FIELDS, 1_000), (attrgetter("title", "journal", "journal_abbrev"),
+                 ("title", "journal", "journal_abbrev"), 20_000), (attrgetter("abstract", "url"), ("abstract", "url"),
+                 1_000_000))  # fmt: skip
+_FIELD_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "issn": "ISSN", "source_id": "record id",
+                "start_page": "first page", "end_page": "last page", "journal_abbrev": "journal abbreviation",
+                "publication_type": "publication type", "url": "URL"}
+
+
+def check_lengths(path: Path, records: list[BibRecord]) -> None:
+    """Refuse a record with an over-long field (see ``_FIELD_LIMITS``), naming its entry and line.
+
+    Raises:
+        ImportFileError: the first such field.
+    """
+    for get, names, limit in _FIELD_LIMITS:
+        for r in records:
+            values = get(r)
+            if any(v is not None and len(v) > limit for v in values):
+                name, value = next((n, v) for n, v in zip(names, values, strict=True) if v and len(v) > limit)
+                what = _FIELD_NAMES.get(name, name)
+                raise ImportFileError(
+                    path, f"entry {r.position}: its {what} is {len(value):,} characters long (at most {limit:,}): "
+                          "the export looks broken there; fix or export it again",
+                    line=r.line)
+
+
+def _decoding_notes(repaired: list[int], codec: str | None) -> list[str]:
+    if not repaired:
+        return []
+    shown = ", ".join(map(str, repaired[:10])) + (" ..." if len(repaired) > 10 else "")
+    lines, were = ("line", "was") if len(repaired) == 1 else ("lines", "were")
+    return [f"repaired {len(repaired):,} {lines} that {were} not UTF-8 (read as {codec}): {lines} {shown}"]
 
 
 def parse_text(
@@ -284,8 +332,16 @@ def parse_text(
     path = file.path
     if file.format != "csv" and (columns or id_column):
         log.warning("%s: column options only apply to CSV files; ignored for %s", path, _NAMES[file.format])
+    checked = None
+    if on_batch is not None:
+
+        def checked(batch: list[BibRecord]) -> None:
+            check_lengths(path, batch)
+            on_batch(batch)
+
     with _gc_paused():
-        result = _parse(file.format, file.text, path, Sink(progress, on_batch), id_column, columns)
+        result = _parse(file.format, file.text, path, Sink(progress, checked), id_column, columns)
+    check_lengths(path, result.records)
     if result.unusable:
         log.info("%s: %d entries have neither a title nor an identifier", path, len(result.unusable))
     return ParsedFile(
@@ -299,6 +355,7 @@ def parse_text(
         unusable=result.unusable,
         count=result.count,
         databases=dict(result.databases),
+        notes=file.notes,
     )
 
 

@@ -82,6 +82,8 @@ class ParsedFile:
     unusable: list[Unusable]
     count: int = 0
     databases: dict[str, int] = field(default_factory=dict)
+    #: What reading the file repaired, one line each (lines decoded on their own, NULs removed).
+    notes: tuple[str, ...] = ()
 
 
 UNUSABLE_REASON = "no title and no identifier (DOI, PMID or record id)"

@@ -13,11 +13,12 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 log = logging.getLogger("screener.importers")
 
-__all__ = ["decode_bytes"]
+__all__ = ["Decoded", "decode_bytes", "decode_file"]
 
 #: charset-normalizer looks at this much of a file (it samples anyway; this bounds the cost).
 _SAMPLE = 2_000_000
@@ -116,15 +117,86 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text, its encoding, and the lines of a UTF-8 file that were not UTF-8.
+
+    ``repaired`` holds the 1-based numbers of those lines, each decoded on its own as
+    ``repaired_as`` (cp1252 or a close code page; latin-1 where that cannot read it).
+    """
+
+    text: str
+    encoding: str
+    repaired: list[int] = field(default_factory=list)
+    repaired_as: str | None = None
+
+
 def decode_bytes(data: bytes, path: Path | str = "") -> tuple[str, str]:
-    """Decode a file's bytes: BOM first, then strict UTF-8, then a careful guess.
+    """Decode a file's bytes; see :func:`decode_file` (which also says which lines were repaired).
+
+    Returns:
+        ``(text, encoding)``; the text has no BOM.
+    """
+    decoded = decode_file(data, path)
+    return decoded.text, decoded.encoding
+
+
+def _mostly_utf8(data: bytes) -> Decoded | None:
+    """UTF-8 with a few lines in another encoding: those lines decoded on their own.
+
+    A file counts as UTF-8 when some line holds valid UTF-8 beyond ASCII (a legacy-encoded
+    file almost never does by chance); otherwise None, and the whole file is guessed.
+    Lines are found from each decoding error, so a large file with one odd line costs
+    little more than a plain decode.
+    """
+    parts: list[str | bytes] = []
+    pos = 0
+    line_no = 1
+    repaired: list[int] = []
+    while True:
+        try:
+            parts.append(data[pos:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            bad = pos + exc.start
+            start = data.rfind(b"\n", pos, bad) + 1 or pos
+            start = max(start, pos)
+            end = data.find(b"\n", bad)
+            end = len(data) if end < 0 else end
+            parts.append(data[pos:start].decode("utf-8"))
+            line_no += data.count(b"\n", pos, start)
+            repaired.append(line_no)
+            parts.append(data[start:end])
+            pos = end
+    if not any(isinstance(p, str) and not p.isascii() for p in parts):
+        return None
+    odd = [p for p in parts if isinstance(p, bytes)]
+    codec = _latin_choice(b"\n".join(odd))
+    out = []
+    for p in parts:
+        if isinstance(p, bytes):
+            try:
+                p = p.decode(codec)
+            except UnicodeDecodeError:
+                p = p.decode("latin-1")  # maps every byte
+        out.append(p)
+    return Decoded("".join(out), "utf-8", repaired, codec)
+
+
+def _ascii_compatible(name: str) -> bool:
+    probe = bytes(range(0x09, 0x0E)) + bytes(range(0x20, 0x7F))
+    try:
+        return probe.decode(name) == probe.decode("ascii")
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def decode_file(data: bytes, path: Path | str = "") -> Decoded:
+    """Decode a file's bytes: BOM first, then UTF-8 (repairing odd lines), then a careful guess.
 
     Args:
         data: the whole file.
         path: only for the warning logged when a declared encoding has bad bytes.
-
-    Returns:
-        ``(text, encoding)``; the text has no BOM.
     """
     boms = (
         (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -136,29 +208,37 @@ def decode_bytes(data: bytes, path: Path | str = "") -> tuple[str, str]:
     for bom, name in boms:
         if data.startswith(bom):
             codec = "utf-8" if name == "utf-8-sig" else name
+            if codec == "utf-8":
+                mixed = _mostly_utf8(data[len(bom):])
+                if mixed is not None:
+                    return Decoded(mixed.text, name, mixed.repaired, mixed.repaired_as)
             try:
-                return data[len(bom) :].decode(codec), name
+                return Decoded(data[len(bom) :].decode(codec), name)
             except UnicodeDecodeError as exc:
                 log.warning("%s: not valid %s at byte %d; bad bytes replaced", path, name, exc.start)
-                return data[len(bom) :].decode(codec, errors="replace"), name
+                return Decoded(data[len(bom) :].decode(codec, errors="replace"), name)
     if b"\x00" in data[:4096]:
         guess = _utf16_without_bom(data[:4096])
         if guess:
             try:
-                return data.decode(guess), guess
+                return Decoded(data.decode(guess), guess)
             except UnicodeDecodeError:
                 pass
     try:
-        return data.decode("utf-8"), "utf-8"
+        return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    mixed = _mostly_utf8(data)
+    if mixed is not None:
+        return mixed
     name = _guess_legacy(data)
+    if _ascii_compatible(name):  # never a code page that reads tags and digits as other letters
+        try:
+            return Decoded(data.decode(name), name)
+        except (UnicodeDecodeError, LookupError):
+            pass
     try:
-        return data.decode(name), name
-    except (UnicodeDecodeError, LookupError):
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
+        return Decoded(data.decode("cp1252"), "cp1252")
     except UnicodeDecodeError:
         # cp1252 leaves five bytes undefined; latin-1 maps every byte.
-        return data.decode("latin-1"), "latin-1"
+        return Decoded(data.decode("latin-1"), "latin-1")

@@ -54,6 +54,7 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     sink = (sink or Sink()).expect(text.count("\nPMID-") + text.startswith("PMID-"))
     position = 0
     line_offset = 0
+    ends = _Ends()
     # The text is read in pieces cut at blank lines (which always end a record), so that a
     # large file is never split into one list of all its lines at once.
     start = 0
@@ -61,18 +62,50 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
         cut = text.find("\n\n", start + _PIECE)
         end = len(text) if cut < 0 else cut + 1
         piece = text[start:end]
-        position = _parse_piece(piece, path, sink, position, line_offset)
+        position = _parse_piece(piece, path, sink, position, line_offset, ends)
         line_offset += piece.count("\n")
         start = end
     if position == 0:
         raise ImportFileError(path, "no PubMed/MEDLINE records found")
+    ends.check(path, position, text.endswith("\n"))
     return sink.finish("PubMed", None)
 
 
 _PIECE = 1 << 22  # characters
 
 
-def _parse_piece(text: str, path: Path, sink: Sink, position: int, line_offset: int) -> int:
+class _Ends:
+    """How the records end, to tell a file cut off in its last record (as the RIS and WoS readers do).
+
+    An export ends with a line end, and its records end with the same tag (``SO``, the
+    source, in PubMed's journal articles): a file that stops inside a line, in a last
+    record that lacks the tag every record before it ended with, was cut off (a partial
+    download or copy) and its last abstract is incomplete. (A complete last record may
+    end otherwise, e.g. a book chapter's ``AID``: with its line end it is kept.)
+    """
+
+    def __init__(self) -> None:
+        self.closing: set[str] = set()  # the last tag of every record but the latest
+        self.latest: tuple[list[list[str]], int] | None = None  # the latest record's fields and first line
+
+    def record(self, fields: list[list[str]], line: int) -> None:
+        if self.latest is not None:
+            self.closing.add(self.latest[0][-1][0])
+        self.latest = fields, line
+
+    def check(self, path: Path, position: int, ended: bool) -> None:
+        if len(self.closing) != 1 or self.latest is None or ended:
+            return
+        (last,) = self.closing
+        fields, line = self.latest
+        if all(tag != last for tag, _ in fields):
+            raise ImportFileError(
+                path, f"the file ends in the middle of record {position} (from line {line}): it has no '{last}  -' "
+                      "line, which every other record ends with; the file looks cut off: export or copy it again",
+                line=line)
+
+
+def _parse_piece(text: str, path: Path, sink: Sink, position: int, line_offset: int, ends: _Ends) -> int:
     """Read the records of one piece of the file (whole records); returns the last position."""
     lines = text.split("\n")
     fields: list[list[str]] = []  # [tag, value] pairs of the current record
@@ -81,6 +114,7 @@ def _parse_piece(text: str, path: Path, sink: Sink, position: int, line_offset: 
     for i, ln in enumerate(lines):
         if not ln.strip():
             if fields:
+                ends.record(fields, start_line)
                 position += 1
                 sink.add(_record(fields, position, start_line, "\n".join(lines[start_index:i])))
                 fields = []
@@ -100,6 +134,7 @@ def _parse_piece(text: str, path: Path, sink: Sink, position: int, line_offset: 
                 line=line_offset + i + 1,
             )
         if m.group(1) == "PMID" and fields:  # records not separated by a blank line
+            ends.record(fields, start_line)
             position += 1
             sink.add(_record(fields, position, start_line, "\n".join(lines[start_index:i])))
             fields = []
@@ -108,6 +143,7 @@ def _parse_piece(text: str, path: Path, sink: Sink, position: int, line_offset: 
             start_index = i
         fields.append([m.group(1), m.group(2).strip()])
     if fields:
+        ends.record(fields, start_line)
         position += 1
         sink.add(_record(fields, position, start_line, "\n".join(lines[start_index:]).rstrip("\n")))
     return position

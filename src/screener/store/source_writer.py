@@ -190,7 +190,9 @@ class SourceWriter:
             raise AlreadyImported(f"{self._values['file_name']}: the same file was just imported "
                                   "by another process") from None
         if isinstance(self._error, DBAPIError):
-            raise StoreError(f"could not write to {self._location}: {self._error.orig}") from None
+            reason = " ".join(str(self._error.orig).split())  # one line (PostgreSQL adds DETAIL lines)
+            raise StoreError(f"{self._values['file_name']}: could not store it in {self._location}: "
+                             f"{reason}") from None
         raise self._error
 
     # -- the writing thread --------------------------------------------------------------
