@@ -185,4 +185,5 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
         leave(self)
 
     def action_help(self) -> None:
-        show_help(self, "Conflict screen keys", ["e then number  resolve as exclude with that numbered reason (10 and up: two digits, or Enter)"])
+        show_help(self, "Conflict screen keys",
+                  ["e then number  resolve as exclude with that numbered reason (10 and up: two digits, or Enter)"])
