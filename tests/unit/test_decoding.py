@@ -68,16 +68,16 @@ def test_fuzz_valid_utf8_lines_stay_unchanged(lines: list[str], runs: list[tuple
 def test_a_cut_off_pubmed_file_is_refused(tmp_path: Path):
     text = _pubmed(3)
     cut = text[: text.rindex("AB  - ") + 30]  # in the middle of the last abstract
-    for body in (cut, cut[: cut.rindex("\n") + 1]):  # mid-line, and at a line end
-        path = tmp_path / "cut.nbib"
-        path.write_text(body, encoding="utf-8")
-        with pytest.raises(ImportFileError) as info:
-            read_file(path)
-        assert str(info.value) == (f"{path}:15: the file ends in the middle of record 3 (from line 15): it has no "
-                                   "'SO  -' line, which every other record ends with; the file looks cut off: "
-                                   "export or copy it again")
-    path.write_text(text, encoding="utf-8")
-    assert read_file(path).count == 3
+    path = tmp_path / "cut.nbib"
+    path.write_text(cut, encoding="utf-8")
+    with pytest.raises(ImportFileError) as info:
+        read_file(path)
+    assert str(info.value) == (f"{path}:15: the file ends in the middle of record 3 (from line 15): it has no "
+                               "'SO  -' line, which every other record ends with; the file looks cut off: "
+                               "export or copy it again")
+    for whole in (text, text.rstrip("\n"), text[: text.rindex("SO  - ")]):  # complete, or ends at a line end
+        path.write_text(whole, encoding="utf-8")
+        assert read_file(path).count == 3
 
 
 def test_nul_bytes_are_removed(tmp_path: Path):

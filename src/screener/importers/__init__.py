@@ -254,9 +254,8 @@ def load_text(path: Path | str, *, format: str | None = None) -> FileText:
     text, encoding = decoded.text, decoded.encoding
     notes = _decoding_notes(decoded.repaired, decoded.repaired_as)
     del decoded
-    nuls = text.count("\x00")
-    if nuls:  # no database stores them (PostgreSQL refuses them) and no export means them
-        text = text.replace("\x00", "")
+    text, nuls = _strip_nuls(text)
+    if nuls:
         notes.append(f"removed {nuls:,} NUL {'byte' if nuls == 1 else 'bytes'}")
     text = normalise_newlines(text)
     if not text or text.isspace():
@@ -297,6 +296,24 @@ def check_lengths(path: Path, records: list[BibRecord]) -> None:
                     path, f"entry {r.position}: its {what} is {len(value):,} characters long (at most {limit:,}): "
                           "the export looks broken there; fix or export it again",
                     line=r.line)
+
+
+def _strip_nuls(text: str) -> tuple[str, int]:
+    """Remove stray NUL characters: no database stores them (PostgreSQL refuses them), no export means them.
+
+    A line that is a quarter NULs or more is text in another encoding (a UTF-16 export
+    appended to a UTF-8 one): it is left for the reader to name.
+    """
+    if "\x00" not in text:
+        return text, 0
+    lines = text.split("\n")
+    removed = 0
+    for i, line in enumerate(lines):
+        n = line.count("\x00")
+        if n and n * 4 < len(line):
+            lines[i] = line.replace("\x00", "")
+            removed += n
+    return ("\n".join(lines), removed) if removed else (text, 0)
 
 
 def _decoding_notes(repaired: list[int], codec: str | None) -> list[str]:
