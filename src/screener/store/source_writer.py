@@ -191,7 +191,7 @@ class SourceWriter:
                                   "by another process") from None
         if isinstance(self._error, DBAPIError):
             reason = " ".join(str(self._error.orig).split())  # one line (PostgreSQL adds DETAIL lines)
-            raise StoreError(f"{self._values['file_name']}: could not store it in {self._location}: "
+            raise StoreError(f"{self._values['file_name']}: could not write to {self._location}: "
                              f"{reason}") from None
         raise self._error
 
