@@ -316,7 +316,7 @@ def _one_question_per_pair_of_clusters(pairs: list[PairResult], uf: _UnionFind) 
     out: list[PairResult] = []
     best: dict[tuple[int, int], PairResult] = {}
     for p in pairs:
-        if p.outcome != "possible" or p.rule.startswith("blocked-by-"):
+        if p.outcome != "possible" or p.rule == "blocked-by-human-distinct":
             out.append(p)
             continue
         if uf.why_not(p.a, p.b) == "human":
@@ -497,7 +497,7 @@ def _find_duplicates(
     demoted: dict[tuple[int, int], PairResult] = {}
     for p in order:
         why = uf.why_not(p.a, p.b)
-        if why is None:
+        if why is None or (why == "veto" and p.rule == "human-duplicate"):  # a reviewer overrules a rule
             uf.union(p.a, p.b, human=p.rule == "human-duplicate")
         else:
             blocked = "blocked-by-human-distinct" if why == "human" else "blocked-by-veto"

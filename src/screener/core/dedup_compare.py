@@ -597,7 +597,8 @@ def merge_same_citation(p: _Pair, title: float) -> str | None:
 def merge_bibliographic(p: _Pair, title: float, agreeing: list[Evidence]) -> str | None:
     """A near-identical title plus enough agreeing fields: the evidence adds up to
     ``min_agreeing`` points; no authors or a one-year shift ask for one more, a
-    near-identical title with near-identical authors in the same year for one fewer."""
+    near-identical title with near-identical authors in the same year for one fewer. A
+    short (recurring) title also needs the printed place or an identifier to agree."""
     th = p.th
     if title < th.title_duplicate:
         return None
@@ -609,7 +610,23 @@ def merge_bibliographic(p: _Pair, title: float, agreeing: list[Evidence]) -> str
     if year == 0.5:
         needed += 1
         p.evidence.append(Evidence("year", -1, "years one apart: one more field needed"))
-    if year == 1.0 and title >= 0.97 and authors is not None and authors >= 0.9:
+    fa, fb = p.fa, p.fb
+    if min(len(fa.title_tokens), len(fb.title_tokens)) < th.title_block_tokens and (
+        fa.volume or fa.issue or fa.start_page or fb.volume or fb.issue or fb.start_page
+    ):
+        # A short title ("Editor's comments", "Editorial introduction") recurs in every
+        # issue, by the same editor: it names no item by itself, so where a record says
+        # where it was printed, that place (start page, or volume and issue) or an
+        # identifier must agree as well.
+        if not (
+            p.get("pages") == 1.0
+            or (p.get("volume") == 1.0 and p.get("issue") == 1.0)
+            or shifted_citation(p.fa, p.fb)
+            or same_id(p)
+        ):
+            p.evidence.append(Evidence("title", -1, "a short title names no item: the place must agree too"))
+            return None
+    elif year == 1.0 and title >= 0.97 and authors is not None and authors >= 0.9:
         needed -= 1
         p.evidence.append(Evidence("title+authors", 1, "near-identical title and authors in one year"))
     if len(agreeing) >= needed:
