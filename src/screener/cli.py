@@ -477,6 +477,72 @@ def agreement(ctx: click.Context, stage: str | None, as_json: bool) -> None:
             click.echo(line)
 
 
+@cli.group()
+def source() -> None:
+    """The review's sources (one imported file each): list them, remove a wrong one, restore it."""
+
+
+@source.command("list")
+@click.pass_context
+def source_list(ctx: click.Context) -> None:
+    """Every source with its records and how many of them carry decisions."""
+    with _open(ctx) as store:
+        for line in _source_lines(store):
+            click.echo(line)
+
+
+def _source_lines(store: Store) -> list[str]:
+    rows = store.source_list()
+    if not rows:
+        return ["no sources yet: screener import FILE..."]
+    out = [f"{'#':>3}  {'database':<16} {'records':>7} {'decided':>7}  {'file':<28} state"]
+    for s in rows:
+        state = "archived (not in the review)" if s.archived else ""
+        if s.restorable:
+            state += " · restorable until the next dedup"
+        out.append(f"{s.id:>3}  {s.name[:16]:<16} {s.records:>7} {s.with_decisions:>7}  {s.file_name[:28]:<28} "
+                   f"{state.strip(' ·')}")
+    for sid, name, mode in store.removed_sources():
+        if mode == "removed":
+            out.append(f"{sid:>3}  {name[:16]:<16} {'-':>7} {'-':>7}  {'':<28} removed · "
+                       f"'screener source restore {sid}' until the next dedup")
+    return out
+
+
+@source.command("remove")
+@click.argument("source_id", type=int)
+@click.option("--force", is_flag=True, help="Archive a source whose records carry decisions (they stay in the log).")
+@click.option("--by", "by", help="Who removes it (initials), for the log.")
+@click.pass_context
+def source_remove(ctx: click.Context, source_id: int, force: bool, by: str | None) -> None:
+    """Remove a wrongly imported source and its dedup links in one transaction (undo: source restore)."""
+    with _open(ctx) as store:
+        if by:
+            by = store.protocol().initials(by)
+        removal = store.remove_source(source_id, force=force, by=by)
+        if removal.mode == "removed":
+            click.echo(f"removed source {source_id} ({removal.name}): {removal.records} records and their dedup "
+                       "links; 'screener source restore "
+                       f"{source_id}' puts them back until the next dedup")
+        else:
+            click.echo(f"archived source {source_id} ({removal.name}): its {removal.records} records left the "
+                       f"review; the decisions on {removal.with_decisions} of them stay in the log, and PRISMA and "
+                       "the methods paragraph say so")
+        if removal.clusters_changed:
+            click.echo(f"{removal.clusters_changed} duplicate clusters lost members: run 'screener dedup' to "
+                       "check them again")
+
+
+@source.command("restore")
+@click.argument("source_id", type=int)
+@click.pass_context
+def source_restore(ctx: click.Context, source_id: int) -> None:
+    """Undo 'source remove' (possible until the next dedup)."""
+    with _open(ctx) as store:
+        name, count = store.restore_source(source_id)
+        click.echo(f"restored source {source_id} ({name}): {count} records are back in the review")
+
+
 PRISMA_FORMATS = ["text", "markdown", "json", "csv", "svg", "png", "pdf", "methods"]
 
 
@@ -491,7 +557,7 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool
     """PRISMA 2020 flow counts from the data: diagram, template CSV, JSON, methods paragraph, records per box."""
     from screener.core import prisma as P
     from screener.core.output import OutputError
-    from screener.flow import compute_flow, methods_facts
+    from screener.flow import compute_flow, methods_facts, withdrawn_notes
 
     if fmt in ("png", "pdf") and output is None:
         raise _fail(f"--format {fmt} needs -o FILE")
@@ -514,6 +580,8 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool
         errors = [m for m in messages if m.is_error]
         if fmt == "text":
             click.echo("\n".join(P.to_text_diagram(flow.counts)))
+            for note in withdrawn_notes(store):
+                click.echo(note)
             for m in messages:
                 click.echo(m, err=True)
             if errors:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from screener.core.models import Stage
 from screener.core.prisma import DatabaseSearch, DedupFacts, MethodsFacts, PrismaCounts, StageFacts
+from screener.core.prisma_methods import WithdrawnSource
 from screener.core.protocol import Protocol
 from screener.store import Store
 
@@ -92,6 +93,17 @@ def dedup_facts(store: Store) -> DedupFacts | None:
         human_distinct=sum(1 for v in human.values() if v == "distinct"), merges_undone=store.merges_undone())
 
 
+def withdrawn_sources(store: Store) -> tuple[WithdrawnSource, ...]:
+    """The archived sources: withdrawn after their records had decisions."""
+    return tuple(WithdrawnSource(s.name, s.records, s.with_decisions) for s in store.source_list() if s.archived)
+
+
+def withdrawn_notes(store: Store) -> list[str]:
+    """One line per withdrawn source, for the PRISMA output (its records are in no box)."""
+    return [f"not counted: {w.name} ({w.records} records, {w.with_decisions} with decisions) was withdrawn "
+            "from the review; its decisions are kept in the log" for w in withdrawn_sources(store)]
+
+
 def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts:
     """The facts of the methods paragraph (PRISMA item 8, PRISMA-S item 16), from the review."""
     from screener import __version__
@@ -123,7 +135,7 @@ def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts
     arbiter = protocol.rules.arbiter
     arbiter_name = next((r.name or r.initials for r in protocol.reviewers if r.initials == arbiter), None)
     return MethodsFacts(
-        databases=tuple(searches), registers=tuple(registers),
+        databases=tuple(searches), registers=tuple(registers), withdrawn=withdrawn_sources(store),
         title_abstract=stage_facts.get(Stage.TITLE_ABSTRACT.value), full_text=stage_facts.get(Stage.FULL_TEXT.value),
         conflict_resolution=protocol.rules.resolution,  # type: ignore[arg-type]
         arbiter=arbiter_name, dedup=dedup, automation=automation_sentence(store, protocol),

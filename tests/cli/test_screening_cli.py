@@ -88,3 +88,32 @@ def test_initials_in_any_case(db: str):
     assert out.exit_code == 0, out.output
     out = invoke(db, "screen", "--reviewer", "xx")
     assert out.exit_code == 1 and "unknown reviewer 'xx'" in out.output
+
+
+def test_source_list_remove_refused_archive_and_restore(db: str, tmp_path):
+    store = open_store(db)
+    store.add_source(SourceInput("Scopus", "wrong.ris", "c" * 64, "ris"), [BibRecord(position=1, title="Wrong")])
+    store.close()
+    out = invoke(db, "source", "list")
+    assert out.exit_code == 0
+    lines = out.output.splitlines()
+    assert lines[1].split()[:4] == ["1", "PubMed", "4", "4"] and lines[2].split()[:4] == ["2", "Scopus", "1", "0"]
+    out = invoke(db, "source", "remove", "2", "--by", "na")
+    assert out.exit_code == 0 and "removed source 2 (Scopus): 1 records" in out.output
+    assert "Scopus" not in invoke(db, "status").output
+    assert "removed · 'screener source restore 2' until the next dedup" in invoke(db, "source", "list").output
+    out = invoke(db, "source", "restore", "2")
+    assert out.exit_code == 0 and "restored source 2 (Scopus): 1 records are back" in out.output
+    out = CliRunner().invoke(cli, ["--db", db, "source", "remove", "1"])
+    assert out.exit_code == 1
+    assert out.output.strip().splitlines() == [
+        "Error: source 1 (PubMed): 4 of its 4 records carry decisions; --force archives it (records "
+        "leave the review, decisions stay in the log)"]
+    out = invoke(db, "source", "remove", "1", "--force")
+    assert out.exit_code == 0 and "archived source 1 (PubMed)" in out.output
+    methods = invoke(db, "prisma", "--format", "methods").output
+    assert "withdrawn from the review after screening had begun: PubMed (4 records, 4 with decisions)" in methods
+    assert "not counted: PubMed (4 records, 4 with decisions) was withdrawn" in invoke(db, "prisma").output
+    assert "archived (not in the review)" in invoke(db, "source", "list").output
+    out = CliRunner().invoke(cli, ["--db", db, "source", "remove", "9"])
+    assert out.exit_code == 1 and "source 9 does not exist" in out.output

@@ -48,3 +48,36 @@ async def test_home_shows_sources_and_progress(tmp_path: Path):
         assert [str(c) for c in progress.get_row_at(0)] == ["Title/abstract", "NA", "2 of 4", "1", "1", "0"]
         await pilot.press("q")
     store.close()
+
+
+async def test_home_lists_what_is_waiting_with_keys(tmp_path: Path):
+    from screener.dedup_run import run_dedup
+
+    store = _review(tmp_path)  # 4 records, NA has decided 2, no dedup yet
+    app = make_app(store)
+
+    async def waiting_text(pilot) -> str:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        return str(app.screen.query_one("#waiting", Static).render())
+
+    async with app.run_test(size=(100, 32)) as pilot:
+        await app.workers.wait_for_complete()
+        text = await waiting_text(pilot)
+        assert "d   4 imported records not yet deduplicated" in text
+        run_dedup(store)
+        for rid in (3, 4):
+            store.record_decision(rid, Stage.TITLE_ABSTRACT, "NA", Verdict.EXCLUDE, reasons=("E1",))
+        for rid, verdict in ((1, Verdict.EXCLUDE), (2, Verdict.EXCLUDE), (3, Verdict.EXCLUDE)):
+            store.record_decision(rid, Stage.TITLE_ABSTRACT, "ZL", verdict, reasons=("E1",))
+        text = await waiting_text(pilot)
+        assert text.startswith("Nothing is waiting")  # NA done, ZL not: blind, so no conflict is counted
+        store.record_decision(4, Stage.TITLE_ABSTRACT, "ZL", Verdict.EXCLUDE, reasons=("E1",))
+        text = await waiting_text(pilot)
+        assert "c   1 open conflict at Title/abstract" in text
+        assert "p   Title/abstract is finished: every reviewer has screened its 4 records" in text
+        await pilot.press("c")  # the key on the line opens that workflow
+        await pilot.pause()
+        assert "Who is resolving?" in str(app.screen.query_one("Label").render())
+    store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,95 @@ async def test_import_runs_off_the_ui_thread_once(empty_review, tmp_path: Path, 
         await pilot.pause()
         assert "14 records from CINAHL" in str(screen.query_one("#import-result", Static).render())
     assert [(s.name, s.record_count) for s in empty_review.sources()] == [("CINAHL Complete", 14)]
+
+
+async def test_dedup_remove_and_restore_on_the_import_screen(empty_review, tmp_path: Path):
+    from screener.core.models import Stage, Verdict
+    from screener.tui.screens.dialogs import Choose
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in ("cinahl.ris", "embase.ris"):
+        (folder / name).write_bytes((example_dir() / name).read_bytes())
+    app = make_app(empty_review)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = ImportScreen(empty_review, folder)
+        app.push_screen(screen)
+        await pilot.pause()
+        for name in ("cinahl.ris", "embase.ris"):
+            screen.file_selected(type("E", (), {"path": folder / name})())
+            await screen.checking.wait()
+            await pilot.pause()
+            await pilot.press("i")
+            await screen.importing.wait()
+            await pilot.pause()
+        assert "press d to find duplicates now" in str(screen.query_one("#preview", Static).render())
+        await pilot.press("d")
+        await asyncio.wait_for(screen.job.wait(), 20)
+        await pilot.pause()
+        assert "dedup (full)" in str(screen.query_one("#import-result", Static).render())
+        assert empty_review.clusters()
+        await pilot.press("x")  # remove: pick the second source
+        await pilot.pause()
+        assert isinstance(app.screen, Choose)
+        await pilot.press("down", "enter")
+        await asyncio.wait_for(screen.job.wait(), 20)
+        await pilot.pause()
+        assert [s.name for s in empty_review.sources()] == ["CINAHL Complete"]
+        assert empty_review.clusters() == []
+        assert "✓ removed source 2" in str(screen.query_one("#import-result", Static).render())
+        await pilot.press("u", "enter")  # restore it
+        await asyncio.wait_for(screen.job.wait(), 20)
+        await pilot.pause()
+        assert [s.name for s in empty_review.sources()] == ["CINAHL Complete", "Embase"] and empty_review.clusters()
+        rid = empty_review.stage_pool(Stage.TITLE_ABSTRACT)[0]
+        empty_review.record_decision(rid, Stage.TITLE_ABSTRACT, "NA", Verdict.INCLUDE)
+        await pilot.press("x", "enter")  # the first source carries a decision: archive, or keep
+        await pilot.pause()
+        assert "carry decisions" in str(app.screen.query_one("Label").render())
+        await pilot.press("down", "enter")  # keep it
+        await asyncio.wait_for(screen.job.wait(), 20)
+        await pilot.pause()
+        assert len(empty_review.sources()) == 2
+        await pilot.press("x", "enter", "enter")  # archive it
+        await asyncio.wait_for(screen.job.wait(), 20)
+        await pilot.pause()
+        assert [s.name for s in empty_review.sources()] == ["Embase"]
+        assert "✓ archived source 1" in str(screen.query_one("#import-result", Static).render())
+    assert empty_review.decision_log()[0].record_id == rid
+
+
+async def test_typed_path_with_completion_and_up_a_folder(empty_review, tmp_path: Path):
+    from textual.widgets import Input
+
+    from screener.tui.screens.importing import ExportTree
+
+    folder = tmp_path / "searches" / "2022-update"
+    folder.mkdir(parents=True)
+    (folder / "cinahl.ris").write_bytes((example_dir() / "cinahl.ris").read_bytes())
+    app = make_app(empty_review)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = ImportScreen(empty_review, tmp_path)
+        app.push_screen(screen)
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        field = app.screen.query_one(Input)
+        assert field.value == f"{tmp_path}/"
+        await pilot.press(*"sea")
+        await pilot.pause()
+        await pilot.press("right")  # accepts the completion: searches/
+        await pilot.press(*"2", "right", *"cin", "right")
+        await pilot.pause()
+        assert field.value == f"{folder}/cinahl.ris"
+        await pilot.press("enter")
+        await screen.checking.wait()
+        await pilot.pause()
+        assert screen.query_one(ExportTree).path == folder
+        assert "records: 14" in str(screen.query_one("#preview", Static).render())
+        await pilot.press("backspace")  # .. : the folder above
+        await pilot.pause()
+        assert screen.query_one(ExportTree).path == folder.parent
+        await pilot.press("o", *"2022-update", "enter")  # a relative folder opens in the browser
+        await pilot.pause()
+        assert screen.query_one(ExportTree).path == folder

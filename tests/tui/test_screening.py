@@ -219,3 +219,30 @@ async def test_related_records_are_shown_beside_the_record(tmp_path, screen_text
             await _settle(pilot, screen)
             assert "Related record" not in screen_text(app)
     store.close()
+
+
+async def test_undo_reaches_decisions_of_an_earlier_session(review: Store):
+    """Decide, undo once, quit; a new session's u goes on from there (the log has the history)."""
+    app = make_app(review, reviewer="NA", stage=TA)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = app.screen
+        await pilot.press("i", "m")
+        await pilot.press("e", "1")
+        await pilot.press("u")  # takes back the exclusion of record 3
+        await _settle(pilot, screen)
+        await pilot.press("q")
+    assert {rid: d.verdict.value for (rid, _), d in review.current_decisions(TA, "NA").items()} == \
+        {1: "include", 2: "maybe"}
+    app = make_app(review, reviewer="NA", stage=TA)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = app.screen
+        await pilot.press("u")
+        await _settle(pilot, screen)
+        assert screen.current == 2 and "undecided" in _text(screen, "#record-decision")
+        await pilot.press("u")
+        await _settle(pilot, screen)
+        assert review.current_decisions(TA, "NA") == {}
+        await pilot.press("u")
+        await _settle(pilot, screen)
+        assert review.current_decisions(TA, "NA") == {}
+        assert len(review.decision_log(TA, "NA")) == 6  # 3 decisions, 3 undos: nothing undone twice

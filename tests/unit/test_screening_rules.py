@@ -40,3 +40,20 @@ def test_outcome_of_settled_and_open_records():
     assert outcome_of([Vote("NA", Verdict.INCLUDE)], None, rules, order) == (RecordState.AWAITING, None, None)
     assert outcome_of([Vote("NA", Verdict.INCLUDE), Vote("ZL", Verdict.INCLUDE)], None, rules, order) == (
         RecordState.INCLUDED, Verdict.INCLUDE, None)
+
+
+def test_undo_steps_rebuilt_from_the_log():
+    from screener.core.models import Decision, Stage, Verdict
+    from screener.core.screening import undo_steps
+
+    ta = Stage.TITLE_ABSTRACT
+
+    def d(i, rid, verdict, reasons=()):
+        return Decision(i, rid, ta, "NA", Verdict(verdict), tuple(reasons))
+
+    include1, exclude1 = d(1, 1, "include"), d(3, 1, "exclude", ("E1",))
+    log = [include1, d(2, 2, "maybe"), exclude1, d(4, 1, "include"),  # 4 undoes 3
+           d(5, 2, "retracted")]  # 5 undoes 2
+    assert undo_steps(log) == [(1, None)]
+    assert undo_steps(log[:3]) == [(1, None), (2, None), (1, include1)]
+    assert undo_steps([]) == []

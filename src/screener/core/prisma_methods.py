@@ -91,6 +91,26 @@ class DedupFacts:
 
 
 @dataclass(frozen=True)
+class WithdrawnSource:
+    """A search withdrawn from the review after its records had decisions (``source remove --force``)."""
+
+    name: str
+    records: int
+    with_decisions: int
+
+
+def withdrawn_sentence(withdrawn: tuple[WithdrawnSource, ...]) -> str | None:
+    """Say which searches left the review after screening began, and that their decisions were kept."""
+    if not withdrawn:
+        return None
+    parts = [f"{w.name} ({w.records:,} records, {w.with_decisions:,} with decisions)" for w in withdrawn]
+    what = "search was" if len(withdrawn) == 1 else "searches were"
+    return (f"{_count_word(len(withdrawn)).capitalize()} {what} withdrawn from the review after screening had "
+            f"begun: {_join(parts)}; {'its' if len(withdrawn) == 1 else 'their'} records are not counted in the "
+            "flow diagram, and the decisions already made on them are kept in the decision log.")
+
+
+@dataclass(frozen=True)
 class MethodsFacts:
     """The facts behind the methods paragraph; anything left ``None`` is not mentioned.
 
@@ -103,6 +123,7 @@ class MethodsFacts:
 
     databases: tuple[DatabaseSearch, ...] = ()
     registers: tuple[DatabaseSearch, ...] = ()
+    withdrawn: tuple[WithdrawnSource, ...] = ()
     title_abstract: StageFacts | None = None
     full_text: StageFacts | None = None
     conflict_resolution: Literal["consensus", "arbiter", "consensus-then-arbiter"] = "consensus"
@@ -308,6 +329,9 @@ def methods_paragraph(facts: MethodsFacts) -> str:
     search = _search_sentence(f)
     if search:
         sentences.append(search)
+    withdrawn = withdrawn_sentence(f.withdrawn)
+    if withdrawn:
+        sentences.append(withdrawn)
     if f.dedup is not None:
         sentences += _dedup_sentences(f.dedup)
     sentences += _selection_sentences(f)

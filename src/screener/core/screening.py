@@ -129,3 +129,34 @@ def outcome_of(votes: Sequence[Vote], resolution: Resolution | None, rules: Conf
     else:
         return state, None, None
     return state, verdict, counted_reason(reasons, reason_order) if verdict is Verdict.EXCLUDE else None
+
+
+def undo_steps(log: Sequence[Decision]) -> list[tuple[int, Decision | None]]:
+    """A reviewer's undo stack rebuilt from their decision log at one stage (oldest first).
+
+    Each step is (record id, the decision it replaced, or None). The log holds the undos
+    too: a row that puts back exactly what the step on top replaced (a retraction where
+    there was nothing) is that undo, and takes the step off; every other row adds one.
+    So after a restart ``u`` goes on from where the reviewer was.
+    """
+    steps: list[tuple[int, Decision | None]] = []
+    current: dict[int, Decision] = {}
+    for d in log:
+        rid = d.record_id
+        if steps and steps[-1][0] == rid:
+            before = steps[-1][1]
+            if (before is None and d.verdict is Verdict.RETRACTED) or (
+                    before is not None and d.verdict is before.verdict and d.reasons == before.reasons):
+                steps.pop()
+                _apply(current, d)
+                continue
+        steps.append((rid, current.get(rid)))
+        _apply(current, d)
+    return steps
+
+
+def _apply(current: dict[int, Decision], d: Decision) -> None:
+    if d.verdict is Verdict.RETRACTED:
+        current.pop(d.record_id, None)
+    else:
+        current[d.record_id] = d

@@ -159,6 +159,10 @@ class DedupQueries:
             for i in range(0, len(pair_rows), 5000):
                 conn.execute(insert(t.DupPair), pair_rows[i:i + 5000])
             added, superseded = self._replace_clusters(conn, clusters, now)
+            # removed sources can be restored only until records are compared again
+            conn.execute(t.SourceRemoval.__table__.update().where(t.SourceRemoval.restored_at.is_(None),
+                                                                  t.SourceRemoval.expired_at.is_(None))
+                         .values(expired_at=now))
             removed = sum(len(c.members) - 1 for c in clusters)
             conn.execute(insert(t.DedupRun).values(
                 created_at=now, mode=mode, max_record_id=max_record_id, thresholds=json.dumps(thresholds),

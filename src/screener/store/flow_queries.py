@@ -52,7 +52,7 @@ class FlowQueries:
         if name.startswith("identified:"):
             source = name.split(":", 1)[1]
             return (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
-                    .where(t.Source.name == source))
+                    .where(t.Source.name == source, t.Source.archived_at.is_(None)))
         screened = self.pool_query(Stage.TITLE_ABSTRACT)
         ft_pool = self.pool_query(Stage.FULL_TEXT)
         for prefix, other in (("reports_", False), ("other_reports_", True)):
@@ -91,7 +91,8 @@ class FlowQueries:
     def box_names(self) -> list[str]:
         """Every box name, including one per source and one per counted exclusion reason."""
         with self._read() as conn:
-            sources = list(conn.execute(select(t.Source.name).distinct().order_by(t.Source.name)).scalars())
+            sources = list(conn.execute(select(t.Source.name).where(t.Source.archived_at.is_(None)).distinct()
+                                        .order_by(t.Source.name)).scalars())
             reasons = list(conn.execute(select(t.Outcome.reason).where(t.Outcome.stage == FT).distinct()).scalars())
         names = [f"identified:{s}" for s in sources] + ["duplicates", "records_screened", "records_excluded",
                                                          "records_excluded_automation", "records_undecided"]
@@ -120,8 +121,12 @@ class FlowQueries:
             sources = [tuple(r) for r in conn.execute(
                 select(t.Source.name, t.Source.kind, func.count(t.Record.id))
                 .join(t.Record, t.Record.source_id == t.Source.id, isouter=True)
+                .where(t.Source.archived_at.is_(None))
                 .group_by(t.Source.id, t.Source.name, t.Source.kind).order_by(t.Source.id))]
             removed = set(conn.execute(self._removed_query()).scalars())
+            archived = set(conn.execute(  # records of withdrawn sources: out of every count, decisions kept
+                select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
+                .where(t.Source.archived_at.is_not(None))).scalars())
             other = set(conn.execute(self._arm_query(other=True)).scalars())
             not_retrieved = set(conn.execute(self._not_retrieved()).scalars())
             grouped: dict[tuple[str, str | None, str | None], int] = {
@@ -129,7 +134,7 @@ class FlowQueries:
                     select(t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason, func.count())
                     .group_by(t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason))}
             special: dict[int, dict[str, tuple[str | None, str | None]]] = {}
-            ids = sorted(removed | other | not_retrieved)
+            ids = sorted(removed | other | not_retrieved | archived)
             for i in range(0, len(ids), 20_000):
                 for rid, stage, verdict, reason in conn.execute(
                         select(t.Outcome.record_id, t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason)
@@ -162,7 +167,7 @@ class FlowQueries:
 
         inc, exc = Verdict.INCLUDE.value, Verdict.EXCLUDE.value
         db_total = sum(n for _, kind, n in sources if kind not in ("website", "organisation", "citation"))
-        out_of_ta = removed | other
+        out_of_ta = removed | other | archived
         duplicates = len(removed - other)
         screened = db_total - duplicates
         ta_excluded = sum(total(TA, exc).values()) - sum(special_count(out_of_ta, TA, exc).values())
@@ -176,7 +181,7 @@ class FlowQueries:
         out: dict[str, Any] = {"sources": sources, "duplicates": duplicates, "records_screened": screened,
                                "records_excluded": ta_excluded, "records_excluded_automation": automated,
                                "records_undecided": screened - ta_excluded - ta_included - automated}
-        not_counted_db = removed | other | not_retrieved  # full-text rows outside the databases arm's assessed set
+        not_counted_db = removed | other | not_retrieved | archived  # full-text rows outside the databases arm's assessed set
         for prefix, sought, nr, live in (("reports_", ta_included, included_db, None),
                                          ("other_reports_", len(other_live), not_retrieved & other_live, other_live)):
             if live is None:

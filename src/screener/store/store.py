@@ -41,6 +41,7 @@ from screener.store.flow_queries import FlowQueries
 from screener.store.ranking_queries import RankingQueries
 from screener.store.screening import ScreeningQueries, _lock_record, _resolution
 from screener.store.source_writer import RECORD_FIELDS, SourceWriter
+from screener.store.sources import SourceQueries
 
 T = TypeVar("T")
 WRITE_RETRIES = 8
@@ -101,7 +102,7 @@ def _decision(row: Any) -> Decision:
     )
 
 
-class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries):
+class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQueries):
     """A review database. Create with :func:`open_store`."""
 
     def __init__(self, engine: Engine, url: str) -> None:
@@ -221,7 +222,7 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries):
 
     def source_by_sha256(self, sha256: str) -> Source | None:
         with self._read() as conn:
-            row = conn.execute(select(t.Source).where(t.Source.file_sha256 == sha256)
+            row = conn.execute(select(t.Source).where(t.Source.file_sha256 == sha256, t.Source.archived_at.is_(None))
                                .order_by(t.Source.id)).first()
         return _source(row) if row else None
 
@@ -266,18 +267,27 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries):
             return _source(conn.execute(select(t.Source).where(t.Source.id == source_id)).one())
 
     def sources(self) -> list[Source]:
+        """The review's sources (an archived one has left the review: see ``source_list``)."""
         with self._read() as conn:
-            return [_source(r) for r in conn.execute(select(t.Source).order_by(t.Source.id))]
+            return [_source(r) for r in conn.execute(select(t.Source).where(t.Source.archived_at.is_(None))
+                                                     .order_by(t.Source.id))]
+
+    def _active_sources(self) -> Any:
+        """Ids of the sources whose records are in the review (not archived)."""
+        return select(t.Source.id).where(t.Source.archived_at.is_(None))
 
     def record_count(self) -> int:
         with self._read() as conn:
-            return conn.execute(select(func.count()).select_from(t.Record)).scalar_one()
+            return conn.execute(select(func.count()).select_from(t.Record)
+                                .where(t.Record.source_id.in_(self._active_sources()))).scalar_one()
 
     def records(self, ids: Iterable[int] | None = None) -> list[StoredRecord]:
-        """Records in import order (all, or the given ids)."""
+        """Records in import order (all in the review, or the given ids, archived or not)."""
         query = select(*(getattr(t.Record, c) for c in _READ_COLUMNS)).order_by(t.Record.id)
         if ids is not None:
             query = query.where(t.Record.id.in_(list(ids)))
+        else:
+            query = query.where(t.Record.source_id.in_(self._active_sources()))
         with self._read() as conn:
             return [_stored(tuple(r)) for r in conn.execute(query)]
 
@@ -312,7 +322,8 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries):
             return []
         fields = (t.Record.title, t.Record.abstract, t.Record.authors, t.Record.journal)
         with self._read() as conn:
-            rows = conn.execute(select(t.Record.id, *fields).order_by(t.Record.id))
+            rows = conn.execute(select(t.Record.id, *fields).where(t.Record.source_id.in_(self._active_sources()))
+                                .order_by(t.Record.id))
             return [row[0] for row in rows if any(f and needle in search_fold(f) for f in row[1:])]
 
     # -- decisions (append-only) ---------------------------------------------------------

@@ -48,6 +48,7 @@ class Source(SQLModel, table=True):
     encoding: str | None = None
     record_count: int
     imported_at: datetime
+    archived_at: datetime | None = None  # withdrawn with --force: its records leave the review, decisions stay
 
 
 class Record(SQLModel, table=True):
@@ -236,3 +237,45 @@ class RankingRun(SQLModel, table=True):
     trained_through: int | None = None
     seed: int
     seconds: float
+
+
+class SourceRemoval(SQLModel, table=True):
+    """A removed (deleted) or archived source, kept so that ``source restore`` can undo it until the next dedup.
+
+    ``payload`` (JSON) holds what the removal took away: the source and record rows, their
+    dedup pairs, and the cluster memberships it changed.
+    """
+
+    __tablename__ = "source_removal"
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int
+    mode: str  # removed | archived
+    payload: str
+    by: str | None = None
+    created_at: datetime
+    restored_at: datetime | None = None
+    expired_at: datetime | None = None  # the next dedup run: from then on it cannot be restored
+
+
+class ProtocolChange(SQLModel, table=True):
+    """One ``protocol update``: who, when, what changed, the old and new text, and reason mappings."""
+
+    __tablename__ = "protocol_change"
+    id: int | None = Field(default=None, primary_key=True)
+    by: str
+    summary: str
+    old_text: str
+    new_text: str
+    mapping: str = "{}"  # JSON old reason id -> new reason id
+    created_at: datetime
+
+
+class RecordLabel(SQLModel, table=True):
+    """A reviewer's own label (a free word) on a record."""
+
+    __tablename__ = "record_label"
+    __table_args__ = (Index("ix_record_label_reviewer_label", "reviewer", "label"),)
+    record_id: int = Field(foreign_key="record.id", primary_key=True)
+    reviewer: str = Field(foreign_key="reviewer.initials", primary_key=True)
+    label: str = Field(primary_key=True)
+    created_at: datetime

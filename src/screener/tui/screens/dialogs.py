@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -20,14 +21,16 @@ class Prompt(ModalScreen[str | None]):
     Prompt > Vertical { width: 70; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
     """
 
-    def __init__(self, question: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, question: str, value: str = "", placeholder: str = "",
+                 suggester: Suggester | None = None) -> None:
         super().__init__()
-        self.question, self.value, self.placeholder = question, value, placeholder
+        self.question, self.value, self.placeholder, self.suggester = question, value, placeholder, suggester
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question)
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input", suggester=self.suggester,
+                        select_on_focus=self.suggester is None)  # a path is typed on, not over
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
@@ -86,3 +89,27 @@ class Help(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class PathSuggester(Suggester):
+    """Completes a typed path with the first file or folder that starts with it (→ accepts)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        import os
+        from pathlib import Path
+
+        if not value:
+            return None
+        typed = Path(os.path.expanduser(value))
+        folder, stem = (typed, "") if value.endswith(os.sep) else (typed.parent, typed.name)
+        try:
+            names = sorted(p.name for p in folder.iterdir() if p.name.startswith(stem) and not p.name.startswith("."))
+        except OSError:
+            return None
+        if not names:
+            return None
+        suffix = names[0][len(stem):]
+        return value + suffix + (os.sep if (folder / names[0]).is_dir() else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +14,7 @@ from textual.widgets import DataTable, Header, Static
 
 from screener.core.models import Stage
 from screener.summary import ReviewStatus, review_status
+from screener.waiting import Waiting, waiting
 from screener.tui.keys import help_binding, show_help
 from screener.tui.screens.agreement import AgreementScreen
 from screener.tui.screens.conflicts import ConflictsScreen
@@ -45,6 +47,7 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="review-title")
+        yield Static("", id="waiting")
         yield Static("Sources", classes="section")
         sources = DataTable(id="sources", cursor_type="row", zebra_stripes=True)
         sources.add_columns("#", "Database", "Records", "File", "Searched")
@@ -67,7 +70,9 @@ class HomeScreen(Screen[None]):
     def load(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         status = review_status(app.store)
+        todo = waiting(app.store)
         self.app.call_from_thread(self.show, status)
+        self.app.call_from_thread(self.show_waiting, todo)
 
     def show(self, status: ReviewStatus) -> None:
         self.query_one("#review-title", Static).update(status.title)
@@ -88,6 +93,15 @@ class HomeScreen(Screen[None]):
         hint = ("Import your searches first: screener import FILE..." if not status.sources
                 else "i import · d duplicates · s screen · c conflicts · a agreement · p PRISMA")
         self.query_one("#next-steps", Static).update(hint)
+        self.query_one("#next-steps", Static).display = not status.sources  # the footer has the keys
+
+    def show_waiting(self, todo: list[Waiting]) -> None:
+        text = Text()
+        text.append("Waiting\n" if todo else "Nothing is waiting.", style="bold")
+        for i, item in enumerate(todo):
+            text.append(f"  {item.key}  ", style="bold reverse")
+            text.append(f" {item.text}" + ("\n" if i < len(todo) - 1 else ""))
+        self.query_one("#waiting", Static).update(text)
 
     def on_screen_resume(self) -> None:
         self.load()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,14 +15,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DirectoryTree, Header, ProgressBar, Static
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from screener.importers import ImportFileError, ParsedFile
 from screener.core.dates import search_date
 from screener.importing import ImportOptions, import_file, parse
 from screener.store import StoreError
 from screener.tui.keys import help_binding, leave, show_help
-from screener.tui.screens.dialogs import Prompt
+from screener.tui.screens.dialogs import Choose, PathSuggester, Prompt
 from screener.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -44,6 +46,14 @@ class ImportScreen(Screen[None]):
         Binding("s", "set('source')", "Database", tooltip="Set the database name", id="import.source"),
         Binding("t", "set('searched')", "Date", tooltip="Set the search date", id="import.date"),
         Binding("y", "set('query')", "Query", tooltip="Set the search string", id="import.query"),
+        Binding("o", "open_path", "Path", tooltip="Type a file or folder path (→ completes it)", id="import.path"),
+        Binding("backspace", "up_folder", "Up", tooltip="Browse the folder above (..)", id="import.up",
+                key_display="⌫"),
+        Binding("d", "dedup", "Dedup", tooltip="Find duplicates among the new records now", id="import.dedup"),
+        Binding("x", "remove_source", "Remove source", tooltip="Remove a wrongly imported source (or archive it)",
+                id="import.remove"),
+        Binding("u", "restore_source", "Restore", tooltip="Put back a removed source (until the next dedup)",
+                id="import.restore"),
         help_binding("import"),
         Binding("q", "leave", "Back", tooltip="Leave the import screen", id="import.quit"),
     ]
@@ -57,6 +67,8 @@ class ImportScreen(Screen[None]):
         self.options = ImportOptions()
         self.checking: Worker[None] | None = None
         self.importing: Worker[None] | None = None
+        self.job: Worker[None] | None = None
+        """The latest dedup, removal or restore started here."""
         self.imported: dict[str, int] = {}
         """sha256 -> source id, for the files imported on this screen (their success is what it shows)."""
 
@@ -112,7 +124,8 @@ class ImportScreen(Screen[None]):
             assert earlier is not None
             what = (f"{len(p.records)} records from {len(p.databases)} databases" if len(p.databases) > 1
                     else f"{earlier.record_count} records from {earlier.name}, source {earlier.id}")
-            text.append(f"✓ imported: {what}\n\n", style="bold green")
+            text.append(f"✓ imported: {what}\n", style="bold green")
+            text.append("press d to find duplicates now (x removes it again)\n\n", style="green")
         text.append(f"{p.path.name}\n", style="bold")
         text.append(f"format: {p.format}   encoding: {p.encoding}\n")
         name = self.options.source or p.database
@@ -184,6 +197,109 @@ class ImportScreen(Screen[None]):
     def _show_result(self, text: Text) -> None:
         self.query_one("#import-result", Static).update(text)
         self._refresh_preview()
+
+    # -- paths --------------------------------------------------------------------------------
+
+    def action_up_folder(self) -> None:
+        self._browse(self.folder.parent)
+
+    def _browse(self, folder: Path) -> None:
+        self.folder = folder
+        self.query_one(ExportTree).path = folder
+        self.sub_title = str(folder)
+
+    def action_open_path(self) -> None:
+        def done(text: str | None) -> None:
+            if not text or not text.strip():
+                return
+            path = Path(text.strip()).expanduser()
+            if not path.is_absolute():
+                path = self.folder / path
+            path = path.resolve()
+            if path.is_dir():
+                self._browse(path)
+            elif path.is_file():
+                self._browse(path.parent)
+                self.file_selected(DirectoryTree.FileSelected(self.query_one(ExportTree).root, path))
+            else:
+                self.notify(f"{path}: no such file or folder", severity="warning")
+
+        self.app.push_screen(Prompt("File or folder (→ completes, Enter opens)", f"{self.folder}{os.sep}",
+                                    suggester=PathSuggester()), done)
+
+    # -- dedup after an import, removing and restoring sources --------------------------------
+
+    def _say(self, text: str, style: str = "") -> None:
+        self.query_one("#import-result", Static).update(Text(text, style=style))
+
+    def action_dedup(self) -> None:
+        if self.importing is not None and self.importing.is_running:
+            self.notify("An import is running: dedup when it has finished.", severity="warning")
+            return
+        self._say("finding duplicates …")
+        self.job = self.dedup()
+
+    @work(thread=True, exclusive=True, group="import-dedup", exit_on_error=False)
+    def dedup(self) -> None:
+        from screener.dedup_run import run_dedup
+
+        summary = run_dedup(self.store)
+        self.app.call_from_thread(self._say, "\n".join(summary.lines()), "green")
+
+    def action_remove_source(self) -> None:
+        self.job = self._remove_source()
+
+    def action_restore_source(self) -> None:
+        self.job = self._restore_source()
+
+    @work(group="import-sources", exit_on_error=False)
+    async def _remove_source(self) -> None:
+        sources = [s for s in await asyncio.to_thread(self.store.source_list) if not s.archived]
+        if not sources:
+            self.notify("No source to remove.", severity="warning")
+            return
+        options = [(str(s.id), f"{s.id}  {s.name} · {s.file_name} · {s.records} records"
+                    + (f" ({s.with_decisions} with decisions)" if s.with_decisions else "")) for s in sources]
+        chosen = await self.app.push_screen_wait(Choose("Remove which source?", options))
+        if chosen is None:
+            return
+        info = next(s for s in sources if str(s.id) == chosen)
+        force = False
+        if info.with_decisions:
+            answer = await self.app.push_screen_wait(Choose(
+                f"{info.with_decisions} of its {info.records} records carry decisions.",
+                [("archive", "Archive it: its records leave the review, the decisions stay in the log"),
+                 ("keep", "Keep it")]))
+            if answer != "archive":
+                return
+            force = True
+        removal = await asyncio.to_thread(self.store.remove_source, info.id, force=force)
+        verb = "archived" if removal.mode == "archived" else "removed"
+        self._say(f"✓ {verb} source {info.id} ({info.name}): {removal.records} records left the review · "
+                  "u puts it back until the next dedup", "bold green")
+        self._refresh_preview()
+
+    @work(group="import-sources", exit_on_error=False)
+    async def _restore_source(self) -> None:
+        removed = await asyncio.to_thread(self.store.removed_sources)
+        if not removed:
+            self.notify("Nothing to restore (a removal lasts until the next dedup).")
+            return
+        options = [(str(sid), f"{sid}  {name} ({mode})") for sid, name, mode in removed]
+        chosen = await self.app.push_screen_wait(Choose("Restore which source?", options))
+        if chosen is None:
+            return
+        name, count = await asyncio.to_thread(self.store.restore_source, int(chosen))
+        self._say(f"✓ restored source {chosen} ({name}): {count} records are back", "bold green")
+        self._refresh_preview()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed says so: nothing is half-done silently."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            message = str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"
+            self._say(message, "bold red")
+            self.notify(message, severity="error", timeout=15)
 
     def action_leave(self) -> None:
         if self.importing is not None and self.importing.is_running:

@@ -32,6 +32,7 @@ from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from screener.core.models import Decision, Stage, StoredRecord, Verdict
+from screener.core.screening import undo_steps
 from screener.rank_process import RankerProcess
 from screener.store import StoreError
 from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
@@ -172,6 +173,9 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         self.queue = self.store.stage_pool(self.stage, self.protocol)
         self.queued = set(self.queue)
         self.mine = {rid: d for (rid, _), d in self.store.current_decisions(self.stage, self.reviewer).items()}
+        # undo reaches the decisions of earlier sessions: the stack is rebuilt from the log
+        self.undo_stack = [_Undo(rid, previous)
+                           for rid, previous in undo_steps(self.store.decision_log(self.stage, self.reviewer))]
         if self.stage is Stage.FULL_TEXT:
             self.retrievals = self.store.retrievals()
             self.studies = self.store.studies()
