@@ -61,6 +61,7 @@ class ImportSummary:
     missing: dict[str, int] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
     """Every source the file became: one, or one per database of a multi-database file."""
+    note: str | None = None
 
     def lines(self) -> list[str]:
         p, s = self.parsed, self.source
@@ -80,6 +81,8 @@ class ImportSummary:
         gaps = [f"{k} {v}" for k, v in self.missing.items() if v]
         if gaps:
             out.append("  missing: " + ", ".join(gaps))
+        if self.note:
+            out.append(f"  {self.note}")
         return out
 
 
@@ -183,7 +186,10 @@ def _store_file(store: Store, path: Path, options: ImportOptions, read: FileText
                 raise UnknownDatabase(path, "cannot tell which database this file came from: pass --source NAME")
         writer.commit(name or "", options.platform or parsed.platform)
         sources = [store.source(sid) for sid in writer.source_ids]
-    return ImportSummary(sources[0], parsed, len(parsed.unusable), tally.by_type, tally.missing, sources)
+    note = None
+    if len(parsed.databases) > 1 and options.source and not unnamed:
+        note = f"--source {options.source} not used: every record names its database"
+    return ImportSummary(sources[0], parsed, len(parsed.unusable), tally.by_type, tally.missing, sources, note)
 
 
 def _check_unusable(path: Path, parsed: ParsedFile, options: ImportOptions) -> None:

@@ -44,9 +44,10 @@ def test_multi_database_file_counts_each_database_in_prisma(review: Path):
     codes = ["med1"] * 4 + ["emed18"] * 3 + ["cctr"] * 2 + ["prem"]  # prem: a MEDLINE segment
     one = review.parent / "ovid_search.ris"
     one.write_text("\n".join(ovid_entry(k, c) for k, c in enumerate(codes, 1)), encoding="utf-8")
-    out = run("import", "--searched", "2023-03-10", str(one), cwd=review.parent)
+    out = run("import", "--searched", "2023-03-10", "--source", "Ovid", str(one), cwd=review.parent)
     assert out.returncode == 0, out.stderr
     assert "10 records from 3 databases" in out.stdout
+    assert "--source Ovid not used: every record names its database" in out.stdout
     assert sources(review) == [("MEDLINE", 5, "Ovid"), ("Embase", 3, "Ovid"), ("CENTRAL", 2, "Ovid")]
     # A second export of the same MEDLINE search (records 1001-...): still one database in the paragraph.
     two = review.parent / "ovid_medline_part2.ris"
