@@ -1,0 +1,100 @@
+"""Screening while someone imports: how long a decision waits during a large import (issue 13, item 11).
+
+Run: python benchmarks/import_lock.py [N]   (default N = 100,000 records, RIS, SQLite)
+
+Writes N generated records as RIS (the generator of ``import_speed.py``), creates a review
+with a few records to screen, then runs ``screener import`` of the file in one process
+while another process, acting as a reviewer, records a decision every 0.25 s, each its own
+``record_decision`` call (one transaction, as the screening screen makes). Printed side by
+side: the import's time, and the decisions' commit times during it (median, slowest).
+The baseline is the same decision loop with no import running, in the same run.
+Target (issue 13): a decision commits within 1 s during a 100,000-record import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from import_speed import write_ris  # noqa: E402
+
+from screener.core.models import BibRecord  # noqa: E402
+from screener.core.protocol import load_protocol  # noqa: E402
+from screener.paths import example_dir  # noqa: E402
+from screener.store import SourceInput, open_store  # noqa: E402
+
+REVIEWER = r"""
+import json, os, sys, time
+from screener.core.models import Stage, Verdict
+from screener.store import open_store
+
+db, stop, out_path = sys.argv[1], sys.argv[2], sys.argv[3]
+store = open_store(db)
+store.record_decision(1, Stage.TITLE_ABSTRACT, "NA", Verdict.INCLUDE)  # warm
+print("ready", flush=True)
+waits = []
+rid = 0
+while not os.path.exists(stop):
+    rid = rid % 200 + 1
+    t = time.perf_counter()
+    store.record_decision(rid, Stage.TITLE_ABSTRACT, "NA", Verdict.INCLUDE if rid % 2 else Verdict.EXCLUDE)
+    waits.append(time.perf_counter() - t)
+    time.sleep(0.25)
+store.close()
+with open(out_path, "w") as f:
+    json.dump(waits, f)
+"""
+
+
+def decisions_while(db: Path, work: list[str] | None, folder: Path, name: str) -> tuple[list[float], float]:
+    """Decision commit times while ``work`` runs (or for 5 s with no work); and the work's time."""
+    stop = folder / f"{name}.stop"
+    out = folder / f"{name}.json"
+    reviewer = subprocess.Popen([sys.executable, "-c", REVIEWER, str(db), str(stop), str(out)],
+                                stdout=subprocess.PIPE, text=True)
+    assert reviewer.stdout is not None and reviewer.stdout.readline().strip() == "ready"
+    t0 = time.perf_counter()
+    if work is None:
+        time.sleep(5.0)
+    else:
+        subprocess.run(work, check=True, stdout=subprocess.DEVNULL,
+                       env={k: v for k, v in os.environ.items() if k != "SCREENER_DB"})
+    elapsed = time.perf_counter() - t0
+    stop.touch()
+    reviewer.wait(timeout=600)
+    return json.loads(out.read_text()), elapsed
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    with tempfile.TemporaryDirectory(prefix="screener-lock-") as tmp:
+        folder = Path(tmp)
+        ris = folder / "big.ris"
+        write_ris(ris, n)
+        db = folder / "review.db"
+        store = open_store(db, create=True)
+        store.init_review(load_protocol(example_dir() / "protocol.toml"))
+        store.add_source(SourceInput("PubMed", "screen.nbib", "0" * 64, "pubmed"),
+                         [BibRecord(position=i, title=f"Record {i} to screen") for i in range(1, 201)])
+        store.close()
+        base, _ = decisions_while(db, None, folder, "baseline")
+        during, import_s = decisions_while(
+            db, [sys.executable, "-m", "screener", "--db", str(db), "import", str(ris), "--source", "Embase"],
+            folder, "import")
+    print(f"import of {n:,} RIS records: {import_s:.1f} s")
+    for label, waits in (("no import (baseline)", base), ("during the import", during)):
+        print(f"decision commit, {label}: {len(waits)} decisions, median {statistics.median(waits) * 1000:.0f} ms, "
+              f"slowest {max(waits) * 1000:.0f} ms")
+    print(f"target: slowest during the import <= 1000 ms: {'met' if max(during) <= 1.0 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
