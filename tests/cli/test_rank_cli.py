@@ -154,3 +154,12 @@ def test_after_unblinding_the_ranking_learns_from_final_outcomes(tmp_path: Path)
     store.record_resolution(1, ta, Verdict.EXCLUDE, "NA", "consensus")
     assert store.ranking_labels(ta, "ZL").labels[1] is False  # the final outcome overrides ZL's own vote
     store.close()
+
+
+def test_asreview_style_column_names_and_float_labels(tmp_path: Path) -> None:
+    from screener.importers.labelled import read_labelled_csv
+
+    (tmp_path / "d.csv").write_text("Primary_Title,Abstract_Note,Keywords,label_included\n"
+                                    "LDN trial,naltrexone,pain,1.0\nStent,coronary,heart,0.0\n")
+    data = read_labelled_csv(tmp_path / "d.csv", "label_included")
+    assert data.texts == ["LDN trial naltrexone pain", "Stent coronary heart"] and data.labels == [True, False]

@@ -15,8 +15,11 @@ from pathlib import Path
 from screener.core.ranking import record_text
 from screener.importers._encoding import decode_bytes
 
-TRUE = frozenset({"1", "true", "yes", "y", "include", "included", "relevant"})
-FALSE = frozenset({"0", "false", "no", "n", "exclude", "excluded", "irrelevant"})
+TRUE = frozenset({"1", "1.0", "true", "yes", "y", "include", "included", "relevant"})
+FALSE = frozenset({"0", "0.0", "false", "no", "n", "exclude", "excluded", "irrelevant"})
+# column names as ASReview reads them (RIS- and Zotero-style exports name them differently)
+COLUMNS = {"title": ("title", "primary_title", "ti", "t1"), "abstract": ("abstract", "abstract_note", "ab", "n2"),
+           "keywords": ("keywords", "keyword", "kw")}
 
 
 class LabelledError(ValueError):
@@ -46,9 +49,9 @@ def read_labelled_csv(path: Path, label_column: str) -> Labelled:
     header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
     if label_column not in (reader.fieldnames or []):
         raise LabelledError(f"{path}:1: no column '{label_column}' (columns: {', '.join(reader.fieldnames or [])})")
-    if "title" not in header and "abstract" not in header:
+    cols = [next((header[a] for a in COLUMNS[c] if a in header), None) for c in ("title", "abstract", "keywords")]
+    if cols[0] is None and cols[1] is None:
         raise LabelledError(f"{path}:1: needs a 'title' or an 'abstract' column")
-    cols = [header.get(c) for c in ("title", "abstract", "keywords")]
     texts: list[str] = []
     labels: list[bool] = []
     try:
