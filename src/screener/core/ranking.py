@@ -1,8 +1,8 @@
 """Relevance ranking for screening (active learning), and its replay on labelled data.
 
 A :class:`Ranker` holds the text features of every record in a stage (TF-IDF over title,
-abstract and keywords, fitted once) and orders the unscreened records by a linear
-classifier trained on the decisions made so far. Before there is at least one include and
+abstract and keywords, fitted once) and orders the unscreened records by two linear models
+(an SVM and naive Bayes, averaged by rank) trained on the decisions made so far. Before there is at least one include and
 one exclude to learn from (the cold start), it ranks by the protocol's inclusion and
 exclusion keywords with BM25.
 
