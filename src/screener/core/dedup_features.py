@@ -313,7 +313,6 @@ _LEADING_NOTICE_RE = re.compile(
 _DIGITS_RE = re.compile(r"\d+")
 # Where a subtitle starts: a colon, or a dash/full stop between words.
 _SUBTITLE_RE = re.compile(r":|\s[-\u2013\u2014]\s|\.\s")
-_NO_PAGINATION_RE = re.compile(r"no\s+pagination", re.IGNORECASE)
 _THOUSANDS_RE = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
 _ROMAN_TRIGGERS = frozenset(
     {"part", "phase", "stage", "grade", "type", "study", "trial", "section", "volume", "chapter", "cin"}
@@ -644,11 +643,17 @@ class Features:
     plain_issue: bool  # an ordinary issue number (not a supplement)
     regular: bool  # positive evidence of a regular journal article
     fields: int  # number of filled bibliographic fields (completeness)
-    title_main: str = ""  # folded title before its subtitle ("" if it has none)
+    raw_main: str = ""  # the title before its subtitle, as given ("" if it has none); see ``title_main``
     title_original: str = ""  # folded original-language title appended to it ("" if none)
     _authors: tuple[str, ...] | None = None
     _families: tuple[str, ...] | None = None
     _words: tuple[frozenset[str], str] | None = None
+
+    @property
+    def title_main(self) -> str:
+        """The folded title before its subtitle ("" if none); folded when first needed
+        (only pairs whose whole titles differ look at it)."""
+        return norm_text(self.raw_main) if self.raw_main else ""
 
     @property
     def has_authors(self) -> bool:
@@ -695,7 +700,7 @@ class Features:
         if notice:
             title = _LEADING_NOTICE_RE.sub("", title)
         m = _SUBTITLE_RE.search(stripped)
-        title_main = norm_text(stripped[: m.start()]) if m and notice is None else ""
+        raw_main = stripped[: m.start()] if m and notice is None else ""
         tokens = tuple([t for t in title.split() if t not in STOP_WORDS])
         first = first_author_key(rec.authors)
         journal_raw = rec.journal if not is_missing(rec.journal) else rec.journal_abbrev
@@ -704,7 +709,7 @@ class Features:
         end = norm_page(rec.end_page)[1]
         volume = norm_number(rec.volume)
         issue, issue_kind = issue_key(rec.issue or "")
-        if _NO_PAGINATION_RE.search((rec.volume or "") + " " + (rec.issue or "")):
+        if "paginat" in (rec.volume or "") or "paginat" in (rec.issue or ""):
             # Embase's "8 (no pagination)": the issue field holds the article number
             # and the pages, if any, are the PDF's own ("1-12"): the article number is
             # the locator other databases give as the page.
@@ -767,7 +772,7 @@ class Features:
             plain_issue=issue_kind == "plain",
             regular=regular,
             fields=filled,
-            title_main=title_main,
+            raw_main=raw_main,
             title_original=title_original,
         )
 
