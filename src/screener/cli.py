@@ -294,10 +294,11 @@ def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) ->
 @click.option("--explain", "explain", type=int, metavar="RECORD", help="Show why a record was merged or queued.")
 @click.option("--same", nargs=2, type=int, metavar="A B", help="Record that two records are duplicates.")
 @click.option("--different", nargs=2, type=int, metavar="A B", help="Record that two records are not duplicates.")
-@click.option("--by", "by", default="lead", show_default=True, help="Who decides (initials), for --undo/--same/--different.")
+@click.option("--by", "by", help="Who decides (initials of a reviewer of the protocol), for --undo/--same/--different.")
+@click.option("--yes", is_flag=True, help="With --undo: do not ask, even when the records carry decisions.")
 @click.pass_context
 def dedup(ctx: click.Context, full: bool, undo: int | None, explain: int | None, same: tuple[int, int] | None,
-          different: tuple[int, int] | None, by: str) -> None:
+          different: tuple[int, int] | None, by: str | None, yes: bool) -> None:
     """Find duplicate records across and within sources; review, explain and undo merges.
 
     Nothing is deleted: every record stays with its source, and a merge can be undone.
@@ -305,20 +306,19 @@ def dedup(ctx: click.Context, full: bool, undo: int | None, explain: int | None,
     from screener.dedup_run import run_dedup
 
     with _open(ctx) as store:
-        by = store.protocol().initials(by)
         if explain is not None:
             _explain(store, explain)
             return
+        if undo is not None or same or different:
+            by = store.check_reviewer(by, "--by")
         if undo is not None:
-            cluster = store.undo_cluster(undo, by)
-            click.echo(f"undid cluster {undo}: records {', '.join(map(str, cluster.members))} are screened "
-                       "separately again (recorded as not duplicates)")
+            _undo_merge(store, undo, by, yes)  # type: ignore[arg-type]
             return
         for pair, outcome in ((same, "duplicate"), (different, "distinct")):
             if pair:
                 if any(store.record(r) is None for r in pair):
                     raise _fail(f"no record {pair[0]} or {pair[1]} in this review")
-                store.record_pair_decision(pair[0], pair[1], outcome, by)
+                store.record_pair_decision(pair[0], pair[1], outcome, by)  # type: ignore[arg-type]
                 summary = run_dedup(store, recluster_only=True)
                 click.echo(f"recorded: {pair[0]} and {pair[1]} are {'duplicates' if outcome == 'duplicate' else 'not duplicates'}")
                 click.echo(summary.lines()[1])
@@ -327,6 +327,30 @@ def dedup(ctx: click.Context, full: bool, undo: int | None, explain: int | None,
             summary = run_dedup(store, full=full, progress=progress)
         for line in summary.lines():
             click.echo(line)
+
+
+def _undo_merge(store: Store, cluster_id: int, by: str, yes: bool) -> None:
+    """Undo one merge after asking, when its records carry decisions; then re-cluster."""
+    from screener.dedup_run import run_dedup
+
+    cluster = next((c for c in store.clusters() if c.id == cluster_id), None)
+    if cluster is None:
+        raise _fail(f"no active duplicate cluster {cluster_id} (see 'screener export duplicates')")
+    decided = sorted(r for r in cluster.members if store.screened_weights().get(r))
+    if decided and not yes:
+        question = (f"records {', '.join(map(str, decided))} of cluster {cluster_id} carry screening decisions; "
+                    "undo the merge anyway?")
+        if not click.confirm(question, default=False):
+            click.echo("nothing changed")
+            return
+    store.undo_cluster(cluster_id, by)
+    summary = run_dedup(store, recluster_only=True)
+    apart = [c for c in store.clusters() if set(c.members) <= set(cluster.members)]
+    kept = "; kept together (same DOI or PMID): " + ", ".join(
+        "+".join(map(str, c.members)) for c in apart) if apart else ""
+    click.echo(f"undid cluster {cluster_id}: records {', '.join(map(str, cluster.members))} are screened "
+               f"separately again (recorded as not duplicates by {by}){kept}")
+    click.echo(summary.lines()[1])
 
 
 def _explain(store: Store, record_id: int) -> None:
@@ -429,8 +453,10 @@ def unblind(ctx: click.Context, stage: str, by: str) -> None:
 @STAGE_OPTION
 @click.option("--by", "by", help="Who resolves (initials): opens the conflict screen to resolve them.")
 @click.option("--list", "as_list", is_flag=True, help="Print the conflicts instead of opening the app.")
+@click.option("--all", "show_all", is_flag=True,
+              help="Resolved conflicts too (who, method, when, note); in the app, start with every conflict.")
 @click.pass_context
-def conflicts(ctx: click.Context, stage: str, by: str | None, as_list: bool) -> None:
+def conflicts(ctx: click.Context, stage: str, by: str | None, as_list: bool, show_all: bool) -> None:
     """Show the reviewers' conflicts at a stage side by side, and resolve them (after unblinding)."""
     from screener.conflict_view import conflict_lines
 
@@ -438,7 +464,8 @@ def conflicts(ctx: click.Context, stage: str, by: str | None, as_list: bool) -> 
         st = Stage(stage)
         ids = store.conflicts(st)  # refused while the stage is blind
         if as_list or by is None:
-            for line in conflict_lines(store, st, ids):
+            resolved = store.resolved_conflicts(st) if show_all else []
+            for line in conflict_lines(store, st, ids, resolved):
                 click.echo(line)
             if by is None and ids and not as_list:
                 click.echo(f"resolve them with: screener conflicts --stage {stage} --by INITIALS", err=True)
@@ -447,14 +474,12 @@ def conflicts(ctx: click.Context, stage: str, by: str | None, as_list: bool) -> 
         _check_resolver(store, by)
         from screener.tui.app import make_app
 
-        make_app(store, resolver=by, stage=st).run()
+        make_app(store, resolver=by, stage=st, all_conflicts=show_all).run()
 
 
 def _check_resolver(store: Store, by: str) -> None:
     protocol = store.protocol()
-    everyone = [r.initials for r in protocol.reviewers]
-    if by not in everyone:
-        raise _fail(f"unknown reviewer '{by}': the protocol names {', '.join(everyone)}")
+    store.check_reviewer(by, "--by")
     if protocol.rules.resolution == "arbiter" and by != protocol.rules.arbiter:
         raise _fail(f"this protocol has conflicts resolved by the arbiter {protocol.rules.arbiter}, not {by}")
 
@@ -578,6 +603,8 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool
         flow = compute_flow(store)
         messages = P.check(flow.counts)
         errors = [m for m in messages if m.is_error]
+        for line in flow.reopened_lines():
+            click.echo(line, err=True)
         if fmt == "text":
             click.echo("\n".join(P.to_text_diagram(flow.counts)))
             for note in withdrawn_notes(store):
@@ -680,6 +707,12 @@ def _duplicates(store: Store) -> str:
     return duplicates_csv(store)
 
 
+def _resolutions(store: Store) -> str:
+    from screener.exports import resolutions_csv
+
+    return resolutions_csv(store)
+
+
 def _agreement(store: Store) -> str:
     from screener.stats import agreement_csv
 
@@ -690,6 +723,9 @@ _csv_export("exclusions", "Reports excluded at full text, with the reason PRISMA
             "(PRISMA 16b).", _exclusions)
 _csv_export("duplicates", "One row per record: source file, its own id there, cluster, primary or not, how it was "
             "decided.", _duplicates)
+_csv_export("resolutions", "The resolution log: every conflict resolution ever recorded (append-only history; the "
+            "latest per record and stage is in effect unless reopened), with who, method, when and note.",
+            lambda store: _resolutions(store))
 _csv_export("agreement", "Agreement statistics per stage and pair of reviewers, with the confusion tables.",
             _agreement)
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from screener.core.dedup import DedupResult, find_duplicates
+from screener.core.dedup import DedupResult, find_duplicates, keep_screened_primary
 from screener.core.dedup_compare import Thresholds
 from screener.store import Store
 from screener.store.dedup_queries import NewCluster
@@ -28,6 +28,7 @@ class DedupSummary:
     removed: int
     queue: int
     seconds: float
+    joined_screened: int = 0
 
     def lines(self) -> list[str]:
         rate = self.records / self.seconds if self.seconds else 0
@@ -37,6 +38,8 @@ class DedupSummary:
             f"  {self.duplicate_pairs} duplicate pairs found in this run; {self.clusters} clusters in all remove "
             f"{self.removed} records from screening (nothing is deleted)",
             f"  {self.queue} possible duplicate pairs wait for a human (open screener and press d)",
+            *([f"  {self.joined_screened} new record{'s' if self.joined_screened != 1 else ''} joined records "
+               "already screened; their decisions stand"] if self.joined_screened else []),
         ]
 
 
@@ -75,7 +78,12 @@ def run_dedup(store: Store, *, full: bool = False, recluster_only: bool = False,
     # Records kept apart because one is about the other (erratum of, reply to, abstract
     # of): stored as "related" so that the screens can show them side by side.
     automatic += [(p.a, p.b, "related", p.rule, dict(p.scores)) for p in result.related]
-    clusters = [NewCluster(c.members, c.primary, c.status) for c in result.clusters]
+    # Decisions belong to the record the reviewers saw: a screened member stays the primary.
+    weights = store.screened_weights()
+    clusters = [NewCluster(c.members, c.primary, c.status) for c in keep_screened_primary(result.clusters, weights)]
+    before = {m: c.primary for c in store.clusters() for m in c.members}
+    joined = sum(1 for c in clusters if weights.get(c.primary) for m in c.members
+                 if m != c.primary and before.get(m) != c.primary)
     seconds = time.perf_counter() - started
     store.save_dedup(mode=mode, max_record_id=max_id, thresholds=asdict(thresholds), pairs=automatic,
                      replace_all=new_ids is None, clusters=clusters, compared=len(records),
@@ -83,7 +91,7 @@ def run_dedup(store: Store, *, full: bool = False, recluster_only: bool = False,
     return DedupSummary(mode, len(records), len(records) if new_ids is None else len(new_ids),
                         sum(1 for p in automatic if p[2] == "duplicate"),
                         sum(1 for p in automatic if p[2] == "possible"), len(clusters),
-                        sum(len(c.members) - 1 for c in clusters), len(store.possible_queue()), seconds)
+                        sum(len(c.members) - 1 for c in clusters), len(store.possible_queue()), seconds, joined)
 
 
 DUPLICATE_COLUMNS = ["record_id", "source", "source_file", "source_record_id", "cluster_id", "is_primary",

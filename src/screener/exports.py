@@ -93,3 +93,28 @@ def fulltext_exclusions_csv(store: Store) -> str:
                          "; ".join(c.label if (c := protocol.criterion(x)) else x for x in given),
                          "yes" if res else "no", (res.note or "") if res else ""])
     return out.getvalue()
+
+
+RESOLUTION_COLUMNS = ["resolution_id", "record_id", "title", "stage", "verdict", "reasons", "reason_labels",
+                      "resolved_by", "method", "note", "in_effect", "time_utc"]
+
+
+def resolutions_csv(store: Store) -> str:
+    """The resolution log as CSV, oldest first: every resolution ever recorded, like the decision log.
+
+    ``in_effect`` is "yes" for the resolution that decides the record now (the latest,
+    unless a reopening set it aside).
+    """
+    protocol = store.protocol()
+    log = store.resolution_log()
+    in_effect = {r.id for stage in Stage for r in store.resolutions(stage).values()}
+    records = {r.id: r for r in store.records({r.record_id for r in log})}
+    out = io.StringIO()
+    writer = csv_writer(out, lineterminator="\n")
+    writer.writerow(RESOLUTION_COLUMNS)
+    for r in log:
+        labels = [c.label for c in (protocol.criterion(x) for x in r.reasons) if c]
+        writer.writerow([r.id, r.record_id, records[r.record_id].bib.title or "", r.stage.value, r.verdict.value,
+                         ";".join(r.reasons), "; ".join(labels), r.resolved_by, r.method, r.note or "",
+                         "yes" if r.id in in_effect else "no", r.created_at.isoformat() if r.created_at else ""])
+    return out.getvalue()

@@ -26,6 +26,13 @@ class Flow:
     """The PRISMA counts of a review; ``store.box_ids(name)`` lists the records behind a box."""
 
     counts: PrismaCounts = field(default_factory=PrismaCounts)
+    reopened: dict[str, list[int]] = field(default_factory=dict)  # stage -> records reopened, not decided again
+
+    def reopened_lines(self) -> list[str]:
+        """One line per stage with records reopened after a final decision (they count as undecided)."""
+        return [f"{stage}: {len(ids)} record{'s' if len(ids) != 1 else ''} reopened after a final decision, "
+                f"not decided again (counted as undecided): {', '.join(map(str, ids))}"
+                for stage, ids in self.reopened.items() if ids]
 
 
 def _reasons(protocol: Protocol, counts: dict[str | None, int]) -> dict[str, int]:
@@ -67,7 +74,7 @@ def compute_flow(store: Store) -> Flow:
         undecided_records=n["records_undecided"], undecided_reports=n["reports_undecided"],
         **other,
     )
-    return Flow(counts)
+    return Flow(counts, {name: store.reopened(Stage(name)) for name in protocol.rules.stages})
 
 
 def dedup_facts(store: Store) -> DedupFacts | None:

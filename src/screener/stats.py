@@ -113,6 +113,13 @@ class StageCounts:
     awaiting: int
     undecided: int
     blind: bool
+    not_retrieved: int = 0  # full text: reports that could not be obtained (an outcome, not a wait)
+    reopened: tuple[int, ...] = ()  # records reopened after a final outcome, not decided again yet
+
+    @property
+    def to_screen(self) -> int:
+        """Records reviewers screen: the stage's records less the reports not retrieved."""
+        return self.records - self.not_retrieved
 
 
 def stage_counts(store: Store, stage: Stage) -> StageCounts:
@@ -127,5 +134,6 @@ def stage_counts(store: Store, stage: Stage) -> StageCounts:
         included=finals_in + res_in, excluded=finals_out + resolved - res_in,
         conflicts=state.count(RecordState.CONFLICT), resolved=resolved,
         awaiting=state.count(RecordState.AWAITING), undecided=state.count(RecordState.UNDECIDED),
-        blind=store.is_blind(stage),
+        blind=store.is_blind(stage), not_retrieved=state.count(RecordState.NOT_RETRIEVED),
+        reopened=tuple(store.reopened(stage)),
     )

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from screener.core.models import Author, BibRecord
+from screener.core.models import Author, BibRecord, Stage, Verdict
 from screener.core.protocol import load_protocol
 from screener.dedup_run import run_dedup
 from screener.paths import example_dir
 from screener.store import SourceInput, Store, open_store
 from screener.tui.app import make_app
+from screener.tui.screens.dialogs import Confirm
 from screener.tui.screens.duplicates import DuplicatesScreen
 
 AUTHORS = (Author("Younger", "J"), Author("Mackey", "S"))
@@ -59,7 +60,8 @@ async def test_decide_pairs_and_undo_a_merge(tmp_path: Path):
         await pilot.press("c")  # merged clusters
         await pilot.pause()
         assert "Merged cluster" in str(screen.query_one("#progress-line", Static).render())
-        await pilot.press("u")  # undo the first merge (1 and 4)
+        await pilot.press("u")  # undo the first merge (1 and 4): no decisions on them, so nothing to confirm
+        await app.workers.wait_for_complete()
         await pilot.pause()
     assert [c.members for c in store.clusters()] == [(3, 5)]
     assert store.duplicates_removed() == 1
@@ -92,4 +94,30 @@ async def test_a_merged_cluster_shows_every_member(tmp_path: Path):
         table = app.screen.query_one("#comparison", Static).content
         headers = [str(c.header) for c in table.columns]  # type: ignore[union-attr]
         assert headers == ["", "1 · PubMed (kept)", "2 · Embase (removed)", "3 · Scopus (removed)"]
+    store.close()
+
+
+async def test_undo_asks_first_when_the_records_carry_decisions(tmp_path: Path):
+    store = _review(tmp_path)
+    run_dedup(store)
+    store.record_decision(1, Stage.TITLE_ABSTRACT, "NA", Verdict.INCLUDE)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(DuplicatesScreen(store, "ZL"))
+        await pilot.pause()
+        await pilot.press("c", "u")  # cluster (1, 4): record 1 carries NA's decision
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm) and "Records 1 of cluster" in app.screen.question
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        assert [c.members for c in store.clusters()] == [(1, 4), (3, 5)]
+        await pilot.press("u")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert [c.members for c in store.clusters()] == [(3, 5)]
+    assert store.human_pair_decisions() == {frozenset((1, 4)): "distinct"}
     store.close()

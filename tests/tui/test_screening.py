@@ -61,24 +61,30 @@ async def test_reason_keys_only_after_e_and_escape_cancels(review: Store):
         assert screen.current == 1
 
 
-async def test_note_then_undo(review: Store):
+async def test_note_is_stored_when_written_and_undo_keeps_it(review: Store):
     app = make_app(review, reviewer="NA", stage=TA)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = app.screen
+        await pilot.press("n")  # a note on an undecided record: stored at once, no decision made
+        await pilot.press(*"ask ZL", "enter")
+        await _settle(pilot, screen)
+        assert review.notes(TA, "NA") == {(1, "NA"): "ask ZL"} and _log(review) == []
         await pilot.press("i")  # record 1 included, now on record 2
         await pilot.press("left")
         await pilot.press("n")
-        await pilot.press(*"check dose")
+        await pilot.press(*["backspace"] * 6, *"check dose")
         await pilot.press("enter")
         await _settle(pilot, screen)
-        assert _log(review)[-1] == (1, "include", (), "check dose")
+        assert review.notes(TA, "NA") == {(1, "NA"): "check dose"}
+        assert _log(review) == [(1, "include", (), None)]  # the note is not a decision
         assert "Note: check dose" in _text(screen, "#record-decision")
-        await pilot.press("u")  # undo the note: back to the plain include
-        await pilot.press("u")  # undo the include: undecided again
+        await pilot.press("u")  # undo the include: undecided again, the note stays
         await _settle(pilot, screen)
-        assert [v for _, v, _, _ in _log(review)] == ["include", "include", "include", "retracted"]
+        assert [v for _, v, _, _ in _log(review)] == ["include", "retracted"]
         assert review.current_decisions(TA, "NA") == {}
+        assert review.notes(TA, "NA") == {(1, "NA"): "check dose"}
         assert screen.current == 1 and "undecided" in _text(screen, "#record-decision")
+        assert "Note: check dose" in _text(screen, "#record-decision")
 
 
 async def test_navigation_search_and_goto(review: Store):

@@ -215,6 +215,7 @@ def test_state_values_are_the_documented_strings() -> None:
         "resolved",
         "included",
         "excluded",
+        "not-retrieved",
     ]
     assert RecordState.CONFLICT == "conflict"
 

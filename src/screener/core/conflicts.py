@@ -36,6 +36,9 @@ class RecordState(str, enum.Enum):
     RESOLVED = "resolved"  # a resolution was recorded; it decides the record
     INCLUDED = "included"  # the reviewers agree to include
     EXCLUDED = "excluded"  # the reviewers agree to exclude
+    # Full text only, set by the store (never by :func:`record_state`): the report could not
+    # be obtained, so it leaves the queue and counts as "reports not retrieved", whatever votes it had.
+    NOT_RETRIEVED = "not-retrieved"
 
 
 @dataclass(frozen=True)

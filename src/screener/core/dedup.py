@@ -74,6 +74,9 @@ __all__ = [
     "Thresholds",
     "author_similarity",
     "choose_primary",
+    "gained_fields",
+    "identifier_groups",
+    "keep_screened_primary",
     "compare",
     "explain",
     "find_duplicates",
@@ -222,6 +225,60 @@ def merged_fields(cluster: Cluster, records: Mapping[int, BibRecord]) -> BibReco
                 updates["authors"] = records[m].authors
                 break
     return replace(primary, **updates) if updates else primary
+
+
+def keep_screened_primary(clusters: Iterable[Cluster], screened: Mapping[int, int]) -> list[Cluster]:
+    """Clusters whose primary is the member reviewers have already decided on, where one has.
+
+    Decisions belong to the record the reviewers saw: when an update search brings a more
+    complete copy of a screened record, the screened record stays the primary (its
+    decisions keep counting for the cluster) and the newcomer only fills its gaps (see
+    :func:`merged_fields`). ``screened``: record id -> weight of its decisions (more
+    weight, e.g. full-text decisions, wins; ties go to the earliest import).
+    """
+    out = []
+    for c in clusters:
+        decided = [m for m in c.members if screened.get(m)]
+        if not decided or c.primary in decided and screened[c.primary] == max(screened[m] for m in decided):
+            out.append(c)
+            continue
+        best = min(decided, key=lambda m: (-screened[m], m))
+        out.append(replace(c, primary=best, why_primary="reviewers' decisions are on it (kept so they stand)"))
+    return out
+
+
+def gained_fields(before: BibRecord, after: BibRecord) -> list[str]:
+    """Fields that ``after`` (a merged view) has and ``before`` lacked or had shorter (a fuller abstract)."""
+    names = [*_FILLABLE, "start_page", "authors"]
+    out = []
+    for name in names:
+        old, new = getattr(before, name), getattr(after, name)
+        if new and (not old or (name == "abstract" and len(str(new)) > len(str(old)))):
+            out.append(name)
+    return out
+
+
+def identifier_groups(records: Mapping[int, BibRecord]) -> list[tuple[int, ...]]:
+    """The records grouped by shared identifiers (same DOI or same PMID, normalised), sorted.
+
+    Undoing a merge keeps such records together: they are the same publication unless a
+    human names the pair explicitly.
+    """
+    uf = _UnionFind()
+    seen: dict[str, int] = {}
+    for rid in sorted(records):
+        uf.find(rid)
+        feat = Features.of(records[rid])
+        for key in (f"doi:{feat.doi}" if feat.doi else "", f"pmid:{feat.pmid}" if feat.pmid else ""):
+            if key:
+                if key in seen:
+                    uf.union(seen[key], rid)
+                else:
+                    seen[key] = rid
+    groups: dict[int, list[int]] = defaultdict(list)
+    for rid in sorted(records):
+        groups[uf.find(rid)].append(rid)
+    return sorted(tuple(g) for g in groups.values())
 
 
 # --------------------------------------------------------------------------- union-find

@@ -55,6 +55,11 @@ class NewCluster:
     status: str
 
 
+def _naive(when: datetime) -> datetime:
+    """A UTC time without tzinfo (SQLite returns naive times, PostgreSQL aware ones)."""
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
 def _pair(row: Any) -> StoredPair:
     m = row._mapping
     return StoredPair(m["id"], m["record_a"], m["record_b"], m["outcome"], m["rule"], json.loads(m["scores"]),
@@ -68,6 +73,7 @@ class DedupQueries:
     def _write(self, work: Any) -> Any: ...  # pragma: no cover
     def record(self, record_id: int) -> StoredRecord | None: ...  # pragma: no cover
     def records(self, ids: Iterable[int] | None = None) -> list[StoredRecord]: ...  # pragma: no cover
+    def check_reviewer(self, initials: str | None, what: str) -> str: ...  # pragma: no cover
 
     def last_dedup_run(self) -> dict[str, Any] | None:
         with self._read() as conn:
@@ -197,7 +203,8 @@ class DedupQueries:
         for cid, c in grown.items():
             conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id == cid)
                          .values(primary_record_id=c.primary, status=c.status))
-            added_members = [dict(cluster_id=cid, record_id=m) for m in c.members if m not in existing[cid][2]]
+            added_members = [dict(cluster_id=cid, record_id=m, joined_at=now) for m in c.members
+                             if m not in existing[cid][2]]
             if added_members:
                 conn.execute(insert(t.DupMember), added_members)
         keep |= set(grown)
@@ -210,37 +217,68 @@ class DedupQueries:
             ids = conn.execute(insert(t.DupCluster).returning(t.DupCluster.id, sort_by_parameter_order=True),
                                [dict(primary_record_id=c.primary, status=c.status, created_at=now) for c in new]
                                ).scalars().all()
-            members = [dict(cluster_id=cid, record_id=m) for cid, c in zip(ids, new, strict=True) for m in c.members]
+            members = [dict(cluster_id=cid, record_id=m, joined_at=now) for cid, c in zip(ids, new, strict=True)
+                       for m in c.members]
             for i in range(0, len(members), 10_000):
                 conn.execute(insert(t.DupMember), members[i:i + 10_000])
         return len(new) + len(grown), len(superseded)
 
     def record_pair_decision(self, a: int, b: int, outcome: str, by: str) -> None:
-        """Append a human decision on a pair: 'duplicate' or 'distinct'."""
+        """Append a human decision on a pair: 'duplicate' or 'distinct'.
+
+        A 'duplicate' outranks earlier human 'distinct' decisions between the records
+        already joined to ``a`` and those joined to ``b`` (e.g. the links an undo recorded
+        between an identifier twin of ``a`` and ``b``): they are superseded by the same
+        decision, so ``--same A B`` after an undo does join A and B.
+        """
         if outcome not in ("duplicate", "distinct"):
             raise StoreError("a pair decision is 'duplicate' or 'distinct'")
+        by = self.check_reviewer(by, "--by")
         a, b = sorted((a, b))
+        pairs = {(a, b)}
+        if outcome == "duplicate":
+            side_a = set(c.members) if (c := self.cluster_of(a)) else {a}
+            side_b = set(c.members) if (c := self.cluster_of(b)) else {b}
+            human = self.human_pair_decisions()
+            pairs |= {tuple(sorted(k)) for k, v in human.items()  # type: ignore[misc]
+                      if v == "distinct" and len(k & side_a) == 1 and len(k & side_b) == 1 and k - side_a - side_b
+                      == set()}
         now = datetime.now(UTC)
 
         def work(conn: Connection) -> None:
-            conn.execute(insert(t.DupPair).values(record_a=a, record_b=b, outcome=outcome, rule=f"human-{outcome}",
-                                                  scores="{}", decided_by=by, created_at=now))
+            conn.execute(insert(t.DupPair), [dict(record_a=x, record_b=y, outcome=outcome, rule=f"human-{outcome}",
+                                                  scores="{}", decided_by=by, created_at=now)
+                                             for x, y in sorted(pairs)])
 
         self._write(work)
 
     def undo_cluster(self, cluster_id: int, by: str) -> StoredCluster:
-        """Undo a merge: the cluster stops removing records, and its links are recorded as
-        human 'distinct' decisions so that the next dedup run does not merge them again."""
+        """Undo a merge: one recorded human decision about the cluster.
+
+        The cluster stops removing records, and the links that joined it are recorded as
+        human 'distinct' decisions (``rule`` "human-undo") so that later runs do not merge
+        them again, except between records with the same DOI or PMID: those stay
+        together (the caller re-clusters after the undo) unless a human names the pair
+        with ``--different``. A later ``--same A B`` outranks the undo for that pair.
+        """
+        from screener.core.dedup import identifier_groups
+
+        by = self.check_reviewer(by, "--by")
         cluster = next((c for c in self.clusters() if c.id == cluster_id), None)
         if cluster is None:
             raise StoreError(f"no active duplicate cluster {cluster_id} (see 'screener export duplicates')")
+        group_of = {m: n for n, g in enumerate(identifier_groups({r.id: r.bib for r in self.records(cluster.members)}))
+                    for m in g}
         now = datetime.now(UTC)
 
         def work(conn: Connection) -> None:
-            conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id == cluster_id).values(undone_at=now))
+            conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id == cluster_id)
+                         .values(undone_at=now, undone_by=by))
             rows = [dict(record_a=a, record_b=b, outcome="distinct", rule="human-undo", scores="{}", decided_by=by,
-                         created_at=now) for a, b in combinations(sorted(cluster.members), 2)]
-            conn.execute(insert(t.DupPair), rows)
+                         created_at=now) for a, b in combinations(sorted(cluster.members), 2)
+                    if group_of[a] != group_of[b]]
+            if rows:
+                conn.execute(insert(t.DupPair), rows)
 
         self._write(work)
         return cluster
@@ -269,6 +307,45 @@ class DedupQueries:
             out.setdefault(cluster.primary if cluster else other, rule)
         records = {r.id: r for r in self.records(out)}
         return [(rid, rule, records[rid].bib.title or "") for rid, rule in out.items() if rid in records]
+
+    def screened_weights(self) -> dict[int, int]:
+        """record id -> weight of the decisions on it (current votes and resolutions; full text counts most).
+
+        Dedup keeps the heaviest member of a cluster as its primary, so decisions stand.
+        """
+        out: dict[int, int] = {}
+        with self._read() as conn:
+            for table in (t.Vote, t.Resolution):
+                for rid, stage in conn.execute(select(table.record_id, table.stage)):
+                    out[rid] = out.get(rid, 0) + (1000 if stage == "full-text" else 1)
+        return out
+
+    def gained_fields(self, record_id: int, since: datetime) -> list[str]:
+        """Fields the record shows now (merged from its duplicates) that it did not show at ``since``.
+
+        What a reviewer saw at ``since`` is the record merged with the members of the
+        clusters that held it then; members joined since (an update search) may add an
+        abstract, a PMID, a DOI ...
+        """
+        from screener.core.dedup import Cluster, gained_fields, merged_fields
+
+        cluster = self.cluster_of(record_id)
+        if cluster is None or cluster.primary != record_id:
+            return []
+        mine = select(t.DupMember.cluster_id).where(t.DupMember.record_id == record_id)
+        query = (select(t.DupCluster.created_at, t.DupCluster.undone_at, t.DupMember.joined_at,
+                        t.DupMember.record_id)
+                 .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
+                 .where(t.DupCluster.id.in_(mine)))
+        when = _naive(since)
+        with self._read() as conn:
+            seen = {rid for created, undone, joined, rid in conn.execute(query)
+                    if _naive(joined or created) <= when and (undone is None or _naive(undone) > when)}
+        members = {r.id: r.bib for r in self.records(cluster.members)}
+        before_ids = tuple(m for m in cluster.members if m in seen or m == record_id)
+        before = merged_fields(Cluster(before_ids, record_id, "automatic", ""), members)  # type: ignore[arg-type]
+        after = merged_fields(Cluster(cluster.members, record_id, "automatic", ""), members)  # type: ignore[arg-type]
+        return gained_fields(before, after)
 
     def screening_record(self, record_id: int) -> StoredRecord | None:
         """A record as screeners see it: a cluster's primary shows fields filled from its duplicates."""

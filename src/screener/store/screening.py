@@ -7,10 +7,12 @@ conflicts and agreement need raise :class:`Blinded`.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Select, func, insert, select
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from screener.core.protocol import Protocol
 
 
+T = TypeVar("T")
 DATABASE_KINDS = ("database", "register")
 OTHER_KINDS = ("website", "organisation", "citation")
 
@@ -39,8 +42,42 @@ def _lock_record(conn: Connection, record_id: int) -> None:
         conn.execute(select(t.Record.id).where(t.Record.id == record_id).with_for_update())
 
 
+def _statement(method: Callable[..., T]) -> Callable[..., T]:
+    """Build a SQL statement once per store and arguments: it depends on them, not on the data.
+
+    Statements are immutable (``.where`` returns a new one), so sharing them is safe; the
+    pools are nested selects that cost more to build in Python than to run on a small review.
+    """
+
+    @functools.wraps(method)
+    def cached(self: Any, *args: Any, **kwargs: Any) -> T:
+        cache: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_statements", {})
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in cache:
+            cache[key] = method(self, *args, **kwargs)
+        return cache[key]  # type: ignore[no-any-return]
+
+    return cached
+
+
 class Blinded(StoreError):
     """Another reviewer's work was asked for while the stage is still blind."""
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What changing a decision on a settled record would undo ("resolved: include, by NA and ZL on 2026-11-30")."""
+
+    text: str
+    resolution_id: int | None = None
+
+
+class ReopenNeeded(StoreError):
+    """A decision change would reopen a settled record: ask the reviewer, then pass ``reopen=True``."""
+
+    def __init__(self, message: str, settled: Settled) -> None:
+        super().__init__(message)
+        self.settled = settled
 
 
 def _resolution(row: Any) -> Resolution:
@@ -66,9 +103,17 @@ class ScreeningQueries:
     def current_decisions(self, stage: Stage, reviewer: str | None = None) -> dict[tuple[int, str], Decision]: ...  # pragma: no cover  # noqa: E501
     def _refresh_outcomes(self, conn: Connection, protocol: Protocol, stage: Stage,
                           record_ids: Sequence[int] | None) -> None: ...  # pragma: no cover
+    def check_reviewer(self, initials: str | None, what: str = "reviewer", *, lead: bool = False) -> str: ...  # pragma: no cover  # noqa: E501
 
     # -- pools and states ------------------------------------------------------------
 
+    @_statement
+    def _not_retrieved(self) -> Select[Any]:
+        """Ids of the reports whose latest retrieval state is not retrieved."""
+        latest = select(func.max(t.Retrieval.id)).group_by(t.Retrieval.record_id)
+        return select(t.Retrieval.record_id).where(t.Retrieval.id.in_(latest), t.Retrieval.status == "not-retrieved")
+
+    @_statement
     def _removed_query(self) -> Select[Any]:
         return (select(t.DupMember.record_id)
                 .join(t.DupCluster, t.DupCluster.id == t.DupMember.cluster_id)
@@ -80,6 +125,7 @@ class ScreeningQueries:
         with self._read() as conn:
             return set(conn.execute(self._removed_query()).scalars())
 
+    @_statement
     def _arm_query(self, *, other: bool) -> Select[Any]:
         kinds = OTHER_KINDS if other else DATABASE_KINDS
         return (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
@@ -90,6 +136,7 @@ class ScreeningQueries:
         with self._read() as conn:
             return list(conn.execute(self._arm_query(other=other).order_by(t.Record.id)).scalars())
 
+    @_statement
     def pool_query(self, stage: Stage) -> Select[Any]:
         """SQL for the ids of the records a stage screens.
 
@@ -108,12 +155,27 @@ class ScreeningQueries:
                 .where(t.Record.id.in_(included) | t.Source.kind.in_(OTHER_KINDS), t.Source.archived_at.is_(None))
                 .where(t.Record.id.not_in(removed)))
 
+    @_statement
+    def queue_query(self, stage: Stage) -> Select[Any]:
+        """SQL for the ids of the records reviewers still screen at a stage: the pool, less
+        the full-text reports marked not retrieved (an outcome of the stage, not a wait)."""
+        pool = self.pool_query(stage)
+        if Stage(stage) is Stage.FULL_TEXT:
+            return pool.where(t.Record.id.not_in(self._not_retrieved()))
+        return pool
+
     def stage_pool(self, stage: Stage, protocol: Protocol | None = None) -> list[int]:
-        """The records a stage screens, in the protocol's queue order."""
+        """The records reviewers screen at a stage (not-retrieved reports left out), in queue order."""
         protocol = protocol or self.protocol()
         with self._read() as conn:
-            ids = list(conn.execute(self.pool_query(stage)).scalars())
+            ids = list(conn.execute(self.queue_query(stage)).scalars())
         return order_queue(ids, protocol)
+
+    def not_retrieved_ids(self) -> list[int]:
+        """Full-text reports (in the pool) whose latest retrieval state is not retrieved."""
+        query = self.pool_query(Stage.FULL_TEXT).where(t.Record.id.in_(self._not_retrieved()))
+        with self._read() as conn:
+            return sorted(conn.execute(query).scalars())
 
     def stage_state(self, stage: Stage, protocol: Protocol | None = None) -> StageState:
         """Every pooled record's state at a stage (needs no unblinding: it is for counts).
@@ -136,6 +198,8 @@ class ScreeningQueries:
     def unblind(self, stage: Stage, by: str) -> None:
         """Lift blinding at a stage; only the review's lead may."""
         protocol = self.protocol()
+        if by not in [r.initials for r in protocol.reviewers]:
+            self.check_reviewer(by, "--by")
         leads = [r.initials for r in protocol.reviewers if r.role == "lead"]
         if by not in leads:
             who = ", ".join(leads) or "nobody (set role = \"lead\" on a reviewer in the protocol)"
@@ -155,7 +219,7 @@ class ScreeningQueries:
         """Blind until the lead unblinds the stage or every screening reviewer has finished it."""
         if self.unblinded_by_lead(stage):
             return False
-        pool = self.pool_query(stage)
+        pool = self.queue_query(stage)  # not-retrieved reports need no decision: the stage can finish
         with self._read() as conn:
             size = conn.execute(select(func.count()).select_from(pool.subquery())).scalar_one()
             if not size:
@@ -202,10 +266,78 @@ class ScreeningQueries:
 
     # -- resolutions (append-only) -------------------------------------------------------
 
+    @_statement
+    def _resolution_query(self, stage: Stage) -> Select[Any]:
+        """The resolution in effect per record at a stage: the latest, unless a reopening set it aside."""
+        latest = (select(func.max(t.Resolution.id)).where(t.Resolution.stage == Stage(stage).value)
+                  .group_by(t.Resolution.record_id))
+        aside = select(t.Reopening.resolution_id).where(t.Reopening.resolution_id.is_not(None))
+        return select(t.Resolution).where(t.Resolution.id.in_(latest), t.Resolution.id.not_in(aside))
+
+    def settled_notices(self, stage: Stage, reviewer: str, record_ids: Sequence[int] | None = None
+                        ) -> dict[int, Settled]:
+        """Records on which a change of ``reviewer``'s current decision would reopen a final outcome.
+
+        Settled: a resolution is in effect, or the stage is unblinded and the votes agree.
+        The text names what a change undoes ("resolved: include, by NA and ZL on 2026-11-30").
+        """
+        stage = Stage(stage)
+        mine = select(t.Vote.record_id).where(t.Vote.stage == stage.value, t.Vote.reviewer == reviewer)
+        res_q = self._resolution_query(stage).where(t.Resolution.record_id.in_(mine))
+        final = select(t.Outcome.record_id).where(t.Outcome.stage == stage.value, t.Outcome.verdict.is_not(None),
+                                                  t.Outcome.record_id.in_(mine))
+        if record_ids is not None:
+            res_q = res_q.where(t.Resolution.record_id.in_(list(record_ids)))
+            final = final.where(t.Outcome.record_id.in_(list(record_ids)))
+        with self._read() as conn:
+            resolutions = {r.record_id: _resolution(r) for r in conn.execute(res_q)}
+            agreed = [rid for rid in conn.execute(final).scalars() if rid not in resolutions]
+        if agreed and self.is_blind(stage):
+            agreed = []
+        wanted = sorted(set(resolutions) | set(agreed))
+        if not wanted:
+            return {}
+        voters: dict[int, list[tuple[str, str, datetime]]] = {}
+        query = (select(t.Vote.record_id, t.Vote.reviewer, t.Vote.verdict, t.Decision.created_at)
+                 .join(t.Decision, t.Decision.id == t.Vote.decision_id)
+                 .where(t.Vote.stage == stage.value, t.Vote.record_id.in_(wanted)).order_by(t.Vote.reviewer))
+        with self._read() as conn:
+            for rid, who, verdict, when in conn.execute(query):
+                voters.setdefault(rid, []).append((who, verdict, when))
+        out: dict[int, Settled] = {}
+        for rid in wanted:
+            votes = voters.get(rid, [])
+            names = " and ".join(v[0] for v in votes)
+            res = resolutions.get(rid)
+            if res is not None:
+                by = names if res.method == "consensus" and names else res.resolved_by
+                day = res.created_at.date().isoformat() if res.created_at else "?"
+                out[rid] = Settled(f"resolved: {res.verdict.value}, by {by} on {day}", res.id)
+            else:
+                day = max(v[2] for v in votes).date().isoformat() if votes else "?"
+                verdict = "include" if any(v[1] != Verdict.EXCLUDE.value for v in votes) else "exclude"
+                out[rid] = Settled(f"agreed: {verdict}, by {names} on {day} (stage unblinded)")
+        return out
+
+    def settled_notice(self, record_id: int, stage: Stage, reviewer: str) -> Settled | None:
+        return self.settled_notices(stage, reviewer, [record_id]).get(record_id)
+
+    def reopened(self, stage: Stage) -> list[int]:
+        """Records reopened after a final outcome that have no final outcome again yet."""
+        final = select(t.Outcome.record_id).where(t.Outcome.stage == Stage(stage).value,
+                                                  t.Outcome.verdict.is_not(None))
+        query = (select(t.Reopening.record_id).where(t.Reopening.stage == Stage(stage).value,
+                                                     t.Reopening.record_id.not_in(final),
+                                                     t.Reopening.record_id.in_(self.queue_query(stage)))
+                 .distinct().order_by(t.Reopening.record_id))
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
+
     def record_resolution(self, record_id: int, stage: Stage, verdict: Verdict, resolved_by: str, method: str,
                           reasons: Sequence[str] = (), note: str | None = None) -> Resolution:
         if Verdict(verdict) not in (Verdict.INCLUDE, Verdict.EXCLUDE):
             raise StoreError("a resolution is include or exclude")
+        resolved_by = self.check_reviewer(resolved_by, "resolved by")
         values = dict(record_id=record_id, stage=Stage(stage).value, verdict=Verdict(verdict).value,
                       reasons=json.dumps(list(reasons)), note=note, resolved_by=resolved_by, method=method,
                       created_at=datetime.now(UTC))
@@ -214,6 +346,9 @@ class ScreeningQueries:
 
         def work(conn: Connection) -> int:
             _lock_record(conn, record_id)
+            if Stage(stage) is Stage.FULL_TEXT and conn.execute(
+                    self._not_retrieved().where(t.Retrieval.record_id == record_id)).first():
+                raise StoreError(f"record {record_id}: full text not retrieved: mark it retrieved before resolving")
             new_id = conn.execute(insert(t.Resolution).values(**values).returning(t.Resolution.id)).scalar_one()
             self._refresh_outcomes(conn, protocol, Stage(stage), [record_id])
             if Stage(stage) is Stage.TITLE_ABSTRACT:
@@ -225,12 +360,19 @@ class ScreeningQueries:
                           values["created_at"])  # type: ignore[arg-type]
 
     def resolutions(self, stage: Stage) -> dict[int, Resolution]:
-        """The latest resolution per record at a stage."""
-        latest = (select(func.max(t.Resolution.id)).where(t.Resolution.stage == Stage(stage).value)
-                  .group_by(t.Resolution.record_id))
+        """The resolution in effect per record at a stage (the latest, unless a reopening set it aside)."""
         with self._read() as conn:
-            rows = conn.execute(select(t.Resolution).where(t.Resolution.id.in_(latest)))
+            rows = conn.execute(self._resolution_query(stage))
             return {r.record_id: _resolution(r) for r in rows}
+
+    def resolved_conflicts(self, stage: Stage) -> list[int]:
+        """Records with a resolution in effect at a stage, in the pool; refused while blind."""
+        if self.is_blind(stage):
+            raise Blinded(f"resolutions at {Stage(stage).value} are hidden until the stage is unblinded")
+        query = (self._resolution_query(Stage(stage)).with_only_columns(t.Resolution.record_id)
+                 .where(t.Resolution.record_id.in_(self.pool_query(stage))).order_by(t.Resolution.record_id))
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
 
     def resolution_log(self, stage: Stage | None = None) -> list[Resolution]:
         query = select(t.Resolution).order_by(t.Resolution.id)
@@ -246,11 +388,17 @@ class ScreeningQueries:
         """Append a retrieval state: retrieved (with a PDF path or URL) or not-retrieved (with a reason)."""
         if status not in ("retrieved", "not-retrieved"):
             raise StoreError("retrieval status is 'retrieved' or 'not-retrieved'")
+        if by is not None:
+            by = self.check_reviewer(by, "by")
         values = dict(record_id=record_id, status=status, reason=reason, location=location, by=by,
                       created_at=datetime.now(UTC))
+        protocol = self.protocol()
 
         def work(conn: Connection) -> int:
-            return conn.execute(insert(t.Retrieval).values(**values).returning(t.Retrieval.id)).scalar_one()
+            _lock_record(conn, record_id)
+            new_id = conn.execute(insert(t.Retrieval).values(**values).returning(t.Retrieval.id)).scalar_one()
+            self._refresh_outcomes(conn, protocol, Stage.FULL_TEXT, [record_id])  # not retrieved is an outcome
+            return new_id
 
         return Retrieval(self._write(work), **values)  # type: ignore[arg-type]
 

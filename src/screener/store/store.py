@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from screener.core.conflicts import Vote
+from screener.core.conflicts import RecordState, Vote
 from screener.core.models import (
     Author,
     BibRecord,
@@ -39,7 +39,7 @@ from screener.store import tables as t
 from screener.store.dedup_queries import DedupQueries
 from screener.store.flow_queries import FlowQueries
 from screener.store.ranking_queries import RankingQueries
-from screener.store.screening import ScreeningQueries, _lock_record, _resolution
+from screener.store.screening import Blinded, ReopenNeeded, ScreeningQueries, _lock_record, _resolution
 from screener.store.source_writer import RECORD_FIELDS, SourceWriter
 from screener.store.sources import SourceQueries
 
@@ -332,17 +332,95 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQ
         with self._read() as conn:
             return list(conn.execute(select(t.Reviewer.initials).order_by(t.Reviewer.id)).scalars())
 
+    def check_reviewer(self, initials: str | None, what: str = "reviewer", *, lead: bool = False) -> str:
+        """``initials`` if they name a reviewer of the protocol (the lead, with ``lead``), else a one-line error."""
+        protocol = self.protocol()
+        names = [r.initials for r in protocol.reviewers if not lead or r.role == "lead"]
+        initials = protocol.initials(initials) if initials else initials  # typed in any case
+        if not initials:
+            raise schema.StoreError(f"{what} is required: the initials of a reviewer of the protocol "
+                                    f"({', '.join(names)})")
+        if initials not in names:
+            who = "the review's lead" if lead else "a reviewer of the protocol"
+            raise schema.StoreError(f"{what} {initials}: not {who} (the protocol names {', '.join(names) or 'none'})")
+        return initials
+
+    def change_token(self) -> tuple[int, ...]:
+        """A cheap fingerprint of everything other processes may change (one query of index maxima).
+
+        Open screens poll it every few seconds and reload only when it moved: new records,
+        decisions, resolutions, retrievals, unblinding, dedup runs and undone merges, notes.
+        """
+        tables = (t.Record, t.Decision, t.Resolution, t.Retrieval, t.Unblinding, t.DupCluster, t.DupPair,
+                  t.DedupRun, t.Note, t.Reopening)
+        parts = [select(func.coalesce(func.max(table.id), 0)).scalar_subquery() for table in tables]
+        parts.append(select(func.count()).select_from(t.DupCluster).where(t.DupCluster.undone_at.is_not(None))
+                     .scalar_subquery())
+        with self._read() as conn:
+            return tuple(conn.execute(select(*parts)).one())
+
+    # -- notes (append-only, independent of decisions) ------------------------------------
+
+    def record_note(self, record_id: int, stage: Stage, reviewer: str, text: str) -> None:
+        """Store a reviewer's note on a record now; an empty text clears it (the history stays)."""
+        reviewer = self.check_reviewer(reviewer)
+        values = dict(record_id=record_id, stage=Stage(stage).value, reviewer=reviewer, text=text, created_at=_now())
+        try:
+            self._write(lambda conn: conn.execute(insert(t.Note).values(**values)))
+        except IntegrityError:
+            raise schema.StoreError(f"no record {record_id} in this review") from None
+
+    def notes(self, stage: Stage, reviewer: str | None = None) -> dict[tuple[int, str], str]:
+        """(record id, reviewer) -> latest non-empty note at a stage (a reviewer's own, or every one's)."""
+        query = select(t.Note.record_id, t.Note.reviewer, t.Note.text).where(
+            t.Note.stage == Stage(stage).value).order_by(t.Note.id)
+        if reviewer is not None:
+            query = query.where(t.Note.reviewer == reviewer)
+        elif self.is_blind(stage):
+            raise Blinded(f"other reviewers' notes at {Stage(stage).value} are hidden until the stage is unblinded")
+        out: dict[tuple[int, str], str] = {}
+        with self._read() as conn:
+            for rid, who, text in conn.execute(query):
+                out[(rid, who)] = text
+        return {k: v for k, v in out.items() if v}
+
     def record_decision(self, record_id: int, stage: Stage, reviewer: str, verdict: Verdict,
-                        reasons: Sequence[str] = (), note: str | None = None) -> Decision:
-        """Append a decision; it is committed when this returns."""
+                        reasons: Sequence[str] = (), note: str | None = None, *, reopen: bool = False) -> Decision:
+        """Append a decision; it is committed when this returns.
+
+        A change to a decision whose outcome was final (conflict resolved, or stage
+        unblinded) is refused with :class:`ReopenNeeded` naming what it would undo, unless
+        ``reopen``; then it is recorded as a reopening. At full text, a report marked not
+        retrieved cannot be included, excluded or marked maybe.
+        """
         values = dict(record_id=record_id, stage=Stage(stage).value, reviewer=reviewer,
                       verdict=Verdict(verdict).value, reasons=json.dumps(list(reasons)), note=note,
                       created_at=_now())
         protocol = self.protocol()
+        # Only a change of an existing vote can reopen anything: the first decision costs one read.
+        settled = (self.settled_notice(record_id, Stage(stage), reviewer)
+                   if self._changes_vote(record_id, Stage(stage), reviewer, verdict, reasons) else None)
+        if settled is not None and not reopen:
+            raise ReopenNeeded(f"record {record_id} is settled ({settled.text}): changing your decision reopens "
+                               "it", settled)
 
         def work(conn: Connection) -> int:
             _lock_record(conn, record_id)
+            if Stage(stage) is Stage.FULL_TEXT and verdict is not Verdict.RETRACTED:
+                status, reason = conn.execute(
+                    select(t.Retrieval.status, t.Retrieval.reason).where(t.Retrieval.record_id == record_id)
+                    .order_by(t.Retrieval.id.desc()).limit(1)).first() or (None, None)
+                if status == "not-retrieved":
+                    raise schema.StoreError(f"record {record_id}: full text not retrieved ({reason or 'no reason'}): "
+                                            "mark it retrieved before deciding")
             did = conn.execute(insert(t.Decision).values(**values).returning(t.Decision.id)).scalar_one()
+            if note:
+                conn.execute(insert(t.Note).values(record_id=record_id, stage=values["stage"], reviewer=reviewer,
+                                                   text=note, created_at=values["created_at"]))
+            if settled is not None and reopen:
+                conn.execute(insert(t.Reopening).values(
+                    record_id=record_id, stage=values["stage"], reviewer=reviewer, decision_id=did,
+                    resolution_id=settled.resolution_id, undoes=settled.text, created_at=values["created_at"]))
             key = (t.Vote.record_id == record_id) & (t.Vote.stage == values["stage"]) & (t.Vote.reviewer == reviewer)
             conn.execute(t.Vote.__table__.delete().where(key))
             if verdict is not Verdict.RETRACTED:
@@ -362,6 +440,14 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQ
             raise schema.StoreError(f"could not save the decision on record {record_id}: {exc.orig}") from None
         return Decision(did, record_id, Stage(stage), reviewer, Verdict(verdict), tuple(reasons), note,
                         values["created_at"])  # type: ignore[arg-type]
+
+    def _changes_vote(self, record_id: int, stage: Stage, reviewer: str, verdict: Verdict,
+                      reasons: Sequence[str]) -> bool:
+        """True if the reviewer has a current vote on the record and this decision differs from it."""
+        with self._read() as conn:
+            row = conn.execute(select(t.Vote.verdict, t.Vote.reasons).where(
+                t.Vote.record_id == record_id, t.Vote.stage == stage.value, t.Vote.reviewer == reviewer)).first()
+        return row is not None and (row[0], json.loads(row[1])) != (Verdict(verdict).value, list(reasons))
 
     def record_decisions(self, decisions: Iterable[tuple[int, Stage, str, Verdict, Sequence[str], str | None]]) -> int:
         """Append many decisions in one transaction (imports of earlier screening, benchmarks)."""
@@ -399,10 +485,9 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQ
         stage_value = Stage(stage).value
         votes_q = select(t.Vote.record_id, t.Vote.reviewer, t.Vote.verdict, t.Vote.reasons).where(
             t.Vote.stage == stage_value)
-        latest = (select(func.max(t.Resolution.id)).where(t.Resolution.stage == stage_value)
-                  .group_by(t.Resolution.record_id))
-        res_q = select(t.Resolution).where(t.Resolution.id.in_(latest))
+        res_q = self._resolution_query(Stage(stage))
         delete = t.Outcome.__table__.delete().where(t.Outcome.stage == stage_value)
+        not_retrieved: set[int] = set()
         if record_ids is not None:
             votes_q = votes_q.where(t.Vote.record_id.in_(list(record_ids)))
             res_q = res_q.where(t.Resolution.record_id.in_(list(record_ids)))
@@ -420,6 +505,8 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQ
             reach = included.union(other)
             votes_q = votes_q.where(t.Vote.record_id.in_(reach))
             res_q = res_q.where(t.Resolution.record_id.in_(reach))
+            nr_q = self._not_retrieved().where(t.Retrieval.record_id.in_(reach))
+            not_retrieved = set(conn.execute(nr_q).scalars())
         votes: dict[int, list[Vote]] = {}
         for rid, reviewer, verdict, reasons in conn.execute(votes_q):
             votes.setdefault(rid, []).append(Vote(reviewer, Verdict(verdict), tuple(json.loads(reasons))))
@@ -427,7 +514,11 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQ
         rules = conflict_rules(protocol, Stage(stage))
         order = [c.id for c in protocol.exclusion]
         rows = []
-        for rid in set(votes) | set(resolutions):
+        for rid in set(votes) | set(resolutions) | not_retrieved:
+            if rid in not_retrieved:  # an outcome of the full-text stage, whatever the votes say
+                rows.append(dict(record_id=rid, stage=stage_value, state=RecordState.NOT_RETRIEVED.value,
+                                 verdict=None, reason=None))
+                continue
             state, verdict, reason = outcome_of(votes.get(rid, []), resolutions.get(rid), rules, order)
             rows.append(dict(record_id=rid, stage=stage_value, state=state.value,
                              verdict=verdict.value if verdict else None, reason=reason))
@@ -481,14 +572,21 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQ
         with self._read() as conn:
             return conn.execute(query).scalar_one()
 
-    def decision_counts(self) -> dict[tuple[str, str], dict[str, int]]:
-        """(stage, reviewer) -> verdict -> number of records, from current decisions."""
-        query = (select(t.Vote.stage, t.Vote.reviewer, t.Vote.verdict, func.count())
-                 .group_by(t.Vote.stage, t.Vote.reviewer, t.Vote.verdict))
+    def decision_counts(self, *, queued_only: bool = False) -> dict[tuple[str, str], dict[str, int]]:
+        """(stage, reviewer) -> verdict -> number of records, from current decisions.
+
+        ``queued_only``: only records the stage still screens (not removed as duplicates,
+        not reports marked not retrieved), so "decided" never exceeds the records to screen.
+        """
         out: dict[tuple[str, str], dict[str, int]] = {}
         with self._read() as conn:
-            for stage, reviewer, verdict, n in conn.execute(query):
-                out.setdefault((stage, reviewer), {})[verdict] = n
+            for stage in Stage:
+                query = (select(t.Vote.reviewer, t.Vote.verdict, func.count()).where(t.Vote.stage == stage.value)
+                         .group_by(t.Vote.reviewer, t.Vote.verdict))
+                if queued_only:
+                    query = query.where(t.Vote.record_id.in_(self.queue_query(stage)))
+                for reviewer, verdict, n in conn.execute(query):
+                    out.setdefault((stage.value, reviewer), {})[verdict] = n
         return out
 
 

@@ -3,7 +3,7 @@
 The schema is created and upgraded only by the Alembic migrations in
 ``store/migrations/versions``; ``tests/store/test_migrations.py`` checks that the
 migrated schema matches these classes. Append-only tables (decision, resolution,
-retrieval, dup_pair, unblinding) are never updated or deleted from: a change adds a row.
+retrieval, dup_pair, unblinding, note, reopening) are never updated or deleted from: a change adds a row.
 """
 
 from __future__ import annotations
@@ -104,6 +104,36 @@ class Resolution(SQLModel, table=True):
     created_at: datetime
 
 
+class Note(SQLModel, table=True):
+    """A reviewer's note on a record at a stage, stored when written (independent of decisions)."""
+
+    __table_args__ = (Index("ix_note_stage_reviewer_record", "stage", "reviewer", "record_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id")
+    stage: str
+    reviewer: str = Field(foreign_key="reviewer.initials")
+    text: str
+    created_at: datetime
+
+
+class Reopening(SQLModel, table=True):
+    """A decision changed after the record's outcome was final (stage unblinded, or conflict resolved).
+
+    ``undoes`` says what it set aside ("resolved: include, by NA and ZL on 2026-11-30");
+    ``resolution_id``, when set, is the resolution that stops counting.
+    """
+
+    __table_args__ = (Index("ix_reopening_stage_record", "stage", "record_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id")
+    stage: str
+    reviewer: str
+    decision_id: int = Field(foreign_key="decision.id")
+    resolution_id: int | None = Field(default=None, foreign_key="resolution.id")
+    undoes: str
+    created_at: datetime
+
+
 class Unblinding(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     stage: str
@@ -118,6 +148,7 @@ class DupCluster(SQLModel, table=True):
     status: str  # automatic | human
     created_at: datetime
     undone_at: datetime | None = None
+    undone_by: str | None = None  # reviewer initials when a human undid the merge (else superseded by a run)
 
 
 class DupMember(SQLModel, table=True):
@@ -125,6 +156,7 @@ class DupMember(SQLModel, table=True):
     __table_args__ = (Index("ix_dup_member_record", "record_id"),)
     cluster_id: int = Field(foreign_key="dup_cluster.id", primary_key=True)
     record_id: int = Field(foreign_key="record.id", primary_key=True)
+    joined_at: datetime | None = None  # when a growing cluster took the record in (None: at its creation)
 
 
 class DupPair(SQLModel, table=True):

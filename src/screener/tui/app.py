@@ -24,9 +24,10 @@ class ScreenerApp(App[None]):
     TITLE = "screener"
 
     def __init__(self, store: Store, *, reviewer: str | None = None, resolver: str | None = None,
-                 stage: Stage | None = None) -> None:
+                 stage: Stage | None = None, all_conflicts: bool = False) -> None:
         super().__init__()
         self.store = store
+        self.all_conflicts = all_conflicts
         self.start_reviewer, self.start_resolver, self.start_stage = reviewer, resolver, stage
 
     def on_mount(self) -> None:
@@ -34,7 +35,8 @@ class ScreenerApp(App[None]):
         if self.start_reviewer and self.start_stage:
             self.push_screen(ScreeningScreen(self.store, self.start_reviewer, self.start_stage))
         elif self.start_resolver and self.start_stage:
-            self.push_screen(ConflictsScreen(self.store, self.start_resolver, self.start_stage))
+            self.push_screen(ConflictsScreen(self.store, self.start_resolver, self.start_stage,
+                                             self.all_conflicts))
         else:
             self.push_screen(HomeScreen())
 
@@ -51,10 +53,10 @@ class ScreenerApp(App[None]):
 
 
 def make_app(store: Store, *, reviewer: str | None = None, resolver: str | None = None,
-             stage: Stage | None = None) -> ScreenerApp:
+             stage: Stage | None = None, all_conflicts: bool = False) -> ScreenerApp:
     """Build the app for an open review (the CLI and the tests both call this).
 
     With ``reviewer`` and ``stage`` it opens on the screening screen, with ``resolver``
     and ``stage`` on the conflict screen, otherwise on the home screen.
     """
-    return ScreenerApp(store, reviewer=reviewer, resolver=resolver, stage=stage)
+    return ScreenerApp(store, reviewer=reviewer, resolver=resolver, stage=stage, all_conflicts=all_conflicts)

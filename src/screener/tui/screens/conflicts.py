@@ -12,11 +12,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from screener.conflict_view import describe_vote, votes
-from screener.core.models import Stage, Verdict
+from screener.conflict_view import describe_resolution, describe_vote, votes
+from screener.core.models import Resolution, Stage, Verdict
 from screener.store import Blinded, StoreError
 from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.screens.dialogs import Prompt
+from screener.tui.refresh import poll_store
 from screener.tui.widgets.key_footer import KeyFooter
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
 
@@ -34,6 +35,8 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
         Binding("e", "exclude", "Exclude", tooltip="Resolve: exclude, then the reason's number",
                 id="conflicts.exclude"),
         Binding("n", "note", "Note", tooltip="Note for the next resolution (how it was agreed)", id="conflicts.note"),
+        Binding("a", "toggle_all", "All/Open", tooltip="Show resolved conflicts too (to re-resolve), or open ones only",
+                id="conflicts.all"),
         Binding("right,j", "move(1)", "Next", tooltip="Next conflict", id="conflicts.next", key_display="→/j"),
         Binding("left,k", "move(-1)", "Prev", tooltip="Previous conflict", id="conflicts.prev", key_display="←/k"),
         help_binding("conflicts"),
@@ -44,14 +47,17 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
     picking_reason: reactive[bool] = reactive(False, bindings=True)
     """True after ``e``: the next key is a reason number."""
 
-    def __init__(self, store: Store, resolver: str, stage: Stage) -> None:
+    def __init__(self, store: Store, resolver: str, stage: Stage, show_all: bool = False) -> None:
         super().__init__()
         self.store, self.resolver, self.stage = store, resolver, Stage(stage)
+        self.show_all = show_all
+        self.history: dict[int, list[Resolution]] = {}
         self.protocol = store.protocol()
         self.method = self.protocol.rules.resolution
         self.queue: list[int] = []
         self.index = 0
         self.resolved: dict[int, str] = {}
+        self.in_effect: set[int] = set()
         self.note = ""
 
     def compose(self) -> ComposeResult:
@@ -68,12 +74,36 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
 
     def on_mount(self) -> None:
         self.title = f"Conflicts · {self.stage.label} · resolving as {self.resolver} ({self.method})"
+        if self.load():
+            self.show_conflict()
+        poll_store(self, self.store, lambda: None, lambda _: self._reload())
+
+    def load(self) -> bool:
+        """Read the conflicts (and with ``show_all`` the resolved ones) and their resolution history."""
         try:
-            self.queue = self.store.conflicts(self.stage)
+            open_ = self.store.conflicts(self.stage)
+            resolved = self.store.resolved_conflicts(self.stage) if self.show_all else []
         except Blinded as exc:
             self.query_one("#progress-line", Static).update(str(exc))
-            return
-        self.show_conflict()
+            return False
+        current = self.current
+        self.queue = sorted({*open_, *resolved, *(self.resolved if not self.show_all else ())})
+        self.history = {}
+        for r in self.store.resolution_log(self.stage):
+            self.history.setdefault(r.record_id, []).append(r)
+        self.in_effect = set(self.store.resolutions(self.stage))
+        if current in self.queue:
+            self.index = self.queue.index(current)
+        self.index = min(self.index, max(len(self.queue) - 1, 0))
+        return True
+
+    def _reload(self) -> None:
+        if self.load():
+            self.show_conflict()
+
+    def action_toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self._reload()
 
     @property
     def current(self) -> int | None:
@@ -88,13 +118,20 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
             self.query_one("#votes", Static).update("")
             return
         rid = self.queue[self.index]
-        open_ = sum(1 for r in self.queue if r not in self.resolved)
-        line.update(f"{open_} of {len(self.queue)} conflicts open  ·  conflict {self.index + 1} of {len(self.queue)}")
+        open_ = sum(1 for r in self.queue if r not in self.resolved and r not in self.in_effect)
+        shown = "all conflicts (a: open only)" if self.show_all else "a shows resolved ones too"
+        line.update(f"{open_} of {len(self.queue)} conflicts open  ·  conflict {self.index + 1} of {len(self.queue)}"
+                    f"  ·  {shown}")
         table = Text()
         table.append("Reviewers' decisions\n", style="bold")
         for d in votes(self.store, self.stage, rid):
             table.append(f" {d.reviewer:<6}", style="bold")
             table.append(describe_vote(self.protocol, d) + "\n", style=VERDICT_STYLE.get(d.verdict.value, ""))
+        history = self.history.get(rid, [])
+        for n, res in enumerate(history):
+            latest = n == len(history) - 1 and rid in self.in_effect
+            table.append(f" {'Resolved' if latest else 'Earlier':<9}", style="bold" if latest else "dim")
+            table.append(describe_resolution(self.protocol, res) + "\n", style="" if latest else "dim")
         stored = self.store.screening_record(rid)
         assert stored is not None
         self.query_one("#votes", Static).update(table)
@@ -107,6 +144,8 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
         text = Text()
         if rid in self.resolved:
             text.append(f"Resolved: {self.resolved[rid]}", style="bold")
+        elif rid in self.in_effect:
+            text.append("Resolved (see above): i or e then number re-resolves it; the history is kept", style="dim")
         else:
             text.append("Unresolved: i include, e then number exclude", style="dim")
         if self.note:
@@ -124,17 +163,23 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
         rid = self.current
         if rid is None:
             return
+        earlier = self.history.get(rid, [])
+        # Re-resolving keeps the history; without a new note the earlier note is carried forward.
+        note = self.note or (earlier[-1].note if earlier and rid in self.in_effect else None)
         try:
-            self.store.record_resolution(rid, self.stage, verdict, self.resolver, self.method, reasons,
-                                         self.note or None)
+            res = self.store.record_resolution(rid, self.stage, verdict, self.resolver, self.method, reasons,
+                                               note or None)
         except StoreError as exc:
             self.notify(f"Resolution NOT saved: {exc}", severity="error", timeout=15)
             return
         label = verdict.value + (f" ({', '.join(reasons)})" if reasons else "")
         self.resolved[rid] = label
+        self.history.setdefault(rid, []).append(res)
+        self.in_effect.add(rid)
         self.note = ""
         self.query_one("#save-line", Static).update(f"✓ saved: record {rid} resolved as {label}")
-        later = [i for i in range(len(self.queue)) if self.queue[i] not in self.resolved]
+        later = [i for i in range(len(self.queue)) if self.queue[i] not in self.resolved
+                 and self.queue[i] not in self.in_effect]
         if later:
             after = [i for i in later if i > self.index]
             self.index = after[0] if after else later[0]

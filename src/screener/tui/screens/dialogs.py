@@ -113,3 +113,26 @@ class PathSuggester(Suggester):
             return None
         suffix = names[0][len(stem):]
         return value + suffix + (os.sep if (folder / names[0]).is_dir() else "")
+
+
+class Confirm(ModalScreen[bool]):
+    """Ask a yes/no question; y or Enter returns True, n or Escape returns False."""
+
+    BINDINGS = [Binding("y,enter", "answer(True)", "Yes", tooltip="Go ahead", id="confirm.yes"),
+                Binding("n,escape", "answer(False)", "No", tooltip="Leave things as they are", id="confirm.no")]
+    DEFAULT_CSS = """
+    Confirm { align: center middle; }
+    Confirm > Vertical { width: 76; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            yield Label("[b]y[/b] yes  ·  [b]n[/b] no")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

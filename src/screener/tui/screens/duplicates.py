@@ -22,7 +22,8 @@ from screener.dedup_run import run_dedup
 from screener.store import StoreError
 from screener.store.dedup_queries import StoredCluster, StoredPair
 from screener.tui.keys import help_binding, leave, show_help
-from screener.tui.screens.dialogs import Prompt
+from screener.tui.refresh import poll_store
+from screener.tui.screens.dialogs import Confirm, Prompt
 from screener.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ class DuplicatesScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = f"Duplicates · deciding as {self.reviewer}"
         self.reload()
+        poll_store(self, self.store, lambda: None, lambda _: self.reload())
 
     def reload(self) -> None:
         self.sources = {s.id: s.name for s in self.store.sources()}
@@ -184,10 +186,38 @@ class DuplicatesScreen(Screen[None]):
         if not self.cluster_list:
             return
         cluster = self.cluster_list[self.index]
-        self.store.undo_cluster(cluster.id, self.reviewer)
-        self.query_one("#save-line", Static).update(
-            f"✓ undone: cluster {cluster.id}; records {', '.join(map(str, cluster.members))} are screened again")
-        self.reload()
+        self.check_and_undo(cluster)
+
+    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False)
+    def check_and_undo(self, cluster: StoredCluster) -> None:
+        """Ask first when the cluster's records carry screening decisions, then undo."""
+        weights = self.store.screened_weights()
+        decided = [m for m in cluster.members if weights.get(m)]
+        if not decided:
+            self.undo(cluster)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.undo(cluster)
+
+        question = (f"Records {', '.join(map(str, decided))} of cluster {cluster.id} carry screening decisions.\n"
+                    f"Undo the merge anyway (recorded as a decision by {self.reviewer})?")
+        self.app.call_from_thread(self.app.push_screen, Confirm(question), answer)
+
+    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False)
+    def undo(self, cluster: StoredCluster) -> None:
+        """Undo one merge (same-DOI/PMID records stay together) and re-cluster."""
+        try:
+            self.store.undo_cluster(cluster.id, self.reviewer)
+            run_dedup(self.store, recluster_only=True)
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, f"NOT undone: {exc}", severity="error")
+            return
+        self.app.call_from_thread(self.query_one("#save-line", Static).update,
+                                  f"✓ undone: cluster {cluster.id}; records {', '.join(map(str, cluster.members))} "
+                                  "are screened again (same DOI or PMID stay together)")
+        self.app.call_from_thread(self.reload)
 
     def action_run(self) -> None:
         self.cancel.clear()

@@ -16,6 +16,7 @@ from screener.core.models import Stage
 from screener.summary import ReviewStatus, review_status
 from screener.waiting import Waiting, waiting
 from screener.tui.keys import help_binding, show_help
+from screener.tui.refresh import poll_store
 from screener.tui.screens.agreement import AgreementScreen
 from screener.tui.screens.conflicts import ConflictsScreen
 from screener.tui.screens.dialogs import Choose
@@ -62,6 +63,8 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.load()
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+        poll_store(self, app.store, lambda: review_status(app.store), self.show)
 
     def action_refresh(self) -> None:
         self.load()

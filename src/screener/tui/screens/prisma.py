@@ -18,6 +18,7 @@ from screener.core.output import OutputError, write_atomic
 from screener.flow import Flow, compute_flow, methods_facts
 from screener.store.schema import StoreError, sqlite_path
 from screener.tui.keys import help_binding, leave, show_help
+from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Choose, Help
 from screener.tui.widgets.key_footer import KeyFooter
 
@@ -62,6 +63,7 @@ class PrismaScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = "PRISMA 2020 flow"
         self.action_refresh()
+        poll_store(self, self.store, lambda: compute_flow(self.store), self.show)
 
     @work(thread=True, exclusive=True, group="prisma", exit_on_error=False)
     def action_refresh(self) -> None:
@@ -73,6 +75,8 @@ class PrismaScreen(Screen[None]):
         width = max(60, min(100, self.size.width - 4))
         self.query_one("#diagram", Static).update("\n".join(P.to_text_diagram(flow.counts, width)))
         text = Text()
+        for line in flow.reopened_lines():
+            text.append(f"{line}\n", style="bold yellow")
         for m in P.check(flow.counts):
             text.append(f"{m}\n", style="bold red" if m.is_error else "yellow")
         if not text:

@@ -17,7 +17,7 @@ import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.text import Text
@@ -34,9 +34,10 @@ from textual.worker import Worker, WorkerState
 from screener.core.models import Decision, Stage, StoredRecord, Verdict
 from screener.core.screening import undo_steps
 from screener.rank_process import RankerProcess
-from screener.store import StoreError
+from screener.store import ReopenNeeded, Settled, StoreError
 from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
-from screener.tui.screens.dialogs import Prompt
+from screener.tui.refresh import poll_store
+from screener.tui.screens.dialogs import Confirm, Prompt
 from screener.tui.widgets.key_footer import KeyFooter
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
 
@@ -92,6 +93,13 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             super().__init__()
             self.future, self.record_id, self.previous = future, record_id, previous
 
+    class NoteWritten(Message):
+        """The writer thread stored a note (or failed to)."""
+
+        def __init__(self, future: Future[None], record_id: int) -> None:
+            super().__init__()
+            self.future, self.record_id = future, record_id
+
     AUTO_FOCUS = "#record-abstract-box"  # arrows and PgUp/PgDn scroll the abstract; Tab reaches the rest
 
     class Ranked(Message):
@@ -138,11 +146,13 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         self._fetched: dict[int, tuple[StoredRecord, list[str], list[str]]] = {}
         self.index = 0
         self.mine: dict[int, Decision] = {}
-        self.pending_note: dict[int, str] = {}
+        self.notes: dict[int, str] = {}
+        self.settled: dict[int, Settled] = {}
+        self.not_retrieved: set[int] = set()
         self.undo_stack: list[_Undo] = []
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screener-writes")
         self.pending: list[Future[Decision]] = []
-        self.unsent: list[tuple[int, Verdict, tuple[str, ...], str | None, Decision | None]] = []
+        self.unsent: list[tuple[int, Verdict, tuple[str, ...], bool, Decision | None]] = []
         self.retrievals = {}
         self.studies: dict[int, int] = {}
         # relevance order: a ranker in its own process, retrained by a worker after each saved decision
@@ -170,19 +180,56 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
 
     def on_mount(self) -> None:
         self.title = f"Screening · {self.stage.label} · {self.reviewer}"
-        self.queue = self.store.stage_pool(self.stage, self.protocol)
-        self.queued = set(self.queue)
-        self.mine = {rid: d for (rid, _), d in self.store.current_decisions(self.stage, self.reviewer).items()}
+        self._load()
         # undo reaches the decisions of earlier sessions: the stack is rebuilt from the log
         self.undo_stack = [_Undo(rid, previous)
                            for rid, previous in undo_steps(self.store.decision_log(self.stage, self.reviewer))]
-        if self.stage is Stage.FULL_TEXT:
-            self.retrievals = self.store.retrievals()
-            self.studies = self.store.studies()
         self.index = self._next_undecided(-1) if self.queue else 0
         self.show_record()
         if self.relevance and self.queue:
             self._rank()
+        # Other reviewers' processes change the review too (retrieval, new records, unblinding):
+        # a cheap fingerprint is polled, and the screen reloads only when it moved.
+        poll_store(self, self.store, self._read_state, self.refresh_from_store,
+                   ready=lambda: not self.unsent and not self.pending)
+
+    def _read_state(self) -> dict[str, Any]:
+        """The queue and this reviewer's state, read from the store (on any thread)."""
+        state: dict[str, Any] = {"screened": self.store.stage_pool(self.stage, self.protocol)}
+        if self.stage is Stage.FULL_TEXT:
+            state.update(retrievals=self.store.retrievals(), studies=self.store.studies(),
+                         not_retrieved=set(self.store.not_retrieved_ids()))
+        state["mine"] = {rid: d for (rid, _), d in self.store.current_decisions(self.stage, self.reviewer).items()}
+        state["notes"] = {rid: text for (rid, _), text in self.store.notes(self.stage, self.reviewer).items()}
+        state["settled"] = self.store.settled_notices(self.stage, self.reviewer)
+        return state
+
+    def _load(self, state: dict[str, Any] | None = None) -> None:
+        state = state or self._read_state()
+        screened = state["screened"]
+        if self.stage is Stage.FULL_TEXT:
+            self.retrievals, self.studies = state["retrievals"], state["studies"]
+            self.not_retrieved = state["not_retrieved"]
+        if self.queue:  # a refresh keeps the order on screen (relevance order, a sample); new records come last
+            known = set(screened)
+            kept = [r for r in self.queue if r in known]
+            seen = set(kept)
+            screened = kept + [r for r in screened if r not in seen]
+        # Not-retrieved reports leave the screening order; they stay reachable at the end (r marks them retrieved).
+        self.queue = screened + sorted(self.not_retrieved)
+        self.queued = set(screened)
+        self.mine, self.notes, self.settled = state["mine"], state["notes"], state["settled"]
+
+    def refresh_from_store(self, state: dict[str, Any] | None = None) -> None:
+        """Show what other processes changed (``state`` read on a worker), staying on the record on screen."""
+        current = self.current
+        self._load(state)
+        self._fetched.clear()
+        if current in self.queue:
+            self.index = self.queue.index(current)
+        else:
+            self.index = min(self.index, max(len(self.queue) - 1, 0))
+        self.show_record()
 
     # -- what is on screen ----------------------------------------------------------------
 
@@ -194,7 +241,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         n = len(self.queue)
         for step in range(1, n + 1):
             i = (start + step) % n
-            if self.queue[i] not in self.mine:
+            if self.queue[i] not in self.mine and self.queue[i] not in self.not_retrieved:
                 return i
         return min(max(start, 0), n - 1)
 
@@ -208,19 +255,26 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         stored, sources, related = self._fetched.pop(rid, None) or self._fetch(rid)
         lines = [self._retrieval_line(rid)] if self.stage is Stage.FULL_TEXT else []
         lines += related
+        d = self.mine.get(rid)
+        if d is not None and d.created_at is not None:
+            gained = self.store.gained_fields(rid, d.created_at)
+            if gained:  # shown, never reopened: the decision stands
+                lines.append(f"Updated since you decided: {', '.join(gained)} (from a duplicate found since)")
         self.query_one(RecordView).show(stored, sources, self._decision_text(rid), "\n".join(lines) or None)
         self.call_after_refresh(self._prefetch)
 
     def _show_progress(self) -> None:
         done = len(self.queued.intersection(self.mine))  # O(decided), not O(queue), on every record shown
-        total = len(self.queue)
+        total = len(self.queued)
         left = "" if done < total else "  ·  all done at this stage"
+        nr = f"  ·  {len(self.not_retrieved)} not retrieved" if self.not_retrieved else ""
         rid = self.queue[self.index]
         order = "  ·  random sample" if self.sampling else "  ·  relevance order" if self.relevance else ""
         score = (f"  ·  predicted relevance {self.scores[rid]:+.2f}"
                  if self.protocol.rules.show_scores and rid in self.scores else "")
         self.query_one("#progress-line", Static).update(
-            f"{done} of {total} screened by you  ·  record {self.index + 1} of {total}{order}{left}{score}")
+            f"{done} of {total} screened by you{nr}  ·  record {self.index + 1} of {len(self.queue)}{order}{left}"
+            f"{score}")
 
     def _fetch(self, rid: int) -> tuple[StoredRecord, list[str], list[str]]:
         stored = self.store.screening_record(rid)
@@ -270,7 +324,9 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             if d.reasons:
                 labels = [self.protocol.criterion(r).label if self.protocol.criterion(r) else r for r in d.reasons]
                 text.append(f" — {'; '.join(labels)}")
-        note = (d.note if d else None) or self.pending_note.get(rid)
+        if rid in self.settled and d is not None:
+            text.append(f"\nSettled ({self.settled[rid].text}): a change reopens it", style="dim")
+        note = self.notes.get(rid)
         if note:
             text.append(f"\nNote: {note}", style="italic")
         return text
@@ -288,14 +344,31 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             return False
         return True
 
-    def _save(self, rid: int, verdict: Verdict, reasons: tuple[str, ...] = (), note: str | None = None,
-              advance: bool = True, undo: bool = True) -> None:
-        """Record a decision: shown at once, committed on the writer thread in order."""
-        if undo:
-            self.undo_stack.append(_Undo(rid, self.mine.get(rid)))
-        note = note if note is not None else self.pending_note.pop(rid, None)
-        optimistic = Decision(0, rid, self.stage, self.reviewer, verdict, reasons, note)
+    def _save(self, rid: int, verdict: Verdict, reasons: tuple[str, ...] = (), advance: bool = True,
+              undo: bool = True, reopen: bool = False) -> None:
+        """Record a decision: shown at once, committed on the writer thread in order.
+
+        Changing a settled decision (conflict resolved, or stage unblinded) first asks,
+        naming what it undoes, and is then recorded as a reopening. A report marked not
+        retrieved cannot be decided until it is marked retrieved.
+        """
         previous = self.mine.get(rid)
+        if rid in self.not_retrieved and verdict is not Verdict.RETRACTED:
+            self.notify(f"Record {rid}: full text not retrieved; press r once you have it, then decide.",
+                        severity="warning")
+            return
+        changes = previous is not None and (previous.verdict, previous.reasons) != (verdict, reasons)
+        if rid in self.settled and changes and not reopen:
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._save(rid, verdict, reasons, advance, undo, reopen=True)
+
+            self.app.push_screen(Confirm(f"Record {rid} is settled — {self.settled[rid].text}.\n"
+                                         f"Change your decision to {verdict.value} and reopen it?"), answer)
+            return
+        if undo:
+            self.undo_stack.append(_Undo(rid, previous))
+        optimistic = Decision(0, rid, self.stage, self.reviewer, verdict, reasons)
         if verdict is Verdict.RETRACTED:
             self.mine.pop(rid, None)
         else:
@@ -303,7 +376,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         self._saving(f"saving {verdict.value} for record {rid} …")
         # Handed to the writer once the next record is on screen, so that its work does not
         # compete with drawing; flush() hands over anything still waiting.
-        self.unsent.append((rid, verdict, reasons, note, previous))
+        self.unsent.append((rid, verdict, reasons, reopen, previous))
         if advance and self.queue:
             self.index = self._next_undecided(self.index)
         self.show_record()
@@ -312,9 +385,9 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
     def _send(self) -> None:
         """Hand the waiting decisions to the writer thread, in the order they were made."""
         while self.unsent:
-            rid, verdict, reasons, note, previous = self.unsent.pop(0)
+            rid, verdict, reasons, reopen, previous = self.unsent.pop(0)
             future = self.writer.submit(self.store.record_decision, rid, self.stage, self.reviewer, verdict,
-                                        reasons, note)
+                                        reasons, reopen=reopen)
             self.pending.append(future)
             # post_message is thread-safe and never blocks the writer thread.
             future.add_done_callback(
@@ -330,6 +403,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             d = future.result()
             if d.verdict is not Verdict.RETRACTED and rid in self.mine:
                 self.mine[rid] = d
+            self.settled.pop(rid, None)  # settled again (if at all) is learnt on the next refresh
             self._saving(f"✓ saved: record {rid} {d.verdict.value}" + (f" ({', '.join(d.reasons)})" if d.reasons
                                                                        else ""))
             if self.relevance:
@@ -340,6 +414,8 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             self.mine.pop(rid, None)
         else:
             self.mine[rid] = previous
+        if isinstance(exc, ReopenNeeded):  # settled meanwhile by another reviewer: ask next time
+            self.settled[rid] = exc.settled
         message = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
         self._saving(f"✗ NOT saved: record {rid}: {message}", error=True)
         self.notify(f"Decision on record {rid} was NOT saved: {message}", severity="error", timeout=15)
@@ -399,7 +475,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             self._save(last.record_id, Verdict.RETRACTED, advance=False, undo=False)
         else:
             p = last.previous
-            self._save(last.record_id, p.verdict, p.reasons, p.note or "", advance=False, undo=False)
+            self._save(last.record_id, p.verdict, p.reasons, advance=False, undo=False)
         if last.record_id in self.queue:
             self.index = self.queue.index(last.record_id)
         self.show_record()
@@ -408,19 +484,33 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         rid = self.current
         if rid is None:
             return
-        existing = (self.mine[rid].note if rid in self.mine else None) or self.pending_note.get(rid, "")
+        existing = self.notes.get(rid, "")
 
         def done(text: str | None) -> None:
-            if text is None:
+            if text is None or text == existing:
                 return
-            d = self.mine.get(rid)
-            if d is None:
-                self.pending_note[rid] = text  # kept with the decision this record gets next
-                self.show_record()
-            else:
-                self._save(rid, d.verdict, d.reasons, text, advance=False)
+            # Stored now, on the writer thread after any pending decision: a note never waits
+            # for a decision, and undoing a decision leaves it alone.
+            self.notes[rid] = text
+            self._send()
+            future = self.writer.submit(self.store.record_note, rid, self.stage, self.reviewer, text)
+            self.pending.append(future)  # type: ignore[arg-type]
+            future.add_done_callback(lambda f: self.post_message(self.NoteWritten(f, rid)))
+            self.show_record()
 
         self.app.push_screen(Prompt(f"Note on record {rid}", existing or ""), done)
+
+    @on(NoteWritten)
+    def _note_saved(self, event: NoteWritten) -> None:
+        future, rid = event.future, event.record_id
+        if future in self.pending:
+            self.pending.remove(future)  # type: ignore[arg-type]
+        exc = future.exception()
+        if exc is None:
+            self._saving(f"✓ saved: note on record {rid}")
+        else:
+            self._saving(f"✗ NOT saved: note on record {rid}: {exc}", error=True)
+            self.notify(f"Note on record {rid} was NOT saved: {exc}", severity="error", timeout=15)
 
     # -- navigation --------------------------------------------------------------------------
 
@@ -482,6 +572,12 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
                                                             by=self.reviewer)
         except StoreError as exc:
             self.notify(f"NOT saved: {exc}", severity="error")
+        else:
+            # Not retrieved is an outcome: the report leaves the screening order (still reachable at the end).
+            self.flush()
+            self.refresh_from_store()
+            if status == "not-retrieved" and self.queue:
+                self.index = self._next_undecided(self.index)
         self.show_record()
 
     def action_retrieved(self) -> None:
@@ -589,7 +685,8 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         """
         head = self.queue[: self.index + 1]
         tail = np.asarray(self.queue[self.index + 1:], dtype=np.int64)
-        placed = np.zeros(self._rank_ids[-1] + 1, dtype=bool)  # _rank_ids: the queued ids, sorted
+        # _rank_ids: the queued ids, sorted, when ranking began (a refresh may have added records since)
+        placed = np.zeros(max(self._rank_ids[-1], *self.queue) + 1, dtype=bool)
         placed[head] = True
         ranked = order[~placed[order]]
         placed[ranked] = True
