@@ -60,8 +60,10 @@ def _check_footer(app, size, screen_text) -> None:
     assert footer.region.height == len(lines) <= 3
     assert all(line.cell_len <= keys.size.width for line in lines)
     shown = " ".join(screen_text(app).split())
+    seen = set()
     for _node, binding, _enabled, _tip in app.screen.active_bindings.values():
-        if binding.show and binding.description:
+        if binding.show and binding.description and binding.action not in seen:  # one key per action shown
+            seen.add(binding.action)
             assert f"{app.get_key_display(binding)} {binding.description}" in shown, binding.description
 
 
@@ -160,3 +162,24 @@ async def test_prisma_agreement_and_import_screens(busy: Store, size, screen_tex
         await pilot.pause()
         _check_footer(app, size, screen_text)
         assert _inside(app.screen.query_one("#files"), size) and _inside(app.screen.query_one("#preview"), size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_records_list(busy: Store, size, screen_text):
+    from screener.tui.screens.records import RecordsScreen
+
+    app = make_app(busy)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = RecordsScreen(busy, "NA", TA)
+        app.push_screen(screen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        _check_footer(app, size, screen_text)
+        table = screen.query_one(DataTable)
+        assert _inside(table, size) and _inside(screen.query_one("#list-filter"), size)
+        assert app.focused is table and table.row_count == len(busy.stage_pool(TA))
+        await pilot.press(*["down"] * (table.row_count - 1))
+        await pilot.pause()
+        last = str(table.get_row_at(table.row_count - 1)[0])
+        assert table.cursor_row == table.row_count - 1 and f" {last} " in screen_text(app)

@@ -41,3 +41,17 @@ def test_home_screen(snap_compare, demo):
         await _fixed_subtitle(pilot)
 
     assert snap_compare(app, terminal_size=(100, 32), run_before=ready)
+
+
+def test_records_list_screen(snap_compare, demo):
+    from screener.tui.screens.records import RecordsScreen
+
+    app = make_app(demo)
+
+    async def ready(pilot) -> None:
+        await pilot.app.workers.wait_for_complete()
+        pilot.app.push_screen(RecordsScreen(demo, "NA", Stage.TITLE_ABSTRACT))
+        await pilot.app.workers.wait_for_complete()
+        await _fixed_subtitle(pilot)
+
+    assert snap_compare(app, terminal_size=(100, 32), run_before=ready)

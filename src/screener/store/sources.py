@@ -20,7 +20,7 @@ from sqlalchemy import Connection, DateTime, Table, func, insert, select
 from screener.store import tables as t
 from screener.store.schema import StoreError
 
-_TRACES = (t.Decision, t.Resolution, t.Retrieval, t.StudyReport, t.Note)  # a note is a reviewer's work too
+_TRACES = (t.Decision, t.Resolution, t.Retrieval, t.StudyReport, t.Note, t.RecordLabel)  # a reviewer's work
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from screener.store.flow_queries import FlowQueries
 from screener.store.ranking_queries import RankingQueries
 from screener.store.screening import Blinded, ReopenNeeded, ScreeningQueries, _lock_record, _resolution
 from screener.store.source_writer import RECORD_FIELDS, SourceWriter
+from screener.store.record_list import RecordListQueries
 from screener.store.sources import SourceQueries
 
 T = TypeVar("T")
@@ -102,7 +103,7 @@ def _decision(row: Any) -> Decision:
     )
 
 
-class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQueries):
+class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQueries, RecordListQueries):
     """A review database. Create with :func:`open_store`."""
 
     def __init__(self, engine: Engine, url: str) -> None:

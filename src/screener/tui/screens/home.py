@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -41,6 +41,8 @@ class HomeScreen(Screen[None]):
                 id="home.agreement"),
         Binding("p", "prisma", "PRISMA", tooltip="PRISMA 2020 flow diagram and exports", id="home.prisma"),
         Binding("r", "refresh", "Refresh", tooltip="Reload the review's numbers", id="home.refresh"),
+        Binding("l", "records", "Records", tooltip="A reviewer's records: filter, sort, labels, screen a selection",
+                id="home.records"),
         help_binding("home"),
         Binding("q", "app.quit", "Quit", tooltip="Leave screener", id="home.quit"),
     ]
@@ -109,7 +111,8 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.load()
 
-    def _person_then_stage(self, question: str, arbiters: bool, open_screen: Callable[[str, Stage], Screen]) -> None:
+    def _person_then_stage(self, question: str, arbiters: bool, open_screen: Callable[[str, Stage], Screen],
+                           done: Callable[[str, Stage, Any], None] | None = None) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         protocol = app.store.protocol()
         people = [(r.initials, f"{r.initials}  {r.name}") for r in protocol.reviewers
@@ -119,14 +122,30 @@ class HomeScreen(Screen[None]):
             if initials is None:
                 return
             stages = [(s, Stage(s).label) for s in protocol.rules.stages]
-            self.app.push_screen(Choose("Which stage?", stages),
-                                 lambda stage: stage and self.app.push_screen(open_screen(initials, Stage(stage))))
+            def pushed(stage: str | None) -> None:
+                if stage:
+                    self.app.push_screen(open_screen(initials, Stage(stage)),
+                                         (lambda r: done(initials, Stage(stage), r)) if done else None)
+
+            self.app.push_screen(Choose("Which stage?", stages), pushed)
 
         self.app.push_screen(Choose(question, people), pick_stage)
 
     def action_screen(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         self._person_then_stage("Who is screening?", False, lambda who, st: ScreeningScreen(app.store, who, st))
+
+    def action_records(self) -> None:
+        from screener.tui.screens.records import RecordsScreen
+
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+
+        def opened(who: str, stage: Stage, result: tuple[int, list[int] | None] | None) -> None:
+            if result is not None:  # Enter on a record, or s: screen the listed ones
+                rid, only = result
+                self.app.push_screen(ScreeningScreen(app.store, who, stage, only=only, start_at=rid))
+
+        self._person_then_stage("Whose records?", False, lambda who, st: RecordsScreen(app.store, who, st), opened)
 
     def action_conflicts(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]

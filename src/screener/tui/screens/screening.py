@@ -129,6 +129,8 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         Binding("s", "link_study", "Study", tooltip="Link this report to a study", id="screen.study", show=False),
         Binding("v", "random_sample", "Random sample", id="screen.sample", show=False,
                 tooltip="Stopping test: screen the rest in random order (relevance order only)"),
+        Binding("l", "records", "Records", tooltip="The list of your records: filter, sort, screen a selection",
+                id="screen.records"),
         help_binding("screen"),
         Binding("q", "leave", "Quit", tooltip="Leave the screening screen", id="screen.quit"),
         *reason_bindings("screen"),
@@ -137,8 +139,10 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
     picking_reason: reactive[bool] = reactive(False, bindings=True)
     """True after ``e``: the next key is a reason number (or Enter, or Escape)."""
 
-    def __init__(self, store: Store, reviewer: str, stage: Stage) -> None:
+    def __init__(self, store: Store, reviewer: str, stage: Stage, *, only: list[int] | None = None,
+                 start_at: int | None = None) -> None:
         super().__init__()
+        self.only, self.start_at = only, start_at
         self.store, self.reviewer, self.stage = store, reviewer, Stage(stage)
         self.protocol: Protocol = store.protocol()
         self.queue: list[int] = []
@@ -185,6 +189,8 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         self.undo_stack = [_Undo(rid, previous)
                            for rid, previous in undo_steps(self.store.decision_log(self.stage, self.reviewer))]
         self.index = self._next_undecided(-1) if self.queue else 0
+        if self.start_at in self.queued:
+            self.index = self.queue.index(self.start_at)
         self.show_record()
         if self.relevance and self.queue:
             self._rank()
@@ -207,6 +213,9 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
     def _load(self, state: dict[str, Any] | None = None) -> None:
         state = state or self._read_state()
         screened = state["screened"]
+        if self.only is not None:  # screening a selection from the records list, in its order
+            pooled = set(screened) | set(state.get("not_retrieved", ()))
+            screened = [rid for rid in self.only if rid in pooled]
         if self.stage is Stage.FULL_TEXT:
             self.retrievals, self.studies = state["retrievals"], state["studies"]
             self.not_retrieved = state["not_retrieved"]
@@ -216,7 +225,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             seen = set(kept)
             screened = kept + [r for r in screened if r not in seen]
         # Not-retrieved reports leave the screening order; they stay reachable at the end (r marks them retrieved).
-        self.queue = screened + sorted(self.not_retrieved)
+        self.queue = screened + (sorted(self.not_retrieved) if self.only is None else [])
         self.queued = set(screened)
         self.mine, self.notes, self.settled = state["mine"], state["notes"], state["settled"]
 
@@ -239,6 +248,8 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
 
     def _next_undecided(self, start: int) -> int:
         n = len(self.queue)
+        if self.only is not None and start >= 0:  # a chosen selection (e.g. the maybes) is gone through in order
+            return min(start + 1, n - 1)
         for step in range(1, n + 1):
             i = (start + step) % n
             if self.queue[i] not in self.mine and self.queue[i] not in self.not_retrieved:
@@ -551,6 +562,22 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
 
         self.app.push_screen(Prompt("Search titles, abstracts, authors, journals", placeholder="e.g. naltrexone"),
                              done)
+
+    def action_records(self) -> None:
+        from screener.tui.screens.records import RecordsScreen
+
+        def opened(result: tuple[int, list[int] | None] | None) -> None:
+            if result is None:
+                return
+            rid, only = result
+            if only is not None:  # screen just these: a new screen over this one, q comes back here
+                self.flush()
+                self.app.push_screen(ScreeningScreen(self.store, self.reviewer, self.stage, only=only,
+                                                     start_at=rid))
+            elif not self._jump(rid):
+                self.notify(f"Record {rid} is not in this queue.", severity="warning")
+
+        self.app.push_screen(RecordsScreen(self.store, self.reviewer, self.stage), opened)
 
     def action_goto(self) -> None:
         def done(text: str | None) -> None:

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.geometry import Size
 from textual.widget import Widget
+from textual.screen import Screen
 from textual.widgets import Footer
 
 GAP = 2
@@ -48,11 +49,23 @@ class KeyFooter(Footer):
     """The screen's keys (those shown), every one visible at any width: they wrap, never cut."""
 
     DEFAULT_CSS = """
-    KeyFooter { height: auto; max-height: 3; layout: vertical; padding: 0 1; }
+    KeyFooter { height: 1; layout: vertical; padding: 0 1; }
+    KeyFooter > _Keys { height: 1fr; }
     """
 
     def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
+        yield _Keys([])  # one widget, updated in place: a recompose left the footer 0 lines high for a frame
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._update)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._update)
+
+    def _update(self) -> None:
+        if not self.is_attached:
             return
         items: list[tuple[str, str, bool]] = []
         seen: set[str] = set()
@@ -61,4 +74,20 @@ class KeyFooter(Footer):
                 continue
             seen.add(binding.action)
             items.append((self.app.get_key_display(binding), binding.description, enabled))
-        yield _Keys(items)
+        keys = self.query_one(_Keys)
+        if items != keys.items:
+            keys.items = items
+            keys.refresh()
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """As many lines as the keys need at this width (at most 3): set, so the screen lays out again."""
+        if not self.is_attached or not self.size.width:
+            return
+        lines = min(len(self.query_one(_Keys).lines(max(self.size.width - 2, 1))), 3)
+        if self.styles.height is None or self.styles.height.value != lines or self.size.height != lines:
+            self.styles.height = lines
+            self.call_after_refresh(self.screen.refresh, layout=True)

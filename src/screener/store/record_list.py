@@ -1,0 +1,151 @@
+"""The records list: one reviewer's records at a stage, filtered, sorted and paged in SQL; reviewers' labels.
+
+Only the reviewer's own votes are read (blinding), and a page is one query with
+LIMIT/OFFSET, so a 100,000-record review lists as fast as a small one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, insert, select
+
+from screener.core.models import Stage
+from screener.store import tables as t
+from screener.store.schema import StoreError
+
+SORTS = ("id", "year", "title")
+VERDICTS = ("undecided", "include", "maybe", "exclude")
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """What the list shows: all filters optional, combined with AND."""
+
+    verdict: str | None = None  # undecided | include | maybe | exclude (the reviewer's own vote)
+    reason: str | None = None  # with verdict exclude: this reason id
+    has_note: bool = False
+    label: str | None = None
+    source_id: int | None = None
+    ids: tuple[int, ...] | None = None  # e.g. the hits of a text search
+    sort: str = "id"
+
+    def describe(self) -> str:
+        parts = []
+        if self.verdict:
+            parts.append(self.verdict + (f" ({self.reason})" if self.reason else ""))
+        if self.has_note:
+            parts.append("with a note")
+        if self.label:
+            parts.append(f"label '{self.label}'")
+        if self.source_id is not None:
+            parts.append(f"source {self.source_id}")
+        if self.ids is not None:
+            parts.append("matching the search")
+        return ", ".join(parts) or "all records"
+
+
+@dataclass(frozen=True)
+class ListRow:
+    id: int
+    year: int | None
+    title: str
+    first_author: str
+    source: str
+    verdict: str
+    reasons: tuple[str, ...]
+    has_note: bool
+    labels: tuple[str, ...]
+
+
+class RecordListQueries:
+    """Mixed into :class:`screener.store.store.Store`."""
+
+    def _read(self) -> Any: ...  # pragma: no cover
+    def _write(self, work: Any) -> Any: ...  # pragma: no cover
+    def pool_query(self, stage: Stage) -> Any: ...  # pragma: no cover
+
+    def _list_query(self, stage: Stage, reviewer: str, f: ListFilter) -> Any:
+        vote = and_(t.Vote.record_id == t.Record.id, t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer)
+        query = (select(t.Record.id, t.Record.year, t.Record.title, t.Record.authors, t.Source.name,
+                        t.Vote.verdict, t.Vote.reasons, t.Decision.note)
+                 .join(t.Source, t.Source.id == t.Record.source_id)
+                 .outerjoin(t.Vote, vote)
+                 .outerjoin(t.Decision, t.Decision.id == t.Vote.decision_id)
+                 .where(t.Record.id.in_(self.pool_query(stage))))
+        if f.verdict == "undecided":
+            query = query.where(t.Vote.verdict.is_(None))
+        elif f.verdict:
+            query = query.where(t.Vote.verdict == f.verdict)
+        if f.reason:
+            query = query.where(t.Vote.reasons.like(f'%"{f.reason}"%'))
+        if f.has_note:
+            query = query.where(t.Decision.note.is_not(None), t.Decision.note != "")
+        if f.label:
+            query = query.where(exists().where(t.RecordLabel.record_id == t.Record.id,
+                                               t.RecordLabel.reviewer == reviewer, t.RecordLabel.label == f.label))
+        if f.source_id is not None:
+            query = query.where(t.Record.source_id == f.source_id)
+        if f.ids is not None:
+            query = query.where(t.Record.id.in_(list(f.ids)))
+        return query
+
+    def record_list(self, stage: Stage, reviewer: str, f: ListFilter, *, offset: int = 0,
+                    limit: int = 200) -> tuple[list[ListRow], int]:
+        """One page of the reviewer's records and the number of all that match."""
+        if f.sort not in SORTS:
+            raise StoreError(f"sort by one of {', '.join(SORTS)}")
+        query = self._list_query(stage, reviewer, f)
+        key = {"id": (t.Record.id,), "year": (t.Record.year.desc(), t.Record.id),
+               "title": (func.lower(t.Record.title), t.Record.id)}[f.sort]
+        with self._read() as conn:
+            total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+            rows = conn.execute(query.order_by(*key).offset(offset).limit(limit)).all()
+            labels = self._labels(conn, reviewer, [r[0] for r in rows])
+        out = []
+        for rid, year, title, authors, source, verdict, reasons, note in rows:
+            names = json.loads(authors) if authors and authors != "[]" else []
+            out.append(ListRow(rid, year, title or "(no title)", names[0][0] if names else "", source,
+                               verdict or "undecided", tuple(json.loads(reasons)) if reasons else (), bool(note),
+                               tuple(labels.get(rid, ()))))
+        return out, total
+
+    def record_list_ids(self, stage: Stage, reviewer: str, f: ListFilter) -> list[int]:
+        """Every id the filter matches, in its sort order (to screen just these)."""
+        key = {"id": (t.Record.id,), "year": (t.Record.year.desc(), t.Record.id),
+               "title": (func.lower(t.Record.title), t.Record.id)}[f.sort]
+        query = self._list_query(stage, reviewer, f).with_only_columns(t.Record.id).order_by(*key)
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
+
+    @staticmethod
+    def _labels(conn: Connection, reviewer: str, ids: list[int]) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for rid, label in conn.execute(select(t.RecordLabel.record_id, t.RecordLabel.label).where(
+                t.RecordLabel.reviewer == reviewer, t.RecordLabel.record_id.in_(ids)).order_by(t.RecordLabel.label)):
+            out.setdefault(rid, []).append(label)
+        return out
+
+    def add_label(self, record_id: int, reviewer: str, label: str) -> None:
+        """Give a record one of the reviewer's own labels (a free word); again is a no-op."""
+        word = label.strip().lower()
+        if not word or len(word.split()) != 1:
+            raise StoreError("a label is one word, e.g. 'pediatric'")
+
+        def work(conn: Connection) -> None:
+            known = conn.execute(select(func.count()).select_from(t.RecordLabel).where(
+                t.RecordLabel.record_id == record_id, t.RecordLabel.reviewer == reviewer,
+                t.RecordLabel.label == word)).scalar_one()
+            if not known:
+                conn.execute(insert(t.RecordLabel).values(record_id=record_id, reviewer=reviewer, label=word,
+                                                          created_at=datetime.now(UTC)))
+
+        self._write(work)
+
+    def labels_of(self, reviewer: str) -> list[str]:
+        with self._read() as conn:
+            return list(conn.execute(select(t.RecordLabel.label).where(t.RecordLabel.reviewer == reviewer)
+                                     .distinct().order_by(t.RecordLabel.label)).scalars())
