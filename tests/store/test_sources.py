@@ -82,3 +82,11 @@ def test_a_source_with_decisions_is_refused_unless_archived(store):
     assert info.archived and info.restorable
     store.restore_source(2)
     assert store.stage_pool(TA) == [1, 2, 3, 5] and compute_flow(store).counts.records_excluded_human == 1
+
+
+def test_restore_refused_when_the_file_was_imported_again(store):
+    store.remove_source(2)
+    store.add_source(SourceInput("Embase", "e.ris", "b" * 64, "ris"), [BibRecord(position=1, title="Again")])
+    with pytest.raises(StoreError, match="its file was imported again"):
+        store.restore_source(2)
+    assert [s.name for s in store.sources()] == ["PubMed", "Embase"] and store.record_count() == 4

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Table, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from screener.store import tables as t
 from screener.store.schema import StoreError
@@ -206,4 +207,8 @@ class SourceQueries:
                          .values(restored_at=datetime.now(UTC)))
             return source["name"], count
 
-        return self._write(work)
+        try:
+            return self._write(work)
+        except IntegrityError:
+            raise StoreError(f"source {source_id} cannot be restored: its file was imported again since; remove that "
+                             "source first") from None

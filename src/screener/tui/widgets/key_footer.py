@@ -59,10 +59,10 @@ class KeyFooter(Footer):
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
         if self.is_attached and screen is self.screen:
-            self.call_after_refresh(self._update)
+            self._update()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._update)
+        self._update()
 
     def _update(self) -> None:
         if not self.is_attached:
