@@ -18,12 +18,6 @@ class Waiting:
     text: str
 
 
-def reopened(store: Store, stage: Stage) -> int:
-    """Records reopened after unblinding or resolution (issue 12's reopenings), when the store keeps them."""
-    count = getattr(store, "reopened_count", None)  # seam: the store grows this with recorded reopenings
-    return int(count(stage)) if callable(count) else 0
-
-
 def waiting(store: Store) -> list[Waiting]:
     """The work that is waiting, most urgent first."""
     out: list[Waiting] = []
@@ -44,7 +38,7 @@ def waiting(store: Store) -> list[Waiting]:
         conflicts = len(store.conflicts(stage))
         if conflicts:
             out.append(Waiting("c", f"{conflicts} open conflict{'s' if conflicts != 1 else ''} at {stage.label}"))
-        back = reopened(store, stage)
+        back = len(store.reopened(stage))
         if back:
             out.append(Waiting("s", f"{back} reopened record{'s' if back != 1 else ''} at {stage.label}"))
         if all(pool <= store.decided_ids(stage, r) for r in store.screening_reviewers(protocol)):

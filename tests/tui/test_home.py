@@ -77,6 +77,10 @@ async def test_home_lists_what_is_waiting_with_keys(tmp_path: Path):
         text = await waiting_text(pilot)
         assert "c   1 open conflict at Title/abstract" in text
         assert "p   Title/abstract is finished: every reviewer has screened its 4 records" in text
+        assert "reopened" not in text
+        store.record_decision(2, Stage.TITLE_ABSTRACT, "NA", Verdict.INCLUDE, reopen=True)  # agreed, now changed
+        text = await waiting_text(pilot)
+        assert "s   1 reopened record at Title/abstract" in text
         await pilot.press("c")  # the key on the line opens that workflow
         await pilot.pause()
         assert "Who is resolving?" in str(app.screen.query_one("Label").render())
