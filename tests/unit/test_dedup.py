@@ -380,7 +380,7 @@ def test_second_doi_at_one_printed_item_is_merged() -> None:
 def test_identical_doi_title_and_year_is_decisive() -> None:
     """No page, author-format or venue artefact vetoes an identical DOI with its title."""
     article = rec(doi="10.1093/brain/awr302", journal="Brain", pages="3499-3512", issue="12")
-    shifted_pages = rec(doi="10.1093/brain/awr302", pages="3502-3515", issue="Pt 12",
+    shifted_pages = rec(doi="10.1093/brain/awr302", pages="3502-3515", issue="Pt 12", journal="Brain",
                         authors="Smith J.Jones B.Brown C. D.")  # fmt: skip
     p = compare(article, shifted_pages)
     assert (p.outcome, p.rule) == ("duplicate", "same-doi"), explain(p)

@@ -337,10 +337,39 @@ def decisive_identifier(p: _Pair) -> str | None:
     if not same_id(p):
         return None
     title = p.get("title")
-    if title is None or title < p.th.title_with_identifier or p.fa.title_numbers != p.fb.title_numbers:
+    if title is None or p.fa.title_numbers != p.fb.title_numbers:
+        return None
+    if title < p.th.title_with_identifier and not main_title_of_other(p.fa, p.fb):
+        return None
+    if venues_disagree(p):
         return None
     p.evidence.append(Evidence("identifier", 10, "same DOI/PMID and the titles agree"))
     return "same-doi" if p.get("doi") == 1.0 else "same-pmid"
+
+
+def main_title_of_other(fa: Features, fb: Features) -> bool:
+    """One record's whole title is the other's title before its subtitle ("Working with
+    algorithms" / "Working with algorithms: sensemaking of ..."), with at least two
+    significant words: enough for a title to agree where the identifier is the same."""
+    for x, y in ((fa, fb), (fb, fa)):
+        if x.raw_main and len(y.title_tokens) >= 2 and x.title_main == y.title:
+            return True
+    return False
+
+
+def venues_disagree(p: _Pair) -> bool:
+    """Clearly different journals in different years, and no shared start page to show
+    one of them is a database's mislabel: a summary or comment printed later in another
+    journal (which some databases give the summarised article's DOI), not the article.
+    In the same year the identifier stays decisive (databases attach the article's DOI to
+    its abstract as another journal printed it; labelled one record in real sets)."""
+    fa, fb = p.fa, p.fb
+    if not (fa.journal and fb.journal) or p.get("pages") == 1.0 or p.get("year") != 0.5:
+        return False
+    if journal_similarity(fa.journal, fb.journal) >= p.th.journal_conflict:
+        return False
+    p.evidence.append(Evidence("journal", -1, "the same identifier in another journal: a summary or comment?"))
+    return True
 
 
 def decisive_identifier_and_place(p: _Pair) -> str | None:
@@ -454,9 +483,27 @@ def veto_journal_and_volume(p: _Pair) -> str | None:
         and fa.journal
         and fb.journal
         and journal_similarity(fa.journal, fb.journal) < p.th.journal_conflict
+        and not same_id_same_range(p)
     ):
         return "different-journal-and-volume"
     return None
+
+
+def same_id_same_range(p: _Pair) -> bool:
+    """The same DOI/PMID at the same multi-page range and issue under a near-identical
+    title: one printed item whose journal and volume one database mislabelled (a summary
+    in another journal has its own pages)."""
+    fa, fb = p.fa, p.fb
+    return bool(
+        same_id(p)
+        and p.get("pages") == 1.0
+        and p.get("issue") == 1.0
+        and fa.end_page
+        and fa.end_page == fb.end_page
+        and fa.page_span >= 2
+        and (p.get("title") or 0.0) >= p.th.title_duplicate
+        and fa.title_numbers == fb.title_numbers
+    )
 
 
 VETOES = (veto_years, veto_notice, veto_journal_and_volume, veto_identifiers, veto_conference, veto_pages,
