@@ -268,3 +268,35 @@ def test_journal_club_summary_with_the_articles_doi(tmp_path: Path) -> None:
         {"label": "summary", **SUMMARISED | summary},
         {"label": "summary", **SUMMARISED | summary | {"volume": "", "number": "", "pages": "", "year": "2016"}},
     ])  # fmt: skip
+
+
+PROCEEDINGS = {
+    "author": "Deng, S. P. and Lin, D. D. and Calhoun, V. D.",
+    "title": "Diagnosing schizophrenia by integrating genomic and imaging data through network fusion",
+    "pages": "1307-1313",
+    "abstract": "Schizophrenia is a complex mental disorder with a strong genetic component; we fuse networks.",
+}
+
+
+def test_proceedings_paper_dated_by_conference_and_by_publication(tmp_path: Path) -> None:
+    """A proceedings paper dated by the conference on one copy and by its publication the
+    next year on the other, with nothing else in common than title, authors, abstract and
+    its whole page range: one item. Another paper of the same authors at another range
+    of the same proceedings stays apart."""
+    check(tmp_path, [
+        {"label": "a", **PROCEEDINGS, "year": "2016"},
+        {"label": "a", **PROCEEDINGS, "year": "2017", "doi": "10.1109/bibm.2016.7822707",
+         "author": "Deng, S. P. and Lin, D. and Calhoun, V. D."},
+        {"label": "b", **PROCEEDINGS, "year": "2016", "pages": "1493-1500",
+         "title": "Schizophrenia genes discovery by mining minimum spanning trees from imaging genomic data"},
+    ])  # fmt: skip
+
+
+def test_journal_mislabelled_on_one_copy_with_the_same_doi_and_pages(tmp_path: Path) -> None:
+    """One database names another journal and volume for the article (its DOI, issue and
+    whole page range unchanged): one item."""
+    check(tmp_path, [
+        {"label": "a", **SUMMARISED},
+        {"label": "a", **SUMMARISED | {"journal": "FASEB Journal", "volume": "29"}},
+        {"label": "a", **SUMMARISED | {"journal": "J Bone Joint Surg Am"}},
+    ])  # fmt: skip

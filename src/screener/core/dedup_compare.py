@@ -309,6 +309,12 @@ def same_printed_item(p: _Pair) -> bool:
     return issue
 
 
+def same_page_range(fa: Features, fb: Features) -> bool:
+    """The same first and last page, several pages apart."""
+    return bool(fa.start_page and fa.start_page == fb.start_page and fa.end_page == fb.end_page
+                and fa.page_prefix == fb.page_prefix and fa.page_span >= 2)  # fmt: skip
+
+
 def own_locator(fa: Features, fb: Features) -> bool:
     """The same electronic article number ("e000457"): it names one item of a volume,
     unlike a printed page, which abstracts and letters share."""
@@ -606,6 +612,9 @@ def agreeing_fields(p: _Pair) -> list[Evidence]:
         # ordinary issue number corroborates.
         ("issue", p.get("issue") == 1.0 and fa.plain_issue and fb.plain_issue),
         ("pages", p.get("pages") == 1.0),
+        # The whole range of several pages, not only where it starts: two items never
+        # share one (proceedings papers carry little else to agree).
+        ("page range", same_page_range(fa, fb)),
         ("abstract", p.scores.get("abstract", 0.0) >= th.abstract_match),
         ("identifier", same_id(p)),
     ):
