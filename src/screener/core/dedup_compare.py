@@ -86,6 +86,10 @@ class Thresholds:
     title_same_place: float = 0.97
     #: Minimum title similarity to queue a pair for a human (possible duplicate).
     title_possible: float = 0.80
+    #: Minimum title similarity to queue a record without volume and pages against one
+    #: with the same authors, journal and year (a title reworded between an online-first
+    #: record and the printed article).
+    title_retitled: float = 0.75
     #: Minimum author similarity for an automatic merge.
     author_duplicate: float = 0.70
     #: Below this author similarity a pair is never even a possible duplicate on its
@@ -726,6 +730,36 @@ def possible_rule(p: _Pair, title: float | None, conflicts: list[str], agreeing:
     return "distinct", "different-titles"
 
 
+def retitled_possible(p: _Pair, title: float) -> bool:
+    """A reworded title (``title_retitled``) on a record that gives no volume and no page
+    (an online-first copy), with the same authors (two or more), journal and year (or
+    one apart): perhaps the article under its printed title; a human decides."""
+    fa, fb, th = p.fa, p.fb, p.th
+    if title < th.title_retitled or not any(not x.volume and not x.start_page for x in (fa, fb)):
+        return False
+    if min(len(fa.raw_authors), len(fb.raw_authors)) < 2 or p.get("year") == 0.0:
+        return False
+    slow_scores(p)
+    authors, journal = p.get("authors"), p.get("journal")
+    return authors is not None and authors >= 0.9 and journal is not None and journal >= th.journal_match
+
+
+def presented_twice_possible(p: _Pair, rule: str) -> bool:
+    """Two meeting abstracts with the same title and authors in one year, printed in two
+    journals' supplements: perhaps one abstract printed twice, perhaps two presentations
+    (two records); a human decides."""
+    fa, fb, th = p.fa, p.fb, p.th
+    if rule not in ("different-volume-and-pages", "different-journal-and-volume"):
+        return False
+    if not (fa.conference and fb.conference) or p.get("year") != 1.0:
+        return False
+    if (p.get("title") or 0.0) < th.title_duplicate or fa.title_numbers != fb.title_numbers:
+        return False
+    slow_scores(p)
+    authors = p.get("authors")
+    return authors is not None and authors >= th.author_duplicate
+
+
 def wrong_identifier_possible(p: _Pair, rule: str) -> bool:
     """Different identifiers, but title, year, volume and (single) page place the two at
     one printed item: perhaps a wrong DOI, perhaps two items on one page; a human decides."""
@@ -758,11 +792,15 @@ def decide(
         if rule:
             if wrong_identifier_possible(p, rule):
                 return "possible", p.scores, rule + "-same-citation", p.evidence
+            if presented_twice_possible(p, rule):
+                return "possible", p.scores, "same-abstract-two-supplements", p.evidence
             return "distinct", p.scores, rule, p.evidence
 
     title = p.get("title")
     # Nothing ties these two together (the common case inside a block).
     if not same_id(p) and not _same_citation(p) and (title is None or title < th.title_possible):
+        if title is not None and retitled_possible(p, title):
+            return "possible", p.scores, "retitled-same-authors", p.evidence
         return "distinct", p.scores, ("different-titles" if title is not None else "insufficient-data"), p.evidence
 
     slow_scores(p)
@@ -810,6 +848,12 @@ _RULE_TEXT = {
     "missing-title": "a title is missing; identifier or citation (author, year, volume, page) agree",
     "same-identifier-different-title": "same DOI/PMID but the titles differ",
     "same-citation-different-title": "same volume, page, year and authors but the titles differ",
+    "retitled-same-authors": (
+        "a reworded title on a copy without volume or pages; same authors, journal and year"
+    ),
+    "same-abstract-two-supplements": (
+        "the same meeting abstract (title, authors, year) in two journals' supplements"
+    ),
     "different-years": "publication years differ by more than the tolerance",
     "different-doi": "the DOIs differ",
     "different-doi-same-citation": "the DOIs differ, but title, year, volume and page agree (a wrong DOI?)",
