@@ -436,26 +436,75 @@ def _find_duplicates(
     cancel: threading.Event | None,
 ) -> DedupResult:
     th = thresholds
-    n = len(records)
     ids = [rid for rid, _ in records]
     by_id = {rid: rec for rid, rec in records}
-    if len(by_id) != n:
+    if len(by_id) != len(records):
         raise ValueError("record ids must be unique")
-    human = dict(human or {})
-    for key, decision in human.items():
+    human = _checked_human(human)
+    clock = [time.perf_counter()]  # phase boundaries, for the timings in ``stats``
+    feats = _prepare(records, th, progress, cancel)  # 1. every record once
+    clock.append(time.perf_counter())
+    candidates, n_blocks, large_blocks = _candidates(feats, ids, th, new_ids, human)  # 2. blocking
+    clock.append(time.perf_counter())
+    pairs, related, apart = _compare_candidates(candidates, feats, ids, th, human, progress, cancel)  # 3.
+    clock.append(time.perf_counter())
+    uf, pairs = _link(pairs, apart, human, known_duplicates, set(ids))  # 4. clusters
+    clusters = _clusters(uf, by_id, dict(zip(ids, feats, strict=True)))
+    stats = {
+        "records": len(records),
+        "blocks": n_blocks,
+        "large_blocks": large_blocks,
+        "candidate_pairs": len(candidates),
+        "duplicate_pairs": sum(1 for p in pairs if p.outcome == "duplicate"),
+        "possible_pairs": sum(1 for p in pairs if p.outcome == "possible"),
+        "clusters": len(clusters),
+        **{
+            f"{phase}_ms": round(1000 * (end - start))
+            for phase, start, end in zip(
+                ("prepare", "block", "compare", "cluster"),
+                clock,
+                [*clock[1:], time.perf_counter()],
+                strict=True,
+            )
+        },
+    }
+    related.sort(key=lambda p: (p.a, p.b))
+    return DedupResult(pairs=pairs, clusters=clusters, stats=stats, related=related)
+
+
+def _checked_human(human: Mapping[frozenset[int], str] | None) -> dict[frozenset[int], str]:
+    out = dict(human or {})
+    for key, decision in out.items():
         if decision not in ("duplicate", "distinct") or len(key) != 2:
             raise ValueError(f"bad human decision {set(key)}: {decision!r}")
+    return out
 
-    clock = [time.perf_counter()]  # phase boundaries, for the timings in ``stats``
-    # 1. Prepare every record once.
+
+def _prepare(
+    records: Sequence[tuple[int, BibRecord]],
+    th: Thresholds,
+    progress: Callable[[int, int], None] | None,
+    cancel: threading.Event | None,
+) -> list[Features]:
     feats: list[Features] = []
+    n = len(records)
     for i, (_, rec) in enumerate(records):
         if i % _TICK == 0:
             _tick(i, n, progress, cancel)
         feats.append(Features.of(rec, th.abstract_chars))
+    return feats
 
-    clock.append(time.perf_counter())
-    # 2. Blocking: records sharing any key become candidate pairs (as i * n + j, i < j).
+
+def _candidates(
+    feats: list[Features],
+    ids: list[int],
+    th: Thresholds,
+    new_ids: Collection[int] | None,
+    human: Mapping[frozenset[int], str],
+) -> tuple[set[int], int, int]:
+    """Candidate pairs (as ``i * n + j``, i < j): records sharing any blocking key; a
+    reviewer's pair always. Returns (candidates, number of blocks, large blocks)."""
+    n = len(feats)
     is_new: list[bool] | None = None
     if new_ids is not None:
         new_set = set(new_ids)
@@ -466,24 +515,11 @@ def _find_duplicates(
             blocks[key].append(i)
     candidates: set[int] = set()
     large_blocks = 0
-    window = th.large_block_window
     for members in blocks.values():
-        m = len(members)
-        if m < 2:
+        if len(members) < 2:
             continue
-        if m > th.max_block_size:
-            # A key shared by very many records (a common name and year, a generic
-            # title start) would cost m^2 comparisons. Sorted neighbourhood instead:
-            # order the block by title and compare each record with the next
-            # ``window`` ones, so near-identical titles, which sort together, still
-            # meet, at linear cost.
-            large_blocks += 1
-            members = sorted(members, key=lambda i: (feats[i].title, i))
-            pairs_of = (
-                (members[x], members[y]) for x in range(m - 1) for y in range(x + 1, min(m, x + 1 + window))
-            )
-        else:
-            pairs_of = ((members[x], members[y]) for x in range(m - 1) for y in range(x + 1, m))
+        large_blocks += len(members) > th.max_block_size
+        pairs_of = _block_pairs(members, feats, th)
         if is_new is None:
             candidates.update(i * n + j if i < j else j * n + i for i, j in pairs_of)
         else:
@@ -496,14 +532,41 @@ def _find_duplicates(
         if a in index and b in index:
             i, j = sorted((index[a], index[b]))
             candidates.add(i * n + j)
+    return candidates, len(blocks), large_blocks
 
-    clock.append(time.perf_counter())
-    # 3. Compare the candidates (sorted: deterministic order of work and of progress).
+
+def _block_pairs(members: list[int], feats: list[Features], th: Thresholds) -> Iterable[tuple[int, int]]:
+    """The pairs of one block to compare: all of them, or in a block shared by very many
+    records (a common name and year, a generic title start), which would cost m^2
+    comparisons, a sorted neighbourhood: the block ordered by title, each record against
+    the next ``large_block_window``, so near-identical titles, which sort together,
+    still meet, at linear cost."""
+    m = len(members)
+    if m <= th.max_block_size:
+        return ((members[x], members[y]) for x in range(m - 1) for y in range(x + 1, m))
+    window = th.large_block_window
+    members = sorted(members, key=lambda i: (feats[i].title, i))
+    return ((members[x], members[y]) for x in range(m - 1) for y in range(x + 1, min(m, x + 1 + window)))
+
+
+def _compare_candidates(
+    candidates: set[int],
+    feats: list[Features],
+    ids: list[int],
+    th: Thresholds,
+    human: Mapping[frozenset[int], str],
+    progress: Callable[[int, int], None] | None,
+    cancel: threading.Event | None,
+) -> tuple[list[PairResult], list[PairResult], list[tuple[int, int]]]:
+    """Compare the candidates (sorted: deterministic order of work and of progress).
+
+    Returns (duplicate and possible pairs, related pairs, pairs with similar titles that
+    a hard rule keeps apart: a cluster must never hold both, or a record with few fields
+    would chain them together)."""
+    n = len(feats)
     total = n + len(candidates)
     pairs: list[PairResult] = []
     related: list[PairResult] = []
-    # Pairs with similar titles that a hard rule keeps apart: a cluster must never
-    # hold both (a record with few fields would otherwise chain them together).
     apart: list[tuple[int, int]] = []
     title_possible = th.title_possible
     for k, code in enumerate(sorted(candidates)):
@@ -525,19 +588,28 @@ def _find_duplicates(
             if is_related_rule(rule):
                 related.append(PairResult(a, b, outcome, scores, rule))
     _tick(total, total, progress, cancel)
+    return pairs, related, apart
 
-    clock.append(time.perf_counter())
-    # 4. Clusters: human links first, then automatic links strongest first; a link that
-    #    would join two records a human called distinct is demoted to "possible".
+
+def _link(
+    pairs: list[PairResult],
+    apart: list[tuple[int, int]],
+    human: Mapping[frozenset[int], str],
+    known_duplicates: Iterable[tuple[int, int]],
+    known: set[int],
+) -> tuple[_UnionFind, list[PairResult]]:
+    """Clusters: human links first, then automatic links strongest first; a link that
+    would join two records a human called distinct, or a hard rule keeps apart, is
+    demoted to "possible". Returns the union-find and the pairs left to report."""
     uf = _UnionFind()
     for key, decision in human.items():
         a, b = sorted(key)
-        if decision == "distinct" and a in index and b in index:
+        if decision == "distinct" and a in known and b in known:
             uf.forbid(a, b)
     for a, b in apart:
         uf.forbid(a, b, "veto")
     for a, b in known_duplicates:
-        if a in index and b in index and human.get(frozenset((a, b))) != "distinct" and uf.can_union(a, b):
+        if a in known and b in known and human.get(frozenset((a, b))) != "distinct" and uf.can_union(a, b):
             uf.union(a, b)
     # Pairs with human decisions already know their outcome; demotions only touch
     # automatic links.
@@ -570,11 +642,13 @@ def _find_duplicates(
     ]
     pairs = _one_question_per_pair_of_clusters(pairs, uf)
     pairs.sort(key=lambda p: (p.a, p.b))
+    return uf, pairs
 
+
+def _clusters(uf: _UnionFind, by_id: Mapping[int, BibRecord], feat_by_id: Mapping[int, Features]) -> list[Cluster]:
     groups: dict[int, list[int]] = defaultdict(list)
     for rid in uf.parent:
         groups[uf.find(rid)].append(rid)
-    feat_by_id = {ids[i]: feats[i] for i in range(n)}
     clusters: list[Cluster] = []
     for root, members in groups.items():
         if len(members) < 2:
@@ -583,23 +657,4 @@ def _find_duplicates(
         primary, why = choose_primary(members, by_id, feat_by_id)
         clusters.append(Cluster(tuple(members), primary, "human" if root in uf.human else "automatic", why))
     clusters.sort(key=lambda c: c.members[0])
-    stats = {
-        "records": n,
-        "blocks": len(blocks),
-        "large_blocks": large_blocks,
-        "candidate_pairs": len(candidates),
-        "duplicate_pairs": sum(1 for p in pairs if p.outcome == "duplicate"),
-        "possible_pairs": sum(1 for p in pairs if p.outcome == "possible"),
-        "clusters": len(clusters),
-        **{
-            f"{phase}_ms": round(1000 * (end - start))
-            for phase, start, end in zip(
-                ("prepare", "block", "compare", "cluster"),
-                clock,
-                [*clock[1:], time.perf_counter()],
-                strict=True,
-            )
-        },
-    }
-    related.sort(key=lambda p: (p.a, p.b))
-    return DedupResult(pairs=pairs, clusters=clusters, stats=stats, related=related)
+    return clusters

@@ -616,6 +616,42 @@ def abstract_key(abstract: str) -> str:
 # --------------------------------------------------------------------------- features
 
 
+def _title_parts(rec: BibRecord) -> tuple[str, str, str, str | None]:
+    """(folded title without database notes, the title before its subtitle as given,
+    the folded original-language title appended to it, notice kind)."""
+    raw_title = "" if is_missing(rec.title) else (rec.title or "")
+    notice = notice_kind(raw_title, rec.publication_type)
+    stripped = strip_title_notes(raw_title)
+    if notice == "erratum":
+        # The cited article's reference, written differently by each database
+        # ("(vol 360, pg 542, 2009)", "(N Engl J Med (2009) 360 (542-544))").
+        stripped = _ERRATUM_CITATION_RE.sub("", stripped) or stripped
+    m = _ORIGINAL_TITLE_RE.search(raw_title) if len(stripped) < len(raw_title) else None
+    title_original = norm_text(strip_title_notes(raw_title[m.end() :])) if m else ""
+    title = norm_text(stripped)
+    if notice:
+        title = _LEADING_NOTICE_RE.sub("", title)
+    m = _SUBTITLE_RE.search(stripped)
+    raw_main = stripped[: m.start()] if m and notice is None else ""
+    return title, raw_main, title_original, notice
+
+
+def _place(rec: BibRecord) -> tuple[str, str, str, str, str, str]:
+    """(volume, issue, issue kind, page prefix, start page, end page), normalised."""
+    prefix, start = norm_page(rec.start_page)
+    end = norm_page(rec.end_page)[1]
+    volume = norm_number(rec.volume)
+    issue, issue_kind = issue_key(rec.issue or "")
+    if "paginat" in (rec.volume or "") or "paginat" in (rec.issue or ""):
+        # Embase's "8 (no pagination)": the issue field holds the article number
+        # and the pages, if any, are the PDF's own ("1-12"): the article number is
+        # the locator other databases give as the page.
+        prefix, start, end = "", issue, ""
+        issue, issue_kind = "", ""
+    return volume, issue, issue_kind, prefix, start, end
+
+
+
 @dataclass(slots=True)
 class Features:
     """Prepared comparison values of one record (computed once, compared many times)."""
@@ -687,34 +723,11 @@ class Features:
     @classmethod
     def of(cls, rec: BibRecord, abstract_chars: int = 400) -> Features:
         """Prepare one record. ``abstract_chars`` bounds the abstract compared."""
-        raw_title = "" if is_missing(rec.title) else (rec.title or "")
-        notice = notice_kind(raw_title, rec.publication_type)
-        stripped = strip_title_notes(raw_title)
-        if notice == "erratum":
-            # The cited article's reference, written differently by each database
-            # ("(vol 360, pg 542, 2009)", "(N Engl J Med (2009) 360 (542-544))").
-            stripped = _ERRATUM_CITATION_RE.sub("", stripped) or stripped
-        m = _ORIGINAL_TITLE_RE.search(raw_title) if len(stripped) < len(raw_title) else None
-        title_original = norm_text(strip_title_notes(raw_title[m.end() :])) if m else ""
-        title = norm_text(stripped)
-        if notice:
-            title = _LEADING_NOTICE_RE.sub("", title)
-        m = _SUBTITLE_RE.search(stripped)
-        raw_main = stripped[: m.start()] if m and notice is None else ""
+        title, raw_main, title_original, notice = _title_parts(rec)
         tokens = tuple([t for t in title.split() if t not in STOP_WORDS])
-        first = first_author_key(rec.authors)
         journal_raw = rec.journal if not is_missing(rec.journal) else rec.journal_abbrev
         jtoks, venue_conference = venue(journal_raw or "")
-        prefix, start = norm_page(rec.start_page)
-        end = norm_page(rec.end_page)[1]
-        volume = norm_number(rec.volume)
-        issue, issue_kind = issue_key(rec.issue or "")
-        if "paginat" in (rec.volume or "") or "paginat" in (rec.issue or ""):
-            # Embase's "8 (no pagination)": the issue field holds the article number
-            # and the pages, if any, are the PDF's own ("1-12"): the article number is
-            # the locator other databases give as the page.
-            prefix, start, end = "", issue, ""
-            issue, issue_kind = "", ""
+        volume, issue, issue_kind, prefix, start, end = _place(rec)
         year = rec.year if rec.year and 1000 < rec.year < 3000 else None
         # A venue, issue or publication type naming a conference, congress, meeting or
         # abstracts: the record is a conference abstract (or proceedings paper), a
@@ -728,25 +741,12 @@ class Features:
         )
         supplement = issue_kind == "supplement" or prefix in ("s", "sa", "sup")
         conference = meeting or supplement
-        # Positive evidence of a regular article: a plain numeric page in a journal.
-        regular = bool(start and prefix in ("", "e") and jtoks and not conference)
         doi = norm_doi(rec.doi)
         pmid = "" if is_missing(rec.pmid) else _NON_DIGIT_RE.sub("", rec.pmid or "")
         # The abstract only feeds a fuzzy ratio, for the few pairs that get that far: it
         # is normalised then (``abstract_key``), not here for every record.
         abstract = "" if is_missing(rec.abstract) else (rec.abstract or "")[:abstract_chars]
-        filled = (
-            bool(title)
-            + bool(rec.authors)
-            + bool(year)
-            + bool(jtoks)
-            + bool(volume)
-            + bool(issue)
-            + bool(start)
-            + bool(doi)
-            + bool(pmid)
-            + bool(abstract)
-        )
+        filled = sum(map(bool, (title, rec.authors, year, jtoks, volume, issue, start, doi, pmid, abstract)))
         span = int(end) - int(start) if start and end and len(end) < 9 and int(end) > int(start) else 0
         return cls(
             title=title,
@@ -754,7 +754,7 @@ class Features:
             title_numbers=title_numbers(title, tokens),
             notice=notice,
             raw_authors=rec.authors,
-            first_author=first,
+            first_author=first_author_key(rec.authors),
             year=year,
             journal=jtoks,
             volume=volume,
@@ -770,7 +770,8 @@ class Features:
             meeting=meeting,
             supplement=supplement,
             plain_issue=issue_kind == "plain",
-            regular=regular,
+            # Positive evidence of a regular article: a plain numeric page in a journal.
+            regular=bool(start and prefix in ("", "e") and jtoks and not conference),
             fields=filled,
             raw_main=raw_main,
             title_original=title_original,
