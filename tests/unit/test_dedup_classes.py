@@ -343,3 +343,19 @@ def test_reworded_title_on_a_copy_without_volume_or_pages_is_a_question(tmp_path
     rows[1] |= {"volume": "364", "number": "20", "pages": "1950-1952"}
     _, got, result = run(tmp_path, rows)
     assert asked(result) == set()
+
+
+def test_short_main_title_at_the_same_citation(tmp_path: Path) -> None:
+    """A two-word main title against the full title: one item at the same volume, page
+    and year with the same authors; with nothing but the title, year and journal, a
+    question."""
+    full = "Digital nudging: steering choices in online forms"
+    base = IS_PAPER | {"journal": "Business & Information Systems Engineering"}
+    rows = [
+        {"label": "a", **base, "title": full},
+        {"label": "a", **base, "title": "Digital nudging", "number": ""},
+    ]
+    check(tmp_path, rows)
+    rows[1] |= {"volume": "", "pages": ""}
+    _, got, result = run(tmp_path, rows)
+    assert got == set() and asked(result) == {frozenset({1, 2})}

@@ -27,7 +27,6 @@ from screener.core.dedup_evidence import (
     same_printed_item,
     slow_scores,
 )
-from screener.core.dedup_features import Features
 from screener.core.dedup_similarity import journal_similarity, shifted_citation
 
 
@@ -44,24 +43,12 @@ def decisive_identifier(p: Pair) -> str | None:
     if not same_id(p):
         return None
     title = p.get("title")
-    if title is None or p.fa.title_numbers != p.fb.title_numbers:
-        return None
-    if title < p.th.title_with_identifier and not main_title_of_other(p.fa, p.fb):
+    if title is None or title < p.th.title_with_identifier or p.fa.title_numbers != p.fb.title_numbers:
         return None
     if venues_disagree(p):
         return None
     p.evidence.append(Evidence("identifier", 10, "same DOI/PMID and the titles agree"))
     return "same-doi" if p.get("doi") == 1.0 else "same-pmid"
-
-
-def main_title_of_other(fa: Features, fb: Features) -> bool:
-    """One record's whole title is the other's title before its subtitle ("Working with
-    algorithms" / "Working with algorithms: sensemaking of ..."), with at least two
-    significant words: enough for a title to agree where the identifier is the same."""
-    for x, y in ((fa, fb), (fb, fa)):
-        if x.raw_main and len(y.title_tokens) >= 2 and x.title_main == y.title:
-            return True
-    return False
 
 
 def venues_disagree(p: Pair) -> bool:

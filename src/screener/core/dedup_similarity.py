@@ -212,13 +212,16 @@ def doi_similarity(a: str, b: str) -> float:
 
 
 def main_title_similarity(fa: Features, fb: Features) -> float:
-    """0.95 when one record's whole title is the other's title before its subtitle
-    ("MRI during radiotherapy of glioblastoma" / "...: does MRI allow ...?"), if that
-    main title has at least four significant words (not "Editorial: ..."); else 0."""
+    """When one record's whole title is the other's title before its subtitle ("MRI during
+    radiotherapy of glioblastoma" / "...: does MRI allow ...?"): 0.95 if that main title
+    has at least four significant words; 0.85 if two or three ("Working with algorithms":
+    enough with the same identifier or the same citation, a question otherwise); 0 for
+    one word ("Editorial: ...") or no such relation."""
+    best = 0.0
     for x, y in ((fa, fb), (fb, fa)):
-        if x.title_main and x.title_main == y.title and len(y.title_tokens) >= 4:
-            return 0.95
-    return 0.0
+        if x.title_main and x.title_main == y.title and len(y.title_tokens) >= 2:
+            best = max(best, 0.95 if len(y.title_tokens) >= 4 else 0.85)
+    return best
 
 
 def original_title_similarity(fa: Features, fb: Features) -> float:
