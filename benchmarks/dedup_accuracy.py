@@ -27,7 +27,7 @@ import csv
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,6 +228,30 @@ def _ceiling(records: Sequence[BibRecord], truth: Sequence[str]) -> tuple[float,
     return out[0], out[1]
 
 
+def misses_by_rule(records: Sequence[BibRecord], truth: Sequence[str], result: DedupResult) -> Counter[str]:
+    """Each automatic miss (FN, one per extra kept member of a true cluster) by the rule
+    that keeps its group apart from the cluster's first group; ``?`` marks a rule whose
+    pair is in the queue (a human is asked)."""
+    from screener.core.dedup import compare
+
+    comp = {m - 1: k for k, c in enumerate(result.clusters) for m in c.members}
+    asked = {frozenset((p.a - 1, p.b - 1)) for p in result.possible}
+    by_truth: dict[str, list[int]] = defaultdict(list)
+    for i, label in enumerate(truth):
+        by_truth[label].append(i)
+    out: Counter[str] = Counter()
+    for members in by_truth.values():
+        groups: dict[int, list[int]] = defaultdict(list)
+        for m in members:
+            groups[comp.get(m, -m - 1)].append(m)
+        reps = [g for g in groups.values()]
+        for group in reps[1:]:
+            rule = compare(records[reps[0][0]], records[group[0]]).rule
+            queued = any(frozenset((a, b)) in asked for a in reps[0] for b in group)
+            out[rule + ("?" if queued else "")] += 1
+    return out
+
+
 def run_set(
     data: Path, bench: BenchSet, diagnose: int
 ) -> tuple[Score, Score, int, int, int, bool, float, tuple[float, float], int]:
@@ -253,6 +277,10 @@ def run_set(
     with_queue = score_clusters(truth, comps, [min(c) for c in comps])
     queue_records = len({p.a for p in queue} | {p.b for p in queue})
     ceiling = _ceiling(records, truth)
+    why = misses_by_rule(records, truth, result)
+    if why:
+        print(f"{bench.name}: automatic misses by the rule keeping them apart ('?' = queued): "
+              + ", ".join(f"{rule} {n}" for rule, n in why.most_common()))
     unusable = sum(1 for r in loaded if r is None)
     # "wherever the rules allow": a set whose labels merge what the rules keep apart is
     # held to its ceiling under those rules instead.
