@@ -267,6 +267,9 @@ def test_journal_club_summary_with_the_articles_doi(tmp_path: Path) -> None:
         {"label": "article", **SUMMARISED},
         {"label": "summary", **SUMMARISED | summary},
         {"label": "summary", **SUMMARISED | summary | {"volume": "", "number": "", "pages": "", "year": "2016"}},
+        {"label": "summary", **SUMMARISED | summary | {"volume": "", "number": "", "pages": ""}},
+        {"label": "abstract", **SUMMARISED | {"journal": "Osteoporosis International", "volume": "",
+                                              "number": "Suppl 1", "pages": "S7"}},
     ])  # fmt: skip
 
 

@@ -52,13 +52,12 @@ def decisive_identifier(p: Pair) -> str | None:
 
 
 def venues_disagree(p: Pair) -> bool:
-    """Clearly different journals in different years, and no shared start page to show
-    one of them is a database's mislabel: a summary or comment printed later in another
-    journal (which some databases give the summarised article's DOI), not the article.
-    In the same year the identifier stays decisive (databases attach the article's DOI to
-    its abstract as another journal printed it; labelled one record in real sets)."""
+    """Clearly different journals, and no shared start page to show one of them is a
+    database's mislabel: a summary, comment or meeting abstract printed in another
+    journal (which some databases give the article's DOI) is another record (issue 16,
+    rules 3 and 5), not the article."""
     fa, fb = p.fa, p.fb
-    if not (fa.journal and fb.journal) or p.get("pages") == 1.0 or p.get("year") != 0.5:
+    if not (fa.journal and fb.journal) or p.get("pages") == 1.0:
         return False
     if journal_similarity(fa.journal, fb.journal) >= p.th.journal_conflict:
         return False
