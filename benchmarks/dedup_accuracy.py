@@ -16,7 +16,8 @@ Usage::
 
     python benchmarks/dedup_accuracy.py [--data DIR] [--set NAME ...] [--diagnose N]
 
-``--diagnose N`` prints up to N missed pairs and every false merge with explanations.
+``--diagnose N`` prints up to N missed pairs, up to N automatic misses the queue catches
+(``QUEUED MISS``) and every false merge, with explanations.
 ``--strict``: exit status 1 if a target is missed.
 """
 
@@ -32,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from screener.core.dedup import DedupResult, explain, find_duplicates
+from screener.core.dedup import DedupResult, PairResult, explain, find_duplicates
 from screener.core.models import BibRecord
 
 DEFAULT_DATA = Path("/work/shared/data/dedup")
@@ -252,6 +253,17 @@ def misses_by_rule(records: Sequence[BibRecord], truth: Sequence[str], result: D
     return out
 
 
+def queue_by_rule(truth: Sequence[str], queue: Sequence[PairResult]) -> dict[str, tuple[int, int]]:
+    """For each rule that queued pairs for a human: (pairs that are true duplicates, pairs),
+    most pairs first -- how often a reviewer would answer "same" to that question."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for q in queue:
+        counts[q.rule][0] += truth[q.a - 1] == truth[q.b - 1]
+        counts[q.rule][1] += 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1][1], item[0]))
+    return {rule: (t, n) for rule, (t, n) in ranked}
+
+
 def run_set(
     data: Path, bench: BenchSet, diagnose: int
 ) -> tuple[Score, Score, int, int, int, bool, float, tuple[float, float], int]:
@@ -281,6 +293,10 @@ def run_set(
     if why:
         print(f"{bench.name}: automatic misses by the rule keeping them apart ('?' = queued): "
               + ", ".join(f"{rule} {n}" for rule, n in why.most_common()))
+    asked = queue_by_rule(truth, queue)
+    if asked:
+        print(f"{bench.name}: queued pairs by rule (true duplicates / pairs): "
+              + ", ".join(f"{rule} {t}/{n}" for rule, (t, n) in asked.items()))
     unusable = sum(1 for r in loaded if r is None)
     # "wherever the rules allow": a set whose labels merge what the rules keep apart is
     # held to its ceiling under those rules instead.
@@ -299,7 +315,7 @@ def _diagnose(
     comps: Sequence[Sequence[int]],
     limit: int,
 ) -> None:
-    from screener.core.dedup import compare
+    from screener.core.dedup import compare, rule_text
 
     def show(i: int) -> str:
         r = records[i]
@@ -336,6 +352,25 @@ def _diagnose(
             if comp_of.get(a, -1) != comp_of.get(b, -2):
                 p = compare(records[a], records[b], ids=(a + 1, b + 1))
                 print("\n".join("      " + line for line in explain(p)))
+    # Automatic misses the queue catches: each queued pair inside a true cluster whose
+    # records the automatic clusters keep apart, with its full explanation.
+    auto_of = {m - 1: k for k, c in enumerate(result.clusters) for m in c.members}
+    listed: set[str] = set()
+    for q in result.possible:
+        a, b = q.a - 1, q.b - 1
+        if truth[a] != truth[b] or auto_of.get(a, -a - 1) == auto_of.get(b, -b - 1):
+            continue
+        if truth[a] not in listed:
+            if len(listed) >= limit:
+                break
+            listed.add(truth[a])
+            print("  QUEUED MISS:", truth[a])
+            for m in by_truth[truth[a]]:
+                print(show(m))
+        # The pair on its own (a link the clustering refused says "duplicate" here).
+        print(f"      queued as {q.rule}: {rule_text(q.rule)}")
+        p = compare(records[a], records[b], ids=(a + 1, b + 1))
+        print("\n".join("      " + line for line in explain(p)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
