@@ -17,3 +17,18 @@ def shared_dir() -> Path:
     if not (SHARED_DIR / "data" / "exports").is_dir():
         pytest.skip("../shared/data/exports not present: real-export tests need the shared data")
     return SHARED_DIR
+
+
+#: The passphrase every reviewer of a test review has (set on first use: see the fixture below).
+TEST_PASSPHRASE = "test-passphrase"
+
+
+@pytest.fixture(autouse=True)
+def reviewer_passphrase(monkeypatch: pytest.MonkeyPatch) -> str:
+    """$SCREENER_PASSPHRASE for every test: a reviewer's first command sets it, later ones prove it.
+
+    Tests of the passphrase checks themselves unset or change it.
+    """
+    monkeypatch.setenv("SCREENER_PASSPHRASE", TEST_PASSPHRASE)
+    monkeypatch.delenv("SCREENER_NEW_PASSPHRASE", raising=False)
+    return TEST_PASSPHRASE

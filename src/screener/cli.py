@@ -310,7 +310,7 @@ def dedup(ctx: click.Context, full: bool, undo: int | None, explain: int | None,
             _explain(store, explain)
             return
         if undo is not None or same or different:
-            by = store.check_reviewer(by, "--by")
+            by = _prove(store, by, "--by")
         if undo is not None:
             _undo_merge(store, undo, by, yes)  # type: ignore[arg-type]
             return
@@ -415,12 +415,14 @@ STAGE_OPTION = click.option("--stage", type=click.Choice([s.value for s in Stage
 
 
 def _known_reviewer(store: Store, reviewer: str) -> str:
-    """The reviewer's initials as the protocol spells them (typed in any case), or a one-line error."""
+    """A screening reviewer's initials as the protocol spells them (typed in any case), once proven."""
     reviewer = store.protocol().initials(reviewer)
     names = store.screening_reviewers()
     if reviewer not in names:
+        if store.removed_reviewer(reviewer):
+            store.check_reviewer(reviewer, "--reviewer")  # says they were removed
         raise _fail(f"unknown reviewer '{reviewer}': the protocol names {', '.join(names)}")
-    return reviewer
+    return _prove(store, reviewer)
 
 
 @cli.command()
@@ -445,7 +447,7 @@ def screen(ctx: click.Context, reviewer: str, stage: str) -> None:
 def unblind(ctx: click.Context, stage: str, by: str) -> None:
     """Unblind a stage (the lead only): conflicts become visible and can be resolved."""
     with _open(ctx) as store:
-        store.unblind(Stage(stage), store.protocol().initials(by))
+        store.unblind(Stage(stage), _prove(store, by, "--by", lead=True))
         click.echo(f"{stage} is unblinded: conflicts can now be seen ('screener conflicts --stage {stage}')")
 
 
@@ -470,18 +472,18 @@ def conflicts(ctx: click.Context, stage: str, by: str | None, as_list: bool, sho
             if by is None and ids and not as_list:
                 click.echo(f"resolve them with: screener conflicts --stage {stage} --by INITIALS", err=True)
             return
-        by = store.protocol().initials(by)
-        _check_resolver(store, by)
+        by = _check_resolver(store, store.protocol().initials(by))
         from screener.tui.app import make_app
 
         make_app(store, resolver=by, stage=st, all_conflicts=show_all).run()
 
 
-def _check_resolver(store: Store, by: str) -> None:
+def _check_resolver(store: Store, by: str) -> str:
     protocol = store.protocol()
     store.check_reviewer(by, "--by")
     if protocol.rules.resolution == "arbiter" and by != protocol.rules.arbiter:
         raise _fail(f"this protocol has conflicts resolved by the arbiter {protocol.rules.arbiter}, not {by}")
+    return _prove(store, by, "--by")
 
 
 @cli.command()
@@ -543,7 +545,7 @@ def source_remove(ctx: click.Context, source_id: int, force: bool, by: str | Non
     """Remove a wrongly imported source and its dedup links in one transaction (undo: source restore)."""
     with _open(ctx) as store:
         if by:
-            by = store.protocol().initials(by)
+            by = _prove(store, by, "--by")
         removal = store.remove_source(source_id, force=force, by=by)
         if removal.mode == "removed":
             click.echo(f"removed source {source_id} ({removal.name}): {removal.records} records and their dedup "
@@ -566,6 +568,166 @@ def source_restore(ctx: click.Context, source_id: int) -> None:
     with _open(ctx) as store:
         name, count = store.restore_source(source_id)
         click.echo(f"restored source {source_id} ({name}): {count} records are back in the review")
+
+
+PASSPHRASE_ENV = "SCREENER_PASSPHRASE"
+NEW_PASSPHRASE_ENV = "SCREENER_NEW_PASSPHRASE"
+
+
+def _prove(store: Store, initials: str | None, what: str = "--reviewer", *, lead: bool = False) -> str:
+    """The reviewer's initials once the person running the command has proven to be them.
+
+    The one check behind every command that acts as a reviewer or reads one reviewer's
+    data: the passphrase is typed at a hidden prompt, or taken from $SCREENER_PASSPHRASE
+    (scripts). A reviewer without one yet (a review from before passphrases, or one the
+    lead has not set up) chooses it now. Anything wrong is one line and exit 1, before
+    anything is written.
+    """
+    from screener.core.passphrase import hash_passphrase, verify
+
+    initials = store.check_reviewer(initials, what, lead=lead)
+    stored = store.passphrase_hash(initials)
+    if stored is None:
+        new = _new_passphrase(initials, PASSPHRASE_ENV, f"{initials} has no passphrase yet: choose one")
+        store.set_passphrase(initials, hash_passphrase(new), by=initials)
+        if PASSPHRASE_ENV not in os.environ:  # a script chose it: its output stays as it was
+            click.echo(f"passphrase set for {initials}: it is asked each time someone acts as {initials}", err=True)
+        return initials
+    if not verify(_ask_passphrase(initials, f"passphrase for {initials}"), stored):
+        raise _fail(f"wrong passphrase for {initials}: nothing was done")
+    return initials
+
+
+def _ask_passphrase(initials: str, prompt: str) -> str:
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value is None:
+        try:
+            value = click.prompt(prompt, hide_input=True, default="", show_default=False, err=True)
+        except click.Abort:
+            value = ""
+    if not value:
+        raise _fail(f"no passphrase given for {initials}: type it at the prompt, or set ${PASSPHRASE_ENV} "
+                    "in scripts; nothing was done")
+    return value
+
+
+def _new_passphrase(initials: str, env: str, prompt: str) -> str:
+    """A new passphrase for ``initials``: from ``env`` (scripts) or typed twice at a hidden prompt."""
+    from screener.core.passphrase import weakness
+
+    value = os.environ.get(env)
+    if value is None:
+        try:
+            value = click.prompt(prompt, hide_input=True, confirmation_prompt="Type it again", err=True)
+        except click.Abort:
+            raise _fail(f"no new passphrase given for {initials}: nothing was changed") from None
+    problem = weakness(value)
+    if problem:
+        raise _fail(f"new passphrase for {initials} refused: {problem}; nothing was changed")
+    return value
+
+
+@cli.group()
+def reviewer() -> None:
+    """The review's reviewers: list them, set passphrases, rename, remove, hand over the lead role."""
+
+
+@reviewer.command("list")
+@click.pass_context
+def reviewer_list(ctx: click.Context) -> None:
+    """Every reviewer with role, whether a passphrase is set, and their decision count (removed ones too)."""
+    with _open(ctx) as store:
+        click.echo(f"{'initials':<9} {'role':<9} {'passphrase':<10} {'decisions':>9}  name")
+        for r in store.reviewer_list():
+            click.echo(f"{r.initials:<9} {r.role:<9} {'set' if r.has_passphrase else 'not set':<10} "
+                       f"{r.decisions:>9}  {r.name}")
+
+
+@reviewer.command("passphrase")
+@click.argument("initials")
+@click.option("--by", "by", help="The lead, when setting a reviewer's first passphrase (default: the lead).")
+@click.pass_context
+def reviewer_passphrase(ctx: click.Context, initials: str, by: str | None) -> None:
+    """Set or change a reviewer's passphrase.
+
+    \b
+    A reviewer changes their own: the current one, then the new one twice.
+    The lead sets each reviewer's first one: the lead's, then the new one twice.
+    Scripts: $SCREENER_PASSPHRASE (current, or the lead's) and $SCREENER_NEW_PASSPHRASE.
+    """
+    from screener.core.passphrase import hash_passphrase
+
+    with _open(ctx) as store:
+        initials = store.check_reviewer(initials, "reviewer")
+        current = store.passphrase_hash(initials)
+        if current is not None:
+            _prove(store, initials)
+            new = _new_passphrase(initials, NEW_PASSPHRASE_ENV, f"new passphrase for {initials}")
+            store.set_passphrase(initials, hash_passphrase(new), by=initials, replacing=current)
+            click.echo(f"passphrase changed for {initials}")
+            return
+        leads = [r.initials for r in store.protocol().reviewers if r.role == "lead"]
+        if initials in leads and by in (None, initials):  # the lead's own first passphrase
+            new = _new_passphrase(initials, NEW_PASSPHRASE_ENV, f"{initials} (the lead) has no passphrase yet: "
+                                  "choose one")
+            store.set_passphrase(initials, hash_passphrase(new), by=initials)
+            click.echo(f"passphrase set for {initials}")
+            return
+        by = _lead_by(store, by)
+        new = _new_passphrase(initials, NEW_PASSPHRASE_ENV, f"first passphrase for {initials}")
+        store.set_passphrase(initials, hash_passphrase(new), by=by)
+        click.echo(f"passphrase set for {initials} by {by}: tell it to {initials} in person; they can change it "
+                   f"with 'screener reviewer passphrase {initials}'")
+
+
+def _lead_by(store: Store, by: str | None) -> str:
+    """The current lead, proven: ``--by``, or the protocol's only lead when not given."""
+    leads = [r.initials for r in store.protocol().reviewers if r.role == "lead"]
+    return _prove(store, by or (leads[0] if len(leads) == 1 else None), "--by", lead=True)
+
+
+@reviewer.command("rename")
+@click.argument("old")
+@click.argument("new")
+@click.option("--by", "by", help="The lead (default: the protocol's lead).")
+@click.pass_context
+def reviewer_rename(ctx: click.Context, old: str, new: str, by: str | None) -> None:
+    """Give a reviewer new initials: their decisions, notes, votes and passphrase follow (the lead only)."""
+    with _open(ctx) as store:
+        old = store.check_reviewer(old, "reviewer")
+        by = _lead_by(store, by)
+        count = store.rename_reviewer(old, new.strip(), by=by)
+        click.echo(f"renamed {old} to {new.strip()}: their {count} decisions and their history now carry the new "
+                   "initials; the protocol change is logged")
+
+
+@reviewer.command("remove")
+@click.argument("initials")
+@click.option("--by", "by", help="The lead (default: the protocol's lead).")
+@click.pass_context
+def reviewer_remove(ctx: click.Context, initials: str, by: str | None) -> None:
+    """Take a reviewer off the review: their decisions and history stay, they can no longer act (the lead only)."""
+    with _open(ctx) as store:
+        initials = store.check_reviewer(initials, "reviewer")
+        by = _lead_by(store, by)
+        count = store.remove_reviewer(initials, by=by)
+        click.echo(f"removed {initials} from the review: their {count} decisions stay in the log and still count; "
+                   f"{initials} can no longer act in this review")
+
+
+@reviewer.command("lead")
+@click.argument("initials")
+@click.option("--by", "by", help="The current lead (default: the protocol's lead).")
+@click.pass_context
+def reviewer_lead(ctx: click.Context, initials: str, by: str | None) -> None:
+    """Hand the lead role to another reviewer (the current lead only, proven by their passphrase)."""
+    with _open(ctx) as store:
+        initials = store.check_reviewer(initials, "reviewer")
+        by = _lead_by(store, by)
+        if initials == by:
+            raise _fail(f"{by} is already the lead")
+        store.hand_lead(initials, by=by)
+        click.echo(f"{initials} is now the review's lead ({by} stays a reviewer)")
 
 
 PRISMA_FORMATS = ["text", "markdown", "json", "csv", "svg", "png", "pdf", "methods"]

@@ -292,3 +292,84 @@ def load_protocol(path: Path) -> Protocol:
     except UnicodeDecodeError:
         raise ProtocolError(str(path), None, "protocol is not UTF-8 text") from None
     return parse_protocol(text, str(path))
+
+
+# -- reviewer changes: edits of the protocol text that keep its layout and comments --------------------------
+
+
+def _reviewer_block(text: str, initials: str) -> tuple[list[str], int, int]:
+    """The protocol's lines and the span [start, end) of the ``[[reviewers]]`` table of ``initials``."""
+    lines = text.splitlines(keepends=True)
+    header = re.compile(r"^\s*\[")
+    starts = [n for n, line in enumerate(lines) if re.match(r"^\s*\[\[\s*reviewers\s*\]\]", line)]
+    key = re.compile(rf"^\s*initials\s*=\s*[\"']{re.escape(initials)}[\"']\s*(#.*)?$")
+    for start in starts:
+        end = next((n for n in range(start + 1, len(lines)) if header.match(lines[n])), len(lines))
+        if any(key.match(lines[n].rstrip("\r\n")) for n in range(start + 1, end)):
+            return lines, start, end
+    raise ValueError(f"the protocol has no [[reviewers]] table with initials = \"{initials}\" "
+                     "(a protocol written another way must be edited by hand)")
+
+
+def _set_key(line: str, value: str) -> str:
+    """``key = "old"  # comment`` with the value replaced, the rest kept."""
+    return re.sub(r"^(\s*\w+\s*=\s*)([\"'])[^\"']*\2", lambda m: f'{m.group(1)}"{value}"', line, count=1)
+
+
+def rename_reviewer(protocol: Protocol, old: str, new: str) -> str:
+    """The protocol text with reviewer ``old`` called ``new`` (also as the arbiter); validated."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,15}", new):
+        raise ValueError(f"'{new}': initials are letters and digits, e.g. \"NB\"")
+    if any(r.initials.casefold() == new.casefold() and r.initials != old for r in protocol.reviewers):
+        raise ValueError(f"{new} is already a reviewer of this protocol")
+    lines, start, end = _reviewer_block(protocol.text, old)
+    for n in range(start + 1, end):
+        if re.match(r"^\s*initials\s*=", lines[n]):
+            lines[n] = _set_key(lines[n], new)
+    if protocol.rules.arbiter == old:
+        at = next(n for n, line in enumerate(lines) if re.match(rf"^\s*arbiter\s*=\s*[\"']{re.escape(old)}[\"']", line))
+        lines[at] = _set_key(lines[at], new)
+    return _checked("".join(lines))
+
+
+def remove_reviewer(protocol: Protocol, initials: str) -> str:
+    """The protocol text without reviewer ``initials`` (not the lead, not the arbiter); validated."""
+    spec = next(r for r in protocol.reviewers if r.initials == initials)
+    if spec.role == "lead":
+        raise ValueError(f"{initials} is the review's lead: hand the lead role to another reviewer first "
+                         "(screener reviewer lead XX)")
+    if protocol.rules.arbiter == initials:
+        raise ValueError(f"{initials} is the protocol's arbiter ([screening] arbiter): name another one first")
+    lines, start, end = _reviewer_block(protocol.text, initials)
+    return _checked("".join(lines[:start] + lines[end:]))
+
+
+def hand_lead(protocol: Protocol, new: str) -> str:
+    """The protocol text with ``new`` as the only lead (the old lead becomes a reviewer); validated."""
+    spec = next(r for r in protocol.reviewers if r.initials == new)
+    if spec.role == "arbiter":
+        raise ValueError(f"{new} is the arbiter: an arbiter cannot also be the lead")
+    text = protocol.text
+    for r in protocol.reviewers:
+        if r.role == "lead" and r.initials != new:
+            text = _set_role(text, r.initials, "reviewer")
+    return _checked(_set_role(text, new, "lead"))
+
+
+def _set_role(text: str, initials: str, role: str) -> str:
+    lines, start, end = _reviewer_block(text, initials)
+    at = next((n for n in range(start + 1, end) if re.match(r"^\s*role\s*=", lines[n])), None)
+    if at is not None:
+        lines[at] = _set_key(lines[at], role)
+    else:
+        after = next(n for n in range(start + 1, end) if re.match(r"^\s*initials\s*=", lines[n]))
+        lines.insert(after + 1, f'role = "{role}"\n')
+    return "".join(lines)
+
+
+def _checked(text: str) -> str:
+    try:
+        parse_protocol(text, "the changed protocol")
+    except ProtocolError as exc:
+        raise ValueError(exc.message) from None
+    return text

@@ -42,6 +42,7 @@ from screener.store.ranking_queries import RankingQueries
 from screener.store.screening import Blinded, ReopenNeeded, ScreeningQueries, _lock_record, _resolution
 from screener.store.source_writer import RECORD_FIELDS, SourceWriter
 from screener.store.record_list import RecordListQueries
+from screener.store.reviewers import ReviewerQueries
 from screener.store.sources import SourceQueries
 
 T = TypeVar("T")
@@ -103,7 +104,8 @@ def _decision(row: Any) -> Decision:
     )
 
 
-class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQueries, RecordListQueries):
+class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQueries, RecordListQueries,
+            ReviewerQueries):
     """A review database. Create with :func:`open_store`."""
 
     def __init__(self, engine: Engine, url: str) -> None:
@@ -342,8 +344,14 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQ
             raise schema.StoreError(f"{what} is required: the initials of a reviewer of the protocol "
                                     f"({', '.join(names)})")
         if initials not in names:
-            who = "the review's lead" if lead else "a reviewer of the protocol"
-            raise schema.StoreError(f"{what} {initials}: not {who} (the protocol names {', '.join(names) or 'none'})")
+            if self.removed_reviewer(initials):
+                raise schema.StoreError(f"{what} {initials}: removed from this review (their decisions stay in the "
+                                        "log), so they can no longer act in it")
+            if lead:
+                raise schema.StoreError(f"{what} {initials}: only the review's lead can do this (lead: "
+                                        f"{', '.join(names) or 'nobody'})")
+            raise schema.StoreError(f"{what} {initials}: not a reviewer of the protocol (the protocol names "
+                                    f"{', '.join(names) or 'none'})")
         return initials
 
     def change_token(self) -> tuple[int, ...]:

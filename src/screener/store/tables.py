@@ -29,6 +29,20 @@ class Reviewer(SQLModel, table=True):
     role: str = "reviewer"
 
 
+class ReviewerSecret(SQLModel, table=True):
+    """A reviewer's passphrase as an scrypt hash (hex) with its salt and parameters; never the passphrase."""
+
+    __tablename__ = "reviewer_secret"
+    reviewer: str = Field(foreign_key="reviewer.initials", primary_key=True)
+    salt: str
+    key: str
+    scrypt_n: int
+    scrypt_r: int
+    scrypt_p: int
+    set_by: str  # the reviewer themself, or the lead who set the first one
+    set_at: datetime
+
+
 class Source(SQLModel, table=True):
     # The database, not a check before the import, keeps a file from being imported twice
     # (two processes at once); ``import --force`` stores the next copy.

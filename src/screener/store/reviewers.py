@@ -1,0 +1,173 @@
+"""Reviewers: passphrase hashes, and renaming, removing or handing over the lead role.
+
+Each change of who the reviewers are is a change of the protocol: it is stored as a new
+protocol text with a ``protocol_change`` row (who, when, the old and new text), so the
+history says when NA became NB, when ZL left, and who handed the lead role to whom.
+Decisions are never deleted: a removed reviewer's decisions stay in the log and keep
+counting; a renamed reviewer's rows follow the new initials in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from screener.core import protocol as P
+from screener.core.passphrase import PassphraseHash
+from screener.store import tables as t
+from screener.store.schema import StoreError
+
+#: Every column that holds a reviewer's initials (renamed together).
+REVIEWER_COLUMNS = (
+    (t.Decision, "reviewer"), (t.Note, "reviewer"), (t.Vote, "reviewer"), (t.Reopening, "reviewer"),
+    (t.RankingRun, "reviewer"), (t.RecordLabel, "reviewer"), (t.ReviewerSecret, "reviewer"),
+    (t.ReviewerSecret, "set_by"), (t.Resolution, "resolved_by"), (t.Unblinding, "by"), (t.Retrieval, "by"),
+    (t.DupPair, "decided_by"), (t.DupCluster, "undone_by"), (t.SourceRemoval, "by"), (t.ProtocolChange, "by"),
+)
+
+
+@dataclass(frozen=True)
+class ReviewerInfo:
+    """One line of ``screener reviewer list``."""
+
+    initials: str
+    name: str
+    role: str  # reviewer | lead | arbiter | removed
+    has_passphrase: bool
+    decisions: int
+
+
+class ReviewerQueries:
+    """Mixed into :class:`~screener.store.store.Store`."""
+
+    def _read(self) -> Any: ...  # pragma: no cover
+    def _write(self, work: Any) -> Any: ...  # pragma: no cover
+    def protocol(self) -> P.Protocol: ...  # pragma: no cover
+    def _sync_reviewers(self, conn: Connection, protocol: P.Protocol) -> None: ...  # pragma: no cover
+
+    # -- passphrases ---------------------------------------------------------------------
+
+    def passphrase_hash(self, initials: str) -> PassphraseHash | None:
+        """The stored hash of a reviewer's passphrase, or None if they have none yet."""
+        with self._read() as conn:
+            row = conn.execute(select(t.ReviewerSecret).where(t.ReviewerSecret.reviewer == initials)).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return PassphraseHash(bytes.fromhex(m["salt"]), bytes.fromhex(m["key"]), m["scrypt_n"], m["scrypt_r"],
+                              m["scrypt_p"])
+
+    def set_passphrase(self, initials: str, hashed: PassphraseHash, *, by: str,
+                       replacing: PassphraseHash | None = None) -> None:
+        """Store a reviewer's passphrase hash: a first one, or one that replaces ``replacing``.
+
+        Refused if the stored hash is no longer ``replacing`` (someone set or changed it
+        meanwhile), so two first uses at once cannot both win.
+        """
+        values = dict(salt=hashed.salt.hex(), key=hashed.key.hex(), scrypt_n=hashed.n, scrypt_r=hashed.r,
+                      scrypt_p=hashed.p, set_by=by, set_at=datetime.now(UTC))
+
+        def work(conn: Connection) -> None:
+            current = conn.execute(select(t.ReviewerSecret.key).where(t.ReviewerSecret.reviewer == initials)
+                                   ).scalar_one_or_none()
+            expected = replacing.key.hex() if replacing else None
+            if current != expected:
+                raise StoreError(f"{initials}'s passphrase was set or changed meanwhile: nothing was changed")
+            if current is None:
+                conn.execute(insert(t.ReviewerSecret).values(reviewer=initials, **values))
+            else:
+                conn.execute(update(t.ReviewerSecret).where(t.ReviewerSecret.reviewer == initials).values(**values))
+
+        self._write(work)
+
+    def reviewer_list(self) -> list[ReviewerInfo]:
+        """The protocol's reviewers, then removed ones (who keep their decisions), with passphrase and counts."""
+        protocol = self.protocol()
+        with self._read() as conn:
+            known = list(conn.execute(select(t.Reviewer.initials, t.Reviewer.name).order_by(t.Reviewer.id)))
+            secret = set(conn.execute(select(t.ReviewerSecret.reviewer)).scalars())
+            counts = dict(conn.execute(select(t.Decision.reviewer, func.count()).group_by(t.Decision.reviewer)).all())
+        current = {r.initials: r for r in protocol.reviewers}
+        out = [ReviewerInfo(r.initials, r.name, r.role, r.initials in secret, counts.get(r.initials, 0))
+               for r in protocol.reviewers]
+        out += [ReviewerInfo(i, name, "removed", i in secret, counts.get(i, 0)) for i, name in known
+                if i not in current]
+        return out
+
+    def removed_reviewer(self, initials: str) -> bool:
+        """True if ``initials`` were a reviewer of this review once but are no longer in the protocol."""
+        if any(r.initials.casefold() == initials.casefold() for r in self.protocol().reviewers):
+            return False
+        with self._read() as conn:
+            return conn.execute(select(func.count()).select_from(t.Reviewer)
+                                .where(func.lower(t.Reviewer.initials) == initials.casefold())).scalar_one() > 0
+
+    # -- who the reviewers are -------------------------------------------------------------
+
+    def _change_protocol(self, new_text: str, by: str, summary: str,
+                         before: Any = None) -> None:
+        old = self.protocol()
+        new = P.parse_protocol(new_text, "the changed protocol")
+
+        def work(conn: Connection) -> None:
+            if conn.execute(select(t.Review.protocol_text)).scalar_one() != old.text:
+                raise StoreError("the protocol was changed meanwhile: nothing was changed; try again")
+            if before is not None:
+                before(conn)
+            conn.execute(update(t.Review).values(title=new.title, question=new.question, protocol_text=new.text))
+            self._sync_reviewers(conn, new)
+            conn.execute(insert(t.ProtocolChange).values(by=by, summary=summary, old_text=old.text,
+                                                         new_text=new.text, mapping="{}",
+                                                         created_at=datetime.now(UTC)))
+
+        self._write(work)
+
+    def rename_reviewer(self, old: str, new: str, *, by: str) -> int:
+        """Call reviewer ``old`` ``new`` everywhere (decisions, notes, votes, passphrase...); their count."""
+        protocol = self.protocol()
+        try:
+            text = P.rename_reviewer(protocol, old, new)
+        except ValueError as exc:
+            raise StoreError(f"cannot rename {old}: {exc}") from None
+        with self._read() as conn:
+            taken = conn.execute(select(func.count()).select_from(t.Reviewer)
+                                 .where(func.lower(t.Reviewer.initials) == new.casefold())).scalar_one()
+            decisions = conn.execute(select(func.count()).select_from(t.Decision)
+                                     .where(t.Decision.reviewer == old)).scalar_one()
+        if taken:
+            raise StoreError(f"cannot rename {old}: {new} was a reviewer of this review before (their decisions "
+                             "keep those initials)")
+
+        def move_rows(conn: Connection) -> None:
+            row = conn.execute(select(t.Reviewer).where(t.Reviewer.initials == old)).one()._mapping
+            conn.execute(insert(t.Reviewer).values(initials=new, name=row["name"], role=row["role"]))
+            for table, column in REVIEWER_COLUMNS:
+                col = getattr(table, column)
+                conn.execute(update(table).where(col == old).values({column: new}))
+            conn.execute(delete(t.Reviewer).where(t.Reviewer.initials == old))
+            conn.execute(update(t.Reviewer).where(t.Reviewer.initials == new).values(id=row["id"]))
+
+        self._change_protocol(text, by, f"reviewer {old} renamed {new} by {by}", move_rows)
+        return decisions
+
+    def remove_reviewer(self, initials: str, *, by: str) -> int:
+        """Take a reviewer out of the protocol; their decisions and history stay. Their decision count."""
+        try:
+            text = P.remove_reviewer(self.protocol(), initials)
+        except ValueError as exc:
+            raise StoreError(f"cannot remove {initials}: {exc}") from None
+        self._change_protocol(text, by, f"reviewer {initials} removed by {by}")
+        with self._read() as conn:
+            return conn.execute(select(func.count()).select_from(t.Decision)
+                                .where(t.Decision.reviewer == initials)).scalar_one()
+
+    def hand_lead(self, new: str, *, by: str) -> None:
+        """Make ``new`` the review's lead, ``by`` (the lead now) becoming a reviewer."""
+        try:
+            text = P.hand_lead(self.protocol(), new)
+        except ValueError as exc:
+            raise StoreError(f"cannot make {new} the lead: {exc}") from None
+        self._change_protocol(text, by, f"lead role handed from {by} to {new}")
