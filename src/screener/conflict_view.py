@@ -13,7 +13,7 @@ from screener.store import Store
 def describe_vote(protocol: Protocol, d: Decision) -> str:
     """'exclude — Conference papers or abstracts (note: ...)' for one decision."""
     text = d.verdict.value
-    labels = [c.label if (c := protocol.criterion(r)) else r for r in d.reasons]
+    labels = [c.label if (c := protocol.criterion(r)) else r for r in protocol.reason_ids(d.reasons)]
     if labels:
         text += " — " + "; ".join(labels)
     if d.note:
@@ -37,7 +37,7 @@ def votes(store: Store, stage: Stage, record_id: int) -> list[Decision]:
 def describe_resolution(protocol: Protocol, r: Resolution) -> str:
     """'include, by NA (consensus) on 2026-11-30 12:00 UTC — note: ...' for one resolution."""
     text = r.verdict.value
-    labels = [c.label if (c := protocol.criterion(x)) else x for x in r.reasons]
+    labels = [c.label if (c := protocol.criterion(x)) else x for x in protocol.reason_ids(r.reasons)]
     if labels:
         text += " — " + "; ".join(labels)
     when = r.created_at.strftime("%Y-%m-%d %H:%M UTC") if r.created_at else "?"

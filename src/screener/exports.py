@@ -31,9 +31,10 @@ def decisions_csv(store: Store, *, reviewer: str | None = None, stage: Stage | N
     writer.writerow(DECISION_COLUMNS)
     for d in log:
         rec = records[d.record_id]
-        labels = [c.label for c in (protocol.criterion(r) for r in d.reasons) if c]
+        reasons = protocol.reason_ids(d.reasons)  # a reason retired with --map as the one it counts as
+        labels = [c.label for c in (protocol.criterion(r) for r in reasons) if c]
         writer.writerow([d.id, d.record_id, sources.get(rec.source_id, ""), rec.bib.source_id or "",
-                         rec.bib.title or "", d.reviewer, d.stage.value, d.verdict.value, ";".join(d.reasons),
+                         rec.bib.title or "", d.reviewer, d.stage.value, d.verdict.value, ";".join(reasons),
                          "; ".join(labels), d.note or "", d.created_at.isoformat() if d.created_at else ""])
     return out.getvalue()
 
@@ -85,7 +86,7 @@ def fulltext_exclusions_csv(store: Store) -> str:
     writer = csv_writer(out, lineterminator="\n")
     writer.writerow(EXCLUSION_COLUMNS)
     for r in store.records(sorted(ids)):
-        given = sorted({x for (rid, _), d in decisions.items() if rid == r.id for x in d.reasons})
+        given = sorted({x for (rid, _), d in decisions.items() if rid == r.id for x in protocol.reason_ids(d.reasons)})
         res = resolutions.get(r.id)
         reason = protocol.criterion(counted.get(r.id) or "")
         writer.writerow([r.id, r.bib.first_author or "", r.bib.year or "", r.bib.title or "", r.bib.doi or "",
@@ -113,8 +114,9 @@ def resolutions_csv(store: Store) -> str:
     writer = csv_writer(out, lineterminator="\n")
     writer.writerow(RESOLUTION_COLUMNS)
     for r in log:
-        labels = [c.label for c in (protocol.criterion(x) for x in r.reasons) if c]
+        reasons = protocol.reason_ids(r.reasons)
+        labels = [c.label for c in (protocol.criterion(x) for x in reasons) if c]
         writer.writerow([r.id, r.record_id, records[r.record_id].bib.title or "", r.stage.value, r.verdict.value,
-                         ";".join(r.reasons), "; ".join(labels), r.resolved_by, r.method, r.note or "",
+                         ";".join(reasons), "; ".join(labels), r.resolved_by, r.method, r.note or "",
                          "yes" if r.id in in_effect else "no", r.created_at.isoformat() if r.created_at else ""])
     return out.getvalue()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,9 @@ class Protocol:
     rules: ScreeningRules = field(default_factory=ScreeningRules)
     dedup: dict[str, float] = field(default_factory=dict)
     text: str = ""
+    #: Retired reason id -> the reason it was mapped to by ``protocol update --map`` (chains
+    #: followed). Filled in by the store from the change log, never written in the TOML.
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def reviewer_initials(self) -> tuple[str, ...]:
@@ -102,10 +106,20 @@ class Protocol:
         return [(n, c) for n, c in enumerate(self.exclusion, start=1) if c.applies_to(stage)]
 
     def criterion(self, cid: str) -> Criterion | None:
+        """The criterion with this id (a retired reason id gives the reason it was mapped to)."""
+        cid = self.aliases.get(cid, cid)
         for c in (*self.inclusion, *self.exclusion):
             if c.id == cid:
                 return c
         return None
+
+    def reason_ids(self, reasons: Iterable[str]) -> tuple[str, ...]:
+        """Reason ids as they count now: retired ids replaced by their mapping, each once, in order."""
+        return tuple(dict.fromkeys(self.aliases.get(r, r) for r in reasons))
+
+    def ids_counted_as(self, reason: str) -> tuple[str, ...]:
+        """The ids decisions may hold for a reason: itself and the retired ids mapped to it."""
+        return (reason, *sorted(old for old, new in self.aliases.items() if new == reason))
 
 
 class _Locator:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, select
+from sqlalchemy import Connection, and_, exists, func, insert, or_, select
 
 from screener.core.models import Stage
+from screener.core.protocol import Protocol
 from screener.store import tables as t
 from screener.store.schema import StoreError
 
@@ -67,6 +68,7 @@ class RecordListQueries:
     def _read(self) -> Any: ...  # pragma: no cover
     def _write(self, work: Any) -> Any: ...  # pragma: no cover
     def pool_query(self, stage: Stage) -> Any: ...  # pragma: no cover
+    def protocol(self) -> Protocol: ...  # pragma: no cover
 
     def _list_query(self, stage: Stage, reviewer: str, f: ListFilter) -> Any:
         vote = and_(t.Vote.record_id == t.Record.id, t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer)
@@ -80,8 +82,9 @@ class RecordListQueries:
             query = query.where(t.Vote.verdict.is_(None))
         elif f.verdict:
             query = query.where(t.Vote.verdict == f.verdict)
-        if f.reason:
-            query = query.where(t.Vote.reasons.like(f'%"{f.reason}"%'))
+        if f.reason:  # the reason, or a retired one mapped to it
+            query = query.where(or_(*(t.Vote.reasons.like(f'%"{r}"%')
+                                      for r in self.protocol().ids_counted_as(f.reason))))
         if f.has_note:
             query = query.where(t.Decision.note.is_not(None), t.Decision.note != "")
         if f.label:
@@ -106,10 +109,11 @@ class RecordListQueries:
             rows = conn.execute(query.order_by(*key).offset(offset).limit(limit)).all()
             labels = self._labels(conn, reviewer, [r[0] for r in rows])
         out = []
+        mapped = self.protocol().reason_ids
         for rid, year, title, authors, source, verdict, reasons, note in rows:
             names = json.loads(authors) if authors and authors != "[]" else []
             out.append(ListRow(rid, year, title or "(no title)", names[0][0] if names else "", source,
-                               verdict or "undecided", tuple(json.loads(reasons)) if reasons else (), bool(note),
+                               verdict or "undecided", mapped(json.loads(reasons)) if reasons else (), bool(note),
                                tuple(labels.get(rid, ()))))
         return out, total
 

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +32,7 @@ from screener.core.models import (
     Verdict,
 )
 from screener.core.normalise import search_fold
-from screener.core.protocol import Protocol, parse_protocol
+from screener.core.protocol import Protocol
 from screener.core.screening import conflict_rules, outcome_of
 from screener.store import schema
 from screener.store import tables as t
@@ -41,6 +41,7 @@ from screener.store.flow_queries import FlowQueries
 from screener.store.ranking_queries import RankingQueries
 from screener.store.screening import Blinded, ReopenNeeded, ScreeningQueries, _lock_record, _resolution
 from screener.store.source_writer import RECORD_FIELDS, SourceWriter
+from screener.store.protocol_log import ProtocolQueries
 from screener.store.record_list import RecordListQueries
 from screener.store.reviewers import ReviewerQueries
 from screener.store.sources import SourceQueries
@@ -104,15 +105,15 @@ def _decision(row: Any) -> Decision:
     )
 
 
-class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQueries, RecordListQueries,
-            ReviewerQueries):
+class Store(ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQueries,
+            RecordListQueries, ReviewerQueries):
     """A review database. Create with :func:`open_store`."""
 
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
         self.backup_path: Path | None = None
-        self._protocol: tuple[str, Protocol] | None = None
+        self._protocol: tuple[tuple[str, int], Protocol] | None = None
         self._path = schema.sqlite_path(url)
         self._identity = schema.file_identity(self._path) if self._path else None
 
@@ -199,27 +200,6 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQ
             else:
                 conn.execute(t.Reviewer.__table__.update().where(t.Reviewer.initials == r.initials)
                              .values(name=r.name, role=r.role))
-
-    def update_protocol(self, protocol: Protocol) -> None:
-        """Replace the stored protocol text (reviewers are added, never removed: decisions name them)."""
-
-        def work(conn: Connection) -> None:
-            conn.execute(t.Review.__table__.update().values(
-                title=protocol.title, question=protocol.question, protocol_text=protocol.text))
-            self._sync_reviewers(conn, protocol)
-            for stage in Stage:  # the rules may have changed what counts as a conflict
-                self._refresh_outcomes(conn, protocol, stage, None)
-
-        self._write(work)
-
-    def protocol(self) -> Protocol:
-        with self._read() as conn:
-            text = conn.execute(select(t.Review.protocol_text)).scalar_one_or_none()
-        if text is None:
-            raise schema.StoreError(f"{self.location} holds no review: run 'screener init'")
-        if self._protocol is None or self._protocol[0] != text:
-            self._protocol = (text, parse_protocol(text, f"{self.location} (stored protocol)"))
-        return self._protocol[1]
 
     # -- sources and records -------------------------------------------------------------
 
@@ -358,10 +338,10 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQ
         """A cheap fingerprint of everything other processes may change (one query of index maxima).
 
         Open screens poll it every few seconds and reload only when it moved: new records,
-        decisions, resolutions, retrievals, unblinding, dedup runs and undone merges, notes.
+        decisions, resolutions, retrievals, unblinding, dedup runs and undone merges, notes, protocol changes.
         """
         tables = (t.Record, t.Decision, t.Resolution, t.Retrieval, t.Unblinding, t.DupCluster, t.DupPair,
-                  t.DedupRun, t.Note, t.Reopening)
+                  t.DedupRun, t.Note, t.Reopening, t.ProtocolChange)
         parts = [select(func.coalesce(func.max(table.id), 0)).scalar_subquery() for table in tables]
         parts.append(select(func.count()).select_from(t.DupCluster).where(t.DupCluster.undone_at.is_not(None))
                      .scalar_subquery())
@@ -517,9 +497,12 @@ class Store(ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQ
             nr_q = self._not_retrieved().where(t.Retrieval.record_id.in_(reach))
             not_retrieved = set(conn.execute(nr_q).scalars())
         votes: dict[int, list[Vote]] = {}
+        # reasons retired with --map count as the reason they were mapped to
+        mapped = protocol.reason_ids if protocol.aliases else tuple
         for rid, reviewer, verdict, reasons in conn.execute(votes_q):
-            votes.setdefault(rid, []).append(Vote(reviewer, Verdict(verdict), tuple(json.loads(reasons))))
-        resolutions = {r.record_id: _resolution(r) for r in conn.execute(res_q)}
+            votes.setdefault(rid, []).append(Vote(reviewer, Verdict(verdict), mapped(json.loads(reasons))))
+        resolutions = {r.record_id: replace(res, reasons=mapped(res.reasons))
+                       for r in conn.execute(res_q) for res in (_resolution(r),)}
         rules = conflict_rules(protocol, Stage(stage))
         order = [c.id for c in protocol.exclusion]
         rows = []

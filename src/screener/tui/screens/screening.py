@@ -333,7 +333,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             text.append("Your decision: ")
             text.append(d.verdict.value, style=f"bold {VERDICT_STYLE.get(d.verdict.value, '')}")
             if d.reasons:
-                labels = [self.protocol.criterion(r).label if self.protocol.criterion(r) else r for r in d.reasons]
+                labels = [c.label if (c := self.protocol.criterion(r)) else r for r in self.protocol.reason_ids(d.reasons)]
                 text.append(f" — {'; '.join(labels)}")
         if rid in self.settled and d is not None:
             text.append(f"\nSettled ({self.settled[rid].text}): a change reopens it", style="dim")
