@@ -167,13 +167,23 @@ def test_bad_file_is_one_line_naming_file_and_line(db: str, tmp_path: Path):
 def test_only_the_lead_and_never_the_reviewers(db: str, tmp_path: Path):
     text = shown(db, tmp_path).replace('label = "Chronic fatigue syndrome"', 'label = "CFS"')
     out = invoke(db, "protocol", "update", write(tmp_path, text), "--by", "ZL")
-    assert out.exit_code == 1 and "not the review's lead" in out.output
+    assert out.exit_code == 1 and "only the review's lead" in out.output
     more = text.replace('[screening]', '[[reviewers]]\ninitials = "XY"\n\n[screening]')
     path = write(tmp_path, more, "r.toml")
     out = invoke(db, "protocol", "update", path, "--by", "NA")
     first = next(n for n, s in enumerate(more.splitlines(), start=1) if s == "[[reviewers]]")
     assert out.exit_code == 1 and f"{path}:{first}: reviewers differ from the review's (added XY)" in out.output
     assert "screener reviewer" in out.output
+
+
+def test_the_lead_proves_who_they_are(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    text = shown(db, tmp_path).replace('label = "Chronic fatigue syndrome"', 'label = "CFS"')
+    path = write(tmp_path, text)
+    assert invoke(db, "protocol", "update", path).exit_code == 0  # NA, the only lead, sets a passphrase
+    monkeypatch.setenv("SCREENER_PASSPHRASE", "not the passphrase")
+    out = invoke(db, "protocol", "update", write(tmp_path, text.replace('"CFS"', '"ME/CFS"'), "q.toml"))
+    assert out.exit_code == 1 and "wrong passphrase for NA" in out.output
+    assert [line[:1] for line in invoke(db, "protocol", "history").output.splitlines() if line[:1].isdigit()] == ["1"]
 
 
 def test_a_stage_with_decisions_cannot_be_dropped(db: str, tmp_path: Path):

@@ -75,7 +75,7 @@ def test_a_refused_change_writes_nothing(store, protocol: Protocol):
     new = parse_protocol(without(protocol.text, "E4"), "p.toml")
     with pytest.raises(ProtocolError, match=r"^p\.toml: reason E4 .* is used by 3 decision\(s\)"):
         store.change_protocol(new, "NA", {}, "p.toml")
-    with pytest.raises(StoreError, match="not the review's lead"):
+    with pytest.raises(StoreError, match="only the review's lead"):
         store.change_protocol(new, "ZL", {"E4": "E2"}, "p.toml")
     assert store.protocol_history() == [] and store.protocol().text == protocol.text
     assert store.conflicts(FT) == [1]
