@@ -260,7 +260,7 @@ def status(ctx: click.Context, reviewer: str | None) -> None:
 def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) -> None:
     """Build the demo review (low-dose naltrexone in fibromyalgia) from imports/, dedup it, and open it."""
     from screener.dedup_run import run_dedup
-    from screener.demo import build_demo
+    from screener.demo import DEMO_PASSPHRASE, build_demo
     from screener.store.schema import remove_sqlite
     from screener.summary import review_status
 
@@ -279,6 +279,7 @@ def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) ->
         for line in run_dedup(store).lines():
             click.echo(line)
         click.echo(f"demo review ready: {demo_db}  (reopen with: screener --db {demo_db})")
+        click.echo(f"every demo reviewer's passphrase is '{DEMO_PASSPHRASE}' (asked when you act as NA or ZL)")
         if no_tui:
             for line in review_status(store).lines():
                 click.echo(line)

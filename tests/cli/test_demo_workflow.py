@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from screener.core.models import Stage, Verdict
+from screener.demo import DEMO_PASSPHRASE
 from screener.importers import read_file
 from screener.store import open_store
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "SCREENER_DB"}
+    env["SCREENER_PASSPHRASE"] = DEMO_PASSPHRASE  # what 'screener demo' prints
     return subprocess.run([sys.executable, "-m", "screener", *args], cwd=cwd, capture_output=True, text=True,
                           env=env, timeout=300)
 
@@ -30,6 +32,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "pubmed.nbib: 22 records from PubMed" in out.stdout and "Sources: 3 searches, 62 records" in out.stdout
     assert "dedup (full): compared 62 records (62 new)" in out.stdout
     assert "21 clusters in all remove 32 records" in out.stdout and "records to screen: 30" in out.stdout
+    assert f"every demo reviewer's passphrase is '{DEMO_PASSPHRASE}'" in out.stdout
     return folder
 
 

@@ -22,6 +22,7 @@ from screener.tui.screens.conflicts import ConflictsScreen
 from screener.tui.screens.dialogs import Choose
 from screener.tui.screens.duplicates import DuplicatesScreen
 from screener.tui.screens.importing import ImportScreen
+from screener.tui.screens.passphrase import PassphraseScreen
 from screener.tui.screens.prisma import PrismaScreen
 from screener.tui.screens.screening import ScreeningScreen
 from screener.tui.widgets.key_footer import KeyFooter
@@ -119,8 +120,10 @@ class HomeScreen(Screen[None]):
                   if arbiters or r.role != "arbiter"]
 
         def pick_stage(initials: str | None) -> None:
-            if initials is None:
-                return
+            if initials is not None:  # who they are is proven first
+                self._proven(initials, lambda: ask_stage(initials))
+
+        def ask_stage(initials: str) -> None:
             stages = [(s, Stage(s).label) for s in protocol.rules.stages]
             def pushed(stage: str | None) -> None:
                 if stage:
@@ -154,8 +157,13 @@ class HomeScreen(Screen[None]):
     def action_duplicates(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         people = [(r.initials, f"{r.initials}  {r.name}") for r in app.store.protocol().reviewers]
-        self.app.push_screen(Choose("Who is deciding?", people),
-                             lambda who: who and self.app.push_screen(DuplicatesScreen(app.store, who)))
+        self.app.push_screen(Choose("Who is deciding?", people), lambda who: who and self._proven(
+            who, lambda: self.app.push_screen(DuplicatesScreen(app.store, who))))
+
+    def _proven(self, initials: str, then: Callable[[], object]) -> None:
+        """Run ``then`` once the user has typed ``initials``'s passphrase (or chosen their first one)."""
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+        self.app.push_screen(PassphraseScreen(app.store, initials), lambda ok: then() if ok else None)
 
     def action_import_files(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
