@@ -208,3 +208,32 @@ def test_real_process_refuses_a_wrong_passphrase(db: str):
     assert wrong.stderr == "screener: error: wrong passphrase for NA: nothing was done\n"
     right = run(NA_PASS)
     assert right.returncode == 0 and right.stdout.count("NA thinks so") == 3
+
+
+def test_rename_remove_and_lead_handoff_from_the_command_line(db: str, opened: list):
+    renamed = invoke(db, "reviewer", "rename", "ZL", "ZK", passphrase=NA_PASS)
+    assert renamed.exit_code == 0 and "their 3 decisions" in renamed.output
+    mine = invoke(db, "export", "decisions", "--reviewer", "ZK", passphrase=ZL_PASS)  # the passphrase follows
+    assert mine.exit_code == 0 and {r["reviewer"] for r in csv.DictReader(io.StringIO(mine.output))} == {"ZK"}
+    assert len(list(csv.DictReader(io.StringIO(mine.output)))) == 3
+    not_lead = invoke(db, "reviewer", "lead", "ZK", "--by", "ZK", passphrase=ZL_PASS)
+    assert not_lead.exit_code == 1 and "only the review's lead" in not_lead.output
+    handed = invoke(db, "reviewer", "lead", "XY", passphrase=NA_PASS)
+    assert handed.exit_code == 0 and "XY is now the review's lead" in handed.output
+    old_lead = invoke(db, "unblind", "--by", "NA", passphrase=NA_PASS)
+    assert old_lead.exit_code == 1 and "only the review's lead" in old_lead.output
+    removed = invoke(db, "reviewer", "remove", "NA", passphrase=XY_PASS)
+    assert removed.exit_code == 0 and "their 3 decisions stay in the log" in removed.output
+    for args in (("screen", "--reviewer", "NA"), ("status", "--reviewer", "NA"), ("dedup", "--same", "1", "2",
+                                                                                  "--by", "NA")):
+        gone = invoke(db, *args, passphrase=NA_PASS)
+        assert gone.exit_code == 1 and "removed from this review" in gone.output, args
+    assert not opened
+    listing = invoke(db, "reviewer", "list", passphrase=None).output.splitlines()
+    assert [line.split()[:2] for line in listing[1:]] == [["ZK", "reviewer"], ["XY", "lead"], ["NA", "removed"]]
+    history = invoke(db, "reviewer", "history", passphrase=None).output
+    assert [line[18:] for line in history.splitlines()] == [
+        "reviewer ZL renamed ZK by NA", "lead role handed from NA to XY", "reviewer NA removed by XY"]
+    assert invoke(db, "unblind", "--by", "XY", passphrase=XY_PASS).exit_code == 0
+    log = list(csv.DictReader(io.StringIO(invoke(db, "export", "decisions", passphrase=None).output)))
+    assert sorted({r["reviewer"] for r in log}) == ["NA", "ZK"] and len(log) == 6  # nothing lost

@@ -40,6 +40,17 @@ class ReviewerInfo:
     decisions: int
 
 
+@dataclass(frozen=True)
+class ProtocolChangeInfo:
+    """One logged change of the protocol (who the reviewers are, among others)."""
+
+    by: str
+    summary: str
+    old_text: str
+    new_text: str
+    created_at: datetime
+
+
 class ReviewerQueries:
     """Mixed into :class:`~screener.store.store.Store`."""
 
@@ -106,6 +117,14 @@ class ReviewerQueries:
                                 .where(func.lower(t.Reviewer.initials) == initials.casefold())).scalar_one() > 0
 
     # -- who the reviewers are -------------------------------------------------------------
+
+    def protocol_changes(self) -> list[ProtocolChangeInfo]:
+        """Every logged protocol change, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(select(t.ProtocolChange.by, t.ProtocolChange.summary, t.ProtocolChange.old_text,
+                                       t.ProtocolChange.new_text, t.ProtocolChange.created_at)
+                                .order_by(t.ProtocolChange.id))
+            return [ProtocolChangeInfo(*row) for row in rows]
 
     def _change_protocol(self, new_text: str, by: str, summary: str,
                          before: Any = None) -> None:
