@@ -386,8 +386,8 @@ class Store(ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, Dedu
                       verdict=Verdict(verdict).value, reasons=json.dumps(list(reasons)), note=note,
                       created_at=_now())
         protocol = self.protocol()
-        if reviewer not in protocol.reviewer_initials:  # e.g. removed from the review: refused in one line
-            self.check_reviewer(reviewer)
+        if reviewer not in protocol.reviewer_initials and self.removed_reviewer(reviewer):
+            self.check_reviewer(reviewer)  # says they were removed
         # Only a change of an existing vote can reopen anything: the first decision costs one read.
         settled = (self.settled_notice(record_id, Stage(stage), reviewer)
                    if self._changes_vote(record_id, Stage(stage), reviewer, verdict, reasons) else None)
