@@ -183,3 +183,20 @@ async def test_records_list(busy: Store, size, screen_text):
         await pilot.pause()
         last = str(table.get_row_at(table.row_count - 1)[0])
         assert table.cursor_row == table.row_count - 1 and f" {last} " in screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_protocol_screen(busy: Store, size, screen_text):
+    from screener.tui.screens.protocol import ProtocolScreen
+
+    app = make_app(busy)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.push_screen(ProtocolScreen(busy))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        _check_footer(app, size, screen_text)
+        assert _inside(app.screen.query_one("#protocol-note"), size)
+        pane = app.screen.query_one("#protocol-pane", VerticalScroll)
+        assert _inside(pane, size)
+        await _last_line_reachable(pilot, pane, "no change since the review was created", screen_text)

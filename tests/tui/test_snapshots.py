@@ -55,3 +55,17 @@ def test_records_list_screen(snap_compare, demo):
         await _fixed_subtitle(pilot)
 
     assert snap_compare(app, terminal_size=(100, 32), run_before=ready)
+
+
+def test_protocol_screen(snap_compare, demo):
+    from screener.tui.screens.protocol import ProtocolScreen
+
+    app = make_app(demo)
+
+    async def ready(pilot) -> None:
+        await pilot.app.workers.wait_for_complete()
+        pilot.app.push_screen(ProtocolScreen(demo))
+        await pilot.app.workers.wait_for_complete()
+        await _fixed_subtitle(pilot)
+
+    assert snap_compare(app, terminal_size=(100, 32), run_before=ready)

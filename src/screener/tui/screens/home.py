@@ -44,6 +44,8 @@ class HomeScreen(Screen[None]):
         Binding("r", "refresh", "Refresh", tooltip="Reload the review's numbers", id="home.refresh"),
         Binding("l", "records", "Records", tooltip="A reviewer's records: filter, sort, labels, screen a selection",
                 id="home.records"),
+        Binding("P", "protocol", "Protocol", tooltip="The protocol (criteria, reasons, keywords, options) and its "
+                "changes", id="home.protocol"),
         help_binding("home"),
         Binding("q", "app.quit", "Quit", tooltip="Leave screener", id="home.quit"),
     ]
@@ -176,6 +178,12 @@ class HomeScreen(Screen[None]):
     def action_prisma(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         self.app.push_screen(PrismaScreen(app.store))
+
+    def action_protocol(self) -> None:
+        from screener.tui.screens.protocol import ProtocolScreen
+
+        app: ScreenerApp = self.app  # type: ignore[assignment]
+        self.app.push_screen(ProtocolScreen(app.store))
 
     def action_help(self) -> None:
         show_help(self, "Home screen keys")

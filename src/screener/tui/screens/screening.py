@@ -201,7 +201,8 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
 
     def _read_state(self) -> dict[str, Any]:
         """The queue and this reviewer's state, read from the store (on any thread)."""
-        state: dict[str, Any] = {"screened": self.store.stage_pool(self.stage, self.protocol)}
+        protocol = self.store.protocol()  # changed by 'protocol update' in another process: new labels at once
+        state: dict[str, Any] = {"protocol": protocol, "screened": self.store.stage_pool(self.stage, protocol)}
         if self.stage is Stage.FULL_TEXT:
             state.update(retrievals=self.store.retrievals(), studies=self.store.studies(),
                          not_retrieved=set(self.store.not_retrieved_ids()))
@@ -212,6 +213,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
 
     def _load(self, state: dict[str, Any] | None = None) -> None:
         state = state or self._read_state()
+        self._use_protocol(state["protocol"])
         screened = state["screened"]
         if self.only is not None:  # screening a selection from the records list, in its order
             pooled = set(screened) | set(state.get("not_retrieved", ()))
@@ -228,6 +230,15 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         self.queue = screened + (sorted(self.not_retrieved) if self.only is None else [])
         self.queued = set(screened)
         self.mine, self.notes, self.settled = state["mine"], state["notes"], state["settled"]
+
+    def _use_protocol(self, protocol: Protocol) -> None:
+        """Criteria panel, keyword highlights and reason keys from the protocol as it is now."""
+        if (protocol.text, protocol.aliases) == (self.protocol.text, self.protocol.aliases):
+            return
+        self.protocol = protocol
+        if self.is_mounted:
+            self.query_one("#criteria", Static).update(criteria_text(protocol, self.stage))
+            self.query_one(RecordView).use_protocol(protocol, self.stage)
 
     def refresh_from_store(self, state: dict[str, Any] | None = None) -> None:
         """Show what other processes changed (``state`` read on a worker), staying on the record on screen."""

@@ -61,6 +61,10 @@ class RecordView(Vertical):
 
     def __init__(self, protocol: Protocol, stage: Stage, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.use_protocol(protocol, stage)
+
+    def use_protocol(self, protocol: Protocol, stage: Stage) -> None:
+        """Highlight the protocol's keywords (also after the protocol changed)."""
         self.include_re = keyword_pattern([k for c in protocol.inclusion if c.applies_to(stage) for k in c.keywords])
         self.exclude_re = keyword_pattern([k for _, c in protocol.exclusion_reasons(stage) for k in c.keywords])
 
