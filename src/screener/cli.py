@@ -644,18 +644,6 @@ def reviewer_list(ctx: click.Context) -> None:
                        f"{r.decisions:>9}  {r.name}")
 
 
-@reviewer.command("history")
-@click.pass_context
-def reviewer_history(ctx: click.Context) -> None:
-    """Every logged protocol change: renamed and removed reviewers, lead handovers (who, when)."""
-    with _open(ctx) as store:
-        changes = store.protocol_changes()
-        if not changes:
-            click.echo("no protocol changes: the reviewers are those the review started with")
-        for c in changes:
-            click.echo(f"{c.created_at:%Y-%m-%d %H:%M}  {c.summary}")
-
-
 @reviewer.command("passphrase")
 @click.argument("initials")
 @click.option("--by", "by", help="The lead, when setting a reviewer's first passphrase (default: the lead).")

@@ -231,8 +231,8 @@ def test_rename_remove_and_lead_handoff_from_the_command_line(db: str, opened: l
     assert not opened
     listing = invoke(db, "reviewer", "list", passphrase=None).output.splitlines()
     assert [line.split()[:2] for line in listing[1:]] == [["ZK", "reviewer"], ["XY", "lead"], ["NA", "removed"]]
-    history = invoke(db, "reviewer", "history", passphrase=None).output
-    assert [line[18:] for line in history.splitlines()] == [
+    history = invoke(db, "protocol", "history", passphrase=None).output
+    assert [line.strip() for line in history.splitlines()[1::2]] == [
         "reviewer ZL renamed ZK by NA", "lead role handed from NA to XY", "reviewer NA removed by XY"]
     assert invoke(db, "unblind", "--by", "XY", passphrase=XY_PASS).exit_code == 0
     log = list(csv.DictReader(io.StringIO(invoke(db, "export", "decisions", passphrase=None).output)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from screener.core.models import BibRecord, Stage, Verdict
 from screener.core.passphrase import hash_passphrase, verify
@@ -52,9 +53,10 @@ def test_rename_moves_every_row_and_logs_the_change(store: Store):
     assert store.check_reviewer("xw") == "XW"
     with pytest.raises(StoreError, match="not a reviewer"):
         store.check_reviewer("XY")
-    changes = store.protocol_changes()
-    assert [(c.by, c.summary) for c in changes] == [("NA", "reviewer XY renamed XW by NA")]
-    assert 'initials = "XY"' in changes[0].old_text and 'initials = "XW"' in changes[0].new_text
+    assert [(c.by, c.summary) for c in store.protocol_history()] == [("NA", "reviewer XY renamed XW by NA")]
+    with store.engine.connect() as conn:
+        old, new = conn.execute(sa.text("SELECT old_text, new_text FROM protocol_change")).one()
+    assert old == PROTOCOL and new == PROTOCOL.replace('initials = "XY"', 'initials = "XW"')
 
 
 def test_rename_refuses_initials_in_use(store: Store):
@@ -78,7 +80,7 @@ def test_remove_keeps_decisions_and_history_and_stops_the_reviewer(store: Store)
         store.record_decision(4, TA, "XY", Verdict.INCLUDE)
     assert [(r.initials, r.role, r.decisions) for r in store.reviewer_list()] == [
         ("NA", "lead", 3), ("ZL", "reviewer", 0), ("XY", "removed", 4)]
-    assert store.protocol_changes()[-1].summary == "reviewer XY removed by NA"
+    assert store.protocol_history()[-1].summary == "reviewer XY removed by NA"
 
 
 def test_remove_refuses_the_lead_and_too_few_reviewers(store: Store):

@@ -1,9 +1,9 @@
 """Reviewers: passphrase hashes, and renaming, removing or handing over the lead role.
 
 Each change of who the reviewers are is a change of the protocol: it is stored as a new
-protocol text with a ``protocol_change`` row (who, when, the old and new text), so the
-history says when NA became NB, when ZL left, and who handed the lead role to whom.
-Decisions are never deleted: a removed reviewer's decisions stay in the log and keep
+protocol text with a ``protocol_change`` row (who, when, the old and new text; shown by
+``screener protocol history``), so the history says when NA became NB, when ZL left, and
+who handed the lead role to whom. Decisions are never deleted: a removed reviewer's decisions stay in the log and keep
 counting; a renamed reviewer's rows follow the new initials in one transaction.
 """
 
@@ -40,17 +40,6 @@ class ReviewerInfo:
     decisions: int
 
 
-@dataclass(frozen=True)
-class ProtocolChangeInfo:
-    """One logged change of the protocol (who the reviewers are, among others)."""
-
-    by: str
-    summary: str
-    old_text: str
-    new_text: str
-    created_at: datetime
-
-
 class ReviewerQueries:
     """Mixed into :class:`~screener.store.store.Store`."""
 
@@ -58,6 +47,7 @@ class ReviewerQueries:
     def _write(self, work: Any) -> Any: ...  # pragma: no cover
     def protocol(self) -> P.Protocol: ...  # pragma: no cover
     def _sync_reviewers(self, conn: Connection, protocol: P.Protocol) -> None: ...  # pragma: no cover
+    def _stored_protocol(self, conn: Connection, *, lock: bool = False) -> P.Protocol: ...  # pragma: no cover
 
     # -- passphrases ---------------------------------------------------------------------
 
@@ -118,21 +108,14 @@ class ReviewerQueries:
 
     # -- who the reviewers are -------------------------------------------------------------
 
-    def protocol_changes(self) -> list[ProtocolChangeInfo]:
-        """Every logged protocol change, oldest first."""
-        with self._read() as conn:
-            rows = conn.execute(select(t.ProtocolChange.by, t.ProtocolChange.summary, t.ProtocolChange.old_text,
-                                       t.ProtocolChange.new_text, t.ProtocolChange.created_at)
-                                .order_by(t.ProtocolChange.id))
-            return [ProtocolChangeInfo(*row) for row in rows]
-
     def _change_protocol(self, new_text: str, by: str, summary: str,
                          before: Any = None) -> None:
+        """Store a new protocol text (its reviewers changed), logged as a protocol change; ``before`` runs first."""
         old = self.protocol()
         new = P.parse_protocol(new_text, "the changed protocol")
 
         def work(conn: Connection) -> None:
-            if conn.execute(select(t.Review.protocol_text)).scalar_one() != old.text:
+            if self._stored_protocol(conn, lock=True).text != old.text:  # locked: one change at a time
                 raise StoreError("the protocol was changed meanwhile: nothing was changed; try again")
             if before is not None:
                 before(conn)
