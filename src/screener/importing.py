@@ -1,8 +1,9 @@
 """Importing a database export into a review: the one path the CLI, the TUI and the demo share.
 
 The records are stored while the file is being read (a writer thread inserts each batch
-as the parser hands it over), and all of them, with their source, in one transaction: a
-malformed entry anywhere in the file rolls everything back, so nothing is left behind.
+as the parser hands it over, staged: out of the review), and all of them, with their source,
+are published in one short transaction at the end: a malformed entry anywhere in the file
+deletes what was staged, so nothing is left behind.
 
 A file from a multi-database search (Ovid's MEDLINE + Embase + CENTRAL in one export,
 each record naming its database) is stored as one source per database, so that PRISMA's

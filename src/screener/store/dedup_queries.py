@@ -361,4 +361,5 @@ class DedupQueries:
 
     def max_record_id(self) -> int:
         with self._read() as conn:
-            return conn.execute(select(func.coalesce(func.max(t.Record.id), 0))).scalar_one()
+            return conn.execute(select(func.coalesce(func.max(t.Record.id), 0)).select_from(t.Record).join(t.Source)
+                                .where(t.Source.staged.is_(False))).scalar_one()

@@ -60,7 +60,7 @@ class FlowQueries:
         if name.startswith("identified:"):
             source = name.split(":", 1)[1]
             return (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
-                    .where(t.Source.name == source, t.Source.archived_at.is_(None)))
+                    .where(t.Source.name == source, t.in_review()))
         screened = self.pool_query(Stage.TITLE_ABSTRACT)
         ft_pool = self.pool_query(Stage.FULL_TEXT)
         for prefix, other in (("reports_", False), ("other_reports_", True)):
@@ -99,7 +99,7 @@ class FlowQueries:
     def box_names(self) -> list[str]:
         """Every box name, including one per source and one per counted exclusion reason."""
         with self._read() as conn:
-            sources = list(conn.execute(select(t.Source.name).where(t.Source.archived_at.is_(None)).distinct()
+            sources = list(conn.execute(select(t.Source.name).where(t.in_review()).distinct()
                                         .order_by(t.Source.name)).scalars())
             reasons = list(conn.execute(select(t.Outcome.reason).where(t.Outcome.stage == FT).distinct()).scalars())
         names = [f"identified:{s}" for s in sources] + ["duplicates", "records_screened", "records_excluded",
@@ -129,7 +129,7 @@ class FlowQueries:
             sources = [tuple(r) for r in conn.execute(
                 select(t.Source.name, t.Source.kind, func.count(t.Record.id))
                 .join(t.Record, t.Record.source_id == t.Source.id, isouter=True)
-                .where(t.Source.archived_at.is_(None))
+                .where(t.in_review())
                 .group_by(t.Source.id, t.Source.name, t.Source.kind).order_by(t.Source.id))]
             removed = set(conn.execute(self._removed_query()).scalars())
             archived = set(conn.execute(  # records of withdrawn sources: out of every count, decisions kept

@@ -129,7 +129,7 @@ class ScreeningQueries:
     def _arm_query(self, *, other: bool) -> Select[Any]:
         kinds = OTHER_KINDS if other else DATABASE_KINDS
         return (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
-                .where(t.Source.kind.in_(kinds), t.Source.archived_at.is_(None)))  # archived: out of the review
+                .where(t.Source.kind.in_(kinds), t.in_review()))  # archived: out of the review
 
     def arm_records(self, *, other: bool) -> list[int]:
         """Ids of the records of one PRISMA arm: databases and registers, or other methods."""
@@ -152,7 +152,7 @@ class ScreeningQueries:
         included = select(t.Outcome.record_id).where(t.Outcome.stage == Stage.TITLE_ABSTRACT.value,
                                                      t.Outcome.verdict == Verdict.INCLUDE.value)
         return (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
-                .where(t.Record.id.in_(included) | t.Source.kind.in_(OTHER_KINDS), t.Source.archived_at.is_(None))
+                .where(t.Record.id.in_(included) | t.Source.kind.in_(OTHER_KINDS), t.in_review())
                 .where(t.Record.id.not_in(removed)))
 
     @_statement

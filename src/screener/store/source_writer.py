@@ -1,9 +1,15 @@
-"""Storing one imported file: a source and its records, in one transaction, in the background.
+"""Storing one imported file: a source and its records, all or nothing, in the background.
 
 An import hands records over in batches while it is still reading the file; a thread of
 its own inserts them, so the database work (binding, B-tree inserts, writing the
-write-ahead log) overlaps the parsing instead of following it. Everything happens in one
-transaction: the source row and every record are committed together or not at all.
+write-ahead log) overlaps the parsing instead of following it.
+
+Each batch is a short transaction of its own, under a *staged* source that nothing in the
+review counts; once the file is read, one short transaction publishes the sources. So on
+SQLite, whose write lock is one per database, reviewers' decisions wait for one batch at
+most (tens of milliseconds), not for the whole import (10 s at 100,000 records). Imports
+run one at a time (see :mod:`screener.store.staging`); a failed or aborted import deletes
+what it staged, and one killed mid-way is cleaned up by the next.
 """
 
 from __future__ import annotations
@@ -11,9 +17,10 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-from collections import Counter
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import chain
 from json.encoder import encode_basestring as _json_str
@@ -25,6 +32,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from screener.core.models import Author, BibRecord
 from screener.store import tables as t
 from screener.store.schema import BUSY_TIMEOUT_MS, StoreError
+from screener.store.staging import ImportLock, drop_staged, staged_sources
 
 RECORD_FIELDS = ("title", "year", "journal", "journal_abbrev", "volume", "issue", "start_page", "end_page",
                  "doi", "pmid", "pmcid", "issn", "abstract", "language", "publication_type", "url")
@@ -111,9 +119,9 @@ _ABORT = object()
 class SourceWriter:
     """One file being stored: :meth:`add` batches of records, then :meth:`commit`.
 
-    Made by :meth:`screener.store.Store.import_source`, which aborts (rolls back) when
-    the ``with`` block is left without a commit, e.g. on a parse error. A database error
-    in the writer thread is raised as :class:`StoreError` by the next call.
+    Made by :meth:`screener.store.Store.import_source`, which aborts (deletes what was
+    staged) when the ``with`` block is left without a commit, e.g. on a parse error. A
+    database error in the writer thread is raised as :class:`StoreError` by the next call.
 
     A file from a multi-database search (its records naming different databases, see
     :attr:`BibRecord.database`) becomes one source per database, all in the same
@@ -127,7 +135,8 @@ class SourceWriter:
         self._check = check
         self._again = again
         self._on_wait = on_wait
-        self._locked = False  # the transaction began: from here on a failure is final
+        self._locked = False  # the import lock is held and the (staged) source written
+        self._waited = False
         self._location = location
         self._values = values
         self._queue: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_BATCHES)
@@ -148,7 +157,7 @@ class SourceWriter:
             self._put(records)
 
     def commit(self, name: str, platform: str | None) -> int:
-        """Name the sources, commit everything, and return the (first) new source's id.
+        """Name the sources, publish them, and return the (first) new source's id.
 
         When the records name one database or none, they form one source called
         ``name``. When they name several, each database is a source of its own, and
@@ -163,7 +172,7 @@ class SourceWriter:
         return self._source_id
 
     def abort(self) -> None:
-        """Roll back: nothing of this source is stored."""
+        """Give up: what was staged is deleted, nothing of this source is stored."""
         if self._finished:
             return
         self._finished = True
@@ -198,77 +207,99 @@ class SourceWriter:
     # -- the writing thread --------------------------------------------------------------
 
     def _run(self) -> None:
-        deadline = time.monotonic() + IMPORT_WAIT_S
-        waited = False
         try:
-            while True:
+            with self._engine.connect().execution_options(screener_write=True) as conn:
+                sqlite = conn.dialect.name == "sqlite"
+                raw = conn.connection.driver_connection
+                per_statement = 1
+                if sqlite:
+                    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
+                    per_statement = max(1, min(_ROWS_PER_STATEMENT, limit // len(RECORD_COLUMNS)))
+                    # On the driver: SQLite refuses these inside a transaction.
+                    raw.execute("PRAGMA synchronous = NORMAL")  # type: ignore[union-attr]
+                    raw.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")  # type: ignore[union-attr]
+                    # Short tries at the lock, so that a wait is reported (see _begin).
+                    raw.execute(f"PRAGMA busy_timeout = {_LOCK_TRY_MS}")  # type: ignore[union-attr]
+                lock = ImportLock(conn)
                 try:
-                    self._connect_and_store()
-                    return
-                except OperationalError as exc:
-                    # Only the BEGIN IMMEDIATE can find the lock taken: once it succeeds the
-                    # import holds the lock until its commit.
-                    if self._locked or "locked" not in str(exc.orig).lower() or time.monotonic() > deadline:
-                        raise
-                    if not waited and self._on_wait is not None:
-                        self._on_wait()
-                    waited = True
+                    if not lock.acquire(IMPORT_WAIT_S, self._on_wait, try_ms=_LOCK_TRY_MS):
+                        raise StoreError(f"{self._values['file_name']}: another import has held {self._location} "
+                                         f"for {IMPORT_WAIT_S / 60:.0f} minutes; try again later")
+                    self._stage_and_publish(conn, per_statement)
+                finally:
+                    lock.release()
+                    if sqlite:
+                        raw.execute("PRAGMA synchronous = FULL")  # type: ignore[union-attr]
+                        raw.execute(f"PRAGMA cache_size = -{_DEFAULT_CACHE_KIB}")  # type: ignore[union-attr]
+                        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
         except BaseException as exc:  # handed to the reading thread
             self._error = exc
 
-    def _connect_and_store(self) -> None:
-        with self._engine.connect().execution_options(screener_write=True) as conn:
-            sqlite = conn.dialect.name == "sqlite"
-            raw = conn.connection.driver_connection
-            per_statement = 1
-            if sqlite:
-                limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
-                per_statement = max(1, min(_ROWS_PER_STATEMENT, limit // len(RECORD_COLUMNS)))
-                # On the driver: SQLite refuses these inside a transaction.
-                raw.execute("PRAGMA synchronous = NORMAL")  # type: ignore[union-attr]
-                raw.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")  # type: ignore[union-attr]
-                # Short tries at the lock, so that a wait is reported (see _run).
-                raw.execute(f"PRAGMA busy_timeout = {_LOCK_TRY_MS}")  # type: ignore[union-attr]
+    @contextmanager
+    def _begin(self, conn: Connection) -> Iterator[None]:
+        """One short write transaction, waiting (bounded) while another process writes."""
+        deadline = time.monotonic() + IMPORT_WAIT_S
+        while True:
             try:
-                self._store(conn, per_statement)
-            finally:
-                if sqlite:
-                    raw.execute("PRAGMA synchronous = FULL")  # type: ignore[union-attr]
-                    raw.execute(f"PRAGMA cache_size = -{_DEFAULT_CACHE_KIB}")  # type: ignore[union-attr]
-                    raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+                txn = conn.begin()
+                break
+            except OperationalError as exc:
+                if conn.in_transaction():
+                    conn.rollback()
+                if "locked" not in str(exc.orig).lower() or time.monotonic() > deadline:
+                    raise
+                if not self._waited and self._on_wait is not None:
+                    self._on_wait()
+                self._waited = True
+        with txn:
+            self._check()
+            yield
 
-    def _store(self, conn: Connection, per_statement: int) -> None:
+    def _stage_and_publish(self, conn: Connection, per_statement: int) -> None:
+        """Under the import lock: stage every record, a batch per transaction, then publish them in one.
+
+        Until the publishing transaction commits, the sources are ``staged``: nothing of
+        them is in the review. If the import fails or is aborted they are deleted (a batch
+        per transaction); if its process dies, the next import deletes them.
+        """
         now = datetime.now(UTC)
+        drop_staged(conn, staged_sources(conn), lambda: self._begin(conn))  # left by a killed import
+        staged: list[int] = []
 
         def new_source(copy: int | None) -> int:
             # The file's first source holds its copy number (the unique index that keeps a
             # file from being imported twice); the other databases of a multi-database
             # file are part of the same import (NULL: not unique).
-            row = insert(t.Source).values(**self._values, file_copy=copy, record_count=0, imported_at=now)
-            return conn.execute(row.returning(t.Source.id)).scalar_one()
+            row = insert(t.Source).values(**self._values, file_copy=copy, record_count=0, imported_at=now,
+                                          staged=True)
+            sid = conn.execute(row.returning(t.Source.id)).scalar_one()
+            staged.append(sid)
+            return sid
 
-        with conn.begin() as txn:
+        try:
+            with self._begin(conn):
+                copy = 0
+                if self._again:
+                    copy = conn.execute(select(func.coalesce(func.max(t.Source.file_copy) + 1, 0))
+                                        .where(t.Source.file_sha256 == self._values["file_sha256"])).scalar_one()
+                first = new_source(copy)  # the records of the first database seen go here (ids follow the file)
             self._locked = True
-            self._check()
-            copy = 0
-            if self._again:
-                copy = conn.execute(select(func.coalesce(func.max(t.Source.file_copy) + 1, 0))
-                                    .where(t.Source.file_sha256 == self._values["file_sha256"])).scalar_one()
-            first = new_source(copy)  # the records of the first database seen go here (ids follow the file)
             sids: dict[str | None, int] = {}  # database named by the records -> source
             counts: Counter[str | None] = Counter()
             while True:
                 item = self._queue.get()
                 if item is _ABORT:
-                    txn.rollback()
                     return
                 if isinstance(item, _Commit):
-                    self.source_ids = self._name_sources(conn, sids or {None: first}, counts, item)
-                    break
+                    self._publish(conn, sids or {None: first}, counts, item)
+                    staged.clear()
+                    return
                 batch: Sequence[BibRecord] = item  # type: ignore[assignment]
-                for db in dict.fromkeys(r.database for r in batch):  # in file order
-                    if db not in sids:
-                        sids[db] = new_source(None) if sids else first
+                new_dbs = [db for db in dict.fromkeys(r.database for r in batch) if db not in sids]  # in file order
+                if new_dbs:
+                    with self._begin(conn):
+                        for db in new_dbs:
+                            sids[db] = new_source(None) if sids else first
                 if len(sids) == 1:  # the usual file: one database, no lookup per record
                     ((db, sid),) = sids.items()
                     counts[db] += len(batch)
@@ -276,28 +307,42 @@ class SourceWriter:
                 else:
                     counts.update(r.database for r in batch)
                     rows = [record_values(sids[r.database], r) for r in batch]
-                insert_records(conn, rows, per_statement)
-        self._source_id = self.source_ids[0]
+                with self._begin(conn):  # the rows are ready: the lock is held only while they are written
+                    insert_records(conn, rows, per_statement)
+        finally:
+            if staged:
+                try:
+                    if conn.in_transaction():
+                        conn.rollback()
+                    drop_staged(conn, staged, lambda: self._begin(conn))
+                except Exception:  # noqa: BLE001 - the next import removes them; the first error is the one to report
+                    pass
 
-    @staticmethod
-    def _name_sources(conn: Connection, sids: dict[str | None, int], counts: Counter[str | None],
-                      commit: _Commit) -> list[int]:
-        """Name each source; sources of the same name are folded into the first of them."""
+    def _publish(self, conn: Connection, sids: dict[str | None, int], counts: Counter[str | None],
+                 commit: _Commit) -> None:
+        """Name each source (sources of the same name are folded into the first), then publish them all.
+
+        The publishing transaction updates a few source rows, whatever the number of
+        records: reviewers' decisions wait for it a few milliseconds.
+        """
         used = list(sids)
         one = sum(db is not None for db in used) <= 1
         names = {db: commit.name if one else db or commit.name for db in used}
         kept: dict[str, int] = {}  # name -> source id
         for db in used:
-            sid, name = sids[db], names[db]
-            if name in kept:
-                conn.execute(update(t.Record).where(t.Record.source_id == sid).values(source_id=kept[name]))
-            else:
-                kept[name] = sid
-        for name, sid in kept.items():
-            n = sum(counts[db] for db in used if names[db] == name)
-            conn.execute(update(t.Source).where(t.Source.id == sid)
-                         .values(name=name, platform=commit.platform, record_count=n))
+            kept.setdefault(names[db], sids[db])
         gone = set(sids.values()) - set(kept.values())
-        if gone:
-            conn.execute(delete(t.Source).where(t.Source.id.in_(gone)))
-        return list(kept.values())
+        if gone:  # still staged: a transaction of its own
+            with self._begin(conn):
+                for db in used:
+                    if sids[db] in gone:
+                        conn.execute(update(t.Record).where(t.Record.source_id == sids[db])
+                                     .values(source_id=kept[names[db]]))
+                conn.execute(delete(t.Source).where(t.Source.id.in_(gone)))
+        with self._begin(conn):
+            for name, sid in kept.items():
+                n = sum(counts[db] for db in used if names[db] == name)
+                conn.execute(update(t.Source).where(t.Source.id == sid)
+                             .values(name=name, platform=commit.platform, record_count=n, staged=False))
+        self.source_ids = list(kept.values())
+        self._source_id = self.source_ids[0]

@@ -85,7 +85,7 @@ class SourceQueries:
             counts = dict(conn.execute(select(t.Record.source_id, func.count()).group_by(t.Record.source_id)).all())
             restorable = set(conn.execute(select(t.SourceRemoval.source_id).where(
                 t.SourceRemoval.restored_at.is_(None), t.SourceRemoval.expired_at.is_(None))).scalars())
-            rows = conn.execute(select(t.Source).order_by(t.Source.id)).all()
+            rows = conn.execute(select(t.Source).where(t.Source.staged.is_(False)).order_by(t.Source.id)).all()
             return [SourceInfo(r.id, r.name, r.file_name, counts.get(r.id, 0), self._with_traces(conn, r.id),
                                r.archived_at is not None, r.imported_at, r.id in restorable) for r in rows]
 
@@ -102,7 +102,7 @@ class SourceQueries:
         now = datetime.now(UTC)
 
         def work(conn: Connection) -> Removal:
-            src = conn.execute(select(t.Source).where(t.Source.id == source_id)).first()
+            src = conn.execute(select(t.Source).where(t.Source.id == source_id, t.Source.staged.is_(False))).first()
             if src is None or src.archived_at is not None:
                 state = "is archived already" if src is not None else "does not exist"
                 raise StoreError(f"source {source_id} {state} (see 'screener source list')")

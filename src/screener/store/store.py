@@ -205,18 +205,20 @@ class Store(ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, Dedu
 
     def source_by_sha256(self, sha256: str) -> Source | None:
         with self._read() as conn:
-            row = conn.execute(select(t.Source).where(t.Source.file_sha256 == sha256, t.Source.archived_at.is_(None))
+            row = conn.execute(select(t.Source).where(t.Source.file_sha256 == sha256, t.in_review())
                                .order_by(t.Source.id)).first()
         return _source(row) if row else None
 
     @contextmanager
     def import_source(self, source: SourceInput,
                       on_wait: Callable[[], None] | None = None) -> Iterator[SourceWriter]:
-        """Store one search and its records in one transaction, written while they are read.
+        """Store one search and its records, all or nothing, written while they are read.
 
-        ``source.name`` may be left empty until :meth:`SourceWriter.commit` names it
-        (the database is often only known once the whole file has been read). Leaving
-        the block without a commit, e.g. on a parse error, stores nothing.
+        The records are staged in short transactions and published in one at the end
+        (see :mod:`screener.store.source_writer`), so decisions made meanwhile do not wait
+        for the import. ``source.name`` may be left empty until :meth:`SourceWriter.commit`
+        names it (the database is often only known once the whole file has been read).
+        Leaving the block without a commit, e.g. on a parse error, stores nothing.
 
         An import can be run again, a decision cannot be made again: on SQLite the import
         commits with ``synchronous = NORMAL`` (it may wait for the next checkpoint to
@@ -225,8 +227,9 @@ class Store(ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, Dedu
 
         The same file (sha256) is stored once unless ``source.again``: the database's unique
         index decides, so two processes importing it at once cannot both store it; the
-        other gets :class:`AlreadyImported`. While another process holds the write lock
-        the import waits (``on_wait`` is called once, from the writer thread).
+        other gets :class:`AlreadyImported`. Imports run one at a time: while another import
+        runs (or another process holds the write lock) the import waits (``on_wait`` is
+        called once, from the writer thread).
         """
         writer = SourceWriter(self.engine, self.location, dict(
             name=source.name, kind=source.kind.value, platform=source.platform, searched_on=source.searched_on,
@@ -238,7 +241,7 @@ class Store(ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, Dedu
             writer.abort()  # no-op after a commit
 
     def add_source(self, source: SourceInput, records: Sequence[BibRecord]) -> Source:
-        """Store one search and all its records in one transaction: all or nothing."""
+        """Store one search and all its records: all or nothing."""
         with self.import_source(source) as writer:
             for i in range(0, len(records), 5000):
                 writer.add(records[i:i + 5000])
@@ -252,12 +255,12 @@ class Store(ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, Dedu
     def sources(self) -> list[Source]:
         """The review's sources (an archived one has left the review: see ``source_list``)."""
         with self._read() as conn:
-            return [_source(r) for r in conn.execute(select(t.Source).where(t.Source.archived_at.is_(None))
+            return [_source(r) for r in conn.execute(select(t.Source).where(t.in_review())
                                                      .order_by(t.Source.id))]
 
     def _active_sources(self) -> Any:
-        """Ids of the sources whose records are in the review (not archived)."""
-        return select(t.Source.id).where(t.Source.archived_at.is_(None))
+        """Ids of the sources whose records are in the review (not archived, not being imported)."""
+        return select(t.Source.id).where(t.in_review())
 
     def record_count(self) -> int:
         with self._read() as conn:
@@ -279,9 +282,10 @@ class Store(ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, Dedu
         return found[0] if found else None
 
     def record_sources_map(self) -> dict[int, int]:
-        """record id -> source id, for every record."""
+        """record id -> source id, for every record (but those of an import in progress)."""
         with self._read() as conn:
-            return dict(conn.execute(select(t.Record.id, t.Record.source_id)).all())
+            return dict(conn.execute(select(t.Record.id, t.Record.source_id).join(t.Source)
+                                     .where(t.Source.staged.is_(False))).all())
 
     def record_sources(self, record_id: int) -> list[str]:
         """Names of the databases a record came from: its own and those of its duplicates."""
@@ -340,9 +344,12 @@ class Store(ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, Dedu
         Open screens poll it every few seconds and reload only when it moved: new records,
         decisions, resolutions, retrievals, unblinding, dedup runs and undone merges, notes, protocol changes.
         """
-        tables = (t.Record, t.Decision, t.Resolution, t.Retrieval, t.Unblinding, t.DupCluster, t.DupPair,
+        tables = (t.Decision, t.Resolution, t.Retrieval, t.Unblinding, t.DupCluster, t.DupPair,
                   t.DedupRun, t.Note, t.Reopening, t.ProtocolChange)
         parts = [select(func.coalesce(func.max(table.id), 0)).scalar_subquery() for table in tables]
+        # Records: the sources in the review (an import's records count once it publishes them).
+        parts += [select(func.coalesce(agg(t.Source.id), 0)).where(t.in_review()).scalar_subquery()
+                  for agg in (func.max, func.count)]
         parts.append(select(func.count()).select_from(t.DupCluster).where(t.DupCluster.undone_at.is_not(None))
                      .scalar_subquery())
         with self._read() as conn:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import ColumnElement, Index, and_, false
 from sqlmodel import Field, SQLModel
 
 
@@ -63,6 +63,14 @@ class Source(SQLModel, table=True):
     record_count: int
     imported_at: datetime
     archived_at: datetime | None = None  # withdrawn with --force: its records leave the review, decisions stay
+    #: Being imported: its records are written in short transactions, then it is published
+    #: (``staged`` cleared) in one. Until then nothing of it counts (see :func:`in_review`).
+    staged: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+def in_review() -> ColumnElement[bool]:
+    """Sources whose records are in the review: neither archived nor still being imported."""
+    return and_(Source.archived_at.is_(None), Source.staged.is_(False))
 
 
 class Record(SQLModel, table=True):
