@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from itertools import chain
 from json.encoder import encode_basestring as _json_str
 from typing import Any
@@ -137,6 +138,7 @@ class SourceWriter:
         self._on_wait = on_wait
         self._locked = False  # the import lock is held and the (staged) source written
         self._waited = False
+        self._cancelled = threading.Event()  # aborted: stop waiting for the import lock
         self._location = location
         self._values = values
         self._queue: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_BATCHES)
@@ -176,6 +178,7 @@ class SourceWriter:
         if self._finished:
             return
         self._finished = True
+        self._cancelled.set()
         if self._thread.is_alive():
             self._put(_ABORT, raise_error=False)
         self._thread.join()
@@ -222,7 +225,10 @@ class SourceWriter:
                     raw.execute(f"PRAGMA busy_timeout = {_LOCK_TRY_MS}")  # type: ignore[union-attr]
                 lock = ImportLock(conn)
                 try:
-                    if not lock.acquire(IMPORT_WAIT_S, self._on_wait, try_ms=_LOCK_TRY_MS):
+                    if not lock.acquire(IMPORT_WAIT_S, self._on_wait, try_ms=_LOCK_TRY_MS,
+                                        cancelled=self._cancelled.is_set):
+                        if self._cancelled.is_set():
+                            return
                         raise StoreError(f"{self._values['file_name']}: another import has held {self._location} "
                                          f"for {IMPORT_WAIT_S / 60:.0f} minutes; try again later")
                     self._stage_and_publish(conn, per_statement)
@@ -263,7 +269,8 @@ class SourceWriter:
         per transaction); if its process dies, the next import deletes them.
         """
         now = datetime.now(UTC)
-        drop_staged(conn, staged_sources(conn), lambda: self._begin(conn))  # left by a killed import
+        begin = partial(self._begin, conn)
+        drop_staged(conn, staged_sources(conn, begin), begin)  # what an import killed earlier left
         staged: list[int] = []
 
         def new_source(copy: int | None) -> int:
@@ -277,7 +284,7 @@ class SourceWriter:
             return sid
 
         try:
-            with self._begin(conn):
+            with begin():
                 copy = 0
                 if self._again:
                     copy = conn.execute(select(func.coalesce(func.max(t.Source.file_copy) + 1, 0))
@@ -297,7 +304,7 @@ class SourceWriter:
                 batch: Sequence[BibRecord] = item  # type: ignore[assignment]
                 new_dbs = [db for db in dict.fromkeys(r.database for r in batch) if db not in sids]  # in file order
                 if new_dbs:
-                    with self._begin(conn):
+                    with begin():
                         for db in new_dbs:
                             sids[db] = new_source(None) if sids else first
                 if len(sids) == 1:  # the usual file: one database, no lookup per record
@@ -307,15 +314,15 @@ class SourceWriter:
                 else:
                     counts.update(r.database for r in batch)
                     rows = [record_values(sids[r.database], r) for r in batch]
-                with self._begin(conn):  # the rows are ready: the lock is held only while they are written
+                with begin():  # the rows are ready: the lock is held only while they are written
                     insert_records(conn, rows, per_statement)
         finally:
             if staged:
                 try:
                     if conn.in_transaction():
                         conn.rollback()
-                    drop_staged(conn, staged, lambda: self._begin(conn))
-                except Exception:  # noqa: BLE001 - the next import removes them; the first error is the one to report
+                    drop_staged(conn, staged, begin)
+                except Exception:  # noqa: BLE001, S110 - the next import removes them; the first error is the one to report
                     pass
 
     def _publish(self, conn: Connection, sids: dict[str | None, int], counts: Counter[str | None],
@@ -325,6 +332,7 @@ class SourceWriter:
         The publishing transaction updates a few source rows, whatever the number of
         records: reviewers' decisions wait for it a few milliseconds.
         """
+        begin = partial(self._begin, conn)
         used = list(sids)
         one = sum(db is not None for db in used) <= 1
         names = {db: commit.name if one else db or commit.name for db in used}
@@ -333,13 +341,13 @@ class SourceWriter:
             kept.setdefault(names[db], sids[db])
         gone = set(sids.values()) - set(kept.values())
         if gone:  # still staged: a transaction of its own
-            with self._begin(conn):
+            with begin():
                 for db in used:
                     if sids[db] in gone:
                         conn.execute(update(t.Record).where(t.Record.source_id == sids[db])
                                      .values(source_id=kept[names[db]]))
                 conn.execute(delete(t.Source).where(t.Source.id.in_(gone)))
-        with self._begin(conn):
+        with begin():
             for name, sid in kept.items():
                 n = sum(counts[db] for db in used if names[db] == name)
                 conn.execute(update(t.Source).where(t.Source.id == sid)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO
 
@@ -59,18 +60,19 @@ class ImportLock:
         self._path = Path(f"{db}-import") if conn.dialect.name == "sqlite" and db not in (None, "", ":memory:") \
             else None
 
-    def acquire(self, wait_s: float, on_wait: Callable[[], None] | None, *, try_ms: int = 2000) -> bool:
+    def acquire(self, wait_s: float, on_wait: Callable[[], None] | None, *, try_ms: int = 2000,
+                cancelled: Callable[[], bool] = lambda: False) -> bool:
         """Take the lock, waiting up to ``wait_s`` (``on_wait`` once when it is taken by another import).
 
-        Returns False when ``wait_s`` passed without it (0: one try only).
+        Returns False when ``wait_s`` passed without it, or the wait was ``cancelled``.
         """
         deadline = time.monotonic() + wait_s
         waited = False
         while True:
-            if self._try(try_ms if wait_s else 0):
+            if self._try(try_ms):
                 self._held = True
                 return True
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or cancelled():
                 return False
             if not waited and on_wait is not None:
                 on_wait()
@@ -79,10 +81,6 @@ class ImportLock:
     def _try(self, try_ms: int) -> bool:
         conn = self._conn
         if conn.dialect.name == "postgresql":
-            if not try_ms:
-                got = conn.execute(select(func.pg_try_advisory_lock(_PG_IMPORT_LOCK))).scalar_one()
-                conn.commit()
-                return bool(got)
             try:  # a blocking wait that others can see (pg_stat_activity), in tries of try_ms
                 conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(try_ms)}")
                 conn.execute(select(func.pg_advisory_lock(_PG_IMPORT_LOCK)))
@@ -123,13 +121,13 @@ class ImportLock:
                 self._conn.invalidate()  # a broken connection: the server ends the session, and the lock
 
 
-def staged_sources(conn: Connection) -> list[int]:
-    ids = list(conn.execute(select(t.Source.id).where(t.Source.staged.is_(True)).order_by(t.Source.id)).scalars())
-    conn.commit()
-    return ids
+def staged_sources(conn: Connection, begin: Callable[[], AbstractContextManager[object]]) -> list[int]:
+    with begin():
+        return list(conn.execute(select(t.Source.id).where(t.Source.staged.is_(True))
+                                 .order_by(t.Source.id)).scalars())
 
 
-def drop_staged(conn: Connection, source_ids: Iterable[int], begin: Callable[[], object]) -> None:
+def drop_staged(conn: Connection, source_ids: Iterable[int], begin: Callable[[], AbstractContextManager[object]]) -> None:
     """Delete staged sources and their records, a batch per transaction (``begin`` opens one).
 
     Only while holding the import lock: then no staged source belongs to a live import
