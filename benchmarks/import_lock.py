@@ -1,6 +1,8 @@
 """Screening while someone imports: how long a decision waits during a large import (issue 13, item 11).
 
-Run: python benchmarks/import_lock.py [N]   (default N = 100,000 records, RIS, SQLite)
+Run: python benchmarks/import_lock.py [N [PG_URL]]   (default N = 100,000 records, RIS, SQLite;
+     with PG_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test, a fresh PostgreSQL database
+     is created beside that one and dropped afterwards)
 
 Writes N generated records as RIS (the generator of ``import_speed.py``), creates a review
 with a few records to screen, then runs ``screener import`` of the file in one process
@@ -26,7 +28,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -60,7 +66,7 @@ with open(out_path, "w") as f:
 """
 
 
-def decisions_while(db: Path, work: list[str] | None, folder: Path,
+def decisions_while(db: str, work: list[str] | None, folder: Path,
                     name: str) -> tuple[list[float], float, float]:
     """Decision commit times while ``work`` runs (or for 5 s with no work); the work's wall and CPU time."""
     stop = folder / f"{name}.stop"
@@ -97,25 +103,45 @@ def describe(waits: list[float]) -> str:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    pg_admin = sys.argv[2] if len(sys.argv) > 2 else None
     with tempfile.TemporaryDirectory(prefix="screener-lock-") as tmp:
         folder = Path(tmp)
         ris = folder / "big.ris"
         write_ris(ris, n)
-        db = folder / "review.db"
-        store = open_store(db, create=True)
-        store.init_review(load_protocol(example_dir() / "protocol.toml"))
-        store.add_source(SourceInput("PubMed", "screen.nbib", "0" * 64, "pubmed"),
-                         [BibRecord(position=i, title=f"Record {i} to screen") for i in range(1, 201)])
-        store.close()
-        base, _, _ = decisions_while(db, None, folder, "baseline")
-        during, import_s, import_cpu = decisions_while(
-            db, [sys.executable, "-m", "screener", "--db", str(db), "import", str(ris), "--source", "Embase"],
-            folder, "import")
-    print(f"import of {n:,} RIS records: {import_s:.1f} s wall, {import_cpu:.1f} s CPU (load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        with _database(folder, pg_admin) as db:
+            store = open_store(db, create=True)
+            store.init_review(load_protocol(example_dir() / "protocol.toml"))
+            store.add_source(SourceInput("PubMed", "screen.nbib", "0" * 64, "pubmed"),
+                             [BibRecord(position=i, title=f"Record {i} to screen") for i in range(1, 201)])
+            store.close()
+            base, _, _ = decisions_while(db, None, folder, "baseline")
+            during, import_s, import_cpu = decisions_while(
+                db, [sys.executable, "-m", "screener", "--db", db, "import", str(ris), "--source", "Embase"],
+                folder, "import")
+    backend = "PostgreSQL" if pg_admin else "SQLite"
+    print(f"import of {n:,} RIS records into {backend}: {import_s:.1f} s wall, {import_cpu:.1f} s CPU "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     for label, waits in (("no import (baseline)", base), ("during the import", during)):
         print(f"decision commit, {label}: {describe(waits)}")
     print(f"target: slowest during the import <= 1000 ms: {'met' if max(during) <= 1.0 else 'NOT met'}")
+
+
+@contextmanager
+def _database(folder: Path, pg_admin: str | None) -> Iterator[str]:
+    """An SQLite file in ``folder``, or a fresh PostgreSQL database beside ``pg_admin``'s (dropped after)."""
+    if pg_admin is None:
+        yield str(folder / "review.db")
+        return
+    admin = sa.create_engine(pg_admin, isolation_level="AUTOCOMMIT")
+    name = f"screener_bench_lock_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ reviewers' decisions never wait long for the write lock), then clears ``staged``
 short transaction: until then nothing of it counts anywhere. A staged source left by a
 killed import is removed by the next import.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-04
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
