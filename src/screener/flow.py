@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from screener.core.models import Stage
 from screener.core.prisma import DatabaseSearch, DedupFacts, MethodsFacts, PrismaCounts, StageFacts
-from screener.core.prisma_methods import WithdrawnSource
-from screener.core.protocol import Protocol
+from screener.core.prisma_methods import ProtocolAmendment, WithdrawnSource
+from screener.core.protocol import Protocol, parse_protocol
 from screener.store import Store
 
 NO_REASON = "Reason not recorded"
@@ -142,12 +142,26 @@ def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts
     arbiter = protocol.rules.arbiter
     arbiter_name = next((r.name or r.initials for r in protocol.reviewers if r.initials == arbiter), None)
     return MethodsFacts(
+        amendments=amendments(store, protocol),
         databases=tuple(searches), registers=tuple(registers), withdrawn=withdrawn_sources(store),
         title_abstract=stage_facts.get(Stage.TITLE_ABSTRACT.value), full_text=stage_facts.get(Stage.FULL_TEXT.value),
         conflict_resolution=protocol.rules.resolution,  # type: ignore[arg-type]
         arbiter=arbiter_name, dedup=dedup, automation=automation_sentence(store, protocol),
         software=f"screener {__version__}",
     )
+
+
+def amendments(store: Store, protocol: Protocol) -> tuple[ProtocolAmendment, ...]:
+    """The protocol changes that touched criteria or screening rules (not reviewer changes), for the methods."""
+    out = []
+    for change in store.protocol_history():
+        old, new = parse_protocol(change.old_text), parse_protocol(change.new_text)
+        if (old.inclusion, old.exclusion, old.rules) == (new.inclusion, new.exclusion, new.rules):
+            continue
+        merged = tuple((c.label, protocol.criterion(to).label if protocol.criterion(to) else to)
+                       for was, to in change.mapping.items() if (c := old.criterion(was)) is not None)
+        out.append(ProtocolAmendment(change.created_at.date(), merged))
+    return tuple(out)
 
 
 def automation_sentence(store: Store, protocol: Protocol) -> str | None:

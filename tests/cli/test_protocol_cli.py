@@ -146,6 +146,9 @@ def test_removing_a_used_reason_is_refused_unless_mapped(db: str, tmp_path: Path
     store = open_store(db)
     assert [d.reasons for d in store.decision_log(FT) if d.record_id == 1] == [("E4",), ("E4",)]  # log untouched
     store.close()
+    methods = invoke(db, "prisma", "--format", "methods").stdout
+    assert ("were amended once during the review (on " in methods
+            and "(\u2018Chronic fatigue syndrome\u2019 into \u2018Conference papers or abstracts\u2019)" in methods)
     again = invoke(db, "protocol", "update", write(tmp_path, original, "again.toml"), "--by", "NA")
     assert again.exit_code == 1
     assert re.search(r"again\.toml:\d+: 'E4' is a retired reason \(its decisions count as E2\)", again.output)
@@ -191,3 +194,15 @@ def test_a_stage_with_decisions_cannot_be_dropped(db: str, tmp_path: Path):
     text = text.replace('reasons_must_match = ["full-text"]', "reasons_must_match = []")
     out = invoke(db, "protocol", "update", write(tmp_path, text), "--by", "NA")
     assert out.exit_code == 1 and "stage 'full-text' has 8 decision(s)" in out.output
+
+
+def test_the_methods_paragraph_counts_amendments_not_reviewer_changes(db: str, tmp_path: Path):
+    assert invoke(db, "unblind", "--stage", "full-text", "--by", "NA").exit_code == 0
+    assert invoke(db, "reviewer", "rename", "ZL", "ZX", "--by", "NA").exit_code == 0
+    assert "amended" not in invoke(db, "prisma", "--format", "methods").stdout
+    text = shown(db, tmp_path).replace('maybe = "conflict"', 'maybe = "include"')
+    assert invoke(db, "protocol", "update", write(tmp_path, text), "--by", "NA").exit_code == 0
+    history = invoke(db, "protocol", "history").output
+    assert "reviewer ZL renamed ZX" in history and "[screening] maybe: conflict -> include" in history
+    methods = invoke(db, "prisma", "--format", "methods").stdout
+    assert "were amended once during the review (on " in methods and "withdrawn" not in methods

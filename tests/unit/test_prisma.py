@@ -699,3 +699,22 @@ def test_import_pulls_in_no_ui_database_or_renderer() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_amendment_sentence() -> None:
+    from datetime import date
+
+    from screener.core.prisma_methods import ProtocolAmendment, amendment_sentence
+
+    assert amendment_sentence(()) is None
+    one = amendment_sentence((ProtocolAmendment(date(2026, 12, 4)),))
+    assert one == ("The eligibility criteria or screening rules were amended once during the review (on 4 December "
+                   "2026); every change was logged with who made it and when.")
+    three = amendment_sentence((ProtocolAmendment(date(2026, 12, 4), (("A", "B"),)), ProtocolAmendment(date(2026, 12, 4)),
+                                ProtocolAmendment(date(2027, 1, 9), (("C", "B"),))))
+    assert three is not None and "amended three times during the review (on 4 December 2026 and on 9 January 2027)" in three
+    assert three.endswith("withdrawn exclusion reasons were counted under the reason each was merged into "
+                          "(\u2018A\u2019 into \u2018B\u2019 and \u2018C\u2019 into \u2018B\u2019).")
+    assert three in methods_paragraph(MethodsFacts(amendments=(ProtocolAmendment(date(2026, 12, 4), (("A", "B"),)),
+                                                               ProtocolAmendment(date(2026, 12, 4)),
+                                                               ProtocolAmendment(date(2027, 1, 9), (("C", "B"),)))))

@@ -91,6 +91,35 @@ class DedupFacts:
 
 
 @dataclass(frozen=True)
+class ProtocolAmendment:
+    """A change of the eligibility criteria or screening rules during the review (``protocol update``).
+
+    ``merged``: (label of a withdrawn exclusion reason, label of the reason its decisions count as).
+    """
+
+    on: date
+    merged: tuple[tuple[str, str], ...] = ()
+
+
+def amendment_sentence(amendments: tuple[ProtocolAmendment, ...]) -> str | None:
+    """Say that (and when) the protocol was amended during screening, and which reasons were merged."""
+    if not amendments:
+        return None
+    n = len(amendments)
+    times = {1: "once", 2: "twice"}.get(n, f"{_count_word(n)} times")
+    days = list(dict.fromkeys(a.on for a in amendments))
+    text = (f"The eligibility criteria or screening rules were amended {times} during the review "
+            f"({_join([_date_text(d) for d in days])}); every change was logged with who made it and when")
+    merged = [m for a in amendments for m in a.merged]
+    if merged:
+        which = "a withdrawn exclusion reason" if len(merged) == 1 else "withdrawn exclusion reasons"
+        parts = [f"\u2018{old}\u2019 into \u2018{new}\u2019" for old, new in merged]
+        it = "it" if len(merged) == 1 else "each"
+        text += f"; decisions citing {which} were counted under the reason {it} was merged into ({_join(parts)})"
+    return text + "."
+
+
+@dataclass(frozen=True)
 class WithdrawnSource:
     """A search withdrawn from the review after its records had decisions (``source remove --force``)."""
 
@@ -131,6 +160,7 @@ class MethodsFacts:
     dedup: DedupFacts | None = None
     automation: str | None = None
     software: str | None = None
+    amendments: tuple[ProtocolAmendment, ...] = ()
 
 
 def _count_word(n: int) -> str:
@@ -335,6 +365,9 @@ def methods_paragraph(facts: MethodsFacts) -> str:
     if f.dedup is not None:
         sentences += _dedup_sentences(f.dedup)
     sentences += _selection_sentences(f)
+    amended = amendment_sentence(f.amendments)
+    if amended:
+        sentences.append(amended)
     if f.automation:
         sentences.append(_sentence(f.automation))
     else:

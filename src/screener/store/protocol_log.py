@@ -32,6 +32,8 @@ class ProtocolChangeEntry:
     created_at: datetime
     summary: str
     mapping: dict[str, str]
+    old_text: str = ""
+    new_text: str = ""
 
 
 def aliases_from(mappings: list[str]) -> dict[str, str]:
@@ -120,7 +122,8 @@ class ProtocolQueries:
     def protocol_history(self) -> list[ProtocolChangeEntry]:
         """Every protocol change, oldest first."""
         query = select(t.ProtocolChange.id, t.ProtocolChange.by, t.ProtocolChange.created_at,
-                       t.ProtocolChange.summary, t.ProtocolChange.mapping).order_by(t.ProtocolChange.id)
+                       t.ProtocolChange.summary, t.ProtocolChange.mapping, t.ProtocolChange.old_text,
+                       t.ProtocolChange.new_text).order_by(t.ProtocolChange.id)
         with self._read() as conn:
-            return [ProtocolChangeEntry(i, by, at, summary, json.loads(mapping))
-                    for i, by, at, summary, mapping in conn.execute(query)]
+            return [ProtocolChangeEntry(i, by, at, summary, json.loads(mapping), old, new)
+                    for i, by, at, summary, mapping, old, new in conn.execute(query)]
