@@ -96,3 +96,31 @@ async def test_screening_follows_a_change_made_in_another_process(review: Store)
         await pilot.pause()
         assert screen.current == rid
         assert "ME/CFS" in str(screen.query_one("#record-decision", Static).render())
+
+
+async def test_the_conflict_screen_follows_a_mapping_made_elsewhere(review: Store):
+    from screener.tui.screens.conflicts import ConflictsScreen
+
+    for rid in review.stage_pool(TA):  # NA and ZL agree everywhere but record 1: E4 against E2
+        review.record_decision(rid, TA, "NA", Verdict.EXCLUDE, ("E4",) if rid == 1 else ("E1",))
+        review.record_decision(rid, TA, "ZL", Verdict.INCLUDE if rid == 1 else Verdict.EXCLUDE,
+                               () if rid == 1 else ("E1",))
+    assert review.conflicts(TA) == [1]
+    app = make_app(review, resolver="NA", stage=TA)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ConflictsScreen)
+        assert "Chronic fatigue syndrome" in str(screen.query_one("#votes", Static).render())
+        other = open_store(review.url)
+        head, *blocks = other.protocol().text.split("[[exclusion]]")
+        text = head + "".join("[[exclusion]]" + b for b in blocks if 'id = "E4"' not in b)
+        other.change_protocol(parse_protocol(text, "p.toml"), "NA", {"E4": "E2"}, "p.toml")
+        other.close()
+        await pilot.pause(REFRESH_SECONDS + 0.5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        votes = str(screen.query_one("#votes", Static).render())
+        assert "Conference papers or abstracts" in votes and "Chronic fatigue" not in votes
+        criteria = str(screen.query_one("#criteria", Static).render())
+        assert " 4 Commentary or expert opinion" in criteria and "Chronic fatigue" not in criteria

@@ -14,6 +14,7 @@ from textual.widgets import Header, Static
 
 from screener.conflict_view import describe_resolution, describe_vote, votes
 from screener.core.models import Resolution, Stage, Verdict
+from screener.core.protocol import Protocol
 from screener.store import Blinded, StoreError
 from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.screens.dialogs import Prompt
@@ -23,6 +24,9 @@ from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria
 
 if TYPE_CHECKING:
     from screener.store import Store
+
+
+RESOLVE_AS = "Resolve as exclude (e, then number)"
 
 
 class ConflictsScreen(ReasonKeys, Screen[None]):
@@ -68,7 +72,7 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
                 yield Static("", id="votes")
                 yield RecordView(self.protocol, self.stage, id="record-pane")
             with VerticalScroll(id="criteria-pane"):
-                yield Static(criteria_text(self.protocol, self.stage, "Resolve as exclude (e, then number)"))
+                yield Static(criteria_text(self.protocol, self.stage, RESOLVE_AS), id="criteria")
         yield Static("", id="save-line")
         yield KeyFooter()
 
@@ -80,6 +84,7 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
 
     def load(self) -> bool:
         """Read the conflicts (and with ``show_all`` the resolved ones) and their resolution history."""
+        self._use_protocol(self.store.protocol())  # 'protocol update' elsewhere: new labels and keys at once
         try:
             open_ = self.store.conflicts(self.stage)
             resolved = self.store.resolved_conflicts(self.stage) if self.show_all else []
@@ -96,6 +101,13 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
             self.index = self.queue.index(current)
         self.index = min(self.index, max(len(self.queue) - 1, 0))
         return True
+
+    def _use_protocol(self, protocol: Protocol) -> None:
+        if (protocol.text, protocol.aliases) == (self.protocol.text, self.protocol.aliases):
+            return
+        self.protocol = protocol
+        self.query_one("#criteria", Static).update(criteria_text(protocol, self.stage, RESOLVE_AS))
+        self.query_one(RecordView).use_protocol(protocol, self.stage)
 
     def _reload(self) -> None:
         if self.load():
