@@ -7,9 +7,11 @@ import asyncio
 from textual.widgets import DataTable, Static
 
 from screener.core.models import Stage, Verdict
+from screener.core.passphrase import hash_passphrase
 from screener.store import Store
 from screener.tui.app import make_app
 from screener.tui.screens.home import HomeScreen
+from screener.tui.screens.passphrase import PassphraseScreen
 from screener.tui.screens.records import RecordsScreen
 from screener.tui.screens.screening import ScreeningScreen
 
@@ -75,11 +77,18 @@ async def test_list_filter_label_open_and_screen_the_maybes(review: Store):
 
 
 async def test_l_on_the_home_screen(review: Store):
+    review.set_passphrase("NA", hash_passphrase("napassphrase1"), by="NA")
     app = make_app(review)
     async with app.run_test(size=(100, 32)) as pilot:
         await app.workers.wait_for_complete()
         assert isinstance(app.screen, HomeScreen)
-        await pilot.press("l", "enter", "enter")  # NA, title/abstract
+        await pilot.press("l", "enter")  # NA
+        await pilot.pause()
+        assert isinstance(app.screen, PassphraseScreen)  # who NA is, proven first
+        await pilot.press(*"napassphrase1", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")  # title/abstract
         await pilot.pause()
         records = app.screen
         assert isinstance(records, RecordsScreen)
