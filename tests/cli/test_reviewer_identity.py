@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import click
 from click.testing import CliRunner
 
 from screener.cli import cli
@@ -237,3 +238,20 @@ def test_rename_remove_and_lead_handoff_from_the_command_line(db: str, opened: l
     assert invoke(db, "unblind", "--by", "XY", passphrase=XY_PASS).exit_code == 0
     log = list(csv.DictReader(io.StringIO(invoke(db, "export", "decisions", passphrase=None).output)))
     assert sorted({r["reviewer"] for r in log}) == ["NA", "ZK"] and len(log) == 6  # nothing lost
+
+
+def _commands_with(group: click.Group, names: set[str], prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    found = set()
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found |= _commands_with(command, names, (*prefix, name))
+        elif any(p.name in names for p in command.params):
+            found.add((*prefix, name))
+    return found
+
+
+def test_every_command_naming_a_reviewer_is_in_these_tests():
+    """A new command with --by or --reviewer must be added to COMMANDS (and prove who runs it)."""
+    tested = {args[:2] if args[0] in ("export", "source", "reviewer") else args[:1] for args, _ in COMMANDS}
+    tested |= {("conflicts",), ("reviewer", "passphrase"), ("protocol", "update")}  # tested above / in test_protocol_cli
+    assert _commands_with(cli, {"by", "reviewer"}) == tested

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import sqlalchemy as sa
 
 from screener.core.models import BibRecord, Stage, Verdict
@@ -102,3 +104,47 @@ def test_lead_handoff(store: Store):
     assert len(_log(store, "NA")) == 3  # the old lead's decisions stay theirs
     store.remove_reviewer("NA", by="XY")  # no longer the lead: can be removed
     assert store.protocol().reviewer_initials == ("ZL", "XY")
+
+
+FOUR = PROTOCOL.replace("[screening]", '[[reviewers]]\ninitials = "QR"\n\n[screening]', 1)
+OPS = st.lists(st.tuples(st.sampled_from(["rename", "remove", "lead"]), st.integers(0, 3), st.integers(0, 99)),
+               max_size=8)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS)
+def test_any_sequence_of_reviewer_changes_keeps_every_decision(tmp_path_factory, ops):
+    """Renames, removals and lead handovers in any order: the log keeps every row, under the current initials."""
+    store = open_store(tmp_path_factory.mktemp("seq") / "review.db", create=True)
+    store.init_review(parse_protocol(FOUR))
+    store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+                     [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 4)])
+    for n, who in enumerate(("NA", "ZL", "XY", "QR")):
+        for rid in range(1, 4):
+            store.record_decision(rid, TA, who, Verdict.INCLUDE if (rid + n) % 2 else Verdict.EXCLUDE,
+                                  reasons=() if (rid + n) % 2 else ("E1",))
+    original = [(d.id, d.record_id, d.reviewer, d.verdict, d.created_at) for d in store.decision_log(TA)]
+    name = {"NA": "NA", "ZL": "ZL", "XY": "XY", "QR": "QR"}  # first initials -> current ones
+    removed: set[str] = set()
+    for op, index, suffix in ops:
+        first = sorted(name)[index]
+        current = name[first]
+        lead = next(r.initials for r in store.protocol().reviewers if r.role == "lead")
+        try:
+            if op == "rename":
+                store.rename_reviewer(current, f"R{suffix}", by=lead)
+                name[first] = f"R{suffix}"
+            elif op == "remove":
+                store.remove_reviewer(current, by=lead)
+                removed.add(first)
+            else:
+                store.hand_lead(current, by=lead)
+        except StoreError as exc:  # refused with a reason, and then nothing changed
+            assert any(why in str(exc) for why in ("already a reviewer", "was a reviewer", "lead",
+                                                   "reviewers_per_record", "not a reviewer", "removed")), exc
+    assert [(d.id, d.record_id, d.reviewer, d.verdict, d.created_at) for d in store.decision_log(TA)] == [
+        (i, rid, name[who], verdict, at) for i, rid, who, verdict, at in original]
+    active = set(store.protocol().reviewer_initials)
+    assert active == {name[f] for f in name if f not in removed}
+    assert sum(r.role == "lead" for r in store.protocol().reviewers) == 1
+    store.close()

@@ -48,6 +48,7 @@ class ReviewerQueries:
     def protocol(self) -> P.Protocol: ...  # pragma: no cover
     def _sync_reviewers(self, conn: Connection, protocol: P.Protocol) -> None: ...  # pragma: no cover
     def _stored_protocol(self, conn: Connection, *, lock: bool = False) -> P.Protocol: ...  # pragma: no cover
+    def check_reviewer(self, initials: str | None, what: str = "reviewer", *, lead: bool = False) -> str: ...  # pragma: no cover  # noqa: E501
 
     # -- passphrases ---------------------------------------------------------------------
 
@@ -129,6 +130,7 @@ class ReviewerQueries:
 
     def rename_reviewer(self, old: str, new: str, *, by: str) -> int:
         """Call reviewer ``old`` ``new`` everywhere (decisions, notes, votes, passphrase...); their count."""
+        old = self.check_reviewer(old)  # a removed reviewer is refused as such
         protocol = self.protocol()
         try:
             text = P.rename_reviewer(protocol, old, new)
@@ -157,6 +159,7 @@ class ReviewerQueries:
 
     def remove_reviewer(self, initials: str, *, by: str) -> int:
         """Take a reviewer out of the protocol; their decisions and history stay. Their decision count."""
+        initials = self.check_reviewer(initials)
         try:
             text = P.remove_reviewer(self.protocol(), initials)
         except ValueError as exc:
@@ -168,6 +171,7 @@ class ReviewerQueries:
 
     def hand_lead(self, new: str, *, by: str) -> None:
         """Make ``new`` the review's lead, ``by`` (the lead now) becoming a reviewer."""
+        new = self.check_reviewer(new)
         try:
             text = P.hand_lead(self.protocol(), new)
         except ValueError as exc:
