@@ -148,3 +148,16 @@ def test_any_sequence_of_reviewer_changes_keeps_every_decision(tmp_path_factory,
     assert active == {name[f] for f in name if f not in removed}
     assert sum(r.role == "lead" for r in store.protocol().reviewers) == 1
     store.close()
+
+
+def test_two_first_passphrases_at_once_cannot_both_win(store: Store):
+    """Two first uses of ZL read 'no passphrase' together: the second write is refused, the first stays."""
+    assert store.passphrase_hash("ZL") is None
+    store.set_passphrase("ZL", hash_passphrase("first-writer"), by="ZL")
+    with pytest.raises(StoreError, match="set or changed meanwhile"):
+        store.set_passphrase("ZL", hash_passphrase("second-writer"), by="ZL")  # it also saw none
+    stale = hash_passphrase("not the stored one")
+    with pytest.raises(StoreError, match="set or changed meanwhile"):
+        store.set_passphrase("ZL", hash_passphrase("third-writer"), by="ZL", replacing=stale)
+    stored = store.passphrase_hash("ZL")
+    assert stored is not None and verify("first-writer", stored) and not verify("second-writer", stored)
