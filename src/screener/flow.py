@@ -10,12 +10,13 @@ adjusted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from screener.core.models import Stage
 from screener.core.prisma import DatabaseSearch, DedupFacts, MethodsFacts, PrismaCounts, StageFacts
 from screener.core.prisma_methods import ProtocolAmendment, WithdrawnSource
 from screener.core.protocol import Protocol, parse_protocol
-from screener.store import Store
+from screener.store import Blind, Blinded, Store
 
 NO_REASON = "Reason not recorded"
 OTHER_KINDS = {"website": "websites", "organisation": "organisations", "citation": "citation_searching"}
@@ -23,10 +24,50 @@ OTHER_KINDS = {"website": "websites", "organisation": "organisations", "citation
 
 @dataclass
 class Flow:
-    """The PRISMA counts of a review; ``store.box_ids(name)`` lists the records behind a box."""
+    """The PRISMA counts of a review; ``store.box_ids(name)`` lists the records behind a box.
 
-    counts: PrismaCounts = field(default_factory=PrismaCounts)
+    While a stage is blind, ``blind`` holds the reasons, ``numbers`` the counts with a
+    :class:`Blind` marker for each hidden one, and ``counts`` (the whole diagram) raises
+    :class:`Blinded`: a view that does not render blindness fails closed.
+    """
+
+    full: PrismaCounts | None = field(default_factory=PrismaCounts)
     reopened: dict[str, list[int]] = field(default_factory=dict)  # stage -> records reopened, not decided again
+    numbers: dict[str, Any] = field(default_factory=dict)
+    blind: list[Blind] = field(default_factory=list)
+
+    @property
+    def counts(self) -> PrismaCounts:
+        if self.blind or self.full is None:
+            raise Blinded(self.blind[0] if self.blind else "the PRISMA counts are blind")
+        return self.full
+
+    def blind_lines(self) -> list[str]:
+        """The flow while a stage is blind: the numbers that depend on no vote, "blind" for the others."""
+        n = self.numbers
+        databases = sum(c for _, kind, c in n["sources"] if kind not in OTHER_KINDS)
+        others = sum(c for _, kind, c in n["sources"] if kind in OTHER_KINDS)
+        per = ", ".join(f"{name} {c}" for name, kind, c in n["sources"] if kind not in OTHER_KINDS)
+        out = ["PRISMA 2020 flow, partly blind:", *(f"  {b.reason}" for b in self.blind), "Identification",
+               f"  Records identified from databases and registers: {databases}" + (f" ({per})" if per else ""),
+               f"  Duplicate records removed: {n['duplicates']}", "Screening",
+               f"  Records screened: {n['records_screened']}"]
+        rows = [("Records excluded", "records_excluded"),
+                ("Records excluded by automation tools", "records_excluded_automation"),
+                ("Records not yet decided", "records_undecided"), ("Reports sought for retrieval", "reports_sought"),
+                ("Reports not retrieved", "reports_not_retrieved"),
+                ("Reports assessed for eligibility", "reports_assessed"), ("Reports excluded", "reports_excluded")]
+        if others:
+            out += [f"  {label}: {n[key]}" for label, key in rows]
+            out += ["Other methods", f"  Records identified: {others}"]
+            rows = [("Reports sought for retrieval", "other_reports_sought"),
+                    ("Reports not retrieved", "other_reports_not_retrieved"),
+                    ("Reports assessed for eligibility", "other_reports_assessed"),
+                    ("Reports excluded", "other_reports_excluded")]
+        out += [f"  {label}: {n[key]}" for label, key in rows]
+        out += ["Included", f"  Studies included in review: {n['studies']}",
+                f"  Reports of included studies: {n['included']}", f"Reports not yet decided: {n['reports_undecided']}"]
+        return out
 
     def reopened_lines(self) -> list[str]:
         """One line per stage with records reopened after a final decision (they count as undecided)."""
@@ -47,10 +88,16 @@ def _reasons(protocol: Protocol, counts: dict[str | None, int]) -> dict[str, int
     return out
 
 
-def compute_flow(store: Store) -> Flow:
-    """Every PRISMA 2020 count of the review, by query: sources, duplicates, decisions, resolutions."""
+def compute_flow(store: Store, viewer: str | None = None) -> Flow:
+    """Every PRISMA 2020 count of the review, by query: sources, duplicates, decisions, resolutions.
+
+    While a stage is blind the flow carries the visible numbers and the reasons, not the diagram.
+    """
     protocol = store.protocol()
-    n = store.flow_numbers()
+    n = store.flow_numbers(viewer)
+    blind = list({v.reason: v for v in n.values() if isinstance(v, Blind)}.values())
+    if blind:
+        return Flow(None, {}, n, sorted(blind, key=lambda b: list(Stage).index(b.stage)))
     databases: dict[str, int] = {}
     registers: dict[str, int] = {}
     other: dict[str, int | None] = {v: None for v in OTHER_KINDS.values()}
@@ -74,7 +121,7 @@ def compute_flow(store: Store) -> Flow:
         undecided_records=n["records_undecided"], undecided_reports=n["reports_undecided"],
         **other,
     )
-    return Flow(counts, {name: store.reopened(Stage(name)) for name in protocol.rules.stages})
+    return Flow(counts, {name: store.reopened(Stage(name)) for name in protocol.rules.stages}, n)
 
 
 def dedup_facts(store: Store) -> DedupFacts | None:
@@ -179,9 +226,10 @@ def automation_sentence(store: Store, protocol: Protocol) -> str | None:
     if guides is None:
         return text + "; every record was screened by a reviewer"
     n = store.flow_numbers()["records_excluded_automation"]
+    left = "the records left unscreened" if isinstance(n, Blind) else f"the {n:,} records left unscreened"
     per = "; ".join(f"{who}: {g.sampled:,} of {g.sample_urn:,} unscreened records sampled at random, "
                     f"{g.sample_includes} includes, p = {float(g.p or 0):.3f}" for who, g in guides.items())
     return (text + f". Screening stopped early by a statistical stopping rule, a {METHOD}: every reviewer reached "
             f"{float(next(iter(guides.values())).recall):.0%} recall with "
-            f"{float(next(iter(guides.values())).confidence):.0%} confidence ({per}); the {n:,} records left "
-            "unscreened are reported as excluded by automation tools")
+            f"{float(next(iter(guides.values())).confidence):.0%} confidence ({per}); {left} "
+            "are reported as excluded by automation tools")

@@ -22,7 +22,7 @@ from screener.core.agreement import (
 from screener.core.conflicts import RecordState
 from screener.core.models import Stage
 from screener.core.output import csv_writer
-from screener.store import Store
+from screener.store import Blind, Store
 
 
 @dataclass(frozen=True)
@@ -101,39 +101,51 @@ def agreement_csv(pairs: list[PairAgreement]) -> str:
 
 @dataclass(frozen=True)
 class StageCounts:
-    """Where a stage stands: the numbers ``screener status`` prints."""
+    """Where a stage stands: the numbers ``screener status`` prints.
+
+    While the stage is blind, ``blind`` says why and the outcome counts are None (never read);
+    ``records`` is None too when the stage's pool itself is hidden (an earlier stage is blind).
+    """
 
     stage: Stage
-    records: int
-    decided: int
-    included: int
-    excluded: int
-    conflicts: int
-    resolved: int
-    awaiting: int
-    undecided: int
-    blind: bool
-    not_retrieved: int = 0  # full text: reports that could not be obtained (an outcome, not a wait)
+    records: int | None
+    decided: int | None
+    included: int | None
+    excluded: int | None
+    conflicts: int | None
+    resolved: int | None
+    awaiting: int | None
+    undecided: int | None
+    blind: Blind | None
+    not_retrieved: int | None = 0  # full text: reports that could not be obtained (an outcome, not a wait)
     reopened: tuple[int, ...] = ()  # records reopened after a final outcome, not decided again yet
 
     @property
-    def to_screen(self) -> int:
+    def to_screen(self) -> int | None:
         """Records reviewers screen: the stage's records less the reports not retrieved."""
-        return self.records - self.not_retrieved
+        return None if self.records is None else self.records - (self.not_retrieved or 0)
 
 
-def stage_counts(store: Store, stage: Stage) -> StageCounts:
-    state = store.stage_state(stage)
+def stage_counts(store: Store, stage: Stage, viewer: str | None = None) -> StageCounts:
+    blinding = store.blinding(viewer, upto=Stage(stage))
+    blind = blinding.of(stage)
+    if blind is not None:
+        if Stage(stage) in blinding.pool_hidden:
+            return StageCounts(Stage(stage), None, None, None, None, None, None, None, None, blind, None)
+        not_retrieved = len(store.not_retrieved_ids()) if Stage(stage) is Stage.FULL_TEXT else 0
+        return StageCounts(Stage(stage), store.pool_size(stage), None, None, None, None, None, None, None, blind,
+                           not_retrieved)
+    state = store.stage_state(stage, viewer=viewer)
     finals_in = state.count(RecordState.INCLUDED)
     finals_out = state.count(RecordState.EXCLUDED)
     resolved = state.count(RecordState.RESOLVED)
-    resolutions = store.resolutions(stage)
+    resolutions = store.resolutions(stage, viewer)
     res_in = sum(1 for rid in state.ids(RecordState.RESOLVED) if resolutions[rid].verdict.value == "include")
     return StageCounts(
         stage=Stage(stage), records=len(state.states), decided=finals_in + finals_out + resolved,
         included=finals_in + res_in, excluded=finals_out + resolved - res_in,
         conflicts=state.count(RecordState.CONFLICT), resolved=resolved,
         awaiting=state.count(RecordState.AWAITING), undecided=state.count(RecordState.UNDECIDED),
-        blind=store.is_blind(stage), not_retrieved=state.count(RecordState.NOT_RETRIEVED),
+        blind=None, not_retrieved=state.count(RecordState.NOT_RETRIEVED),
         reopened=tuple(store.reopened(stage)),
     )

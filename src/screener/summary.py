@@ -10,17 +10,10 @@ from dataclasses import dataclass
 from screener.core.models import Source, Stage
 from screener.core.stopping import Guide
 from screener.stats import StageCounts, stage_counts
-from screener.store import Store
+from screener.store import Blind, Store
+from screener.store.blinding import Progress
 
-
-@dataclass(frozen=True)
-class StageProgress:
-    stage: Stage
-    reviewer: str
-    decided: int
-    pool: int  # records reviewers screen at this stage (not-retrieved reports left out)
-    by_verdict: dict[str, int]
-    not_retrieved: int = 0
+StageProgress = Progress  # one reviewer's progress at a stage, as the store lets the viewer see it
 
 
 @dataclass(frozen=True)
@@ -52,10 +45,11 @@ class ReviewStatus:
         out.append("Stages            records  decided  included  excluded  conflicts  resolved  awaiting 2nd  undecided"
                    "  not retrieved")
         for c in self.stages:
-            nr = f"  {c.not_retrieved:>13}" if c.stage is Stage.FULL_TEXT else ""
-            if c.blind:  # outcomes would tell one reviewer what the other decided
-                out.append(f"  {c.stage.value:<15} {c.records:>7}  {'(blind: outcomes hidden until unblinded)':<58}"
-                           f"{c.undecided:>9}{nr}")
+            nr = f"  {'blind' if c.not_retrieved is None else c.not_retrieved:>13}" if c.stage is Stage.FULL_TEXT else ""
+            if c.blind:  # outcomes (even how many are undecided) would tell one reviewer what the other decided
+                records = "blind" if c.records is None else c.records
+                out.append(f"  {c.stage.value:<15} {records:>7}  {'(blind: outcomes hidden until unblinded)':<58}"
+                           f"{'blind':>9}{nr}")
                 continue
             out.append(f"  {c.stage.value:<15} {c.records:>7}  {c.decided:>7}  {c.included:>8}  {c.excluded:>8}  "
                        f"{c.conflicts:>9}  {c.resolved:>8}  {c.awaiting:>12}  {c.undecided:>9}{nr}")
@@ -63,14 +57,22 @@ class ReviewStatus:
             if c.reopened:
                 out.append(f"  {c.stage.value}: {len(c.reopened)} reopened after a final decision, not decided "
                            f"again: records {', '.join(map(str, c.reopened))}")
+        for c in self.stages:
+            if c.blind:
+                out.append(f"  {c.blind.reason}")
         out.append("")
         out.append("Screening progress")
         for p in self.progress:
-            pool = f" of {p.pool}"
-            verdicts = ", ".join(f"{k} {v}" for k, v in sorted(p.by_verdict.items()))
-            out.append(f"  {p.stage.value:<15} {p.reviewer:<6} {p.decided:>6}{pool} decided"
+            if isinstance(p.decided, Blind):
+                out.append(f"  {p.stage.value:<15} {p.reviewer:<6} {'blind':>6}")
+                continue
+            pool = "" if isinstance(p.pool, Blind) else f" of {p.pool}"
+            verdicts = ("" if isinstance(p.by_verdict, Blind)
+                        else ", ".join(f"{k} {v}" for k, v in sorted(p.by_verdict.items())))
+            out.append(f"  {p.stage.value:<15} {p.reviewer:<6} {p.decided!s:>6}{pool} decided"
                        + (f" ({verdicts})" if verdicts else "")
-                       + (f"; {p.not_retrieved} reports not retrieved" if p.not_retrieved else ""))
+                       + (f"; {p.not_retrieved} reports not retrieved" if isinstance(p.not_retrieved, int) and p.not_retrieved
+                          else ""))
         if self.guides:
             out.append("")
             out.append("Stopping guide (relevance order)")
@@ -95,21 +97,12 @@ def review_status(store: Store, viewer: str | None = None) -> ReviewStatus:
     sources = store.sources()
     records = store.record_count()
     dups = store.duplicates_removed()
-    counts = store.decision_counts(queued_only=True)
-    progress = []
-    stages = []
+    progress = store.screening_progress(viewer)
+    stages = [stage_counts(store, Stage(name), viewer) for name in protocol.rules.stages]
     guides: list[tuple[Stage, str, Guide | None]] = []
-    for stage_name in protocol.rules.stages:
-        stage = Stage(stage_name)
-        stages.append(stage_counts(store, stage))
-        pool = stages[-1].to_screen
-        for reviewer in store.screening_reviewers(protocol):
-            by_verdict = counts.get((stage.value, reviewer), {})
-            decided = sum(by_verdict.values())
-            if stages[-1].blind and reviewer != viewer:
-                by_verdict = {}
-            progress.append(StageProgress(stage, reviewer, decided, pool, by_verdict, stages[-1].not_retrieved))
-            if protocol.rules.order == "relevance":
-                shown = not stages[-1].blind or reviewer == viewer
-                guides.append((stage, reviewer, store.stopping_guide(stage, reviewer, pool) if shown else None))
+    if protocol.rules.order == "relevance":
+        for p in progress:
+            shown = not isinstance(p.by_verdict, Blind) and isinstance(p.pool, int)
+            guides.append((p.stage, p.reviewer,
+                           store.stopping_guide(p.stage, p.reviewer, p.pool) if shown else None))  # type: ignore[arg-type]
     return ReviewStatus(protocol.title, store.location, sources, records, dups, progress, stages, guides)

@@ -32,8 +32,10 @@ def waiting(store: Store) -> list[Waiting]:
     protocol = store.protocol()
     for name in protocol.rules.stages:
         stage = Stage(name)
+        if store.is_blind(stage, protocol):
+            continue
         pool = set(store.stage_pool(stage, protocol))
-        if not pool or store.is_blind(stage, protocol):
+        if not pool:
             continue
         conflicts = len(store.conflicts(stage))
         if conflicts:

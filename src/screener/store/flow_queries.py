@@ -12,6 +12,7 @@ from sqlalchemy import Select, false, func, select
 
 from screener.core.models import Stage, Verdict
 from screener.store import tables as t
+from screener.store.blinding import Blinded, Blinding
 
 TA, FT = Stage.TITLE_ABSTRACT.value, Stage.FULL_TEXT.value
 
@@ -25,6 +26,8 @@ class FlowQueries:
     def _removed_query(self) -> Select[Any]: ...  # pragma: no cover
     def _arm_query(self, *, other: bool) -> Select[Any]: ...  # pragma: no cover
     def stopped_early(self, stage: Stage = Stage.TITLE_ABSTRACT) -> Any: ...  # pragma: no cover
+    def blinding(self, viewer: str | None = None, protocol: Any = None, *,
+                 upto: Stage | None = None) -> Blinding: ...  # pragma: no cover
 
     def _unscreened_ta(self) -> Select[Any]:
         """Title/abstract records nobody decided and with no outcome: excluded by automation once screening stopped early."""
@@ -96,12 +99,17 @@ class FlowQueries:
         }
         return boxes.get(name)
 
-    def box_names(self) -> list[str]:
-        """Every box name, including one per source and one per counted exclusion reason."""
+    def box_names(self, viewer: str | None = None) -> list[str]:
+        """Every box name, including one per source and one per counted exclusion reason.
+
+        While full text is blind its reasons are not read: which reasons occur is an outcome.
+        """
+        ft_blind = self.blinding(viewer).of(Stage.FULL_TEXT) is not None
         with self._read() as conn:
             sources = list(conn.execute(select(t.Source.name).where(t.in_review()).distinct()
                                         .order_by(t.Source.name)).scalars())
-            reasons = list(conn.execute(select(t.Outcome.reason).where(t.Outcome.stage == FT).distinct()).scalars())
+            reasons = [] if ft_blind else list(
+                conn.execute(select(t.Outcome.reason).where(t.Outcome.stage == FT).distinct()).scalars())
         names = [f"identified:{s}" for s in sources] + ["duplicates", "records_screened", "records_excluded",
                                                          "records_excluded_automation", "records_undecided"]
         for prefix in ("reports_", "other_reports_"):
@@ -109,14 +117,24 @@ class FlowQueries:
             names += [f"{prefix}excluded:{r or 'none'}" for r in sorted(reasons, key=lambda r: r or "")]
         return names + ["included", "reports_undecided"]
 
-    def box_ids(self, name: str) -> list[int] | None:
+    def box_ids(self, name: str, viewer: str | None = None) -> list[int] | None:
+        """The record ids behind a box (None: no such box); :class:`Blinded` while its stage is blind."""
         query = self.box_query(name)
         if query is None:
             return None
+        if (blind := self.blinding(viewer).box(name)) is not None:
+            raise Blinded(blind)
         with self._read() as conn:
             return list(conn.execute(query.order_by(t.Record.id)).scalars())
 
-    def flow_numbers(self) -> dict[str, Any]:
+    def flow_numbers(self, viewer: str | None = None) -> dict[str, Any]:
+        """Every PRISMA count as ``viewer`` may see it: a :class:`~screener.store.blinding.Blind` marker
+        (with the reason) stands for each number that depends on a blind stage's votes."""
+        blinding = self.blinding(viewer)
+        numbers = self._flow_numbers()
+        return {k: blinding.box(k) or v for k, v in numbers.items()}
+
+    def _flow_numbers(self) -> dict[str, Any]:
         """Every PRISMA count, fast: one scan of a covering index plus small corrections.
 
         The big sets (records decided at each stage) are counted by grouping the outcome

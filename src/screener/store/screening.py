@@ -1,8 +1,7 @@
-"""Screening queries: stage pools, blinding, resolutions, full-text retrieval, studies.
+"""Screening queries: stage pools, resolutions, full-text retrieval, studies.
 
-Blinding is enforced here, not in the UI: while a stage is blind, the only decisions a
-reviewer can get out of the store are their own, and the all-reviewer queries that
-conflicts and agreement need raise :class:`Blinded`.
+Every read of data derived from several reviewers' votes asks the blinding rule
+(:mod:`screener.store.blinding`) first and raises :class:`Blinded` while its stage is blind.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from screener.core.conflicts import RecordState
 from screener.core.models import Decision, Resolution, Retrieval, Stage, Verdict
 from screener.core.screening import StageState, order_queue
 from screener.store import tables as t
+from screener.store.blinding import Blinded, Blinding
 from screener.store.schema import StoreError
 
 if TYPE_CHECKING:
@@ -58,10 +58,6 @@ def _statement(method: Callable[..., T]) -> Callable[..., T]:
         return cache[key]  # type: ignore[no-any-return]
 
     return cached
-
-
-class Blinded(StoreError):
-    """Another reviewer's work was asked for while the stage is still blind."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +100,10 @@ class ScreeningQueries:
     def _refresh_outcomes(self, conn: Connection, protocol: Protocol, stage: Stage,
                           record_ids: Sequence[int] | None) -> None: ...  # pragma: no cover
     def check_reviewer(self, initials: str | None, what: str = "reviewer", *, lead: bool = False) -> str: ...  # pragma: no cover  # noqa: E501
+    def blinding(self, viewer: str | None = None, protocol: Protocol | None = None, *,
+                 upto: Stage | None = None) -> Blinding: ...  # pragma: no cover
+    def is_blind(self, stage: Stage, protocol: Protocol | None = None) -> bool: ...  # pragma: no cover
+    def check_open(self, stage: Stage, viewer: str | None = None) -> None: ...  # pragma: no cover
 
     # -- pools and states ------------------------------------------------------------
 
@@ -165,23 +165,32 @@ class ScreeningQueries:
         return pool
 
     def stage_pool(self, stage: Stage, protocol: Protocol | None = None) -> list[int]:
-        """The records reviewers screen at a stage (not-retrieved reports left out), in queue order."""
+        """The records reviewers screen at a stage (not-retrieved reports left out), in queue order.
+
+        Refused while an earlier stage is blind: the full-text pool is made of its outcomes.
+        """
         protocol = protocol or self.protocol()
+        self.blinding(protocol=protocol, upto=Stage(stage)).check_pool(stage)
         with self._read() as conn:
             ids = list(conn.execute(self.queue_query(stage)).scalars())
         return order_queue(ids, protocol)
 
+    def pool_size(self, stage: Stage) -> int:
+        """How many records a stage has (not-retrieved reports included); refused while its pool is hidden."""
+        self.blinding(upto=Stage(stage)).check_pool(stage)
+        with self._read() as conn:
+            return conn.execute(select(func.count()).select_from(self.pool_query(stage).subquery())).scalar_one()
+
     def not_retrieved_ids(self) -> list[int]:
         """Full-text reports (in the pool) whose latest retrieval state is not retrieved."""
+        self.blinding(upto=Stage.FULL_TEXT).check_pool(Stage.FULL_TEXT)
         query = self.pool_query(Stage.FULL_TEXT).where(t.Record.id.in_(self._not_retrieved()))
         with self._read() as conn:
             return sorted(conn.execute(query).scalars())
 
-    def stage_state(self, stage: Stage, protocol: Protocol | None = None) -> StageState:
-        """Every pooled record's state at a stage (needs no unblinding: it is for counts).
-
-        Callers that show per-record states to a reviewer must check :meth:`is_blind`.
-        """
+    def stage_state(self, stage: Stage, protocol: Protocol | None = None, viewer: str | None = None) -> StageState:
+        """Every pooled record's state at a stage; refused while the stage is blind (states are outcomes)."""
+        self.blinding(viewer, protocol, upto=Stage(stage)).check(stage)
         pool = self.pool_query(stage).subquery()
         query = (select(pool.c.id, t.Outcome.state)
                  .outerjoin(t.Outcome, (t.Outcome.record_id == pool.c.id) & (t.Outcome.stage == Stage(stage).value)))
@@ -215,41 +224,20 @@ class ScreeningQueries:
             return bool(conn.execute(select(func.count()).select_from(t.Unblinding)
                                      .where(t.Unblinding.stage == Stage(stage).value)).scalar_one())
 
-    def is_blind(self, stage: Stage, protocol: Protocol | None = None) -> bool:
-        """Blind until the lead unblinds the stage or every screening reviewer has finished it."""
-        if self.unblinded_by_lead(stage):
-            return False
-        pool = self.queue_query(stage)  # not-retrieved reports need no decision: the stage can finish
-        with self._read() as conn:
-            size = conn.execute(select(func.count()).select_from(pool.subquery())).scalar_one()
-            if not size:
-                return True
-            for reviewer in self.screening_reviewers(protocol):
-                done = conn.execute(select(func.count()).select_from(t.Vote).where(
-                    t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer,
-                    t.Vote.record_id.in_(pool))).scalar_one()
-                if done < size:
-                    return True
-        return False
-
     def visible_decisions(self, stage: Stage, viewer: str) -> dict[tuple[int, str], Decision]:
         """The current decisions ``viewer`` may see: only their own while the stage is blind."""
         if self.is_blind(stage):
             return self.current_decisions(stage, reviewer=viewer)
         return self.current_decisions(stage)
 
-    def all_decisions(self, stage: Stage) -> dict[tuple[int, str], Decision]:
+    def all_decisions(self, stage: Stage, viewer: str | None = None) -> dict[tuple[int, str], Decision]:
         """Every reviewer's current decisions; refused while the stage is blind."""
-        if self.is_blind(stage):
-            raise Blinded(f"the {Stage(stage).value} stage is still blind: the lead must run "
-                          f"'screener unblind --stage {Stage(stage).value}' (or every reviewer must finish it)")
+        self.check_open(stage, viewer)
         return self.current_decisions(stage)
 
-    def conflicts(self, stage: Stage) -> list[int]:
+    def conflicts(self, stage: Stage, viewer: str | None = None) -> list[int]:
         """Records in conflict at a stage; refused while the stage is blind."""
-        if self.is_blind(stage):
-            raise Blinded(f"conflicts at {Stage(stage).value} are hidden until the stage is unblinded "
-                          f"('screener unblind --stage {Stage(stage).value}')")
+        self.check_open(stage, viewer)
         query = (select(t.Outcome.record_id)
                  .where(t.Outcome.stage == Stage(stage).value, t.Outcome.state == RecordState.CONFLICT.value,
                         t.Outcome.record_id.in_(self.pool_query(stage)))
@@ -257,8 +245,9 @@ class ScreeningQueries:
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
-    def counted_reasons(self, stage: Stage) -> dict[int, str | None]:
-        """record id -> the exclusion reason PRISMA counts, for records excluded at a stage."""
+    def counted_reasons(self, stage: Stage, viewer: str | None = None) -> dict[int, str | None]:
+        """record id -> the exclusion reason PRISMA counts, for records excluded at a stage (refused while blind)."""
+        self.check_open(stage, viewer)
         query = select(t.Outcome.record_id, t.Outcome.reason).where(
             t.Outcome.stage == Stage(stage).value, t.Outcome.verdict == Verdict.EXCLUDE.value)
         with self._read() as conn:
@@ -359,27 +348,35 @@ class ScreeningQueries:
         return Resolution(rid, record_id, Stage(stage), Verdict(verdict), resolved_by, method, tuple(reasons), note,
                           values["created_at"])  # type: ignore[arg-type]
 
-    def resolutions(self, stage: Stage) -> dict[int, Resolution]:
-        """The resolution in effect per record at a stage (the latest, unless a reopening set it aside)."""
+    def resolutions(self, stage: Stage, viewer: str | None = None) -> dict[int, Resolution]:
+        """The resolution in effect per record at a stage (the latest, unless a reopening set it aside).
+
+        Refused while the stage is blind (a stage unblinded once is blind again when new records come).
+        """
+        self.check_open(stage, viewer)
         with self._read() as conn:
             rows = conn.execute(self._resolution_query(stage))
             return {r.record_id: _resolution(r) for r in rows}
 
-    def resolved_conflicts(self, stage: Stage) -> list[int]:
+    def resolved_conflicts(self, stage: Stage, viewer: str | None = None) -> list[int]:
         """Records with a resolution in effect at a stage, in the pool; refused while blind."""
-        if self.is_blind(stage):
-            raise Blinded(f"resolutions at {Stage(stage).value} are hidden until the stage is unblinded")
+        self.check_open(stage, viewer)
         query = (self._resolution_query(Stage(stage)).with_only_columns(t.Resolution.record_id)
                  .where(t.Resolution.record_id.in_(self.pool_query(stage))).order_by(t.Resolution.record_id))
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
-    def resolution_log(self, stage: Stage | None = None) -> list[Resolution]:
+    def resolution_log(self, stage: Stage | None = None, viewer: str | None = None) -> list[Resolution]:
+        """Every resolution ever recorded, oldest first; refused while a stage it covers is blind."""
         query = select(t.Resolution).order_by(t.Resolution.id)
         if stage is not None:
             query = query.where(t.Resolution.stage == Stage(stage).value)
         with self._read() as conn:
-            return [_resolution(r) for r in conn.execute(query)]
+            log = [_resolution(r) for r in conn.execute(query)]
+        blinding = self.blinding(viewer)
+        for s in sorted({r.stage for r in log}):
+            blinding.check(s)
+        return log
 
     # -- full-text retrieval and studies ---------------------------------------------------
 

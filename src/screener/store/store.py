@@ -36,10 +36,11 @@ from screener.core.protocol import Protocol
 from screener.core.screening import conflict_rules, outcome_of
 from screener.store import schema
 from screener.store import tables as t
+from screener.store.blinding import BlindingRule
 from screener.store.dedup_queries import DedupQueries
 from screener.store.flow_queries import FlowQueries
 from screener.store.ranking_queries import RankingQueries
-from screener.store.screening import Blinded, ReopenNeeded, ScreeningQueries, _lock_record, _resolution
+from screener.store.screening import ReopenNeeded, ScreeningQueries, _lock_record, _resolution
 from screener.store.source_writer import RECORD_FIELDS, SourceWriter
 from screener.store.protocol_log import ProtocolQueries
 from screener.store.record_list import RecordListQueries
@@ -105,7 +106,7 @@ def _decision(row: Any) -> Decision:
     )
 
 
-class Store(ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQueries,
+class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, DedupQueries, SourceQueries,
             RecordListQueries, ReviewerQueries):
     """A review database. Create with :func:`open_store`."""
 
@@ -366,14 +367,16 @@ class Store(ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, Dedu
         except IntegrityError:
             raise schema.StoreError(f"no record {record_id} in this review") from None
 
-    def notes(self, stage: Stage, reviewer: str | None = None) -> dict[tuple[int, str], str]:
-        """(record id, reviewer) -> latest non-empty note at a stage (a reviewer's own, or every one's)."""
+    def notes(self, stage: Stage, reviewer: str | None = None, viewer: str | None = None
+              ) -> dict[tuple[int, str], str]:
+        """(record id, reviewer) -> latest non-empty note at a stage (a reviewer's own, or every one's: refused
+        while the stage is blind)."""
         query = select(t.Note.record_id, t.Note.reviewer, t.Note.text).where(
             t.Note.stage == Stage(stage).value).order_by(t.Note.id)
         if reviewer is not None:
             query = query.where(t.Note.reviewer == reviewer)
-        elif self.is_blind(stage):
-            raise Blinded(f"other reviewers' notes at {Stage(stage).value} are hidden until the stage is unblinded")
+        else:
+            self.check_open(stage, viewer)
         out: dict[tuple[int, str], str] = {}
         with self._read() as conn:
             for rid, who, text in conn.execute(query):
@@ -547,8 +550,20 @@ class Store(ProtocolQueries, ScreeningQueries, RankingQueries, FlowQueries, Dedu
         with self._read() as conn:
             return [_decision(r) for r in conn.execute(query)]
 
+    def visible_log(self, viewer: str | None, reviewer: str | None = None, stage: Stage | None = None
+                    ) -> list[Decision]:
+        """The decision log as ``viewer`` may read it: their own always; anyone else's (or everyone's) only for
+        stages that are not blind (:class:`Blinded` otherwise)."""
+        log = self.decision_log(stage, reviewer)
+        if reviewer is None or reviewer != viewer:
+            blinding = self.blinding(viewer)
+            for s in sorted({d.stage for d in log} | ({Stage(stage)} if stage is not None else set())):
+                blinding.check(s)
+        return log
+
     def current_decisions(self, stage: Stage, reviewer: str | None = None) -> dict[tuple[int, str], Decision]:
-        """Each reviewer's latest decision per record at a stage, retractions dropped."""
+        """Each reviewer's latest decision per record at a stage, retractions dropped (raw: not for display;
+        :meth:`visible_decisions` and :meth:`all_decisions` apply blinding)."""
         query = (select(t.Decision).join(t.Vote, t.Vote.decision_id == t.Decision.id)
                  .where(t.Vote.stage == Stage(stage).value))
         if reviewer is not None:
