@@ -828,7 +828,15 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool
                            f"{(b.title or '(no title)')[:90]}")
             return
         flow = compute_flow(store)
-        messages = P.check(flow.counts)
+        if flow.blind and fmt == "text":
+            click.echo("\n".join(flow.blind_lines()))
+            for note in withdrawn_notes(store):
+                click.echo(note)
+            return
+        if flow.blind and fmt != "methods":
+            raise _fail(f"{flow.blind[0].reason}: the PRISMA {fmt} needs every number; 'screener prisma' shows "
+                        "the numbers that are not blind")
+        messages = [] if flow.blind else P.check(flow.counts)
         errors = [m for m in messages if m.is_error]
         for line in flow.reopened_lines():
             click.echo(line, err=True)

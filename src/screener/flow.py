@@ -47,7 +47,11 @@ class Flow:
         n = self.numbers
         databases = sum(c for _, kind, c in n["sources"] if kind not in OTHER_KINDS)
         others = sum(c for _, kind, c in n["sources"] if kind in OTHER_KINDS)
-        per = ", ".join(f"{name} {c}" for name, kind, c in n["sources"] if kind not in OTHER_KINDS)
+        named: dict[str, int] = {}
+        for name, kind, c in n["sources"]:
+            if kind not in OTHER_KINDS:  # one database exported in several files is one search
+                named[name] = named.get(name, 0) + c
+        per = ", ".join(f"{name} {c}" for name, c in named.items())
         out = ["PRISMA 2020 flow, partly blind:", *(f"  {b.reason}" for b in self.blind), "Identification",
                f"  Records identified from databases and registers: {databases}" + (f" ({per})" if per else ""),
                f"  Duplicate records removed: {n['duplicates']}", "Screening",

@@ -7,7 +7,6 @@ methods paragraph names each database once.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -55,10 +54,8 @@ def test_multi_database_file_counts_each_database_in_prisma(review: Path):
                              for k in range(20, 23)), encoding="utf-8")
     assert run("import", "--searched", "2023-03-10", str(two), cwd=review.parent).returncode == 0
 
-    counts = json.loads(run("prisma", "--format", "json", cwd=review.parent).stdout)
-    assert {d["label"]: d["n"] for d in counts["databases"]} == {"MEDLINE": 8, "Embase": 3, "CENTRAL": 2}
-    text = run("prisma", cwd=review.parent).stdout
-    assert "MEDLINE" in text and "(n = 13)" in text
+    text = run("prisma", cwd=review.parent).stdout  # title/abstract is blind: the numbers that depend on no vote
+    assert "Records identified from databases and registers: 13 (MEDLINE 8, Embase 3, CENTRAL 2)" in text
     methods = run("prisma", "--format", "methods", cwd=review.parent).stdout
     assert "We searched MEDLINE (Ovid), Embase (Ovid) and CENTRAL (Ovid) on 10 March 2023." in methods
     assert methods.count("MEDLINE") == 1

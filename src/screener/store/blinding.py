@@ -154,15 +154,13 @@ class BlindingRule:
             size = conn.execute(select(func.count()).select_from(pool.subquery())).scalar_one()
             done = dict(conn.execute(select(t.Vote.reviewer, func.count()).where(
                 t.Vote.stage == stage.value, t.Vote.record_id.in_(pool)).group_by(t.Vote.reviewer)).all())
-        if size and all(done.get(r, 0) >= size for r in reviewers):
+        if all(done.get(r, 0) >= size for r in reviewers):  # every reviewer finished (or nothing to screen)
             return None
         who = f"{len(reviewers)} reviewer{'s' if len(reviewers) != 1 else ''}"
         if viewer in reviewers:
             text = f"{who}, {done.get(viewer, 0)} of {size} screened by {viewer}"
-        elif size:
-            text = f"{who}, {size} records; it opens when every reviewer has screened them or the lead unblinds it"
         else:
-            text = f"{who}, no records to screen yet"
+            text = f"{who}, {size} records; it opens when every reviewer has screened them or the lead unblinds it"
         return Blind(stage, f"{_name(stage)} is blind: {text}")
 
     def screening_progress(self, viewer: str | None = None) -> list[Progress]:
