@@ -896,7 +896,8 @@ def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: 
     with _open(ctx) as store:
         if reviewer:
             reviewer = _known_reviewer(store, reviewer)
-        text = decisions_csv(store, reviewer=reviewer, stage=Stage(stage) if stage else None)
+        # the viewer is who asks for their own log (ident: proven by passphrase); anyone else's is blinded
+        text = decisions_csv(store, reviewer=reviewer, stage=Stage(stage) if stage else None, viewer=reviewer)
     _write_output(ctx, text, output, force_output)
 
 

@@ -13,17 +13,15 @@ DECISION_COLUMNS = ["decision_id", "record_id", "source", "source_record_id", "t
                     "verdict", "reasons", "reason_labels", "note", "time_utc"]
 
 
-def decisions_csv(store: Store, *, reviewer: str | None = None, stage: Stage | None = None) -> str:
-    """The full decision history as CSV, oldest first.
+def decisions_csv(store: Store, *, reviewer: str | None = None, stage: Stage | None = None,
+                  viewer: str | None = None) -> str:
+    """The decision history as CSV, oldest first: ``reviewer``'s, or every reviewer's.
 
-    Without ``reviewer`` it contains every reviewer's decisions, which is refused while a
-    stage is blind (the store raises :class:`screener.store.Blinded`).
+    Anything but the viewer's own log is refused while its stage is blind (the store raises
+    :class:`screener.store.Blinded`).
     """
     protocol = store.protocol()
-    log = [d for d in store.decision_log(reviewer=reviewer) if stage is None or d.stage is stage]
-    if reviewer is None:
-        for s in sorted({d.stage for d in log}):
-            store.all_decisions(s)  # raises Blinded while the stage is blind
+    log = store.visible_log(viewer, reviewer, stage)
     records = {r.id: r for r in store.records({d.record_id for d in log})}
     sources = {s.id: s.name for s in store.sources()}
     out = io.StringIO()
@@ -43,11 +41,11 @@ RECORD_COLUMNS = ["record_id", "source", "source_record_id", "title", "authors",
                   "issue", "pages", "doi", "pmid", "abstract"]
 
 
-def box_records(store: Store, box: str) -> list[StoredRecord]:
+def box_records(store: Store, box: str, viewer: str | None = None) -> list[StoredRecord]:
     """The records of a PRISMA box as screeners see them (a cluster's primary with merged fields)."""
-    ids = store.box_ids(box)
+    ids = store.box_ids(box, viewer)
     if ids is None:
-        raise StoreError(f"no set '{box}'; sets: {', '.join(store.box_names())}")
+        raise StoreError(f"no set '{box}'; sets: {', '.join(store.box_names(viewer))}")
     return [r for r in (store.screening_record(rid) for rid in ids) if r is not None]
 
 
@@ -107,8 +105,8 @@ def resolutions_csv(store: Store) -> str:
     unless a reopening set it aside).
     """
     protocol = store.protocol()
-    log = store.resolution_log()
-    in_effect = {r.id for stage in Stage for r in store.resolutions(stage).values()}
+    log = store.resolution_log()  # refused while a stage it covers is blind
+    in_effect = {r.id for stage in sorted({r.stage for r in log}) for r in store.resolutions(stage).values()}
     records = {r.id: r for r in store.records({r.record_id for r in log})}
     out = io.StringIO()
     writer = csv_writer(out, lineterminator="\n")

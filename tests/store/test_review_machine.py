@@ -10,6 +10,8 @@ check holds; status, PRISMA, the boxes and the exports give the same counts.
 
 from __future__ import annotations
 
+from typing import Any
+
 import csv
 import io
 import shutil
@@ -37,7 +39,7 @@ from screener.dedup_run import run_dedup
 from screener.exports import decisions_csv, fulltext_exclusions_csv, records_export, resolutions_csv
 from screener.flow import compute_flow
 from screener.paths import example_dir
-from screener.store import ReopenNeeded, SourceInput, Store, StoreError, open_store
+from screener.store import Blind, Blinded, ReopenNeeded, SourceInput, Store, StoreError, open_store
 from screener.summary import review_status
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
@@ -104,6 +106,14 @@ class ReviewLife(RuleBasedStateMachine):
 
     # -- helpers -----------------------------------------------------------------------
 
+    def _pool(self, stage: Stage) -> list[int]:
+        """The records a reviewer screens at a stage: none while the stage before is blind (its pool is hidden)."""
+        try:
+            return self.store.stage_pool(stage)
+        except Blinded:
+            assert stage is FT and self.store.is_blind(TA)
+            return []
+
     @staticmethod
     def _pick(items: list[int], n: int) -> int | None:
         return items[n % len(items)] if items else None
@@ -167,7 +177,7 @@ class ReviewLife(RuleBasedStateMachine):
           verdict=st.sampled_from([Verdict.INCLUDE, Verdict.INCLUDE, Verdict.EXCLUDE, Verdict.MAYBE]),
           reason=st.sampled_from(["E1", "E2", "E3"]))
     def decide(self, n: int, stage: Stage, reviewer: str, verdict: Verdict, reason: str) -> None:
-        rid = self._pick(self.store.stage_pool(stage), n)
+        rid = self._pick(self._pool(stage), n)
         if rid is not None:
             self._decide(rid, stage, reviewer, verdict, (reason,) if verdict is Verdict.EXCLUDE else ())
 
@@ -177,7 +187,7 @@ class ReviewLife(RuleBasedStateMachine):
     def screening_session(self, stage: Stage, reviewer: str, verdicts: list[Verdict]) -> None:
         """A reviewer screens the next records of their queue, one key each."""
         mine = {rid for (rid, s, who) in self.votes if s == stage.value and who == reviewer}
-        todo = [rid for rid in self.store.stage_pool(stage) if rid not in mine]
+        todo = [rid for rid in self._pool(stage) if rid not in mine]
         for rid, verdict in zip(todo, verdicts, strict=False):
             self._decide(rid, stage, reviewer, verdict, ("E2",) if verdict is Verdict.EXCLUDE else ())
 
@@ -185,7 +195,7 @@ class ReviewLife(RuleBasedStateMachine):
           verdicts=st.lists(st.sampled_from([Verdict.INCLUDE, Verdict.EXCLUDE]), min_size=1, max_size=8))
     def both_screen(self, stage: Stage, verdicts: list[Verdict]) -> None:
         """Both reviewers screen the next records and agree (as they mostly do)."""
-        todo = [rid for rid in self.store.stage_pool(stage)
+        todo = [rid for rid in self._pool(stage)
                 if not any((rid, stage.value, who) in self.votes for who in REVIEWERS)]
         for rid, verdict in zip(todo, verdicts, strict=False):
             for reviewer in REVIEWERS:
@@ -215,6 +225,8 @@ class ReviewLife(RuleBasedStateMachine):
 
     @rule(n=st.integers(0, 99), found=st.booleans(), by=st.sampled_from(REVIEWERS))
     def retrieval(self, n: int, found: bool, by: str) -> None:
+        if self.store.is_blind(TA):
+            return  # which reports are sought is a title/abstract outcome
         rid = self._pick(self.store.box_ids("reports_sought") or [], n)
         if rid is not None:
             self.store.set_retrieval(rid, "retrieved" if found else "not-retrieved",
@@ -223,7 +235,7 @@ class ReviewLife(RuleBasedStateMachine):
     @rule(n=st.integers(0, 99), stage=st.sampled_from([TA, FT]), reviewer=st.sampled_from(REVIEWERS),
           text=st.sampled_from(["check dose", "", "ask the lead"]))
     def note(self, n: int, stage: Stage, reviewer: str, text: str) -> None:
-        rid = self._pick(self.store.stage_pool(stage), n)
+        rid = self._pick(self._pool(stage), n)
         if rid is not None:
             self.store.record_note(rid, stage, reviewer, text)
             self.notes[(rid, stage.value, reviewer)] = text
@@ -253,6 +265,9 @@ class ReviewLife(RuleBasedStateMachine):
                                                         if s == stage.value and who == reviewer and text}
         # 2. Every PRISMA check holds; the counts, the boxes, status and the exports agree.
         flow = compute_flow(store)
+        if flow.blind:
+            self.blind_holds(store, flow)
+            return
         c = flow.counts
         assert not [m for m in P.check(c) if m.is_error], P.check(c)
         boxes = {name: store.box_ids(name) or [] for name in (
@@ -286,6 +301,31 @@ class ReviewLife(RuleBasedStateMachine):
                 if stage is FT and (shown in not_retrieved or shown not in sought):
                     continue  # not retrieved is an outcome of its own; an excluded title/abstract ends the path
                 assert shown in counting, (stage, rid, shown)
+
+    def blind_holds(self, store: Store, flow: Any) -> None:
+        """While a stage is blind: the numbers that depend on no vote are shown and equal their boxes; every
+        other box, the status outcomes and the all-reviewer exports are refused with the reason."""
+        n = flow.numbers
+        for name in ("records_screened", "duplicates"):
+            assert n[name] == len(store.box_ids(name) or []), name
+        for name in ("records_excluded", "reports_sought", "included", "reports_undecided"):
+            blind = store.blinding().box(name)
+            assert (blind is None) == (not isinstance(n[name], Blind)), name
+            if blind is not None:
+                with pytest.raises(Blinded):
+                    store.box_ids(name)
+            else:
+                assert n[name] == len(store.box_ids(name) or []), name
+        status = review_status(store)
+        for c in status.stages:
+            assert (c.blind is None) == (not store.is_blind(c.stage))
+            if c.blind:
+                assert c.undecided is None and c.included is None
+        with pytest.raises(Blinded):
+            records_export(store, "included", "csv")
+        if any(store.is_blind(d.stage) for d in store.decision_log()):
+            with pytest.raises(Blinded):
+                decisions_csv(store)
 
 
 # Shrinking a 30-step review can take longer than the whole run: CI reports the failing steps as found
