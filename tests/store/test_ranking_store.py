@@ -42,6 +42,7 @@ def test_records_left_unscreened_are_excluded_by_automation_once_every_reviewer_
         tmp_path: Path, stop_early: bool) -> None:
     store = review(tmp_path / "r.db", stop_early)
     store.unblind(TA, "NA")  # the counts below are read while screening goes on
+    store.unblind(Stage.FULL_TEXT, "NA")
     # 20 found, urn 10: K_tar = floor(20/0.95 - 20) + 1 = 2; (10-n)(9-n)/90 < 0.05 first at n = 8
     screen(store, "NA", 8)
     screen(store, "ZL", 7)

@@ -95,7 +95,7 @@ async def test_conflict_screen_refused_while_blind(demo: Store):
     app = make_app(demo, resolver="NA", stage=TA)
     async with app.run_test(size=(100, 32)):
         screen = app.screen
-        assert "hidden until the stage is unblinded" in str(screen.query_one("#progress-line", Static).render())
+        assert "title/abstract is blind" in str(screen.query_one("#progress-line", Static).render())
         assert screen.queue == []
 
 

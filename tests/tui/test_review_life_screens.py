@@ -82,6 +82,7 @@ async def test_not_retrieved_leaves_the_order_and_another_process_is_seen(review
     monkeypatch.setattr(refresh, "REFRESH_SECONDS", 0.2)
     for rid in (1, 2, 3):
         _both(review, rid, TA, Verdict.INCLUDE)
+    review.unblind(TA, "NA")  # the full-text pool is made of title/abstract outcomes: hidden while it is blind
     app = make_app(review, reviewer="NA", stage=FT)
     async with app.run_test(size=(110, 36)) as pilot:
         screen = app.screen

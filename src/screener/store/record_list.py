@@ -1,6 +1,7 @@
 """The records list: one reviewer's records at a stage, filtered, sorted and paged in SQL; reviewers' labels.
 
-Only the reviewer's own votes are read (blinding), and a page is one query with
+Only the reviewer's own votes are read (blinding; the full-text list is refused while title/abstract is
+blind, its pool being made of outcomes), and a page is one query with
 LIMIT/OFFSET, so a 100,000-record review lists as fast as a small one.
 """
 
@@ -69,8 +70,10 @@ class RecordListQueries:
     def _write(self, work: Any) -> Any: ...  # pragma: no cover
     def pool_query(self, stage: Stage) -> Any: ...  # pragma: no cover
     def protocol(self) -> Protocol: ...  # pragma: no cover
+    def blinding(self, viewer: str | None = None, protocol: Any = None, *, upto: Stage | None = None) -> Any: ...  # pragma: no cover  # noqa: E501
 
     def _list_query(self, stage: Stage, reviewer: str, f: ListFilter) -> Any:
+        self.blinding(reviewer, upto=Stage(stage)).check_pool(stage)  # the full-text pool is made of outcomes
         vote = and_(t.Vote.record_id == t.Record.id, t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer)
         query = (select(t.Record.id, t.Record.year, t.Record.title, t.Record.authors, t.Source.name,
                         t.Vote.verdict, t.Vote.reasons, t.Decision.note)

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from screener.core.models import Stage
+from screener.store import Blind
 from screener.summary import ReviewStatus, review_status
 from screener.waiting import Waiting, waiting
 from screener.tui.keys import help_binding, show_help
@@ -95,9 +96,13 @@ class HomeScreen(Screen[None]):
         progress = self.query_one("#progress", DataTable)
         progress.clear()
         for p in status.progress:
-            verdicts = [str(p.by_verdict.get(v, 0)) if p.by_verdict or not p.decided else "·"
-                        for v in ("include", "exclude", "maybe")]
-            progress.add_row(p.stage.label, p.reviewer, f"{p.decided} of {p.pool}", *verdicts)
+            if isinstance(p.by_verdict, Blind):  # another reviewer's verdicts while the stage is blind
+                verdicts = ["·"] * 3
+            else:
+                verdicts = [str(p.by_verdict.get(v, 0)) if p.by_verdict or not p.decided else "·"
+                            for v in ("include", "exclude", "maybe")]
+            pool = "" if isinstance(p.pool, Blind) else f" of {p.pool}"
+            progress.add_row(p.stage.label, p.reviewer, f"{p.decided}{pool}", *verdicts)
         hint = ("Import your searches first: screener import FILE..." if not status.sources
                 else "i import · d duplicates · s screen · c conflicts · a agreement · p PRISMA")
         self.query_one("#next-steps", Static).update(hint)

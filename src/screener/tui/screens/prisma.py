@@ -16,6 +16,7 @@ from textual.widgets import Header, Static
 from screener.core import prisma as P
 from screener.core.output import OutputError, write_atomic
 from screener.flow import Flow, compute_flow, methods_facts
+from screener.store import Blinded
 from screener.store.schema import StoreError, sqlite_path
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.refresh import poll_store
@@ -72,6 +73,11 @@ class PrismaScreen(Screen[None]):
 
     def show(self, flow: Flow) -> None:
         self.flow = flow
+        if flow.blind:  # the numbers that depend on no vote, "blind" with the reason for the others
+            self.query_one("#diagram", Static).update("\n".join(flow.blind_lines()))
+            self.query_one("#checks", Static).update(Text("Exports wait until every stage is unblinded.",
+                                                          style="yellow"))
+            return
         width = max(60, min(100, self.size.width - 4))
         self.query_one("#diagram", Static).update("\n".join(P.to_text_diagram(flow.counts, width)))
         text = Text()
@@ -85,6 +91,9 @@ class PrismaScreen(Screen[None]):
 
     def action_export(self, fmt: str) -> None:
         if self.flow is None:
+            return
+        if self.flow.blind:
+            self.notify(f"Not exported: {self.flow.blind[0].reason}", severity="error")
             return
         errors = P.errors(self.flow.counts)
         if errors:
@@ -115,13 +124,24 @@ class PrismaScreen(Screen[None]):
         self.app.call_from_thread(self.notify, f"Wrote {path}")
 
     def action_box(self) -> None:
-        names = [(name, f"{name} ({len(self.store.box_ids(name) or [])})") for name in self.store.box_names()]
+        def size(name: str) -> str:
+            try:
+                return str(len(self.store.box_ids(name) or []))
+            except Blinded:
+                return "blind"
+
+        names = [(name, f"{name} ({size(name)})") for name in self.store.box_names()]
 
         def show(name: str | None) -> None:
             if not name:
                 return
+            try:
+                ids = self.store.box_ids(name) or []
+            except Blinded as exc:
+                self.app.push_screen(Help(f"{name}: blind", [str(exc)]))
+                return
             sources = {s.id: s.name for s in self.store.sources()}
-            records = self.store.records(self.store.box_ids(name) or [])
+            records = self.store.records(ids)
             lines = [f"{r.id:>6}  {sources[r.source_id]:<10} {r.bib.first_author or '?'} {r.bib.year or 'n.d.'}  "
                      f"{(r.bib.title or '(no title)')[:60]}" for r in records] or ["(no records)"]
             self.app.push_screen(Help(f"{name}: {len(records)} records", lines))

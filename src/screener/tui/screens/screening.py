@@ -34,7 +34,7 @@ from textual.worker import Worker, WorkerState
 from screener.core.models import Decision, Stage, StoredRecord, Verdict
 from screener.core.screening import undo_steps
 from screener.rank_process import RankerProcess
-from screener.store import ReopenNeeded, Settled, StoreError
+from screener.store import Blinded, ReopenNeeded, Settled, StoreError
 from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Confirm, Prompt
@@ -202,8 +202,13 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
     def _read_state(self) -> dict[str, Any]:
         """The queue and this reviewer's state, read from the store (on any thread)."""
         protocol = self.store.protocol()  # changed by 'protocol update' in another process: new labels at once
-        state: dict[str, Any] = {"protocol": protocol, "screened": self.store.stage_pool(self.stage, protocol)}
-        if self.stage is Stage.FULL_TEXT:
+        try:
+            state: dict[str, Any] = {"protocol": protocol, "screened": self.store.stage_pool(self.stage, protocol),
+                                     "blind": None}
+        except Blinded as exc:  # full text while title/abstract is blind: its pool is made of outcomes
+            state = {"protocol": protocol, "screened": [], "blind": str(exc), "retrievals": {}, "studies": {},
+                     "not_retrieved": set()}
+        if self.stage is Stage.FULL_TEXT and state["blind"] is None:
             state.update(retrievals=self.store.retrievals(), studies=self.store.studies(),
                          not_retrieved=set(self.store.not_retrieved_ids()))
         state["mine"] = {rid: d for (rid, _), d in self.store.current_decisions(self.stage, self.reviewer).items()}
@@ -230,6 +235,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         self.queue = screened + (sorted(self.not_retrieved) if self.only is None else [])
         self.queued = set(screened)
         self.mine, self.notes, self.settled = state["mine"], state["notes"], state["settled"]
+        self.blind_reason: str | None = state["blind"]
 
     def _use_protocol(self, protocol: Protocol) -> None:
         """Criteria panel, keyword highlights and reason keys from the protocol as it is now."""
@@ -269,7 +275,9 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
 
     def show_record(self) -> None:
         if not self.queue:
-            self.query_one("#progress-line", Static).update(f"No records to screen at {self.stage.label} yet.")
+            self.query_one("#progress-line", Static).update(
+                f"No records to screen at {self.stage.label}: {self.blind_reason}" if self.blind_reason
+                else f"No records to screen at {self.stage.label} yet.")
             self.query_one(RecordView).clear()
             return
         self._show_progress()
