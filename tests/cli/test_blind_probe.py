@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from screener.cli import cli
 from screener.core.models import Stage, Verdict
 from screener.dedup_run import run_dedup
-from screener.demo import build_demo
+from screener.demo import DEMO_PASSPHRASE, build_demo
 from screener.store import Store, open_store
 from screener.store.record_list import ListFilter
 
@@ -62,7 +62,9 @@ def _review(template: Path, folder: Path, *, flipped: bool) -> tuple[str, list[i
 
 
 def _cli(db: str, *args: str) -> str:
-    out = CliRunner().invoke(cli, ["--db", db, *args], catch_exceptions=False)
+    # ZL proves to be ZL (and NA, the lead, to be NA when unblinding): the demo gives both one passphrase
+    out = CliRunner(env={"SCREENER_PASSPHRASE": DEMO_PASSPHRASE}).invoke(cli, ["--db", db, *args],
+                                                                         catch_exceptions=False)
     text = out.output.replace(str(Path(db).parent), "<folder>")
     return f"exit {out.exit_code}\n" + STAMP.sub("<time>", text)
 
