@@ -34,6 +34,7 @@ def db(tmp_path: Path) -> str:
     for rid, reasons in [(1, ("E4",)), (2, ("E2",)), (3, ("E4",)), (4, ("E1", "E4"))]:
         for who in ("NA", "ZL"):
             store.record_decision(rid, FT, who, Verdict.EXCLUDE, reasons=reasons)
+    store.unblind(FT, "NA")  # record 5 is undecided: the PRISMA reasons are read while full text is open
     store.close()
     return str(path)
 
