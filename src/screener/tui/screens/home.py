@@ -97,7 +97,7 @@ class HomeScreen(Screen[None]):
         progress.clear()
         for p in status.progress:
             if isinstance(p.by_verdict, Blind):  # another reviewer's verdicts while the stage is blind
-                verdicts = ["·"] * 3
+                verdicts = ["0" if p.decided == 0 else "·"] * 3
             else:
                 verdicts = [str(p.by_verdict.get(v, 0)) if p.by_verdict or not p.decided else "·"
                             for v in ("include", "exclude", "maybe")]
