@@ -114,3 +114,44 @@ def test_records_with_nothing_in_common_still_get_an_order() -> None:
     # no word occurs in two records: no feature to learn from, every candidate ties
     assert Ranker(["alpha", "beta", ""]).rank({0: True, 1: False}).order == [2]
     assert sorted(simulate(["alpha", "beta", "gamma", ""], [True, False, False, True], prior=[0, 1])) == [0, 1, 2, 3]
+
+
+def test_scores_weigh_the_svm_rank_twice_the_naive_bayes_rank() -> None:
+    """The ensemble by hand: both models fitted here on the same rows, their ranks mixed 2:1."""
+    from scipy.stats import rankdata
+    from sklearn.naive_bayes import MultinomialNB
+    from sklearn.svm import LinearSVC
+
+    from screener.core import ranking
+
+    texts, _ = synthetic()
+    r = Ranker(texts, seed=2)
+    labelled = {0: True, 3: True, 100: False, 120: False, 150: False, 9: False}
+    train = r._canonical(list(labelled))
+    y = np.array([int(labelled[i]) for i in train.tolist()])
+    w = np.where(y == 1, 1.0, 2 / (ranking.SVM_RATIO * 4))
+    svm = LinearSVC(C=ranking.SVM_C, random_state=2, max_iter=5000).fit(r.X[train], y,
+                                                                         sample_weight=w * (6 / w.sum()))
+    nb = MultinomialNB(alpha=ranking.NB_ALPHA).fit(r.X[train], y, sample_weight=np.where(y == 1, 2.0, 1.0))
+    cand = [i for i in range(len(texts)) if i not in labelled]
+    r_svm = rankdata(r.X[cand] @ svm.coef_[0]) - 1
+    r_nb = rankdata(r.X[cand] @ (nb.feature_log_prob_[1] - nb.feature_log_prob_[0])) - 1
+    got = r.scores(labelled, cand)
+    assert np.argsort(-got, kind="stable").tolist() == np.lexsort((-r_svm, -(2 * r_svm + r_nb))).tolist()
+    assert not np.array_equal(np.argsort(-(r_svm + r_nb), kind="stable"),  # the weighting matters here
+                              np.argsort(-(2 * r_svm + r_nb), kind="stable"))
+
+
+def test_simulate_retrains_after_every_decision_early_then_in_steps() -> None:
+    texts, labels = synthetic(n=400, n_rel=20)
+    calls: list[int] = []
+
+    class Counting(Ranker):
+        def rank(self, labelled, *args, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(len(labelled))
+            return super().rank(labelled, *args, **kwargs)
+
+    order = simulate(texts, labels, seed=1, prior=[0, 300], ranker=Counting(texts, 1))
+    assert sorted(order) == list(range(400))
+    assert calls[:298] == list(range(2, 300))  # one retraining per decision up to 300 decisions
+    assert calls[298:] == [300, 315, 330, 346, 363, 381]  # then a twentieth of the decisions made so far

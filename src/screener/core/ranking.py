@@ -29,10 +29,12 @@ from typing import Any
 import numpy as np
 
 MODEL_NAME = ("TF-IDF (1-2-grams, sublinear tf) with a class-weighted linear SVM and class-balanced naive Bayes, "
-              "averaged by rank")
+              "averaged by rank (SVM 2:1)")
 SVM_C = 0.11  # ASReview 2's tuned values for its default model (ELAS u4, optimised on the SYNERGY sets)
 SVM_RATIO = 9.8
 NB_ALPHA = 3.822  # ASReview's tuned naive Bayes smoothing
+SVM_WEIGHT = 2.0  # the SVM's rank counts twice the naive Bayes rank (measured: benchmarks/rank_quality.py)
+RETRAIN_EVERY_UNTIL = 300  # simulate retrains after every decision until this many, then in growing steps
 COLD_START_NAME = "BM25 on the protocol's inclusion and exclusion keywords"
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -170,7 +172,9 @@ class Ranker:
 
         Two linear models that fail differently, averaged by rank: a linear SVM whose
         includes weigh SVM_RATIO times as much as all excludes together, and multinomial
-        naive Bayes with the classes balanced.
+        naive Bayes with the classes balanced; the SVM's rank weighs SVM_WEIGHT times the
+        naive Bayes rank (the SVM alone finds the last includes sooner, naive Bayes the
+        first ones: the mix beats each on both shared sets).
         """
         from sklearn.naive_bayes import MultinomialNB
         from sklearn.svm import LinearSVC
@@ -186,11 +190,12 @@ class Ranker:
         nb = MultinomialNB(alpha=NB_ALPHA)
         nb.fit(Xt, y, sample_weight=np.where(y == 1, n0 / n1, 1.0))
         cand = np.asarray(candidates, dtype=np.int64)
-        s_svm = (self.X @ svm.coef_[0])[cand]  # every row (no copy of the candidates' rows), then pick
-        s_nb = (self.X @ (nb.feature_log_prob_[1] - nb.feature_log_prob_[0]))[cand]
-        r_svm = _ranks(s_svm)
+        # both models' scores of every row in one pass (no copy of the candidates' rows), then pick
+        weights = np.column_stack((svm.coef_[0], nb.feature_log_prob_[1] - nb.feature_log_prob_[0]))
+        both = np.asarray(self.X @ weights)[cand]
+        r_svm = _ranks(both[:, 0])
         # rank sums tie often; the SVM's rank breaks those ties (exact: ranks are multiples of 1/2)
-        return 2 * (r_svm + _ranks(s_nb)) + r_svm / (len(cand) + 1)
+        return 2 * (SVM_WEIGHT * r_svm + _ranks(both[:, 1])) + r_svm / (len(cand) + 1)
 
     def rank(self, labelled: Mapping[int, bool], candidates: Sequence[int] | None = None,
              include_words: Sequence[str] = (), exclude_words: Sequence[str] = ()) -> Ranking:
@@ -202,7 +207,9 @@ class Ranker:
         """
         start = time.perf_counter()
         if candidates is None:
-            cand = np.array([i for i in range(self.n) if i not in labelled], dtype=np.int64)
+            free = np.ones(self.n, dtype=bool)
+            free[np.fromiter(labelled, dtype=np.int64, count=len(labelled))] = False
+            cand = np.flatnonzero(free)
         else:
             cand = np.asarray(candidates, dtype=np.int64)
         n_inc = sum(1 for v in labelled.values() if v)
@@ -219,7 +226,7 @@ class Ranker:
 
 def retrain_step(n_labelled: int) -> int:
     """How many decisions to make between retrainings: every one early, then growing steps."""
-    return max(1, n_labelled // 20)
+    return 1 if n_labelled < RETRAIN_EVERY_UNTIL else n_labelled // 20
 
 
 def random_prior(texts: Sequence[str], labels: Sequence[bool], seed: int) -> list[int]:
