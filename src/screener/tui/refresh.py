@@ -19,11 +19,14 @@ REFRESH_SECONDS = 2.0
 
 
 def poll_store(screen: Screen, store: Store, load: Callable[[], Any], apply: Callable[[Any], None],
-               ready: Callable[[], bool] = lambda: True, seconds: float | None = None) -> None:
+               ready: Callable[[], bool] = lambda: True, seconds: float | None = None,
+               writes: Callable[[], int] = lambda: 0) -> None:
     """When the review changed: ``load()`` on a worker thread, then ``apply(result)`` on the UI thread.
 
     ``ready`` holds a refresh back (e.g. while the screen's own writes are pending); the
-    change is then picked up by a later tick.
+    change is then picked up by a later tick. ``writes`` counts the screen's own writes: a
+    result read before one of them was handed over is stale (it would undo what the screen
+    shows) and is dropped; the next tick reads again.
     """
     state: dict[str, Any] = {"token": store.change_token()}
 
@@ -31,10 +34,11 @@ def poll_store(screen: Screen, store: Store, load: Callable[[], Any], apply: Cal
         token = store.change_token()
         if token == state["token"] or not ready():
             return
+        written = writes()
         result = load()
 
         def show() -> None:
-            if ready():
+            if ready() and writes() == written:
                 state["token"] = token
                 apply(result)
 

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,6 +156,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         self.not_retrieved: set[int] = set()
         self.undo_stack: list[_Undo] = []
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screener-writes")
+        self.writes = 0  # writes handed to the writer thread (see poll_store)
         self.pending: list[Future[Decision]] = []
         self.unsent: list[tuple[int, Verdict, tuple[str, ...], bool, Decision | None]] = []
         self.retrievals = {}
@@ -197,7 +199,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         # Other reviewers' processes change the review too (retrieval, new records, unblinding):
         # a cheap fingerprint is polled, and the screen reloads only when it moved.
         poll_store(self, self.store, self._read_state, self.refresh_from_store,
-                   ready=lambda: not self.unsent and not self.pending)
+                   ready=lambda: not self.unsent and not self.pending, writes=lambda: self.writes)
 
     def _read_state(self) -> dict[str, Any]:
         """The queue and this reviewer's state, read from the store (on any thread)."""
@@ -416,12 +418,17 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         """Hand the waiting decisions to the writer thread, in the order they were made."""
         while self.unsent:
             rid, verdict, reasons, reopen, previous = self.unsent.pop(0)
-            future = self.writer.submit(self.store.record_decision, rid, self.stage, self.reviewer, verdict,
-                                        reasons, reopen=reopen)
+            future = self._submit(self.store.record_decision, rid, self.stage, self.reviewer, verdict,
+                                  reasons, reopen=reopen)
             self.pending.append(future)
             # post_message is thread-safe and never blocks the writer thread.
             future.add_done_callback(
                 lambda f, rid=rid, previous=previous: self.post_message(self.DecisionWritten(f, rid, previous)))
+
+    def _submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+        """Hand one write to the writer thread, counted (a refresh read before it is stale)."""
+        self.writes += 1
+        return self.writer.submit(fn, *args, **kwargs)
 
     @on(DecisionWritten)
     def _saved(self, event: DecisionWritten) -> None:
@@ -523,7 +530,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             # for a decision, and undoing a decision leaves it alone.
             self.notes[rid] = text
             self._send()
-            future = self.writer.submit(self.store.record_note, rid, self.stage, self.reviewer, text)
+            future = self._submit(self.store.record_note, rid, self.stage, self.reviewer, text)
             self.pending.append(future)  # type: ignore[arg-type]
             future.add_done_callback(lambda f: self.post_message(self.NoteWritten(f, rid)))
             self.show_record()
