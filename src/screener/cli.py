@@ -662,6 +662,9 @@ def reviewer_passphrase(ctx: click.Context, initials: str, by: str | None) -> No
         initials = store.check_reviewer(initials, "reviewer")
         current = store.passphrase_hash(initials)
         if current is not None:
+            if by is not None and store.protocol().initials(by) != initials:
+                raise _fail(f"{initials} already has a passphrase: only {initials} can change it (proving the "
+                            "current one); --by is for setting a first one")
             _prove(store, initials)
             new = _new_passphrase(initials, NEW_PASSPHRASE_ENV, f"new passphrase for {initials}")
             store.set_passphrase(initials, hash_passphrase(new), by=initials, replacing=current)

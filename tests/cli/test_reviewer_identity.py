@@ -156,6 +156,9 @@ def test_a_reviewer_changes_their_own_passphrase_proving_the_old_one(db: str):
     refused = CliRunner().invoke(cli, ["--db", db, "reviewer", "passphrase", "ZL"],
                                  env={**env, "SCREENER_PASSPHRASE": NA_PASS})
     assert refused.exit_code == 1 and "wrong passphrase for ZL" in refused.output  # the lead cannot change it
+    by_lead = CliRunner().invoke(cli, ["--db", db, "reviewer", "passphrase", "ZL", "--by", "NA"],
+                                 env={**env, "SCREENER_PASSPHRASE": NA_PASS})
+    assert by_lead.exit_code == 1 and "only ZL can change it" in by_lead.output
     ok = CliRunner().invoke(cli, ["--db", db, "reviewer", "passphrase", "ZL"],
                             env={**env, "SCREENER_PASSPHRASE": ZL_PASS})
     assert ok.exit_code == 0 and "passphrase changed for ZL" in ok.output
