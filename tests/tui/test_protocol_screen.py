@@ -124,3 +124,32 @@ async def test_the_conflict_screen_follows_a_mapping_made_elsewhere(review: Stor
         assert "Conference papers or abstracts" in votes and "Chronic fatigue" not in votes
         criteria = str(screen.query_one("#criteria", Static).render())
         assert " 4 Commentary or expert opinion" in criteria and "Chronic fatigue" not in criteria
+
+
+async def test_the_records_list_reads_reason_keys_and_mappings_of_a_change_made_elsewhere(review: Store):
+    from textual.widgets import DataTable
+
+    from screener.tui.screens.records import RecordsScreen
+
+    review.record_decision(3, TA, "NA", Verdict.EXCLUDE, ("E5",))
+    review.record_decision(4, TA, "NA", Verdict.EXCLUDE, ("E4",))
+    app = make_app(review)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await app.workers.wait_for_complete()
+        screen = RecordsScreen(review, "NA", TA)
+        app.push_screen(screen)
+        await app.workers.wait_for_complete()
+        other = open_store(review.url)  # E4 moves to key 1, E5 is merged into it
+        text = e4_first_relabelled(other.protocol().text)
+        head, *blocks = text.split("[[exclusion]]")
+        text = head + "".join("[[exclusion]]" + b for b in blocks if 'id = "E5"' not in b)
+        other.change_protocol(parse_protocol(text, "p.toml"), "NA", {"E5": "E4"}, "p.toml")
+        other.close()
+        await pilot.press("a")  # the list is read again, and the protocol with it
+        await app.workers.wait_for_complete()
+        await pilot.press("e", "1", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = screen.query_one(DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        assert [(r[0], r[5]) for r in rows] == [("3", "exclude E4"), ("4", "exclude E4")]

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from screener.core.models import Stage
+from screener.core.protocol import Protocol
 from screener.store.record_list import SORTS, ListFilter, ListRow
 from screener.tui.keys import help_binding, show_help
 from screener.tui.screens.dialogs import Choose, Prompt
@@ -84,9 +85,12 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
     @work(exclusive=True, group="records-page", exit_on_error=False)
     async def load_page(self, f: ListFilter, offset: int) -> None:
         self.paging = True
+
+        def read() -> tuple[Protocol, tuple[list[ListRow], int]]:  # the protocol may have changed elsewhere
+            return self.store.protocol(), self.store.record_list(self.stage, self.reviewer, f, offset=offset,
+                                                                 limit=PAGE)
         try:
-            rows, total = await asyncio.to_thread(self.store.record_list, self.stage, self.reviewer, f,
-                                                  offset=offset, limit=PAGE)
+            self.protocol, (rows, total) = await asyncio.to_thread(read)
         finally:
             self.paging = False
         if f != self.filter:
