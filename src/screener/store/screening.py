@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T")
+#: Advisory lock key class of one record's derived rows (the same in migration 0009's triggers).
+RECORD_LOCK_CLASS = 0x5C12
 DATABASE_KINDS = ("database", "register")
 OTHER_KINDS = ("website", "organisation", "citation")
 
@@ -39,7 +41,9 @@ def _lock_record(conn: Connection, record_id: int) -> None:
     key. SQLite needs nothing: BEGIN IMMEDIATE already admits one writer at a time.
     """
     if conn.dialect.name != "sqlite":
-        conn.execute(select(t.Record.id).where(t.Record.id == record_id).with_for_update())
+        # An advisory lock, not SELECT ... FOR UPDATE: a reviewer's role may not update records.
+        # The server's triggers take the same lock (migration 0009) before they touch derived rows.
+        conn.execute(select(func.pg_advisory_xact_lock(RECORD_LOCK_CLASS, record_id)))
 
 
 def _statement(method: Callable[..., T]) -> Callable[..., T]:
@@ -93,6 +97,7 @@ class ScreeningQueries:
     """Mixed into :class:`screener.store.store.Store`."""
 
     # provided by Store
+    server_derived: bool
     def _read(self) -> Any: ...  # pragma: no cover
     def _write(self, work: Any) -> Any: ...  # pragma: no cover
     def protocol(self) -> Protocol: ...  # pragma: no cover
@@ -104,6 +109,7 @@ class ScreeningQueries:
                  upto: Stage | None = None) -> Blinding: ...  # pragma: no cover
     def is_blind(self, stage: Stage, protocol: Protocol | None = None) -> bool: ...  # pragma: no cover
     def check_open(self, stage: Stage, viewer: str | None = None) -> None: ...  # pragma: no cover
+    def check_acting_as(self, reviewer: str) -> None: ...  # pragma: no cover
 
     # -- pools and states ------------------------------------------------------------
 
@@ -327,6 +333,7 @@ class ScreeningQueries:
         if Verdict(verdict) not in (Verdict.INCLUDE, Verdict.EXCLUDE):
             raise StoreError("a resolution is include or exclude")
         resolved_by = self.check_reviewer(resolved_by, "resolved by")
+        self.check_acting_as(resolved_by)
         values = dict(record_id=record_id, stage=Stage(stage).value, verdict=Verdict(verdict).value,
                       reasons=json.dumps(list(reasons)), note=note, resolved_by=resolved_by, method=method,
                       created_at=datetime.now(UTC))
@@ -339,9 +346,10 @@ class ScreeningQueries:
                     self._not_retrieved().where(t.Retrieval.record_id == record_id)).first():
                 raise StoreError(f"record {record_id}: full text not retrieved: mark it retrieved before resolving")
             new_id = conn.execute(insert(t.Resolution).values(**values).returning(t.Resolution.id)).scalar_one()
-            self._refresh_outcomes(conn, protocol, Stage(stage), [record_id])
-            if Stage(stage) is Stage.TITLE_ABSTRACT:
-                self._refresh_outcomes(conn, protocol, Stage.FULL_TEXT, [record_id])
+            if not self.server_derived:  # else the server's trigger did it
+                self._refresh_outcomes(conn, protocol, Stage(stage), [record_id])
+                if Stage(stage) is Stage.TITLE_ABSTRACT:
+                    self._refresh_outcomes(conn, protocol, Stage.FULL_TEXT, [record_id])
             return new_id
 
         rid = self._write(work)
@@ -394,7 +402,8 @@ class ScreeningQueries:
         def work(conn: Connection) -> int:
             _lock_record(conn, record_id)
             new_id = conn.execute(insert(t.Retrieval).values(**values).returning(t.Retrieval.id)).scalar_one()
-            self._refresh_outcomes(conn, protocol, Stage.FULL_TEXT, [record_id])  # not retrieved is an outcome
+            if not self.server_derived:  # else the server's trigger did it
+                self._refresh_outcomes(conn, protocol, Stage.FULL_TEXT, [record_id])  # not retrieved is an outcome
             return new_id
 
         return Retrieval(self._write(work), **values)  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ from screener.core.models import (
 from screener.core.normalise import search_fold
 from screener.core.protocol import Protocol
 from screener.core.screening import conflict_rules, outcome_of
-from screener.store import schema
+from screener.store import schema, server_mode
 from screener.store import tables as t
 from screener.store.blinding import BlindingRule
 from screener.store.dedup_queries import DedupQueries
@@ -117,6 +117,9 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         self._protocol: tuple[tuple[str, int], Protocol] | None = None
         self._path = schema.sqlite_path(url)
         self._identity = schema.file_identity(self._path) if self._path else None
+        #: PostgreSQL: the server's triggers keep ``vote`` and ``outcome`` (migration 0009).
+        self.server_derived = engine.dialect.name == "postgresql"
+        self._login: tuple[str | None, str | None] | None = None
 
     # -- plumbing -----------------------------------------------------------------
 
@@ -176,7 +179,11 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
             except IntegrityError:
                 raise
             except DBAPIError as exc:
-                raise schema.StoreError(f"could not write to {self.location}: {exc.orig}") from None
+                refused = server_mode.refusal(exc, *self.login())
+                if refused is not None:
+                    raise refused from None
+                first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+                raise schema.StoreError(f"could not write to {self.location}: {first}") from None
         raise AssertionError("unreachable")
 
     # -- review and protocol --------------------------------------------------------
@@ -190,8 +197,47 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
             conn.execute(insert(t.Review).values(title=protocol.title, question=protocol.question,
                                                  protocol_text=protocol.text, created_at=_now()))
             self._sync_reviewers(conn, protocol)
+            server_mode.sync_rules(conn, protocol)
 
         self._write(work)
+
+    def login(self) -> tuple[str | None, str | None]:
+        """PostgreSQL: the role this store is connected as and the reviewer it is (None: not a reviewer role)."""
+        if self._login is None:
+            if self.engine.dialect.name != "postgresql":
+                self._login = (None, None)
+            else:
+                with self._read() as conn:
+                    role = conn.exec_driver_sql("SELECT current_user").scalar_one()
+                    self._login = (role, server_mode.connected_reviewer(conn))
+        return self._login
+
+    def check_acting_as(self, reviewer: str) -> None:
+        """Refuse, before the server does, to write as another reviewer than the connected role is."""
+        role, me = self.login()
+        if me is not None and reviewer != me:
+            raise schema.StoreError(f"connected to PostgreSQL as role {role}, which is reviewer {me}: "
+                                    f"it cannot act as {reviewer}")
+
+    def add_reviewer_login(self, initials: str, login: str | None = None, password: str | None = None
+                           ) -> tuple[str, bool]:
+        """PostgreSQL mode: give a reviewer of the protocol a login role of their own (the lead's role only).
+
+        Returns the role name and whether the role was created (False: it existed already).
+        """
+        if self.engine.dialect.name != "postgresql":
+            raise schema.StoreError("reviewer logins exist only in PostgreSQL mode (--db postgresql+psycopg://...): "
+                                    "an SQLite review is one file that any program can open")
+        initials = self.check_reviewer(initials)
+        name = server_mode.login_of(initials, login)
+        return name, self._write(lambda conn: server_mode.add_login(conn, initials, name, password))
+
+    def reviewer_logins(self) -> dict[str, str]:
+        """PostgreSQL mode: login role -> reviewer initials ({} on SQLite)."""
+        if self.engine.dialect.name != "postgresql":
+            return {}
+        with self._read() as conn:
+            return dict(conn.exec_driver_sql("SELECT login, initials FROM screener_login ORDER BY login").all())
 
     def _sync_reviewers(self, conn: Connection, protocol: Protocol) -> None:
         known = set(conn.execute(select(t.Reviewer.initials)).scalars())
@@ -361,6 +407,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
     def record_note(self, record_id: int, stage: Stage, reviewer: str, text: str) -> None:
         """Store a reviewer's note on a record now; an empty text clears it (the history stays)."""
         reviewer = self.check_reviewer(reviewer)
+        self.check_acting_as(reviewer)
         values = dict(record_id=record_id, stage=Stage(stage).value, reviewer=reviewer, text=text, created_at=_now())
         try:
             self._write(lambda conn: conn.execute(insert(t.Note).values(**values)))
@@ -392,6 +439,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         ``reopen``; then it is recorded as a reopening. At full text, a report marked not
         retrieved cannot be included, excluded or marked maybe.
         """
+        self.check_acting_as(reviewer)
         values = dict(record_id=record_id, stage=Stage(stage).value, reviewer=reviewer,
                       verdict=Verdict(verdict).value, reasons=json.dumps(list(reasons)), note=note,
                       created_at=_now())
@@ -422,6 +470,8 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
                 conn.execute(insert(t.Reopening).values(
                     record_id=record_id, stage=values["stage"], reviewer=reviewer, decision_id=did,
                     resolution_id=settled.resolution_id, undoes=settled.text, created_at=values["created_at"]))
+            if self.server_derived:  # the server's triggers keep the vote and the outcomes
+                return did
             key = (t.Vote.record_id == record_id) & (t.Vote.stage == values["stage"]) & (t.Vote.reviewer == reviewer)
             conn.execute(t.Vote.__table__.delete().where(key))
             if verdict is not Verdict.RETRACTED:
@@ -461,6 +511,8 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         def work(conn: Connection) -> int:
             for i in range(0, len(rows), 5000):
                 conn.execute(insert(t.Decision), rows[i:i + 5000])
+            if self.server_derived:  # the server's triggers keep the votes and the outcomes
+                return len(rows)
             for stage in sorted({r["stage"] for r in rows}, reverse=True):  # title-abstract first
                 self._rebuild_votes(conn, Stage(stage))
             for stage in Stage:
@@ -483,6 +535,9 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
     def _refresh_outcomes(self, conn: Connection, protocol: Protocol, stage: Stage,
                           record_ids: Sequence[int] | None) -> None:
         """Recompute the outcome rows of some records (or all, with None) at a stage."""
+        if self.server_derived:
+            server_mode.refresh_outcomes(conn, Stage(stage), None if record_ids is None else list(record_ids))
+            return
         stage_value = Stage(stage).value
         votes_q = select(t.Vote.record_id, t.Vote.reviewer, t.Vote.verdict, t.Vote.reasons).where(
             t.Vote.stage == stage_value)
@@ -535,6 +590,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         protocol = self.protocol()
 
         def work(conn: Connection) -> None:
+            server_mode.sync_rules(conn, protocol)
             for stage in Stage:
                 self._refresh_outcomes(conn, protocol, stage, None)
 
