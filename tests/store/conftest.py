@@ -60,3 +60,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def protocol() -> Protocol:
     return load_protocol(example_dir() / "protocol.toml")
+
+
+@pytest.fixture
+def pg_admin() -> Iterator[sa.Engine]:
+    """An AUTOCOMMIT engine on the server as its superuser (skips, or fails under CI=true, as above)."""
+    engine = _pg_admin()
+    assert engine is not None
+    yield engine
+    engine.dispose()
