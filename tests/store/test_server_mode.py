@@ -309,6 +309,7 @@ def test_derived_tables_equal_a_recount_from_the_log(pg_admin: sa.Engine, protoc
                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
         @given(OPS)
         def run(ops):
+            _empty_log(review.owner_url)  # each example starts from no decisions
             for who, rid, stage, what, reasons in ops:
                 _apply(stores, zl_raw, who, rid, stage, what, reasons)
             assert recount_differences(review.owner_url, tmp_path) == {}
@@ -324,6 +325,15 @@ def test_derived_tables_equal_a_recount_from_the_log(pg_admin: sa.Engine, protoc
             s.close()
         zl_raw.dispose()
         gen.close()
+
+
+def _empty_log(owner_url: str) -> None:
+    """Test only: empty the log and its derived tables, as the superuser with triggers off (replica mode)."""
+    engine = sa.create_engine(owner_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        conn.exec_driver_sql("TRUNCATE decision, vote, outcome, note, resolution, reopening, unblinding, retrieval")
+    engine.dispose()
 
 
 def _apply(stores: dict[str, Store], zl_raw: sa.Engine, who: str, rid: int, stage: Stage, what: str,
@@ -386,3 +396,46 @@ def test_two_reviewer_roles_write_at_once(pg_admin: sa.Engine, protocol: Protoco
         assert recount_differences(review.owner_url, tmp_path) == {}
     finally:
         gen.close()
+
+
+def test_renaming_and_removing_a_reviewer_keep_the_log_and_follow_the_login(review: Review, tmp_path: Path):
+    _screen_some(review)
+    owner = sa.create_engine(review.owner_url)
+    # Without a rename's transaction the owner cannot rewrite initials either.
+    assert "append-only" in _refused(owner, "UPDATE decision SET reviewer = 'NA' WHERE reviewer = 'ZL'")
+    lead = review.store()
+    assert lead.rename_reviewer("ZL", "ZM", by="NA") == 8
+    zm = review.store("ZL")  # the same role, now reviewer ZM
+    assert zm.login() == (review.logins["ZL"], "ZM")
+    assert set(zm.current_decisions(TA, reviewer="ZM")) == {(rid, "ZM") for rid in range(5, RECORDS + 1)}
+    zm.record_decision(1, TA, "ZM", Verdict.INCLUDE)
+    zm.close()
+    assert recount_differences(review.owner_url, tmp_path) == {}
+    # A removed reviewer keeps their decisions; their role can no longer act or read their blind work.
+    text = lead.protocol().text
+    lead.update_protocol(parse_protocol(text.replace("[screening]", '[[reviewers]]\ninitials = "KT"\n\n[screening]', 1),
+                                        "protocol with KT"))
+    lead.remove_reviewer("ZM", by="NA")
+    lead.close()
+    zm_raw = review.engine("ZL")
+    assert "row-level security" in _refused(zm_raw, "INSERT INTO decision (record_id, stage, reviewer, verdict, "
+                                                    "reasons, created_at) VALUES (2, 'title-abstract', 'ZM', "
+                                                    "'include', '[]', now())")
+    assert _scalar(owner, "SELECT count(*) FROM decision WHERE reviewer = 'ZM'") == 9
+    zm_raw.dispose()
+    owner.dispose()
+
+
+def test_a_reviewer_role_reads_only_its_own_passphrase_hash(review: Review):
+    from screener.core.passphrase import hash_passphrase
+
+    lead = review.store()
+    lead.set_passphrase("NA", hash_passphrase("correct horse battery NA"), by="NA")
+    lead.close()
+    zl = review.store("ZL")
+    assert zl.passphrase_hash("NA") is None  # the row exists, ZL's role cannot see it
+    zl.set_passphrase("ZL", hash_passphrase("correct horse battery ZL"), by="ZL")  # first use: ZL's own
+    assert zl.passphrase_hash("ZL") is not None
+    with pytest.raises(StoreError, match="row-level security"):
+        zl.set_passphrase("NA", hash_passphrase("stolen by ZL 1234"), by="ZL")
+    zl.close()

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from screener.core import protocol as P
 from screener.core.passphrase import PassphraseHash
+from screener.store import server_mode
 from screener.store import tables as t
 from screener.store.schema import StoreError
 
@@ -148,6 +149,7 @@ class ReviewerQueries:
         def move_rows(conn: Connection) -> None:
             row = conn.execute(select(t.Reviewer).where(t.Reviewer.initials == old)).one()._mapping
             conn.execute(insert(t.Reviewer).values(initials=new, name=row["name"], role=row["role"]))
+            server_mode.renaming(conn, old, new)  # PostgreSQL: the log's initials may change, the login follows
             for table, column in REVIEWER_COLUMNS:
                 col = getattr(table, column)
                 conn.execute(update(table).where(col == old).values({column: new}))
@@ -164,7 +166,8 @@ class ReviewerQueries:
             text = P.remove_reviewer(self.protocol(), initials)
         except ValueError as exc:
             raise StoreError(f"cannot remove {initials}: {exc}") from None
-        self._change_protocol(text, by, f"reviewer {initials} removed by {by}")
+        self._change_protocol(text, by, f"reviewer {initials} removed by {by}",
+                              lambda conn: server_mode.removed(conn, initials))
         with self._read() as conn:
             return conn.execute(select(func.count()).select_from(t.Decision)
                                 .where(t.Decision.reviewer == initials)).scalar_one()

@@ -34,21 +34,28 @@ LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 #: Tables only PostgreSQL mode has (no SQLModel class: the store reads them with plain SQL).
 SERVER_MODE_TABLES = ("screener_login", "screener_rules")
 #: Tables a reviewer's role may add rows to (row-level security decides which rows).
-REVIEWER_INSERTS = ("decision", "note", "reopening", "ranking_run", "record_label", "resolution", "retrieval")
+REVIEWER_INSERTS = ("decision", "note", "reopening", "ranking_run", "record_label", "resolution", "retrieval",
+                    "reviewer_secret")
 
 
 def sync_rules(conn: Connection, protocol: Protocol) -> None:
-    """Store each stage's conflict rules for the server's outcome function (PostgreSQL only)."""
+    """Store each stage's conflict rules and screening reviewers for the server (PostgreSQL only).
+
+    Called wherever the protocol is stored (with the reviewers); the outcomes are then
+    refreshed by the caller where the rules may have changed.
+    """
     if conn.dialect.name != "postgresql":
         return
     conn.execute(text("DELETE FROM screener_rules"))
     order = json.dumps([c.id for c in protocol.exclusion])
+    screening = json.dumps([r.initials for r in protocol.reviewers if r.role != "arbiter"])
     for stage in Stage:
         rules = conflict_rules(protocol, stage)
         conn.execute(text("INSERT INTO screener_rules (stage, maybe_policy, reasons_must_match, reviewers_required, "
-                          "reason_order) VALUES (:s, :m, :r, :n, CAST(:o AS jsonb))"),
+                          "reason_order, screening_reviewers) VALUES (:s, :m, :r, :n, CAST(:o AS jsonb), "
+                          "CAST(:v AS jsonb))"),
                      dict(s=stage.value, m=rules.maybe_policy, r=rules.reasons_must_match,
-                          n=rules.reviewers_required, o=order))
+                          n=rules.reviewers_required, o=order, v=screening))
 
 
 def refresh_outcomes(conn: Connection, stage: Stage, record_ids: list[int] | None) -> None:
@@ -93,7 +100,8 @@ def add_login(conn: Connection, initials: str, login: str, password: str | None)
                   f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}",
                   f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
                   f"GRANT INSERT ON {', '.join(REVIEWER_INSERTS)} TO {role}",
-                  f"GRANT DELETE ON record_label TO {role}"):
+                  f"GRANT DELETE ON record_label TO {role}",
+                  f"GRANT UPDATE ON reviewer_secret TO {role}"):
         conn.exec_driver_sql(grant)
     conn.execute(text("INSERT INTO screener_login (login, initials) VALUES (:l, :i) "
                       "ON CONFLICT (login) DO UPDATE SET initials = EXCLUDED.initials"), dict(l=login, i=initials))
@@ -115,3 +123,17 @@ def refusal(exc: DBAPIError, role: str | None, reviewer: str | None) -> StoreErr
     elif "permission denied" in said:
         said += ": only the lead's role (the review's owner) may do this"
     return StoreError(f"the PostgreSQL server refused it to {who}: {said}")
+
+
+def renaming(conn: Connection, old: str, new: str) -> None:
+    """In a rename's transaction: let the append-only tables' initials change, and the login follow."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.exec_driver_sql("SET LOCAL screener.rename = 'on'")
+    conn.execute(text("UPDATE screener_login SET initials = :new WHERE initials = :old"), dict(old=old, new=new))
+
+
+def removed(conn: Connection, initials: str) -> None:
+    """A reviewer taken off the review: their login roles stop being them (they can no longer act)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DELETE FROM screener_login WHERE initials = :i"), dict(i=initials))

@@ -197,7 +197,6 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
             conn.execute(insert(t.Review).values(title=protocol.title, question=protocol.question,
                                                  protocol_text=protocol.text, created_at=_now()))
             self._sync_reviewers(conn, protocol)
-            server_mode.sync_rules(conn, protocol)
 
         self._write(work)
 
@@ -247,6 +246,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
             else:
                 conn.execute(t.Reviewer.__table__.update().where(t.Reviewer.initials == r.initials)
                              .values(name=r.name, role=r.role))
+        server_mode.sync_rules(conn, protocol)
 
     # -- sources and records -------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """PostgreSQL mode: the server enforces blinding, reviewer identity and the append-only log.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-04
 
 Acts on PostgreSQL only; an SQLite review is left as it was (nothing there can stop
@@ -15,7 +15,9 @@ another program that opens the file).
   can make them disagree with the log; ``screener_refresh_outcomes`` recomputes them
   from the log with the stored rules (the same rules as ``core.conflicts.record_state``).
 - ``decision``, ``note``, ``resolution``, ``reopening`` and ``unblinding`` refuse UPDATE,
-  DELETE and TRUNCATE from everyone, the owner included.
+  DELETE and TRUNCATE from everyone, the owner included; the one exception is renaming a
+  reviewer (``screener reviewer rename``), which the owner's transaction announces with
+  ``SET LOCAL screener.rename = 'on'`` and which may change only the columns holding initials.
 - Row-level security on the tables that hold one reviewer's work: a reviewer role reads
   its own rows, and others' only at a stage that is no longer blind
   (``screener_open_stages``, the store's rule: unblinded by the lead, or finished by
@@ -28,8 +30,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -37,7 +39,10 @@ depends_on = None
 #: (the second key is the record id); the store's ``_lock_record`` takes the same lock.
 RECORD_LOCK_CLASS = 0x5C12
 
-APPEND_ONLY = ("decision", "note", "resolution", "reopening", "unblinding")
+APPEND_ONLY = {  # table -> its columns of reviewer initials (which a rename may change)
+    "decision": ("reviewer",), "note": ("reviewer",), "resolution": ("resolved_by",),
+    "reopening": ("reviewer",), "unblinding": ("by",),
+}
 OWN_ROWS = {  # table -> (reviewer column, readable by others once the stage is open)
     "decision": ("reviewer", True),
     "vote": ("reviewer", True),
@@ -45,6 +50,7 @@ OWN_ROWS = {  # table -> (reviewer column, readable by others once the stage is 
     "reopening": ("reviewer", True),
     "ranking_run": ("reviewer", True),
     "record_label": ("reviewer", False),
+    "reviewer_secret": ("reviewer", False),
 }
 
 ME = "(SELECT screener_me())"
@@ -88,7 +94,8 @@ BEGIN
         END IF;
         SELECT count(*) INTO size FROM screener_queue(s);
         IF size > 0 AND NOT EXISTS (
-            SELECT 1 FROM reviewer rv WHERE rv.role <> 'arbiter'
+            SELECT 1 FROM screener_rules ru, jsonb_array_elements_text(ru.screening_reviewers) rv(initials)
+            WHERE ru.stage = s
               AND (SELECT count(*) FROM vote v WHERE v.stage = s AND v.reviewer = rv.initials
                    AND v.record_id IN (SELECT q.id FROM screener_queue(s) q)) < size) THEN
             RETURN NEXT s;
@@ -126,12 +133,12 @@ BEGIN
         WHERE src.kind IN ('website', 'organisation', 'citation') AND src.archived_at IS NULL
             AND (ids IS NULL OR r.id = ANY(ids))
     ), v AS (
-        SELECT vo.record_id, vo.verdict, vo.reasons::jsonb AS reasons,
+        SELECT vo.record_id, vo.reviewer, vo.verdict, vo.reasons::jsonb AS reasons,
                ARRAY(SELECT DISTINCT x FROM jsonb_array_elements_text(vo.reasons::jsonb) x ORDER BY x) AS rset
         FROM vote vo
         WHERE vo.stage = s AND (ids IS NULL OR vo.record_id = ANY(ids)) AND (s = 'title-abstract' OR vo.record_id IN (SELECT id FROM reach))
-    ), agg AS (
-        SELECT record_id, count(*) AS n, bool_or(verdict = 'maybe') AS has_maybe,
+    ), agg AS (  -- one row per vote and reason: count reviewers, not rows
+        SELECT record_id, count(DISTINCT reviewer) AS n, bool_or(verdict = 'maybe') AS has_maybe,
                bool_and(verdict IN ('include', 'maybe')) AS all_include, bool_and(verdict = 'exclude') AS all_exclude,
                count(DISTINCT rset) AS n_sets,
                array_agg(x.reason) FILTER (WHERE x.reason IS NOT NULL) AS reasons
@@ -228,9 +235,14 @@ BEGIN
     RETURN NULL;
 END
 $$""",
+        # TG_ARGV: the table's columns of initials, the only ones a rename may change.
         """
 CREATE FUNCTION screener_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND current_setting('screener.rename', true) = 'on'
+       AND to_jsonb(NEW) - TG_ARGV = to_jsonb(OLD) - TG_ARGV THEN
+        RETURN NEW;
+    END IF;
     RAISE EXCEPTION 'screener: the % table is append-only: rows are never changed or deleted (add a row instead)',
         TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
 END
@@ -246,6 +258,11 @@ def _policies() -> list[str]:
                 f"CREATE POLICY screener_read ON {table} FOR SELECT USING ({readable})",
                 f"CREATE POLICY screener_insert ON {table} FOR INSERT WITH CHECK ({col} = {ME})"]
     out += [
+        # a reviewer changes their own passphrase
+        f"CREATE POLICY screener_update ON reviewer_secret FOR UPDATE USING (reviewer = {ME}) "
+        f"WITH CHECK (reviewer = {ME} AND set_by = {ME})",
+        "DROP POLICY screener_insert ON reviewer_secret",
+        f"CREATE POLICY screener_insert ON reviewer_secret FOR INSERT WITH CHECK (reviewer = {ME} AND set_by = {ME})",
         # a label is the reviewer's own: they may take it off again
         f"CREATE POLICY screener_delete ON record_label FOR DELETE USING (reviewer = {ME})",
         # a reopening names the reviewer's own decision on that record and stage
@@ -275,7 +292,8 @@ def upgrade() -> None:
     op.execute("CREATE TABLE screener_login (login text PRIMARY KEY, "
                "initials text NOT NULL REFERENCES reviewer (initials))")
     op.execute("CREATE TABLE screener_rules (stage text PRIMARY KEY, maybe_policy text NOT NULL, "
-               "reasons_must_match boolean NOT NULL, reviewers_required integer NOT NULL, reason_order jsonb NOT NULL)")
+               "reasons_must_match boolean NOT NULL, reviewers_required integer NOT NULL, reason_order jsonb NOT NULL, "
+               "screening_reviewers jsonb NOT NULL)")
     for sql in _functions(schema):
         op.execute(sql)
     # Only the owner runs these by hand (the triggers run them as the owner too).
@@ -289,9 +307,10 @@ def upgrade() -> None:
                    "FOR EACH STATEMENT EXECUTE FUNCTION screener_stage_rows_added()")
     op.execute("CREATE TRIGGER screener_derived AFTER INSERT ON retrieval REFERENCING NEW TABLE AS new_rows "
                "FOR EACH STATEMENT EXECUTE FUNCTION screener_retrievals_added()")
-    for table in APPEND_ONLY:
+    for table, columns in APPEND_ONLY.items():
+        names = ", ".join(f"'{c}'" for c in columns)
         op.execute(f"CREATE TRIGGER screener_append_only BEFORE UPDATE OR DELETE ON {table} "
-                   "FOR EACH ROW EXECUTE FUNCTION screener_append_only()")
+                   f"FOR EACH ROW EXECUTE FUNCTION screener_append_only({names})")
         op.execute(f"CREATE TRIGGER screener_append_only_truncate BEFORE TRUNCATE ON {table} "
                    "FOR EACH STATEMENT EXECUTE FUNCTION screener_append_only()")
     for sql in _policies():
@@ -304,7 +323,7 @@ def downgrade() -> None:
         return
     for table in (*OWN_ROWS, "outcome", "resolution", "retrieval"):
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-        for policy in ("screener_read", "screener_insert", "screener_delete"):
+        for policy in ("screener_read", "screener_insert", "screener_delete", "screener_update"):
             op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
     for table in APPEND_ONLY:
         op.execute(f"DROP TRIGGER screener_append_only ON {table}")
