@@ -32,7 +32,7 @@ REFUSED = "42501"
 LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 #: Tables only PostgreSQL mode has (no SQLModel class: the store reads them with plain SQL).
-SERVER_MODE_TABLES = ("screener_login", "screener_rules")
+SERVER_MODE_TABLES = ("screener_login", "screener_rules", "screener_open")
 #: Tables a reviewer's role may add rows to (row-level security decides which rows).
 REVIEWER_INSERTS = ("decision", "note", "reopening", "ranking_run", "record_label", "resolution", "retrieval",
                     "reviewer_secret")
@@ -61,6 +61,7 @@ def sync_rules(conn: Connection, protocol: Protocol) -> None:
 def refresh_outcomes(conn: Connection, stage: Stage, record_ids: list[int] | None) -> None:
     """Recompute outcomes in the server, from the log and the stored rules."""
     conn.execute(text("SELECT screener_refresh_outcomes(:s, :ids)"), dict(s=Stage(stage).value, ids=record_ids))
+    conn.execute(text("SELECT screener_recheck_open()"))  # the full-text queue follows title/abstract outcomes
 
 
 def login_of(initials: str, login: str | None) -> str:

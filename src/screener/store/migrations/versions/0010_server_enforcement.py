@@ -20,8 +20,8 @@ another program that opens the file).
   ``SET LOCAL screener.rename = 'on'`` and which may change only the columns holding initials.
 - Row-level security on the tables that hold one reviewer's work: a reviewer role reads
   its own rows, and others' only at a stage that is no longer blind
-  (``screener_open_stages``, the store's rule: unblinded by the lead, or finished by
-  every screening reviewer); it inserts rows only as itself. The owner (the lead's role
+  (``screener_open``, kept by triggers with the store's rule: unblinded by the lead, or
+  finished by every screening reviewer); it inserts rows only as itself. The owner (the lead's role
   that created the review) is not subject to it, so a review with one login works as before.
   What a reviewer role may do at all is granted by ``screener reviewer add``.
 """
@@ -79,28 +79,49 @@ CREATE FUNCTION screener_queue(s text) RETURNS TABLE (id integer) LANGUAGE sql S
                                 AND rt.id IN (SELECT max(id) FROM retrieval GROUP BY record_id))
           END
 $$""",
-        # Stages no longer blind: unblinded by the lead, or every screening reviewer has a
-        # current vote on every record of the queue (an empty queue stays blind).
+        # Which stages are no longer blind (``screener_open``): unblinded by the lead, or every
+        # screening reviewer has a current vote on every record of the queue (an empty queue
+        # stays blind). Recomputed by each write that can change it, under one lock, so that
+        # two reviewers finishing at once see each other's votes; reads cost one lookup.
         f"""
-CREATE FUNCTION screener_open_stages() RETURNS SETOF text LANGUAGE plpgsql STABLE {definer} AS $$
+CREATE FUNCTION screener_recheck_open() RETURNS void LANGUAGE plpgsql {definer} AS $$
 DECLARE
     s text;
     size bigint;
 BEGIN
+    PERFORM pg_advisory_xact_lock({RECORD_LOCK_CLASS}, -1);
+    DELETE FROM screener_open;
     FOREACH s IN ARRAY ARRAY['title-abstract', 'full-text'] LOOP
         IF EXISTS (SELECT 1 FROM unblinding u WHERE u.stage = s) THEN
-            RETURN NEXT s;
+            INSERT INTO screener_open VALUES (s);
             CONTINUE;
         END IF;
         SELECT count(*) INTO size FROM screener_queue(s);
-        IF size > 0 AND NOT EXISTS (
+        IF size = 0 OR EXISTS (  -- the cheap test first: fewer votes in all than records to screen
+            SELECT 1 FROM screener_rules ru, jsonb_array_elements_text(ru.screening_reviewers) rv(initials)
+            WHERE ru.stage = s AND (SELECT count(*) FROM vote v WHERE v.stage = s AND v.reviewer = rv.initials) < size)
+        THEN
+            CONTINUE;
+        END IF;
+        IF NOT EXISTS (
             SELECT 1 FROM screener_rules ru, jsonb_array_elements_text(ru.screening_reviewers) rv(initials)
             WHERE ru.stage = s
               AND (SELECT count(*) FROM vote v WHERE v.stage = s AND v.reviewer = rv.initials
                    AND v.record_id IN (SELECT q.id FROM screener_queue(s) q)) < size) THEN
-            RETURN NEXT s;
+            INSERT INTO screener_open VALUES (s);
         END IF;
     END LOOP;
+END
+$$""",
+        f"""
+CREATE FUNCTION screener_open_stages() RETURNS SETOF text LANGUAGE sql STABLE {definer} AS $$
+    SELECT stage FROM screener_open
+$$""",
+        f"""
+CREATE FUNCTION screener_recheck_trigger() RETURNS trigger LANGUAGE plpgsql {definer} AS $$
+BEGIN
+    PERFORM screener_recheck_open();
+    RETURN NULL;
 END
 $$""",
         # The exclusion reason PRISMA counts: the first in protocol order, unknown ones after, by text.
@@ -209,6 +230,7 @@ BEGIN
         PERFORM screener_refresh_outcomes('title-abstract', ta);
     END IF;
     PERFORM screener_refresh_outcomes('full-text', ft);
+    PERFORM screener_recheck_open();
     RETURN NULL;
 END
 $$""",
@@ -224,6 +246,7 @@ BEGIN
         PERFORM screener_refresh_outcomes('title-abstract', ta);
     END IF;
     PERFORM screener_refresh_outcomes('full-text', ARRAY(SELECT DISTINCT record_id FROM new_rows));
+    PERFORM screener_recheck_open();
     RETURN NULL;
 END
 $$""",
@@ -232,6 +255,7 @@ CREATE FUNCTION screener_retrievals_added() RETURNS trigger LANGUAGE plpgsql {de
 BEGIN
     PERFORM screener_lock_records(ARRAY(SELECT record_id FROM new_rows));
     PERFORM screener_refresh_outcomes('full-text', ARRAY(SELECT DISTINCT record_id FROM new_rows));
+    PERFORM screener_recheck_open();
     RETURN NULL;
 END
 $$""",
@@ -294,10 +318,12 @@ def upgrade() -> None:
     op.execute("CREATE TABLE screener_rules (stage text PRIMARY KEY, maybe_policy text NOT NULL, "
                "reasons_must_match boolean NOT NULL, reviewers_required integer NOT NULL, reason_order jsonb NOT NULL, "
                "screening_reviewers jsonb NOT NULL)")
+    op.execute("CREATE TABLE screener_open (stage text PRIMARY KEY)")
     for sql in _functions(schema):
         op.execute(sql)
     # Only the owner runs these by hand (the triggers run them as the owner too).
     for fn in ("screener_refresh_outcomes(text, integer[])", "screener_lock_records(integer[])",
+               "screener_recheck_open()",
                "screener_queue(text)", "screener_counted_reason(text[], jsonb)"):
         op.execute(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC")
     op.execute("CREATE TRIGGER screener_derived AFTER INSERT ON decision REFERENCING NEW TABLE AS new_rows "
@@ -307,6 +333,10 @@ def upgrade() -> None:
                    "FOR EACH STATEMENT EXECUTE FUNCTION screener_stage_rows_added()")
     op.execute("CREATE TRIGGER screener_derived AFTER INSERT ON retrieval REFERENCING NEW TABLE AS new_rows "
                "FOR EACH STATEMENT EXECUTE FUNCTION screener_retrievals_added()")
+    # Whatever else changes a stage's queue, its screening reviewers or its unblinding: look again.
+    for table in ("unblinding", "record", "source", "dup_member", "dup_cluster", "screener_rules"):
+        op.execute(f"CREATE TRIGGER screener_recheck_open AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION screener_recheck_trigger()")
     for table, columns in APPEND_ONLY.items():
         names = ", ".join(f"'{c}'" for c in columns)
         op.execute(f"CREATE TRIGGER screener_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -330,10 +360,14 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER screener_append_only_truncate ON {table}")
     for table in ("decision", "resolution", "reopening", "retrieval"):
         op.execute(f"DROP TRIGGER screener_derived ON {table}")
+    for table in ("unblinding", "record", "source", "dup_member", "dup_cluster", "screener_rules"):
+        op.execute(f"DROP TRIGGER screener_recheck_open ON {table}")
     for fn in ("screener_append_only()", "screener_retrievals_added()", "screener_stage_rows_added()",
                "screener_decisions_added()", "screener_lock_records(integer[])",
                "screener_refresh_outcomes(text, integer[])", "screener_counted_reason(text[], jsonb)",
-               "screener_open_stages()", "screener_queue(text)", "screener_me()"):
+               "screener_recheck_trigger()", "screener_open_stages()", "screener_recheck_open()",
+               "screener_queue(text)", "screener_me()"):
         op.execute(f"DROP FUNCTION {fn}")
+    op.execute("DROP TABLE screener_open")
     op.execute("DROP TABLE screener_rules")
     op.execute("DROP TABLE screener_login")
