@@ -63,7 +63,7 @@ def _make_review(admin: sa.Engine, protocol: Protocol, records: int = RECORDS, *
             store.add_source(SourceInput("Citations", "c.ris", "b" * 64, "ris", kind=SourceKind.CITATION),
                              [BibRecord(position=1, title="Found by citation searching")])
         for initials, login in logins.items():
-            assert store.add_reviewer_login(initials, login) == (login, True)
+            assert store.add_reviewer(initials, by="NA", login=login) == (initials, login, True, False)
         store.close()
         urls = {i: sa.make_url(owner_url).set(username=login).render_as_string(hide_password=False)
                 for i, login in logins.items()}
@@ -71,7 +71,8 @@ def _make_review(admin: sa.Engine, protocol: Protocol, records: int = RECORDS, *
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            for login in logins.values():
+            for (login,) in conn.execute(sa.text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p"),
+                                         dict(p=f"%\\_pg\\_{tag}")):  # ours, and those a test added
                 conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
 
 
@@ -227,7 +228,7 @@ def test_reviewer_logins_only_in_postgresql_mode(tmp_path: Path, protocol: Proto
     store = open_store(tmp_path / "review.db", create=True)
     store.init_review(protocol)
     with pytest.raises(StoreError, match="only in PostgreSQL mode"):
-        store.add_reviewer_login("ZL")
+        store.add_reviewer("ZL", by="NA")
     store.close()
 
 
@@ -235,9 +236,10 @@ def test_login_names_are_checked(review: Review):
     store = review.store()
     for bad in ("pg_zl", "ZL", "zl; DROP TABLE decision", "9zl"):
         with pytest.raises(StoreError, match="login role name"):
-            store.add_reviewer_login("ZL", bad)
-    with pytest.raises(StoreError, match="not a reviewer of the protocol"):
-        store.add_reviewer_login("XX", "xx_pg_nobody")
+            store.add_reviewer("ZL", by="NA", login=bad)
+    with pytest.raises(StoreError, match="login role name"):  # refused before the protocol changes
+        store.add_reviewer("XX", by="NA", login="pg_xx")
+    assert "XX" not in store.protocol().reviewer_initials
     assert store.reviewer_logins() == {v: k for k, v in review.logins.items()}
     store.close()
 
@@ -317,8 +319,13 @@ def test_derived_tables_equal_a_recount_from_the_log(pg_admin: sa.Engine, protoc
         run()
         # and after the lead unblinds and changes the rules
         stores["lead"].unblind(TA, "NA")
-        stores["lead"].update_protocol(_protocol_with(protocol, 'reasons_must_match = ["full-text"]',
-                                                      'reasons_must_match = ["title-abstract", "full-text"]'))
+        changed = _protocol_with(stores["lead"].protocol(), 'reasons_must_match = ["full-text"]',
+                                 'reasons_must_match = ["title-abstract", "full-text"]')
+        e1 = changed.text.index('[[exclusion]]\nid = "E1"')
+        changed = parse_protocol(changed.text[:e1] + changed.text[changed.text.index("[[exclusion]]", e1 + 1):], "t")
+        stores["lead"].change_protocol(changed, "NA", {"E1": "E3"}, "protocol.toml")  # E1 retired, counts as E3
+        assert recount_differences(review.owner_url, tmp_path) == {}
+        _apply(stores, zl_raw, "ZL-raw", 1, TA, "exclude", ["E1"])  # a raw insert still naming E1
         assert recount_differences(review.owner_url, tmp_path) == {}
     finally:
         for s in stores.values():
@@ -412,9 +419,8 @@ def test_renaming_and_removing_a_reviewer_keep_the_log_and_follow_the_login(revi
     zm.close()
     assert recount_differences(review.owner_url, tmp_path) == {}
     # A removed reviewer keeps their decisions; their role can no longer act or read their blind work.
-    text = lead.protocol().text
-    lead.update_protocol(parse_protocol(text.replace("[screening]", '[[reviewers]]\ninitials = "KT"\n\n[screening]', 1),
-                                        "protocol with KT"))
+    assert lead.add_reviewer("KT", by="NA", login=review.logins["ZL"].replace("zl_", "kt_"))[2:] == (True, True)
+    assert "KT" in lead.protocol().reviewer_initials
     lead.remove_reviewer("ZM", by="NA")
     lead.close()
     zm_raw = review.engine("ZL")

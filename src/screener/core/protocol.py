@@ -12,6 +12,7 @@ errors are located by scanning the text for the table or key they concern.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterable
@@ -344,6 +345,23 @@ def rename_reviewer(protocol: Protocol, old: str, new: str) -> str:
         at = next(n for n, line in enumerate(lines) if re.match(rf"^\s*arbiter\s*=\s*[\"']{re.escape(old)}[\"']", line))
         lines[at] = _set_key(lines[at], new)
     return _checked("".join(lines))
+
+
+def add_reviewer(protocol: Protocol, initials: str, name: str = "") -> str:
+    """The protocol text with a new ``[[reviewers]]`` table for ``initials`` after the last one; validated."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,15}", initials):
+        raise ValueError(f"'{initials}': initials are letters and digits, e.g. \"NB\"")
+    if any(r.initials.casefold() == initials.casefold() for r in protocol.reviewers):
+        raise ValueError(f"{initials} is already a reviewer of this protocol")
+    lines, _, end = _reviewer_block(protocol.text, protocol.reviewers[-1].initials)
+    while end > 0 and not lines[end - 1].strip():  # after the table's own lines, before the blank ones
+        end -= 1
+    if end and not lines[end - 1].endswith("\n"):
+        lines[end - 1] += "\n"
+    block = ["\n", "[[reviewers]]\n", f'initials = "{initials}"\n']
+    if name:
+        block.append(f"name = {json.dumps(name, ensure_ascii=False)}\n")
+    return _checked("".join(lines[:end] + block + lines[end:]))
 
 
 def remove_reviewer(protocol: Protocol, initials: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, func, insert, select
 from screener.core.models import Stage
 from screener.core.protocol import Protocol, parse_protocol
 from screener.core.protocol_update import ProtocolUpdate, compose_aliases, plan_update
+from screener.store import server_mode
 from screener.store import tables as t
 from screener.store.schema import StoreError
 
@@ -113,6 +114,7 @@ class ProtocolQueries:
                                                          new_text=new.text, mapping=json.dumps(plan.mapping),
                                                          created_at=now))
             current = replace(new, aliases=compose_aliases(old.aliases, plan.mapping))
+            server_mode.sync_rules(conn, current)  # PostgreSQL: the server computes outcomes with them
             for stage in Stage:  # counted reasons and conflicts follow the new order, rules and mapping
                 self._refresh_outcomes(conn, current, stage, None)
             return plan

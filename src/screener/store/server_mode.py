@@ -46,16 +46,21 @@ def sync_rules(conn: Connection, protocol: Protocol) -> None:
     """
     if conn.dialect.name != "postgresql":
         return
+    from screener.store.protocol_log import aliases_from  # (it imports this module)
+
     conn.execute(text("DELETE FROM screener_rules"))
     order = json.dumps([c.id for c in protocol.exclusion])
     screening = json.dumps([r.initials for r in protocol.reviewers if r.role != "arbiter"])
+    # retired reason ids count as what they were mapped to: from the change log, as ``Store.protocol`` does
+    aliases = json.dumps(aliases_from(list(conn.execute(text("SELECT mapping FROM protocol_change ORDER BY id"))
+                                           .scalars())))
     for stage in Stage:
         rules = conflict_rules(protocol, stage)
         conn.execute(text("INSERT INTO screener_rules (stage, maybe_policy, reasons_must_match, reviewers_required, "
-                          "reason_order, screening_reviewers) VALUES (:s, :m, :r, :n, CAST(:o AS jsonb), "
-                          "CAST(:v AS jsonb))"),
+                          "reason_order, screening_reviewers, aliases) VALUES (:s, :m, :r, :n, CAST(:o AS jsonb), "
+                          "CAST(:v AS jsonb), CAST(:a AS jsonb))"),
                      dict(s=stage.value, m=rules.maybe_policy, r=rules.reasons_must_match,
-                          n=rules.reviewers_required, o=order, v=screening))
+                          n=rules.reviewers_required, o=order, v=screening, a=aliases))
 
 
 def refresh_outcomes(conn: Connection, stage: Stage, record_ids: list[int] | None) -> None:

@@ -31,6 +31,7 @@ from screener.core.models import (
     StoredRecord,
     Verdict,
 )
+from screener.core import protocol as P
 from screener.core.normalise import search_fold
 from screener.core.protocol import Protocol
 from screener.core.screening import conflict_rules, outcome_of
@@ -218,18 +219,32 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
             raise schema.StoreError(f"connected to PostgreSQL as role {role}, which is reviewer {me}: "
                                     f"it cannot act as {reviewer}")
 
-    def add_reviewer_login(self, initials: str, login: str | None = None, password: str | None = None
-                           ) -> tuple[str, bool]:
-        """PostgreSQL mode: give a reviewer of the protocol a login role of their own (the lead's role only).
+    def add_reviewer(self, initials: str, *, by: str, name: str = "", login: str | None = None,
+                     password: str | None = None) -> tuple[str, str, bool, bool]:
+        """PostgreSQL mode: give a reviewer a login role of their own, adding them to the protocol if need be.
 
-        Returns the role name and whether the role was created (False: it existed already).
+        Run by the lead's role (the review's owner, which may create roles). ``login`` is
+        the role name (default: the initials in lower case); ``password`` is set on a new
+        role only. Returns the initials, the role name, whether the role was created (False:
+        it existed, e.g. for another review on this server) and whether the protocol changed.
         """
         if self.engine.dialect.name != "postgresql":
             raise schema.StoreError("reviewer logins exist only in PostgreSQL mode (--db postgresql+psycopg://...): "
                                     "an SQLite review is one file that any program can open")
-        initials = self.check_reviewer(initials)
-        name = server_mode.login_of(initials, login)
-        return name, self._write(lambda conn: server_mode.add_login(conn, initials, name, password))
+        protocol = self.protocol()
+        typed = protocol.initials(initials)
+        added = typed not in protocol.reviewer_initials
+        role = server_mode.login_of(initials.strip() if added else typed, login)  # checked before any change
+        if added:
+            try:
+                text = P.add_reviewer(protocol, initials.strip(), name)
+            except ValueError as exc:
+                raise schema.StoreError(f"cannot add {initials}: {exc}") from None
+            self._change_protocol(text, by, f"reviewer {initials.strip()} added by {by}")
+            typed = initials.strip()
+        typed = self.check_reviewer(typed)
+        created = self._write(lambda conn: server_mode.add_login(conn, typed, role, password))
+        return typed, role, created, added
 
     def reviewer_logins(self) -> dict[str, str]:
         """PostgreSQL mode: login role -> reviewer initials ({} on SQLite)."""

@@ -124,6 +124,12 @@ BEGIN
     RETURN NULL;
 END
 $$""",
+        # Reason ids as they count now: retired ids replaced by what ``protocol update --map`` mapped them to.
+        f"""
+CREATE FUNCTION screener_reasons(reasons text, aliases jsonb) RETURNS text[] LANGUAGE sql IMMUTABLE {definer} AS $$
+    SELECT coalesce(array_agg(coalesce(aliases ->> x, x) ORDER BY n), '{{}}')
+    FROM jsonb_array_elements_text(reasons::jsonb) WITH ORDINALITY r(x, n)
+$$""",
         # The exclusion reason PRISMA counts: the first in protocol order, unknown ones after, by text.
         f"""
 CREATE FUNCTION screener_counted_reason(reasons text[], reason_order jsonb) RETURNS text
@@ -154,8 +160,8 @@ BEGIN
         WHERE src.kind IN ('website', 'organisation', 'citation') AND src.archived_at IS NULL
             AND (ids IS NULL OR r.id = ANY(ids))
     ), v AS (
-        SELECT vo.record_id, vo.reviewer, vo.verdict, vo.reasons::jsonb AS reasons,
-               ARRAY(SELECT DISTINCT x FROM jsonb_array_elements_text(vo.reasons::jsonb) x ORDER BY x) AS rset
+        SELECT vo.record_id, vo.reviewer, vo.verdict, screener_reasons(vo.reasons, ru.aliases) AS reasons,
+               ARRAY(SELECT DISTINCT x FROM unnest(screener_reasons(vo.reasons, ru.aliases)) x ORDER BY x) AS rset
         FROM vote vo
         WHERE vo.stage = s AND (ids IS NULL OR vo.record_id = ANY(ids)) AND (s = 'title-abstract' OR vo.record_id IN (SELECT id FROM reach))
     ), agg AS (  -- one row per vote and reason: count reviewers, not rows
@@ -163,11 +169,11 @@ BEGIN
                bool_and(verdict IN ('include', 'maybe')) AS all_include, bool_and(verdict = 'exclude') AS all_exclude,
                count(DISTINCT rset) AS n_sets,
                array_agg(x.reason) FILTER (WHERE x.reason IS NOT NULL) AS reasons
-        FROM v LEFT JOIN LATERAL jsonb_array_elements_text(v.reasons) x(reason) ON true
+        FROM v LEFT JOIN LATERAL unnest(v.reasons) x(reason) ON true
         GROUP BY record_id
     ), res AS (
         SELECT rs.record_id, rs.verdict,
-               ARRAY(SELECT jsonb_array_elements_text(rs.reasons::jsonb)) AS reasons
+               screener_reasons(rs.reasons, ru.aliases) AS reasons
         FROM resolution rs
         WHERE rs.id IN (SELECT max(id) FROM resolution WHERE stage = s GROUP BY record_id)
           AND rs.id NOT IN (SELECT rp.resolution_id FROM reopening rp WHERE rp.resolution_id IS NOT NULL)
@@ -317,7 +323,7 @@ def upgrade() -> None:
                "initials text NOT NULL REFERENCES reviewer (initials))")
     op.execute("CREATE TABLE screener_rules (stage text PRIMARY KEY, maybe_policy text NOT NULL, "
                "reasons_must_match boolean NOT NULL, reviewers_required integer NOT NULL, reason_order jsonb NOT NULL, "
-               "screening_reviewers jsonb NOT NULL)")
+               "screening_reviewers jsonb NOT NULL, aliases jsonb NOT NULL)")
     op.execute("CREATE TABLE screener_open (stage text PRIMARY KEY)")
     for sql in _functions(schema):
         op.execute(sql)
@@ -365,6 +371,7 @@ def downgrade() -> None:
     for fn in ("screener_append_only()", "screener_retrievals_added()", "screener_stage_rows_added()",
                "screener_decisions_added()", "screener_lock_records(integer[])",
                "screener_refresh_outcomes(text, integer[])", "screener_counted_reason(text[], jsonb)",
+               "screener_reasons(text, jsonb)",
                "screener_recheck_trigger()", "screener_open_stages()", "screener_recheck_open()",
                "screener_queue(text)", "screener_me()"):
         op.execute(f"DROP FUNCTION {fn}")
