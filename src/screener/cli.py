@@ -690,6 +690,50 @@ def _lead_by(store: Store, by: str | None) -> str:
     return _prove(store, by or (leads[0] if len(leads) == 1 else None), "--by", lead=True)
 
 
+ROLE_PASSWORD_ENV = "SCREENER_ROLE_PASSWORD"
+
+
+@reviewer.command("add")
+@click.argument("initials")
+@click.option("--name", default="", help="Their full name, when they are added to the protocol.")
+@click.option("--login", help="Name of their login role (default: the initials in lower case, e.g. zl).")
+@click.option("--by", "by", help="The lead (default: the protocol's lead).")
+@click.pass_context
+def reviewer_add(ctx: click.Context, initials: str, name: str, login: str | None, by: str | None) -> None:
+    """PostgreSQL mode: a login role of their own for a reviewer (the lead only).
+
+    \b
+    Adds them to the protocol first if they are not in it. Run as the lead's role, which
+    owns the review and may create roles. The new role's password is typed twice at a
+    hidden prompt, or taken from $SCREENER_ROLE_PASSWORD (scripts); empty means none (the
+    server's pg_hba.conf then decides how the role logs in). From then on the server itself
+    keeps that role to its own reviewer's rows and to what blinding allows.
+    """
+    with _open(ctx) as store:
+        if not store.server_derived:
+            raise _fail("reviewer logins exist only in PostgreSQL mode (--db postgresql+psycopg://...): an SQLite "
+                        "review is one file that any program can open")
+        by = _lead_by(store, by)
+        password = os.environ.get(ROLE_PASSWORD_ENV)
+        if password is None:
+            try:
+                password = click.prompt(f"password of the new login role for {initials} (empty: none)",
+                                        hide_input=True, confirmation_prompt="Type it again", default="",
+                                        show_default=False, err=True)
+            except click.Abort:
+                raise _fail(f"no password given for {initials}'s role: nothing was changed") from None
+        initials, role, created, added = store.add_reviewer(initials, by=by, name=name, login=login,
+                                                            password=password or None)
+        if added:
+            click.echo(f"added {initials} to the protocol (logged as a protocol change by {by})")
+        if created:
+            click.echo(f"created login role {role} for {initials} "
+                       + ("with a password" if password else "without a password (pg_hba.conf decides)"))
+        else:
+            click.echo(f"login role {role} existed already (its password was left as it was): it is now {initials}")
+        click.echo(f"{initials} connects as: screener --db {store.url_as(role)} screen --reviewer {initials}")
+
+
 @reviewer.command("rename")
 @click.argument("old")
 @click.argument("new")

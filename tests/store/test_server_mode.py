@@ -445,3 +445,35 @@ def test_a_reviewer_role_reads_only_its_own_passphrase_hash(review: Review):
     with pytest.raises(StoreError, match="row-level security"):
         zl.set_passphrase("NA", hash_passphrase("stolen by ZL 1234"), by="ZL")
     zl.close()
+
+
+def test_reviewer_add_on_the_command_line(review: Review, monkeypatch: pytest.MonkeyPatch):
+    """The lead runs 'screener reviewer add KT': KT joins the protocol, gets a role, and screens as it."""
+    monkeypatch.setenv("SCREENER_PASSPHRASE", "the lead's own passphrase")  # NA's first one, chosen now
+    monkeypatch.setenv("SCREENER_ROLE_PASSWORD", "")  # trust auth on the test server: no password
+    kt = review.logins["ZL"].replace("zl_", "kt_")
+    result = CliRunner().invoke(cli, ["--db", review.owner_url, "reviewer", "add", "KT", "--name", "Kim Tan",
+                                      "--login", kt], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "added KT to the protocol" in result.output
+    assert f"created login role {kt} for KT without a password" in result.output
+    url = sa.make_url(review.owner_url).set(username=kt).render_as_string(hide_password=False)
+    assert f"KT connects as: screener --db {url} screen --reviewer KT" in result.output
+    store = open_store(url)
+    store.record_decision(3, TA, "KT", Verdict.INCLUDE)
+    with pytest.raises(StoreError, match="cannot act as ZL"):
+        store.record_decision(3, TA, "ZL", Verdict.INCLUDE)
+    store.close()
+    again = CliRunner().invoke(cli, ["--db", review.owner_url, "reviewer", "add", "KT", "--login", kt])
+    assert again.exit_code == 0 and "existed already" in again.output and "added" not in again.output
+    # A reviewer's role cannot make roles: the server refuses, in one line.
+    monkeypatch.setenv("SCREENER_PASSPHRASE", "zl's first passphrase")
+    refused = CliRunner().invoke(cli, ["--db", review.urls["ZL"], "reviewer", "add", "ZL", "--by", "ZL"])
+    assert refused.exit_code == 1 and len(refused.output.strip().splitlines()) == 1, refused.output
+
+
+def test_reviewer_add_refused_on_sqlite(tmp_path: Path, protocol: Protocol):
+    path = tmp_path / "review.db"
+    open_store(path, create=True).init_review(protocol)
+    result = CliRunner().invoke(cli, ["--db", str(path), "reviewer", "add", "ZL"])
+    assert result.exit_code == 1 and "only in PostgreSQL mode" in result.output

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from screener.core.conflicts import RecordState, Vote
@@ -245,6 +246,10 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         typed = self.check_reviewer(typed)
         created = self._write(lambda conn: server_mode.add_login(conn, typed, role, password))
         return typed, role, created, added
+
+    def url_as(self, role: str) -> str:
+        """The review's URL with another user name and no password (to tell a reviewer how to connect)."""
+        return make_url(self.url).set(username=role, password=None).render_as_string(hide_password=True)
 
     def reviewer_logins(self) -> dict[str, str]:
         """PostgreSQL mode: login role -> reviewer initials ({} on SQLite)."""
