@@ -466,10 +466,19 @@ def test_reviewer_add_on_the_command_line(review: Review, monkeypatch: pytest.Mo
     store.close()
     again = CliRunner().invoke(cli, ["--db", review.owner_url, "reviewer", "add", "KT", "--login", kt])
     assert again.exit_code == 0 and "existed already" in again.output and "added" not in again.output
-    # A reviewer's role cannot make roles: the server refuses, in one line.
+    # Not the lead: refused by screener; and a reviewer's own session cannot change the protocol or
+    # make roles even past screener's checks: the server refuses, in one line.
     monkeypatch.setenv("SCREENER_PASSPHRASE", "zl's first passphrase")
-    refused = CliRunner().invoke(cli, ["--db", review.urls["ZL"], "reviewer", "add", "ZL", "--by", "ZL"])
-    assert refused.exit_code == 1 and len(refused.output.strip().splitlines()) == 1, refused.output
+    refused = CliRunner().invoke(cli, ["--db", review.urls["ZL"], "reviewer", "add", "XY", "--by", "ZL"])
+    assert refused.exit_code == 1 and "only the review's lead" in refused.output
+    zl = review.store("ZL")
+    for initials in ("XY", "ZL"):  # a protocol change, then a role for a reviewer already there
+        with pytest.raises(StoreError, match=r"^the PostgreSQL server refused it to role zl_pg_\w+ \(reviewer ZL\): "
+                                             r"permission denied") as info:
+            zl.add_reviewer(initials, by="NA", login=f"{initials.lower()}_{review.logins['ZL']}")
+        assert "\n" not in str(info.value)
+    assert "XY" not in zl.protocol().reviewer_initials
+    zl.close()
 
 
 def test_reviewer_add_refused_on_sqlite(tmp_path: Path, protocol: Protocol):
