@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T")
-#: Advisory lock key class of one record's derived rows (the same in migration 0009's triggers).
+#: Advisory lock key class of one record's derived rows (the same in migration 0011's triggers).
 RECORD_LOCK_CLASS = 0x5C12
 DATABASE_KINDS = ("database", "register")
 OTHER_KINDS = ("website", "organisation", "citation")
@@ -42,7 +42,7 @@ def _lock_record(conn: Connection, record_id: int) -> None:
     """
     if conn.dialect.name != "sqlite":
         # An advisory lock, not SELECT ... FOR UPDATE: a reviewer's role may not update records.
-        # The server's triggers take the same lock (migration 0009) before they touch derived rows.
+        # The server's triggers take the same lock (migration 0011) before they touch derived rows.
         conn.execute(select(func.pg_advisory_xact_lock(RECORD_LOCK_CLASS, record_id)))
 
 

@@ -1,6 +1,6 @@
 """PostgreSQL mode: one login role per reviewer, the server enforcing what each may read and write.
 
-Migration 0009 puts the rules in the database (row-level security, append-only triggers,
+Migration 0011 puts the rules in the database (row-level security, append-only triggers,
 derived tables kept by triggers); this module is the store's side of them: the conflict
 rules the server computes outcomes with, the login roles of reviewers and their grants,
 and one-line errors when the server refuses something.

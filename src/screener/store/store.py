@@ -119,7 +119,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         self._protocol: tuple[tuple[str, int], Protocol] | None = None
         self._path = schema.sqlite_path(url)
         self._identity = schema.file_identity(self._path) if self._path else None
-        #: PostgreSQL: the server's triggers keep ``vote`` and ``outcome`` (migration 0009).
+        #: PostgreSQL: the server's triggers keep ``vote`` and ``outcome`` (migration 0011).
         self.server_derived = engine.dialect.name == "postgresql"
         self._login: tuple[str | None, str | None] | None = None
 

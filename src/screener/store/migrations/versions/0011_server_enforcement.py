@@ -1,7 +1,7 @@
 """PostgreSQL mode: the server enforces blinding, reviewer identity and the append-only log.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04
 
 Acts on PostgreSQL only; an SQLite review is left as it was (nothing there can stop
@@ -30,8 +30,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -68,7 +68,7 @@ $$""",
         f"""
 CREATE FUNCTION screener_queue(s text) RETURNS TABLE (id integer) LANGUAGE sql STABLE {definer} AS $$
     SELECT r.id FROM record r JOIN source src ON src.id = r.source_id
-    WHERE src.archived_at IS NULL
+    WHERE src.archived_at IS NULL AND NOT src.staged
       AND r.id NOT IN (SELECT m.record_id FROM dup_member m JOIN dup_cluster c ON c.id = m.cluster_id
                        WHERE c.undone_at IS NULL AND m.record_id <> c.primary_record_id)
       AND CASE WHEN s = 'title-abstract' THEN src.kind IN ('database', 'register')
@@ -158,6 +158,7 @@ BEGIN
         UNION
         SELECT r.id FROM record r JOIN source src ON src.id = r.source_id
         WHERE src.kind IN ('website', 'organisation', 'citation') AND src.archived_at IS NULL
+            AND NOT src.staged
             AND (ids IS NULL OR r.id = ANY(ids))
     ), v AS (
         SELECT vo.record_id, vo.reviewer, vo.verdict, screener_reasons(vo.reasons, ru.aliases) AS reasons,
