@@ -486,3 +486,21 @@ def test_reviewer_add_refused_on_sqlite(tmp_path: Path, protocol: Protocol):
     open_store(path, create=True).init_review(protocol)
     result = CliRunner().invoke(cli, ["--db", str(path), "reviewer", "add", "ZL"])
     assert result.exit_code == 1 and "only in PostgreSQL mode" in result.output
+
+
+def test_a_stage_after_a_blind_one_stays_blind(review: Review):
+    """The store's rule: full text is made of title/abstract outcomes, so it is blind while title/abstract is."""
+    na = review.store("NA")
+    citation = max(r.id for r in na.records())  # found by citation searching: straight to full text
+    na.record_decision(citation, FT, "NA", Verdict.INCLUDE)
+    na.close()
+    lead = review.store()
+    lead.unblind(FT, "NA")
+    zl = review.engine("ZL")
+    try:
+        assert _scalar(zl, "SELECT count(*) FROM decision WHERE stage = 'full-text'") == 0
+        lead.unblind(TA, "NA")
+        assert _scalar(zl, "SELECT count(*) FROM decision WHERE stage = 'full-text'") == 1
+    finally:
+        zl.dispose()
+        lead.close()

@@ -57,10 +57,11 @@ def sync_rules(conn: Connection, protocol: Protocol) -> None:
     for stage in Stage:
         rules = conflict_rules(protocol, stage)
         conn.execute(text("INSERT INTO screener_rules (stage, maybe_policy, reasons_must_match, reviewers_required, "
-                          "reason_order, screening_reviewers, aliases) VALUES (:s, :m, :r, :n, CAST(:o AS jsonb), "
-                          "CAST(:v AS jsonb), CAST(:a AS jsonb))"),
+                          "reason_order, screening_reviewers, aliases, screened) VALUES (:s, :m, :r, :n, "
+                          "CAST(:o AS jsonb), CAST(:v AS jsonb), CAST(:a AS jsonb), :x)"),
                      dict(s=stage.value, m=rules.maybe_policy, r=rules.reasons_must_match,
-                          n=rules.reviewers_required, o=order, v=screening, a=aliases))
+                          n=rules.reviewers_required, o=order, v=screening, a=aliases,
+                          x=stage.value in protocol.rules.stages))
 
 
 def refresh_outcomes(conn: Connection, stage: Stage, record_ids: list[int] | None) -> None:

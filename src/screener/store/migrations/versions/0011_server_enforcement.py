@@ -79,37 +79,33 @@ CREATE FUNCTION screener_queue(s text) RETURNS TABLE (id integer) LANGUAGE sql S
                                 AND rt.id IN (SELECT max(id) FROM retrieval GROUP BY record_id))
           END
 $$""",
-        # Which stages are no longer blind (``screener_open``): unblinded by the lead, or every
-        # screening reviewer has a current vote on every record of the queue (an empty queue
-        # stays blind). Recomputed by each write that can change it, under one lock, so that
-        # two reviewers finishing at once see each other's votes; reads cost one lookup.
+        # Which stages are no longer blind (``screener_open``), by the store's rule (store/blinding.py):
+        # a stage is blind until the lead unblinds it or every screening reviewer has a current vote
+        # on every record of its queue; a stage after a blind one is blind too; a stage the protocol
+        # does not screen is not blind of itself. Recomputed by each write that can change it, under
+        # one lock, so that two reviewers finishing at once see each other's votes; reads cost a lookup.
         f"""
 CREATE FUNCTION screener_recheck_open() RETURNS void LANGUAGE plpgsql {definer} AS $$
 DECLARE
-    s text;
+    ru screener_rules%ROWTYPE;
     size bigint;
 BEGIN
     PERFORM pg_advisory_xact_lock({RECORD_LOCK_CLASS}, -1);
     DELETE FROM screener_open;
-    FOREACH s IN ARRAY ARRAY['title-abstract', 'full-text'] LOOP
-        IF EXISTS (SELECT 1 FROM unblinding u WHERE u.stage = s) THEN
-            INSERT INTO screener_open VALUES (s);
-            CONTINUE;
+    FOR ru IN SELECT * FROM screener_rules ORDER BY stage = 'full-text', stage LOOP  -- stage order
+        IF ru.screened AND NOT EXISTS (SELECT 1 FROM unblinding u WHERE u.stage = ru.stage) THEN
+            SELECT count(*) INTO size FROM screener_queue(ru.stage);
+            IF EXISTS (  -- the cheap test first: fewer votes in all than records to screen
+                SELECT 1 FROM jsonb_array_elements_text(ru.screening_reviewers) rv(initials)
+                WHERE (SELECT count(*) FROM vote v WHERE v.stage = ru.stage AND v.reviewer = rv.initials) < size)
+            OR EXISTS (
+                SELECT 1 FROM jsonb_array_elements_text(ru.screening_reviewers) rv(initials)
+                WHERE (SELECT count(*) FROM vote v WHERE v.stage = ru.stage AND v.reviewer = rv.initials
+                       AND v.record_id IN (SELECT q.id FROM screener_queue(ru.stage) q)) < size) THEN
+                EXIT;  -- blind, and so is every later stage
+            END IF;
         END IF;
-        SELECT count(*) INTO size FROM screener_queue(s);
-        IF size = 0 OR EXISTS (  -- the cheap test first: fewer votes in all than records to screen
-            SELECT 1 FROM screener_rules ru, jsonb_array_elements_text(ru.screening_reviewers) rv(initials)
-            WHERE ru.stage = s AND (SELECT count(*) FROM vote v WHERE v.stage = s AND v.reviewer = rv.initials) < size)
-        THEN
-            CONTINUE;
-        END IF;
-        IF NOT EXISTS (
-            SELECT 1 FROM screener_rules ru, jsonb_array_elements_text(ru.screening_reviewers) rv(initials)
-            WHERE ru.stage = s
-              AND (SELECT count(*) FROM vote v WHERE v.stage = s AND v.reviewer = rv.initials
-                   AND v.record_id IN (SELECT q.id FROM screener_queue(s) q)) < size) THEN
-            INSERT INTO screener_open VALUES (s);
-        END IF;
+        INSERT INTO screener_open VALUES (ru.stage);
     END LOOP;
 END
 $$""",
@@ -324,7 +320,7 @@ def upgrade() -> None:
                "initials text NOT NULL REFERENCES reviewer (initials))")
     op.execute("CREATE TABLE screener_rules (stage text PRIMARY KEY, maybe_policy text NOT NULL, "
                "reasons_must_match boolean NOT NULL, reviewers_required integer NOT NULL, reason_order jsonb NOT NULL, "
-               "screening_reviewers jsonb NOT NULL, aliases jsonb NOT NULL)")
+               "screening_reviewers jsonb NOT NULL, aliases jsonb NOT NULL, screened boolean NOT NULL)")
     op.execute("CREATE TABLE screener_open (stage text PRIMARY KEY)")
     for sql in _functions(schema):
         op.execute(sql)
