@@ -257,4 +257,5 @@ def test_every_command_naming_a_reviewer_is_in_these_tests():
     """A new command with --by or --reviewer must be added to COMMANDS (and prove who runs it)."""
     tested = {args[:2] if args[0] in ("export", "source", "reviewer") else args[:1] for args, _ in COMMANDS}
     tested |= {("conflicts",), ("reviewer", "passphrase"), ("protocol", "update")}  # tested above / in test_protocol_cli
+    tested |= {("reviewer", "add")}  # PostgreSQL only: tests/store/test_server_mode.py
     assert _commands_with(cli, {"by", "reviewer"}) == tested

@@ -464,6 +464,10 @@ def test_reviewer_add_on_the_command_line(review: Review, monkeypatch: pytest.Mo
     with pytest.raises(StoreError, match="cannot act as ZL"):
         store.record_decision(3, TA, "ZL", Verdict.INCLUDE)
     store.close()
+    monkeypatch.setenv("SCREENER_PASSPHRASE", "not the lead's passphrase")
+    wrong = CliRunner().invoke(cli, ["--db", review.owner_url, "reviewer", "add", "XY", "--login", kt + "_xy"])
+    assert wrong.exit_code == 1 and "wrong passphrase for NA" in wrong.output
+    monkeypatch.setenv("SCREENER_PASSPHRASE", "the lead's own passphrase")
     again = CliRunner().invoke(cli, ["--db", review.owner_url, "reviewer", "add", "KT", "--login", kt])
     assert again.exit_code == 0 and "existed already" in again.output and "added" not in again.output
     # Not the lead: refused by screener; and a reviewer's own session cannot change the protocol or
