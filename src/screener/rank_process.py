@@ -8,12 +8,16 @@ not work under a terminal app that has replaced ``sys.stderr``).
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
+
+import numpy as np
 
 from screener.core.ranking import Ranker, Ranking
 
@@ -34,9 +38,15 @@ class RankerProcess:
 
     def rank(self, labelled: Mapping[int, bool], candidates: Sequence[int], include_words: Sequence[str],
              exclude_words: Sequence[str]) -> Ranking:
+        """The ranking of ``candidates``; its order and scores arrive as numpy arrays.
+
+        Arrays cross the pipe as one block of bytes each: a list of 100,000 numbers would hold
+        this process's interpreter lock (and so the UI) while it is pickled or unpickled.
+        """
         with self._lock:
             try:
-                self._send(("rank", dict(labelled), list(candidates), list(include_words), list(exclude_words)))
+                self._send(("rank", dict(labelled), np.asarray(candidates, dtype=np.int64), list(include_words),
+                            list(exclude_words)))
                 assert self._proc.stdout is not None
                 status, value = pickle.load(self._proc.stdout)
             except (OSError, EOFError, pickle.UnpicklingError) as exc:
@@ -58,7 +68,16 @@ class RankerProcess:
 
 
 def serve() -> None:
-    """The child's loop: build the ranker from the first message, then answer each request."""
+    """The child's loop: build the ranker from the first message, then answer each request.
+
+    It runs at a lower priority than the screen that started it: when the machine is busy,
+    the reviewer's keys come first and the retraining waits.
+    """
+    if hasattr(os, "nice"):
+        try:
+            os.nice(5)
+        except OSError:
+            pass
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     try:
         _, texts, seed = pickle.load(inp)
@@ -71,7 +90,9 @@ def serve() -> None:
         except EOFError:
             return
         try:
-            answer: tuple[str, Any] = ("ok", ranker.rank(labelled, candidates, include, exclude))
+            r = ranker.rank(labelled, candidates, include, exclude)
+            answer: tuple[str, Any] = ("ok", replace(r, order=np.asarray(r.order, dtype=np.int64),
+                                                     scores=None if r.scores is None else np.asarray(r.scores)))
         except Exception as exc:  # reported to the screen, which keeps its order
             answer = ("error", f"{type(exc).__name__}: {exc}")
         pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)

@@ -55,13 +55,13 @@ def content_key(text: str, seed: int) -> bytes:
 class Ranking:
     """One ranking as used: the order and what produced it (recorded so it can be explained)."""
 
-    order: list[int]  # record positions (as given to the Ranker), most relevant first
+    order: Sequence[int]  # record positions (as given to the Ranker), most relevant first (an array from the process)
     model: str  # the model or the cold-start method that produced the order
     n_train: int  # decisions it learned from
     n_include: int
     seed: int
     seconds: float
-    scores: list[float] | None = None  # the model's score of each record in ``order`` (higher: more relevant)
+    scores: Sequence[float] | None = None  # the model's score of each record in ``order`` (higher: more relevant)
 
 
 def _ranks(s: np.ndarray) -> np.ndarray:
@@ -107,6 +107,12 @@ def keyword_tokens(phrases: Sequence[str]) -> list[str]:
     return [t for p in phrases for t in _tokens(p)]
 
 
+def _words_and_pairs(text: str) -> list[str]:
+    """The words of a text (as scikit-learn's default analyzer finds them) and each pair of adjacent words."""
+    words = _tokens(text)
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
 def tfidf(texts: Sequence[str]) -> Any:
     """TF-IDF features (words and word pairs, sublinear tf, l2-normalised) of each text.
 
@@ -116,7 +122,7 @@ def tfidf(texts: Sequence[str]) -> Any:
     """
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
-    hv = HashingVectorizer(ngram_range=(1, 2), n_features=2**21, alternate_sign=False, norm=None,
+    hv = HashingVectorizer(analyzer=_words_and_pairs, n_features=2**21, alternate_sign=False, norm=None,
                            dtype=np.float64)
     counts = hv.transform(texts)
     counts.sum_duplicates()
@@ -131,7 +137,8 @@ def tfidf(texts: Sequence[str]) -> Any:
     new_column = np.cumsum(keep) - 1
     counts.indices = new_column[counts.indices].astype(counts.indices.dtype)
     counts._shape = (counts.shape[0], int(keep.sum()))
-    return TfidfTransformer(sublinear_tf=True).fit_transform(counts)
+    # single precision: half the memory and a faster product on a 100,000-record review; ranks are unaffected
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32)
 
 
 class Ranker:
@@ -176,7 +183,6 @@ class Ranker:
         naive Bayes rank (the SVM alone finds the last includes sooner, naive Bayes the
         first ones: the mix beats each on both shared sets).
         """
-        from sklearn.naive_bayes import MultinomialNB
         from sklearn.svm import LinearSVC
 
         train = self._canonical(list(labelled))
@@ -187,11 +193,11 @@ class Ranker:
         w = np.where(y == 1, 1.0, n1 / (SVM_RATIO * n0))
         svm = LinearSVC(C=SVM_C, random_state=self.seed, max_iter=5000)
         svm.fit(Xt, y, sample_weight=w * (len(y) / w.sum()))
-        nb = MultinomialNB(alpha=NB_ALPHA)
-        nb.fit(Xt, y, sample_weight=np.where(y == 1, n0 / n1, 1.0))
         cand = np.asarray(candidates, dtype=np.int64)
         # both models' scores of every row in one pass (no copy of the candidates' rows), then pick
-        weights = np.column_stack((svm.coef_[0], nb.feature_log_prob_[1] - nb.feature_log_prob_[0]))
+        weights = np.empty((self.X.shape[1], 2), dtype=np.float32)
+        weights[:, 0] = svm.coef_[0]
+        weights[:, 1] = naive_bayes_weights(Xt, y, n0 / n1)
         both = np.asarray(self.X @ weights)[cand]
         r_svm = _ranks(both[:, 0])
         # rank sums tie often; the SVM's rank breaks those ties (exact: ranks are multiples of 1/2)
@@ -222,6 +228,19 @@ class Ranker:
         idx = np.lexsort((self._canon_rank[cand], -s))
         return Ranking(cand[idx].tolist(), model, len(labelled), n_inc, self.seed, time.perf_counter() - start,
                        s[idx].tolist())
+
+
+def naive_bayes_weights(X: Any, y: np.ndarray, include_weight: float, alpha: float = NB_ALPHA) -> np.ndarray:
+    """Multinomial naive Bayes' log-odds per feature (scikit-learn's MultinomialNB, includes weighted).
+
+    Computed directly: the same numbers as ``MultinomialNB(alpha).fit(X, y, sample_weight)``'s
+    ``feature_log_prob_[1] - feature_log_prob_[0]``, without its checks on every retraining.
+    """
+    counts = []
+    for label, weight in ((1, include_weight), (0, 1.0)):
+        fc = weight * np.asarray(X[y == label].astype(np.float64).sum(axis=0)).ravel() + alpha
+        counts.append(np.log(fc) - np.log(fc.sum()))
+    return counts[0] - counts[1]
 
 
 def retrain_step(n_labelled: int) -> int:

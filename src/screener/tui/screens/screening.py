@@ -704,13 +704,13 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             labels = store.ranking_labels(stage, reviewer)
             mine = np.fromiter(store.decided_ids(stage, reviewer), dtype=np.int64)
             learn = {position[r]: v for r, v in labels.labels.items() if r in position}
-            candidates = np.flatnonzero(~np.isin(ids, mine)).tolist()
+            candidates = np.flatnonzero(~np.isin(ids, mine))
             include = [k for c in self.protocol.inclusion if c.applies_to(stage) for k in c.keywords]
             exclude = [k for c in self.protocol.exclusion if c.applies_to(stage) for k in c.keywords]
             result = self._ranker.rank(learn, candidates, include, exclude)
             order = ids[np.asarray(result.order, dtype=np.int64)]
             if self.protocol.rules.show_scores and result.scores is not None:
-                scores = dict(zip(order.tolist(), result.scores, strict=True))
+                scores = dict(zip(order.tolist(), np.asarray(result.scores).tolist(), strict=True))
             kind = "model" if result.model == ranking.MODEL_NAME else "cold-start"
             store.record_ranking_run(stage, reviewer, kind, result.model, result.n_train, result.n_include,
                                      len(candidates), labels.through, result.seed, result.seconds)
@@ -739,7 +739,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         head = self.queue[: self.index + 1]
         tail = np.asarray(self.queue[self.index + 1:], dtype=np.int64)
         # _rank_ids: the queued ids, sorted, when ranking began (a refresh may have added records since)
-        placed = np.zeros(max(self._rank_ids[-1], *self.queue) + 1, dtype=bool)
+        placed = np.zeros(max(self._rank_ids[-1], max(self.queue)) + 1, dtype=bool)
         placed[head] = True
         ranked = order[~placed[order]]
         placed[ranked] = True
