@@ -137,7 +137,7 @@ def tfidf(texts: Sequence[str]) -> Any:
     new_column = np.cumsum(keep) - 1
     counts.indices = new_column[counts.indices].astype(counts.indices.dtype)
     counts._shape = (counts.shape[0], int(keep.sum()))
-    # single precision: half the memory and a faster product on a 100,000-record review; ranks are unaffected
+    # single precision: half the memory and a faster product on a 100,000-record review (rankings measured alike)
     return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32)
 
 
