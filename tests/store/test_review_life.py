@@ -285,3 +285,22 @@ def test_resolved_conflicts_are_listed_exported_and_re_resolved_with_history(tmp
     rows = list(csv.DictReader(io.StringIO(run("export", "resolutions"))))
     assert [(r["verdict"], r["in_effect"], r["note"]) for r in rows] == [
         ("include", "no", "pilot data count"), ("exclude", "yes", "on second reading")]
+
+
+def test_a_human_merge_of_an_included_and_an_excluded_record_keeps_the_include(tmp_path: Path):
+    """Found by the review machine: both reviewers excluded record 1 and included record 2; a human then
+    says they are one record. The include must keep counting (the merged record's path went further)."""
+    store = _store(tmp_path, [_rec(1, TITLE), _rec(2, "Microglia and the mechanism of low-dose naltrexone")])
+    run_dedup(store)
+    assert store.clusters() == []
+    store.unblind(TA, by="NA")
+    _both(store, 1, TA, Verdict.EXCLUDE, ("E2",))
+    _both(store, 2, TA, Verdict.INCLUDE)
+    assert store.box_ids("reports_sought") == [2]
+    store.record_pair_decision(1, 2, "duplicate", by="NA")
+    run_dedup(store)
+    (cluster,) = store.clusters()
+    assert cluster.members == (1, 2) and cluster.primary == 2
+    assert store.box_ids("reports_sought") == [2]
+    assert store.flow_numbers()["records_excluded"] == 0
+    store.close()

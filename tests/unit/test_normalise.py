@@ -318,3 +318,10 @@ def test_parse_author_reparses_from_its_own_rendering(text):
 ])
 def test_search_fold(text, folded):
     assert search_fold(text) == folded
+
+
+def test_a_lone_end_page_is_read_like_the_field_alone():
+    """Found by the idempotence property: "-P0" gave "P0" while "P0" gives "0"."""
+    assert expand_pages("-P0") == expand_pages("P0") == ("0", None)
+    assert expand_pages("-p12") == ("12", None)
+    assert expand_pages("-5") == ("5", None)

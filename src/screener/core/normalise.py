@@ -378,15 +378,8 @@ def expand_pages(text: str | None) -> tuple[str | None, str | None]:
     start = parts[0]
     end = parts[1].strip(_DASHES) if len(parts) > 1 else ""
     if not start:
-        # "-5" or "--": a lone end page becomes the start page
-        if not end:
-            return None, None
-        start, end = end, ""
-        parts = _PAGE_SEP.split(start, maxsplit=1)
-        start = parts[0]
-        end = parts[1] if len(parts) > 1 else ""
-        if not start:
-            return None, None
+        # "-5" or "--": a lone end page is read as the pages field on its own ("-P0" as "P0")
+        return expand_pages(end) if end else (None, None)
     start = _page(start)
     if not end:
         return start, None

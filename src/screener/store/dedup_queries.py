@@ -309,15 +309,18 @@ class DedupQueries:
         return [(rid, rule, records[rid].bib.title or "") for rid, rule in out.items() if rid in records]
 
     def screened_weights(self) -> dict[int, int]:
-        """record id -> weight of the decisions on it (current votes and resolutions; full text counts most).
+        """record id -> weight of the decisions on it (current votes and resolutions).
 
-        Dedup keeps the heaviest member of a cluster as its primary, so decisions stand.
+        Dedup keeps the heaviest member of a cluster as its primary, so decisions stand: the
+        path that went furthest wins (a full-text decision over any title/abstract one, an
+        include or maybe over an exclude), so merging two screened records never drops an include.
         """
         out: dict[int, int] = {}
         with self._read() as conn:
             for table in (t.Vote, t.Resolution):
-                for rid, stage in conn.execute(select(table.record_id, table.stage)):
-                    out[rid] = out.get(rid, 0) + (1000 if stage == "full-text" else 1)
+                for rid, stage, verdict in conn.execute(select(table.record_id, table.stage, table.verdict)):
+                    weight = 1000 if stage == "full-text" else 10 if verdict != "exclude" else 1
+                    out[rid] = out.get(rid, 0) + weight
         return out
 
     def gained_fields(self, record_id: int, since: datetime) -> list[str]:
