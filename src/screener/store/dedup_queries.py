@@ -319,7 +319,7 @@ class DedupQueries:
         with self._read() as conn:
             for table in (t.Vote, t.Resolution):
                 for rid, stage, verdict in conn.execute(select(table.record_id, table.stage, table.verdict)):
-                    weight = 1000 if stage == "full-text" else 10 if verdict != "exclude" else 1
+                    weight = (1000 if stage == "full-text" else 1) * (1 if verdict == "exclude" else 10)
                     out[rid] = out.get(rid, 0) + weight
         return out
 
