@@ -715,3 +715,13 @@ def test_bibtex_is_read_in_pieces_with_strings_and_lines_kept(tmp_path, monkeypa
     with pytest.raises(ImportFileError) as err:
         read_file(path)
     assert f"lib.bib:{broken[: broken.index('@article{k8')].count(chr(10)) + 1}:" in str(err.value)
+
+
+def test_bibtex_braced_corporate_author_holding_and_stays_one_author(tmp_path):
+    """A braced name with "and" in it is one (corporate) author; a double-braced WoS list of
+    "Family, Given" names is still split (found by the export round trip: {{a and a}})."""
+    text = ("@misc{a, title = {A}, author = {{National Institute for Health and Care Excellence}}}\n"
+            "@misc{b, title = {B}, author = {{Roach, M. and Thompson, F.}}}\n")
+    a, b = read_file(write(tmp_path, "c.bib", text)).records
+    assert a.authors == (Author("National Institute for Health and Care Excellence"),)
+    assert b.authors == (Author("Roach", "M."), Author("Thompson", "F."))

@@ -232,7 +232,9 @@ def _authors(value: str | None) -> tuple[Author, ...]:
     names = split_depth0(value, _AND)
     if len(names) == 1 and _braced(value):
         inner = split_depth0(value[1:-1], _AND)
-        if len(inner) > 1:  # WoS double braces: {{Roach, M. and Thompson, F.}}
+        # WoS double braces: {{Roach, M. and Thompson, F.}}; a braced name holding "and"
+        # ({National Institute for Health and Care Excellence}) stays one author.
+        if len(inner) > 1 and all("," in name for name in inner):
             names = inner
     out = []
     for raw in names:
