@@ -76,10 +76,10 @@ def cli(ctx: click.Context, db: str | None) -> None:
             _run_app(store)
 
 
-def _run_app(store: Store) -> None:
+def _run_app(store: Store, welcome: str | None = None) -> None:
     from screener.tui.app import make_app
 
-    make_app(store).run()
+    make_app(store, welcome=welcome).run()
 
 
 @cli.command()
@@ -279,12 +279,13 @@ def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) ->
         for line in run_dedup(store).lines():
             click.echo(line)
         click.echo(f"demo review ready: {demo_db}  (reopen with: screener --db {demo_db})")
-        click.echo(f"every demo reviewer's passphrase is '{DEMO_PASSPHRASE}' (asked when you act as NA or ZL)")
+        passphrase = f"every demo reviewer's passphrase is '{DEMO_PASSPHRASE}' (asked when you act as NA or ZL)"
+        click.echo(passphrase)
         if no_tui:
             for line in review_status(store).lines():
                 click.echo(line)
         else:
-            _run_app(store)
+            _run_app(store, welcome=f"Demo review: {passphrase}.")
     finally:
         store.close()
 

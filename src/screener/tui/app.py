@@ -24,9 +24,10 @@ class ScreenerApp(App[None]):
     TITLE = "screener"
 
     def __init__(self, store: Store, *, reviewer: str | None = None, resolver: str | None = None,
-                 stage: Stage | None = None, all_conflicts: bool = False) -> None:
+                 stage: Stage | None = None, all_conflicts: bool = False, welcome: str | None = None) -> None:
         super().__init__()
         self.store = store
+        self.welcome = welcome
         self.all_conflicts = all_conflicts
         self.start_reviewer, self.start_resolver, self.start_stage = reviewer, resolver, stage
 
@@ -53,10 +54,12 @@ class ScreenerApp(App[None]):
 
 
 def make_app(store: Store, *, reviewer: str | None = None, resolver: str | None = None,
-             stage: Stage | None = None, all_conflicts: bool = False) -> ScreenerApp:
+             stage: Stage | None = None, all_conflicts: bool = False, welcome: str | None = None) -> ScreenerApp:
     """Build the app for an open review (the CLI and the tests both call this).
 
     With ``reviewer`` and ``stage`` it opens on the screening screen, with ``resolver``
-    and ``stage`` on the conflict screen, otherwise on the home screen.
+    and ``stage`` on the conflict screen, otherwise on the home screen. ``welcome`` is shown
+    as a notification when the app opens (the demo's passphrase).
     """
-    return ScreenerApp(store, reviewer=reviewer, resolver=resolver, stage=stage, all_conflicts=all_conflicts)
+    return ScreenerApp(store, reviewer=reviewer, resolver=resolver, stage=stage, all_conflicts=all_conflicts,
+                       welcome=welcome)

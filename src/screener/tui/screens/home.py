@@ -71,6 +71,9 @@ class HomeScreen(Screen[None]):
         self.load()
         app: ScreenerApp = self.app  # type: ignore[assignment]
         poll_store(self, app.store, lambda: review_status(app.store), self.show)
+        if app.welcome:  # said once, on the first home screen (the demo's passphrase)
+            self.notify(app.welcome, timeout=30)
+            app.welcome = None
 
     def action_refresh(self) -> None:
         self.load()
