@@ -330,7 +330,7 @@ def end_to_end(items: Sequence[tuple[int, BibRecord]]) -> list[list[int]]:
     import tempfile
 
     from screener.core.protocol import load_protocol
-    from screener.dedup_run import run_dedup
+    from screener.workflows.dedup import run_dedup
     from screener.paths import example_dir
     from screener.store import SourceInput, open_store
 

@@ -14,7 +14,7 @@ no import running, in the same run. Target (issue 13): a decision commits within
 a 100,000-record import.
 
 The import stages its records in short transactions and publishes them in one short
-transaction (screener.store.source_writer); before that, it held SQLite's write lock for
+transaction (screener.store.importing); before that, it held SQLite's write lock for
 its whole transaction and one decision waited 10.5 s at 100,000 records.
 """
 

@@ -42,7 +42,7 @@ import bibtexparser
 import rispy
 
 from screener.core.protocol import load_protocol
-from screener.importing import ImportOptions, import_file
+from screener.workflows.importing import ImportOptions, import_file
 from screener.paths import example_dir
 from screener.store import open_store
 

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from screener.core.models import BibRecord, Stage, Verdict
 from screener.core.prisma import check
 from screener.core.protocol import load_protocol
-from screener.flow import compute_flow
+from screener.workflows.prisma import compute_flow
 from screener.paths import example_dir
 from screener.store import SourceInput, open_store
 

@@ -59,8 +59,8 @@ from screener.core.protocol import parse_protocol
 from screener.paths import example_dir
 from screener.store import SourceInput, Store, open_store
 from screener.store import tables as t
-from screener.store.dedup_queries import NewCluster
-from screener.store.schema import remove_sqlite
+from screener.store.dedup import NewCluster
+from screener.store.engine import remove_sqlite
 from screener.tui.app import make_app
 from screener.tui.screens.screening import ScreeningScreen
 

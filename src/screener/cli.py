@@ -22,8 +22,8 @@ from screener.core.protocol import ProtocolError, load_protocol
 from screener.paths import default_db, example_dir, examples
 
 if TYPE_CHECKING:
-    from screener.importing import ImportOptions, ImportSummary
-    from screener.stats import PairAgreement
+    from screener.workflows.importing import ImportOptions, ImportSummary
+    from screener.workflows.agreement import PairAgreement
     from screener.store import Store
 
 EXIT_USER = 1
@@ -90,7 +90,7 @@ def _run_app(store: Store, welcome: str | None = None) -> None:
 @click.pass_context
 def init(ctx: click.Context, protocol_path: Path | None, example: str | None, force: bool) -> None:
     """Create a new review from a protocol (criteria, reviewers, stages)."""
-    from screener.store.schema import StoreError, database_url, move_review_aside, sqlite_path
+    from screener.store.engine import StoreError, database_url, move_review_aside, sqlite_path
 
     if bool(protocol_path) == bool(example):
         raise _fail("init needs exactly one of --protocol FILE or --example NAME "
@@ -187,7 +187,7 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
                               results (CSV); any other with --column
     """
     from screener.importers import ImportFileError
-    from screener.importing import ImportOptions, UnknownDatabase
+    from screener.workflows.importing import ImportOptions, UnknownDatabase
 
     from screener.core.dates import search_date
 
@@ -219,7 +219,7 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
 
 
 def _import_one(store: Store, path: Path, options: ImportOptions) -> ImportSummary:
-    from screener.importing import import_file
+    from screener.workflows.importing import import_file
 
     with _progress_bar(f"importing {path.name}", path.stat().st_size > 2_000_000) as progress:
         return import_file(store, path, options, progress, on_wait=lambda message: click.echo(message, err=True))
@@ -242,7 +242,7 @@ def status(ctx: click.Context, reviewer: str | None) -> None:
 
     With order = "relevance" in the protocol, also each reviewer's stopping guide.
     """
-    from screener.summary import review_status
+    from screener.workflows.status import review_status
 
     with _open(ctx) as store:
         if reviewer:
@@ -259,10 +259,10 @@ def status(ctx: click.Context, reviewer: str | None) -> None:
 @click.pass_context
 def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) -> None:
     """Build the demo review (low-dose naltrexone in fibromyalgia) from imports/, dedup it, and open it."""
-    from screener.dedup_run import run_dedup
-    from screener.demo import DEMO_PASSPHRASE, build_demo
-    from screener.store.schema import remove_sqlite
-    from screener.summary import review_status
+    from screener.workflows.dedup import run_dedup
+    from screener.workflows.demo import DEMO_PASSPHRASE, build_demo
+    from screener.store.engine import remove_sqlite
+    from screener.workflows.status import review_status
 
     if demo_db is None:
         demo_db = Path(tempfile.mkdtemp(prefix="screener-demo-")) / "review.db"
@@ -305,7 +305,7 @@ def dedup(ctx: click.Context, full: bool, undo: int | None, explain: int | None,
 
     Nothing is deleted: every record stays with its source, and a merge can be undone.
     """
-    from screener.dedup_run import run_dedup
+    from screener.workflows.dedup import run_dedup
 
     with _open(ctx) as store:
         if explain is not None:
@@ -333,7 +333,7 @@ def dedup(ctx: click.Context, full: bool, undo: int | None, explain: int | None,
 
 def _undo_merge(store: Store, cluster_id: int, by: str, yes: bool) -> None:
     """Undo one merge after asking, when its records carry decisions; then re-cluster."""
-    from screener.dedup_run import run_dedup
+    from screener.workflows.dedup import run_dedup
 
     cluster = next((c for c in store.clusters() if c.id == cluster_id), None)
     if cluster is None:
@@ -358,8 +358,8 @@ def _undo_merge(store: Store, cluster_id: int, by: str, yes: bool) -> None:
 def _explain(store: Store, record_id: int) -> None:
     from dataclasses import replace
 
-    from screener.core.dedup_compare import compare, explain
-    from screener.dedup_run import thresholds_of
+    from screener.core.dedup import compare, explain
+    from screener.workflows.dedup import thresholds_of
 
     pairs = store.pairs_of(record_id)
     cluster = store.cluster_of(record_id)
@@ -462,7 +462,7 @@ def unblind(ctx: click.Context, stage: str, by: str) -> None:
 @click.pass_context
 def conflicts(ctx: click.Context, stage: str, by: str | None, as_list: bool, show_all: bool) -> None:
     """Show the reviewers' conflicts at a stage side by side, and resolve them (after unblinding)."""
-    from screener.conflict_view import conflict_lines
+    from screener.workflows.conflicts import conflict_lines
 
     with _open(ctx) as store:
         st = Stage(stage)
@@ -494,7 +494,7 @@ def _check_resolver(store: Store, by: str) -> str:
 @click.pass_context
 def agreement(ctx: click.Context, stage: str | None, as_json: bool) -> None:
     """Inter-rater agreement per stage and pair of reviewers: Po, Cohen's kappa (95% CI), PABAK, AC1."""
-    from screener.stats import agreement_json
+    from screener.workflows.agreement import agreement_json
 
     with _open(ctx) as store:
         pairs = _agreement_pairs(store, stage)
@@ -857,7 +857,7 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool
     """PRISMA 2020 flow counts from the data: diagram, template CSV, JSON, methods paragraph, records per box."""
     from screener.core import prisma as P
     from screener.core.output import OutputError
-    from screener.flow import compute_flow, methods_facts, withdrawn_notes
+    from screener.workflows.prisma import compute_flow, methods_facts, withdrawn_notes
 
     if fmt in ("png", "pdf") and output is None:
         raise _fail(f"--format {fmt} needs -o FILE")
@@ -938,7 +938,7 @@ def export() -> None:
 def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: str | None,
                      output: Path | None, force_output: bool) -> None:
     """The decision log: every decision ever made (append-only history), as CSV."""
-    from screener.exports import decisions_csv
+    from screener.workflows.exports import decisions_csv
 
     _check_output(ctx, output, force_output)
     with _open(ctx) as store:
@@ -957,7 +957,7 @@ def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: 
 @click.pass_context
 def export_records(ctx: click.Context, box: str, fmt: str, output: Path | None, force_output: bool) -> None:
     """Records of a set (by default the included ones) as RIS, BibTeX or CSV for Zotero or EndNote."""
-    from screener.exports import records_export
+    from screener.workflows.exports import records_export
 
     _check_output(ctx, output, force_output)
     with _open(ctx) as store:
@@ -980,25 +980,25 @@ def _csv_export(name: str, help_text: str, make: Callable[[Store], str]) -> None
 
 
 def _exclusions(store: Store) -> str:
-    from screener.exports import fulltext_exclusions_csv
+    from screener.workflows.exports import fulltext_exclusions_csv
 
     return fulltext_exclusions_csv(store)
 
 
 def _duplicates(store: Store) -> str:
-    from screener.dedup_run import duplicates_csv
+    from screener.workflows.dedup import duplicates_csv
 
     return duplicates_csv(store)
 
 
 def _resolutions(store: Store) -> str:
-    from screener.exports import resolutions_csv
+    from screener.workflows.exports import resolutions_csv
 
     return resolutions_csv(store)
 
 
 def _agreement(store: Store) -> str:
-    from screener.stats import agreement_csv
+    from screener.workflows.agreement import agreement_csv
 
     return agreement_csv(_agreement_pairs(store, None))
 
@@ -1016,7 +1016,7 @@ _csv_export("agreement", "Agreement statistics per stage and pair of reviewers, 
 
 def _agreement_pairs(store: Store, stage: str | None) -> list[PairAgreement]:
     """Agreement for one stage (refused while blind), or every stage that is no longer blind."""
-    from screener.stats import stage_agreement
+    from screener.workflows.agreement import stage_agreement
 
     if stage:
         return stage_agreement(store, Stage(stage))
@@ -1100,7 +1100,7 @@ def _eval_prior(n: int) -> list[int] | None:
 def _check_output(ctx: click.Context, output: Path | None, force: bool) -> None:
     """Refuse ``-o`` over the review's database, any SQLite file, or an existing file without --force."""
     from screener.core.output import OutputError, check_output
-    from screener.store.schema import database_url, sqlite_path
+    from screener.store.engine import database_url, sqlite_path
 
     if output is None:
         return

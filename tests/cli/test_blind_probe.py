@@ -21,10 +21,10 @@ from click.testing import CliRunner
 
 from screener.cli import cli
 from screener.core.models import Stage, Verdict
-from screener.dedup_run import run_dedup
-from screener.demo import DEMO_PASSPHRASE, build_demo
-from screener.store import Store, open_store
-from screener.store.record_list import ListFilter
+from screener.workflows.dedup import run_dedup
+from screener.workflows.demo import DEMO_PASSPHRASE, build_demo
+from screener.store import open_store
+from screener.store.records import ListFilter
 
 TA = Stage.TITLE_ABSTRACT
 NA_VERDICTS = [Verdict.INCLUDE, Verdict.EXCLUDE, Verdict.EXCLUDE, Verdict.MAYBE, Verdict.INCLUDE] * 4  # 20

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from screener.core.models import Stage, Verdict
-from screener.demo import DEMO_PASSPHRASE
+from screener.workflows.demo import DEMO_PASSPHRASE
 from screener.importers import read_file
 from screener.store import open_store
 

@@ -23,7 +23,7 @@ from screener.cli import cli
 from screener.core.models import Author, BibRecord, Stage, Verdict
 from screener.core.passphrase import hash_passphrase
 from screener.core.protocol import parse_protocol
-from screener.dedup_run import run_dedup
+from screener.workflows.dedup import run_dedup
 from screener.paths import example_dir
 from screener.store import SourceInput, open_store
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from screener.core.models import BibRecord, Stage
 from screener.core.protocol import Protocol
 from screener.store import SourceInput, open_store
-from screener.store.schema import sqlite_path
+from screener.store.engine import sqlite_path
 
 pytestmark = pytest.mark.slow
 

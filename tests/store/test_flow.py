@@ -10,7 +10,7 @@ from sqlalchemy import insert
 
 from screener.core.models import BibRecord, SourceKind, Stage, Verdict
 from screener.core.prisma import errors
-from screener.flow import compute_flow
+from screener.workflows.prisma import compute_flow
 from screener.store import SourceInput, open_store
 from screener.store import tables as t
 

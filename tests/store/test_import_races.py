@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from screener.store import open_store, schema
+from screener.store import open_store
+from screener.store import engine as engines
 
 from test_migrations import OLD, _build_old
 
@@ -175,8 +176,8 @@ def test_two_processes_open_an_older_review_at_once(db_url: str, tmp_path: Path)
     backups = [out.split(maxsplit=1)[1].strip() for out, _ in results if len(out.split()) > 1]
     if "://" not in db_url:  # one upgrade, so one backup
         assert len(backups) == 1 and list(tmp_path.glob(f"*.schema-{OLD}.*.bak")) == [Path(backups[0])]
-    engine = schema.make_engine(schema.database_url(db_url))
+    engine = engines.make_engine(engines.database_url(db_url))
     try:
-        assert schema.current_revision(engine) == schema.head_revision()
+        assert engines.current_revision(engine) == engines.head_revision()
     finally:
         engine.dispose()

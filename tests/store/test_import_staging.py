@@ -20,7 +20,8 @@ import pytest
 import sqlalchemy as sa
 
 from screener.core.models import BibRecord, Stage, Verdict
-from screener.store import SourceInput, Store, open_store, schema
+from screener.store import SourceInput, Store, open_store
+from screener.store import engine as engines
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +52,7 @@ def store(db_url: str, protocol) -> Iterator[Store]:
 @pytest.fixture
 def raw(db_url: str) -> Iterator[sa.Engine]:
     """A plain engine on the same database, to see the staged rows the store hides."""
-    engine = schema.make_engine(schema.database_url(db_url))
+    engine = engines.make_engine(engines.database_url(db_url))
     yield engine
     engine.dispose()
 
@@ -162,7 +163,7 @@ def test_an_import_waits_for_a_long_write_between_its_batches(tmp_path: Path, pr
     s.init_review(protocol)
     s.close()
     importer = _import(str(db), _ris(tmp_path / "big.ris", 10_000))
-    engine = schema.make_engine(schema.database_url(str(db)))
+    engine = engines.make_engine(engines.database_url(str(db)))
     try:
         _wait_for_staged(engine, importer)
         with engine.connect().execution_options(screener_write=True) as conn, conn.begin():  # BEGIN IMMEDIATE

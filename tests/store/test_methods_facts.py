@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from screener.core.models import Author, BibRecord
 from screener.core.prisma import methods_paragraph
-from screener.dedup_run import run_dedup
-from screener.flow import dedup_facts, methods_facts
+from screener.workflows.dedup import run_dedup
+from screener.workflows.prisma import dedup_facts, methods_facts
 from screener.store import SourceInput, open_store
 
 

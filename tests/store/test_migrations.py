@@ -11,7 +11,8 @@ from alembic.runtime.migration import MigrationContext
 
 from screener.core.conflicts import RecordState
 from screener.core.models import Stage, Verdict
-from screener.store import StoreError, open_store, schema
+from screener.store import StoreError, open_store
+from screener.store import engine as engines
 from screener.store.server_mode import SERVER_MODE_TABLES
 from screener.store.tables import SQLModel
 
@@ -20,8 +21,8 @@ OLD = "0001"
 
 def _build_old(url: str) -> None:
     """A database as screener wrote it at schema 0001, with rows in every table."""
-    engine = schema.make_engine(schema.database_url(url))
-    schema.upgrade(engine, OLD)
+    engine = engines.make_engine(engines.database_url(url))
+    engines.upgrade(engine, OLD)
     now = "2022-05-16 10:00:00"
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO review (id, title, question, protocol_text, created_at) "
@@ -46,7 +47,7 @@ def _build_old(url: str) -> None:
 
 
 def _counts(url: str) -> dict[str, int]:
-    engine = schema.make_engine(schema.database_url(url))
+    engine = engines.make_engine(engines.database_url(url))
     with engine.connect() as conn:
         out = {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
                for t in ("review", "reviewer", "source", "record", "decision")}
@@ -59,7 +60,7 @@ def test_old_schema_upgrades_keeping_every_row(db_url: str):
     before = _counts(db_url)
     assert before == {"review": 1, "reviewer": 2, "source": 1, "record": 40, "decision": 40}
     store = open_store(db_url)
-    assert schema.current_revision(store.engine) == schema.head_revision()
+    assert engines.current_revision(store.engine) == engines.head_revision()
     assert _counts(db_url) == before
     titles = [r.bib.title for r in store.records()]
     assert titles[0] == "Title 1 – naïve" and len(titles) == 40
@@ -72,8 +73,8 @@ def test_old_schema_upgrades_keeping_every_row(db_url: str):
     if "://" not in db_url:  # SQLite: a backup copy was written next to the file first
         assert store.backup_path is not None and store.backup_path.exists()
         assert store.backup_path.parent == Path(db_url).parent
-        old = schema.make_engine(schema.database_url(store.backup_path))
-        assert schema.current_revision(old) == OLD
+        old = engines.make_engine(engines.database_url(store.backup_path))
+        assert engines.current_revision(old) == OLD
         old.dispose()
     store.close()
 

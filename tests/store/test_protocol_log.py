@@ -7,7 +7,7 @@ import pytest
 from screener.core.models import BibRecord, Stage, Verdict
 from screener.core.protocol import Protocol, ProtocolError, parse_protocol
 from screener.store import SourceInput, StoreError, open_store
-from screener.store.record_list import ListFilter
+from screener.store.records import ListFilter
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 

@@ -8,9 +8,9 @@ import pytest
 
 from screener.core.models import BibRecord, Stage, Verdict
 from screener.core.prisma import errors
-from screener.core.prisma_methods import methods_paragraph
+from screener.core.prisma.methods import methods_paragraph
 from screener.core.protocol import parse_protocol
-from screener.flow import compute_flow, methods_facts
+from screener.workflows.prisma import compute_flow, methods_facts
 from screener.paths import example_dir
 from screener.store import SourceInput, Store, open_store
 

@@ -6,7 +6,7 @@ import pytest
 
 from screener.core.models import BibRecord, Stage, Verdict
 from screener.store import SourceInput, StoreError, open_store
-from screener.store.record_list import ListFilter
+from screener.store.records import ListFilter
 
 TA = Stage.TITLE_ABSTRACT
 

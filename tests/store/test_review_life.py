@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from screener.cli import cli
 from screener.core.models import Author, BibRecord, Stage, Verdict
 from screener.core.protocol import load_protocol
-from screener.dedup_run import run_dedup
-from screener.flow import compute_flow
+from screener.workflows.dedup import run_dedup
+from screener.workflows.prisma import compute_flow
 from screener.paths import example_dir
 from screener.store import ReopenNeeded, SourceInput, Store, StoreError, open_store
-from screener.summary import review_status
+from screener.workflows.status import review_status
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 TITLE = "Low-dose naltrexone for the treatment of fibromyalgia: a randomized crossover trial"

@@ -35,12 +35,12 @@ from hypothesis.stateful import (
 from screener.core import prisma as P
 from screener.core.models import Author, BibRecord, Stage, Verdict
 from screener.core.protocol import load_protocol
-from screener.dedup_run import run_dedup
-from screener.exports import decisions_csv, fulltext_exclusions_csv, records_export, resolutions_csv
-from screener.flow import compute_flow
+from screener.workflows.dedup import run_dedup
+from screener.workflows.exports import decisions_csv, fulltext_exclusions_csv, records_export, resolutions_csv
+from screener.workflows.prisma import compute_flow
 from screener.paths import example_dir
 from screener.store import Blind, Blinded, ReopenNeeded, SourceInput, Store, StoreError, open_store
-from screener.summary import review_status
+from screener.workflows.status import review_status
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 REVIEWERS = ("NA", "ZL")

@@ -17,9 +17,9 @@ from pathlib import Path
 from screener.core.models import Stage, Verdict
 from screener.core.prisma import check, to_template_csv
 from screener.core.protocol import load_protocol
-from screener.dedup_run import run_dedup
-from screener.flow import compute_flow
-from screener.importing import ImportOptions, import_file
+from screener.workflows.dedup import run_dedup
+from screener.workflows.prisma import compute_flow
+from screener.workflows.importing import ImportOptions, import_file
 from screener.paths import example_dir
 from screener.store import open_store
 

@@ -6,8 +6,8 @@ import pytest
 
 from screener.core.models import Author, BibRecord, Stage, Verdict
 from screener.core.prisma import check
-from screener.dedup_run import run_dedup
-from screener.flow import compute_flow, methods_facts
+from screener.workflows.dedup import run_dedup
+from screener.workflows.prisma import compute_flow, methods_facts
 from screener.core.prisma import methods_paragraph
 from screener.store import SourceInput, StoreError, open_store
 

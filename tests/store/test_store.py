@@ -144,7 +144,7 @@ def test_related_records_name_the_screened_record(db_url: str, protocol: Protoco
     incremental run keeps the relation, and undoing the article's merge names both copies."""
     from dataclasses import replace
 
-    from screener.dedup_run import run_dedup
+    from screener.workflows.dedup import run_dedup
 
     store = open_store(db_url, create=True)
     store.init_review(protocol)

@@ -13,8 +13,8 @@ from textual.app import App
 from textual.widgets import OptionList
 
 from screener.core.models import Stage, Verdict
-from screener.dedup_run import run_dedup
-from screener.demo import build_demo
+from screener.workflows.dedup import run_dedup
+from screener.workflows.demo import build_demo
 from screener.store import open_store
 from screener.tui.app import make_app
 

@@ -10,9 +10,9 @@ import pytest
 from textual.widgets import Static
 
 from screener.core.models import Stage, Verdict
-from screener.dedup_run import run_dedup
-from screener.demo import build_demo
-from screener.stats import stage_agreement, stage_counts
+from screener.workflows.dedup import run_dedup
+from screener.workflows.demo import build_demo
+from screener.workflows.agreement import stage_agreement, stage_counts
 from screener.store import Store
 from screener.tui.app import make_app
 from screener.tui.screens.agreement import AgreementScreen

@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from screener.core.models import Author, BibRecord, Stage, Verdict
 from screener.core.protocol import load_protocol
-from screener.dedup_run import run_dedup
+from screener.workflows.dedup import run_dedup
 from screener.paths import example_dir
 from screener.store import SourceInput, Store, open_store
 from screener.tui.app import make_app

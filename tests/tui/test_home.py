@@ -51,7 +51,7 @@ async def test_home_shows_sources_and_progress(tmp_path: Path):
 
 
 async def test_home_lists_what_is_waiting_with_keys(tmp_path: Path):
-    from screener.dedup_run import run_dedup
+    from screener.workflows.dedup import run_dedup
 
     store = _review(tmp_path)  # 4 records, NA has decided 2, no dedup yet
     app = make_app(store)

@@ -14,8 +14,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from screener.core.models import BibRecord, Stage, Verdict
-from screener.dedup_run import run_dedup
-from screener.demo import build_demo
+from screener.workflows.dedup import run_dedup
+from screener.workflows.demo import build_demo
 from screener.store import SourceInput, Store
 from screener.tui.app import make_app
 from screener.tui.screens.agreement import AgreementScreen

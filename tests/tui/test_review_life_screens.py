@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static
 
-from screener.core.models import Author, BibRecord, Stage, Verdict
-from screener.dedup_run import run_dedup
+from screener.core.models import BibRecord, Stage, Verdict
+from screener.workflows.dedup import run_dedup
 from screener.store import SourceInput, Store
 from screener.tui import refresh
 from screener.tui.app import make_app

@@ -185,7 +185,7 @@ async def test_related_records_are_shown_beside_the_record(tmp_path, screen_text
     title/abstract and at full text (issue 16)."""
     from screener.core.models import Author, BibRecord
     from screener.core.protocol import load_protocol
-    from screener.dedup_run import run_dedup
+    from screener.workflows.dedup import run_dedup
     from screener.paths import example_dir
     from screener.store import SourceInput, open_store
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import Static
 
 from screener.core.models import Author, BibRecord, Stage
-from screener.dedup_run import run_dedup
+from screener.workflows.dedup import run_dedup
 from screener.store import SourceInput, Store
 from screener.tui.app import make_app
 from screener.tui.screens.dialogs import Help

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from screener.core.models import Stage
-from screener.dedup_run import run_dedup
-from screener.demo import build_demo
+from screener.workflows.dedup import run_dedup
+from screener.workflows.demo import build_demo
 from screener.tui.app import make_app
 
 

@@ -24,7 +24,7 @@ from screener.core.dedup import (
     merged_fields,
     title_similarity,
 )
-from screener.core.dedup_features import Features, norm_doi, norm_page, notice_kind, strip_title_notes
+from screener.core.dedup.features import Features, norm_doi, norm_page, notice_kind, strip_title_notes
 from screener.core.models import Author, BibRecord
 
 # --------------------------------------------------------------------------- helpers
@@ -127,7 +127,7 @@ def test_concatenated_authors_are_split() -> None:
 
 
 def test_journal_abbreviations_and_acronyms() -> None:
-    from screener.core.dedup_features import journal_tokens as jt
+    from screener.core.dedup.features import journal_tokens as jt
 
     assert journal_similarity(jt("J Am Heart Assoc"), jt("Journal of the American Heart Association")) == 1.0
     assert journal_similarity(jt("Pediatr Nephrol"), jt("Pediatric Nephrology.")) == 1.0
@@ -436,7 +436,7 @@ def test_title_with_and_without_subtitle() -> None:
     ],
 )
 def test_author_lists_compare_as_sets_of_family_names(left: list[Author], right: list[Author]) -> None:
-    from screener.core.dedup_similarity import author_set_similarity
+    from screener.core.dedup.similarity import author_set_similarity
 
     fa = Features.of(BibRecord(position=1, title="x", authors=tuple(left)))
     fb = Features.of(BibRecord(position=2, title="x", authors=tuple(right)))
@@ -453,7 +453,7 @@ def test_missing_or_anonymous_authors_are_no_evidence() -> None:
 
 
 def test_journal_names_differing_by_plus_and_hyphen() -> None:
-    from screener.core.dedup_features import journal_tokens as jt
+    from screener.core.dedup.features import journal_tokens as jt
 
     assert journal_similarity(jt("Obstetrics + Gynecology"), jt("Obstetrics and Gynecology")) == 1.0
     assert journal_similarity(jt("Neuro-Oncology"), jt("Neurooncology")) == 1.0

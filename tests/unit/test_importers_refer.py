@@ -119,6 +119,6 @@ def test_refworks_bad_input(tmp_path):
         read_file(write(tmp_path, "r.enw", ENW), format="refworks")
     cut = write(tmp_path, "cut.txt", "RT Journal Article\nA1 Younger,Jarred\n")  # cut off before any title
     with pytest.raises(ImportFileError, match=r"1 unusable entries"):
-        from screener.importing import _check_unusable, ImportOptions
+        from screener.workflows.importing import _check_unusable, ImportOptions
 
         _check_unusable(cut, read_file(cut), ImportOptions())

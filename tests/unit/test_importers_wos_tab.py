@@ -115,7 +115,7 @@ def test_an_all_databases_search_names_each_record_s_collection(tmp_path):
 
 def test_an_all_databases_search_is_stored_as_one_source_per_database(tmp_path):
     from screener.core.protocol import load_protocol
-    from screener.importing import ImportOptions, import_file
+    from screener.workflows.importing import ImportOptions, import_file
     from screener.paths import example_dir
     from screener.store import open_store
 

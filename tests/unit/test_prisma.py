@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screener.core import prisma_svg
+from screener.core.prisma import svg as prisma_svg
 from screener.core.prisma import (
     TEMPLATE_COLUMNS,
     TEMPLATE_CSV,
@@ -46,8 +46,8 @@ from screener.core.prisma import (
     to_template_csv,
     to_text_diagram,
 )
-from screener.core.prisma_metrics import text_width, wrap
-from screener.core.prisma_template import TEMPLATE_SHA256
+from screener.core.prisma.metrics import text_width, wrap
+from screener.core.prisma.template import TEMPLATE_SHA256
 
 GOLDEN = Path(__file__).parent / "golden"
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -692,7 +692,7 @@ def test_stage_facts_validation(kwargs: dict) -> None:
 
 def test_import_pulls_in_no_ui_database_or_renderer() -> None:
     code = (
-        "import sys, screener.core.prisma\n"
+        "import sys, screener.core.prisma.counts\n"
         "bad = [m for m in ('textual', 'sqlalchemy', 'sqlmodel', 'rich', 'screener.store', 'screener.tui', "
         "'cairosvg') if m in sys.modules]\n"
         "print(','.join(bad))\n"
@@ -704,7 +704,7 @@ def test_import_pulls_in_no_ui_database_or_renderer() -> None:
 def test_amendment_sentence() -> None:
     from datetime import date
 
-    from screener.core.prisma_methods import ProtocolAmendment, amendment_sentence
+    from screener.core.prisma.methods import ProtocolAmendment, amendment_sentence
 
     assert amendment_sentence(()) is None
     one = amendment_sentence((ProtocolAmendment(date(2026, 12, 4)),))

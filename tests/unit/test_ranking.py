@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from screener.rank_process import RankerProcess
+from screener.workflows.ranking import RankerProcess
 from screener.core.ranking import (COLD_START_NAME, MODEL_NAME, Ranker, bm25_scores, random_prior, rrf,
                                    screened_to_find_all, simulate, wss)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from screener.core.dates import search_date
-from screener.core.prisma_methods import DatabaseSearch, DedupFacts, MethodsFacts, methods_paragraph
+from screener.core.prisma.methods import DatabaseSearch, DedupFacts, MethodsFacts, methods_paragraph
 
 
 @pytest.mark.parametrize("text", ["2022-05-16", "2022-05", "2022", " 2024-02-29 "])

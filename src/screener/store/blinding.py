@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from screener.core.models import Stage
 from screener.store import tables as t
-from screener.store.schema import StoreError
+from screener.store.engine import StoreError
 
 if TYPE_CHECKING:
     from screener.core.protocol import Protocol

@@ -19,7 +19,7 @@ from screener.core import protocol as P
 from screener.core.passphrase import PassphraseHash
 from screener.store import server_mode
 from screener.store import tables as t
-from screener.store.schema import StoreError
+from screener.store.engine import StoreError
 
 #: Every column that holds a reviewer's initials (renamed together).
 REVIEWER_COLUMNS = (

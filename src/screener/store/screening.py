@@ -19,8 +19,8 @@ from screener.core.conflicts import RecordState
 from screener.core.models import Decision, Resolution, Retrieval, Stage, Verdict
 from screener.core.screening import StageState, order_queue
 from screener.store import tables as t
-from screener.store.blinding import Blinded, Blinding
-from screener.store.schema import StoreError
+from screener.store.blinding import Blinding
+from screener.store.engine import StoreError
 
 if TYPE_CHECKING:
     from screener.core.protocol import Protocol

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from screener.core.models import Stage
 from screener.core.screening import conflict_rules
-from screener.store.schema import StoreError
+from screener.store.engine import StoreError
 
 if TYPE_CHECKING:
     from screener.core.protocol import Protocol
@@ -46,7 +46,7 @@ def sync_rules(conn: Connection, protocol: Protocol) -> None:
     """
     if conn.dialect.name != "postgresql":
         return
-    from screener.store.protocol_log import aliases_from  # (it imports this module)
+    from screener.store.protocol import aliases_from  # (it imports this module)
 
     conn.execute(text("DELETE FROM screener_rules"))
     order = json.dumps([c.id for c in protocol.exclusion])

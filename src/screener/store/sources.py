@@ -19,7 +19,7 @@ from sqlalchemy import Connection, DateTime, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from screener.store import tables as t
-from screener.store.schema import StoreError
+from screener.store.engine import StoreError
 
 _TRACES = (t.Decision, t.Resolution, t.Retrieval, t.StudyReport, t.Note, t.RecordLabel)  # a reviewer's work
 

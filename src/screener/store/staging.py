@@ -24,7 +24,7 @@ from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.exc import OperationalError
 
 from screener.store import tables as t
-from screener.store.schema import StoreError
+from screener.store.engine import StoreError
 
 try:
     import fcntl

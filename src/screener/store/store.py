@@ -36,16 +36,17 @@ from screener.core import protocol as P
 from screener.core.normalise import search_fold
 from screener.core.protocol import Protocol
 from screener.core.screening import conflict_rules, outcome_of
-from screener.store import schema, server_mode
+from screener.store import engine as engines
+from screener.store import server_mode
 from screener.store import tables as t
 from screener.store.blinding import BlindingRule
-from screener.store.dedup_queries import DedupQueries
-from screener.store.flow_queries import FlowQueries
-from screener.store.ranking_queries import RankingQueries
+from screener.store.dedup import DedupQueries
+from screener.store.prisma import FlowQueries
+from screener.store.ranking import RankingQueries
 from screener.store.screening import ReopenNeeded, ScreeningQueries, _lock_record, _resolution
-from screener.store.source_writer import RECORD_FIELDS, SourceWriter
-from screener.store.protocol_log import ProtocolQueries
-from screener.store.record_list import RecordListQueries
+from screener.store.importing import RECORD_FIELDS, SourceWriter
+from screener.store.protocol import ProtocolQueries
+from screener.store.records import RecordListQueries
 from screener.store.reviewers import ReviewerQueries
 from screener.store.sources import SourceQueries
 
@@ -117,8 +118,8 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         self.url = url
         self.backup_path: Path | None = None
         self._protocol: tuple[tuple[str, int], Protocol] | None = None
-        self._path = schema.sqlite_path(url)
-        self._identity = schema.file_identity(self._path) if self._path else None
+        self._path = engines.sqlite_path(url)
+        self._identity = engines.file_identity(self._path) if self._path else None
         #: PostgreSQL: the server's triggers keep ``vote`` and ``outcome`` (migration 0011).
         self.server_derived = engine.dialect.name == "postgresql"
         self._login: tuple[str | None, str | None] | None = None
@@ -127,7 +128,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
 
     @property
     def location(self) -> str:
-        return schema.describe(self.url)
+        return engines.describe(self.url)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -141,8 +142,8 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         """
         if self._path is None or self._identity is None:
             return
-        if schema.file_identity(self._path) != self._identity:
-            raise schema.StoreError(
+        if engines.file_identity(self._path) != self._identity:
+            raise engines.StoreError(
                 f"{self._path} was moved or replaced since this screener opened it (screener init --force?): "
                 "nothing was saved; open the review again")
 
@@ -175,7 +176,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
                             raw.execute("PRAGMA synchronous = FULL")  # type: ignore[union-attr]
             except OperationalError as exc:
                 if "locked" not in str(exc.orig).lower() or attempt == WRITE_RETRIES - 1:
-                    raise schema.StoreError(f"could not write to {self.location}: {exc.orig}") from None
+                    raise engines.StoreError(f"could not write to {self.location}: {exc.orig}") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
             except IntegrityError:
@@ -185,7 +186,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
                 if refused is not None:
                     raise refused from None
                 first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
-                raise schema.StoreError(f"could not write to {self.location}: {first}") from None
+                raise engines.StoreError(f"could not write to {self.location}: {first}") from None
         raise AssertionError("unreachable")
 
     # -- review and protocol --------------------------------------------------------
@@ -195,7 +196,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
 
         def work(conn: Connection) -> None:
             if conn.execute(select(func.count()).select_from(t.Review)).scalar_one():
-                raise schema.StoreError(f"{self.location} already holds a review")
+                raise engines.StoreError(f"{self.location} already holds a review")
             conn.execute(insert(t.Review).values(title=protocol.title, question=protocol.question,
                                                  protocol_text=protocol.text, created_at=_now()))
             self._sync_reviewers(conn, protocol)
@@ -217,7 +218,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         """Refuse, before the server does, to write as another reviewer than the connected role is."""
         role, me = self.login()
         if me is not None and reviewer != me:
-            raise schema.StoreError(f"connected to PostgreSQL as role {role}, which is reviewer {me}: "
+            raise engines.StoreError(f"connected to PostgreSQL as role {role}, which is reviewer {me}: "
                                     f"it cannot act as {reviewer}")
 
     def add_reviewer(self, initials: str, *, by: str, name: str = "", login: str | None = None,
@@ -230,7 +231,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         it existed, e.g. for another review on this server) and whether the protocol changed.
         """
         if self.engine.dialect.name != "postgresql":
-            raise schema.StoreError("reviewer logins exist only in PostgreSQL mode (--db postgresql+psycopg://...): "
+            raise engines.StoreError("reviewer logins exist only in PostgreSQL mode (--db postgresql+psycopg://...): "
                                     "an SQLite review is one file that any program can open")
         protocol = self.protocol()
         typed = protocol.initials(initials)
@@ -240,7 +241,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
             try:
                 text = P.add_reviewer(protocol, initials.strip(), name)
             except ValueError as exc:
-                raise schema.StoreError(f"cannot add {initials}: {exc}") from None
+                raise engines.StoreError(f"cannot add {initials}: {exc}") from None
             self._change_protocol(text, by, f"reviewer {initials.strip()} added by {by}")
             typed = initials.strip()
         typed = self.check_reviewer(typed)
@@ -282,7 +283,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         """Store one search and its records, all or nothing, written while they are read.
 
         The records are staged in short transactions and published in one at the end
-        (see :mod:`screener.store.source_writer`), so decisions made meanwhile do not wait
+        (see :mod:`screener.store.importing`), so decisions made meanwhile do not wait
         for the import. ``source.name`` may be left empty until :meth:`SourceWriter.commit`
         names it (the database is often only known once the whole file has been read).
         Leaving the block without a commit, e.g. on a parse error, stores nothing.
@@ -392,16 +393,16 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         names = [r.initials for r in protocol.reviewers if not lead or r.role == "lead"]
         initials = protocol.initials(initials) if initials else initials  # typed in any case
         if not initials:
-            raise schema.StoreError(f"{what} is required: the initials of a reviewer of the protocol "
+            raise engines.StoreError(f"{what} is required: the initials of a reviewer of the protocol "
                                     f"({', '.join(names)})")
         if initials not in names:
             if self.removed_reviewer(initials):
-                raise schema.StoreError(f"{what} {initials}: removed from this review (their decisions stay in the "
+                raise engines.StoreError(f"{what} {initials}: removed from this review (their decisions stay in the "
                                         "log), so they can no longer act in it")
             if lead:
-                raise schema.StoreError(f"{what} {initials}: only the review's lead can do this (lead: "
+                raise engines.StoreError(f"{what} {initials}: only the review's lead can do this (lead: "
                                         f"{', '.join(names) or 'nobody'})")
-            raise schema.StoreError(f"{what} {initials}: not a reviewer of the protocol (the protocol names "
+            raise engines.StoreError(f"{what} {initials}: not a reviewer of the protocol (the protocol names "
                                     f"{', '.join(names) or 'none'})")
         return initials
 
@@ -432,7 +433,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
         try:
             self._write(lambda conn: conn.execute(insert(t.Note).values(**values)))
         except IntegrityError:
-            raise schema.StoreError(f"no record {record_id} in this review") from None
+            raise engines.StoreError(f"no record {record_id} in this review") from None
 
     def notes(self, stage: Stage, reviewer: str | None = None, viewer: str | None = None
               ) -> dict[tuple[int, str], str]:
@@ -480,7 +481,7 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
                     select(t.Retrieval.status, t.Retrieval.reason).where(t.Retrieval.record_id == record_id)
                     .order_by(t.Retrieval.id.desc()).limit(1)).first() or (None, None)
                 if status == "not-retrieved":
-                    raise schema.StoreError(f"record {record_id}: full text not retrieved ({reason or 'no reason'}): "
+                    raise engines.StoreError(f"record {record_id}: full text not retrieved ({reason or 'no reason'}): "
                                             "mark it retrieved before deciding")
             did = conn.execute(insert(t.Decision).values(**values).returning(t.Decision.id)).scalar_one()
             if note:
@@ -507,8 +508,8 @@ class Store(BlindingRule, ProtocolQueries, ScreeningQueries, RankingQueries, Flo
             did = self._write(work)
         except IntegrityError as exc:
             if "foreign key" in str(exc.orig).lower():
-                raise schema.StoreError(f"no record {record_id} or no reviewer '{reviewer}' in this review") from None
-            raise schema.StoreError(f"could not save the decision on record {record_id}: {exc.orig}") from None
+                raise engines.StoreError(f"no record {record_id} or no reviewer '{reviewer}' in this review") from None
+            raise engines.StoreError(f"could not save the decision on record {record_id}: {exc.orig}") from None
         return Decision(did, record_id, Stage(stage), reviewer, Verdict(verdict), tuple(reasons), note,
                         values["created_at"])  # type: ignore[arg-type]
 
@@ -688,15 +689,15 @@ def open_store(target: str | Path, *, create: bool = False) -> Store:
     An older schema is upgraded (an SQLite file is first backed up next to itself); a
     newer one is refused with :class:`StoreError`.
     """
-    url = schema.database_url(target)
-    path = schema.sqlite_path(url)
+    url = engines.database_url(target)
+    path = engines.sqlite_path(url)
     if path is not None and not create and not path.exists():
-        raise schema.StoreError(f"no review at {path}: create one with 'screener init' (or pass --db)")
+        raise engines.StoreError(f"no review at {path}: create one with 'screener init' (or pass --db)")
     if path is not None and create:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = schema.make_engine(url)
+    engine = engines.make_engine(url)
     try:
-        backup, upgraded = schema.prepare(engine, create=create)
+        backup, upgraded = engines.prepare(engine, create=create)
     except BaseException:
         engine.dispose()
         raise

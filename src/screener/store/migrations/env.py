@@ -1,4 +1,4 @@
-"""Alembic environment: always run programmatically by screener.store.schema with a live connection."""
+"""Alembic environment: always run programmatically by screener.store.engine with a live connection."""
 
 from __future__ import annotations
 

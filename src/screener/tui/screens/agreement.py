@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from screener.core.models import Stage
-from screener.stats import stage_agreement
+from screener.workflows.agreement import stage_agreement
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.widgets.key_footer import KeyFooter
 

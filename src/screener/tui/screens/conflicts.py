@@ -12,7 +12,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from screener.conflict_view import describe_resolution, describe_vote, votes
+from screener.workflows.conflicts import describe_resolution, describe_vote, votes
 from screener.core.models import Resolution, Stage, Verdict
 from screener.core.protocol import Protocol
 from screener.store import Blinded, StoreError

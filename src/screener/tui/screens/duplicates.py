@@ -18,9 +18,9 @@ from textual.widgets import Header, Static
 
 from screener.core.dedup import Cancelled
 from screener.core.models import BibRecord
-from screener.dedup_run import run_dedup
+from screener.workflows.dedup import run_dedup
 from screener.store import StoreError
-from screener.store.dedup_queries import StoredCluster, StoredPair
+from screener.store.dedup import StoredCluster, StoredPair
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Confirm, Prompt

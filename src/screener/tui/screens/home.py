@@ -14,8 +14,8 @@ from textual.widgets import DataTable, Header, Static
 
 from screener.core.models import Stage
 from screener.store import Blind
-from screener.summary import ReviewStatus, review_status
-from screener.waiting import Waiting, waiting
+from screener.workflows.status import ReviewStatus, review_status
+from screener.workflows.waiting import Waiting, waiting
 from screener.tui.keys import help_binding, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.agreement import AgreementScreen

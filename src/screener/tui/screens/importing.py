@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from screener.importers import ImportFileError, ParsedFile
 from screener.core.dates import search_date
-from screener.importing import ImportOptions, import_file, parse
+from screener.workflows.importing import ImportOptions, import_file, parse
 from screener.store import StoreError
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.screens.dialogs import Choose, PathSuggester, Prompt
@@ -241,7 +241,7 @@ class ImportScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="import-dedup", exit_on_error=False)
     def dedup(self) -> None:
-        from screener.dedup_run import run_dedup
+        from screener.workflows.dedup import run_dedup
 
         summary = run_dedup(self.store)
         self.app.call_from_thread(self._say, "\n".join(summary.lines()), "green")

@@ -15,9 +15,9 @@ from textual.widgets import Header, Static
 
 from screener.core import prisma as P
 from screener.core.output import OutputError, write_atomic
-from screener.flow import Flow, compute_flow, methods_facts
+from screener.workflows.prisma import Flow, compute_flow, methods_facts
 from screener.store import Blinded
-from screener.store.schema import StoreError, sqlite_path
+from screener.store.engine import StoreError, sqlite_path
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Choose, Help

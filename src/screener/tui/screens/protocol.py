@@ -19,7 +19,7 @@ from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from screener.core.protocol import Protocol
-from screener.store.protocol_log import ProtocolChangeEntry
+from screener.store.protocol import ProtocolChangeEntry
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.widgets.key_footer import KeyFooter

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Header, Static
 
 from screener.core.models import Stage
 from screener.core.protocol import Protocol
-from screener.store.record_list import SORTS, ListFilter, ListRow
+from screener.store.records import SORTS, ListFilter, ListRow
 from screener.tui.keys import help_binding, show_help
 from screener.tui.screens.dialogs import Choose, Prompt
 from screener.tui.widgets.key_footer import KeyFooter

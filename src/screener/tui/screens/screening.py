@@ -34,7 +34,7 @@ from textual.worker import Worker, WorkerState
 
 from screener.core.models import Decision, Stage, StoredRecord, Verdict
 from screener.core.screening import undo_steps
-from screener.rank_process import RankerProcess
+from screener.workflows.ranking import RankerProcess
 from screener.store import Blinded, ReopenNeeded, Settled, StoreError
 from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.refresh import poll_store

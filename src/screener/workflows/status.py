@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from screener.core.models import Source, Stage
 from screener.core.stopping import Guide
-from screener.stats import StageCounts, stage_counts
+from screener.workflows.agreement import StageCounts, stage_counts
 from screener.store import Blind, Store
 from screener.store.blinding import Progress
 

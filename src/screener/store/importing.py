@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from screener.core.models import Author, BibRecord
 from screener.store import tables as t
-from screener.store.schema import BUSY_TIMEOUT_MS, StoreError
+from screener.store.engine import BUSY_TIMEOUT_MS, StoreError
 from screener.store.staging import ImportLock, drop_staged, staged_sources
 
 RECORD_FIELDS = ("title", "year", "journal", "journal_abbrev", "volume", "issue", "start_page", "end_page",

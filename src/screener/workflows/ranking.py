@@ -1,6 +1,6 @@
 """The relevance ranker in a process of its own, so that its work never holds the UI's interpreter lock.
 
-The screening screen starts one per session (``python -m screener.rank_process``), sends it
+The screening screen starts one per session (``python -m screener.workflows.ranking``), sends it
 the records' texts once, then a request per retraining; requests and answers are pickles
 over the child's stdin and stdout (a plain pipe: no multiprocessing machinery, which does
 not work under a terminal app that has replaced ``sys.stderr``).
@@ -26,7 +26,7 @@ class RankerProcess:
     """A client for one ranker process; call from one thread at a time."""
 
     def __init__(self, texts: Sequence[str], seed: int) -> None:
-        self._proc = subprocess.Popen([sys.executable, "-m", "screener.rank_process"], stdin=subprocess.PIPE,
+        self._proc = subprocess.Popen([sys.executable, "-m", "screener.workflows.ranking"], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._lock = threading.Lock()
         self._send(("init", list(texts), seed))

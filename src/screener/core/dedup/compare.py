@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from screener.core.dedup_evidence import (
+from screener.core.dedup.evidence import (
     DEFAULT_THRESHOLDS,
     Evidence,
     Outcome,
@@ -40,8 +40,8 @@ from screener.core.dedup_evidence import (
     same_id,
     slow_scores,
 )
-from screener.core.dedup_features import Features
-from screener.core.dedup_rules import (
+from screener.core.dedup.features import Features
+from screener.core.dedup.rules import (
     CONFLICTS,
     DECISIVE,
     FIRST_VETOES,
@@ -57,7 +57,7 @@ from screener.core.dedup_rules import (
     retitled_possible,
     veto,
 )
-from screener.core.dedup_similarity import author_similarity, journal_similarity, page_similarity, title_similarity
+from screener.core.dedup.similarity import author_similarity, journal_similarity, page_similarity, title_similarity
 from screener.core.models import BibRecord
 
 __all__ = [

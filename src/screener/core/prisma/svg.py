@@ -8,7 +8,7 @@ third and fourth column. Box texts come from the PRISMA2020 template.
 
 One SVG user unit is one point, and the page is A4 wide (portrait for one arm,
 landscape for two), so the 10 pt box text prints at 10 pt. Every line of text is
-measured with :mod:`screener.core.prisma_metrics` and wrapped to its box before
+measured with :mod:`screener.core.prisma.metrics` and wrapped to its box before
 drawing, so no text overflows; every ``<g class="box">`` holds its ``<rect>`` and
 its ``<text>`` lines, which lets tests verify exactly that.
 """
@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from screener.core.output import write_atomic
-from screener.core.prisma_metrics import FONT_FAMILY, text_width, wrap
-from screener.core.prisma_template import boxtext
+from screener.core.prisma.metrics import FONT_FAMILY, text_width, wrap
+from screener.core.prisma.template import boxtext
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from screener.core.prisma import PrismaCounts
+    from screener.core.prisma.counts import PrismaCounts
 
 # Sizes in points.
 FONT_SIZE = 10.0
@@ -273,7 +273,7 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
     """Return the PRISMA 2020 flow diagram for ``counts`` as a standalone SVG document.
 
     ``title`` (optional) is printed above the diagram. The numbers are drawn as given;
-    run :func:`screener.core.prisma.check` to find inconsistencies. A note under the
+    run :func:`screener.core.prisma.counts.check` to find inconsistencies. A note under the
     diagram says how many records/reports are undecided while screening is unfinished.
     """
     c = counts

@@ -1,8 +1,8 @@
 """Evidence on a pair of records for deduplication: the thresholds, the field scores and
 the facts the rules share (same identifier, same place, same printed item, ...).
 
-The rules that weigh this evidence are in :mod:`screener.core.dedup_rules`; the decision
-that applies them, in :mod:`screener.core.dedup_compare`.
+The rules that weigh this evidence are in :mod:`screener.core.dedup.rules`; the decision
+that applies them, in :mod:`screener.core.dedup.compare`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from screener.core.dedup_features import Features, abstract_key
-from screener.core.dedup_similarity import (
+from screener.core.dedup.features import Features, abstract_key
+from screener.core.dedup.similarity import (
     _ratio,
     author_set_similarity,
     author_similarity,

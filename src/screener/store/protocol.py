@@ -21,7 +21,7 @@ from screener.core.protocol import Protocol, parse_protocol
 from screener.core.protocol_update import ProtocolUpdate, compose_aliases, plan_update
 from screener.store import server_mode
 from screener.store import tables as t
-from screener.store.schema import StoreError
+from screener.store.engine import StoreError
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from screener.core.dedup_compare import PairResult
+from screener.core.dedup.compare import PairResult
 
 
 # Automatic links are applied strongest first, so that when a human "distinct" forces a

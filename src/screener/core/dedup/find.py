@@ -11,7 +11,7 @@ Public API (pure computation: nothing is deleted or stored here)::
 
 How it works, and why:
 
-* **Features** (:mod:`screener.core.dedup_features`): each record is normalised once
+* **Features** (:mod:`screener.core.dedup.features`): each record is normalised once
   (case, punctuation, diacritics, markup, Greek letters, British/American spelling,
   database notes in titles, author given names → initials, journal stop words, page and
   volume digits, DOI form).
@@ -21,7 +21,7 @@ How it works, and why:
   block size, not with all pairs. A key shared by more than ``max_block_size`` records
   is searched by sorted neighbourhood (sorted by title, each record against the next
   ``large_block_window``) instead of all its pairs.
-* **Comparison** (:mod:`screener.core.dedup_compare`): explicit not-a-duplicate rules,
+* **Comparison** (:mod:`screener.core.dedup.compare`): explicit not-a-duplicate rules,
   then automatic-duplicate rules, then possible-duplicate rules; every pair carries its
   field scores and the deciding rule.
 * **Clusters**: union-find over automatic duplicates and human-confirmed pairs, refusing
@@ -44,48 +44,18 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from screener.core.dedup_compare import (
+from screener.core.dedup.compare import (
     DEFAULT_THRESHOLDS,
-    Evidence,
-    Outcome,
     PairResult,
     Thresholds,
-    author_similarity,
-    compare,
     compare_features,
-    explain,
     is_hard_veto,
     is_related_rule,
-    journal_similarity,
-    rule_text,
-    title_similarity,
 )
-from screener.core.dedup_cluster import UnionFind, link
-from screener.core.dedup_features import Features
+from screener.core.dedup.cluster import UnionFind, link
+from screener.core.dedup.features import Features
 from screener.core.models import BibRecord
 
-__all__ = [
-    "DEFAULT_THRESHOLDS",
-    "Cancelled",
-    "Cluster",
-    "DedupResult",
-    "Evidence",
-    "Outcome",
-    "PairResult",
-    "Thresholds",
-    "author_similarity",
-    "choose_primary",
-    "gained_fields",
-    "identifier_groups",
-    "keep_screened_primary",
-    "compare",
-    "explain",
-    "find_duplicates",
-    "journal_similarity",
-    "merged_fields",
-    "rule_text",
-    "title_similarity",
-]
 
 HumanDecision = Literal["duplicate", "distinct"]
 

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
+
+from screener.core.output import csv_writer
+
+if TYPE_CHECKING:
+    from screener.core.prisma.counts import PrismaCounts
 
 TEMPLATE_SHA256 = "1aa04581d117bc134ed1a59dbbc4d094ff97fb6bfe7c86bef282a4dad365f038"
 
@@ -84,3 +92,105 @@ def boxtext(key: str) -> str:
         if data == key or (data == "NA" and box == key):
             return row[4]
     raise KeyError(key)
+
+
+# --------------------------------------------------------------------------- template CSV
+
+_LABEL_JUNK = re.compile(r"[,;\s]+")
+
+
+def clean_label(label: str) -> str:
+    """Make a label safe for the template's ``label, n; label, n`` list syntax.
+
+    The R package splits items at ``;`` and a label from its count at the first ``,``,
+    so every comma and semicolon (and any run of whitespace, including newlines) becomes
+    a single space and the ends are trimmed: ``"Wrong population, adults"`` becomes
+    ``"Wrong population adults"``. An empty result becomes ``"Unspecified"``.
+    """
+    cleaned = _LABEL_JUNK.sub(" ", label).strip()
+    return cleaned or "Unspecified"
+
+
+def format_list(items: Mapping[str, int]) -> str:
+    """Format ``{label: n}`` as the template's list cell ``"label, n; label, n"``.
+
+    Labels go through :func:`clean_label`; counts are plain digits (the R package adds
+    thousands separators itself and would misread ours as a label separator).
+    """
+    return "; ".join(f"{clean_label(label)}, {n}" for label, n in items.items())
+
+
+def _na(value: int | None) -> str:
+    return "NA" if value is None else str(value)
+
+
+def _template_values(c: PrismaCounts) -> dict[str, str]:
+    """Map template ``data`` keys to our ``n`` cells (keys absent here keep the template's)."""
+    no_sources = not c.databases and not c.registers
+    other = c.has_other_methods
+
+    def reasons(total: int, items: Mapping[str, int]) -> str:
+        # A bare number is the template's "total without reasons" form.
+        return format_list(items) if items else str(total)
+
+    def arm(value: int) -> str:
+        return str(value) if other else "NA"
+
+    return {
+        # New reviews: the previous-version and total boxes do not apply.
+        "previous_studies": "NA",
+        "previous_reports": "NA",
+        # Keep a "Databases (n = 0)" line in an empty project so the box does not vanish.
+        "database_results": str(c.identified_databases) if c.databases or no_sources else "NA",
+        "database_specific_results": format_list(c.databases) if c.databases else "NA",
+        "register_results": str(c.identified_registers) if c.registers else "NA",
+        "register_specific_results": format_list(c.registers) if c.registers else "NA",
+        "website_results": _na(c.websites),
+        "organisation_results": _na(c.organisations),
+        "citations_results": _na(c.citation_searching),
+        "duplicates": str(c.duplicates),
+        "excluded_automatic": str(c.removed_automation),
+        "excluded_other": str(c.removed_other),
+        "records_screened": str(c.records_screened),
+        "records_excluded": str(c.records_excluded),
+        "dbr_sought_reports": str(c.reports_sought),
+        "dbr_notretrieved_reports": str(c.reports_not_retrieved),
+        "other_sought_reports": arm(c.other_reports_sought),
+        "other_notretrieved_reports": arm(c.other_reports_not_retrieved),
+        "dbr_assessed": str(c.reports_assessed),
+        "dbr_excluded": reasons(c.reports_excluded, c.reports_excluded_reasons),
+        "other_assessed": arm(c.other_reports_assessed),
+        "other_excluded": (
+            reasons(c.other_reports_excluded, c.other_reports_excluded_reasons) if other else "NA"
+        ),
+        "new_studies": str(c.new_studies),
+        "new_reports": str(c.new_reports),
+        "total_studies": "NA",
+        "total_reports": "NA",
+        "total_studies_ma": "NA",
+        "total_reports_ma": "NA",
+    }
+
+
+def to_template_csv(counts: PrismaCounts) -> str:
+    """Return the PRISMA2020 template CSV with our numbers in the ``n`` column.
+
+    Rows, columns, keys and every non-``n`` cell are the template's, verbatim; so are the
+    CRLF line endings and the missing final newline. ``n`` holds plain integers, ``NA``
+    where a box does not apply (previous-version and total boxes, registers or the
+    other-methods arm when unused), and for the four list rows ``label, n; label, n``
+    with commas and semicolons in labels replaced by spaces (see :func:`clean_label`).
+    Rows without a count (title boxes with ``data = NA`` and the three phase bars) keep
+    the template's ``n`` cell. The result loads in the Shiny app and in
+    ``PRISMA2020::PRISMA_data(read.csv(...))``.
+    """
+    values = _template_values(counts)
+    buf = io.StringIO(newline="")
+    # csv's minimal quoting and CRLF reproduce the template's own quoting byte for byte.
+    writer = csv_writer(buf, lineterminator="\r\n")
+    writer.writerow(TEMPLATE_COLUMNS)
+    for row in template_rows():
+        key = row[0]
+        n = values.get(key, row[7]) if key != "NA" else row[7]
+        writer.writerow((*row[:7], n))
+    return buf.getvalue().removesuffix("\r\n")

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from screener.core.dedup import DedupResult, find_duplicates, keep_screened_primary
-from screener.core.dedup_compare import Thresholds
+from screener.core.dedup import Thresholds
 from screener.store import Store
-from screener.store.dedup_queries import NewCluster
+from screener.store.dedup import NewCluster
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ The main arm (databases and registers) is drawn as in the official diagram: the 
 down the left column, each exclusion box to its right. The "other methods" arm, when
 present, follows below as its own small flow that ends by pointing at the included box,
 because four columns cannot be read at terminal widths. Box texts are the same
-paragraphs the SVG uses (:func:`screener.core.prisma_svg.box_contents`).
+paragraphs the SVG uses (:func:`screener.core.prisma.svg.box_contents`).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
-from screener.core.prisma_svg import Para, box_contents, undecided_note
-from screener.core.prisma_template import boxtext
+from screener.core.prisma.svg import Para, box_contents, undecided_note
+from screener.core.prisma.template import boxtext
 
 if TYPE_CHECKING:
-    from screener.core.prisma import PrismaCounts
+    from screener.core.prisma.counts import PrismaCounts
 
 GAP = 6  # columns between a box and its exclusion box, holding the "├────►" arrow
 MIN_WIDTH = 40

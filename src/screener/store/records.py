@@ -17,7 +17,7 @@ from sqlalchemy import Connection, and_, exists, func, insert, or_, select
 from screener.core.models import Stage
 from screener.core.protocol import Protocol
 from screener.store import tables as t
-from screener.store.schema import StoreError
+from screener.store.engine import StoreError
 
 SORTS = ("id", "year", "title")
 VERDICTS = ("undecided", "include", "maybe", "exclude")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from screener.core.passphrase import hash_passphrase
 from screener.core.protocol import load_protocol
-from screener.importing import ImportOptions, ImportSummary, import_file
+from screener.workflows.importing import ImportOptions, ImportSummary, import_file
 from screener.paths import example_dir
 from screener.store import Store, open_store
 

@@ -8,13 +8,13 @@
    ``merge_bibliographic``) and what is left for a human (``possible_rule`` and the
    questions after a veto).
 
-Each takes a :class:`~screener.core.dedup_evidence.Pair` and is tested on its own; the
-decision that applies them in order is :func:`screener.core.dedup_compare.decide`.
+Each takes a :class:`~screener.core.dedup.evidence.Pair` and is tested on its own; the
+decision that applies them in order is :func:`screener.core.dedup.compare.decide`.
 """
 
 from __future__ import annotations
 
-from screener.core.dedup_evidence import (
+from screener.core.dedup.evidence import (
     Evidence,
     Outcome,
     Pair,
@@ -27,7 +27,7 @@ from screener.core.dedup_evidence import (
     same_printed_item,
     slow_scores,
 )
-from screener.core.dedup_similarity import journal_similarity, shifted_citation
+from screener.core.dedup.similarity import journal_similarity, shifted_citation
 
 
 # --- 1. decisive evidence -------------------------------------------------------------
@@ -207,7 +207,7 @@ VETOES = (veto_years, veto_notice, veto_journal_and_volume, veto_identifiers, ve
 FIRST_VETOES = (veto_years, veto_notice, veto_journal_and_volume)
 
 #: Rules that say "two items" for certain: a cluster never joins two records one of
-#: them separates (see :func:`screener.core.dedup.find_duplicates`). Not the rules that
+#: them separates (see :func:`screener.core.dedup.find.find_duplicates`). Not the rules that
 #: rest on fields databases often get wrong between copies (a missing volume, a
 #: supplement marker on one copy only).
 HARD_VETOES = frozenset(

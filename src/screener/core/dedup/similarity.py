@@ -1,8 +1,8 @@
 """Field similarities for deduplication: each compares one field of two prepared records.
 
-Pure functions on :class:`~screener.core.dedup_features.Features` values, each in [0, 1]
+Pure functions on :class:`~screener.core.dedup.features.Features` values, each in [0, 1]
 (or ``None`` where the field cannot be compared); the decision that weighs them is in
-:mod:`screener.core.dedup_compare`.
+:mod:`screener.core.dedup.compare`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
-from screener.core.dedup_features import Features
+from screener.core.dedup.features import Features
 
 
 def _ratio(a: str, b: str) -> float:

@@ -3,7 +3,7 @@
 Every number is the size of a box the store defines as one SQL query of record ids, so
 ``screener prisma --box NAME`` lists exactly the records that make it, and the counts
 cannot disagree with the lists.
-The arithmetic between boxes is then checked by :func:`screener.core.prisma.check`, never
+The arithmetic between boxes is then checked by :func:`screener.core.prisma.counts.check`, never
 adjusted.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from screener.core.models import Stage
 from screener.core.prisma import DatabaseSearch, DedupFacts, MethodsFacts, PrismaCounts, StageFacts
-from screener.core.prisma_methods import ProtocolAmendment, WithdrawnSource
+from screener.core.prisma.methods import ProtocolAmendment, WithdrawnSource
 from screener.core.protocol import Protocol, parse_protocol
 from screener.store import Blind, Blinded, Store
 
@@ -165,7 +165,7 @@ def withdrawn_notes(store: Store) -> list[str]:
 def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts:
     """The facts of the methods paragraph (PRISMA item 8, PRISMA-S item 16), from the review."""
     from screener import __version__
-    from screener.stats import stage_agreement
+    from screener.workflows.agreement import stage_agreement
 
     dedup = dedup or dedup_facts(store)
 

@@ -1,8 +1,8 @@
 """Matching keys for deduplication: normalisation of each field and blocking keys.
 
-Text and title folding live in :mod:`screener.core.dedup_text` (re-exported here).
+Text and title folding live in :mod:`screener.core.dedup.text` (re-exported here).
 Everything here is computed once per record (``Features.of``) so that the pairwise
-comparison in :mod:`screener.core.dedup_compare` only does string similarity on
+comparison in :mod:`screener.core.dedup.compare` only does string similarity on
 prepared values. The importers already normalise DOIs and expand page ranges; the keys
 here go further, because two sources of the same article differ in case, punctuation,
 diacritics, spelling (haem-/hem-), journal abbreviation and author given names, and
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
-from screener.core.dedup_text import (
+from screener.core.dedup.text import (
     STOP_WORDS,
     fix_mojibake,
     fold,
@@ -400,7 +400,7 @@ class Features:
     def author_words(self) -> tuple[frozenset[str], str]:
         """(every name word of every author, all names glued without spaces): what a
         family name of the other record is looked up in (see
-        :func:`screener.core.dedup_similarity.author_set_similarity`)."""
+        :func:`screener.core.dedup.similarity.author_set_similarity`)."""
         if self._words is None:
             self._words = author_words(self.raw_authors)
         return self._words

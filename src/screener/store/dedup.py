@@ -20,7 +20,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from screener.core.models import StoredRecord
 from screener.store import tables as t
-from screener.store.schema import StoreError
+from screener.store.engine import StoreError
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 Greek letters, mojibake, British/American spelling), database notes in titles, notices
 (erratum, retraction, reply, comment) and the numbers in a title.
 
-Used by :mod:`screener.core.dedup_features` to prepare each record once. Pure Python
+Used by :mod:`screener.core.dedup.features` to prepare each record once. Pure Python
 (plus the standard library); no I/O.
 """
 
