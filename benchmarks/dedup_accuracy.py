@@ -291,12 +291,16 @@ def run_set(
     ceiling = _ceiling(records, truth)
     why = misses_by_rule(records, truth, result)
     if why:
-        print(f"{bench.name}: automatic misses by the rule keeping them apart ('?' = queued): "
-              + ", ".join(f"{rule} {n}" for rule, n in why.most_common()))
+        print(
+            f"{bench.name}: automatic misses by the rule keeping them apart ('?' = queued): "
+            + ", ".join(f"{rule} {n}" for rule, n in why.most_common())
+        )
     asked = queue_by_rule(truth, queue)
     if asked:
-        print(f"{bench.name}: queued pairs by rule (true duplicates / pairs): "
-              + ", ".join(f"{rule} {t}/{n}" for rule, (t, n) in asked.items()))
+        print(
+            f"{bench.name}: queued pairs by rule (true duplicates / pairs): "
+            + ", ".join(f"{rule} {t}/{n}" for rule, (t, n) in asked.items())
+        )
     unusable = sum(1 for r in loaded if r is None)
     # "wherever the rules allow": a set whose labels merge what the rules keep apart is
     # held to its ceiling under those rules instead.

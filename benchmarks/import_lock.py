@@ -66,21 +66,27 @@ with open(out_path, "w") as f:
 """
 
 
-def decisions_while(db: str, work: list[str] | None, folder: Path,
-                    name: str) -> tuple[list[float], float, float]:
+def decisions_while(
+    db: str, work: list[str] | None, folder: Path, name: str
+) -> tuple[list[float], float, float]:
     """Decision commit times while ``work`` runs (or for 5 s with no work); the work's wall and CPU time."""
     stop = folder / f"{name}.stop"
     out = folder / f"{name}.json"
-    reviewer = subprocess.Popen([sys.executable, "-c", REVIEWER, str(db), str(stop), str(out)],
-                                stdout=subprocess.PIPE, text=True)
+    reviewer = subprocess.Popen(
+        [sys.executable, "-c", REVIEWER, str(db), str(stop), str(out)], stdout=subprocess.PIPE, text=True
+    )
     assert reviewer.stdout is not None and reviewer.stdout.readline().strip() == "ready"
     t0 = time.perf_counter()
     cpu0 = _children_cpu()
     if work is None:
         time.sleep(5.0)
     else:
-        subprocess.run(work, check=True, stdout=subprocess.DEVNULL,
-                       env={k: v for k, v in os.environ.items() if k != "SCREENER_DB"})
+        subprocess.run(
+            work,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env={k: v for k, v in os.environ.items() if k != "SCREENER_DB"},
+        )
     elapsed = time.perf_counter() - t0
     cpu = _children_cpu() - cpu0  # the work's only: the reviewer is waited for below
     stop.touch()
@@ -97,8 +103,10 @@ def describe(waits: list[float]) -> str:
     ordered = sorted(waits)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     over = sum(w > 1.0 for w in waits)
-    return (f"{len(waits)} decisions, median {statistics.median(waits) * 1000:.0f} ms, "
-            f"p95 {p95 * 1000:.0f} ms, slowest {max(waits) * 1000:.0f} ms, {over} over 1 s")
+    return (
+        f"{len(waits)} decisions, median {statistics.median(waits) * 1000:.0f} ms, "
+        f"p95 {p95 * 1000:.0f} ms, slowest {max(waits) * 1000:.0f} ms, {over} over 1 s"
+    )
 
 
 def main() -> None:
@@ -111,16 +119,23 @@ def main() -> None:
         with _database(folder, pg_admin) as db:
             store = open_store(db, create=True)
             store.init_review(load_protocol(example_dir() / "protocol.toml"))
-            store.add_source(SourceInput("PubMed", "screen.nbib", "0" * 64, "pubmed"),
-                             [BibRecord(position=i, title=f"Record {i} to screen") for i in range(1, 201)])
+            store.add_source(
+                SourceInput("PubMed", "screen.nbib", "0" * 64, "pubmed"),
+                [BibRecord(position=i, title=f"Record {i} to screen") for i in range(1, 201)],
+            )
             store.close()
             base, _, _ = decisions_while(db, None, folder, "baseline")
             during, import_s, import_cpu = decisions_while(
-                db, [sys.executable, "-m", "screener", "--db", db, "import", str(ris), "--source", "Embase"],
-                folder, "import")
+                db,
+                [sys.executable, "-m", "screener", "--db", db, "import", str(ris), "--source", "Embase"],
+                folder,
+                "import",
+            )
     backend = "PostgreSQL" if pg_admin else "SQLite"
-    print(f"import of {n:,} RIS records into {backend}: {import_s:.1f} s wall, {import_cpu:.1f} s CPU "
-          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(
+        f"import of {n:,} RIS records into {backend}: {import_s:.1f} s wall, {import_cpu:.1f} s CPU "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
     for label, waits in (("no import (baseline)", base), ("during the import", during)):
         print(f"decision commit, {label}: {describe(waits)}")
     print(f"target: slowest during the import <= 1000 ms: {'met' if max(during) <= 1.0 else 'NOT met'}")

@@ -42,31 +42,96 @@ import bibtexparser
 import rispy
 
 from screener.core.protocol import load_protocol
-from screener.workflows.importing import ImportOptions, import_file
 from screener.paths import example_dir
 from screener.store import open_store
+from screener.workflows.importing import ImportOptions, import_file
 
-WORDS = ("low dose naltrexone fibromyalgia chronic pain randomised controlled trial microglia cytokine "
-         "opioid receptor antagonist placebo crossover women sleep fatigue quality of life systematic "
-         "review meta-analysis cohort inflammation central sensitisation analgesic efficacy safety").split()
-SURNAMES = ["Younger", "Häuser", "Rodríguez-Pintó", "Kučić", "Martínez-Lavín", "Bruun-Plesner", "O'Kelly",
-            "Müller", "Nørgaard", "Smith", "Chen", "García", "Šverko", "Lambert", "Jackson", "Parkitny"]
-JOURNALS = [("Pain Medicine", "Pain Med"), ("Clinical Rheumatology", "Clin Rheumatol"),
-            ("Arthritis & Rheumatology", "Arthritis Rheumatol"), ("Journal of Pain Research", "J Pain Res")]
+WORDS = [
+    "low",
+    "dose",
+    "naltrexone",
+    "fibromyalgia",
+    "chronic",
+    "pain",
+    "randomised",
+    "controlled",
+    "trial",
+    "microglia",
+    "cytokine",
+    "opioid",
+    "receptor",
+    "antagonist",
+    "placebo",
+    "crossover",
+    "women",
+    "sleep",
+    "fatigue",
+    "quality",
+    "of",
+    "life",
+    "systematic",
+    "review",
+    "meta-analysis",
+    "cohort",
+    "inflammation",
+    "central",
+    "sensitisation",
+    "analgesic",
+    "efficacy",
+    "safety",
+]
+SURNAMES = [
+    "Younger",
+    "Häuser",
+    "Rodríguez-Pintó",
+    "Kučić",
+    "Martínez-Lavín",
+    "Bruun-Plesner",
+    "O'Kelly",
+    "Müller",
+    "Nørgaard",
+    "Smith",
+    "Chen",
+    "García",
+    "Šverko",
+    "Lambert",
+    "Jackson",
+    "Parkitny",
+]
+JOURNALS = [
+    ("Pain Medicine", "Pain Med"),
+    ("Clinical Rheumatology", "Clin Rheumatol"),
+    ("Arthritis & Rheumatology", "Arthritis Rheumatol"),
+    ("Journal of Pain Research", "J Pain Res"),
+]
 
 
 def records(n: int, seed: int = 11):
     rng = random.Random(seed)
     for k in range(n):
         title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 16))).capitalize()
-        authors = [(rng.choice(SURNAMES), f"{rng.choice('ABCDEFGHJKLMN')}{rng.choice('ABCDE')}")
-                   for _ in range(rng.randint(2, 8))]
+        authors = [
+            (rng.choice(SURNAMES), f"{rng.choice('ABCDEFGHJKLMN')}{rng.choice('ABCDE')}")
+            for _ in range(rng.randint(2, 8))
+        ]
         journal, abbrev = rng.choice(JOURNALS)
         start = rng.randint(1, 2000)
         abstract = " ".join(rng.choice(WORDS) for _ in range(180)).capitalize() + "."
-        yield dict(k=k, title=title, authors=authors, journal=journal, abbrev=abbrev, year=rng.randint(1990, 2024),
-                   volume=rng.randint(1, 60), issue=rng.randint(1, 12), start=start, end=start + rng.randint(3, 15),
-                   doi=f"10.{rng.randint(1000, 9999)}/bench.{k}", keywords=rng.sample(WORDS, 4), abstract=abstract)
+        yield dict(
+            k=k,
+            title=title,
+            authors=authors,
+            journal=journal,
+            abbrev=abbrev,
+            year=rng.randint(1990, 2024),
+            volume=rng.randint(1, 60),
+            issue=rng.randint(1, 12),
+            start=start,
+            end=start + rng.randint(3, 15),
+            doi=f"10.{rng.randint(1000, 9999)}/bench.{k}",
+            keywords=rng.sample(WORDS, 4),
+            abstract=abstract,
+        )
 
 
 def write_ris(path: Path, n: int) -> None:
@@ -77,8 +142,10 @@ def write_ris(path: Path, n: int) -> None:
             fh.write(f"T1  - {r['title']}\n")
             for fam, giv in r["authors"]:
                 fh.write(f"A1  - {fam}, {giv}\n")
-            fh.write(f"Y1  - {r['year']}\nJF  - {r['journal']}\nJA  - {r['abbrev']}\nVL  - {r['volume']}\n"
-                     f"IS  - {r['issue']}\nSP  - {r['start']}\nEP  - {r['end']}\nDO  - {r['doi']}\n")
+            fh.write(
+                f"Y1  - {r['year']}\nJF  - {r['journal']}\nJA  - {r['abbrev']}\nVL  - {r['volume']}\n"
+                f"IS  - {r['issue']}\nSP  - {r['start']}\nEP  - {r['end']}\nDO  - {r['doi']}\n"
+            )
             for kw in r["keywords"]:
                 fh.write(f"KW  - {kw}\n")
             fh.write(f"N2  - {r['abstract']}\nDB  - Embase\nER  - \n\n")
@@ -88,11 +155,13 @@ def write_bib(path: Path, n: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for r in records(n):
             authors = " and ".join(f"{fam}, {giv}" for fam, giv in r["authors"])
-            fh.write(f"@article{{key{r['k']},\n  author = {{{authors}}},\n  title = {{{r['title']}}},\n"
-                     f"  journal = {{{r['journal']}}},\n  year = {{{r['year']}}},\n  volume = {{{r['volume']}}},\n"
-                     f"  number = {{{r['issue']}}},\n  pages = {{{r['start']}--{r['end']}}},\n"
-                     f"  doi = {{{r['doi']}}},\n  keywords = {{{', '.join(r['keywords'])}}},\n"
-                     f"  abstract = {{{r['abstract']}}}\n}}\n\n")
+            fh.write(
+                f"@article{{key{r['k']},\n  author = {{{authors}}},\n  title = {{{r['title']}}},\n"
+                f"  journal = {{{r['journal']}}},\n  year = {{{r['year']}}},\n  volume = {{{r['volume']}}},\n"
+                f"  number = {{{r['issue']}}},\n  pages = {{{r['start']}--{r['end']}}},\n"
+                f"  doi = {{{r['doi']}}},\n  keywords = {{{', '.join(r['keywords'])}}},\n"
+                f"  abstract = {{{r['abstract']}}}\n}}\n\n"
+            )
 
 
 def write_nbib(path: Path, n: int) -> None:
@@ -103,8 +172,10 @@ def write_nbib(path: Path, n: int) -> None:
             fh.write(f"PG  - {r['start']}-{r['end']}\nLID - {r['doi']} [doi]\nAB  - {wrap(r['abstract'])}\n")
             for fam, giv in r["authors"]:
                 fh.write(f"FAU - {fam}, {giv}\nAU  - {fam} {giv}\n")
-            fh.write(f"LA  - eng\nPT  - Journal Article\nTA  - {r['abbrev']}\nJT  - {r['journal']}\n"
-                     f"VI  - {r['volume']}\nIP  - {r['issue']}\nIS  - 1526-4637 (Electronic)\n")
+            fh.write(
+                f"LA  - eng\nPT  - Journal Article\nTA  - {r['abbrev']}\nJT  - {r['journal']}\n"
+                f"VI  - {r['volume']}\nIP  - {r['issue']}\nIS  - 1526-4637 (Electronic)\n"
+            )
             for kw in r["keywords"]:
                 fh.write(f"OT  - {kw}\n")
             fh.write("\n")
@@ -125,35 +196,59 @@ def wrap(text: str, width: int = 82) -> str:
 
 def write_pubmed_xml(path: Path, n: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
-        fh.write('<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January '
-                 '2024//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_240101.dtd">\n<PubmedArticleSet>\n')
+        fh.write(
+            '<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January '
+            '2024//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_240101.dtd">\n<PubmedArticleSet>\n'
+        )
         for r in records(n):
             pmid = 30000000 + r["k"]
-            authors = "".join(f"<Author ValidYN=\"Y\"><LastName>{escape(fam)}</LastName><ForeName>{giv}</ForeName>"
-                              f"<Initials>{giv}</Initials></Author>" for fam, giv in r["authors"])
-            keywords = "".join(f"<Keyword MajorTopicYN=\"N\">{kw}</Keyword>" for kw in r["keywords"])
+            authors = "".join(
+                f'<Author ValidYN="Y"><LastName>{escape(fam)}</LastName><ForeName>{giv}</ForeName>'
+                f"<Initials>{giv}</Initials></Author>"
+                for fam, giv in r["authors"]
+            )
+            keywords = "".join(f'<Keyword MajorTopicYN="N">{kw}</Keyword>' for kw in r["keywords"])
             fh.write(
-                f"<PubmedArticle><MedlineCitation Status=\"MEDLINE\" Owner=\"NLM\"><PMID Version=\"1\">{pmid}</PMID>"
-                f"<Article PubModel=\"Print\"><Journal><ISSN IssnType=\"Print\">1526-2375</ISSN>"
-                f"<JournalIssue CitedMedium=\"Print\"><Volume>{r['volume']}</Volume><Issue>{r['issue']}</Issue>"
+                f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}</PMID>'
+                f'<Article PubModel="Print"><Journal><ISSN IssnType="Print">1526-2375</ISSN>'
+                f'<JournalIssue CitedMedium="Print"><Volume>{r["volume"]}</Volume><Issue>{r["issue"]}</Issue>'
                 f"<PubDate><Year>{r['year']}</Year><Month>Mar</Month></PubDate></JournalIssue>"
                 f"<Title>{escape(r['journal'])}</Title><ISOAbbreviation>{escape(r['abbrev'])}</ISOAbbreviation></Journal>"
                 f"<ArticleTitle>{r['title']}</ArticleTitle><Pagination><MedlinePgn>{r['start']}-{r['end']}</MedlinePgn>"
-                f"</Pagination><ELocationID EIdType=\"doi\" ValidYN=\"Y\">{r['doi']}</ELocationID>"
-                f"<Abstract><AbstractText Label=\"BACKGROUND\">{r['abstract'][:300]}</AbstractText>"
-                f"<AbstractText Label=\"RESULTS\">{r['abstract'][300:]}</AbstractText></Abstract>"
-                f"<AuthorList CompleteYN=\"Y\">{authors}</AuthorList><Language>eng</Language><PublicationTypeList>"
-                f"<PublicationType UI=\"D016428\">Journal Article</PublicationType></PublicationTypeList></Article>"
+                f'</Pagination><ELocationID EIdType="doi" ValidYN="Y">{r["doi"]}</ELocationID>'
+                f'<Abstract><AbstractText Label="BACKGROUND">{r["abstract"][:300]}</AbstractText>'
+                f'<AbstractText Label="RESULTS">{r["abstract"][300:]}</AbstractText></Abstract>'
+                f'<AuthorList CompleteYN="Y">{authors}</AuthorList><Language>eng</Language><PublicationTypeList>'
+                f'<PublicationType UI="D016428">Journal Article</PublicationType></PublicationTypeList></Article>'
                 f"<MedlineJournalInfo><MedlineTA>{escape(r['abbrev'])}</MedlineTA></MedlineJournalInfo>"
-                f"<KeywordList Owner=\"NOTNLM\">{keywords}</KeywordList></MedlineCitation>"
-                f"<PubmedData><ArticleIdList><ArticleId IdType=\"pubmed\">{pmid}</ArticleId>"
-                f"<ArticleId IdType=\"doi\">{r['doi']}</ArticleId></ArticleIdList></PubmedData></PubmedArticle>\n"
+                f'<KeywordList Owner="NOTNLM">{keywords}</KeywordList></MedlineCitation>'
+                f'<PubmedData><ArticleIdList><ArticleId IdType="pubmed">{pmid}</ArticleId>'
+                f'<ArticleId IdType="doi">{r["doi"]}</ArticleId></ArticleIdList></PubmedData></PubmedArticle>\n'
             )
         fh.write("</PubmedArticleSet>\n")
 
 
-WOS_TAGS = ("PT", "AU", "AF", "TI", "SO", "LA", "DT", "DE", "AB", "SN", "J9", "JI", "PY", "VL", "IS", "BP", "EP",
-            "DI", "UT")
+WOS_TAGS = (
+    "PT",
+    "AU",
+    "AF",
+    "TI",
+    "SO",
+    "LA",
+    "DT",
+    "DE",
+    "AB",
+    "SN",
+    "J9",
+    "JI",
+    "PY",
+    "VL",
+    "IS",
+    "BP",
+    "EP",
+    "DI",
+    "UT",
+)
 
 
 def write_wos_tab(path: Path, n: int) -> None:
@@ -161,11 +256,27 @@ def write_wos_tab(path: Path, n: int) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         fh.write("\t".join(WOS_TAGS) + "\r")
         for r in records(n):
-            row = ("J", "; ".join(f"{fam}, {giv}" for fam, giv in r["authors"]),
-                   "; ".join(f"{fam}, {giv}" for fam, giv in r["authors"]), r["title"], r["journal"].upper(),
-                   "English", "Article", "; ".join(r["keywords"]), r["abstract"], "1526-2375", r["abbrev"].upper(),
-                   r["abbrev"], str(r["year"]), str(r["volume"]), str(r["issue"]), str(r["start"]), str(r["end"]),
-                   r["doi"], f"WOS:{r['k']:015d}")
+            row = (
+                "J",
+                "; ".join(f"{fam}, {giv}" for fam, giv in r["authors"]),
+                "; ".join(f"{fam}, {giv}" for fam, giv in r["authors"]),
+                r["title"],
+                r["journal"].upper(),
+                "English",
+                "Article",
+                "; ".join(r["keywords"]),
+                r["abstract"],
+                "1526-2375",
+                r["abbrev"].upper(),
+                r["abbrev"],
+                str(r["year"]),
+                str(r["volume"]),
+                str(r["issue"]),
+                str(r["start"]),
+                str(r["end"]),
+                r["doi"],
+                f"WOS:{r['k']:015d}",
+            )
             fh.write("\t".join(row) + "\t\r")
 
 
@@ -210,8 +321,13 @@ def csv_tab_baseline(path: Path) -> list[list[str]]:
 # format -> (file name, writer, baseline name, baseline(path) -> parsed, target ratio or None)
 FORMATS = {
     "RIS": ("bench.ris", write_ris, "rispy.load", lambda p: rispy.load(p, encoding="utf-8"), 2.5),
-    "BibTeX": ("bench.bib", write_bib, "bibtexparser.parse_string",
-               lambda p: bibtexparser.parse_string(p.read_text(encoding="utf-8")), 1.3),
+    "BibTeX": (
+        "bench.bib",
+        write_bib,
+        "bibtexparser.parse_string",
+        lambda p: bibtexparser.parse_string(p.read_text(encoding="utf-8")),
+        1.3,
+    ),
     "MEDLINE": ("bench.nbib", write_nbib, "tag-line parse", medline_baseline, None),
     "PubMedXML": ("bench.xml", write_pubmed_xml, "ElementTree.iterparse", iterparse_baseline, None),
     "WoSTab": ("bench_wos.txt", write_wos_tab, "csv.reader (tab)", csv_tab_baseline, None),
@@ -234,8 +350,9 @@ def timed(fn) -> tuple[float, object]:  # type: ignore[no-untyped-def]
 
 def peak_child(kind: str, path: Path) -> float:
     """Peak resident memory (MiB) of one import or baseline run in a fresh interpreter."""
-    out = subprocess.run([sys.executable, __file__, "--peak", kind, str(path)], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--peak", kind, str(path)], capture_output=True, text=True, check=True
+    )
     return float(out.stdout.split()[-1])
 
 
@@ -274,7 +391,10 @@ def main() -> None:
             files[fmt] = tmpdir / name
             write(files[fmt], n)
         os.sync()  # the files just written must not be flushed to disk during a timed import's own fsyncs
-        print(f"{n:,} records: " + ", ".join(f"{fmt} {p.stat().st_size / 1e6:.0f} MB" for fmt, p in files.items()))
+        print(
+            f"{n:,} records: "
+            + ", ".join(f"{fmt} {p.stat().st_size / 1e6:.0f} MB" for fmt, p in files.items())
+        )
         protocol = load_protocol(example_dir() / "protocol.toml")
         rows = []
         for fmt, path in files.items():
@@ -299,13 +419,17 @@ def main() -> None:
             verdict = ("ok" if ratio <= target else "MISSED") if target else "(no target)"
             goal = f"target <= {target}x" if target else "reported"
             spread = f"  (runs: {', '.join(f'{r:.2f}x' for r, _, _ in pairs)})" if len(pairs) > 1 else ""
-            print(f"{fmt:<9} {name} {base_s:6.1f} s   screener import into SQLite {ours_s:6.1f} s   "
-                  f"ratio {ratio:4.2f}x ({goal}) {verdict}{spread}")
+            print(
+                f"{fmt:<9} {name} {base_s:6.1f} s   screener import into SQLite {ours_s:6.1f} s   "
+                f"ratio {ratio:4.2f}x ({goal}) {verdict}{spread}"
+            )
         for fmt, path in files.items():
             ours, base = peak_child("import", path), peak_child(fmt, path)
             verdict = "ok" if ours <= 1024 else "MISSED"
-            print(f"{fmt:<9} peak memory: screener import {ours:,.0f} MiB (target <= 1024 MiB) {verdict}; "
-                  f"{FORMATS[fmt][2]} alone {base:,.0f} MiB")
+            print(
+                f"{fmt:<9} peak memory: screener import {ours:,.0f} MiB (target <= 1024 MiB) {verdict}; "
+                f"{FORMATS[fmt][2]} alone {base:,.0f} MiB"
+            )
 
 
 if __name__ == "__main__":

@@ -23,9 +23,9 @@ from sqlalchemy import text
 from screener.core.models import BibRecord, Stage, Verdict
 from screener.core.prisma import check
 from screener.core.protocol import load_protocol
-from screener.workflows.prisma import compute_flow
 from screener.paths import example_dir
 from screener.store import SourceInput, open_store
+from screener.workflows.prisma import compute_flow
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 
@@ -37,8 +37,10 @@ def build(path: Path, n: int) -> None:
     per = n // 3
     for i, name in enumerate(("PubMed", "Embase", "CINAHL")):
         count = per if i < 2 else n - 2 * per
-        store.add_source(SourceInput(name, f"{name}.ris", f"{i:064d}", "ris"),
-                         [BibRecord(position=k, title=f"Record {i}-{k}", year=2000 + k % 25) for k in range(count)])
+        store.add_source(
+            SourceInput(name, f"{name}.ris", f"{i:064d}", "ris"),
+            [BibRecord(position=k, title=f"Record {i}-{k}", year=2000 + k % 25) for k in range(count)],
+        )
     decisions = []
     included = []
     for rid in range(1, n + 1):
@@ -46,7 +48,9 @@ def build(path: Path, n: int) -> None:
         for reviewer in ("NA", "ZL"):
             flip = rng.random() < 0.02
             verdict = Verdict.INCLUDE if inc != flip else Verdict.EXCLUDE
-            decisions.append((rid, TA, reviewer, verdict, () if verdict is Verdict.INCLUDE else ("E1",), None))
+            decisions.append(
+                (rid, TA, reviewer, verdict, () if verdict is Verdict.INCLUDE else ("E1",), None)
+            )
         if inc:
             included.append(rid)
     store.record_decisions(decisions)
@@ -60,7 +64,16 @@ def build(path: Path, n: int) -> None:
         reason = rng.choice(["E1", "E2", "E3", "E5"])
         out = rng.random() < 0.6
         for reviewer in ("NA", "ZL"):
-            ft.append((rid, FT, reviewer, Verdict.EXCLUDE if out else Verdict.INCLUDE, (reason,) if out else (), None))
+            ft.append(
+                (
+                    rid,
+                    FT,
+                    reviewer,
+                    Verdict.EXCLUDE if out else Verdict.INCLUDE,
+                    (reason,) if out else (),
+                    None,
+                )
+            )
     store.record_decisions(ft)
     store.close()
 
@@ -84,12 +97,16 @@ def main() -> None:
                     conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
             bases.append(time.perf_counter() - t)
         c = flow.counts
-        print(f"counts: identified {c.identified:,}, screened {c.records_screened:,}, excluded {c.records_excluded:,}, "
-              f"sought {c.reports_sought:,}, assessed {c.reports_assessed:,}, included {c.new_reports:,}; "
-              f"check: {check(c) or 'all add up'}")
+        print(
+            f"counts: identified {c.identified:,}, screened {c.records_screened:,}, excluded {c.records_excluded:,}, "
+            f"sought {c.reports_sought:,}, assessed {c.reports_assessed:,}, included {c.new_reports:,}; "
+            f"check: {check(c) or 'all add up'}"
+        )
         flow_ms, base_ms = statistics.median(flows) * 1000, statistics.median(bases) * 1000
-        print(f"compute_flow median {flow_ms:.0f} ms (target <= 100 ms); baseline count(*) x6 {base_ms:.1f} ms; "
-              f"ratio {flow_ms / base_ms:.1f}x")
+        print(
+            f"compute_flow median {flow_ms:.0f} ms (target <= 100 ms); baseline count(*) x6 {base_ms:.1f} ms; "
+            f"ratio {flow_ms / base_ms:.1f}x"
+        )
         store.close()
 
 

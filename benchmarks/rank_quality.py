@@ -61,8 +61,10 @@ def _shuffled(src: Path, dest: Path, seed: int) -> list[bool]:
 
 def _prior(labels: list[bool], seed: int) -> tuple[int, int]:
     rng = random.Random(seed + 1000)
-    return (rng.choice([i for i, v in enumerate(labels) if v]),
-            rng.choice([i for i, v in enumerate(labels) if not v]))
+    return (
+        rng.choice([i for i, v in enumerate(labels) if v]),
+        rng.choice([i for i, v in enumerate(labels) if not v]),
+    )
 
 
 def _scores(order: list[int], labels: list[bool]) -> tuple[float, float, int]:
@@ -84,8 +86,25 @@ def run(path: Path, seeds: list[int], tmp: Path) -> None:
         env = {**os.environ, "RANK_EVAL_PRIOR_IDX": f"{rel},{irr}"}
         start = time.perf_counter()
         cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run([sys.executable, "-m", "screener", "rank", "simulate", str(data), "--label-column", LABEL,
-                        "--seed", str(seed), "--out", str(out)], env=env, check=True, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "screener",
+                "rank",
+                "simulate",
+                str(data),
+                "--label-column",
+                LABEL,
+                "--seed",
+                str(seed),
+                "--out",
+                str(out),
+            ],
+            env=env,
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
         times.append(time.perf_counter() - start)
         cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime)
@@ -101,11 +120,15 @@ def run(path: Path, seeds: list[int], tmp: Path) -> None:
 
     ref = ASREVIEW.get(path.stem)
     print(f"{path.stem}: {n} records, {n_inc} included, seeds {seeds}; load average {os.getloadavg()[0]:.1f}")
-    print(f"  ranker : WSS@95 {mean(ours, 0):5.1f}%  RRF@10 {mean(ours, 1):5.1f}%  all found after "
-          f"{mean(ours, 2):6.0f}  time {statistics.mean(times):5.1f} s (CPU {statistics.mean(cpus):.1f} s)  (WSS per seed: "
-          f"{', '.join(f'{r[0]:.1f}' for r in ours)})")
-    print(f"  random : WSS@95 {mean(rand, 0):5.1f}%  RRF@10 {mean(rand, 1):5.1f}%  all found after "
-          f"{mean(rand, 2):6.0f}")
+    print(
+        f"  ranker : WSS@95 {mean(ours, 0):5.1f}%  RRF@10 {mean(ours, 1):5.1f}%  all found after "
+        f"{mean(ours, 2):6.0f}  time {statistics.mean(times):5.1f} s (CPU {statistics.mean(cpus):.1f} s)  (WSS per seed: "
+        f"{', '.join(f'{r[0]:.1f}' for r in ours)})"
+    )
+    print(
+        f"  random : WSS@95 {mean(rand, 0):5.1f}%  RRF@10 {mean(rand, 1):5.1f}%  all found after "
+        f"{mean(rand, 2):6.0f}"
+    )
     if ref is not None:
         verdict = "met" if mean(ours, 0) >= ref else "MISSED"
         print(f"  ASReview default WSS@95 {ref:.1f}%: {verdict}")

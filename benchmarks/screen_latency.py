@@ -73,45 +73,219 @@ TA = Stage.TITLE_ABSTRACT
 
 # --------------------------------------------------------------------------- the review
 
-CONDITIONS = ["fibromyalgia", "chronic low back pain", "rheumatoid arthritis", "migraine", "knee osteoarthritis",
-              "chronic fatigue syndrome", "multiple sclerosis", "Crohn's disease", "major depressive disorder",
-              "type 2 diabetes", "painful diabetic neuropathy", "irritable bowel syndrome",
-              "complex regional pain syndrome", "long COVID", "alcohol dependence", "opioid use disorder",
-              "chronic widespread pain", "systemic lupus erythematosus"]
-INTERVENTIONS = ["low-dose naltrexone", "naltrexone 50 mg", "pregabalin", "duloxetine", "amitriptyline",
-                 "gabapentin", "cognitive behavioural therapy", "aerobic exercise", "acupuncture", "tai chi",
-                 "milnacipran", "cannabidiol", "vitamin D supplementation", "mindfulness-based stress reduction",
-                 "repetitive transcranial magnetic stimulation", "hydrotherapy", "tramadol", "ketamine infusion"]
-COMPARATORS = ["placebo", "usual care", "waiting list", "sham stimulation", "standard pharmacotherapy",
-               "an active control", "no treatment"]
-DESIGNS = ["a randomized controlled trial", "a randomised crossover trial", "a pilot study",
-           "a systematic review and meta-analysis", "a prospective cohort study", "a retrospective cohort study",
-           "a case report", "a cross-sectional survey", "a narrative review", "an open-label trial",
-           "a conference abstract", "a qualitative study", "an editorial", "a multicentre trial"]
-OUTCOMES = ["pain intensity", "fatigue", "sleep quality", "health-related quality of life", "physical function",
-            "depressive symptoms", "tender point count", "pressure pain threshold", "serum cytokine levels",
-            "adverse events", "opioid consumption", "patient global impression of change", "FIQR total score",
-            "anxiety", "cognitive complaints", "work absence"]
-POPULATIONS = ["adults", "women", "older adults", "veterans", "primary care patients", "adolescents",
-               "outpatients", "community-dwelling adults", "patients referred to a pain clinic"]
-MECHANISMS = ["microglia", "toll-like receptor 4 (TLR4)", "neuroinflammation", "glial activation",
-              "endogenous opioid signalling", "interleukin-6", "central sensitisation", "anti-inflammatory effects"]
-FILLER = ["the", "of", "and", "in", "to", "a", "with", "for", "was", "were", "on", "at", "by", "as",
-          "from", "that", "this", "these", "patients", "study", "group", "groups", "treatment", "baseline",
-          "follow-up", "weeks", "months", "score", "scores", "mean", "median", "difference", "significant",
-          "clinically", "relevant", "compared", "between", "within", "analysis", "data", "trial",
-          "participants", "reported", "symptoms", "effect", "effects", "outcome", "outcomes", "dose",
-          "daily", "visit", "assessment", "measured", "secondary", "primary"]
-JOURNALS = [("Pain Medicine", "Pain Med"), ("Clinical Rheumatology", "Clin Rheumatol"), ("Pain", "Pain"),
-            ("Arthritis Research & Therapy", "Arthritis Res Ther"), ("Journal of Pain Research", "J Pain Res"),
-            ("BMJ Open", "BMJ Open"), ("The Lancet Rheumatology", "Lancet Rheumatol"), ("Rheumatology", "Rheumatology"),
-            ("Cochrane Database of Systematic Reviews", "Cochrane Database Syst Rev"),
-            ("Frontiers in Psychiatry", "Front Psychiatry"), ("PLoS One", "PLoS One"), ("Medicine", "Medicine")]
-FAMILY = ["Younger", "Mackey", "Aitchison", "Lin", "Tynan", "Bested", "Metyas", "Parkitny", "Kučić", "Rački",
-          "Smith", "García", "Müller", "Nakamura", "Okafor", "Johansson", "Rossi", "Kowalski", "Nguyen", "Chen",
-          "Wang", "Patel", "Cohen", "Dubois", "Silva", "Jensen", "O'Brien", "Andersen", "Yilmaz", "Singh"]
-SOURCES = [("PubMed", "pubmed.nbib", "pubmed"), ("Embase", "embase.ris", "ris"), ("CINAHL", "cinahl.ris", "ris"),
-           ("Web of Science", "wos.ris", "ris")]
+CONDITIONS = [
+    "fibromyalgia",
+    "chronic low back pain",
+    "rheumatoid arthritis",
+    "migraine",
+    "knee osteoarthritis",
+    "chronic fatigue syndrome",
+    "multiple sclerosis",
+    "Crohn's disease",
+    "major depressive disorder",
+    "type 2 diabetes",
+    "painful diabetic neuropathy",
+    "irritable bowel syndrome",
+    "complex regional pain syndrome",
+    "long COVID",
+    "alcohol dependence",
+    "opioid use disorder",
+    "chronic widespread pain",
+    "systemic lupus erythematosus",
+]
+INTERVENTIONS = [
+    "low-dose naltrexone",
+    "naltrexone 50 mg",
+    "pregabalin",
+    "duloxetine",
+    "amitriptyline",
+    "gabapentin",
+    "cognitive behavioural therapy",
+    "aerobic exercise",
+    "acupuncture",
+    "tai chi",
+    "milnacipran",
+    "cannabidiol",
+    "vitamin D supplementation",
+    "mindfulness-based stress reduction",
+    "repetitive transcranial magnetic stimulation",
+    "hydrotherapy",
+    "tramadol",
+    "ketamine infusion",
+]
+COMPARATORS = [
+    "placebo",
+    "usual care",
+    "waiting list",
+    "sham stimulation",
+    "standard pharmacotherapy",
+    "an active control",
+    "no treatment",
+]
+DESIGNS = [
+    "a randomized controlled trial",
+    "a randomised crossover trial",
+    "a pilot study",
+    "a systematic review and meta-analysis",
+    "a prospective cohort study",
+    "a retrospective cohort study",
+    "a case report",
+    "a cross-sectional survey",
+    "a narrative review",
+    "an open-label trial",
+    "a conference abstract",
+    "a qualitative study",
+    "an editorial",
+    "a multicentre trial",
+]
+OUTCOMES = [
+    "pain intensity",
+    "fatigue",
+    "sleep quality",
+    "health-related quality of life",
+    "physical function",
+    "depressive symptoms",
+    "tender point count",
+    "pressure pain threshold",
+    "serum cytokine levels",
+    "adverse events",
+    "opioid consumption",
+    "patient global impression of change",
+    "FIQR total score",
+    "anxiety",
+    "cognitive complaints",
+    "work absence",
+]
+POPULATIONS = [
+    "adults",
+    "women",
+    "older adults",
+    "veterans",
+    "primary care patients",
+    "adolescents",
+    "outpatients",
+    "community-dwelling adults",
+    "patients referred to a pain clinic",
+]
+MECHANISMS = [
+    "microglia",
+    "toll-like receptor 4 (TLR4)",
+    "neuroinflammation",
+    "glial activation",
+    "endogenous opioid signalling",
+    "interleukin-6",
+    "central sensitisation",
+    "anti-inflammatory effects",
+]
+FILLER = [
+    "the",
+    "of",
+    "and",
+    "in",
+    "to",
+    "a",
+    "with",
+    "for",
+    "was",
+    "were",
+    "on",
+    "at",
+    "by",
+    "as",
+    "from",
+    "that",
+    "this",
+    "these",
+    "patients",
+    "study",
+    "group",
+    "groups",
+    "treatment",
+    "baseline",
+    "follow-up",
+    "weeks",
+    "months",
+    "score",
+    "scores",
+    "mean",
+    "median",
+    "difference",
+    "significant",
+    "clinically",
+    "relevant",
+    "compared",
+    "between",
+    "within",
+    "analysis",
+    "data",
+    "trial",
+    "participants",
+    "reported",
+    "symptoms",
+    "effect",
+    "effects",
+    "outcome",
+    "outcomes",
+    "dose",
+    "daily",
+    "visit",
+    "assessment",
+    "measured",
+    "secondary",
+    "primary",
+]
+JOURNALS = [
+    ("Pain Medicine", "Pain Med"),
+    ("Clinical Rheumatology", "Clin Rheumatol"),
+    ("Pain", "Pain"),
+    ("Arthritis Research & Therapy", "Arthritis Res Ther"),
+    ("Journal of Pain Research", "J Pain Res"),
+    ("BMJ Open", "BMJ Open"),
+    ("The Lancet Rheumatology", "Lancet Rheumatol"),
+    ("Rheumatology", "Rheumatology"),
+    ("Cochrane Database of Systematic Reviews", "Cochrane Database Syst Rev"),
+    ("Frontiers in Psychiatry", "Front Psychiatry"),
+    ("PLoS One", "PLoS One"),
+    ("Medicine", "Medicine"),
+]
+FAMILY = [
+    "Younger",
+    "Mackey",
+    "Aitchison",
+    "Lin",
+    "Tynan",
+    "Bested",
+    "Metyas",
+    "Parkitny",
+    "Kučić",
+    "Rački",
+    "Smith",
+    "García",
+    "Müller",
+    "Nakamura",
+    "Okafor",
+    "Johansson",
+    "Rossi",
+    "Kowalski",
+    "Nguyen",
+    "Chen",
+    "Wang",
+    "Patel",
+    "Cohen",
+    "Dubois",
+    "Silva",
+    "Jensen",
+    "O'Brien",
+    "Andersen",
+    "Yilmaz",
+    "Singh",
+]
+SOURCES = [
+    ("PubMed", "pubmed.nbib", "pubmed"),
+    ("Embase", "embase.ris", "ris"),
+    ("CINAHL", "cinahl.ris", "ris"),
+    ("Web of Science", "wos.ris", "ris"),
+]
 
 
 def _sentence(rng: random.Random, words: int) -> str:
@@ -122,18 +296,26 @@ def _sentence(rng: random.Random, words: int) -> str:
 def _abstract(rng: random.Random, cond: str, interv: str, comp: str, outcome: str, pop: str) -> str:
     n, weeks = rng.randint(12, 1200), rng.choice([4, 8, 12, 16, 24, 52])
     parts = [
-        (f"BACKGROUND: {cond.capitalize()} is common among {pop} and treatment options remain limited. "
-         f"{_sentence(rng, rng.randint(12, 30))} {rng.choice(MECHANISMS).capitalize()} has been proposed as a "
-         f"mechanism by which {interv} might act."),
+        (
+            f"BACKGROUND: {cond.capitalize()} is common among {pop} and treatment options remain limited. "
+            f"{_sentence(rng, rng.randint(12, 30))} {rng.choice(MECHANISMS).capitalize()} has been proposed as a "
+            f"mechanism by which {interv} might act."
+        ),
         f"OBJECTIVE: To assess the effect of {interv} compared with {comp} on {outcome} in {pop} with {cond}.",
-        (f"METHODS: We enrolled {n} {pop} with {cond} who received {interv} or {comp} for {weeks} weeks. "
-         + " ".join(_sentence(rng, rng.randint(10, 28)) for _ in range(rng.randint(1, 4)))),
-        (f"RESULTS: {n - rng.randint(0, n // 5)} participants completed follow-up. {outcome.capitalize()} improved "
-         f"by {rng.uniform(5, 40):.1f}% with {interv} versus {rng.uniform(0, 20):.1f}% with {comp} "
-         f"(p = {rng.uniform(0.001, 0.2):.3f}). "
-         + " ".join(_sentence(rng, rng.randint(10, 28)) for _ in range(rng.randint(1, 5)))),
-        (f"CONCLUSIONS: {interv.capitalize()} {rng.choice(['may reduce', 'did not reduce', 'reduced'])} "
-         f"{outcome} in {cond}. {_sentence(rng, rng.randint(8, 24))}"),
+        (
+            f"METHODS: We enrolled {n} {pop} with {cond} who received {interv} or {comp} for {weeks} weeks. "
+            + " ".join(_sentence(rng, rng.randint(10, 28)) for _ in range(rng.randint(1, 4)))
+        ),
+        (
+            f"RESULTS: {n - rng.randint(0, n // 5)} participants completed follow-up. {outcome.capitalize()} improved "
+            f"by {rng.uniform(5, 40):.1f}% with {interv} versus {rng.uniform(0, 20):.1f}% with {comp} "
+            f"(p = {rng.uniform(0.001, 0.2):.3f}). "
+            + " ".join(_sentence(rng, rng.randint(10, 28)) for _ in range(rng.randint(1, 5)))
+        ),
+        (
+            f"CONCLUSIONS: {interv.capitalize()} {rng.choice(['may reduce', 'did not reduce', 'reduced'])} "
+            f"{outcome} in {cond}. {_sentence(rng, rng.randint(8, 24))}"
+        ),
     ]
     return " ".join(parts)
 
@@ -141,30 +323,61 @@ def _abstract(rng: random.Random, cond: str, interv: str, comp: str, outcome: st
 def _record(rng: random.Random, position: int, pmid: int) -> BibRecord:
     cond, interv, comp = rng.choice(CONDITIONS), rng.choice(INTERVENTIONS), rng.choice(COMPARATORS)
     outcome, pop, design = rng.choice(OUTCOMES), rng.choice(POPULATIONS), rng.choice(DESIGNS)
-    title = rng.choice([
-        f"{interv.capitalize()} versus {comp} for {outcome} in {pop} with {cond}: {design}",
-        f"Effect of {interv} on {outcome} in {cond}: {design}",
-        f"{interv.capitalize()} for {cond}",
-        f"The role of {rng.choice(MECHANISMS)} in {cond}: implications for {interv}",
-        f"{outcome.capitalize()} after {interv} in {pop} with {cond}: {design} of {rng.randint(20, 900)} patients",
-    ])
+    title = rng.choice(
+        [
+            f"{interv.capitalize()} versus {comp} for {outcome} in {pop} with {cond}: {design}",
+            f"Effect of {interv} on {outcome} in {cond}: {design}",
+            f"{interv.capitalize()} for {cond}",
+            f"The role of {rng.choice(MECHANISMS)} in {cond}: implications for {interv}",
+            f"{outcome.capitalize()} after {interv} in {pop} with {cond}: {design} of {rng.randint(20, 900)} patients",
+        ]
+    )
     journal, abbrev = rng.choice(JOURNALS)
     year = rng.randint(1995, 2024)
-    authors = tuple(Author(rng.choice(FAMILY), "".join(rng.choices("ABCDEFGHJKLMNPRSTW", k=rng.randint(1, 2))))
-                    for _ in range(rng.randint(1, 14)))
+    authors = tuple(
+        Author(rng.choice(FAMILY), "".join(rng.choices("ABCDEFGHJKLMNPRSTW", k=rng.randint(1, 2))))
+        for _ in range(rng.randint(1, 14))
+    )
     abstract = _abstract(rng, cond, interv, comp, outcome, pop)
     doi = f"10.{rng.randint(1000, 9999)}/{abbrev.lower().replace(' ', '')}.{year}.{pmid % 100000:05d}"
     volume, issue, start = str(rng.randint(1, 60)), str(rng.randint(1, 12)), rng.randint(1, 2000)
-    raw = "\n".join([
-        "TY  - JOUR", *(f"AU  - {a}" for a in authors), f"TI  - {title}", f"JO  - {journal}", f"PY  - {year}",
-        f"VL  - {volume}", f"IS  - {issue}", f"SP  - {start}", f"EP  - {start + rng.randint(3, 15)}",
-        f"DO  - {doi}", f"AN  - {pmid}", f"AB  - {abstract}", "ER  - ",
-    ])
-    return BibRecord(position=position, title=title, authors=authors, year=year, journal=journal,
-                     journal_abbrev=abbrev, volume=volume, issue=issue, start_page=str(start),
-                     end_page=str(start + rng.randint(3, 15)), doi=doi, pmid=str(pmid), abstract=abstract,
-                     keywords=(cond, interv), language="eng", publication_type="Journal Article",
-                     source_id=str(pmid), raw=raw)
+    raw = "\n".join(
+        [
+            "TY  - JOUR",
+            *(f"AU  - {a}" for a in authors),
+            f"TI  - {title}",
+            f"JO  - {journal}",
+            f"PY  - {year}",
+            f"VL  - {volume}",
+            f"IS  - {issue}",
+            f"SP  - {start}",
+            f"EP  - {start + rng.randint(3, 15)}",
+            f"DO  - {doi}",
+            f"AN  - {pmid}",
+            f"AB  - {abstract}",
+            "ER  - ",
+        ]
+    )
+    return BibRecord(
+        position=position,
+        title=title,
+        authors=authors,
+        year=year,
+        journal=journal,
+        journal_abbrev=abbrev,
+        volume=volume,
+        issue=issue,
+        start_page=str(start),
+        end_page=str(start + rng.randint(3, 15)),
+        doi=doi,
+        pmid=str(pmid),
+        abstract=abstract,
+        keywords=(cond, interv),
+        language="eng",
+        publication_type="Journal Article",
+        source_id=str(pmid),
+        raw=raw,
+    )
 
 
 def build_review(path: Path, n_records: int, dup_share: float, order: str = "import") -> Store:
@@ -185,7 +398,9 @@ def build_review(path: Path, n_records: int, dup_share: float, order: str = "imp
                 root = original.get(picked, picked)
                 orig = made[root]
                 original[len(made)] = root
-                bib = BibRecord(**{f: getattr(orig, f) for f in orig.__slots__ if f != "position"}, position=pos)
+                bib = BibRecord(
+                    **{f: getattr(orig, f) for f in orig.__slots__ if f != "position"}, position=pos
+                )
             else:
                 bib = _record(rng, pos, 10_000_000 + len(made))
             made.append(bib)
@@ -199,10 +414,20 @@ def build_review(path: Path, n_records: int, dup_share: float, order: str = "imp
     for dup, root in original.items():
         clusters.setdefault(root, []).append(dup)
     pairs = [(ids[root], ids[dup], "duplicate", "doi", {"doi": 1.0}) for dup, root in original.items()]
-    store.save_dedup(mode="full", max_record_id=ids[-1], thresholds={}, pairs=pairs, replace_all=True,
-                     clusters=[NewCluster((ids[root], *(ids[m] for m in members)), ids[root], "automatic")
-                               for root, members in clusters.items()],
-                     compared=len(ids), new_records=len(ids), seconds=0.0)
+    store.save_dedup(
+        mode="full",
+        max_record_id=ids[-1],
+        thresholds={},
+        pairs=pairs,
+        replace_all=True,
+        clusters=[
+            NewCluster((ids[root], *(ids[m] for m in members)), ids[root], "automatic")
+            for root, members in clusters.items()
+        ],
+        compared=len(ids),
+        new_records=len(ids),
+        seconds=0.0,
+    )
     return store
 
 
@@ -332,8 +557,15 @@ async def run(store: Store, n_decisions: int, profiler: object | None) -> dict[s
                 send_key(app, key)
                 # in relevance order a retrained ranking may reorder the queue after `expected` was read:
                 # then any next record counts
-                decide.append(await frames.wait(n0, (lambda c, r=rid: c is not None and c != r) if relevance
-                                                else (lambda c, e=expected: c == e)) - t)
+                decide.append(
+                    await frames.wait(
+                        n0,
+                        (lambda c, r=rid: c is not None and c != r)
+                        if relevance
+                        else (lambda c, e=expected: c == e),
+                    )
+                    - t
+                )
                 cpu.append(time.thread_time() - c)
                 kinds.append(key if key in "im" else "e+digit")
                 while screen.pending:  # committed by the writer thread, and "saved" shown
@@ -347,7 +579,15 @@ async def run(store: Store, n_decisions: int, profiler: object | None) -> dict[s
                 t = time.perf_counter()
                 await pilot.press("z")
                 pilot_press.append(time.perf_counter() - t)
-            out.update(decide=decide, cpu=cpu, prompt=prompt, base=base, saved=saved, kinds=kinds, pilot_press=pilot_press)
+            out.update(
+                decide=decide,
+                cpu=cpu,
+                prompt=prompt,
+                base=base,
+                saved=saved,
+                kinds=kinds,
+                pilot_press=pilot_press,
+            )
             n_log = len(store.decision_log(TA, "NA"))
             out["logged"] = n_log
     return out
@@ -357,10 +597,12 @@ def set_order(store: Store, order: str) -> None:
     """Screen a review built (or copied) with the other queue order in ``order``."""
     protocol = store.protocol()
     if protocol.rules.order != order:
-        store.change_protocol(parse_protocol(protocol.text.replace(f'order = "{protocol.rules.order}"',
-                                                                   f'order = "{order}"')),
-                              by=store.protocol_leads()[0] if store.protocol_leads() else "NA", mapping={},
-                              path="screen_latency.py")
+        store.change_protocol(
+            parse_protocol(protocol.text.replace(f'order = "{protocol.rules.order}"', f'order = "{order}"')),
+            by=store.protocol_leads()[0] if store.protocol_leads() else "NA",
+            mapping={},
+            path="screen_latency.py",
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -370,8 +612,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--duplicates", type=float, default=0.2, help="share of records that are duplicates")
     ap.add_argument("--db", type=Path, help="build the review here once and reuse it")
     ap.add_argument("--profile", action="store_true", help="profile with pyinstrument")
-    ap.add_argument("--order", choices=["import", "relevance"], default="import",
-                    help="queue order: relevance retrains the ranker in the background after every decision")
+    ap.add_argument(
+        "--order",
+        choices=["import", "relevance"],
+        default="import",
+        help="queue order: relevance retrains the ranker in the background after every decision",
+    )
     args = ap.parse_args(argv)
 
     tmp = tempfile.TemporaryDirectory(prefix="screen-latency-")
@@ -383,8 +629,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         store = build_review(args.db or path, args.records, args.duplicates, args.order)
         size = (args.db or path).stat().st_size / 1e6
-        print(f"built {args.db or path}: {store.record_count()} records in {len(store.sources())} sources, "
-              f"{store.duplicates_removed()} duplicates, {size:.0f} MB, in {time.perf_counter() - t:.1f} s")
+        print(
+            f"built {args.db or path}: {store.record_count()} records in {len(store.sources())} sources, "
+            f"{store.duplicates_removed()} duplicates, {size:.0f} MB, in {time.perf_counter() - t:.1f} s"
+        )
         if args.db is not None:
             store.close()
             store = copy_review(args.db, path)
@@ -433,45 +681,72 @@ def main(argv: list[str] | None = None) -> int:
     print(f"queue: {res['queue']} records to screen; {len(decide)} decisions, {res['logged']} in the log")
     if "first_ranking" in res:
         runs = [r for r in store_runs if r.kind != "random-sample"]
-        print(f"relevance order: first ranking ready {res['first_ranking']:.1f} s after the first record; "
-              f"{len(runs)} rankings during the run (model: {runs[-1].model if runs else '-'}, "
-              f"last trained on {runs[-1].n_train if runs else 0} decisions, "
-              f"median {statistics.median(r.seconds for r in runs) if runs else 0:.2f} s each in the ranker process)")
-    print(f"start (run_test to first record shown): {start:.2f} s   [target <= {TARGET_START_S} s]   "
-          f"baseline trivial app: {trivial:.2f} s   ratio {start / trivial:.1f}x")
-    print(f"decision key -> next record shown: median {med:.1f} ms, p95 {q(decide, 0.95) * ms:.1f} ms, "
-          f"p99 {p99:.1f} ms, max {max(decide) * ms:.1f} ms   [targets {TARGET_MEDIAN_MS:.0f} / {TARGET_P99_MS:.0f} ms]")
+        print(
+            f"relevance order: first ranking ready {res['first_ranking']:.1f} s after the first record; "
+            f"{len(runs)} rankings during the run (model: {runs[-1].model if runs else '-'}, "
+            f"last trained on {runs[-1].n_train if runs else 0} decisions, "
+            f"median {statistics.median(r.seconds for r in runs) if runs else 0:.2f} s each in the ranker process)"
+        )
+    print(
+        f"start (run_test to first record shown): {start:.2f} s   [target <= {TARGET_START_S} s]   "
+        f"baseline trivial app: {trivial:.2f} s   ratio {start / trivial:.1f}x"
+    )
+    print(
+        f"decision key -> next record shown: median {med:.1f} ms, p95 {q(decide, 0.95) * ms:.1f} ms, "
+        f"p99 {p99:.1f} ms, max {max(decide) * ms:.1f} ms   [targets {TARGET_MEDIAN_MS:.0f} / {TARGET_P99_MS:.0f} ms]"
+    )
     for kind in ("i", "m", "e+digit"):
         vals = [d for d, k in zip(decide, res["kinds"], strict=True) if k == kind]  # type: ignore[arg-type]
         if vals:
-            print(f"    {kind:<8} n={len(vals):<4} median {statistics.median(vals) * ms:.1f} ms, "
-                  f"p99 {q(vals, 0.99) * ms:.1f} ms")
+            print(
+                f"    {kind:<8} n={len(vals):<4} median {statistics.median(vals) * ms:.1f} ms, "
+                f"p99 {q(vals, 0.99) * ms:.1f} ms"
+            )
     cpu = res["cpu"]  # type: ignore[assignment]
-    print(f"    UI-thread CPU time in that interval (less sensitive to other load on the machine): "
-          f"median {statistics.median(cpu) * ms:.1f} ms, p99 {q(cpu, 0.99) * ms:.1f} ms")
+    print(
+        f"    UI-thread CPU time in that interval (less sensitive to other load on the machine): "
+        f"median {statistics.median(cpu) * ms:.1f} ms, p99 {q(cpu, 0.99) * ms:.1f} ms"
+    )
     prompt = res["prompt"]  # type: ignore[assignment]
     if prompt:
-        print(f"e -> reason prompt shown: median {statistics.median(prompt) * ms:.1f} ms, "
-              f"p99 {q(prompt, 0.99) * ms:.1f} ms")
+        print(
+            f"e -> reason prompt shown: median {statistics.median(prompt) * ms:.1f} ms, "
+            f"p99 {q(prompt, 0.99) * ms:.1f} ms"
+        )
     saved = res["saved"]  # type: ignore[assignment]
-    print(f"decision key -> committed: median {statistics.median(saved) * ms:.1f} ms, p99 {q(saved, 0.99) * ms:.1f} ms")
-    print(f"baseline (store.record + Static.update -> frame): median {bmed:.1f} ms, p99 {bp99:.1f} ms;   "
-          f"ratio decision/baseline: median {med / bmed:.1f}x, p99 {p99 / bp99:.1f}x")
+    print(
+        f"decision key -> committed: median {statistics.median(saved) * ms:.1f} ms, p99 {q(saved, 0.99) * ms:.1f} ms"
+    )
+    print(
+        f"baseline (store.record + Static.update -> frame): median {bmed:.1f} ms, p99 {bp99:.1f} ms;   "
+        f"ratio decision/baseline: median {med / bmed:.1f}x, p99 {p99 / bp99:.1f}x"
+    )
     pp = res["pilot_press"]  # type: ignore[assignment]
     print(f"(Pilot.press of an unbound key by itself: median {statistics.median(pp) * ms:.1f} ms)")
     if plain is not None:
         pd, pb, pc = plain["decide"], plain["base"], plain["cpu"]
-        print(f"same process, same review, import order (no ranking): decision key -> next record shown: "
-              f"median {statistics.median(pd) * ms:.1f} ms, p95 {q(pd, 0.95) * ms:.1f} ms, p99 {q(pd, 0.99) * ms:.1f} ms; "
-              f"UI-thread CPU median {statistics.median(pc) * ms:.1f} ms; its baseline (store.record + Static.update) "
-              f"median {statistics.median(pb) * ms:.1f} ms")
-        print(f"relevance / import order: median {med / (statistics.median(pd) * ms):.2f}x, "
-              f"p95 {q(decide, 0.95) / q(pd, 0.95):.2f}x")
+        print(
+            f"same process, same review, import order (no ranking): decision key -> next record shown: "
+            f"median {statistics.median(pd) * ms:.1f} ms, p95 {q(pd, 0.95) * ms:.1f} ms, p99 {q(pd, 0.99) * ms:.1f} ms; "
+            f"UI-thread CPU median {statistics.median(pc) * ms:.1f} ms; its baseline (store.record + Static.update) "
+            f"median {statistics.median(pb) * ms:.1f} ms"
+        )
+        print(
+            f"relevance / import order: median {med / (statistics.median(pd) * ms):.2f}x, "
+            f"p95 {q(decide, 0.95) / q(pd, 0.95):.2f}x"
+        )
     if profiler is not None:
         print(profiler.output_text(unicode=True, color=False, show_all=False))  # type: ignore[attr-defined]
 
-    missed = [name for name, ok in (("median", med <= TARGET_MEDIAN_MS), ("p99", p99 <= TARGET_P99_MS),
-                                    ("start", start <= TARGET_START_S)) if not ok]
+    missed = [
+        name
+        for name, ok in (
+            ("median", med <= TARGET_MEDIAN_MS),
+            ("p99", p99 <= TARGET_P99_MS),
+            ("start", start <= TARGET_START_S),
+        )
+        if not ok
+    ]
     print("targets: " + ("all met" if not missed else "MISSED " + ", ".join(missed)))
     return 1 if missed else 0
 

@@ -22,9 +22,9 @@ from screener.core.protocol import ProtocolError, load_protocol
 from screener.paths import default_db, example_dir, examples
 
 if TYPE_CHECKING:
-    from screener.workflows.importing import ImportOptions, ImportSummary
-    from screener.workflows.agreement import PairAgreement
     from screener.store import Store
+    from screener.workflows.agreement import PairAgreement
+    from screener.workflows.importing import ImportOptions, ImportSummary
 
 EXIT_USER = 1
 
@@ -59,9 +59,13 @@ def _open(ctx: click.Context, *, create: bool = False) -> Iterator[Store]:
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", metavar="PATH|URL", default=None,
-              help="Review database: an SQLite file (default review.db here, or $SCREENER_DB) "
-                   "or an SQLAlchemy URL such as postgresql+psycopg://user@host/review.")
+@click.option(
+    "--db",
+    metavar="PATH|URL",
+    default=None,
+    help="Review database: an SQLite file (default review.db here, or $SCREENER_DB) "
+    "or an SQLAlchemy URL such as postgresql+psycopg://user@host/review.",
+)
 @click.version_option(__version__, prog_name="screener")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
@@ -85,16 +89,21 @@ def _run_app(store: Store, welcome: str | None = None) -> None:
 @cli.command()
 @click.option("--protocol", "protocol_path", type=click.Path(path_type=Path), help="Protocol TOML file.")
 @click.option("--example", type=str, help="Start from a bundled example protocol (ldn-fibromyalgia).")
-@click.option("--force", is_flag=True,
-              help="Replace an existing SQLite review file (it is first moved aside as a dated backup).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing SQLite review file (it is first moved aside as a dated backup).",
+)
 @click.pass_context
 def init(ctx: click.Context, protocol_path: Path | None, example: str | None, force: bool) -> None:
     """Create a new review from a protocol (criteria, reviewers, stages)."""
-    from screener.store.engine import StoreError, database_url, move_review_aside, sqlite_path
+    from screener.store import StoreError, database_url, move_review_aside, sqlite_path
 
     if bool(protocol_path) == bool(example):
-        raise _fail("init needs exactly one of --protocol FILE or --example NAME "
-                    f"(examples: {', '.join(examples()) or 'none'})")
+        raise _fail(
+            "init needs exactly one of --protocol FILE or --example NAME "
+            f"(examples: {', '.join(examples()) or 'none'})"
+        )
     if example:
         try:
             protocol_path = example_dir(example) / "protocol.toml"
@@ -108,8 +117,10 @@ def init(ctx: click.Context, protocol_path: Path | None, example: str | None, fo
     path = sqlite_path(database_url(ctx.obj["db"]))
     if path is not None and path.exists():
         if not force:
-            raise _fail(f"{path} already exists: pick another --db, or --force to replace it "
-                        "(the old review is kept as a dated backup)")
+            raise _fail(
+                f"{path} already exists: pick another --db, or --force to replace it "
+                "(the old review is kept as a dated backup)"
+            )
         try:
             backup = move_review_aside(path)
         except StoreError as exc:
@@ -118,8 +129,10 @@ def init(ctx: click.Context, protocol_path: Path | None, example: str | None, fo
     with _open(ctx, create=True) as store:
         store.init_review(protocol)
         click.echo(f"created review '{protocol.title}' in {store.location}")
-        click.echo(f"reviewers: {', '.join(protocol.reviewer_initials)}; "
-                   f"{len(protocol.inclusion)} inclusion and {len(protocol.exclusion)} exclusion criteria")
+        click.echo(
+            f"reviewers: {', '.join(protocol.reviewer_initials)}; "
+            f"{len(protocol.inclusion)} inclusion and {len(protocol.exclusion)} exclusion criteria"
+        )
         click.echo("next: screener import FILE... (PubMed .nbib, RIS, BibTeX, EndNote XML, CSV)")
 
 
@@ -135,28 +148,72 @@ def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--source", help="Database name (PubMed, Embase, CINAHL, ...); read from the file if omitted. In a file "
-                              "of several databases it names only the records that name none.")
-@click.option("--kind", type=click.Choice([k.value for k in SourceKind]), default="database", show_default=True,
-              help="PRISMA arm: databases and registers, or other methods (website, organisation, citation).")
+@click.option(
+    "--source",
+    help="Database name (PubMed, Embase, CINAHL, ...); read from the file if omitted. In a file "
+    "of several databases it names only the records that name none.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in SourceKind]),
+    default="database",
+    show_default=True,
+    help="PRISMA arm: databases and registers, or other methods (website, organisation, citation).",
+)
 @click.option("--platform", help="Interface searched, e.g. Ovid, EBSCOhost.")
 @click.option("--searched", metavar="DATE", help="Date the search was run (YYYY-MM-DD, YYYY-MM or YYYY).")
 @click.option("--query", help="The search string.")
-@click.option("--query-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="File holding the search string.")
-@click.option("--format", "fmt",
-              type=click.Choice(["pubmed", "pubmed-xml", "ris", "ovid", "refer", "refworks", "bibtex", "endnote-xml",
-                                 "wos", "wos-tab", "csv"]),
-              help="Force the format instead of detecting it.")
+@click.option(
+    "--query-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding the search string.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(
+        [
+            "pubmed",
+            "pubmed-xml",
+            "ris",
+            "ovid",
+            "refer",
+            "refworks",
+            "bibtex",
+            "endnote-xml",
+            "wos",
+            "wos-tab",
+            "csv",
+        ]
+    ),
+    help="Force the format instead of detecting it.",
+)
 @click.option("--id-column", help="CSV column holding each record's own id.")
-@click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
-              help="Map a CSV header to a field (title, authors, year, journal, doi, abstract, ...). Repeatable.")
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="FIELD=HEADER",
+    help="Map a CSV header to a field (title, authors, year, journal, doi, abstract, ...). Repeatable.",
+)
 @click.option("--skip-unusable", is_flag=True, help="Skip entries with no title and no identifier.")
 @click.option("--force", is_flag=True, help="Import a file even if the same file was imported before.")
 @click.pass_context
-def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kind: str, platform: str | None,
-            searched: str | None, query: str | None, query_file: Path | None, fmt: str | None,
-            id_column: str | None, columns: tuple[str, ...], skip_unusable: bool, force: bool) -> None:
+def import_(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    source: str | None,
+    kind: str,
+    platform: str | None,
+    searched: str | None,
+    query: str | None,
+    query_file: Path | None,
+    fmt: str | None,
+    id_column: str | None,
+    columns: tuple[str, ...],
+    skip_unusable: bool,
+    force: bool,
+) -> None:
     """Import database exports, one source (search) per file and database, each file all-or-nothing.
 
     The format is read from the content (not the file name); gzipped files are unpacked.
@@ -186,10 +243,9 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
                               Search Results > CSV; SpringerLink: Download search
                               results (CSV); any other with --column
     """
+    from screener.core.dates import search_date
     from screener.importers import ImportFileError
     from screener.workflows.importing import ImportOptions, UnknownDatabase
-
-    from screener.core.dates import search_date
 
     if query and query_file:
         raise _fail("give --query or --query-file, not both")
@@ -200,9 +256,18 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, kin
             raise _fail(f"--searched: {exc}") from None
     if query_file:
         query = query_file.read_text(encoding="utf-8-sig").strip()
-    options = ImportOptions(source=source, kind=SourceKind(kind), platform=platform, searched=searched,
-                            query=query, format=fmt, id_column=id_column, columns=_parse_columns(columns),
-                            skip_unusable=skip_unusable, force=force)
+    options = ImportOptions(
+        source=source,
+        kind=SourceKind(kind),
+        platform=platform,
+        searched=searched,
+        query=query,
+        format=fmt,
+        id_column=id_column,
+        columns=_parse_columns(columns),
+        skip_unusable=skip_unusable,
+        force=force,
+    )
     with _open(ctx) as store:
         for path in files:
             if not path.is_file():
@@ -222,7 +287,9 @@ def _import_one(store: Store, path: Path, options: ImportOptions) -> ImportSumma
     from screener.workflows.importing import import_file
 
     with _progress_bar(f"importing {path.name}", path.stat().st_size > 2_000_000) as progress:
-        return import_file(store, path, options, progress, on_wait=lambda message: click.echo(message, err=True))
+        return import_file(
+            store, path, options, progress, on_wait=lambda message: click.echo(message, err=True)
+        )
 
 
 def _ask_source(path: Path, options: ImportOptions, exc: Exception) -> ImportOptions:
@@ -235,7 +302,9 @@ def _ask_source(path: Path, options: ImportOptions, exc: Exception) -> ImportOpt
 
 
 @cli.command()
-@click.option("--reviewer", help="Your initials: also shows your own counts and stopping guide while a stage is blind.")
+@click.option(
+    "--reviewer", help="Your initials: also shows your own counts and stopping guide while a stage is blind."
+)
 @click.pass_context
 def status(ctx: click.Context, reviewer: str | None) -> None:
     """Summary of the review: sources, records, duplicates, progress per reviewer and stage.
@@ -252,16 +321,22 @@ def status(ctx: click.Context, reviewer: str | None) -> None:
 
 
 @cli.command()
-@click.option("--db", "demo_db", type=click.Path(path_type=Path),
-              help="Where to create the demo review (default: a new temporary folder).")
+@click.option(
+    "--db",
+    "demo_db",
+    type=click.Path(path_type=Path),
+    help="Where to create the demo review (default: a new temporary folder).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing file at --db.")
-@click.option("--no-tui", is_flag=True, help="Build the demo review and print its status instead of opening the app.")
+@click.option(
+    "--no-tui", is_flag=True, help="Build the demo review and print its status instead of opening the app."
+)
 @click.pass_context
 def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) -> None:
     """Build the demo review (low-dose naltrexone in fibromyalgia) from imports/, dedup it, and open it."""
+    from screener.store import remove_sqlite
     from screener.workflows.dedup import run_dedup
     from screener.workflows.demo import DEMO_PASSPHRASE, build_demo
-    from screener.store.engine import remove_sqlite
     from screener.workflows.status import review_status
 
     if demo_db is None:
@@ -279,7 +354,9 @@ def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) ->
         for line in run_dedup(store).lines():
             click.echo(line)
         click.echo(f"demo review ready: {demo_db}  (reopen with: screener --db {demo_db})")
-        passphrase = f"every demo reviewer's passphrase is '{DEMO_PASSPHRASE}' (asked when you act as NA or ZL)"
+        passphrase = (
+            f"every demo reviewer's passphrase is '{DEMO_PASSPHRASE}' (asked when you act as NA or ZL)"
+        )
         click.echo(passphrase)
         if no_tui:
             for line in review_status(store).lines():
@@ -291,16 +368,36 @@ def demo(ctx: click.Context, demo_db: Path | None, force: bool, no_tui: bool) ->
 
 
 @cli.command()
-@click.option("--full", is_flag=True, help="Compare every record again (default: only records imported since the last run).")
-@click.option("--undo", "undo", type=int, metavar="CLUSTER", help="Undo a merge: its records are screened again.")
-@click.option("--explain", "explain", type=int, metavar="RECORD", help="Show why a record was merged or queued.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Compare every record again (default: only records imported since the last run).",
+)
+@click.option(
+    "--undo", "undo", type=int, metavar="CLUSTER", help="Undo a merge: its records are screened again."
+)
+@click.option(
+    "--explain", "explain", type=int, metavar="RECORD", help="Show why a record was merged or queued."
+)
 @click.option("--same", nargs=2, type=int, metavar="A B", help="Record that two records are duplicates.")
-@click.option("--different", nargs=2, type=int, metavar="A B", help="Record that two records are not duplicates.")
-@click.option("--by", "by", help="Who decides (initials of a reviewer of the protocol), for --undo/--same/--different.")
+@click.option(
+    "--different", nargs=2, type=int, metavar="A B", help="Record that two records are not duplicates."
+)
+@click.option(
+    "--by", "by", help="Who decides (initials of a reviewer of the protocol), for --undo/--same/--different."
+)
 @click.option("--yes", is_flag=True, help="With --undo: do not ask, even when the records carry decisions.")
 @click.pass_context
-def dedup(ctx: click.Context, full: bool, undo: int | None, explain: int | None, same: tuple[int, int] | None,
-          different: tuple[int, int] | None, by: str | None, yes: bool) -> None:
+def dedup(
+    ctx: click.Context,
+    full: bool,
+    undo: int | None,
+    explain: int | None,
+    same: tuple[int, int] | None,
+    different: tuple[int, int] | None,
+    by: str | None,
+    yes: bool,
+) -> None:
     """Find duplicate records across and within sources; review, explain and undo merges.
 
     Nothing is deleted: every record stays with its source, and a merge can be undone.
@@ -322,7 +419,9 @@ def dedup(ctx: click.Context, full: bool, undo: int | None, explain: int | None,
                     raise _fail(f"no record {pair[0]} or {pair[1]} in this review")
                 store.record_pair_decision(pair[0], pair[1], outcome, by)  # type: ignore[arg-type]
                 summary = run_dedup(store, recluster_only=True)
-                click.echo(f"recorded: {pair[0]} and {pair[1]} are {'duplicates' if outcome == 'duplicate' else 'not duplicates'}")
+                click.echo(
+                    f"recorded: {pair[0]} and {pair[1]} are {'duplicates' if outcome == 'duplicate' else 'not duplicates'}"
+                )
                 click.echo(summary.lines()[1])
                 return
         with _progress_bar("comparing records", store.record_count() > 5000) as progress:
@@ -340,18 +439,25 @@ def _undo_merge(store: Store, cluster_id: int, by: str, yes: bool) -> None:
         raise _fail(f"no active duplicate cluster {cluster_id} (see 'screener export duplicates')")
     decided = sorted(r for r in cluster.members if store.screened_weights().get(r))
     if decided and not yes:
-        question = (f"records {', '.join(map(str, decided))} of cluster {cluster_id} carry screening decisions; "
-                    "undo the merge anyway?")
+        question = (
+            f"records {', '.join(map(str, decided))} of cluster {cluster_id} carry screening decisions; "
+            "undo the merge anyway?"
+        )
         if not click.confirm(question, default=False):
             click.echo("nothing changed")
             return
     store.undo_cluster(cluster_id, by)
     summary = run_dedup(store, recluster_only=True)
     apart = [c for c in store.clusters() if set(c.members) <= set(cluster.members)]
-    kept = "; kept together (same DOI or PMID): " + ", ".join(
-        "+".join(map(str, c.members)) for c in apart) if apart else ""
-    click.echo(f"undid cluster {cluster_id}: records {', '.join(map(str, cluster.members))} are screened "
-               f"separately again (recorded as not duplicates by {by}){kept}")
+    kept = (
+        "; kept together (same DOI or PMID): " + ", ".join("+".join(map(str, c.members)) for c in apart)
+        if apart
+        else ""
+    )
+    click.echo(
+        f"undid cluster {cluster_id}: records {', '.join(map(str, cluster.members))} are screened "
+        f"separately again (recorded as not duplicates by {by}){kept}"
+    )
     click.echo(summary.lines()[1])
 
 
@@ -365,8 +471,10 @@ def _explain(store: Store, record_id: int) -> None:
     cluster = store.cluster_of(record_id)
     if cluster:
         role = "primary" if cluster.primary == record_id else f"merged into {cluster.primary}"
-        click.echo(f"record {record_id}: cluster {cluster.id} ({cluster.status}), {role}; members "
-                   f"{', '.join(map(str, cluster.members))}")
+        click.echo(
+            f"record {record_id}: cluster {cluster.id} ({cluster.status}), {role}; members "
+            f"{', '.join(map(str, cluster.members))}"
+        )
     elif not pairs:
         click.echo(f"record {record_id}: no duplicate or possible duplicate found")
     for p in pairs:
@@ -376,8 +484,12 @@ def _explain(store: Store, record_id: int) -> None:
             # The evidence lines come from comparing the two records again; the outcome
             # and rule are the stored ones (a link can be demoted when clustering).
             a, b = (r.bib for r in sorted(store.records([p.a, p.b]), key=lambda r: r.id))
-            pair = replace(compare(a, b, thresholds_of(store), ids=(p.a, p.b)), outcome=p.outcome, rule=p.rule,
-                           scores=p.scores)
+            pair = replace(
+                compare(a, b, thresholds_of(store), ids=(p.a, p.b)),
+                outcome=p.outcome,
+                rule=p.rule,
+                scores=p.scores,
+            )
             for line in explain(pair):
                 click.echo(f"    {line}")
 
@@ -395,8 +507,15 @@ def _progress_bar(label: str, show: bool) -> Iterator[Callable[[int, int], None]
         yield None
         return
     started = time.perf_counter()
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                  TimeRemainingColumn(), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task(label, total=None, rate="")
 
         def update(done: int, total: int) -> None:
@@ -408,12 +527,27 @@ def _progress_bar(label: str, show: bool) -> Iterator[Callable[[int, int], None]
 
 def OUTPUT_OPTION(command: Callable[..., None]) -> Callable[..., None]:  # noqa: N802 - used like the options
     """``-o FILE`` and ``--force``: a file to write instead of stdout, replacing one only when forced."""
-    command = click.option("--force", "force_output", is_flag=True,
-                           help="Replace the output file if it exists (never a database).")(command)
-    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                        help="File to write (default: stdout).")(command)
-STAGE_OPTION = click.option("--stage", type=click.Choice([s.value for s in Stage]), default=Stage.TITLE_ABSTRACT.value,
-                            show_default=True, help="Screening stage.")
+    command = click.option(
+        "--force",
+        "force_output",
+        is_flag=True,
+        help="Replace the output file if it exists (never a database).",
+    )(command)
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="File to write (default: stdout).",
+    )(command)
+
+
+STAGE_OPTION = click.option(
+    "--stage",
+    type=click.Choice([s.value for s in Stage]),
+    default=Stage.TITLE_ABSTRACT.value,
+    show_default=True,
+    help="Screening stage.",
+)
 
 
 def _known_reviewer(store: Store, reviewer: str) -> str:
@@ -457,8 +591,12 @@ def unblind(ctx: click.Context, stage: str, by: str) -> None:
 @STAGE_OPTION
 @click.option("--by", "by", help="Who resolves (initials): opens the conflict screen to resolve them.")
 @click.option("--list", "as_list", is_flag=True, help="Print the conflicts instead of opening the app.")
-@click.option("--all", "show_all", is_flag=True,
-              help="Resolved conflicts too (who, method, when, note); in the app, start with every conflict.")
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Resolved conflicts too (who, method, when, note); in the app, start with every conflict.",
+)
 @click.pass_context
 def conflicts(ctx: click.Context, stage: str, by: str | None, as_list: bool, show_all: bool) -> None:
     """Show the reviewers' conflicts at a stage side by side, and resolve them (after unblinding)."""
@@ -529,18 +667,24 @@ def _source_lines(store: Store) -> list[str]:
         state = "archived (not in the review)" if s.archived else ""
         if s.restorable:
             state += " · restorable until the next dedup"
-        out.append(f"{s.id:>3}  {s.name[:16]:<16} {s.records:>7} {s.with_decisions:>7}  {s.file_name[:28]:<28} "
-                   f"{state.strip(' ·')}")
+        out.append(
+            f"{s.id:>3}  {s.name[:16]:<16} {s.records:>7} {s.with_decisions:>7}  {s.file_name[:28]:<28} "
+            f"{state.strip(' ·')}"
+        )
     for sid, name, mode in store.removed_sources():
         if mode == "removed":
-            out.append(f"{sid:>3}  {name[:16]:<16} {'-':>7} {'-':>7}  {'':<28} removed · "
-                       f"'screener source restore {sid}' until the next dedup")
+            out.append(
+                f"{sid:>3}  {name[:16]:<16} {'-':>7} {'-':>7}  {'':<28} removed · "
+                f"'screener source restore {sid}' until the next dedup"
+            )
     return out
 
 
 @source.command("remove")
 @click.argument("source_id", type=int)
-@click.option("--force", is_flag=True, help="Archive a source whose records carry decisions (they stay in the log).")
+@click.option(
+    "--force", is_flag=True, help="Archive a source whose records carry decisions (they stay in the log)."
+)
 @click.option("--by", "by", help="Who removes it (initials), for the log.")
 @click.pass_context
 def source_remove(ctx: click.Context, source_id: int, force: bool, by: str | None) -> None:
@@ -550,16 +694,22 @@ def source_remove(ctx: click.Context, source_id: int, force: bool, by: str | Non
             by = _prove(store, by, "--by")
         removal = store.remove_source(source_id, force=force, by=by)
         if removal.mode == "removed":
-            click.echo(f"removed source {source_id} ({removal.name}): {removal.records} records and their dedup "
-                       "links; 'screener source restore "
-                       f"{source_id}' puts them back until the next dedup")
+            click.echo(
+                f"removed source {source_id} ({removal.name}): {removal.records} records and their dedup "
+                "links; 'screener source restore "
+                f"{source_id}' puts them back until the next dedup"
+            )
         else:
-            click.echo(f"archived source {source_id} ({removal.name}): its {removal.records} records left the "
-                       f"review; the decisions on {removal.with_decisions} of them stay in the log, and PRISMA and "
-                       "the methods paragraph say so")
+            click.echo(
+                f"archived source {source_id} ({removal.name}): its {removal.records} records left the "
+                f"review; the decisions on {removal.with_decisions} of them stay in the log, and PRISMA and "
+                "the methods paragraph say so"
+            )
         if removal.clusters_changed:
-            click.echo(f"{removal.clusters_changed} duplicate clusters lost members: run 'screener dedup' to "
-                       "check them again")
+            click.echo(
+                f"{removal.clusters_changed} duplicate clusters lost members: run 'screener dedup' to "
+                "check them again"
+            )
 
 
 @source.command("restore")
@@ -593,7 +743,9 @@ def _prove(store: Store, initials: str | None, what: str = "--reviewer", *, lead
         new = _new_passphrase(initials, PASSPHRASE_ENV, f"{initials} has no passphrase yet: choose one")
         store.set_passphrase(initials, hash_passphrase(new), by=initials)
         if PASSPHRASE_ENV not in os.environ:  # a script chose it: its output stays as it was
-            click.echo(f"passphrase set for {initials}: it is asked each time someone acts as {initials}", err=True)
+            click.echo(
+                f"passphrase set for {initials}: it is asked each time someone acts as {initials}", err=True
+            )
         return initials
     if not verify(_ask_passphrase(initials, f"passphrase for {initials}"), stored):
         raise _fail(f"wrong passphrase for {initials}: nothing was done")
@@ -608,8 +760,10 @@ def _ask_passphrase(initials: str, prompt: str) -> str:
         except click.Abort:
             value = ""
     if not value:
-        raise _fail(f"no passphrase given for {initials}: type it at the prompt, or set ${PASSPHRASE_ENV} "
-                    "in scripts; nothing was done")
+        raise _fail(
+            f"no passphrase given for {initials}: type it at the prompt, or set ${PASSPHRASE_ENV} "
+            "in scripts; nothing was done"
+        )
     return value
 
 
@@ -641,8 +795,10 @@ def reviewer_list(ctx: click.Context) -> None:
     with _open(ctx) as store:
         click.echo(f"{'initials':<9} {'role':<9} {'passphrase':<10} {'decisions':>9}  name")
         for r in store.reviewer_list():
-            click.echo(f"{r.initials:<9} {r.role:<9} {'set' if r.has_passphrase else 'not set':<10} "
-                       f"{r.decisions:>9}  {r.name}")
+            click.echo(
+                f"{r.initials:<9} {r.role:<9} {'set' if r.has_passphrase else 'not set':<10} "
+                f"{r.decisions:>9}  {r.name}"
+            )
 
 
 @reviewer.command("passphrase")
@@ -664,8 +820,10 @@ def reviewer_passphrase(ctx: click.Context, initials: str, by: str | None) -> No
         current = store.passphrase_hash(initials)
         if current is not None:
             if by is not None and store.protocol().initials(by) != initials:
-                raise _fail(f"{initials} already has a passphrase: only {initials} can change it (proving the "
-                            "current one); --by is for setting a first one")
+                raise _fail(
+                    f"{initials} already has a passphrase: only {initials} can change it (proving the "
+                    "current one); --by is for setting a first one"
+                )
             _prove(store, initials)
             new = _new_passphrase(initials, NEW_PASSPHRASE_ENV, f"new passphrase for {initials}")
             store.set_passphrase(initials, hash_passphrase(new), by=initials, replacing=current)
@@ -673,16 +831,19 @@ def reviewer_passphrase(ctx: click.Context, initials: str, by: str | None) -> No
             return
         leads = [r.initials for r in store.protocol().reviewers if r.role == "lead"]
         if initials in leads and by in (None, initials):  # the lead's own first passphrase
-            new = _new_passphrase(initials, NEW_PASSPHRASE_ENV, f"{initials} (the lead) has no passphrase yet: "
-                                  "choose one")
+            new = _new_passphrase(
+                initials, NEW_PASSPHRASE_ENV, f"{initials} (the lead) has no passphrase yet: choose one"
+            )
             store.set_passphrase(initials, hash_passphrase(new), by=initials)
             click.echo(f"passphrase set for {initials}")
             return
         by = _lead_by(store, by)
         new = _new_passphrase(initials, NEW_PASSPHRASE_ENV, f"first passphrase for {initials}")
         store.set_passphrase(initials, hash_passphrase(new), by=by)
-        click.echo(f"passphrase set for {initials} by {by}: tell it to {initials} in person; they can change it "
-                   f"with 'screener reviewer passphrase {initials}'")
+        click.echo(
+            f"passphrase set for {initials} by {by}: tell it to {initials} in person; they can change it "
+            f"with 'screener reviewer passphrase {initials}'"
+        )
 
 
 def _lead_by(store: Store, by: str | None) -> str:
@@ -712,26 +873,38 @@ def reviewer_add(ctx: click.Context, initials: str, name: str, login: str | None
     """
     with _open(ctx) as store:
         if not store.server_derived:
-            raise _fail("reviewer logins exist only in PostgreSQL mode (--db postgresql+psycopg://...): an SQLite "
-                        "review is one file that any program can open")
+            raise _fail(
+                "reviewer logins exist only in PostgreSQL mode (--db postgresql+psycopg://...): an SQLite "
+                "review is one file that any program can open"
+            )
         by = _lead_by(store, by)
         password = os.environ.get(ROLE_PASSWORD_ENV)
         if password is None:
             try:
-                password = click.prompt(f"password of the new login role for {initials} (empty: none)",
-                                        hide_input=True, confirmation_prompt="Type it again", default="",
-                                        show_default=False, err=True)
+                password = click.prompt(
+                    f"password of the new login role for {initials} (empty: none)",
+                    hide_input=True,
+                    confirmation_prompt="Type it again",
+                    default="",
+                    show_default=False,
+                    err=True,
+                )
             except click.Abort:
                 raise _fail(f"no password given for {initials}'s role: nothing was changed") from None
-        initials, role, created, added = store.add_reviewer(initials, by=by, name=name, login=login,
-                                                            password=password or None)
+        initials, role, created, added = store.add_reviewer(
+            initials, by=by, name=name, login=login, password=password or None
+        )
         if added:
             click.echo(f"added {initials} to the protocol (logged as a protocol change by {by})")
         if created:
-            click.echo(f"created login role {role} for {initials} "
-                       + ("with a password" if password else "without a password (pg_hba.conf decides)"))
+            click.echo(
+                f"created login role {role} for {initials} "
+                + ("with a password" if password else "without a password (pg_hba.conf decides)")
+            )
         else:
-            click.echo(f"login role {role} existed already (its password was left as it was): it is now {initials}")
+            click.echo(
+                f"login role {role} existed already (its password was left as it was): it is now {initials}"
+            )
         click.echo(f"{initials} connects as: screener --db {store.url_as(role)} screen --reviewer {initials}")
 
 
@@ -746,8 +919,10 @@ def reviewer_rename(ctx: click.Context, old: str, new: str, by: str | None) -> N
         old = store.check_reviewer(old, "reviewer")
         by = _lead_by(store, by)
         count = store.rename_reviewer(old, new.strip(), by=by)
-        click.echo(f"renamed {old} to {new.strip()}: their {count} decisions and their history now carry the new "
-                   "initials; the protocol change is logged")
+        click.echo(
+            f"renamed {old} to {new.strip()}: their {count} decisions and their history now carry the new "
+            "initials; the protocol change is logged"
+        )
 
 
 @reviewer.command("remove")
@@ -760,8 +935,10 @@ def reviewer_remove(ctx: click.Context, initials: str, by: str | None) -> None:
         initials = store.check_reviewer(initials, "reviewer")
         by = _lead_by(store, by)
         count = store.remove_reviewer(initials, by=by)
-        click.echo(f"removed {initials} from the review: their {count} decisions stay in the log and still count; "
-                   f"{initials} can no longer act in this review")
+        click.echo(
+            f"removed {initials} from the review: their {count} decisions stay in the log and still count; "
+            f"{initials} can no longer act in this review"
+        )
 
 
 @reviewer.command("lead")
@@ -797,9 +974,14 @@ def protocol_show(ctx: click.Context, output: Path | None, force_output: bool) -
 
 @protocol.command("update")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--map", "maps", multiple=True, metavar="OLD=NEW",
-              help="A removed exclusion reason whose decisions count as another one from now on (e.g. E4=E2). "
-                   "Repeatable.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="A removed exclusion reason whose decisions count as another one from now on (e.g. E4=E2). "
+    "Repeatable.",
+)
 @click.option("--by", "by", help="The review's lead, who changes it (default: the protocol's lead).")
 @click.pass_context
 def protocol_update(ctx: click.Context, file: Path, maps: tuple[str, ...], by: str | None) -> None:
@@ -843,15 +1025,24 @@ def protocol_history(ctx: click.Context) -> None:
         for line in c.summary.splitlines():
             click.echo(f"    {line}")
 
+
 PRISMA_FORMATS = ["text", "markdown", "json", "csv", "svg", "png", "pdf", "methods"]
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(PRISMA_FORMATS), default="text", show_default=True,
-              help="text: the flow diagram in the terminal; csv: the PRISMA2020 R package / Shiny app template; "
-                   "svg/png/pdf: the diagram; methods: the methods paragraph (PRISMA item 8, PRISMA-S 16).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(PRISMA_FORMATS),
+    default="text",
+    show_default=True,
+    help="text: the flow diagram in the terminal; csv: the PRISMA2020 R package / Shiny app template; "
+    "svg/png/pdf: the diagram; methods: the methods paragraph (PRISMA item 8, PRISMA-S 16).",
+)
 @OUTPUT_OPTION
-@click.option("--box", help="List the records behind one box (e.g. records_excluded, reports_sought, duplicates).")
+@click.option(
+    "--box", help="List the records behind one box (e.g. records_excluded, reports_sought, duplicates)."
+)
 @click.pass_context
 def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool, box: str | None) -> None:
     """PRISMA 2020 flow counts from the data: diagram, template CSV, JSON, methods paragraph, records per box."""
@@ -872,8 +1063,10 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool
             click.echo(f"{box}: {len(records)} records")
             for r in records:
                 b = r.bib
-                click.echo(f"{r.id:>6}  {sources[r.source_id]:<10} {b.first_author or '?'} {b.year or 'n.d.'}  "
-                           f"{(b.title or '(no title)')[:90]}")
+                click.echo(
+                    f"{r.id:>6}  {sources[r.source_id]:<10} {b.first_author or '?'} {b.year or 'n.d.'}  "
+                    f"{(b.title or '(no title)')[:90]}"
+                )
             return
         flow = compute_flow(store)
         if flow.blind and fmt == "text":
@@ -882,8 +1075,10 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool
                 click.echo(note)
             return
         if flow.blind and fmt != "methods":
-            raise _fail(f"{flow.blind[0].reason}: the PRISMA {fmt} needs every number; 'screener prisma' shows "
-                        "the numbers that are not blind")
+            raise _fail(
+                f"{flow.blind[0].reason}: the PRISMA {fmt} needs every number; 'screener prisma' shows "
+                "the numbers that are not blind"
+            )
         messages = [] if flow.blind else P.check(flow.counts)
         errors = [m for m in messages if m.is_error]
         for line in flow.reopened_lines():
@@ -903,10 +1098,14 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool
             text = P.methods_paragraph(methods_facts(store)) + "\n"
         else:
             title = store.protocol().title
-            text = {"markdown": lambda: P.to_markdown(flow.counts), "json": lambda: P.to_json(flow.counts),
-                    "csv": lambda: P.to_template_csv(flow.counts),
-                    "svg": lambda: P.to_svg(flow.counts, title),
-                    "png": lambda: P.to_svg(flow.counts, title), "pdf": lambda: P.to_svg(flow.counts, title)}[fmt]()
+            text = {
+                "markdown": lambda: P.to_markdown(flow.counts),
+                "json": lambda: P.to_json(flow.counts),
+                "csv": lambda: P.to_template_csv(flow.counts),
+                "svg": lambda: P.to_svg(flow.counts, title),
+                "png": lambda: P.to_svg(flow.counts, title),
+                "pdf": lambda: P.to_svg(flow.counts, title),
+            }[fmt]()
     for m in messages:
         click.echo(m, err=True)
     if fmt in ("png", "pdf"):
@@ -917,8 +1116,10 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool
         except OutputError as exc:
             raise _fail(str(exc)) from None
         except (ImportError, OSError) as exc:  # cairosvg loads the Cairo C library at import
-            raise _fail(f"--format {fmt} needs the Cairo library (Debian/Ubuntu: apt install libcairo2; "
-                        f"macOS: brew install cairo): {exc}; --format svg works without it") from None
+            raise _fail(
+                f"--format {fmt} needs the Cairo library (Debian/Ubuntu: apt install libcairo2; "
+                f"macOS: brew install cairo): {exc}; --format svg works without it"
+            ) from None
         click.echo(f"wrote {output}", err=True)
         return
     _write_output(ctx, text, output, force_output)
@@ -935,8 +1136,14 @@ def export() -> None:
 @click.option("--stage", type=click.Choice([s.value for s in Stage]), help="Only this stage.")
 @OUTPUT_OPTION
 @click.pass_context
-def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: str | None,
-                     output: Path | None, force_output: bool) -> None:
+def export_decisions(
+    ctx: click.Context,
+    fmt: str,
+    reviewer: str | None,
+    stage: str | None,
+    output: Path | None,
+    force_output: bool,
+) -> None:
     """The decision log: every decision ever made (append-only history), as CSV."""
     from screener.workflows.exports import decisions_csv
 
@@ -950,9 +1157,16 @@ def export_decisions(ctx: click.Context, fmt: str, reviewer: str | None, stage: 
 
 
 @export.command("records")
-@click.option("--set", "box", default="included", show_default=True,
-              help="Which records: any PRISMA box (included, records_screened, reports_sought, reports_excluded, ...).")
-@click.option("--format", "fmt", type=click.Choice(["ris", "bibtex", "csv"]), default="ris", show_default=True)
+@click.option(
+    "--set",
+    "box",
+    default="included",
+    show_default=True,
+    help="Which records: any PRISMA box (included, records_screened, reports_sought, reports_excluded, ...).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["ris", "bibtex", "csv"]), default="ris", show_default=True
+)
 @OUTPUT_OPTION
 @click.pass_context
 def export_records(ctx: click.Context, box: str, fmt: str, output: Path | None, force_output: bool) -> None:
@@ -1003,15 +1217,27 @@ def _agreement(store: Store) -> str:
     return agreement_csv(_agreement_pairs(store, None))
 
 
-_csv_export("exclusions", "Reports excluded at full text, with the reason PRISMA counts and every reason given "
-            "(PRISMA 16b).", _exclusions)
-_csv_export("duplicates", "One row per record: source file, its own id there, cluster, primary or not, how it was "
-            "decided.", _duplicates)
-_csv_export("resolutions", "The resolution log: every conflict resolution ever recorded (append-only history; the "
-            "latest per record and stage is in effect unless reopened), with who, method, when and note.",
-            lambda store: _resolutions(store))
-_csv_export("agreement", "Agreement statistics per stage and pair of reviewers, with the confusion tables.",
-            _agreement)
+_csv_export(
+    "exclusions",
+    "Reports excluded at full text, with the reason PRISMA counts and every reason given (PRISMA 16b).",
+    _exclusions,
+)
+_csv_export(
+    "duplicates",
+    "One row per record: source file, its own id there, cluster, primary or not, how it was decided.",
+    _duplicates,
+)
+_csv_export(
+    "resolutions",
+    "The resolution log: every conflict resolution ever recorded (append-only history; the "
+    "latest per record and stage is in effect unless reopened), with who, method, when and note.",
+    lambda store: _resolutions(store),
+)
+_csv_export(
+    "agreement",
+    "Agreement statistics per stage and pair of reviewers, with the confusion tables.",
+    _agreement,
+)
 
 
 def _agreement_pairs(store: Store, stage: str | None) -> list[PairAgreement]:
@@ -1024,7 +1250,9 @@ def _agreement_pairs(store: Store, stage: str | None) -> list[PairAgreement]:
     open_stages = [s for s in stages if not store.is_blind(s)]
     for s in stages:
         if s not in open_stages:
-            click.echo(f"{s.value}: still blind, no agreement shown (screener unblind --stage {s.value})", err=True)
+            click.echo(
+                f"{s.value}: still blind, no agreement shown (screener unblind --stage {s.value})", err=True
+            )
     if not open_stages:
         raise _fail("every stage is still blind: agreement is shown once a stage is unblinded")
     return [p for s in open_stages for p in stage_agreement(store, s)]
@@ -1037,13 +1265,26 @@ def rank() -> None:
 
 @rank.command("simulate")
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("--label-column", default="label_included", show_default=True,
-              help="Column holding 1 for included records and 0 for excluded ones.")
+@click.option(
+    "--label-column",
+    default="label_included",
+    show_default=True,
+    help="Column holding 1 for included records and 0 for excluded ones.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the model and the tie-breaks.")
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
-              help="Where to write the 0-based row indices in the order screened, one per line.")
-@click.option("--protocol", "protocol_path", type=click.Path(path_type=Path),
-              help="Cold start from this protocol's inclusion and exclusion keywords.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Where to write the 0-based row indices in the order screened, one per line.",
+)
+@click.option(
+    "--protocol",
+    "protocol_path",
+    type=click.Path(path_type=Path),
+    help="Cold start from this protocol's inclusion and exclusion keywords.",
+)
 def rank_simulate(data: Path, label_column: str, seed: int, out: Path, protocol_path: Path | None) -> None:
     """Replay screening of a labelled CSV (title, abstract, keywords if present) with the ranker.
 
@@ -1073,8 +1314,14 @@ def rank_simulate(data: Path, label_column: str, seed: int, out: Path, protocol_
             raise _fail(str(exc)) from None
         include_words = [k for c in protocol.inclusion for k in c.keywords]
         exclude_words = [k for c in protocol.exclusion for k in c.keywords]
-    order = simulate(labelled.texts, labelled.labels, seed=seed, prior=prior,
-                     include_words=include_words, exclude_words=exclude_words)
+    order = simulate(
+        labelled.texts,
+        labelled.labels,
+        seed=seed,
+        prior=prior,
+        include_words=include_words,
+        exclude_words=exclude_words,
+    )
     try:
         write_atomic(out, "".join(f"{i}\n" for i in order))
     except OutputError as exc:
@@ -1100,7 +1347,7 @@ def _eval_prior(n: int) -> list[int] | None:
 def _check_output(ctx: click.Context, output: Path | None, force: bool) -> None:
     """Refuse ``-o`` over the review's database, any SQLite file, or an existing file without --force."""
     from screener.core.output import OutputError, check_output
-    from screener.store.engine import database_url, sqlite_path
+    from screener.store import database_url, sqlite_path
 
     if output is None:
         return
@@ -1143,6 +1390,8 @@ def main() -> None:
     except Exception as exc:  # a bug, not a user error: still one line unless debugging
         if os.environ.get("SCREENER_DEBUG"):
             raise
-        click.echo(f"screener: internal error: {type(exc).__name__}: {exc} (SCREENER_DEBUG=1 shows details)",
-                   err=True)
+        click.echo(
+            f"screener: internal error: {type(exc).__name__}: {exc} (SCREENER_DEBUG=1 shows details)",
+            err=True,
+        )
         sys.exit(2)

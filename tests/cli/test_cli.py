@@ -17,8 +17,14 @@ from screener.cli import cli
 def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "SCREENER_DB"}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "screener", *args], cwd=cwd, capture_output=True, text=True,
-                          env=full_env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "screener", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
 
 
 def _commands(group: click.Group) -> list[str]:
@@ -49,7 +55,9 @@ def test_init_example_then_status(tmp_path: Path):
 
 
 def test_screener_db_env_and_flag(tmp_path: Path):
-    out = run("init", "--example", "ldn-fibromyalgia", cwd=tmp_path, env={"SCREENER_DB": str(tmp_path / "x.db")})
+    out = run(
+        "init", "--example", "ldn-fibromyalgia", cwd=tmp_path, env={"SCREENER_DB": str(tmp_path / "x.db")}
+    )
     assert out.returncode == 0 and (tmp_path / "x.db").exists()
     out = run("--db", str(tmp_path / "x.db"), "status", cwd=tmp_path)
     assert out.returncode == 0 and "x.db" in out.stdout

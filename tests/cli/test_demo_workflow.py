@@ -12,16 +12,22 @@ from pathlib import Path
 import pytest
 
 from screener.core.models import Stage, Verdict
-from screener.workflows.demo import DEMO_PASSPHRASE
 from screener.importers import read_file
 from screener.store import open_store
+from screener.workflows.demo import DEMO_PASSPHRASE
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "SCREENER_DB"}
     env["SCREENER_PASSPHRASE"] = DEMO_PASSPHRASE  # what 'screener demo' prints
-    return subprocess.run([sys.executable, "-m", "screener", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "screener", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +35,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     out = run("demo", "--db", str(folder / "review.db"), "--no-tui", cwd=folder)
     assert out.returncode == 0, out.stderr
-    assert "pubmed.nbib: 22 records from PubMed" in out.stdout and "Sources: 3 searches, 62 records" in out.stdout
+    assert (
+        "pubmed.nbib: 22 records from PubMed" in out.stdout
+        and "Sources: 3 searches, 62 records" in out.stdout
+    )
     assert "dedup (full): compared 62 records (62 new)" in out.stdout
     assert "21 clusters in all remove 32 records" in out.stdout and "records to screen: 30" in out.stdout
     assert f"every demo reviewer's passphrase is '{DEMO_PASSPHRASE}'" in out.stdout
@@ -50,10 +59,16 @@ def test_dedup_explain_undo_and_export(demo: Path):
     assert undo.returncode == 0 and "screened separately again" in undo.stdout
     status = run("status", cwd=demo).stdout
     # Records with the same DOI or PMID stay together after an undo ("kept together ...: 3+17").
-    kept = undo.stdout.split("kept together (same DOI or PMID): ")[1].split("\n")[0].split(", ") \
-        if "kept together" in undo.stdout else []
-    removed = 32 - (len([r for r in rows if r["cluster_id"] == clustered["cluster_id"]]) - 1) \
+    kept = (
+        undo.stdout.split("kept together (same DOI or PMID): ")[1].split("\n")[0].split(", ")
+        if "kept together" in undo.stdout
+        else []
+    )
+    removed = (
+        32
+        - (len([r for r in rows if r["cluster_id"] == clustered["cluster_id"]]) - 1)
         + sum(len(k.split("+")) - 1 for k in kept)
+    )
     assert f"Duplicates removed: {removed}" in status
     again = run("dedup", "--full", cwd=demo).stdout  # the undo holds when dedup runs again
     assert f"remove {removed} records" in again
@@ -65,12 +80,22 @@ def test_screen_through_to_prisma_and_exports(demo: Path, tmp_path: Path):
     pool = store.stage_pool(Stage.TITLE_ABSTRACT)
     for rid in pool:
         for reviewer in ("NA", "ZL"):
-            store.record_decision(rid, Stage.TITLE_ABSTRACT, reviewer,
-                                  Verdict.INCLUDE if rid % 2 else Verdict.EXCLUDE, () if rid % 2 else ("E1",))
+            store.record_decision(
+                rid,
+                Stage.TITLE_ABSTRACT,
+                reviewer,
+                Verdict.INCLUDE if rid % 2 else Verdict.EXCLUDE,
+                () if rid % 2 else ("E1",),
+            )
     for n, rid in enumerate(store.stage_pool(Stage.FULL_TEXT)):
         for reviewer in ("NA", "ZL"):
-            store.record_decision(rid, Stage.FULL_TEXT, reviewer, Verdict.EXCLUDE if n % 3 == 0 else Verdict.INCLUDE,
-                                  ("E2",) if n % 3 == 0 else ())
+            store.record_decision(
+                rid,
+                Stage.FULL_TEXT,
+                reviewer,
+                Verdict.EXCLUDE if n % 3 == 0 else Verdict.INCLUDE,
+                ("E2",) if n % 3 == 0 else (),
+            )
     included = store.box_ids("included") or []
     store.close()
     text = run("prisma", cwd=demo)
@@ -81,7 +106,9 @@ def test_screen_through_to_prisma_and_exports(demo: Path, tmp_path: Path):
     back = read_file(ris)
     assert len(back.records) == len(included) > 0
     bib = run("export", "records", "--format", "bibtex", "--set", "reports_excluded", cwd=demo).stdout
-    assert bib.count("@") == len(list(csv.DictReader(io.StringIO(run("export", "exclusions", cwd=demo).stdout))))
+    assert bib.count("@") == len(
+        list(csv.DictReader(io.StringIO(run("export", "exclusions", cwd=demo).stdout)))
+    )
     exclusions = list(csv.DictReader(io.StringIO(run("export", "exclusions", cwd=demo).stdout)))
     assert exclusions and {r["reason"] for r in exclusions} == {"Conference papers or abstracts"}
     template = list(csv.DictReader(io.StringIO(run("prisma", "--format", "csv", cwd=demo).stdout)))

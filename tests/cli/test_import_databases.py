@@ -16,12 +16,25 @@ from screener.store import open_store
 
 
 def ovid_entry(k: int, code: str, db_line: str | None = None) -> str:
-    lines = [f"{k}.", "TY  - JOUR", f"ID  - {1000 + k}", f"T1  - Trial number {k} of something", "A1  - Smith, J",
-             "Y1  - 2020//", "JF  - Pain", f"SP  - {k}"]
+    lines = [
+        f"{k}.",
+        "TY  - JOUR",
+        f"ID  - {1000 + k}",
+        f"T1  - Trial number {k} of something",
+        "A1  - Smith, J",
+        "Y1  - 2020//",
+        "JF  - Pain",
+        f"SP  - {k}",
+    ]
     if db_line:
         lines.append(f"DB  - {db_line}")
-    lines += [f"L2  - http://ovidsp.ovid.com/ovidweb.cgi?T=JS&PAGE=reference&D={code}&NEWS=N&AN={1000 + k}",
-              "ER  -", "", f"Link to the Ovid Full Text or citation: http://ovidsp.ovid.com?D={code}", ""]
+    lines += [
+        f"L2  - http://ovidsp.ovid.com/ovidweb.cgi?T=JS&PAGE=reference&D={code}&NEWS=N&AN={1000 + k}",
+        "ER  -",
+        "",
+        f"Link to the Ovid Full Text or citation: http://ovidsp.ovid.com?D={code}",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -50,11 +63,17 @@ def test_multi_database_file_counts_each_database_in_prisma(review: Path):
     assert sources(review) == [("MEDLINE", 5, "Ovid"), ("Embase", 3, "Ovid"), ("CENTRAL", 2, "Ovid")]
     # A second export of the same MEDLINE search (records 1001-...): still one database in the paragraph.
     two = review.parent / "ovid_medline_part2.ris"
-    two.write_text("\n".join(ovid_entry(k, "med1", "Ovid MEDLINE(R) ALL <1946 to March 10, 2023>")
-                             for k in range(20, 23)), encoding="utf-8")
+    two.write_text(
+        "\n".join(
+            ovid_entry(k, "med1", "Ovid MEDLINE(R) ALL <1946 to March 10, 2023>") for k in range(20, 23)
+        ),
+        encoding="utf-8",
+    )
     assert run("import", "--searched", "2023-03-10", str(two), cwd=review.parent).returncode == 0
 
-    text = run("prisma", cwd=review.parent).stdout  # title/abstract is blind: the numbers that depend on no vote
+    text = run(
+        "prisma", cwd=review.parent
+    ).stdout  # title/abstract is blind: the numbers that depend on no vote
     assert "Records identified from databases and registers: 13 (MEDLINE 8, Embase 3, CENTRAL 2)" in text
     methods = run("prisma", "--format", "methods", cwd=review.parent).stdout
     assert "We searched MEDLINE (Ovid), Embase (Ovid) and CENTRAL (Ovid) on 10 March 2023." in methods
@@ -73,8 +92,12 @@ def test_source_names_a_one_database_file_and_only_the_unnamed_records_of_a_mixe
     assert out.returncode == 1 and "1 naming no database: pass --source NAME" in out.stderr, out.stderr
     assert [s[0] for s in sources(review)] == ["Embase Classic"]  # nothing of the refused file was stored
     assert run("import", "--source", "Hand search", str(mixed), cwd=review.parent).returncode == 0
-    assert [s[:2] for s in sources(review)] == [("Embase Classic", 3), ("MEDLINE", 1), ("PsycINFO", 1),
-                                                ("Hand search", 1)]
+    assert [s[:2] for s in sources(review)] == [
+        ("Embase Classic", 3),
+        ("MEDLINE", 1),
+        ("PsycINFO", 1),
+        ("Hand search", 1),
+    ]
 
 
 def test_a_bad_entry_at_the_end_of_a_multi_database_file_stores_no_source(review: Path):
@@ -95,9 +118,18 @@ def test_import_help_and_readme_list_every_format_with_its_export_steps():
     text = CliRunner().invoke(cli, ["import", "--help"], terminal_width=200).output
     assert f"[{'|'.join(FORMATS)}]" in text.replace(" ", "").replace("\n", "")  # --format offers each reader
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    for steps in ("Ovid: Export > Format RIS", "Format EndNote, Citavi or Reference", "style Refer Export",
-                  "RefWorks Tagged Format"):
+    for steps in (
+        "Ovid: Export > Format RIS",
+        "Format EndNote, Citavi or Reference",
+        "style Refer Export",
+        "RefWorks Tagged Format",
+    ):
         assert steps in " ".join(text.split())
-    for steps in ("Ovid: *Export* → Format *RIS*", "Format *EndNote*, *Citavi* or *Reference Manager*",
-                  "Output style *Refer Export*", "*RefWorks Tagged Format*", "one source per database"):
+    for steps in (
+        "Ovid: *Export* → Format *RIS*",
+        "Format *EndNote*, *Citavi* or *Reference Manager*",
+        "Output style *Refer Export*",
+        "*RefWorks Tagged Format*",
+        "one source per database",
+    ):
         assert steps in readme

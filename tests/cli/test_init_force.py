@@ -43,15 +43,23 @@ print(json.dumps(out), flush=True)
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "SCREENER_DB"}
-    return subprocess.run([sys.executable, "-m", "screener", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "screener", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def _review(path: Path) -> None:
     store = open_store(path, create=True)
     store.init_review(load_protocol(example_dir() / "protocol.toml"))
-    store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-                     [BibRecord(position=i, title=f"Record {i}") for i in range(1, 4)])
+    store.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [BibRecord(position=i, title=f"Record {i}") for i in range(1, 4)],
+    )
     store.close()
 
 
@@ -60,8 +68,10 @@ def test_init_refuses_an_existing_review(tmp_path: Path):
     before = (tmp_path / "review.db").read_bytes()
     out = _cli("init", "--example", "ldn-fibromyalgia", cwd=tmp_path)
     assert out.returncode == 1
-    assert out.stderr.strip().endswith("already exists: pick another --db, or --force to replace it "
-                                       "(the old review is kept as a dated backup)")
+    assert out.stderr.strip().endswith(
+        "already exists: pick another --db, or --force to replace it "
+        "(the old review is kept as a dated backup)"
+    )
     assert (tmp_path / "review.db").read_bytes() == before
 
 
@@ -69,8 +79,13 @@ def test_init_force_keeps_a_backup_and_stops_the_other_process(tmp_path: Path):
     db = tmp_path / "review.db"
     _review(db)
     go = tmp_path / "go"
-    other = subprocess.Popen([sys.executable, "-c", SCREENER, str(db), str(go)], cwd=tmp_path,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    other = subprocess.Popen(
+        [sys.executable, "-c", SCREENER, str(db), str(go)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert other.stdout is not None
         assert other.stdout.readline().strip() == "ready", other.stderr.read() if other.stderr else ""
@@ -82,8 +97,10 @@ def test_init_force_keeps_a_backup_and_stops_the_other_process(tmp_path: Path):
         if other.poll() is None:
             other.kill()
     assert len(said) == 2 and "saved" not in said, said
-    assert said[0] == (f"{db} was moved or replaced since this screener opened it (screener init --force?): "
-                       "nothing was saved; open the review again")
+    assert said[0] == (
+        f"{db} was moved or replaced since this screener opened it (screener init --force?): "
+        "nothing was saved; open the review again"
+    )
 
     backups = sorted(tmp_path.glob("review.db.replaced-*.bak"))
     assert len(backups) == 1 and f"moved the old review to {backups[0]}" in out.stderr
@@ -98,8 +115,9 @@ def test_init_force_keeps_a_backup_and_stops_the_other_process(tmp_path: Path):
     backup = open_store(backups[0])
     try:
         assert backup.record_count() == 3
-        assert [(d.record_id, d.verdict) for d in backup.decision_log(Stage.TITLE_ABSTRACT)] == \
-            [(1, Verdict.INCLUDE)]
+        assert [(d.record_id, d.verdict) for d in backup.decision_log(Stage.TITLE_ABSTRACT)] == [
+            (1, Verdict.INCLUDE)
+        ]
     finally:
         backup.close()
 

@@ -26,8 +26,10 @@ def db(tmp_path: Path) -> str:
     path = tmp_path / "review.db"
     store = open_store(path, create=True)
     store.init_review(load_protocol(example_dir() / "protocol.toml"))
-    store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-                     [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 6)])
+    store.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 6)],
+    )
     for rid in range(1, 6):
         for who in ("NA", "ZL"):
             store.record_decision(rid, TA, who, Verdict.INCLUDE)
@@ -100,8 +102,11 @@ def test_add_criterion_relabel_reason_keywords_options_summarised_and_logged(db:
 
 def test_renumbered_and_relabelled_reason_keeps_its_decisions(db: str, tmp_path: Path):
     before = reasons_counted(db)
-    assert before == {"Review articles with limited content on either LDN or FM": 1,
-                      "Conference papers or abstracts": 1, "Chronic fatigue syndrome": 2}
+    assert before == {
+        "Review articles with limited content on either LDN or FM": 1,
+        "Conference papers or abstracts": 1,
+        "Chronic fatigue syndrome": 2,
+    }
     head, blocks = exclusion_blocks(shown(db, tmp_path))
     e4 = next(b for b in blocks if 'id = "E4"' in b).replace('"Chronic fatigue syndrome"', '"ME/CFS"')
     text = head + "".join([e4, *(b for b in blocks if 'id = "E4"' not in b)])
@@ -125,31 +130,45 @@ def test_removing_a_used_reason_is_refused_unless_mapped(db: str, tmp_path: Path
     refused = invoke(db, "protocol", "update", path, "--by", "NA")
     assert refused.exit_code == 1
     assert len(refused.output.strip().splitlines()) == 1
-    assert f"{path}: reason E4 \"Chronic fatigue syndrome\" is used by 6 decision(s)" in refused.output
+    assert f'{path}: reason E4 "Chronic fatigue syndrome" is used by 6 decision(s)' in refused.output
     assert "--map E4=ID" in refused.output
     assert shown(db, tmp_path) == original and "has not changed" in invoke(db, "protocol", "history").output
-    for bad, why in (("E4=E9", "E9 is not an exclusion reason in this file"),
-                     ("E1=E2", "E1 is still in this file"), ("E4", "--map wants OLD=NEW")):
+    for bad, why in (
+        ("E4=E9", "E9 is not an exclusion reason in this file"),
+        ("E1=E2", "E1 is still in this file"),
+        ("E4", "--map wants OLD=NEW"),
+    ):
         out = invoke(db, "protocol", "update", path, "--by", "NA", "--map", bad)
         assert out.exit_code == 1 and why in out.output, (bad, out.output)
 
     out = invoke(db, "protocol", "update", path, "--by", "NA", "--map", "E4=E2")
     assert out.exit_code == 0, out.output
-    assert ('removed exclusion E4 "Chronic fatigue syndrome"; its decisions count as E2 '
-            '"Conference papers or abstracts"') in out.output
-    assert reasons_counted(db) == {"Review articles with limited content on either LDN or FM": 1,
-                                   "Conference papers or abstracts": 3}
+    assert (
+        'removed exclusion E4 "Chronic fatigue syndrome"; its decisions count as E2 '
+        '"Conference papers or abstracts"'
+    ) in out.output
+    assert reasons_counted(db) == {
+        "Review articles with limited content on either LDN or FM": 1,
+        "Conference papers or abstracts": 3,
+    }
     assert invoke(db, "unblind", "--stage", "full-text", "--by", "NA").exit_code == 0
     log = list(csv.DictReader(io.StringIO(invoke(db, "export", "decisions", "--stage", "full-text").stdout)))
     assert [r["reasons"] for r in log if r["record_id"] == "1"] == ["E2", "E2"]
     assert {r["reason_labels"] for r in log if r["record_id"] == "4"} == {
-        "Review articles with limited content on either LDN or FM; Conference papers or abstracts"}
+        "Review articles with limited content on either LDN or FM; Conference papers or abstracts"
+    }
     store = open_store(db)
-    assert [d.reasons for d in store.decision_log(FT) if d.record_id == 1] == [("E4",), ("E4",)]  # log untouched
+    assert [d.reasons for d in store.decision_log(FT) if d.record_id == 1] == [
+        ("E4",),
+        ("E4",),
+    ]  # log untouched
     store.close()
     methods = invoke(db, "prisma", "--format", "methods").stdout
-    assert ("were amended once during the review (on " in methods
-            and "(\u2018Chronic fatigue syndrome\u2019 into \u2018Conference papers or abstracts\u2019)" in methods)
+    assert (
+        "were amended once during the review (on " in methods
+        and "(\u2018Chronic fatigue syndrome\u2019 into \u2018Conference papers or abstracts\u2019)"
+        in methods
+    )
     again = invoke(db, "protocol", "update", write(tmp_path, original, "again.toml"), "--by", "NA")
     assert again.exit_code == 1
     assert re.search(r"again\.toml:\d+: 'E4' is a retired reason \(its decisions count as E2\)", again.output)
@@ -172,11 +191,13 @@ def test_only_the_lead_and_never_the_reviewers(db: str, tmp_path: Path):
     text = shown(db, tmp_path).replace('label = "Chronic fatigue syndrome"', 'label = "CFS"')
     out = invoke(db, "protocol", "update", write(tmp_path, text), "--by", "ZL")
     assert out.exit_code == 1 and "only the review's lead" in out.output
-    more = text.replace('[screening]', '[[reviewers]]\ninitials = "XY"\n\n[screening]')
+    more = text.replace("[screening]", '[[reviewers]]\ninitials = "XY"\n\n[screening]')
     path = write(tmp_path, more, "r.toml")
     out = invoke(db, "protocol", "update", path, "--by", "NA")
     first = next(n for n, s in enumerate(more.splitlines(), start=1) if s == "[[reviewers]]")
-    assert out.exit_code == 1 and f"{path}:{first}: reviewers differ from the review's (added XY)" in out.output
+    assert (
+        out.exit_code == 1 and f"{path}:{first}: reviewers differ from the review's (added XY)" in out.output
+    )
     assert "screener reviewer" in out.output
 
 
@@ -187,11 +208,15 @@ def test_the_lead_proves_who_they_are(db: str, tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("SCREENER_PASSPHRASE", "not the passphrase")
     out = invoke(db, "protocol", "update", write(tmp_path, text.replace('"CFS"', '"ME/CFS"'), "q.toml"))
     assert out.exit_code == 1 and "wrong passphrase for NA" in out.output
-    assert [line[:1] for line in invoke(db, "protocol", "history").output.splitlines() if line[:1].isdigit()] == ["1"]
+    assert [
+        line[:1] for line in invoke(db, "protocol", "history").output.splitlines() if line[:1].isdigit()
+    ] == ["1"]
 
 
 def test_a_stage_with_decisions_cannot_be_dropped(db: str, tmp_path: Path):
-    text = shown(db, tmp_path).replace('stages = ["title-abstract", "full-text"]', 'stages = ["title-abstract"]')
+    text = shown(db, tmp_path).replace(
+        'stages = ["title-abstract", "full-text"]', 'stages = ["title-abstract"]'
+    )
     text = text.replace('reasons_must_match = ["full-text"]', "reasons_must_match = []")
     out = invoke(db, "protocol", "update", write(tmp_path, text), "--by", "NA")
     assert out.exit_code == 1 and "stage 'full-text' has 8 decision(s)" in out.output

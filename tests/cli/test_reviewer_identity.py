@@ -14,25 +14,40 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import sqlalchemy as sa
-import click
 from click.testing import CliRunner
 
 from screener.cli import cli
 from screener.core.models import Author, BibRecord, Stage, Verdict
 from screener.core.passphrase import hash_passphrase
 from screener.core.protocol import parse_protocol
-from screener.workflows.dedup import run_dedup
 from screener.paths import example_dir
 from screener.store import SourceInput, open_store
+from screener.workflows.dedup import run_dedup
 
 TA = Stage.TITLE_ABSTRACT
 NA_PASS, ZL_PASS, XY_PASS = "na-passphrase", "zl-passphrase", "xy-passphrase"
-PROTOCOL = (example_dir() / "protocol.toml").read_text().replace(
-    "[screening]", '[[reviewers]]\ninitials = "XY"\nname = "Xu Yang"\n\n[screening]', 1)
-TABLES = ("decision", "vote", "note", "dup_pair", "dup_cluster", "unblinding", "source", "source_removal",
-          "reviewer", "reviewer_secret", "protocol_change", "review")
+PROTOCOL = (
+    (example_dir() / "protocol.toml")
+    .read_text()
+    .replace("[screening]", '[[reviewers]]\ninitials = "XY"\nname = "Xu Yang"\n\n[screening]', 1)
+)
+TABLES = (
+    "decision",
+    "vote",
+    "note",
+    "dup_pair",
+    "dup_cluster",
+    "unblinding",
+    "source",
+    "source_removal",
+    "reviewer",
+    "reviewer_secret",
+    "protocol_change",
+    "review",
+)
 
 
 @pytest.fixture
@@ -42,16 +57,30 @@ def db(tmp_path: Path) -> str:
     store = open_store(path, create=True)
     store.init_review(parse_protocol(PROTOCOL))
     titles = ["Naltrexone and pain", "Sleep in fibromyalgia", "Opioid antagonists reviewed", "Glial cells"]
-    records = [BibRecord(position=i, title=titles[i - 1], source_id=f"PM{i}", year=2000 + i, doi=f"10.1/{i}")
-               for i in range(1, 5)]
-    trial = dict(title="Low dose naltrexone for fibromyalgia: a pilot trial", year=2013, doi="10.9/same",
-                 authors=(Author("Younger", "J"), Author("Mackey", "S")), journal="Pain Medicine", volume="10",
-                 start_page="663")
-    store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-                     [*records, BibRecord(position=5, source_id="PM5", **trial)])
-    store.add_source(SourceInput("Embase", "e.ris", "b" * 64, "ris"), [BibRecord(position=1, source_id="E5", **trial)])
-    store.add_source(SourceInput("CINAHL", "c.ris", "c" * 64, "ris"),
-                     [BibRecord(position=1, title="A record imported by mistake", source_id="C1")])
+    records = [
+        BibRecord(position=i, title=titles[i - 1], source_id=f"PM{i}", year=2000 + i, doi=f"10.1/{i}")
+        for i in range(1, 5)
+    ]
+    trial = dict(
+        title="Low dose naltrexone for fibromyalgia: a pilot trial",
+        year=2013,
+        doi="10.9/same",
+        authors=(Author("Younger", "J"), Author("Mackey", "S")),
+        journal="Pain Medicine",
+        volume="10",
+        start_page="663",
+    )
+    store.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [*records, BibRecord(position=5, source_id="PM5", **trial)],
+    )
+    store.add_source(
+        SourceInput("Embase", "e.ris", "b" * 64, "ris"), [BibRecord(position=1, source_id="E5", **trial)]
+    )
+    store.add_source(
+        SourceInput("CINAHL", "c.ris", "c" * 64, "ris"),
+        [BibRecord(position=1, title="A record imported by mistake", source_id="C1")],
+    )
     run_dedup(store)
     for rid in (1, 2, 3):
         store.record_decision(rid, TA, "NA", Verdict.INCLUDE, note="NA thinks so")
@@ -110,12 +139,17 @@ COMMANDS: list[tuple[tuple[str, ...], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("args", "right"), COMMANDS, ids=lambda a: " ".join(a) if isinstance(a, tuple) else "")
+@pytest.mark.parametrize(
+    ("args", "right"), COMMANDS, ids=lambda a: " ".join(a) if isinstance(a, tuple) else ""
+)
 def test_wrong_or_missing_passphrase_is_refused_and_writes_nothing(db: str, opened: list, args, right):
     before = snapshot(db)
-    for given, message in ((None, "no passphrase given for"), ("", "no passphrase given for"),
-                           (ZL_PASS if right == NA_PASS else NA_PASS, "wrong passphrase for"),
-                           (right + "x", "wrong passphrase for")):
+    for given, message in (
+        (None, "no passphrase given for"),
+        ("", "no passphrase given for"),
+        (ZL_PASS if right == NA_PASS else NA_PASS, "wrong passphrase for"),
+        (right + "x", "wrong passphrase for"),
+    ):
         result = invoke(db, *args, passphrase=given, stdin="")
         assert result.exit_code == 1, (given, result.output)
         assert message in result.output and "nothing was done" in result.output, result.output
@@ -153,19 +187,27 @@ def test_typed_passphrase_at_the_prompt(db: str):
 
 def test_a_reviewer_changes_their_own_passphrase_proving_the_old_one(db: str):
     env = {"SCREENER_NEW_PASSPHRASE": "zl-new-passphrase"}
-    refused = CliRunner().invoke(cli, ["--db", db, "reviewer", "passphrase", "ZL"],
-                                 env={**env, "SCREENER_PASSPHRASE": NA_PASS})
+    refused = CliRunner().invoke(
+        cli, ["--db", db, "reviewer", "passphrase", "ZL"], env={**env, "SCREENER_PASSPHRASE": NA_PASS}
+    )
     assert refused.exit_code == 1 and "wrong passphrase for ZL" in refused.output  # the lead cannot change it
-    by_lead = CliRunner().invoke(cli, ["--db", db, "reviewer", "passphrase", "ZL", "--by", "NA"],
-                                 env={**env, "SCREENER_PASSPHRASE": NA_PASS})
+    by_lead = CliRunner().invoke(
+        cli,
+        ["--db", db, "reviewer", "passphrase", "ZL", "--by", "NA"],
+        env={**env, "SCREENER_PASSPHRASE": NA_PASS},
+    )
     assert by_lead.exit_code == 1 and "only ZL can change it" in by_lead.output
-    ok = CliRunner().invoke(cli, ["--db", db, "reviewer", "passphrase", "ZL"],
-                            env={**env, "SCREENER_PASSPHRASE": ZL_PASS})
+    ok = CliRunner().invoke(
+        cli, ["--db", db, "reviewer", "passphrase", "ZL"], env={**env, "SCREENER_PASSPHRASE": ZL_PASS}
+    )
     assert ok.exit_code == 0 and "passphrase changed for ZL" in ok.output
     assert invoke(db, "status", "--reviewer", "ZL", passphrase=ZL_PASS).exit_code == 1
     assert invoke(db, "status", "--reviewer", "ZL", passphrase="zl-new-passphrase").exit_code == 0
-    weak = CliRunner().invoke(cli, ["--db", db, "reviewer", "passphrase", "ZL"],
-                              env={"SCREENER_NEW_PASSPHRASE": "short", "SCREENER_PASSPHRASE": "zl-new-passphrase"})
+    weak = CliRunner().invoke(
+        cli,
+        ["--db", db, "reviewer", "passphrase", "ZL"],
+        env={"SCREENER_NEW_PASSPHRASE": "short", "SCREENER_PASSPHRASE": "zl-new-passphrase"},
+    )
     assert weak.exit_code == 1 and "at least 8 characters" in weak.output
 
 
@@ -173,11 +215,18 @@ def test_the_lead_sets_first_passphrases(tmp_path: Path):
     db = str(tmp_path / "new.db")
     runner = CliRunner()
     assert runner.invoke(cli, ["--db", db, "init", "--example", "ldn-fibromyalgia"]).exit_code == 0
-    lead = runner.invoke(cli, ["--db", db, "reviewer", "passphrase", "NA"],
-                         env={"SCREENER_NEW_PASSPHRASE": NA_PASS, "SCREENER_PASSPHRASE": None})
+    lead = runner.invoke(
+        cli,
+        ["--db", db, "reviewer", "passphrase", "NA"],
+        env={"SCREENER_NEW_PASSPHRASE": NA_PASS, "SCREENER_PASSPHRASE": None},
+    )
     assert lead.exit_code == 0, lead.output
-    zl = runner.invoke(cli, ["--db", db, "reviewer", "passphrase", "ZL"], input=f"{NA_PASS}\n{ZL_PASS}\n{ZL_PASS}\n",
-                       env={"SCREENER_PASSPHRASE": None})
+    zl = runner.invoke(
+        cli,
+        ["--db", db, "reviewer", "passphrase", "ZL"],
+        input=f"{NA_PASS}\n{ZL_PASS}\n{ZL_PASS}\n",
+        env={"SCREENER_PASSPHRASE": None},
+    )
     assert zl.exit_code == 0 and "passphrase set for ZL by NA" in zl.output
     listing = runner.invoke(cli, ["--db", db, "reviewer", "list"]).output
     assert "NA        lead      set" in listing and "ZL        reviewer  set" in listing
@@ -204,8 +253,13 @@ def test_a_review_without_passphrases_asks_each_reviewer_on_first_use(tmp_path: 
 def test_real_process_refuses_a_wrong_passphrase(db: str):
     def run(passphrase: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "SCREENER_PASSPHRASE": passphrase}
-        return subprocess.run([sys.executable, "-m", "screener", "--db", db, "export", "decisions",
-                               "--reviewer", "NA"], capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "screener", "--db", db, "export", "decisions", "--reviewer", "NA"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
 
     wrong = run(ZL_PASS)
     assert wrong.returncode == 1 and wrong.stdout == ""
@@ -228,16 +282,26 @@ def test_rename_remove_and_lead_handoff_from_the_command_line(db: str, opened: l
     assert old_lead.exit_code == 1 and "only the review's lead" in old_lead.output
     removed = invoke(db, "reviewer", "remove", "NA", passphrase=XY_PASS)
     assert removed.exit_code == 0 and "their 3 decisions stay in the log" in removed.output
-    for args in (("screen", "--reviewer", "NA"), ("status", "--reviewer", "NA"), ("dedup", "--same", "1", "2",
-                                                                                  "--by", "NA")):
+    for args in (
+        ("screen", "--reviewer", "NA"),
+        ("status", "--reviewer", "NA"),
+        ("dedup", "--same", "1", "2", "--by", "NA"),
+    ):
         gone = invoke(db, *args, passphrase=NA_PASS)
         assert gone.exit_code == 1 and "removed from this review" in gone.output, args
     assert not opened
     listing = invoke(db, "reviewer", "list", passphrase=None).output.splitlines()
-    assert [line.split()[:2] for line in listing[1:]] == [["ZK", "reviewer"], ["XY", "lead"], ["NA", "removed"]]
+    assert [line.split()[:2] for line in listing[1:]] == [
+        ["ZK", "reviewer"],
+        ["XY", "lead"],
+        ["NA", "removed"],
+    ]
     history = invoke(db, "protocol", "history", passphrase=None).output
     assert [line.strip() for line in history.splitlines()[1::2]] == [
-        "reviewer ZL renamed ZK by NA", "lead role handed from NA to XY", "reviewer NA removed by XY"]
+        "reviewer ZL renamed ZK by NA",
+        "lead role handed from NA to XY",
+        "reviewer NA removed by XY",
+    ]
     assert invoke(db, "unblind", "--by", "XY", passphrase=XY_PASS).exit_code == 0
     log = list(csv.DictReader(io.StringIO(invoke(db, "export", "decisions", passphrase=None).output)))
     assert sorted({r["reviewer"] for r in log}) == ["NA", "ZK"] and len(log) == 6  # nothing lost
@@ -256,6 +320,10 @@ def _commands_with(group: click.Group, names: set[str], prefix: tuple[str, ...] 
 def test_every_command_naming_a_reviewer_is_in_these_tests():
     """A new command with --by or --reviewer must be added to COMMANDS (and prove who runs it)."""
     tested = {args[:2] if args[0] in ("export", "source", "reviewer") else args[:1] for args, _ in COMMANDS}
-    tested |= {("conflicts",), ("reviewer", "passphrase"), ("protocol", "update")}  # tested above / in test_protocol_cli
+    tested |= {
+        ("conflicts",),
+        ("reviewer", "passphrase"),
+        ("protocol", "update"),
+    }  # tested above / in test_protocol_cli
     tested |= {("reviewer", "add")}  # PostgreSQL only: tests/store/test_server_mode.py
     assert _commands_with(cli, {"by", "reviewer"}) == tested

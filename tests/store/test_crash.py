@@ -69,9 +69,13 @@ def test_sigkill_loses_no_committed_decision(tmp_path: Path, protocol: Protocol)
     path = tmp_path / "review.db"
     store = open_store(path, create=True)
     store.init_review(protocol)
-    store.add_source(SourceInput("PubMed", "pubmed.nbib", "d" * 64, "pubmed"),
-                     [BibRecord(position=i, title=f"Low-dose naltrexone, record {i}", abstract="word " * 200)
-                      for i in range(1, RECORDS + 1)])
+    store.add_source(
+        SourceInput("PubMed", "pubmed.nbib", "d" * 64, "pubmed"),
+        [
+            BibRecord(position=i, title=f"Low-dose naltrexone, record {i}", abstract="word " * 200)
+            for i in range(1, RECORDS + 1)
+        ],
+    )
     store.close()
 
     rng = random.Random(SEED)
@@ -81,8 +85,13 @@ def test_sigkill_loses_no_committed_decision(tmp_path: Path, protocol: Protocol)
     t0 = time.perf_counter()
     for n in range(ROUNDS):
         reviewer = ("NA", "ZL")[n % 2]
-        proc = subprocess.Popen([sys.executable, "-c", WORKER, str(path), reviewer, str(rng.randrange(RECORDS))],
-                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(path), reviewer, str(rng.randrange(RECORDS))],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout is not None and proc.stderr is not None
         ready = proc.stdout.readline().strip()
         if ready != "ready":
@@ -94,7 +103,9 @@ def test_sigkill_loses_no_committed_decision(tmp_path: Path, protocol: Protocol)
         rest, stderr = proc.stdout.read(), proc.stderr.read()
         proc.stdout.close()
         proc.stderr.close()
-        assert proc.returncode == -signal.SIGKILL, f"round {n}: worker ended by itself ({proc.returncode}):\n{stderr}"
+        assert proc.returncode == -signal.SIGKILL, (
+            f"round {n}: worker ended by itself ({proc.returncode}):\n{stderr}"
+        )
         # A line cut short by the kill is not a report; only whole "committed <id>" lines count.
         reported = {int(m.group(1)) for line in rest.split("\n")[:-1] if (m := COMMITTED.match(line))}
         integrity, in_db = _check(path)
@@ -109,8 +120,12 @@ def test_sigkill_loses_no_committed_decision(tmp_path: Path, protocol: Protocol)
         per_round.append(len(reported))
 
     rounds_with_writes = sum(1 for k in per_round if k)
-    print(f"\n{ROUNDS} SIGKILLs in {time.perf_counter() - t0:.1f} s; decisions reported committed per round: "
-          f"{per_round}; total {len(reported_all)} reported, {len(in_db_before)} in the database; "
-          "integrity_check ok after every kill")
+    print(
+        f"\n{ROUNDS} SIGKILLs in {time.perf_counter() - t0:.1f} s; decisions reported committed per round: "
+        f"{per_round}; total {len(reported_all)} reported, {len(in_db_before)} in the database; "
+        "integrity_check ok after every kill"
+    )
     # Kills before the first commit of a round are fine too, but most should land while it writes.
-    assert rounds_with_writes >= ROUNDS // 2, f"only {rounds_with_writes} of {ROUNDS} rounds committed anything"
+    assert rounds_with_writes >= ROUNDS // 2, (
+        f"only {rounds_with_writes} of {ROUNDS} rounds committed anything"
+    )

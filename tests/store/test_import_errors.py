@@ -14,8 +14,14 @@ from screener.store import open_store
 
 def _cli(db_url: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "SCREENER_DB"}
-    return subprocess.run([sys.executable, "-m", "screener", "--db", db_url, *args], cwd=cwd, capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "screener", "--db", db_url, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -41,12 +47,18 @@ def test_nul_bytes_are_removed_and_reported(review: str, tmp_path: Path):
 
 def test_an_over_long_doi_is_one_line_naming_the_entry(review: str, tmp_path: Path):
     path = tmp_path / "long.ris"
-    path.write_text("TY  - JOUR\nTI  - Fine\nDB  - Embase\nER  - \n\nTY  - JOUR\nTI  - Broken\nDO  - 10.1000/" +
-                    "a" * 9000 + "\nER  - \n", encoding="utf-8")
+    path.write_text(
+        "TY  - JOUR\nTI  - Fine\nDB  - Embase\nER  - \n\nTY  - JOUR\nTI  - Broken\nDO  - 10.1000/"
+        + "a" * 9000
+        + "\nER  - \n",
+        encoding="utf-8",
+    )
     out = _cli(review, "import", str(path), cwd=tmp_path)
     assert out.returncode == 1
-    assert out.stderr.strip() == (f"screener: error: {path}:6: entry 2: its DOI is 9,008 characters long (at most "
-                                  "1,000): the export looks broken there; fix or export it again")
+    assert out.stderr.strip() == (
+        f"screener: error: {path}:6: entry 2: its DOI is 9,008 characters long (at most "
+        "1,000): the export looks broken there; fix or export it again"
+    )
     store = open_store(review)
     try:
         assert store.sources() == []

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
-from screener.store import open_store
-from screener.store import engine as engines
-
 from test_migrations import OLD, _build_old
+
+from screener.store import engine as engines
+from screener.store import open_store
 
 pytestmark = pytest.mark.slow
 
@@ -57,8 +56,12 @@ store.close()
 
 
 def _ris(path: Path, n: int, tag: str) -> Path:
-    path.write_text("".join(f"TY  - JOUR\nTI  - {tag} record {i}\nPY  - 2020\nDB  - Embase\nER  - \n\n"
-                            for i in range(n)), encoding="utf-8")
+    path.write_text(
+        "".join(
+            f"TY  - JOUR\nTI  - {tag} record {i}\nPY  - 2020\nDB  - Embase\nER  - \n\n" for i in range(n)
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -83,8 +86,12 @@ def _wait_until_blocked(db_url: str, proc: subprocess.Popen[str]) -> None:
     try:
         for _ in range(600):
             with engine.connect() as conn:
-                waiting = conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                                               "current_database() AND wait_event_type = 'Lock'")).scalar_one()
+                waiting = conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND wait_event_type = 'Lock'"
+                    )
+                ).scalar_one()
             if waiting:
                 return
             assert proc.poll() is None, proc.communicate()
@@ -107,14 +114,24 @@ def test_the_same_file_imported_twice_at_once_is_stored_once(db_url: str, protoc
     ris = _ris(tmp_path / "embase.ris", 50, "Same")
     sha = hashlib.sha256(ris.read_bytes()).hexdigest()
     go = tmp_path / "go"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, db_url, sha, str(go)], cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, db_url, sha, str(go)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     importer = None
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready", holder.communicate()
-        importer = subprocess.Popen([sys.executable, "-m", "screener", "--db", db_url, "import", str(ris)],
-                                    cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                    env=_env())
+        importer = subprocess.Popen(
+            [sys.executable, "-m", "screener", "--db", db_url, "import", str(ris)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
         _wait_until_blocked(db_url, importer)  # it passed the "already imported" check: nothing is stored yet
         go.touch()
         assert holder.communicate(timeout=120)[0].strip().endswith("committed")
@@ -125,7 +142,9 @@ def test_the_same_file_imported_twice_at_once_is_stored_once(db_url: str, protoc
                 proc.kill()
     assert importer.returncode == 1, (out, err)
     last = err.strip().splitlines()[-1]
-    assert last.startswith(f"screener: error: {ris}: already imported as source 1 (Embase, first.ris, 1 records")
+    assert last.startswith(
+        f"screener: error: {ris}: already imported as source 1 (Embase, first.ris, 1 records"
+    )
     assert last.endswith("use --force to import it again")
     assert _sources(db_url) == [("first.ris", 1)]
 
@@ -136,14 +155,24 @@ def test_an_import_waits_for_another_import(tmp_path: Path, protocol):
     _review(db_url, protocol)
     ris = _ris(tmp_path / "other.ris", 20, "Other")
     go = tmp_path / "go"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, db_url, "f" * 64, str(go)], cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, db_url, "f" * 64, str(go)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     importer = None
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready", holder.communicate()
-        importer = subprocess.Popen([sys.executable, "-m", "screener", "--db", db_url, "import", str(ris)],
-                                    cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                    env=_env())
+        importer = subprocess.Popen(
+            [sys.executable, "-m", "screener", "--db", db_url, "import", str(ris)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
         _wait_until_blocked(db_url, importer)
         go.touch()
         holder.communicate(timeout=120)
@@ -160,8 +189,16 @@ def test_an_import_waits_for_another_import(tmp_path: Path, protocol):
 def test_two_processes_open_an_older_review_at_once(db_url: str, tmp_path: Path):
     _build_old(db_url)
     go = tmp_path / "go"
-    procs = [subprocess.Popen([sys.executable, "-c", OPENER, db_url, str(go)], cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPENER, db_url, str(go)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     try:
         for p in procs:
             assert p.stdout is not None and p.stdout.readline().strip() == "ready"

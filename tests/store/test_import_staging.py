@@ -26,16 +26,30 @@ from screener.store import engine as engines
 pytestmark = pytest.mark.slow
 
 N = 30_000  # records in the big file: an import of a few seconds
-WORDS = ["low", "dose", "naltrexone", "fibromyalgia", "pain", "trial", "placebo", "women", "sleep", "fatigue",
-         "cohort", "review"]
+WORDS = [
+    "low",
+    "dose",
+    "naltrexone",
+    "fibromyalgia",
+    "pain",
+    "trial",
+    "placebo",
+    "women",
+    "sleep",
+    "fatigue",
+    "cohort",
+    "review",
+]
 
 
 def _ris(path: Path, n: int) -> Path:
     abstract = " ".join(WORDS[(i * 7) % len(WORDS)] for i in range(120))
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n):
-            fh.write(f"TY  - JOUR\nTI  - Staged record {i} {WORDS[i % len(WORDS)]}\nAU  - Smith, J\nPY  - 2020\n"
-                     f"DO  - 10.1000/staged.{i}\nAB  - {abstract}\nER  - \n\n")
+            fh.write(
+                f"TY  - JOUR\nTI  - Staged record {i} {WORDS[i % len(WORDS)]}\nAU  - Smith, J\nPY  - 2020\n"
+                f"DO  - 10.1000/staged.{i}\nAB  - {abstract}\nER  - \n\n"
+            )
     return path
 
 
@@ -43,8 +57,10 @@ def _ris(path: Path, n: int) -> Path:
 def store(db_url: str, protocol) -> Iterator[Store]:
     s = open_store(db_url, create=True)
     s.init_review(protocol)
-    s.add_source(SourceInput("PubMed", "screen.nbib", "0" * 64, "pubmed"),
-                 [BibRecord(position=i, title=f"Record {i} to screen") for i in range(1, 21)])
+    s.add_source(
+        SourceInput("PubMed", "screen.nbib", "0" * 64, "pubmed"),
+        [BibRecord(position=i, title=f"Record {i} to screen") for i in range(1, 21)],
+    )
     yield s
     s.close()
 
@@ -59,8 +75,11 @@ def raw(db_url: str) -> Iterator[sa.Engine]:
 
 def _staged_rows(engine: sa.Engine) -> int:
     with engine.connect() as conn:
-        return conn.execute(sa.text("SELECT count(*) FROM record JOIN source ON source.id = record.source_id "
-                                    "WHERE source.staged")).scalar_one()
+        return conn.execute(
+            sa.text(
+                "SELECT count(*) FROM record JOIN source ON source.id = record.source_id WHERE source.staged"
+            )
+        ).scalar_one()
 
 
 def _all_rows(engine: sa.Engine) -> int:
@@ -78,21 +97,37 @@ def _wait_for_staged(engine: sa.Engine, proc: subprocess.Popen[str] | None = Non
 
 
 def _import(db_url: str, path: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "screener", "--db", db_url, "import", str(path),
-                             "--source", "Embase"], cwd=path.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={k: v for k, v in os.environ.items() if k != "SCREENER_DB"})
+    return subprocess.Popen(
+        [sys.executable, "-m", "screener", "--db", db_url, "import", str(path), "--source", "Embase"],
+        cwd=path.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "SCREENER_DB"},
+    )
 
 
 def _what_counts(store: Store) -> tuple[object, ...]:
     """Every count and list a reviewer sees of the review's records and sources."""
-    return (store.record_count(), [s.id for s in store.sources()], [s.id for s in store.source_list()],
-            store.flow_numbers(), store.box_names(), store.max_record_id(), store.change_token(),
-            store.search("staged"), len(store.records()), store.stage_pool(Stage.TITLE_ABSTRACT),
-            [s.id for s in (store.source_by_sha256("0" * 64), store.source_by_sha256("1" * 64)) if s],
-            len(store.record_sources_map()))
+    return (
+        store.record_count(),
+        [s.id for s in store.sources()],
+        [s.id for s in store.source_list()],
+        store.flow_numbers(),
+        store.box_names(),
+        store.max_record_id(),
+        store.change_token(),
+        store.search("staged"),
+        len(store.records()),
+        store.stage_pool(Stage.TITLE_ABSTRACT),
+        [s.id for s in (store.source_by_sha256("0" * 64), store.source_by_sha256("1" * 64)) if s],
+        len(store.record_sources_map()),
+    )
 
 
-def test_a_decision_commits_while_a_large_import_runs(store: Store, raw: sa.Engine, db_url: str, tmp_path: Path):
+def test_a_decision_commits_while_a_large_import_runs(
+    store: Store, raw: sa.Engine, db_url: str, tmp_path: Path
+):
     ris = _ris(tmp_path / "big.ris", N)
     importer = _import(db_url, ris)
     waits = []
@@ -116,7 +151,8 @@ def test_a_decision_commits_while_a_large_import_runs(store: Store, raw: sa.Engi
 
 
 def test_an_import_killed_midway_leaves_nothing_and_the_next_one_stores_the_file(
-        store: Store, raw: sa.Engine, db_url: str, tmp_path: Path):
+    store: Store, raw: sa.Engine, db_url: str, tmp_path: Path
+):
     before = _what_counts(store)
     ris = _ris(tmp_path / "big.ris", N)
     importer = _import(db_url, ris)
@@ -139,8 +175,10 @@ def test_an_import_killed_midway_leaves_nothing_and_the_next_one_stores_the_file
 def test_staged_records_count_nowhere_and_a_failed_import_deletes_them(store: Store, raw: sa.Engine):
     before = _what_counts(store)
     records = [BibRecord(position=i, title=f"Staged record {i}", doi=f"10.1/{i}") for i in range(1, 2001)]
-    with (pytest.raises(ValueError, match="parse error"),
-          store.import_source(SourceInput("Embase", "e.ris", "1" * 64, "ris")) as writer):
+    with (
+        pytest.raises(ValueError, match="parse error"),
+        store.import_source(SourceInput("Embase", "e.ris", "1" * 64, "ris")) as writer,
+    ):
         writer.add(records[:1000])
         writer.add(records[1000:])
         _wait_for_staged(raw)

@@ -25,32 +25,53 @@ def _build_old(url: str) -> None:
     engines.upgrade(engine, OLD)
     now = "2022-05-16 10:00:00"
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO review (id, title, question, protocol_text, created_at) "
-                             "VALUES (1, 'Old review', 'Q?', :p, :now)"),
-                     {"p": (Path(__file__).parents[2] / "imports/ldn-fibromyalgia/protocol.toml").read_text(),
-                      "now": now})
+        conn.execute(
+            sa.text(
+                "INSERT INTO review (id, title, question, protocol_text, created_at) "
+                "VALUES (1, 'Old review', 'Q?', :p, :now)"
+            ),
+            {
+                "p": (Path(__file__).parents[2] / "imports/ldn-fibromyalgia/protocol.toml").read_text(),
+                "now": now,
+            },
+        )
         for initials in ("NA", "ZL"):
-            conn.execute(sa.text("INSERT INTO reviewer (initials, name, role) VALUES (:i, '', 'reviewer')"),
-                         {"i": initials})
-        conn.execute(sa.text(
-            "INSERT INTO source (id, name, kind, file_name, file_sha256, format, record_count, imported_at) "
-            "VALUES (1, 'PubMed', 'database', 'pubmed.nbib', 'aa', 'pubmed', 40, :now)"), {"now": now})
+            conn.execute(
+                sa.text("INSERT INTO reviewer (initials, name, role) VALUES (:i, '', 'reviewer')"),
+                {"i": initials},
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO source (id, name, kind, file_name, file_sha256, format, record_count, imported_at) "
+                "VALUES (1, 'PubMed', 'database', 'pubmed.nbib', 'aa', 'pubmed', 40, :now)"
+            ),
+            {"now": now},
+        )
         for n in range(1, 41):
-            conn.execute(sa.text(
-                "INSERT INTO record (id, source_id, position, title, authors, keywords, raw) "
-                "VALUES (:n, 1, :n, :t, '[]', '[]', '')"), {"n": n, "t": f"Title {n} – naïve"})
-            conn.execute(sa.text(
-                "INSERT INTO decision (record_id, stage, reviewer, verdict, reasons, created_at) "
-                "VALUES (:n, 'title-abstract', 'NA', :v, '[]', :now)"),
-                {"n": n, "v": "include" if n % 3 else "exclude", "now": now})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO record (id, source_id, position, title, authors, keywords, raw) "
+                    "VALUES (:n, 1, :n, :t, '[]', '[]', '')"
+                ),
+                {"n": n, "t": f"Title {n} – naïve"},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO decision (record_id, stage, reviewer, verdict, reasons, created_at) "
+                    "VALUES (:n, 'title-abstract', 'NA', :v, '[]', :now)"
+                ),
+                {"n": n, "v": "include" if n % 3 else "exclude", "now": now},
+            )
     engine.dispose()
 
 
 def _counts(url: str) -> dict[str, int]:
     engine = engines.make_engine(engines.database_url(url))
     with engine.connect() as conn:
-        out = {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
-               for t in ("review", "reviewer", "source", "record", "decision")}
+        out = {
+            t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("review", "reviewer", "source", "record", "decision")
+        }
     engine.dispose()
     return out
 

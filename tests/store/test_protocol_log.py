@@ -21,8 +21,10 @@ def without(text: str, *ids: str) -> str:
 def store(db_url: str, protocol: Protocol):
     store = open_store(db_url, create=True)
     store.init_review(protocol)
-    store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-                     [BibRecord(position=i, title=f"Record {i}") for i in range(1, 4)])
+    store.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [BibRecord(position=i, title=f"Record {i}") for i in range(1, 4)],
+    )
     for rid in (1, 2, 3):
         for who in ("NA", "ZL"):
             store.record_decision(rid, TA, who, Verdict.INCLUDE)
@@ -60,13 +62,18 @@ def test_a_mapping_is_logged_and_read_through_without_touching_the_log(store, pr
 
 
 def test_mappings_compose_and_a_retired_id_cannot_return(store, protocol: Protocol):
-    store.change_protocol(parse_protocol(without(protocol.text, "E4"), "a.toml"), "NA", {"E4": "E2"}, "a.toml")
-    store.change_protocol(parse_protocol(without(protocol.text, "E4", "E2"), "b.toml"), "NA", {"E2": "E1"},
-                          "b.toml")
+    store.change_protocol(
+        parse_protocol(without(protocol.text, "E4"), "a.toml"), "NA", {"E4": "E2"}, "a.toml"
+    )
+    store.change_protocol(
+        parse_protocol(without(protocol.text, "E4", "E2"), "b.toml"), "NA", {"E2": "E1"}, "b.toml"
+    )
     assert store.protocol().aliases == {"E4": "E1", "E2": "E1"}
     assert store.counted_reasons(FT) == {1: "E1", 2: "E1"}
     back = parse_protocol(without(protocol.text, "E2"), "c.toml")  # E4 again
-    with pytest.raises(ProtocolError, match=r"c\.toml:\d+: 'E4' is a retired reason \(its decisions count as E1\)"):
+    with pytest.raises(
+        ProtocolError, match=r"c\.toml:\d+: 'E4' is a retired reason \(its decisions count as E1\)"
+    ):
         store.change_protocol(back, "NA", {}, "c.toml")
     assert [c.id for c in store.protocol_history()] == [1, 2]
 
@@ -87,7 +94,10 @@ def test_an_unused_reason_goes_without_a_mapping_and_resolutions_follow_mappings
     store.record_resolution(1, FT, Verdict.EXCLUDE, "NA", "consensus", ("E5",))
     assert store.counted_reasons(FT)[1] == "E5"
     with pytest.raises(ProtocolError, match=r"reason E5 .* is used by 1 decision"):
-        store.change_protocol(parse_protocol(without(protocol.text, "E7", "E5"), "q.toml"), "NA", {}, "q.toml")
-    store.change_protocol(parse_protocol(without(protocol.text, "E7", "E5"), "q.toml"), "NA", {"E5": "E3"},
-                          "q.toml")
+        store.change_protocol(
+            parse_protocol(without(protocol.text, "E7", "E5"), "q.toml"), "NA", {}, "q.toml"
+        )
+    store.change_protocol(
+        parse_protocol(without(protocol.text, "E7", "E5"), "q.toml"), "NA", {"E5": "E3"}, "q.toml"
+    )
     assert store.counted_reasons(FT)[1] == "E3"

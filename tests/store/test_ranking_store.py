@@ -10,20 +10,25 @@ from screener.core.models import BibRecord, Stage, Verdict
 from screener.core.prisma import errors
 from screener.core.prisma.methods import methods_paragraph
 from screener.core.protocol import parse_protocol
-from screener.workflows.prisma import compute_flow, methods_facts
 from screener.paths import example_dir
 from screener.store import SourceInput, Store, open_store
+from screener.workflows.prisma import compute_flow, methods_facts
 
 TA = Stage.TITLE_ABSTRACT
 
 
 def review(path: Path, stop_early: bool) -> Store:
-    text = (example_dir() / "protocol.toml").read_text().replace(
-        'order = "import"', 'order = "relevance"' + ("\nstop_early = true" if stop_early else ""))
+    text = (
+        (example_dir() / "protocol.toml")
+        .read_text()
+        .replace('order = "import"', 'order = "relevance"' + ("\nstop_early = true" if stop_early else ""))
+    )
     store = open_store(path, create=True)
     store.init_review(parse_protocol(text))
-    store.add_source(SourceInput("PubMed", "p.nbib", "d" * 64, "pubmed"),
-                     [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 31)])
+    store.add_source(
+        SourceInput("PubMed", "p.nbib", "d" * 64, "pubmed"),
+        [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 31)],
+    )
     return store
 
 
@@ -39,7 +44,8 @@ def screen(store: Store, reviewer: str, sample: int) -> None:
 
 @pytest.mark.parametrize("stop_early", [True, False])
 def test_records_left_unscreened_are_excluded_by_automation_once_every_reviewer_met_the_test(
-        tmp_path: Path, stop_early: bool) -> None:
+    tmp_path: Path, stop_early: bool
+) -> None:
     store = review(tmp_path / "r.db", stop_early)
     store.unblind(TA, "NA")  # the counts below are read while screening goes on
     store.unblind(Stage.FULL_TEXT, "NA")
@@ -65,7 +71,10 @@ def test_records_left_unscreened_are_excluded_by_automation_once_every_reviewer_
     text = methods_paragraph(methods_facts(store))
     assert "in order of predicted relevance" in text and "No automation tools" not in text
     if stop_early:
-        assert "Callaghan & Müller-Hansen 2020" in text and "NA: 8 of 10 unscreened records sampled at random" in text
+        assert (
+            "Callaghan & Müller-Hansen 2020" in text
+            and "NA: 8 of 10 unscreened records sampled at random" in text
+        )
         assert "the 2 records left unscreened are reported as excluded by automation tools" in text
     else:
         assert "every record was screened by a reviewer" in text
@@ -75,6 +84,6 @@ def test_records_left_unscreened_are_excluded_by_automation_once_every_reviewer_
 def test_protocol_refuses_stop_early_without_relevance_order() -> None:
     from screener.core.protocol import ProtocolError
 
-    text = (example_dir() / "protocol.toml").read_text().replace('order = "import"', 'stop_early = true')
+    text = (example_dir() / "protocol.toml").read_text().replace('order = "import"', "stop_early = true")
     with pytest.raises(ProtocolError, match="'stop_early' needs order = \"relevance\""):
         parse_protocol(text, "p.toml")

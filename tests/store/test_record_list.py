@@ -15,10 +15,16 @@ TA = Stage.TITLE_ABSTRACT
 def store(db_url, protocol):
     s = open_store(db_url, create=True)
     s.init_review(protocol)
-    s.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-                 [BibRecord(position=i, title=f"Trial {chr(70 - i)} of naltrexone", year=2000 + i % 3)
-                  for i in range(1, 6)])
-    s.add_source(SourceInput("Embase", "e.ris", "b" * 64, "ris"), [BibRecord(position=1, title="Álgebra of pain")])
+    s.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [
+            BibRecord(position=i, title=f"Trial {chr(70 - i)} of naltrexone", year=2000 + i % 3)
+            for i in range(1, 6)
+        ],
+    )
+    s.add_source(
+        SourceInput("Embase", "e.ris", "b" * 64, "ris"), [BibRecord(position=1, title="Álgebra of pain")]
+    )
     s.record_decision(1, TA, "NA", Verdict.INCLUDE)
     s.record_decision(2, TA, "NA", Verdict.MAYBE, note="ask ZL")
     s.record_decision(3, TA, "NA", Verdict.EXCLUDE, reasons=("E2",))

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from screener.cli import cli
 from screener.core.models import Author, BibRecord, Stage, Verdict
 from screener.core.protocol import load_protocol
-from screener.workflows.dedup import run_dedup
-from screener.workflows.prisma import compute_flow
 from screener.paths import example_dir
 from screener.store import ReopenNeeded, SourceInput, Store, StoreError, open_store
+from screener.workflows.dedup import run_dedup
+from screener.workflows.prisma import compute_flow
 from screener.workflows.status import review_status
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
@@ -21,8 +21,16 @@ TITLE = "Low-dose naltrexone for the treatment of fibromyalgia: a randomized cro
 
 
 def _rec(position: int, title: str, **fields: object) -> BibRecord:
-    return BibRecord(position=position, title=title, authors=(Author("Younger", "J"), Author("Mackey", "S")),
-                     year=2013, journal="Arthritis Rheum", volume="65", start_page="529", **fields)  # type: ignore[arg-type]
+    return BibRecord(
+        position=position,
+        title=title,
+        authors=(Author("Younger", "J"), Author("Mackey", "S")),
+        year=2013,
+        journal="Arthritis Rheum",
+        volume="65",
+        start_page="529",
+        **fields,
+    )  # type: ignore[arg-type]
 
 
 def _store(tmp_path: Path, records: list[BibRecord]) -> Store:
@@ -44,8 +52,10 @@ def _update(store: Store, records: list[BibRecord], sha: str = "b" * 64) -> None
 @pytest.fixture
 def screened(tmp_path: Path) -> Store:
     """Two records; record 1 included by both reviewers at title/abstract and full text."""
-    store = _store(tmp_path, [_rec(1, TITLE, doi="10.1002/art.37734"),
-                              _rec(2, "Microglia in chronic pain", doi="10.1/other")])
+    store = _store(
+        tmp_path,
+        [_rec(1, TITLE, doi="10.1002/art.37734"), _rec(2, "Microglia in chronic pain", doi="10.1/other")],
+    )
     run_dedup(store)
     _both(store, 1, TA, Verdict.INCLUDE)
     _both(store, 2, TA, Verdict.EXCLUDE)
@@ -63,8 +73,18 @@ def test_update_search_keeps_the_screened_record_and_its_decisions(screened: Sto
     before = store.flow_numbers()
     assert (before["reports_sought"], before["included"]) == (1, 1)
     decided_at = store.current_decisions(TA, "NA")[(1, "NA")].created_at
-    _update(store, [_rec(1, TITLE, doi="10.1002/art.37734", pmid="23359310",
-                         abstract="Fibromyalgia is a chronic pain disorder. Low-dose naltrexone ...")])
+    _update(
+        store,
+        [
+            _rec(
+                1,
+                TITLE,
+                doi="10.1002/art.37734",
+                pmid="23359310",
+                abstract="Fibromyalgia is a chronic pain disorder. Low-dose naltrexone ...",
+            )
+        ],
+    )
     summary = run_dedup(store)
     assert "  1 new record joined records already screened; their decisions stand" in summary.lines()
     cluster = store.cluster_of(3)
@@ -84,7 +104,9 @@ def test_update_search_keeps_the_screened_record_and_its_decisions(screened: Sto
 
 
 def test_a_cluster_of_unscreened_records_still_keeps_the_most_complete(tmp_path: Path):
-    store = _store(tmp_path, [_rec(1, TITLE, doi="10.1/x"), _rec(2, TITLE, doi="10.1/x", abstract="An abstract.")])
+    store = _store(
+        tmp_path, [_rec(1, TITLE, doi="10.1/x"), _rec(2, TITLE, doi="10.1/x", abstract="An abstract.")]
+    )
     summary = run_dedup(store)
     assert store.cluster_of(1).primary == 2 and not summary.joined_screened  # type: ignore[union-attr]
     store.close()
@@ -104,8 +126,10 @@ def test_by_must_be_a_reviewer_of_the_protocol(screened: Store, tmp_path: Path):
         out = runner.invoke(cli, ["--db", db, "dedup", *args])
         assert out.exit_code == 1 and len(out.output.strip().splitlines()) == 1, (args, out.output)
         assert "--by" in out.output and "NA, ZL" in out.output
-    assert "not a reviewer of the protocol" in runner.invoke(cli, ["--db", db, "dedup", "--same", "1", "3", "--by",
-                                                                    "XX"]).output
+    assert (
+        "not a reviewer of the protocol"
+        in runner.invoke(cli, ["--db", db, "dedup", "--same", "1", "3", "--by", "XX"]).output
+    )
     assert store.human_pair_decisions() == {frozenset((1, 3)): "distinct"}
     assert {p.decided_by for p in store.pairs_of(1) if p.decided_by} == {"NA"}
     with pytest.raises(StoreError, match="not a reviewer"):
@@ -122,8 +146,9 @@ def test_by_must_be_a_reviewer_of_the_protocol(screened: Store, tmp_path: Path):
 
 
 def test_not_retrieved_leaves_the_queue_counts_everywhere_and_finishes_the_stage(tmp_path: Path):
-    store = _store(tmp_path, [_rec(i, f"Trial {i} of naltrexone in fibromyalgia", doi=f"10.1/{i}")
-                              for i in range(1, 4)])
+    store = _store(
+        tmp_path, [_rec(i, f"Trial {i} of naltrexone in fibromyalgia", doi=f"10.1/{i}") for i in range(1, 4)]
+    )
     for rid in (1, 2, 3):
         _both(store, rid, TA, Verdict.INCLUDE)
     _both(store, 1, FT, Verdict.INCLUDE)
@@ -172,8 +197,9 @@ def test_a_note_is_stored_when_written_and_survives_undo(screened: Store):
 
 
 def test_undo_keeps_identifier_twins_together_asks_first_and_same_joins_again(tmp_path: Path):
-    store = _store(tmp_path, [_rec(1, TITLE, doi="10.1002/art.37734"),
-                              _rec(2, TITLE, issue="2")])  # no identifier: joined by the bibliographic rule
+    store = _store(
+        tmp_path, [_rec(1, TITLE, doi="10.1002/art.37734"), _rec(2, TITLE, issue="2")]
+    )  # no identifier: joined by the bibliographic rule
     _update(store, [_rec(1, TITLE, doi="10.1002/ART.37734", pmid="23359310", abstract="An abstract.")])
     run_dedup(store)
     (cluster,) = store.clusters()
@@ -182,7 +208,10 @@ def test_undo_keeps_identifier_twins_together_asks_first_and_same_joins_again(tm
     db = str(tmp_path / "review.db")
     runner = CliRunner()
     refused = runner.invoke(cli, ["--db", db, "dedup", "--undo", str(cluster.id), "--by", "ZL"], input="n\n")
-    assert "carry screening decisions; undo the merge anyway?" in refused.output and "nothing changed" in refused.output
+    assert (
+        "carry screening decisions; undo the merge anyway?" in refused.output
+        and "nothing changed" in refused.output
+    )
     assert [c.members for c in store.clusters()] == [(1, 2, 3)]
     out = runner.invoke(cli, ["--db", db, "dedup", "--undo", str(cluster.id), "--by", "ZL", "--yes"])
     assert out.exit_code == 0, out.output
@@ -205,8 +234,9 @@ def test_undo_keeps_identifier_twins_together_asks_first_and_same_joins_again(tm
 
 
 def test_changing_a_settled_decision_is_a_reopening_listed_until_decided_again(tmp_path: Path):
-    store = _store(tmp_path, [_rec(i, f"Trial {i} of naltrexone in fibromyalgia", doi=f"10.1/{i}")
-                              for i in range(1, 4)])
+    store = _store(
+        tmp_path, [_rec(i, f"Trial {i} of naltrexone in fibromyalgia", doi=f"10.1/{i}") for i in range(1, 4)]
+    )
     _both(store, 1, TA, Verdict.INCLUDE)
     store.record_decision(2, TA, "NA", Verdict.INCLUDE)
     store.record_decision(2, TA, "ZL", Verdict.EXCLUDE, ("E1",))
@@ -249,8 +279,9 @@ def test_resolved_conflicts_are_listed_exported_and_re_resolved_with_history(tmp
     import csv
     import io
 
-    store = _store(tmp_path, [_rec(i, f"Trial {i} of naltrexone in fibromyalgia", doi=f"10.1/{i}")
-                              for i in range(1, 4)])
+    store = _store(
+        tmp_path, [_rec(i, f"Trial {i} of naltrexone in fibromyalgia", doi=f"10.1/{i}") for i in range(1, 4)]
+    )
     for rid in (1, 2, 3):
         store.record_decision(rid, TA, "NA", Verdict.INCLUDE)
         store.record_decision(rid, TA, "ZL", Verdict.EXCLUDE if rid < 3 else Verdict.INCLUDE, ())
@@ -275,7 +306,8 @@ def test_resolved_conflicts_are_listed_exported_and_re_resolved_with_history(tmp
     assert "resolved include, by NA (consensus) on " in listing and "(note: pilot data count)" in listing
     rows = list(csv.DictReader(io.StringIO(run("export", "resolutions"))))
     assert [(r["record_id"], r["verdict"], r["resolved_by"], r["note"], r["in_effect"]) for r in rows] == [
-        ("1", "include", "NA", "pilot data count", "yes")]
+        ("1", "include", "NA", "pilot data count", "yes")
+    ]
     store = open_store(db)
     store.record_resolution(1, TA, Verdict.EXCLUDE, "ZL", "consensus", ("E1",), note="on second reading")
     store.close()
@@ -284,7 +316,9 @@ def test_resolved_conflicts_are_listed_exported_and_re_resolved_with_history(tmp
     assert "resolved exclude — Review articles" in listing
     rows = list(csv.DictReader(io.StringIO(run("export", "resolutions"))))
     assert [(r["verdict"], r["in_effect"], r["note"]) for r in rows] == [
-        ("include", "no", "pilot data count"), ("exclude", "yes", "on second reading")]
+        ("include", "no", "pilot data count"),
+        ("exclude", "yes", "on second reading"),
+    ]
 
 
 def test_a_human_merge_of_an_included_and_an_excluded_record_keeps_the_include(tmp_path: Path):

@@ -10,14 +10,13 @@ check holds; status, PRISMA, the boxes and the exports give the same counts.
 
 from __future__ import annotations
 
-from typing import Any
-
 import csv
 import io
 import shutil
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -35,32 +34,56 @@ from hypothesis.stateful import (
 from screener.core import prisma as P
 from screener.core.models import Author, BibRecord, Stage, Verdict
 from screener.core.protocol import load_protocol
+from screener.paths import example_dir
+from screener.store import Blind, Blinded, ReopenNeeded, SourceInput, Store, StoreError, open_store
 from screener.workflows.dedup import run_dedup
 from screener.workflows.exports import decisions_csv, fulltext_exclusions_csv, records_export, resolutions_csv
 from screener.workflows.prisma import compute_flow
-from screener.paths import example_dir
-from screener.store import Blind, Blinded, ReopenNeeded, SourceInput, Store, StoreError, open_store
 from screener.workflows.status import review_status
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 REVIEWERS = ("NA", "ZL")
 AUTHORS = (Author("Younger", "J"), Author("Mackey", "S"))
-TOPICS = ["naltrexone in fibromyalgia pain", "microglia and opioid antagonists", "sleep quality in chronic pain",
-          "exercise therapy for widespread pain", "duloxetine versus pregabalin", "fatigue in lupus patients",
-          "cognitive behavioural therapy online", "vitamin D and musculoskeletal pain"]
+TOPICS = [
+    "naltrexone in fibromyalgia pain",
+    "microglia and opioid antagonists",
+    "sleep quality in chronic pain",
+    "exercise therapy for widespread pain",
+    "duloxetine versus pregabalin",
+    "fatigue in lupus patients",
+    "cognitive behavioural therapy online",
+    "vitamin D and musculoskeletal pain",
+]
 
 
 def _base(n: int) -> BibRecord:
-    return BibRecord(position=n + 1, title=f"A randomised trial of {TOPICS[n]}", authors=AUTHORS, year=2010 + n,
-                     journal="Pain Medicine", volume=str(10 + n), start_page=str(100 + 10 * n), doi=f"10.1000/t{n}")
+    return BibRecord(
+        position=n + 1,
+        title=f"A randomised trial of {TOPICS[n]}",
+        authors=AUTHORS,
+        year=2010 + n,
+        journal="Pain Medicine",
+        volume=str(10 + n),
+        start_page=str(100 + 10 * n),
+        doi=f"10.1000/t{n}",
+    )
 
 
 def _update(n: int) -> BibRecord:
     """The same paper as ``_base(n)`` from another database, more complete (PMID, abstract)."""
     b = _base(n)
-    return BibRecord(position=n + 1, title=b.title, authors=b.authors, year=b.year, journal=b.journal,
-                     volume=b.volume, start_page=b.start_page, doi=b.doi.upper(), pmid=str(2_000_000 + n),  # type: ignore[union-attr]
-                     abstract=f"Background: {TOPICS[n]}. Methods: randomised. Results: see text.")
+    return BibRecord(
+        position=n + 1,
+        title=b.title,
+        authors=b.authors,
+        year=b.year,
+        journal=b.journal,
+        volume=b.volume,
+        start_page=b.start_page,
+        doi=b.doi.upper(),
+        pmid=str(2_000_000 + n),  # type: ignore[union-attr]
+        abstract=f"Background: {TOPICS[n]}. Methods: randomised. Results: see text.",
+    )
 
 
 FILES = {
@@ -118,7 +141,9 @@ class ReviewLife(RuleBasedStateMachine):
     def _pick(items: list[int], n: int) -> int | None:
         return items[n % len(items)] if items else None
 
-    def _decide(self, rid: int, stage: Stage, reviewer: str, verdict: Verdict, reasons: tuple[str, ...] = ()) -> None:
+    def _decide(
+        self, rid: int, stage: Stage, reviewer: str, verdict: Verdict, reasons: tuple[str, ...] = ()
+    ) -> None:
         """Decide as a reviewer would: a settled record asks first, and the reviewer confirms."""
         try:
             d = self.store.record_decision(rid, stage, reviewer, verdict, reasons)
@@ -173,17 +198,27 @@ class ReviewLife(RuleBasedStateMachine):
             self.store.record_pair_decision(x, y, "duplicate" if same else "distinct", by)
             run_dedup(self.store, recluster_only=True)
 
-    @rule(n=st.integers(0, 99), stage=st.sampled_from([TA, FT]), reviewer=st.sampled_from(REVIEWERS),
-          verdict=st.sampled_from([Verdict.INCLUDE, Verdict.INCLUDE, Verdict.EXCLUDE, Verdict.MAYBE]),
-          reason=st.sampled_from(["E1", "E2", "E3"]))
+    @rule(
+        n=st.integers(0, 99),
+        stage=st.sampled_from([TA, FT]),
+        reviewer=st.sampled_from(REVIEWERS),
+        verdict=st.sampled_from([Verdict.INCLUDE, Verdict.INCLUDE, Verdict.EXCLUDE, Verdict.MAYBE]),
+        reason=st.sampled_from(["E1", "E2", "E3"]),
+    )
     def decide(self, n: int, stage: Stage, reviewer: str, verdict: Verdict, reason: str) -> None:
         rid = self._pick(self._pool(stage), n)
         if rid is not None:
             self._decide(rid, stage, reviewer, verdict, (reason,) if verdict is Verdict.EXCLUDE else ())
 
-    @rule(stage=st.sampled_from([TA, FT]), reviewer=st.sampled_from(REVIEWERS),
-          verdicts=st.lists(st.sampled_from([Verdict.INCLUDE, Verdict.INCLUDE, Verdict.EXCLUDE, Verdict.MAYBE]),
-                            min_size=1, max_size=8))
+    @rule(
+        stage=st.sampled_from([TA, FT]),
+        reviewer=st.sampled_from(REVIEWERS),
+        verdicts=st.lists(
+            st.sampled_from([Verdict.INCLUDE, Verdict.INCLUDE, Verdict.EXCLUDE, Verdict.MAYBE]),
+            min_size=1,
+            max_size=8,
+        ),
+    )
     def screening_session(self, stage: Stage, reviewer: str, verdicts: list[Verdict]) -> None:
         """A reviewer screens the next records of their queue, one key each."""
         mine = {rid for (rid, s, who) in self.votes if s == stage.value and who == reviewer}
@@ -191,12 +226,17 @@ class ReviewLife(RuleBasedStateMachine):
         for rid, verdict in zip(todo, verdicts, strict=False):
             self._decide(rid, stage, reviewer, verdict, ("E2",) if verdict is Verdict.EXCLUDE else ())
 
-    @rule(stage=st.sampled_from([TA, FT]),
-          verdicts=st.lists(st.sampled_from([Verdict.INCLUDE, Verdict.EXCLUDE]), min_size=1, max_size=8))
+    @rule(
+        stage=st.sampled_from([TA, FT]),
+        verdicts=st.lists(st.sampled_from([Verdict.INCLUDE, Verdict.EXCLUDE]), min_size=1, max_size=8),
+    )
     def both_screen(self, stage: Stage, verdicts: list[Verdict]) -> None:
         """Both reviewers screen the next records and agree (as they mostly do)."""
-        todo = [rid for rid in self._pool(stage)
-                if not any((rid, stage.value, who) in self.votes for who in REVIEWERS)]
+        todo = [
+            rid
+            for rid in self._pool(stage)
+            if not any((rid, stage.value, who) in self.votes for who in REVIEWERS)
+        ]
         for rid, verdict in zip(todo, verdicts, strict=False):
             for reviewer in REVIEWERS:
                 self._decide(rid, stage, reviewer, verdict, ("E3",) if verdict is Verdict.EXCLUDE else ())
@@ -212,16 +252,27 @@ class ReviewLife(RuleBasedStateMachine):
     def unblind(self, stage: Stage) -> None:
         self.store.unblind(stage, "NA")
 
-    @rule(n=st.integers(0, 99), stage=st.sampled_from([TA, FT]), include=st.booleans(),
-          by=st.sampled_from(REVIEWERS))
+    @rule(
+        n=st.integers(0, 99),
+        stage=st.sampled_from([TA, FT]),
+        include=st.booleans(),
+        by=st.sampled_from(REVIEWERS),
+    )
     def resolve(self, n: int, stage: Stage, include: bool, by: str) -> None:
         if self.store.is_blind(stage):
             return
         rid = self._pick(self.store.conflicts(stage), n)
         if rid is not None:
             event(f"a conflict resolved at {stage.value}")
-            self.store.record_resolution(rid, stage, Verdict.INCLUDE if include else Verdict.EXCLUDE, by,
-                                         "consensus", () if include else ("E1",), note=f"resolved by {by}")
+            self.store.record_resolution(
+                rid,
+                stage,
+                Verdict.INCLUDE if include else Verdict.EXCLUDE,
+                by,
+                "consensus",
+                () if include else ("E1",),
+                note=f"resolved by {by}",
+            )
 
     @rule(n=st.integers(0, 99), found=st.booleans(), by=st.sampled_from(REVIEWERS))
     def retrieval(self, n: int, found: bool, by: str) -> None:
@@ -229,11 +280,20 @@ class ReviewLife(RuleBasedStateMachine):
             return  # which reports are sought is a title/abstract outcome
         rid = self._pick(self.store.box_ids("reports_sought") or [], n)
         if rid is not None:
-            self.store.set_retrieval(rid, "retrieved" if found else "not-retrieved",
-                                     location="a.pdf" if found else None, reason=None if found else "not held", by=by)
+            self.store.set_retrieval(
+                rid,
+                "retrieved" if found else "not-retrieved",
+                location="a.pdf" if found else None,
+                reason=None if found else "not held",
+                by=by,
+            )
 
-    @rule(n=st.integers(0, 99), stage=st.sampled_from([TA, FT]), reviewer=st.sampled_from(REVIEWERS),
-          text=st.sampled_from(["check dose", "", "ask the lead"]))
+    @rule(
+        n=st.integers(0, 99),
+        stage=st.sampled_from([TA, FT]),
+        reviewer=st.sampled_from(REVIEWERS),
+        text=st.sampled_from(["check dose", "", "ask the lead"]),
+    )
     def note(self, n: int, stage: Stage, reviewer: str, text: str) -> None:
         rid = self._pick(self._pool(stage), n)
         if rid is not None:
@@ -257,12 +317,17 @@ class ReviewLife(RuleBasedStateMachine):
         log = {d.id: (d.record_id, d.stage.value, d.reviewer, d.verdict.value) for d in store.decision_log()}
         assert all(log.get(did) == saved for did, saved in self.saved.items())
         for stage in (TA, FT):
-            current = {(rid, stage.value, who): d.verdict.value
-                       for (rid, who), d in store.current_decisions(stage).items()}
+            current = {
+                (rid, stage.value, who): d.verdict.value
+                for (rid, who), d in store.current_decisions(stage).items()
+            }
             assert current == {k: v for k, v in self.votes.items() if k[1] == stage.value}
             for reviewer in REVIEWERS:
-                assert store.notes(stage, reviewer) == {(rid, who): text for (rid, s, who), text in self.notes.items()
-                                                        if s == stage.value and who == reviewer and text}
+                assert store.notes(stage, reviewer) == {
+                    (rid, who): text
+                    for (rid, s, who), text in self.notes.items()
+                    if s == stage.value and who == reviewer and text
+                }
         # 2. Every PRISMA check holds; the counts, the boxes, status and the exports agree.
         flow = compute_flow(store)
         if flow.blind:
@@ -270,22 +335,62 @@ class ReviewLife(RuleBasedStateMachine):
             return
         c = flow.counts
         assert not [m for m in P.check(c) if m.is_error], P.check(c)
-        boxes = {name: store.box_ids(name) or [] for name in (
-            "records_screened", "records_excluded", "records_undecided", "reports_sought", "reports_not_retrieved",
-            "reports_excluded", "included", "reports_undecided", "duplicates")}
+        boxes = {
+            name: store.box_ids(name) or []
+            for name in (
+                "records_screened",
+                "records_excluded",
+                "records_undecided",
+                "reports_sought",
+                "reports_not_retrieved",
+                "reports_excluded",
+                "included",
+                "reports_undecided",
+                "duplicates",
+            )
+        }
         assert [len(boxes[b]) for b in boxes] == [
-            c.records_screened, c.records_excluded_human, c.undecided_records, c.reports_sought,
-            c.reports_not_retrieved, c.reports_excluded, c.new_reports, c.undecided_reports, c.duplicates]
+            c.records_screened,
+            c.records_excluded_human,
+            c.undecided_records,
+            c.reports_sought,
+            c.reports_not_retrieved,
+            c.reports_excluded,
+            c.new_reports,
+            c.undecided_reports,
+            c.duplicates,
+        ]
         status = review_status(store)
         ta, ft = status.stages
         assert (ta.records, ta.included, ta.excluded, ta.records - ta.decided) == (
-            c.records_screened, c.reports_sought, c.records_excluded_human, c.undecided_records)
-        assert (ft.records, ft.not_retrieved, ft.included, ft.excluded, ft.records - ft.decided - ft.not_retrieved) \
-            == (c.reports_sought, c.reports_not_retrieved, c.new_reports, c.reports_excluded, c.undecided_reports)
+            c.records_screened,
+            c.reports_sought,
+            c.records_excluded_human,
+            c.undecided_records,
+        )
+        assert (
+            ft.records,
+            ft.not_retrieved,
+            ft.included,
+            ft.excluded,
+            ft.records - ft.decided - ft.not_retrieved,
+        ) == (
+            c.reports_sought,
+            c.reports_not_retrieved,
+            c.new_reports,
+            c.reports_excluded,
+            c.undecided_reports,
+        )
         assert status.to_screen == c.records_screened and all(p.decided <= p.pool for p in status.progress)
-        assert len(list(csv.DictReader(io.StringIO(records_export(store, "included", "csv"))))) == c.new_reports
-        if c.reports_excluded and not ft.blind:  # the exclusions name every reviewer's reasons: refused while blind
-            assert len(list(csv.DictReader(io.StringIO(fulltext_exclusions_csv(store))))) == c.reports_excluded
+        assert (
+            len(list(csv.DictReader(io.StringIO(records_export(store, "included", "csv"))))) == c.new_reports
+        )
+        if (
+            c.reports_excluded and not ft.blind
+        ):  # the exclusions name every reviewer's reasons: refused while blind
+            assert (
+                len(list(csv.DictReader(io.StringIO(fulltext_exclusions_csv(store))))) == c.reports_excluded
+            )
         assert len(list(csv.DictReader(io.StringIO(resolutions_csv(store))))) == len(store.resolution_log())
         if not (ta.blind or ft.blind):
             assert len(list(csv.DictReader(io.StringIO(decisions_csv(store))))) == len(log)
@@ -352,9 +457,17 @@ def test_a_review_s_life_on_sqlite(tmp_path: Path):
     make, drop = _sqlite_url_maker(folder)
     ReviewLife.make_url, ReviewLife.drop_url = staticmethod(make), staticmethod(drop)
     try:
-        run_state_machine_as_test(ReviewLife, settings=settings(
-            max_examples=200, stateful_step_count=30, deadline=None, derandomize=True, phases=NO_SHRINK,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+        run_state_machine_as_test(
+            ReviewLife,
+            settings=settings(
+                max_examples=200,
+                stateful_step_count=30,
+                deadline=None,
+                derandomize=True,
+                phases=NO_SHRINK,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            ),
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -367,8 +480,10 @@ def test_a_review_s_life_on_postgresql(pg_url: str):
     first.close()
     admin = sa.create_engine(sa.engine.make_url(pg_url).set(database="test"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:  # a template database must have no other connection
-        conn.exec_driver_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{template}' "
-                             "AND pid <> pg_backend_pid()")
+        conn.exec_driver_sql(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{template}' "
+            "AND pid <> pg_backend_pid()"
+        )
 
     def make() -> str:
         name = f"{template}_{uuid.uuid4().hex[:8]}"
@@ -382,9 +497,17 @@ def test_a_review_s_life_on_postgresql(pg_url: str):
 
     ReviewLife.make_url, ReviewLife.drop_url = staticmethod(make), staticmethod(drop)
     try:
-        run_state_machine_as_test(ReviewLife, settings=settings(
-            max_examples=8, stateful_step_count=20, deadline=None, derandomize=True, phases=NO_SHRINK,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+        run_state_machine_as_test(
+            ReviewLife,
+            settings=settings(
+                max_examples=8,
+                stateful_step_count=20,
+                deadline=None,
+                derandomize=True,
+                phases=NO_SHRINK,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            ),
+        )
     finally:
         admin.dispose()
 

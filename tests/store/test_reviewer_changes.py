@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-import sqlalchemy as sa
 
 from screener.core.models import BibRecord, Stage, Verdict
 from screener.core.passphrase import hash_passphrase, verify
@@ -14,16 +14,21 @@ from screener.paths import example_dir
 from screener.store import SourceInput, Store, StoreError, open_store
 
 TA = Stage.TITLE_ABSTRACT
-PROTOCOL = (example_dir() / "protocol.toml").read_text().replace(
-    "[screening]", '[[reviewers]]\ninitials = "XY"\nname = "Xu Yang"\n\n[screening]', 1)
+PROTOCOL = (
+    (example_dir() / "protocol.toml")
+    .read_text()
+    .replace("[screening]", '[[reviewers]]\ninitials = "XY"\nname = "Xu Yang"\n\n[screening]', 1)
+)
 
 
 @pytest.fixture
 def store(db_url: str) -> Store:
     store = open_store(db_url, create=True)
     store.init_review(parse_protocol(PROTOCOL))
-    store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-                     [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 5)])
+    store.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 5)],
+    )
     for rid in (1, 2, 3):
         store.record_decision(rid, TA, "NA", Verdict.INCLUDE)
         store.record_decision(rid, TA, "XY", Verdict.EXCLUDE, reasons=("E1",), note=f"XY on {rid}")
@@ -81,7 +86,10 @@ def test_remove_keeps_decisions_and_history_and_stops_the_reviewer(store: Store)
     with pytest.raises(StoreError, match="removed from this review"):
         store.record_decision(4, TA, "XY", Verdict.INCLUDE)
     assert [(r.initials, r.role, r.decisions) for r in store.reviewer_list()] == [
-        ("NA", "lead", 3), ("ZL", "reviewer", 0), ("XY", "removed", 4)]
+        ("NA", "lead", 3),
+        ("ZL", "reviewer", 0),
+        ("XY", "removed", 4),
+    ]
     assert store.protocol_history()[-1].summary == "reviewer XY removed by NA"
 
 
@@ -107,8 +115,10 @@ def test_lead_handoff(store: Store):
 
 
 FOUR = PROTOCOL.replace("[screening]", '[[reviewers]]\ninitials = "QR"\n\n[screening]', 1)
-OPS = st.lists(st.tuples(st.sampled_from(["rename", "remove", "lead"]), st.integers(0, 3), st.integers(0, 99)),
-               max_size=8)
+OPS = st.lists(
+    st.tuples(st.sampled_from(["rename", "remove", "lead"]), st.integers(0, 3), st.integers(0, 99)),
+    max_size=8,
+)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -117,12 +127,19 @@ def test_any_sequence_of_reviewer_changes_keeps_every_decision(tmp_path_factory,
     """Renames, removals and lead handovers in any order: the log keeps every row, under the current initials."""
     store = open_store(tmp_path_factory.mktemp("seq") / "review.db", create=True)
     store.init_review(parse_protocol(FOUR))
-    store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-                     [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 4)])
+    store.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [BibRecord(position=i, title=f"Record {i}", source_id=f"PM{i}") for i in range(1, 4)],
+    )
     for n, who in enumerate(("NA", "ZL", "XY", "QR")):
         for rid in range(1, 4):
-            store.record_decision(rid, TA, who, Verdict.INCLUDE if (rid + n) % 2 else Verdict.EXCLUDE,
-                                  reasons=() if (rid + n) % 2 else ("E1",))
+            store.record_decision(
+                rid,
+                TA,
+                who,
+                Verdict.INCLUDE if (rid + n) % 2 else Verdict.EXCLUDE,
+                reasons=() if (rid + n) % 2 else ("E1",),
+            )
     original = [(d.id, d.record_id, d.reviewer, d.verdict, d.created_at) for d in store.decision_log(TA)]
     name = {"NA": "NA", "ZL": "ZL", "XY": "XY", "QR": "QR"}  # first initials -> current ones
     removed: set[str] = set()
@@ -140,10 +157,20 @@ def test_any_sequence_of_reviewer_changes_keeps_every_decision(tmp_path_factory,
             else:
                 store.hand_lead(current, by=lead)
         except StoreError as exc:  # refused with a reason, and then nothing changed
-            assert any(why in str(exc) for why in ("already a reviewer", "was a reviewer", "lead",
-                                                   "reviewers_per_record", "not a reviewer", "removed")), exc
+            assert any(
+                why in str(exc)
+                for why in (
+                    "already a reviewer",
+                    "was a reviewer",
+                    "lead",
+                    "reviewers_per_record",
+                    "not a reviewer",
+                    "removed",
+                )
+            ), exc
     assert [(d.id, d.record_id, d.reviewer, d.verdict, d.created_at) for d in store.decision_log(TA)] == [
-        (i, rid, name[who], verdict, at) for i, rid, who, verdict, at in original]
+        (i, rid, name[who], verdict, at) for i, rid, who, verdict, at in original
+    ]
     active = set(store.protocol().reviewer_initials)
     assert active == {name[f] for f in name if f not in removed}
     assert sum(r.role == "lead" for r in store.protocol().reviewers) == 1

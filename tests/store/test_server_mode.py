@@ -46,8 +46,9 @@ class Review:
         return sa.create_engine(self.urls[who])
 
 
-def _make_review(admin: sa.Engine, protocol: Protocol, records: int = RECORDS, *, citation: bool = True
-                 ) -> Iterator[Review]:
+def _make_review(
+    admin: sa.Engine, protocol: Protocol, records: int = RECORDS, *, citation: bool = True
+) -> Iterator[Review]:
     tag = uuid.uuid4().hex[:10]
     name = f"screener_pg_{tag}"
     logins = {"NA": f"na_pg_{tag}", "ZL": f"zl_pg_{tag}"}
@@ -57,22 +58,29 @@ def _make_review(admin: sa.Engine, protocol: Protocol, records: int = RECORDS, *
     try:
         store = open_store(owner_url, create=True)
         store.init_review(protocol)
-        store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-                         [BibRecord(position=i, title=f"Record {i}") for i in range(1, records + 1)])
+        store.add_source(
+            SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+            [BibRecord(position=i, title=f"Record {i}") for i in range(1, records + 1)],
+        )
         if citation:
-            store.add_source(SourceInput("Citations", "c.ris", "b" * 64, "ris", kind=SourceKind.CITATION),
-                             [BibRecord(position=1, title="Found by citation searching")])
+            store.add_source(
+                SourceInput("Citations", "c.ris", "b" * 64, "ris", kind=SourceKind.CITATION),
+                [BibRecord(position=1, title="Found by citation searching")],
+            )
         for initials, login in logins.items():
             assert store.add_reviewer(initials, by="NA", login=login) == (initials, login, True, False)
         store.close()
-        urls = {i: sa.make_url(owner_url).set(username=login).render_as_string(hide_password=False)
-                for i, login in logins.items()}
+        urls = {
+            i: sa.make_url(owner_url).set(username=login).render_as_string(hide_password=False)
+            for i, login in logins.items()
+        }
         yield Review(owner_url, urls, logins)
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            for (login,) in conn.execute(sa.text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p"),
-                                         dict(p=f"%\\_pg\\_{tag}")):  # ours, and those a test added
+            for (login,) in conn.execute(
+                sa.text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p"), dict(p=f"%\\_pg\\_{tag}")
+            ):  # ours, and those a test added
                 conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
 
 
@@ -97,8 +105,14 @@ def _screen_some(review: Review) -> None:
     """NA decides records 1-8 (with notes), ZL records 5-12: each as their own role."""
     na, zl = review.store("NA"), review.store("ZL")
     for rid in range(1, 9):
-        na.record_decision(rid, TA, "NA", Verdict.INCLUDE if rid % 2 else Verdict.EXCLUDE,
-                           () if rid % 2 else ("E1",), note=f"NA's note {rid}")
+        na.record_decision(
+            rid,
+            TA,
+            "NA",
+            Verdict.INCLUDE if rid % 2 else Verdict.EXCLUDE,
+            () if rid % 2 else ("E1",),
+            note=f"NA's note {rid}",
+        )
     for rid in range(5, RECORDS + 1):
         zl.record_decision(rid, TA, "ZL", Verdict.INCLUDE)
     na.close()
@@ -111,10 +125,14 @@ def test_a_reviewer_role_cannot_read_another_reviewers_work_while_blind(review: 
     try:
         for table in ("decision", "vote", "note"):
             assert _scalar(zl, f"SELECT count(*) FROM {table} WHERE reviewer = 'NA'") == 0, table
-            assert _scalar(zl, f"SELECT count(*) FROM {table} WHERE reviewer = 'ZL'") == (8 if table != "note" else 0)
+            assert _scalar(zl, f"SELECT count(*) FROM {table} WHERE reviewer = 'ZL'") == (
+                8 if table != "note" else 0
+            )
         assert _scalar(zl, "SELECT count(*) FROM outcome") == 0  # agreement is derived from both
         owner = sa.create_engine(review.owner_url)
-        assert _scalar(owner, "SELECT count(*) FROM decision WHERE reviewer = 'NA'") == 8  # the rows are there
+        assert (
+            _scalar(owner, "SELECT count(*) FROM decision WHERE reviewer = 'NA'") == 8
+        )  # the rows are there
         # The lead unblinds (the owner's role): now ZL's own session reads them.
         store = review.store()
         store.unblind(TA, "NA")
@@ -145,20 +163,30 @@ def test_no_decision_can_be_changed_or_deleted_by_anyone(review: Review):
     _screen_some(review)
     zl, owner = review.engine("ZL"), sa.create_engine(review.owner_url)
     try:
-        for sql in ("UPDATE decision SET verdict = 'exclude' WHERE reviewer = 'ZL'",
-                    "DELETE FROM decision WHERE reviewer = 'ZL'",
-                    "UPDATE decision SET verdict = 'include' WHERE reviewer = 'NA'",
-                    "TRUNCATE decision CASCADE",
-                    "DELETE FROM note", "UPDATE vote SET verdict = 'exclude'", "DELETE FROM vote",
-                    "INSERT INTO vote (record_id, stage, reviewer, decision_id, verdict, reasons) "
-                    "SELECT record_id, stage, 'NA', id, 'include', '[]' FROM decision WHERE reviewer = 'ZL'",
-                    "UPDATE outcome SET verdict = 'include'", "DELETE FROM outcome",
-                    "INSERT INTO unblinding (stage, by, created_at) VALUES ('title-abstract', 'NA', now())"):
+        for sql in (
+            "UPDATE decision SET verdict = 'exclude' WHERE reviewer = 'ZL'",
+            "DELETE FROM decision WHERE reviewer = 'ZL'",
+            "UPDATE decision SET verdict = 'include' WHERE reviewer = 'NA'",
+            "TRUNCATE decision CASCADE",
+            "DELETE FROM note",
+            "UPDATE vote SET verdict = 'exclude'",
+            "DELETE FROM vote",
+            "INSERT INTO vote (record_id, stage, reviewer, decision_id, verdict, reasons) "
+            "SELECT record_id, stage, 'NA', id, 'include', '[]' FROM decision WHERE reviewer = 'ZL'",
+            "UPDATE outcome SET verdict = 'include'",
+            "DELETE FROM outcome",
+            "INSERT INTO unblinding (stage, by, created_at) VALUES ('title-abstract', 'NA', now())",
+        ):
             assert "permission denied" in _refused(zl, sql), sql
         # The owner (the lead's role, here the server's superuser) cannot rewrite the log either.
-        for sql in ("UPDATE decision SET verdict = 'include' WHERE reviewer = 'NA'",
-                    "DELETE FROM decision WHERE reviewer = 'NA'", "TRUNCATE decision CASCADE",
-                    "DELETE FROM note", "UPDATE note SET text = 'rewritten'", "TRUNCATE resolution CASCADE"):
+        for sql in (
+            "UPDATE decision SET verdict = 'include' WHERE reviewer = 'NA'",
+            "DELETE FROM decision WHERE reviewer = 'NA'",
+            "TRUNCATE decision CASCADE",
+            "DELETE FROM note",
+            "UPDATE note SET text = 'rewritten'",
+            "TRUNCATE resolution CASCADE",
+        ):
             assert "append-only" in _refused(owner, sql), sql
         assert _scalar(owner, "SELECT count(*) FROM decision") == 16
     finally:
@@ -170,30 +198,40 @@ def test_a_reviewer_role_cannot_write_as_another_reviewer(review: Review):
     _screen_some(review)
     zl = review.engine("ZL")
     try:
-        for sql in ("INSERT INTO decision (record_id, stage, reviewer, verdict, reasons, created_at) "
-                    "VALUES (1, 'title-abstract', 'NA', 'include', '[]', now())",
-                    "INSERT INTO note (record_id, stage, reviewer, text, created_at) "
-                    "VALUES (1, 'title-abstract', 'NA', 'x', now())",
-                    "INSERT INTO record_label (record_id, reviewer, label, created_at) VALUES (1, 'NA', 'x', now())",
-                    "INSERT INTO retrieval (record_id, status, by, created_at) VALUES (13, 'retrieved', 'NA', now())",
-                    # a resolution while blind, even in ZL's own name
-                    "INSERT INTO resolution (record_id, stage, verdict, reasons, resolved_by, method, created_at) "
-                    "VALUES (5, 'title-abstract', 'include', '[]', 'ZL', 'discussion', now())"):
+        for sql in (
+            "INSERT INTO decision (record_id, stage, reviewer, verdict, reasons, created_at) "
+            "VALUES (1, 'title-abstract', 'NA', 'include', '[]', now())",
+            "INSERT INTO note (record_id, stage, reviewer, text, created_at) "
+            "VALUES (1, 'title-abstract', 'NA', 'x', now())",
+            "INSERT INTO record_label (record_id, reviewer, label, created_at) VALUES (1, 'NA', 'x', now())",
+            "INSERT INTO retrieval (record_id, status, by, created_at) VALUES (13, 'retrieved', 'NA', now())",
+            # a resolution while blind, even in ZL's own name
+            "INSERT INTO resolution (record_id, stage, verdict, reasons, resolved_by, method, created_at) "
+            "VALUES (5, 'title-abstract', 'include', '[]', 'ZL', 'discussion', now())",
+        ):
             assert "row-level security" in _refused(zl, sql), sql
         # ZL's own decision by raw SQL is accepted, and the server keeps the vote table right.
         with zl.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO decision (record_id, stage, reviewer, verdict, reasons, created_at) "
-                                 "VALUES (1, 'title-abstract', 'ZL', 'exclude', '[\"E2\"]', now())")
+            conn.exec_driver_sql(
+                "INSERT INTO decision (record_id, stage, reviewer, verdict, reasons, created_at) "
+                "VALUES (1, 'title-abstract', 'ZL', 'exclude', '[\"E2\"]', now())"
+            )
         assert _scalar(zl, "SELECT verdict FROM vote WHERE record_id = 1 AND reviewer = 'ZL'") == "exclude"
     finally:
         zl.dispose()
     # Through screener: one clear line, from the store's check and from the server.
     store = review.store("ZL")
-    with pytest.raises(StoreError, match=r"^connected to PostgreSQL as role zl_pg_\w+, which is reviewer ZL: "
-                                         r"it cannot act as NA$"):
+    with pytest.raises(
+        StoreError,
+        match=r"^connected to PostgreSQL as role zl_pg_\w+, which is reviewer ZL: "
+        r"it cannot act as NA$",
+    ):
         store.record_decision(1, TA, "NA", Verdict.INCLUDE)
-    with pytest.raises(StoreError, match=r"^the PostgreSQL server refused it to role zl_pg_\w+ \(reviewer ZL\): "
-                                         r"permission denied for table unblinding: only the lead's role") as info:
+    with pytest.raises(
+        StoreError,
+        match=r"^the PostgreSQL server refused it to role zl_pg_\w+ \(reviewer ZL\): "
+        r"permission denied for table unblinding: only the lead's role",
+    ) as info:
         store.unblind(TA, "NA")  # NA is the protocol's lead, but this is ZL's session
     assert "\n" not in str(info.value)
     store.close()
@@ -215,8 +253,9 @@ def test_screener_works_as_a_reviewer_role(review: Review):
     assert counts == {("title-abstract", "ZL"): {"include": 8}}  # NA's progress is NA's
     assert len(zl.stage_pool(TA)) == RECORDS
     zl.close()
-    result = CliRunner().invoke(cli, ["--db", review.urls["ZL"], "status", "--reviewer", "ZL"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["--db", review.urls["ZL"], "status", "--reviewer", "ZL"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     # The lead's own reviewer role sees the same rule from the other side.
     na = review.store("NA")
@@ -285,21 +324,32 @@ def _protocol_with(protocol: Protocol, old: str, new: str) -> Protocol:
     return parse_protocol(protocol.text.replace(old, new), "test protocol")
 
 
-OPS = st.lists(st.tuples(
-    st.sampled_from(["NA", "ZL", "ZL-raw", "lead"]),
-    st.integers(1, 6),  # record (6 is the citation-searching one, straight to full text)
-    st.sampled_from([TA, FT]),
-    st.sampled_from(["include", "exclude", "maybe", "retracted", "resolve", "not-retrieved", "retrieved"]),
-    st.lists(st.sampled_from(["E1", "E2", "E3", "E9"]), max_size=2)), min_size=1, max_size=12)
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["NA", "ZL", "ZL-raw", "lead"]),
+        st.integers(1, 6),  # record (6 is the citation-searching one, straight to full text)
+        st.sampled_from([TA, FT]),
+        st.sampled_from(
+            ["include", "exclude", "maybe", "retracted", "resolve", "not-retrieved", "retrieved"]
+        ),
+        st.lists(st.sampled_from(["E1", "E2", "E3", "E9"]), max_size=2),
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 @pytest.mark.parametrize("rules", ["example", "maybe-include-one-reviewer"])
-def test_derived_tables_equal_a_recount_from_the_log(pg_admin: sa.Engine, protocol: Protocol, tmp_path: Path,
-                                                     rules: str):
+def test_derived_tables_equal_a_recount_from_the_log(
+    pg_admin: sa.Engine, protocol: Protocol, tmp_path: Path, rules: str
+):
     """Any sequence of decisions, undos, raw-SQL inserts, resolutions and retrievals, as two roles and the lead."""
     if rules != "example":
-        protocol = _protocol_with(_protocol_with(protocol, 'maybe = "conflict"', 'maybe = "include"'),
-                                  "reviewers_per_record = 2", "reviewers_per_record = 1")
+        protocol = _protocol_with(
+            _protocol_with(protocol, 'maybe = "conflict"', 'maybe = "include"'),
+            "reviewers_per_record = 2",
+            "reviewers_per_record = 1",
+        )
     gen = _make_review(pg_admin, protocol, records=5)
     review = next(gen)
     stores = {"NA": review.store("NA"), "ZL": review.store("ZL"), "lead": review.store()}
@@ -307,8 +357,12 @@ def test_derived_tables_equal_a_recount_from_the_log(pg_admin: sa.Engine, protoc
     record_ids = {r.bib.title: r.id for r in stores["lead"].records()}
     assert len(record_ids) == 6
     try:
-        @settings(max_examples=int(os.environ.get("SCREENER_RECOUNT_EXAMPLES", "25")), deadline=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+        @settings(
+            max_examples=int(os.environ.get("SCREENER_RECOUNT_EXAMPLES", "25")),
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        )
         @given(OPS)
         def run(ops):
             _empty_log(review.owner_url)  # each example starts from no decisions
@@ -319,11 +373,18 @@ def test_derived_tables_equal_a_recount_from_the_log(pg_admin: sa.Engine, protoc
         run()
         # and after the lead unblinds and changes the rules
         stores["lead"].unblind(TA, "NA")
-        changed = _protocol_with(stores["lead"].protocol(), 'reasons_must_match = ["full-text"]',
-                                 'reasons_must_match = ["title-abstract", "full-text"]')
+        changed = _protocol_with(
+            stores["lead"].protocol(),
+            'reasons_must_match = ["full-text"]',
+            'reasons_must_match = ["title-abstract", "full-text"]',
+        )
         e1 = changed.text.index('[[exclusion]]\nid = "E1"')
-        changed = parse_protocol(changed.text[:e1] + changed.text[changed.text.index("[[exclusion]]", e1 + 1):], "t")
-        stores["lead"].change_protocol(changed, "NA", {"E1": "E3"}, "protocol.toml")  # E1 retired, counts as E3
+        changed = parse_protocol(
+            changed.text[:e1] + changed.text[changed.text.index("[[exclusion]]", e1 + 1) :], "t"
+        )
+        stores["lead"].change_protocol(
+            changed, "NA", {"E1": "E3"}, "protocol.toml"
+        )  # E1 retired, counts as E3
         assert recount_differences(review.owner_url, tmp_path) == {}
         _apply(stores, zl_raw, "ZL-raw", 1, TA, "exclude", ["E1"])  # a raw insert still naming E1
         assert recount_differences(review.owner_url, tmp_path) == {}
@@ -339,29 +400,46 @@ def _empty_log(owner_url: str) -> None:
     engine = sa.create_engine(owner_url)
     with engine.begin() as conn:
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        conn.exec_driver_sql("TRUNCATE decision, vote, outcome, note, resolution, reopening, unblinding, retrieval")
+        conn.exec_driver_sql(
+            "TRUNCATE decision, vote, outcome, note, resolution, reopening, unblinding, retrieval"
+        )
     engine.dispose()
 
 
-def _apply(stores: dict[str, Store], zl_raw: sa.Engine, who: str, rid: int, stage: Stage, what: str,
-           reasons: list[str]) -> None:
+def _apply(
+    stores: dict[str, Store],
+    zl_raw: sa.Engine,
+    who: str,
+    rid: int,
+    stage: Stage,
+    what: str,
+    reasons: list[str],
+) -> None:
     try:
         if what in ("retrieved", "not-retrieved"):
             stores["lead"].set_retrieval(rid, what, reason="no copy" if what == "not-retrieved" else None)
         elif what == "resolve":
             stores["lead"].unblind(stage, "NA")
-            stores["lead"].record_resolution(rid, stage, Verdict.EXCLUDE if reasons else Verdict.INCLUDE, "NA",
-                                             "discussion", reasons)
+            stores["lead"].record_resolution(
+                rid, stage, Verdict.EXCLUDE if reasons else Verdict.INCLUDE, "NA", "discussion", reasons
+            )
         elif who == "ZL-raw":
             with zl_raw.begin() as conn:
-                conn.execute(sa.text("INSERT INTO decision (record_id, stage, reviewer, verdict, reasons, created_at) "
-                                     "VALUES (:r, :s, 'ZL', :v, :reasons, now())"),
-                             dict(r=rid, s=stage.value, v=what, reasons=str(reasons).replace("'", '"')))
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO decision (record_id, stage, reviewer, verdict, reasons, created_at) "
+                        "VALUES (:r, :s, 'ZL', :v, :reasons, now())"
+                    ),
+                    dict(r=rid, s=stage.value, v=what, reasons=str(reasons).replace("'", '"')),
+                )
         else:
             reviewer = "NA" if who in ("NA", "lead") else "ZL"
-            stores[who].record_decision(rid, stage, reviewer, Verdict(what), reasons if what == "exclude" else (),
-                                        reopen=True)
-    except StoreError as exc:  # refused by the store's own rules (e.g. not retrieved): no row, nothing to check
+            stores[who].record_decision(
+                rid, stage, reviewer, Verdict(what), reasons if what == "exclude" else (), reopen=True
+            )
+    except (
+        StoreError
+    ) as exc:  # refused by the store's own rules (e.g. not retrieved): no row, nothing to check
         assert "not retrieved" in str(exc) or "include or exclude" in str(exc), exc
 
 
@@ -379,8 +457,10 @@ def test_two_reviewer_roles_write_at_once(pg_admin: sa.Engine, protocol: Protoco
         review.urls = {who: review.owner_url for who in review.urls}
     try:
         go = tmp_path / "go"
-        workers = {who: _start(review.urls[who], who, go, order, tmp_path)
-                   for who, order in (("NA", "asc"), ("ZL", "desc"))}
+        workers = {
+            who: _start(review.urls[who], who, go, order, tmp_path)
+            for who, order in (("NA", "asc"), ("ZL", "desc"))
+        }
         for who, proc in workers.items():
             assert proc.stdout is not None
             line = proc.stdout.readline().strip()
@@ -396,8 +476,12 @@ def test_two_reviewer_roles_write_at_once(pg_admin: sa.Engine, protocol: Protoco
             rows = dict(conn.exec_driver_sql("SELECT id, reviewer FROM decision").all())
         owner.dispose()
         lost = {who: [i for i in r["ids"] if rows.get(i) != who] for who, r in results.items()}
-        print(f"\n[postgresql, two roles] {2 * per} decisions; lost: {sum(map(len, lost.values()))}; "
-              + "; ".join(f"{who}: {r['elapsed']:.1f} s ({per / r['elapsed']:.0f}/s)" for who, r in results.items()))
+        print(
+            f"\n[postgresql, two roles] {2 * per} decisions; lost: {sum(map(len, lost.values()))}; "
+            + "; ".join(
+                f"{who}: {r['elapsed']:.1f} s ({per / r['elapsed']:.0f}/s)" for who, r in results.items()
+            )
+        )
         assert lost == {"NA": [], "ZL": []}
         assert len(rows) == 2 * per and all(len(r["ids"]) == per for r in results.values())
         assert recount_differences(review.owner_url, tmp_path) == {}
@@ -419,14 +503,20 @@ def test_renaming_and_removing_a_reviewer_keep_the_log_and_follow_the_login(revi
     zm.close()
     assert recount_differences(review.owner_url, tmp_path) == {}
     # A removed reviewer keeps their decisions; their role can no longer act or read their blind work.
-    assert lead.add_reviewer("KT", by="NA", login=review.logins["ZL"].replace("zl_", "kt_"))[2:] == (True, True)
+    assert lead.add_reviewer("KT", by="NA", login=review.logins["ZL"].replace("zl_", "kt_"))[2:] == (
+        True,
+        True,
+    )
     assert "KT" in lead.protocol().reviewer_initials
     lead.remove_reviewer("ZM", by="NA")
     lead.close()
     zm_raw = review.engine("ZL")
-    assert "row-level security" in _refused(zm_raw, "INSERT INTO decision (record_id, stage, reviewer, verdict, "
-                                                    "reasons, created_at) VALUES (2, 'title-abstract', 'ZM', "
-                                                    "'include', '[]', now())")
+    assert "row-level security" in _refused(
+        zm_raw,
+        "INSERT INTO decision (record_id, stage, reviewer, verdict, "
+        "reasons, created_at) VALUES (2, 'title-abstract', 'ZM', "
+        "'include', '[]', now())",
+    )
     assert _scalar(owner, "SELECT count(*) FROM decision WHERE reviewer = 'ZM'") == 9
     zm_raw.dispose()
     owner.dispose()
@@ -452,8 +542,11 @@ def test_reviewer_add_on_the_command_line(review: Review, monkeypatch: pytest.Mo
     monkeypatch.setenv("SCREENER_PASSPHRASE", "the lead's own passphrase")  # NA's first one, chosen now
     monkeypatch.setenv("SCREENER_ROLE_PASSWORD", "")  # trust auth on the test server: no password
     kt = review.logins["ZL"].replace("zl_", "kt_")
-    result = CliRunner().invoke(cli, ["--db", review.owner_url, "reviewer", "add", "KT", "--name", "Kim Tan",
-                                      "--login", kt], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["--db", review.owner_url, "reviewer", "add", "KT", "--name", "Kim Tan", "--login", kt],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     assert "added KT to the protocol" in result.output
     assert f"created login role {kt} for KT without a password" in result.output
@@ -465,7 +558,9 @@ def test_reviewer_add_on_the_command_line(review: Review, monkeypatch: pytest.Mo
         store.record_decision(3, TA, "ZL", Verdict.INCLUDE)
     store.close()
     monkeypatch.setenv("SCREENER_PASSPHRASE", "not the lead's passphrase")
-    wrong = CliRunner().invoke(cli, ["--db", review.owner_url, "reviewer", "add", "XY", "--login", kt + "_xy"])
+    wrong = CliRunner().invoke(
+        cli, ["--db", review.owner_url, "reviewer", "add", "XY", "--login", kt + "_xy"]
+    )
     assert wrong.exit_code == 1 and "wrong passphrase for NA" in wrong.output
     monkeypatch.setenv("SCREENER_PASSPHRASE", "the lead's own passphrase")
     again = CliRunner().invoke(cli, ["--db", review.owner_url, "reviewer", "add", "KT", "--login", kt])
@@ -477,8 +572,11 @@ def test_reviewer_add_on_the_command_line(review: Review, monkeypatch: pytest.Mo
     assert refused.exit_code == 1 and "only the review's lead" in refused.output
     zl = review.store("ZL")
     for initials in ("XY", "ZL"):  # a protocol change, then a role for a reviewer already there
-        with pytest.raises(StoreError, match=r"^the PostgreSQL server refused it to role zl_pg_\w+ \(reviewer ZL\): "
-                                             r"permission denied") as info:
+        with pytest.raises(
+            StoreError,
+            match=r"^the PostgreSQL server refused it to role zl_pg_\w+ \(reviewer ZL\): "
+            r"permission denied",
+        ) as info:
             zl.add_reviewer(initials, by="NA", login=f"{initials.lower()}_{review.logins['ZL']}")
         assert "\n" not in str(info.value)
     assert "XY" not in zl.protocol().reviewer_initials

@@ -5,27 +5,39 @@ from __future__ import annotations
 import pytest
 
 from screener.core.models import Author, BibRecord, Stage, Verdict
-from screener.core.prisma import check
+from screener.core.prisma import check, methods_paragraph
+from screener.store import SourceInput, StoreError, open_store
 from screener.workflows.dedup import run_dedup
 from screener.workflows.prisma import compute_flow, methods_facts
-from screener.core.prisma import methods_paragraph
-from screener.store import SourceInput, StoreError, open_store
 
 TA = Stage.TITLE_ABSTRACT
-PAPER = dict(title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
-             authors=(Author("Younger", "J"), Author("Mackey", "S")), year=2009, volume="10", start_page="663",
-             doi="10.1111/j.1526-4637.2009.00613.x", journal="Pain Med")
+PAPER = dict(
+    title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
+    authors=(Author("Younger", "J"), Author("Mackey", "S")),
+    year=2009,
+    volume="10",
+    start_page="663",
+    doi="10.1111/j.1526-4637.2009.00613.x",
+    journal="Pain Med",
+)
 
 
 @pytest.fixture
 def store(db_url, protocol):
     s = open_store(db_url, create=True)
     s.init_review(protocol)
-    s.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-                 [BibRecord(position=1, **PAPER), BibRecord(position=2, title="Pharmacotherapy of fibromyalgia"),
-                  BibRecord(position=3, title="Naltrexone in alcohol dependence")])
-    s.add_source(SourceInput("Embase", "e.ris", "b" * 64, "ris"),
-                 [BibRecord(position=1, **PAPER), BibRecord(position=2, title="Microglia and LDN")])
+    s.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [
+            BibRecord(position=1, **PAPER),
+            BibRecord(position=2, title="Pharmacotherapy of fibromyalgia"),
+            BibRecord(position=3, title="Naltrexone in alcohol dependence"),
+        ],
+    )
+    s.add_source(
+        SourceInput("Embase", "e.ris", "b" * 64, "ris"),
+        [BibRecord(position=1, **PAPER), BibRecord(position=2, title="Microglia and LDN")],
+    )
     yield s
     s.close()
 
@@ -43,7 +55,9 @@ def test_remove_a_source_without_decisions_then_restore_it(store):
     assert store.source_by_sha256("b" * 64) is None  # the right file can be imported now
     name, count = store.restore_source(2)
     assert (name, count) == ("Embase", 2)
-    assert store.record_count() == 5 and [r.bib.title for r in store.records([4, 5])][1] == "Microglia and LDN"
+    assert (
+        store.record_count() == 5 and [r.bib.title for r in store.records([4, 5])][1] == "Microglia and LDN"
+    )
     assert store.clusters() == [cluster]  # the same cluster, same id, same primary
     assert store.pairs_of(4) and store.stage_pool(TA) == [1, 2, 3, 5]
     with pytest.raises(StoreError, match="was not removed"):
@@ -77,8 +91,10 @@ def test_a_source_with_decisions_is_refused_unless_archived(store):
     assert counts.records_excluded_human == 0  # record 5's exclusion left with it
     assert not [m for m in check(counts) if m.is_error]
     text = methods_paragraph(methods_facts(store))
-    assert "One search was withdrawn from the review after screening had begun: Embase (2 records, 2 with " \
-           "decisions)" in text
+    assert (
+        "One search was withdrawn from the review after screening had begun: Embase (2 records, 2 with "
+        "decisions)" in text
+    )
     [info] = [s for s in store.source_list() if s.id == 2]
     assert info.archived and info.restorable
     store.restore_source(2)

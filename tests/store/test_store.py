@@ -9,13 +9,31 @@ from screener.core.protocol import Protocol
 from screener.store import SourceInput, StoreError, open_store
 
 RECORDS = [
-    BibRecord(position=1, title="Fibromyalgia symptoms are reduced by low-dose naltrexone: a pilot study",
-              authors=(Author("Younger", "J"), Author("Mackey", "S")), year=2009, journal="Pain Medicine",
-              journal_abbrev="Pain Med", volume="10", issue="4", start_page="663", end_page="672",
-              doi="10.1111/j.1526-4637.2009.00613.x", pmid="19453963", keywords=("naltrexone", "fibromyalgia"),
-              source_id="19453963", line=1, raw="PMID- 19453963\nTI  - ..."),
-    BibRecord(position=2, title="Immunometabolic modulatory role of naltrexone in BV-2 microglia cells",
-              authors=(Author("Kučić", "N"), Author("Rački", "V")), year=2021, doi="10.3390/ijms22168429"),
+    BibRecord(
+        position=1,
+        title="Fibromyalgia symptoms are reduced by low-dose naltrexone: a pilot study",
+        authors=(Author("Younger", "J"), Author("Mackey", "S")),
+        year=2009,
+        journal="Pain Medicine",
+        journal_abbrev="Pain Med",
+        volume="10",
+        issue="4",
+        start_page="663",
+        end_page="672",
+        doi="10.1111/j.1526-4637.2009.00613.x",
+        pmid="19453963",
+        keywords=("naltrexone", "fibromyalgia"),
+        source_id="19453963",
+        line=1,
+        raw="PMID- 19453963\nTI  - ...",
+    ),
+    BibRecord(
+        position=2,
+        title="Immunometabolic modulatory role of naltrexone in BV-2 microglia cells",
+        authors=(Author("Kučić", "N"), Author("Rački", "V")),
+        year=2021,
+        doi="10.3390/ijms22168429",
+    ),
 ]
 
 
@@ -29,8 +47,9 @@ def test_review_sources_records_roundtrip(db_url: str, protocol: Protocol):
     store.init_review(protocol)
     assert store.protocol() == protocol
     assert store.reviewers() == ["NA", "ZL"]
-    source = store.add_source(SourceInput("PubMed", "pubmed.nbib", "ab" * 32, "pubmed", searched_on="2022-05-16"),
-                              RECORDS)
+    source = store.add_source(
+        SourceInput("PubMed", "pubmed.nbib", "ab" * 32, "pubmed", searched_on="2022-05-16"), RECORDS
+    )
     assert isinstance(source, Source) and source.record_count == 2 and source.imported_at is not None
     assert store.source_by_sha256("ab" * 32) == source
     assert store.source_by_sha256("cd" * 32) is None
@@ -55,7 +74,11 @@ def test_decisions_are_append_only(db_url: str, protocol: Protocol):
     store.record_decision(rid, ta, "ZL", Verdict.RETRACTED)
     log = store.decision_log(ta)
     assert [(d.reviewer, d.verdict) for d in log] == [
-        ("NA", Verdict.INCLUDE), ("NA", Verdict.EXCLUDE), ("ZL", Verdict.MAYBE), ("ZL", Verdict.RETRACTED)]
+        ("NA", Verdict.INCLUDE),
+        ("NA", Verdict.EXCLUDE),
+        ("ZL", Verdict.MAYBE),
+        ("ZL", Verdict.RETRACTED),
+    ]
     current = store.current_decisions(ta)
     assert list(current) == [(rid, "NA")]  # ZL's retraction leaves ZL undecided
     assert current[(rid, "NA")].reasons == ("E2",) and current[(rid, "NA")].note == "conference abstract"
@@ -92,18 +115,36 @@ def test_import_is_one_transaction(db_url: str, protocol: Protocol):
 def test_large_import_keeps_every_field(db_url: str, protocol: Protocol):
     """Thousands of records in batches (SQLite inserts 1,000 rows per statement, then the rest):
     every field comes back, including author and keyword text that JSON must escape."""
-    odd = ['Quote "in" name', "back\\slash", "tab\there", "new\nline", "Kučić", "\u00e9\u0301", "\x01ctl", "[]"]
-    records = [BibRecord(position=i, title=f"Title {i} {odd[i % len(odd)]}", line=i * 3,
-                         authors=tuple(Author(odd[(i + k) % len(odd)], odd[k % len(odd)] if k else "")
-                                       for k in range(i % 4)),
-                         keywords=tuple(odd[(i + k) % len(odd)] for k in range(i % 3)),
-                         year=1990 + i % 30, doi=f"10.1/{i}" if i % 2 else None, raw=f"TY  - JOUR\nT1  - {i}")
-               for i in range(1, 2346)]
+    odd = [
+        'Quote "in" name',
+        "back\\slash",
+        "tab\there",
+        "new\nline",
+        "Kučić",
+        "\u00e9\u0301",
+        "\x01ctl",
+        "[]",
+    ]
+    records = [
+        BibRecord(
+            position=i,
+            title=f"Title {i} {odd[i % len(odd)]}",
+            line=i * 3,
+            authors=tuple(
+                Author(odd[(i + k) % len(odd)], odd[k % len(odd)] if k else "") for k in range(i % 4)
+            ),
+            keywords=tuple(odd[(i + k) % len(odd)] for k in range(i % 3)),
+            year=1990 + i % 30,
+            doi=f"10.1/{i}" if i % 2 else None,
+            raw=f"TY  - JOUR\nT1  - {i}",
+        )
+        for i in range(1, 2346)
+    ]
     store = open_store(db_url, create=True)
     store.init_review(protocol)
     with store.import_source(SourceInput("", "big.ris", "33" * 32, "ris")) as writer:
         for i in range(0, len(records), 700):
-            writer.add(records[i:i + 700])
+            writer.add(records[i : i + 700])
         sid = writer.commit("Embase", None)
     assert store.source(sid).record_count == len(records)
     assert [r.bib for r in store.records()] == records
@@ -149,10 +190,20 @@ def test_related_records_name_the_screened_record(db_url: str, protocol: Protoco
     store = open_store(db_url, create=True)
     store.init_review(protocol)
     article = RECORDS[0]
-    erratum = replace(article, position=2, title="Erratum: " + article.title, start_page="1050", end_page=None,
-                      issue="6", doi=None, pmid=None)
+    erratum = replace(
+        article,
+        position=2,
+        title="Erratum: " + article.title,
+        start_page="1050",
+        end_page=None,
+        issue="6",
+        doi=None,
+        pmid=None,
+    )
     store.add_source(SourceInput("PubMed", "p.nbib", "ab" * 32, "pubmed"), [article, erratum])
-    store.add_source(SourceInput("Embase", "e.ris", "cd" * 32, "ris"), [replace(article, pmid=None, position=1)])
+    store.add_source(
+        SourceInput("Embase", "e.ris", "cd" * 32, "ris"), [replace(article, pmid=None, position=1)]
+    )
     run_dedup(store)
     (cluster,) = store.clusters()
     assert cluster.members == (1, 3) and cluster.primary == 1

@@ -29,9 +29,17 @@ TITLES = [
 def review(tmp_path: Path) -> Store:
     store = open_store(tmp_path / "review.db", create=True)
     store.init_review(load_protocol(example_dir() / "protocol.toml"))
-    records = [BibRecord(position=i, title=title, authors=(Author("Younger", "J"),), year=2009 + i,
-                         journal="Pain Med", abstract=f"Abstract {i} about fibromyalgia and naltrexone.")
-               for i, title in enumerate(TITLES, start=1)]
+    records = [
+        BibRecord(
+            position=i,
+            title=title,
+            authors=(Author("Younger", "J"),),
+            year=2009 + i,
+            journal="Pain Med",
+            abstract=f"Abstract {i} about fibromyalgia and naltrexone.",
+        )
+        for i, title in enumerate(TITLES, start=1)
+    ]
     store.add_source(SourceInput("PubMed", "pubmed.nbib", "a" * 64, "pubmed"), records)
     yield store
     store.close()

@@ -13,10 +13,10 @@ from textual.app import App
 from textual.widgets import OptionList
 
 from screener.core.models import Stage, Verdict
-from screener.workflows.dedup import run_dedup
-from screener.workflows.demo import build_demo
 from screener.store import open_store
 from screener.tui.app import make_app
+from screener.workflows.dedup import run_dedup
+from screener.workflows.demo import build_demo
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 NA_VERDICTS = [Verdict.INCLUDE, Verdict.EXCLUDE, Verdict.EXCLUDE, Verdict.MAYBE, Verdict.INCLUDE] * 4  # 20
@@ -92,8 +92,9 @@ async def look(path: Path, screen_text: Callable[[App], str]) -> dict[str, str]:
     return seen
 
 
-async def test_the_screens_tell_zl_nothing_about_na_s_votes(template: Path, tmp_path: Path,
-                                                           screen_text: Callable[[App], str]):
+async def test_the_screens_tell_zl_nothing_about_na_s_votes(
+    template: Path, tmp_path: Path, screen_text: Callable[[App], str]
+):
     seen: dict[bool, dict[str, str]] = {}
     for flipped in (False, True):
         path = _review(template, tmp_path / f"r{flipped}", flipped=flipped)
@@ -105,18 +106,24 @@ async def test_the_screens_tell_zl_nothing_about_na_s_votes(template: Path, tmp_
             store = open_store(path)
             store.record_decision(target, TA, "ZL", verdict)
             store.close()
-            seen[flipped].update({f"{verdict.value} {k}": v for k, v in (await look(path, screen_text)).items()})
+            seen[flipped].update(
+                {f"{verdict.value} {k}": v for k, v in (await look(path, screen_text)).items()}
+            )
     differ = [k for k in seen[False] if seen[False][k] != seen[True][k]]
     assert not differ, f"{differ[0]}:\n{seen[False][differ[0]]}\n---\n{seen[True][differ[0]]}"
     before = seen[False]
-    assert "Records excluded: blind" in before["before prisma"] and "Records screened: 30" in before["before prisma"]
+    assert (
+        "Records excluded: blind" in before["before prisma"]
+        and "Records screened: 30" in before["before prisma"]
+    )
     assert "records_excluded (blind)" in before["before b"] and "records_screened (30)" in before["before b"]
     assert "title/abstract is blind: 2 reviewers" in before["before b records_excluded"]
     assert "title/abstract is blind" in before["before screen full-text"]
 
 
-async def test_after_unblinding_the_prisma_screen_shows_the_real_numbers(template: Path, tmp_path: Path,
-                                                                         screen_text: Callable[[App], str]):
+async def test_after_unblinding_the_prisma_screen_shows_the_real_numbers(
+    template: Path, tmp_path: Path, screen_text: Callable[[App], str]
+):
     shown = {}
     for flipped in (False, True):
         path = _review(template, tmp_path / f"u{flipped}", flipped=flipped)

@@ -10,14 +10,14 @@ import pytest
 from textual.widgets import Static
 
 from screener.core.models import Stage, Verdict
-from screener.workflows.dedup import run_dedup
-from screener.workflows.demo import build_demo
-from screener.workflows.agreement import stage_agreement, stage_counts
 from screener.store import Store
 from screener.tui.app import make_app
 from screener.tui.screens.agreement import AgreementScreen
 from screener.tui.screens.conflicts import ConflictsScreen
 from screener.tui.screens.screening import ScreeningScreen
+from screener.workflows.agreement import stage_agreement, stage_counts
+from screener.workflows.dedup import run_dedup
+from screener.workflows.demo import build_demo
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 
@@ -76,16 +76,23 @@ async def test_full_cycle_on_the_demo_review(demo: Store):
 
     log = demo.resolution_log(TA)
     assert [(r.record_id, r.verdict, r.reasons, r.resolved_by, r.method) for r in log] == [
-        (conflicts[0], Verdict.INCLUDE, (), "NA", "consensus"), (conflicts[1], Verdict.EXCLUDE, ("E5",), "NA",
-                                                                 "consensus"),
-        (conflicts[2], Verdict.INCLUDE, (), "NA", "consensus")]
+        (conflicts[0], Verdict.INCLUDE, (), "NA", "consensus"),
+        (conflicts[1], Verdict.EXCLUDE, ("E5",), "NA", "consensus"),
+        (conflicts[2], Verdict.INCLUDE, (), "NA", "consensus"),
+    ]
     assert log[0].note == "agreed after discussion" and log[1].note is None
     assert demo.conflicts(TA) == []
     # agreed includes plus resolved includes move on; the conflict resolved as exclude does not
     assert sorted(demo.stage_pool(FT)) == sorted(set(pool[:12]) - {conflicts[1]})
     counts = stage_counts(demo, TA)
-    assert (counts.records, counts.decided, counts.included, counts.excluded, counts.conflicts, counts.resolved) == (
-        30, 30, 11, 19, 0, 3)
+    assert (
+        counts.records,
+        counts.decided,
+        counts.included,
+        counts.excluded,
+        counts.conflicts,
+        counts.resolved,
+    ) == (30, 30, 11, 19, 0, 3)
     (pair,) = stage_agreement(demo, TA)
     assert pair.three.n == 30 and pair.three.observed == 27 / 30
 

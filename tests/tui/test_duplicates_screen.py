@@ -8,12 +8,12 @@ from textual.widgets import Static
 
 from screener.core.models import Author, BibRecord, Stage, Verdict
 from screener.core.protocol import load_protocol
-from screener.workflows.dedup import run_dedup
 from screener.paths import example_dir
 from screener.store import SourceInput, Store, open_store
 from screener.tui.app import make_app
 from screener.tui.screens.dialogs import Confirm
 from screener.tui.screens.duplicates import DuplicatesScreen
+from screener.workflows.dedup import run_dedup
 
 AUTHORS = (Author("Younger", "J"), Author("Mackey", "S"))
 
@@ -22,20 +22,49 @@ def _review(tmp_path: Path) -> Store:
     store = open_store(tmp_path / "review.db", create=True)
     store.init_review(load_protocol(example_dir() / "protocol.toml"))
     base = dict(authors=AUTHORS, year=2009, volume="10", start_page="663")
-    store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"), [
-        BibRecord(position=1, title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
-                  journal="Pain Med", **base),
-        BibRecord(position=2, title="Low-dose naltrexone in the treatment of fibromyalgia: a small pilot study",
-                  journal="Pain Med", authors=AUTHORS, year=2009),
-        BibRecord(position=3, title="Pharmacotherapy of fibromyalgia", journal="Am J Health Syst Pharm", year=2011,
-                  authors=(Author("Traynor", "LM"),)),
-    ])
-    store.add_source(SourceInput("Embase", "e.ris", "b" * 64, "ris"), [
-        BibRecord(position=1, title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
-                  journal="Pain Medicine", **base),
-        BibRecord(position=2, title="Pharmacotherapy of fibromyalgia", journal="American Journal of Health-System "
-                  "Pharmacy", year=2011, authors=(Author("Traynor", "L. M."),)),
-    ])
+    store.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [
+            BibRecord(
+                position=1,
+                title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
+                journal="Pain Med",
+                **base,
+            ),
+            BibRecord(
+                position=2,
+                title="Low-dose naltrexone in the treatment of fibromyalgia: a small pilot study",
+                journal="Pain Med",
+                authors=AUTHORS,
+                year=2009,
+            ),
+            BibRecord(
+                position=3,
+                title="Pharmacotherapy of fibromyalgia",
+                journal="Am J Health Syst Pharm",
+                year=2011,
+                authors=(Author("Traynor", "LM"),),
+            ),
+        ],
+    )
+    store.add_source(
+        SourceInput("Embase", "e.ris", "b" * 64, "ris"),
+        [
+            BibRecord(
+                position=1,
+                title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
+                journal="Pain Medicine",
+                **base,
+            ),
+            BibRecord(
+                position=2,
+                title="Pharmacotherapy of fibromyalgia",
+                journal="American Journal of Health-System Pharmacy",
+                year=2011,
+                authors=(Author("Traynor", "L. M."),),
+            ),
+        ],
+    )
     return store
 
 
@@ -78,11 +107,19 @@ async def test_a_merged_cluster_shows_every_member(tmp_path: Path):
     """A paper found in three databases: the cluster view shows all three records, not two."""
     store = open_store(tmp_path / "review.db", create=True)
     store.init_review(load_protocol(example_dir() / "protocol.toml"))
-    paper = dict(title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study", authors=AUTHORS,
-                 year=2009, volume="10", start_page="663", doi="10.1111/j.1526-4637.2009.00613.x")
+    paper = dict(
+        title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
+        authors=AUTHORS,
+        year=2009,
+        volume="10",
+        start_page="663",
+        doi="10.1111/j.1526-4637.2009.00613.x",
+    )
     for name, journal in (("PubMed", "Pain Med"), ("Embase", "Pain Medicine"), ("Scopus", "Pain Medicine")):
-        store.add_source(SourceInput(name, f"{name}.ris", name[0] * 64, "ris"),
-                         [BibRecord(position=1, journal=journal, **paper)])
+        store.add_source(
+            SourceInput(name, f"{name}.ris", name[0] * 64, "ris"),
+            [BibRecord(position=1, journal=journal, **paper)],
+        )
     run_dedup(store)
     assert [c.members for c in store.clusters()] == [(1, 2, 3)]
     app = make_app(store)

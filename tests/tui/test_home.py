@@ -17,8 +17,10 @@ from screener.tui.screens.home import HomeScreen
 def _review(tmp_path: Path):
     store = open_store(tmp_path / "review.db", create=True)
     store.init_review(load_protocol(example_dir() / "protocol.toml"))
-    store.add_source(SourceInput("PubMed", "pubmed.nbib", "a" * 64, "pubmed", searched_on="2022-05-16"),
-                     [BibRecord(position=i, title=f"Record {i}") for i in range(1, 4)])
+    store.add_source(
+        SourceInput("PubMed", "pubmed.nbib", "a" * 64, "pubmed", searched_on="2022-05-16"),
+        [BibRecord(position=i, title=f"Record {i}") for i in range(1, 4)],
+    )
     store.add_source(SourceInput("Embase", "embase.ris", "b" * 64, "ris"), [BibRecord(position=1, title="E")])
     store.record_decision(1, Stage.TITLE_ABSTRACT, "NA", Verdict.INCLUDE)
     store.record_decision(2, Stage.TITLE_ABSTRACT, "NA", Verdict.EXCLUDE, reasons=("E1",))
@@ -78,7 +80,9 @@ async def test_home_lists_what_is_waiting_with_keys(tmp_path: Path):
         assert "c   1 open conflict at Title/abstract" in text
         assert "p   Title/abstract is finished: every reviewer has screened its 4 records" in text
         assert "reopened" not in text
-        store.record_decision(2, Stage.TITLE_ABSTRACT, "NA", Verdict.INCLUDE, reopen=True)  # agreed, now changed
+        store.record_decision(
+            2, Stage.TITLE_ABSTRACT, "NA", Verdict.INCLUDE, reopen=True
+        )  # agreed, now changed
         text = await waiting_text(pilot)
         assert "s   1 reopened record at Title/abstract" in text
         await pilot.press("c")  # the key on the line opens that workflow

@@ -37,7 +37,11 @@ async def test_import_demo_export_through_the_screen(empty_review, tmp_path: Pat
         await screen.checking.wait()
         await pilot.pause()
         preview = str(screen.query_one("#preview", Static).render())
-        assert "format: ris" in preview and "records: 14" in preview and "database: CINAHL Complete via EBSCOhost" in preview
+        assert (
+            "format: ris" in preview
+            and "records: 14" in preview
+            and "database: CINAHL Complete via EBSCOhost" in preview
+        )
         await pilot.press("s")
         await pilot.press(*"CINAHL", "enter")
         await pilot.press("t")
@@ -105,9 +109,12 @@ async def test_multi_database_export_becomes_one_source_per_database(empty_revie
         await pilot.pause()
         assert "1000 records from 2 databases" in str(screen.query_one("#import-result", Static).render())
         assert str(screen.query_one("#preview", Static).render()).startswith(
-            "✓ imported: 1000 records from 2 databases")
+            "✓ imported: 1000 records from 2 databases"
+        )
     assert [(s.name, s.record_count, s.platform) for s in empty_review.sources()] == [
-        ("MEDLINE", 895, "Ovid"), ("CENTRAL", 105, "Ovid")]
+        ("MEDLINE", 895, "Ovid"),
+        ("CENTRAL", 105, "Ovid"),
+    ]
 
 
 async def test_import_runs_off_the_ui_thread_once(empty_review, tmp_path: Path, monkeypatch):
@@ -186,7 +193,10 @@ async def test_dedup_remove_and_restore_on_the_import_screen(empty_review, tmp_p
         await pilot.press("u", "enter")  # restore it
         await asyncio.wait_for(screen.job.wait(), 20)
         await pilot.pause()
-        assert [s.name for s in empty_review.sources()] == ["CINAHL Complete", "Embase"] and empty_review.clusters()
+        assert [s.name for s in empty_review.sources()] == [
+            "CINAHL Complete",
+            "Embase",
+        ] and empty_review.clusters()
         rid = empty_review.stage_pool(Stage.TITLE_ABSTRACT)[0]
         empty_review.record_decision(rid, Stage.TITLE_ABSTRACT, "NA", Verdict.INCLUDE)
         await pilot.press("x", "enter")  # the first source carries a decision: archive, or keep

@@ -14,8 +14,6 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from screener.core.models import BibRecord, Stage, Verdict
-from screener.workflows.dedup import run_dedup
-from screener.workflows.demo import build_demo
 from screener.store import SourceInput, Store
 from screener.tui.app import make_app
 from screener.tui.screens.agreement import AgreementScreen
@@ -23,6 +21,8 @@ from screener.tui.screens.duplicates import DuplicatesScreen
 from screener.tui.screens.importing import ImportScreen
 from screener.tui.screens.prisma import PrismaScreen
 from screener.tui.widgets.key_footer import KeyFooter, _Keys
+from screener.workflows.dedup import run_dedup
+from screener.workflows.demo import build_demo
 
 SIZES = [(80, 24), (100, 32), (150, 40)]
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
@@ -33,15 +33,28 @@ def busy(tmp_path_factory) -> Store:
     """The demo review with 22 sources, both reviewers done at title/abstract (4 conflicts), unblinded."""
     store, _ = build_demo(tmp_path_factory.mktemp("layout") / "review.db")
     for n in range(19):
-        store.add_source(SourceInput(f"Register {n}", f"reg{n}.ris", f"{n:064d}", "ris"),
-                         [BibRecord(position=1, title=f"Registered trial {n} of naltrexone", year=2020,
-                                    abstract="Background. " + "Low-dose naltrexone was given daily. " * 40)])
+        store.add_source(
+            SourceInput(f"Register {n}", f"reg{n}.ris", f"{n:064d}", "ris"),
+            [
+                BibRecord(
+                    position=1,
+                    title=f"Registered trial {n} of naltrexone",
+                    year=2020,
+                    abstract="Background. " + "Low-dose naltrexone was given daily. " * 40,
+                )
+            ],
+        )
     run_dedup(store)
     for i, rid in enumerate(store.stage_pool(TA)):
         for who in ("NA", "ZL"):
             include = i % 3 == 0 or (who == "NA" and i % 5 == 1)
-            store.record_decision(rid, TA, who, Verdict.INCLUDE if include else Verdict.EXCLUDE,
-                                  reasons=() if include else ("E2",))
+            store.record_decision(
+                rid,
+                TA,
+                who,
+                Verdict.INCLUDE if include else Verdict.EXCLUDE,
+                reasons=() if include else ("E2",),
+            )
     assert store.conflicts(TA)
     yield store
     store.close()
@@ -49,7 +62,9 @@ def busy(tmp_path_factory) -> Store:
 
 def _inside(widget, size) -> bool:
     r = widget.region
-    return r.width > 0 and r.height > 0 and r.x >= 0 and r.y >= 0 and r.right <= size[0] and r.bottom <= size[1]
+    return (
+        r.width > 0 and r.height > 0 and r.x >= 0 and r.y >= 0 and r.right <= size[0] and r.bottom <= size[1]
+    )
 
 
 def _check_footer(app, size, screen_text) -> None:
@@ -119,7 +134,9 @@ async def test_home_screen(busy: Store, size, screen_text):
         assert app.focused is sources
         await pilot.press(*["down"] * 21)
         await pilot.pause()
-        assert sources.cursor_row == 21 and "Register 18" in screen_text(app)  # the last source scrolled into view
+        assert sources.cursor_row == 21 and "Register 18" in screen_text(
+            app
+        )  # the last source scrolled into view
         progress = app.screen.query_one("#progress", DataTable)
         assert _inside(progress, size)
 
@@ -149,8 +166,9 @@ async def test_prisma_agreement_and_import_screens(busy: Store, size, screen_tex
         await pilot.pause()
         _check_footer(app, size, screen_text)
         checks = str(app.screen.query_one("#checks", Static).render()).split()[-3:]
-        await _last_line_reachable(pilot, app.screen.query_one("#prisma-pane", VerticalScroll), " ".join(checks),
-                                   screen_text)
+        await _last_line_reachable(
+            pilot, app.screen.query_one("#prisma-pane", VerticalScroll), " ".join(checks), screen_text
+        )
         await pilot.press("q")
         app.push_screen(AgreementScreen(busy))
         await app.workers.wait_for_complete()
@@ -161,7 +179,9 @@ async def test_prisma_agreement_and_import_screens(busy: Store, size, screen_tex
         app.push_screen(ImportScreen(busy, tmp_path))
         await pilot.pause()
         _check_footer(app, size, screen_text)
-        assert _inside(app.screen.query_one("#files"), size) and _inside(app.screen.query_one("#preview"), size)
+        assert _inside(app.screen.query_one("#files"), size) and _inside(
+            app.screen.query_one("#preview"), size
+        )
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -24,12 +24,16 @@ EXTRA = [f"Reason number {n} of the long list" for n in range(8, 13)]  # E8..E12
 @pytest.fixture
 def long_review(tmp_path: Path) -> Store:
     text = (example_dir() / "protocol.toml").read_text(encoding="utf-8")
-    text += "".join(f'\n[[exclusion]]\nid = "E{n}"\nlabel = "{label}"\n' for n, label in zip(range(8, 13), EXTRA,
-                                                                                          strict=True))
+    text += "".join(
+        f'\n[[exclusion]]\nid = "E{n}"\nlabel = "{label}"\n'
+        for n, label in zip(range(8, 13), EXTRA, strict=True)
+    )
     store = open_store(tmp_path / "review.db", create=True)
     store.init_review(parse_protocol(text))
-    store.add_source(SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-                     [BibRecord(position=i, title=f"Record {i}") for i in range(1, 8)])
+    store.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [BibRecord(position=i, title=f"Record {i}") for i in range(1, 8)],
+    )
     yield store
     store.close()
 
@@ -44,8 +48,9 @@ def _reasons(store: Store) -> list[tuple[int, tuple[str, ...]]]:
     return [(d.record_id, d.reasons) for d in store.decision_log(TA, "NA") if d.verdict is Verdict.EXCLUDE]
 
 
-async def test_two_digit_reasons(long_review: Store, screen_text: Callable[[App], str],
-                                 monkeypatch: pytest.MonkeyPatch):
+async def test_two_digit_reasons(
+    long_review: Store, screen_text: Callable[[App], str], monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setattr(keys, "REASON_WAIT_S", 0.3)
     app = make_app(long_review, reviewer="NA", stage=TA)
     async with app.run_test(size=(140, 50)) as pilot:
@@ -71,8 +76,14 @@ async def test_two_digit_reasons(long_review: Store, screen_text: Callable[[App]
         await pilot.press("e", "1")  # no second digit: after the short wait, reason 1
         await pilot.pause(0.6)
         await _settle(pilot, screen)
-        assert _reasons(long_review) == [(1, ("E11",)), (2, ("E1",)), (3, ("E3",)), (4, ("E12",)), (5, ("E9",)),
-                                         (6, ("E1",))]
+        assert _reasons(long_review) == [
+            (1, ("E11",)),
+            (2, ("E1",)),
+            (3, ("E3",)),
+            (4, ("E12",)),
+            (5, ("E9",)),
+            (6, ("E1",)),
+        ]
         await pilot.press("e", "1", "escape")  # Escape drops the typed digit: nothing decided
         await pilot.pause(0.6)
         await _settle(pilot, screen)

@@ -38,8 +38,10 @@ def test_a_missing_file_and_a_failing_opener(pdf: Path, tmp_path: Path, monkeypa
     bin_dir = tmp_path / "bin"
     _fake_opener(bin_dir, 3)  # xdg-open: "a required tool could not be found"
     monkeypatch.setenv("PATH", str(bin_dir))
-    assert opener_problem(str(tmp_path / "gone.pdf")) == \
-        f"{tmp_path / 'gone.pdf'} does not exist: press r to record where the PDF is"
+    assert (
+        opener_problem(str(tmp_path / "gone.pdf"))
+        == f"{tmp_path / 'gone.pdf'} does not exist: press r to record where the PDF is"
+    )
     assert opener_problem(str(pdf)) == f"xdg-open could not open {pdf} (exit 3): is a PDF viewer installed?"
     _fake_opener(bin_dir, 0)
     assert opener_problem(str(pdf)) is None

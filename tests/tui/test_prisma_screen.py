@@ -43,5 +43,8 @@ async def test_prisma_screen_numbers_and_csv_export(review: Store, tmp_path: Pat
         assert "included: 1 records" in listed
         assert "Younger 2010  Low-dose naltrexone for the treatment of fibromyalgia" in listed
     rows = {r["data"]: r["n"] for r in csv.DictReader((tmp_path / "prisma.csv").open(encoding="utf-8"))}
-    assert rows["database_results"] == "6" and rows["records_screened"] == "6" and rows["dbr_excluded"] == \
-        "Chronic fatigue syndrome, 1"
+    assert (
+        rows["database_results"] == "6"
+        and rows["records_screened"] == "6"
+        and rows["dbr_excluded"] == "Chronic fatigue syndrome, 1"
+    )

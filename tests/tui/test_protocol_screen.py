@@ -68,8 +68,9 @@ async def test_a_failed_read_is_shown(review: Store, monkeypatch):
         await pilot.press("P")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "could not read the protocol: database gone" in str(app.screen.query_one("#protocol-text",
-                                                                                         Static).render())
+        assert "could not read the protocol: database gone" in str(
+            app.screen.query_one("#protocol-text", Static).render()
+        )
 
 
 async def test_screening_follows_a_change_made_in_another_process(review: Store):
@@ -79,8 +80,9 @@ async def test_screening_follows_a_change_made_in_another_process(review: Store)
         assert isinstance(screen, ScreeningScreen)
         assert " 4 Chronic fatigue syndrome" in str(screen.query_one("#criteria", Static).render())
         other = open_store(review.url)  # the lead runs 'screener protocol update' elsewhere
-        other.change_protocol(parse_protocol(e4_first_relabelled(other.protocol().text), "p.toml"), "NA", {},
-                              "p.toml")
+        other.change_protocol(
+            parse_protocol(e4_first_relabelled(other.protocol().text), "p.toml"), "NA", {}, "p.toml"
+        )
         other.close()
         await pilot.pause(REFRESH_SECONDS + 0.5)
         await app.workers.wait_for_complete()
@@ -103,8 +105,9 @@ async def test_the_conflict_screen_follows_a_mapping_made_elsewhere(review: Stor
 
     for rid in review.stage_pool(TA):  # NA and ZL agree everywhere but record 1: E4 against E2
         review.record_decision(rid, TA, "NA", Verdict.EXCLUDE, ("E4",) if rid == 1 else ("E1",))
-        review.record_decision(rid, TA, "ZL", Verdict.INCLUDE if rid == 1 else Verdict.EXCLUDE,
-                               () if rid == 1 else ("E1",))
+        review.record_decision(
+            rid, TA, "ZL", Verdict.INCLUDE if rid == 1 else Verdict.EXCLUDE, () if rid == 1 else ("E1",)
+        )
     assert review.conflicts(TA) == [1]
     app = make_app(review, resolver="NA", stage=TA)
     async with app.run_test(size=(100, 32)) as pilot:

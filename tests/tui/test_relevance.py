@@ -16,20 +16,32 @@ from screener.tui.app import make_app
 from screener.tui.screens.screening import ScreeningScreen
 
 TA = Stage.TITLE_ABSTRACT
-OTHER = ["coronary stent outcomes", "asthma inhalers in school children", "hip fracture surgery in the elderly",
-         "kidney dialysis cohort", "influenza vaccine uptake", "insulin pumps in type 1 diabetes"]
+OTHER = [
+    "coronary stent outcomes",
+    "asthma inhalers in school children",
+    "hip fracture surgery in the elderly",
+    "kidney dialysis cohort",
+    "influenza vaccine uptake",
+    "insulin pumps in type 1 diabetes",
+]
 
 
 def relevance_review(path: Path, extra: str = "") -> Store:
     """30 records, import order interleaved: every fifth is about LDN in fibromyalgia."""
-    text = (example_dir() / "protocol.toml").read_text().replace('order = "import"', 'order = "relevance"' + extra)
+    text = (
+        (example_dir() / "protocol.toml")
+        .read_text()
+        .replace('order = "import"', 'order = "relevance"' + extra)
+    )
     store = open_store(path, create=True)
     store.init_review(parse_protocol(text))
     records = []
     for i in range(1, 31):
         if i % 5 == 0:
-            title, abstract = (f"Low-dose naltrexone in fibromyalgia, trial {i}",
-                               "Randomised trial of low-dose naltrexone for fibromyalgia pain.")
+            title, abstract = (
+                f"Low-dose naltrexone in fibromyalgia, trial {i}",
+                "Randomised trial of low-dose naltrexone for fibromyalgia pain.",
+            )
         else:
             topic = OTHER[i % len(OTHER)]
             title, abstract = f"A study of {topic} ({i})", f"We report {topic} in a registry."
@@ -62,10 +74,12 @@ async def test_relevance_order_is_used_and_recorded(tmp_path: Path) -> None:
         assert isinstance(screen, ScreeningScreen)
         await settle(pilot, screen)
         # cold start: the protocol's keywords (naltrexone, fibromyalgia ...) put the LDN records next
-        nxt = screen.queue[screen.index + 1: screen.index + 6]
+        nxt = screen.queue[screen.index + 1 : screen.index + 6]
         assert all(is_ldn(store, r) for r in nxt), nxt
         assert store.ranking_runs(TA, "NA")[-1].kind == "cold-start"
-        assert "to claim 95% recall with 95% confidence, screen" in str(screen.query_one("#guide-line").render())
+        assert "to claim 95% recall with 95% confidence, screen" in str(
+            screen.query_one("#guide-line").render()
+        )
         await pilot.press("e", "enter")  # record 1 (import order's first, not LDN): exclude
         await settle(pilot, screen)
         await pilot.press("i")  # the first LDN record: include
@@ -74,7 +88,7 @@ async def test_relevance_order_is_used_and_recorded(tmp_path: Path) -> None:
         assert runs[-1].kind == "model" and runs[-1].n_train == 2 and runs[-1].n_include == 1
         assert runs[-1].trained_through == max(d.id for d in store.decision_log(TA, "NA"))
         # the remaining four LDN records come next, ahead of every other undecided record
-        rest = [r for r in screen.queue[screen.index:] if r not in screen.mine]
+        rest = [r for r in screen.queue[screen.index :] if r not in screen.mine]
         assert [is_ldn(store, r) for r in rest[:4]] == [True] * 4
         # the order is exactly the ranker's, from NA's two decisions
         ids = sorted(screen.queued)
@@ -100,7 +114,7 @@ async def test_blind_reviewers_ranking_ignores_the_other_reviewer(tmp_path: Path
         screen = app.screen
         await settle(pilot, screen)
         shown = screen.current  # shown before the first ranking arrived: it stays first
-        order = [r for r in screen.queue[screen.index + 1:] if r not in screen.mine]
+        order = [r for r in screen.queue[screen.index + 1 :] if r not in screen.mine]
     labels = store.ranking_labels(TA, "NA")
     assert labels.own_only and labels.labels == {5: True, 1: False}
     ids = sorted(screen.queued)
@@ -130,10 +144,10 @@ async def test_v_starts_the_random_sample_of_the_stopping_test(tmp_path: Path) -
         assert len(runs) == 1 and runs[0].n_train == 2 and runs[0].candidates == 28
         rest = sorted(r for r in screen.queue if r not in screen.mine)
         random.Random(store.protocol().rules.seed).shuffle(rest)
-        assert screen.queue[screen.index:] == rest  # the unscreened records, in seeded random order
+        assert screen.queue[screen.index :] == rest  # the unscreened records, in seeded random order
         await pilot.press("e", "enter")
         await settle(pilot, screen)
-        assert screen.queue[screen.index:] == rest[1:]  # no reordering by the model during the sample
+        assert screen.queue[screen.index :] == rest[1:]  # no reordering by the model during the sample
         guide = str(screen.query_one("#guide-line").render())
         assert "random sample: 1 of 28 unscreened records, 0 includes" in guide
         assert "random sample" in str(screen.query_one("#progress-line").render())

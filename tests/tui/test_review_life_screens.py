@@ -7,13 +7,13 @@ import pytest
 from textual.widgets import Static
 
 from screener.core.models import BibRecord, Stage, Verdict
-from screener.workflows.dedup import run_dedup
 from screener.store import SourceInput, Store
 from screener.tui import refresh
 from screener.tui.app import make_app
 from screener.tui.screens.conflicts import ConflictsScreen
 from screener.tui.screens.dialogs import Confirm
 from screener.tui.screens.screening import ScreeningScreen
+from screener.workflows.dedup import run_dedup
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 
@@ -36,9 +36,21 @@ async def test_an_update_search_flags_the_record_and_keeps_the_decision(review: 
     run_dedup(review)
     review.record_decision(1, TA, "NA", Verdict.INCLUDE)
     first = review.record(1).bib  # type: ignore[union-attr]
-    review.add_source(SourceInput("Embase", "update.ris", "c" * 64, "ris"), [BibRecord(
-        position=1, title=first.title, authors=first.authors, year=first.year, journal=first.journal,
-        pmid="23359310", doi="10.1002/art.37734", abstract=first.abstract + " Longer, from the update search.")])
+    review.add_source(
+        SourceInput("Embase", "update.ris", "c" * 64, "ris"),
+        [
+            BibRecord(
+                position=1,
+                title=first.title,
+                authors=first.authors,
+                year=first.year,
+                journal=first.journal,
+                pmid="23359310",
+                doi="10.1002/art.37734",
+                abstract=first.abstract + " Longer, from the update search.",
+            )
+        ],
+    )
     assert "1 new record joined records already screened" in " ".join(run_dedup(review).lines())
     app = make_app(review, reviewer="NA", stage=TA)
     async with app.run_test(size=(110, 36)) as pilot:
@@ -77,12 +89,15 @@ async def test_changing_a_settled_decision_asks_and_records_a_reopening(review: 
     assert review.reopened(TA) == [1]
 
 
-async def test_not_retrieved_leaves_the_order_and_another_process_is_seen(review: Store,
-                                                                          monkeypatch: pytest.MonkeyPatch):
+async def test_not_retrieved_leaves_the_order_and_another_process_is_seen(
+    review: Store, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setattr(refresh, "REFRESH_SECONDS", 0.2)
     for rid in (1, 2, 3):
         _both(review, rid, TA, Verdict.INCLUDE)
-    review.unblind(TA, "NA")  # the full-text pool is made of title/abstract outcomes: hidden while it is blind
+    review.unblind(
+        TA, "NA"
+    )  # the full-text pool is made of title/abstract outcomes: hidden while it is blind
     app = make_app(review, reviewer="NA", stage=FT)
     async with app.run_test(size=(110, 36)) as pilot:
         screen = app.screen
@@ -123,9 +138,13 @@ async def test_a_resolved_conflict_is_re_resolved_keeping_its_history(review: St
         await pilot.press("a")  # resolved ones too
         await pilot.pause()
         assert screen.queue == [1]
-        assert "include, by NA (consensus)" in _text(screen, "#votes") and "pilot data count" in _text(screen, "#votes")
+        assert "include, by NA (consensus)" in _text(screen, "#votes") and "pilot data count" in _text(
+            screen, "#votes"
+        )
         await pilot.press("e", "1")
         await pilot.pause()
     log = review.resolution_log(TA)
     assert [(r.verdict.value, r.resolved_by, r.note) for r in log] == [
-        ("include", "NA", "pilot data count"), ("exclude", "ZL", "pilot data count")]
+        ("include", "NA", "pilot data count"),
+        ("exclude", "ZL", "pilot data count"),
+    ]

@@ -22,7 +22,9 @@ async def _settle(pilot, screen: ScreeningScreen) -> None:
     await pilot.pause()
 
 
-def _log(store: Store, reviewer: str = "NA", stage: Stage = TA) -> list[tuple[int, str, tuple[str, ...], str | None]]:
+def _log(
+    store: Store, reviewer: str = "NA", stage: Stage = TA
+) -> list[tuple[int, str, tuple[str, ...], str | None]]:
     return [(d.record_id, d.verdict.value, d.reasons, d.note) for d in store.decision_log(stage, reviewer)]
 
 
@@ -40,8 +42,12 @@ async def test_include_exclude_maybe_and_next_record(review: Store):
         await pilot.press("m")
         await pilot.press("e", "enter")  # title/abstract allows an exclusion without a reason
         await _settle(pilot, screen)
-        assert _log(review) == [(1, "include", (), None), (2, "exclude", ("E6",), None), (3, "maybe", (), None),
-                                (4, "exclude", (), None)]
+        assert _log(review) == [
+            (1, "include", (), None),
+            (2, "exclude", ("E6",), None),
+            (3, "maybe", (), None),
+            (4, "exclude", (), None),
+        ]
         assert "4 of 6 screened by you" in _text(screen, "#progress-line")
         assert "✓ saved" in _text(screen, "#save-line")
 
@@ -185,19 +191,36 @@ async def test_related_records_are_shown_beside_the_record(tmp_path, screen_text
     title/abstract and at full text (issue 16)."""
     from screener.core.models import Author, BibRecord
     from screener.core.protocol import load_protocol
-    from screener.workflows.dedup import run_dedup
     from screener.paths import example_dir
     from screener.store import SourceInput, open_store
+    from screener.workflows.dedup import run_dedup
 
     store = open_store(tmp_path / "review.db", create=True)
     store.init_review(load_protocol(example_dir() / "protocol.toml"))
     title = "Low-dose naltrexone for the treatment of fibromyalgia: a randomized crossover trial"
     people = (Author("Younger", "J"), Author("Noor", "N"))
     records = [
-        BibRecord(position=1, title=title, authors=people, year=2013, journal="Arthritis Rheum", volume="65",
-                  issue="2", start_page="529", end_page="538"),
-        BibRecord(position=2, title="Erratum: " + title, authors=people, year=2013, journal="Arthritis Rheum",
-                  volume="65", issue="6", start_page="1650"),
+        BibRecord(
+            position=1,
+            title=title,
+            authors=people,
+            year=2013,
+            journal="Arthritis Rheum",
+            volume="65",
+            issue="2",
+            start_page="529",
+            end_page="538",
+        ),
+        BibRecord(
+            position=2,
+            title="Erratum: " + title,
+            authors=people,
+            year=2013,
+            journal="Arthritis Rheum",
+            volume="65",
+            issue="6",
+            start_page="1650",
+        ),
         BibRecord(position=3, title="Pharmacotherapy of fibromyalgia", authors=people, year=2010),
     ]
     store.add_source(SourceInput("PubMed", "pubmed.nbib", "a" * 64, "pubmed"), records)
@@ -237,8 +260,10 @@ async def test_undo_reaches_decisions_of_an_earlier_session(review: Store):
         await pilot.press("u")  # takes back the exclusion of record 3
         await _settle(pilot, screen)
         await pilot.press("q")
-    assert {rid: d.verdict.value for (rid, _), d in review.current_decisions(TA, "NA").items()} == \
-        {1: "include", 2: "maybe"}
+    assert {rid: d.verdict.value for (rid, _), d in review.current_decisions(TA, "NA").items()} == {
+        1: "include",
+        2: "maybe",
+    }
     app = make_app(review, reviewer="NA", stage=TA)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = app.screen

@@ -7,13 +7,13 @@ from pathlib import Path
 from textual.widgets import Static
 
 from screener.core.models import Author, BibRecord, Stage
-from screener.workflows.dedup import run_dedup
 from screener.store import SourceInput, Store
 from screener.tui.app import make_app
 from screener.tui.screens.dialogs import Help
 from screener.tui.screens.duplicates import DuplicatesScreen
 from screener.tui.screens.home import HomeScreen
 from screener.tui.screens.screening import ScreeningScreen
+from screener.workflows.dedup import run_dedup
 
 TA = Stage.TITLE_ABSTRACT
 
@@ -70,15 +70,31 @@ async def test_vim_keys_and_the_saved_line_follows_the_record(review: Store):
 
 
 async def test_cluster_ids_hold_when_a_cluster_grows_and_go_to_a_cluster(review: Store, tmp_path: Path):
-    paper = dict(title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
-                 authors=(Author("Younger", "J"), Author("Mackey", "S")), year=2009, volume="10",
-                 start_page="663", doi="10.1111/j.1526-4637.2009.00613.x", journal="Pain Med")
-    other = dict(title="Pharmacotherapy of fibromyalgia", authors=(Author("Traynor", "LM"),), year=2011,
-                 journal="Am J Health Syst Pharm", volume="68", start_page="1307")
-    review.add_source(SourceInput("Embase", "e.ris", "e" * 64, "ris"),
-                      [BibRecord(position=1, **paper), BibRecord(position=2, **other)])
-    review.add_source(SourceInput("CINAHL", "c.ris", "c" * 64, "ris"),
-                      [BibRecord(position=1, **paper), BibRecord(position=2, **other)])
+    paper = dict(
+        title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
+        authors=(Author("Younger", "J"), Author("Mackey", "S")),
+        year=2009,
+        volume="10",
+        start_page="663",
+        doi="10.1111/j.1526-4637.2009.00613.x",
+        journal="Pain Med",
+    )
+    other = dict(
+        title="Pharmacotherapy of fibromyalgia",
+        authors=(Author("Traynor", "LM"),),
+        year=2011,
+        journal="Am J Health Syst Pharm",
+        volume="68",
+        start_page="1307",
+    )
+    review.add_source(
+        SourceInput("Embase", "e.ris", "e" * 64, "ris"),
+        [BibRecord(position=1, **paper), BibRecord(position=2, **other)],
+    )
+    review.add_source(
+        SourceInput("CINAHL", "c.ris", "c" * 64, "ris"),
+        [BibRecord(position=1, **paper), BibRecord(position=2, **other)],
+    )
     run_dedup(review)
     before = {c.id: c.members for c in review.clusters()}
     assert sorted(before.values()) == [(7, 9), (8, 10)]

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from screener.core.models import Stage
+from screener.tui.app import make_app
 from screener.workflows.dedup import run_dedup
 from screener.workflows.demo import build_demo
-from screener.tui.app import make_app
 
 
 @pytest.fixture

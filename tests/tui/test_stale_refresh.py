@@ -15,7 +15,9 @@ from screener.tui.screens.screening import ScreeningScreen
 TA = Stage.TITLE_ABSTRACT
 
 
-async def test_a_refresh_read_before_a_decision_does_not_forget_it(review: Store, monkeypatch: pytest.MonkeyPatch):
+async def test_a_refresh_read_before_a_decision_does_not_forget_it(
+    review: Store, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setattr(refresh, "REFRESH_SECONDS", 0.5)
     armed, read, release = threading.Event(), threading.Event(), threading.Event()
     read_state = ScreeningScreen._read_state

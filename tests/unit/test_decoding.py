@@ -13,15 +13,17 @@ from screener.importers._encoding import decode_file
 
 
 def _pubmed(n: int, abstract: str = "Patients received 0.25 μg/ml of naltrexone (Kučić et al.).") -> str:
-    return "".join(f"PMID- {1000 + i}\nTI  - Low-dose naltrexone in fibromyalgia {i}\nAB  - {abstract}\n"
-                   f"FAU - Younger, Jarred\nDP  - 2013\nSO  - Arthritis Rheum. 2013;65(2):529-38.\n\n"
-                   for i in range(n))
+    return "".join(
+        f"PMID- {1000 + i}\nTI  - Low-dose naltrexone in fibromyalgia {i}\nAB  - {abstract}\n"
+        f"FAU - Younger, Jarred\nDP  - 2013\nSO  - Arthritis Rheum. 2013;65(2):529-38.\n\n"
+        for i in range(n)
+    )
 
 
 def test_a_utf8_file_with_one_cp1252_run_stays_utf8(tmp_path: Path):
     text = _pubmed(80)
     data = text.encode("utf-8")
-    odd = "AB  - Patients received 0.25 μg/ml of naltrexone (Kučić et al.).\n".encode("utf-8")
+    odd = "AB  - Patients received 0.25 μg/ml of naltrexone (Kučić et al.).\n".encode()
     fixed = "AB  - Caf\xe9 au lait \u2013 a cp1252 line from an old EndNote library.\n"
     data = data.replace(odd, fixed.encode("cp1252"), 1)
     decoded = decode_file(data)
@@ -43,8 +45,11 @@ _run = st.text(st.characters(min_codepoint=0xA0, max_codepoint=0xFF), min_size=1
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(lines=st.lists(_line, min_size=1, max_size=30), runs=st.lists(st.tuples(st.integers(0, 1000), _run),
-                                                                   max_size=4), codec=_legacy)
+@given(
+    lines=st.lists(_line, min_size=1, max_size=30),
+    runs=st.lists(st.tuples(st.integers(0, 1000), _run), max_size=4),
+    codec=_legacy,
+)
 def test_fuzz_valid_utf8_lines_stay_unchanged(lines: list[str], runs: list[tuple[int, str]], codec: str):
     """Valid UTF-8 text with random runs of cp1252/latin-1 bytes: every untouched line decodes as it was."""
     encoded = [ln.encode("utf-8") for ln in lines]
@@ -72,9 +77,11 @@ def test_a_cut_off_pubmed_file_is_refused(tmp_path: Path):
     path.write_text(cut, encoding="utf-8")
     with pytest.raises(ImportFileError) as info:
         read_file(path)
-    assert str(info.value) == (f"{path}:15: the file ends in the middle of record 3 (from line 15): it has no "
-                               "'SO  -' line, which every other record ends with; the file looks cut off: "
-                               "export or copy it again")
+    assert str(info.value) == (
+        f"{path}:15: the file ends in the middle of record 3 (from line 15): it has no "
+        "'SO  -' line, which every other record ends with; the file looks cut off: "
+        "export or copy it again"
+    )
     for whole in (text, text.rstrip("\n"), text[: text.rindex("SO  - ")]):  # complete, or ends at a line end
         path.write_text(whole, encoding="utf-8")
         assert read_file(path).count == 3
@@ -91,9 +98,15 @@ def test_nul_bytes_are_removed(tmp_path: Path):
 
 def test_an_over_long_field_is_refused_naming_the_entry(tmp_path: Path):
     path = tmp_path / "long.ris"
-    path.write_text("TY  - JOUR\nTI  - Fine\nER  - \n\nTY  - JOUR\nTI  - Broken\nDO  - 10.1000/" + "a" * 9000 +
-                    "\nER  - \n", encoding="utf-8")
+    path.write_text(
+        "TY  - JOUR\nTI  - Fine\nER  - \n\nTY  - JOUR\nTI  - Broken\nDO  - 10.1000/"
+        + "a" * 9000
+        + "\nER  - \n",
+        encoding="utf-8",
+    )
     with pytest.raises(ImportFileError) as info:
         read_file(path)
-    assert str(info.value) == (f"{path}:5: entry 2: its DOI is 9,008 characters long (at most 1,000): the export "
-                               "looks broken there; fix or export it again")
+    assert str(info.value) == (
+        f"{path}:5: entry 2: its DOI is 9,008 characters long (at most 1,000): the export "
+        "looks broken there; fix or export it again"
+    )

@@ -142,8 +142,28 @@ def test_journal_abbreviations_and_acronyms() -> None:
 # --------------------------------------------------------------------------- properties
 
 words = st.sampled_from(
-    "insulin exenatide plaque mice trial cohort risk cancer screening of the and in a "
-    "human papillomavirus cervical cytology liraglutide atherosclerosis".split()
+    [
+        "insulin",
+        "exenatide",
+        "plaque",
+        "mice",
+        "trial",
+        "cohort",
+        "risk",
+        "cancer",
+        "screening",
+        "of",
+        "the",
+        "and",
+        "in",
+        "a",
+        "human",
+        "papillomavirus",
+        "cervical",
+        "cytology",
+        "liraglutide",
+        "atherosclerosis",
+    ]
 )
 text = st.lists(words, min_size=1, max_size=12).map(" ".join)
 names = st.lists(
@@ -421,7 +441,9 @@ def test_title_with_and_without_subtitle() -> None:
     assert compare(short, long_).scores["title"] >= 0.93
     assert compare(short, long_).outcome == "duplicate"
     # A generic main title is not enough
-    assert compare(rec(title="Editorial"), rec(title="Editorial: the year in cardiology")).outcome != "duplicate"
+    assert (
+        compare(rec(title="Editorial"), rec(title="Editorial: the year in cardiology")).outcome != "duplicate"
+    )
 
 
 @pytest.mark.parametrize(
@@ -430,9 +452,15 @@ def test_title_with_and_without_subtitle() -> None:
         # no separator between names, initials against full given names
         ([Author("Salamanna F.Borsari V.")], [Author("Salamanna FrancescaBorsari Veronica")]),
         # family and given names swapped
-        ([Author("Tamara", "Kneese"), Author("Lee", "Ann")], [Author("Kneese", "Tamara"), Author("Lee", "A")]),
+        (
+            [Author("Tamara", "Kneese"), Author("Lee", "Ann")],
+            [Author("Kneese", "Tamara"), Author("Lee", "A")],
+        ),
         # double-encoded UTF-8
-        ([Author("SÃ¤mann", "P G"), Author("Milnik", "A")], [Author("Sämann", "P. G."), Author("Milnik", "A.")]),
+        (
+            [Author("SÃ¤mann", "P G"), Author("Milnik", "A")],
+            [Author("Sämann", "P. G."), Author("Milnik", "A.")],
+        ),
     ],
 )
 def test_author_lists_compare_as_sets_of_family_names(left: list[Author], right: list[Author]) -> None:
@@ -441,7 +469,9 @@ def test_author_lists_compare_as_sets_of_family_names(left: list[Author], right:
     fa = Features.of(BibRecord(position=1, title="x", authors=tuple(left)))
     fb = Features.of(BibRecord(position=2, title="x", authors=tuple(right)))
     assert max(author_set_similarity(fa, fb), author_similarity(fa.authors, fb.authors)) >= 0.9
-    other = Features.of(BibRecord(position=3, title="x", authors=(Author("Zhou", "Q"), Author("Okafor", "C"))))
+    other = Features.of(
+        BibRecord(position=3, title="x", authors=(Author("Zhou", "Q"), Author("Okafor", "C")))
+    )
     assert author_set_similarity(fa, other) == 0.0
 
 
@@ -460,14 +490,21 @@ def test_journal_names_differing_by_plus_and_hyphen() -> None:
 
 
 def test_recurring_column_in_different_issues_is_never_one_cluster() -> None:
-    """"Editor's Comments" by one editor in issues 1, 2, 3 of a volume, two copies of each
+    """ "Editor's Comments" by one editor in issues 1, 2, 3 of a volume, two copies of each
     (one with its own DOI and pages, one with neither), plus a copy with only the year and
     journal, which matches every one of them: one cluster per issue, the sparse copy in
     none (a question for a human, once per cluster). The old code made one cluster."""
-    column = {"title": "Editor's comments", "authors": "Saunders, C", "journal": "MIS Quarterly", "volume": "30"}
+    column = {
+        "title": "Editor's comments",
+        "authors": "Saunders, C",
+        "journal": "MIS Quarterly",
+        "volume": "30",
+    }
     items = []
     for i in (1, 2, 3):
-        items.append((2 * i - 1, rec(**column, issue=str(i), pages=f"{i}0-{i}2", doi=f"10.1000/misq.30.{i}.1")))
+        items.append(
+            (2 * i - 1, rec(**column, issue=str(i), pages=f"{i}0-{i}2", doi=f"10.1000/misq.30.{i}.1"))
+        )
         items.append((2 * i, rec(**column, issue=str(i), pages=None)))
     items.append((7, rec(**column | {"volume": None}, issue=None, pages=None)))
     assert compare(items[0][1], items[3][1]).rule == "different-issues-same-volume"
@@ -490,7 +527,9 @@ def test_related_records_are_listed() -> None:
     article = rec()
     erratum = rec(title="Erratum: Effect of exenatide on plaque formation in apolipoprotein E knockout mice",
                   pages="990")  # fmt: skip
-    result = find_duplicates([(1, article), (2, erratum), (3, rec(title="Another study of mice", pages="1-9"))])
+    result = find_duplicates(
+        [(1, article), (2, erratum), (3, rec(title="Another study of mice", pages="1-9"))]
+    )
     assert result.clusters == []
     assert [(p.a, p.b, p.rule) for p in result.related] == [(1, 2, "erratum-vs-article")]
 
@@ -515,7 +554,7 @@ def test_electronic_locator_vs_printed_page_does_not_conflict() -> None:
 
 
 def test_start_page_typo_with_the_same_last_page_is_the_same_item() -> None:
-    """"2297-2108" for 2097-2108, "2141-2147" for 2142-2147: one first page is a typo."""
+    """ "2297-2108" for 2097-2108, "2141-2147" for 2142-2147: one first page is a typo."""
     assert compare(rec(pages="2097-2108"), rec(pages="2297-2108")).outcome == "duplicate"
     assert compare(rec(pages="2141-2147"), rec(pages="2142-2147")).outcome == "duplicate"
     # A one-page reply printed on the letter's last page is not a page typo: at most a
@@ -536,7 +575,9 @@ def test_citation_shifted_one_field_is_the_same_citation() -> None:
 
 def test_meeting_abstract_as_printed_in_the_journal_is_the_same_item() -> None:
     """Embase's meeting record (no page) and the journal's one-page abstract."""
-    meeting = rec(journal="Atherosclerosis. Conference: 80th EAS Congress", volume=None, issue=None, pages=None)
+    meeting = rec(
+        journal="Atherosclerosis. Conference: 80th EAS Congress", volume=None, issue=None, pages=None
+    )
     printed = rec(pages="507")
     assert compare(meeting, printed).outcome == "duplicate"
     # ... but against a full article (several pages) it stays a different publication.
@@ -545,10 +586,15 @@ def test_meeting_abstract_as_printed_in_the_journal_is_the_same_item() -> None:
 
 
 def test_two_abstracts_on_one_page_by_other_authors_are_distinct() -> None:
-    a = rec(title="Eculizumab in adolescents and adults with atypical HUS resistant to plasma exchange",
-            pages="1660-1661")
-    b = rec(title="A phase II study of eculizumab in adolescent and adult patients with atypical HUS",
-            authors="Licht, C; Muus, P; Legendre, C", pages="1660")
+    a = rec(
+        title="Eculizumab in adolescents and adults with atypical HUS resistant to plasma exchange",
+        pages="1660-1661",
+    )
+    b = rec(
+        title="A phase II study of eculizumab in adolescent and adult patients with atypical HUS",
+        authors="Licht, C; Muus, P; Legendre, C",
+        pages="1660",
+    )
     p = compare(a, b)
     assert (p.outcome, p.rule) == ("distinct", "different-authors"), explain(p)
 
@@ -935,13 +981,15 @@ def test_special_cases_file_through_the_importer(tmp_path) -> None:
 
 
 def test_original_language_title_appended_after_the_language_name() -> None:
-    """"Title. Polish Tytul oryginalny" (Embase/Ovid) against the English title alone;
+    """ "Title. Polish Tytul oryginalny" (Embase/Ovid) against the English title alone;
     and two copies whose English titles differ but whose original titles agree."""
     assert strip_title_notes("Protein kinases in mitochondria. Polish Kinazy bialkowe w mitochondriach") == (
         "Protein kinases in mitochondria."
     )
     english = rec(title="Protein kinases in mitochondria of the rat heart")
-    both = rec(title="Protein kinases in mitochondria of the rat heart. Polish Kinazy bialkowe w mitochondriach")
+    both = rec(
+        title="Protein kinases in mitochondria of the rat heart. Polish Kinazy bialkowe w mitochondriach"
+    )
     assert compare(english, both).scores["title"] == 1.0
     a = rec(title="Ischemic preconditioning. Experimental results and clinical studies. German Myokardprotektion "
             "durch Prakonditionierung. Experimentelle und klinische Bedeutung")  # fmt: skip
@@ -966,8 +1014,12 @@ def test_electronic_article_number_names_one_item() -> None:
 def test_multi_page_item_in_a_supplement_at_one_citation() -> None:
     """A supplement's multi-page article: the same range is one item (abstracts share a
     page, not a range of pages)."""
-    a = rec(title="Interaction of adenosine with leukocytes and blood platelets", issue="Suppl 6", pages="161-170")
-    b = rec(title="Interaction of adenosine with leukocytes and thrombocytes", issue="Suppl 6", pages="161-170")
+    a = rec(
+        title="Interaction of adenosine with leukocytes and blood platelets", issue="Suppl 6", pages="161-170"
+    )
+    b = rec(
+        title="Interaction of adenosine with leukocytes and thrombocytes", issue="Suppl 6", pages="161-170"
+    )
     assert compare(a, b).outcome == "duplicate", explain(compare(a, b))
     one_page = (replace(a, start_page="161", end_page=None), replace(b, start_page="161", end_page=None))
     assert compare(*one_page).outcome != "duplicate"
@@ -989,4 +1041,3 @@ def test_one_question_per_pair_of_clusters() -> None:
     assert find_duplicates(items, human={key: "distinct"}).possible == []
     joined = find_duplicates(items, human={key: "duplicate"})
     assert ids_of(joined.clusters) == {frozenset(range(1, 7))}
-

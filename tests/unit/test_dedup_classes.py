@@ -23,7 +23,9 @@ from screener.importers import read_file
 COLUMNS = ("label", "author", "title", "year", "journal", "volume", "number", "pages", "doi", "abstract")
 
 
-def run(tmp_path: Path, rows: list[dict[str, str]]) -> tuple[set[frozenset[int]], set[frozenset[int]], object]:
+def run(
+    tmp_path: Path, rows: list[dict[str, str]]
+) -> tuple[set[frozenset[int]], set[frozenset[int]], object]:
     """(true clusters, found clusters, result) for labelled rows (ids = row numbers)."""
     path = tmp_path / "records.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -206,7 +208,7 @@ def test_mojibake_in_authors_and_title(tmp_path: Path) -> None:
 
 
 def test_recurring_column_by_one_editor_in_every_issue(tmp_path: Path) -> None:
-    """"Editor's Comments" by the same editor in every issue of two volumes, each with its
+    """ "Editor's Comments" by the same editor in every issue of two volumes, each with its
     own DOI (consecutive, so nearly equal), pages in roman numerals, a copy of some
     without DOI or pages: one cluster per issue, never one across issues."""
     rows = []
@@ -215,7 +217,9 @@ def test_recurring_column_by_one_editor_in_every_issue(tmp_path: Path) -> None:
             label = f"{volume}.{issue}"
             col = {"author": "Rai, Arun", "title": "Editor's Comments", "year": year, "journal": "MIS Quarterly",
                    "volume": volume, "number": issue}  # fmt: skip
-            rows.append({"label": label, **col, "pages": "iii-viii", "doi": f"10.25300/misq/{year}/{volume}.{issue}"})
+            rows.append(
+                {"label": label, **col, "pages": "iii-viii", "doi": f"10.25300/misq/{year}/{volume}.{issue}"}
+            )
             if issue in ("1", "3"):
                 rows.append({"label": label, **col, "author": "Rai, A."})
     rows.append({"label": "intro-1", "author": "Rai, Arun", "title": "Editorial introduction", "year": "2018",
@@ -410,4 +414,3 @@ def test_abstracts_on_consecutive_pages_with_the_supplements_doi_are_a_question(
     _, got, result = run(tmp_path, rows)
     assert not any({1, 3} <= c for c in got)  # the copies without a DOI: page 51 against 52
     assert {frozenset({1, 2}), frozenset({3, 4})} <= asked(result)
-

@@ -628,7 +628,9 @@ TI  - A second title
 SO  - Pain Med. 15(2):1-9, 2014 Feb.
 """
 REFER = "%0 Journal Article\n%A Younger, Jarred\n%T Low-dose naltrexone\n%J Pain Med\n%D 2013\n%V 14\n%P 1069-74\n"
-REFWORKS = "RT Journal Article\nA1 Younger,Jarred\nT1 Low-dose naltrexone\nJF Pain Med\nYR 2013\nVO 14\nSP 1069\n"
+REFWORKS = (
+    "RT Journal Article\nA1 Younger,Jarred\nT1 Low-dose naltrexone\nJF Pain Med\nYR 2013\nVO 14\nSP 1069\n"
+)
 
 _SAMPLES = {
     "ris": RIS, "pubmed": PUBMED, "pubmed-xml": PUBMED_XML, "bibtex": BIB, "endnote-xml": ENDNOTE_XML, "wos": WOS,
@@ -701,7 +703,10 @@ def test_bibtex_is_read_in_pieces_with_strings_and_lines_kept(tmp_path, monkeypa
     from screener.importers import bibtex
 
     monkeypatch.setattr(bibtex, "CHUNK_ENTRIES", 3)
-    entries = [f"@article{{k{i},\n  title = {{Title {i}}},\n  journal = jn,\n  year = {{2020}}\n}}\n" for i in range(10)]
+    entries = [
+        f"@article{{k{i},\n  title = {{Title {i}}},\n  journal = jn,\n  year = {{2020}}\n}}\n"
+        for i in range(10)
+    ]
     text = '@string{jn = "Pain Medicine"}\n\n' + "\n".join(entries)
     path = tmp_path / "lib.bib"
     path.write_text(text)
@@ -720,8 +725,10 @@ def test_bibtex_is_read_in_pieces_with_strings_and_lines_kept(tmp_path, monkeypa
 def test_bibtex_braced_corporate_author_holding_and_stays_one_author(tmp_path):
     """A braced name with "and" in it is one (corporate) author; a double-braced WoS list of
     "Family, Given" names is still split (found by the export round trip: {{a and a}})."""
-    text = ("@misc{a, title = {A}, author = {{National Institute for Health and Care Excellence}}}\n"
-            "@misc{b, title = {B}, author = {{Roach, M. and Thompson, F.}}}\n")
+    text = (
+        "@misc{a, title = {A}, author = {{National Institute for Health and Care Excellence}}}\n"
+        "@misc{b, title = {B}, author = {{Roach, M. and Thompson, F.}}}\n"
+    )
     a, b = read_file(write(tmp_path, "c.bib", text)).records
     assert a.authors == (Author("National Institute for Health and Care Excellence"),)
     assert b.authors == (Author("Roach", "M."), Author("Thompson", "F."))

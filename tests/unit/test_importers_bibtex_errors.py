@@ -72,7 +72,9 @@ year={2013},
 def test_an_unbalanced_brace_in_a_one_field_per_line_entry_is_read_around(tmp_path):
     pf = read_file(write(tmp_path, SCOPUS_STYLE))
     assert [(r.source_id, r.line, r.title) for r in pf.records] == [
-        ("Good2012", 1, "Good entry"), ("Michelat2012101", 7, "Restoration of a river"), ("After2013", 15, "Next entry"),
+        ("Good2012", 1, "Good entry"),
+        ("Michelat2012101", 7, "Restoration of a river"),
+        ("After2013", 15, "Next entry"),
     ]
     r = pf.records[1]
     assert (r.year, r.start_page, r.end_page, r.first_author) == (2012, "101", "116", "Michelat")
@@ -80,15 +82,21 @@ def test_an_unbalanced_brace_in_a_one_field_per_line_entry_is_read_around(tmp_pa
 
 
 def test_a_bad_entry_is_said_in_words_with_its_line(tmp_path):
-    text = SCOPUS_STYLE.replace("title={Restoration of a river},\nabstract", "title={Restoration of a river}, abstract")
+    text = SCOPUS_STYLE.replace(
+        "title={Restoration of a river},\nabstract", "title={Restoration of a river}, abstract"
+    )
     with pytest.raises(ImportFileError) as err:
         read_file(write(tmp_path, text))
     message = str(err.value)
-    assert message.startswith(f"{tmp_path / 'refs.bib'}:7: cannot read this BibTeX entry: 1 more '{{' than '}}'")
+    assert message.startswith(
+        f"{tmp_path / 'refs.bib'}:7: cannot read this BibTeX entry: 1 more '{{' than '}}'"
+    )
     assert "Exception" not in message
 
 
 def test_an_unclosed_quote_is_said_in_words(tmp_path):
     text = '@article{a,\n  title = "Unclosed,\n  year = 2020,\n}\n\n@article{b,\n  title = {B},\n}\n'
-    with pytest.raises(ImportFileError, match=r"refs.bib:1: cannot read this BibTeX entry: an odd number of '\"'"):
+    with pytest.raises(
+        ImportFileError, match=r"refs.bib:1: cannot read this BibTeX entry: an odd number of '\"'"
+    ):
         read_file(write(tmp_path, text))

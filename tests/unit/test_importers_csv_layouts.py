@@ -41,10 +41,19 @@ def test_scopus_rows_with_more_funding_texts_than_the_header(tmp_path):
     assert (pf.format, pf.database, pf.count) == ("csv", "Scopus", 3)
     a, b, c = pf.records
     assert (a.doi, a.source_id, a.start_page, a.end_page, a.publication_type) == (
-        "10.1002/jcc.20289", "2-s2.0-27344436659", "1781", "1802", "Review"
+        "10.1002/jcc.20289",
+        "2-s2.0-27344436659",
+        "1781",
+        "1802",
+        "Review",
     )
     # Read from the right after the funding texts: the PMID, language, type and EID are in place.
-    assert (b.pmid, b.language, b.publication_type, b.source_id) == ("35064163", "English", "Article", "2-s2.0-85123480963")
+    assert (b.pmid, b.language, b.publication_type, b.source_id) == (
+        "35064163",
+        "English",
+        "Article",
+        "2-s2.0-85123480963",
+    )
     assert (b.start_page, b.doi, b.line) == ("1135", "10.1038/s41598-022-04849-0", 3)
     assert (c.authors, c.source_id) == ((), "2-s2.0-1")  # Scopus' "[No author name available]" is no author
 
@@ -74,7 +83,10 @@ def test_ieee_xplore_quotes_inside_fields(tmp_path):
     assert a.title == 'A "quoted" word in a title'
     assert a.abstract == 'The "best" approach, he said.'
     assert (a.authors, a.doi, a.start_page, a.line) == (
-        (Author("Smith", "A."), Author("Jones", "B.")), "10.1109/access.2020.1", "1", 2
+        (Author("Smith", "A."), Author("Jones", "B.")),
+        "10.1109/access.2020.1",
+        "1",
+        2,
     )
     assert (b.title, b.line) == ('Plain "doubled" quotes', 3)
 
@@ -100,9 +112,19 @@ def test_springerlink(tmp_path):
     assert (pf.database, pf.count) == ("SpringerLink", 2)
     a, b = pf.records
     assert (a.title, a.journal, a.volume, a.issue, a.doi, a.year, a.publication_type) == (
-        "A comparative study", "The Journal of Supercomputing", "61", "3", "10.1007/s11227-011-0631-3", 2012, "Article"
+        "A comparative study",
+        "The Journal of Supercomputing",
+        "61",
+        "3",
+        "10.1007/s11227-011-0631-3",
+        2012,
+        "Article",
     )
-    assert a.authors == (Author("Pallipuram", "Vivek K."), Author("Bhuiyan", "Mohammad"), Author("Smith", "Melissa C."))
+    assert a.authors == (
+        Author("Pallipuram", "Vivek K."),
+        Author("Bhuiyan", "Mohammad"),
+        Author("Smith", "Melissa C."),
+    )
     assert b.authors == (Author("McDonald", "John"), Author("DeVito", "Anna"))
     assert detect_format(SPRINGER, Path("x")) == "csv"
 
@@ -110,7 +132,10 @@ def test_springerlink(tmp_path):
 @pytest.mark.parametrize(
     ("text", "names"),
     [
-        ("V. A. BakhtinV. A. KryukovE. V. Shil’nikov", ["V. A. Bakhtin", "V. A. Kryukov", "E. V. Shil’nikov"]),
+        (
+            "V. A. BakhtinV. A. KryukovE. V. Shil’nikov",
+            ["V. A. Bakhtin", "V. A. Kryukov", "E. V. Shil’nikov"],
+        ),
         ("Jianbin FangChun Huang", ["Jianbin Fang", "Chun Huang"]),
         ("Jean-Pierre MacArthurMaria LeBlanc", ["Jean-Pierre MacArthur", "Maria LeBlanc"]),
         ("One Author", ["One Author"]),

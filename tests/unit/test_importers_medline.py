@@ -23,7 +23,9 @@ def test_pieces_cut_at_blank_lines(tmp_path, monkeypatch):
     assert len(whole) == 40 and whole[1][1] == 8
     monkeypatch.setattr(pubmed, "_PIECE", 50)
     assert [(r.pmid, r.line, r.raw, r.title) for r in read_file(path).records] == whole
-    bad = text.replace("DP  - 2013 Oct\nFAU - Younger, Jarred W\nAU  - Younger JW\n\nPMID- 1030", "x\n\nPMID- 1030")
+    bad = text.replace(
+        "DP  - 2013 Oct\nFAU - Younger, Jarred W\nAU  - Younger JW\n\nPMID- 1030", "x\n\nPMID- 1030"
+    )
     path.write_text(bad, encoding="utf-8")
     line = bad.split("\n").index("x") + 1
     for piece in (50, 1 << 22):

@@ -125,13 +125,23 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 
 def test_articles_and_books(tmp_path):
     pf = read_file(write(tmp_path, "pubmed.xml", EFETCH))
-    assert (pf.format, pf.database, pf.encoding, pf.count, pf.unusable) == ("pubmed-xml", "PubMed", "utf-8", 3, [])
+    assert (pf.format, pf.database, pf.encoding, pf.count, pf.unusable) == (
+        "pubmed-xml",
+        "PubMed",
+        "utf-8",
+        3,
+        [],
+    )
     a, book, e = pf.records
     assert a.title == "Low-dose naltrexone for CO2 & fibromyalgia."
     assert a.authors == (Author("Younger", "Jarred W"), Author("Kučić", "N"), Author("LDN Study Group"))
     assert (a.year, a.volume, a.issue, a.start_page, a.end_page) == (2013, "14", "10", "1069", "1074")
     assert (a.doi, a.pmid, a.pmcid, a.issn) == ("10.1111/pme.12172", "23841578", "PMC3818298", "1526-2375")
-    assert (a.journal, a.journal_abbrev, a.language) == ("Pain medicine (Malden, Mass.)", "Pain Med", "English")
+    assert (a.journal, a.journal_abbrev, a.language) == (
+        "Pain medicine (Malden, Mass.)",
+        "Pain Med",
+        "English",
+    )
     # Structured abstract with its labels; MathML reduced to its text, its TeX annotation left out.
     assert a.abstract == "OBJECTIVE: To test x2 dosing. RESULTS: It worked."
     assert a.publication_type == "Journal Article"
@@ -140,7 +150,10 @@ def test_articles_and_books(tmp_path):
     assert a.line == 4 and a.raw.startswith("<PubmedArticle>") and a.raw.endswith("</PubmedArticle>")
 
     assert (book.title, book.journal, book.year, book.publication_type) == (
-        "Familial Mediterranean Fever", "GeneReviews", 1993, "Book Chapter"
+        "Familial Mediterranean Fever",
+        "GeneReviews",
+        1993,
+        "Book Chapter",
     )
     assert book.authors == (Author("Shohat", "Mordechai"),)  # the chapter's authors, not the book's editors
     assert (book.pmid, book.abstract) == ("20301295", "CLINICAL CHARACTERISTICS: Recurrent fever.")
@@ -151,8 +164,13 @@ def test_articles_and_books(tmp_path):
 
 
 def test_whole_book_takes_its_book_title_and_editors(tmp_path):
-    text = EFETCH.replace('<ArticleTitle book="gene" part="fmf">Familial Mediterranean Fever</ArticleTitle>', "")
-    text = text.replace('<AuthorList Type="authors"><Author><LastName>Shohat</LastName><ForeName>Mordechai</ForeName></Author></AuthorList>', "")
+    text = EFETCH.replace(
+        '<ArticleTitle book="gene" part="fmf">Familial Mediterranean Fever</ArticleTitle>', ""
+    )
+    text = text.replace(
+        '<AuthorList Type="authors"><Author><LastName>Shohat</LastName><ForeName>Mordechai</ForeName></Author></AuthorList>',
+        "",
+    )
     book = read_file(write(tmp_path, "b.xml", text)).records[1]
     assert (book.title, book.journal, book.publication_type) == ("GeneReviews", None, "Book")
     assert book.authors == (Author("Adam", "Margaret P"),)
@@ -161,9 +179,14 @@ def test_whole_book_takes_its_book_title_and_editors(tmp_path):
 def test_medline_citation_set(tmp_path):
     pf = read_file(write(tmp_path, "medline.xml", MEDLINE_SET))
     assert [(r.pmid, r.title, r.line) for r in pf.records] == [
-        ("10540283", "An old citation.", 3), ("10540284", "Another.", 13)
+        ("10540283", "An old citation.", 3),
+        ("10540284", "Another.", 13),
     ]  # the DeleteCitation is not a record
-    assert (pf.records[0].start_page, pf.records[0].end_page, pf.records[0].first_author) == ("12", "19", "Smith")
+    assert (pf.records[0].start_page, pf.records[0].end_page, pf.records[0].first_author) == (
+        "12",
+        "19",
+        "Smith",
+    )
 
 
 def test_gzipped_file_is_detected_by_content(tmp_path):
@@ -202,7 +225,9 @@ def test_truncated_file(tmp_path):
 
 def test_truncated_gzip(tmp_path):
     data = gzip.compress(EFETCH.encode())
-    with pytest.raises(ImportFileError, match=r"cut.xml.gz: the compressed \(gzip\) file is damaged or cut off"):
+    with pytest.raises(
+        ImportFileError, match=r"cut.xml.gz: the compressed \(gzip\) file is damaged or cut off"
+    ):
         read_file(write(tmp_path, "cut.xml.gz", data[: len(data) // 2]))
 
 
@@ -211,7 +236,10 @@ def test_wrong_encoding(tmp_path):
     with pytest.raises(ImportFileError) as err:
         read_file(write(tmp_path, "latin.xml", data))
     line = EFETCH.split("\n").index(next(ln for ln in EFETCH.split("\n") if "Kučić" in ln)) + 1
-    assert str(err.value) == f"{tmp_path / 'latin.xml'}:{line}: bytes that are not UTF-8 (the encoding this XML declares)"
+    assert (
+        str(err.value)
+        == f"{tmp_path / 'latin.xml'}:{line}: bytes that are not UTF-8 (the encoding this XML declares)"
+    )
 
 
 def test_not_pubmed_xml(tmp_path):
@@ -236,7 +264,9 @@ def test_entity_declarations_are_refused(tmp_path):
 def test_broken_xml_names_line_and_column(tmp_path):
     broken = EFETCH.replace("<Volume>8</Volume>", "<Volume>8</Volumes>")
     line = broken.split("\n").index(next(ln for ln in broken.split("\n") if "</Volumes>" in ln)) + 1
-    with pytest.raises(ImportFileError, match=rf"broken.xml:{line}: broken XML at column \d+: mismatched tag"):
+    with pytest.raises(
+        ImportFileError, match=rf"broken.xml:{line}: broken XML at column \d+: mismatched tag"
+    ):
         read_file(write(tmp_path, "broken.xml", broken))
 
 
@@ -248,14 +278,24 @@ def test_efetch_batches_appended_to_one_file(tmp_path, monkeypatch):
     for size in (1 << 20, 50):
         monkeypatch.setattr(pubmed_xml, "_CHUNK", size)
         pf = read_file(write(tmp_path, f"both{size}.xml", both))
-        assert [r.pmid for r in pf.records] == [r.pmid for r in one] + ["10540283", "10540284"] + [r.pmid for r in one]
+        assert [r.pmid for r in pf.records] == [r.pmid for r in one] + ["10540283", "10540284"] + [
+            r.pmid for r in one
+        ]
         assert [lines[r.line - 1].strip()[:16] for r in pf.records] == [
-            "<PubmedArticle>", "<PubmedBookArtic", "<PubmedArticle>", "<MedlineCitation", "<MedlineCitation",
-            "<PubmedArticle>", "<PubmedBookArtic", "<PubmedArticle>",
+            "<PubmedArticle>",
+            "<PubmedBookArtic",
+            "<PubmedArticle>",
+            "<MedlineCitation",
+            "<MedlineCitation",
+            "<PubmedArticle>",
+            "<PubmedBookArtic",
+            "<PubmedArticle>",
         ]
     broken = both.replace("<PMID>10540284</PMID>", "<PMID>10540284</PMD>")
     bad_line = broken.split("\n").index("<PMID>10540284</PMD>") + 1
-    with pytest.raises(ImportFileError, match=rf"broken.xml:{bad_line}: broken XML at column \d+: mismatched tag"):
+    with pytest.raises(
+        ImportFileError, match=rf"broken.xml:{bad_line}: broken XML at column \d+: mismatched tag"
+    ):
         read_file(write(tmp_path, "broken.xml", broken))
 
 

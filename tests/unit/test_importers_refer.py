@@ -56,10 +56,33 @@ def test_refer_enw(tmp_path, encoding, newline):
     pf = read_file(write(tmp_path, "export.enw.txt", ENW, encoding, newline))
     assert (pf.format, pf.count) == ("refer", 3)
     article, book, chapter = pf.records
-    assert (article.title, article.first_author, article.year, article.journal, article.volume, article.issue,
-            article.start_page, article.end_page, article.doi, article.pmid, article.database, article.line) == (
+    assert (
+        article.title,
+        article.first_author,
+        article.year,
+        article.journal,
+        article.volume,
+        article.issue,
+        article.start_page,
+        article.end_page,
+        article.doi,
+        article.pmid,
+        article.database,
+        article.line,
+    ) == (
         "Low-dose naltrexone for the treatment of fibromyalgia: findings of a small, randomized trial",
-        "Younger", 2013, "Pain Medicine", "14", "7", "1069", "1074", "10.1111/pme.12148", "23841578", "PubMed", 1)
+        "Younger",
+        2013,
+        "Pain Medicine",
+        "14",
+        "7",
+        "1069",
+        "1074",
+        "10.1111/pme.12148",
+        "23841578",
+        "PubMed",
+        1,
+    )
     assert article.keywords == ("fibromyalgia", "naltrexone")
     assert article.abstract == "An abstract in two paragraphs. The second paragraph, after a blank line."
     assert (book.first_author, book.start_page, book.database, book.line) == ("Ødegård", None, "Embase", 21)
@@ -68,9 +91,14 @@ def test_refer_enw(tmp_path, encoding, newline):
 
 
 def test_refer_bad_input(tmp_path):
-    with pytest.raises(ImportFileError, match=r"x\.enw:1: expected a EndNote/Refer tagged field line such as '%T \.\.\.', found 'no tags here'"):
+    with pytest.raises(
+        ImportFileError,
+        match=r"x\.enw:1: expected a EndNote/Refer tagged field line such as '%T \.\.\.', found 'no tags here'",
+    ):
         read_file(write(tmp_path, "x.enw", "no tags here\n\nanother line\n"), format="refer")
-    with pytest.raises(ImportFileError, match=r"y\.ris:1: expected a EndNote/Refer tagged field line.*TY  - JOUR"):
+    with pytest.raises(
+        ImportFileError, match=r"y\.ris:1: expected a EndNote/Refer tagged field line.*TY  - JOUR"
+    ):
         read_file(write(tmp_path, "y.ris", "TY  - JOUR\nTI  - A title\nER  - \n"), format="refer")
 
 
@@ -104,11 +132,33 @@ def test_refworks_tagged(tmp_path, encoding, newline):
     pf = read_file(write(tmp_path, "refworks.txt", REFWORKS, encoding, newline))
     assert (pf.format, pf.count) == ("refworks", 2)
     article, thesis = pf.records
-    assert (article.title, article.first_author, article.authors[0].given, article.year, article.journal,
-            article.volume, article.issue, article.start_page, article.end_page, article.doi, article.source_id,
-            article.database) == (
-        "Low-dose naltrexone for fibromyalgia", "Younger", "Jarred", 2013, "Pain Medicine", "14", "7", "1069",
-        "1074", "10.1111/pme.12148", "2013-12345-001", "PsycINFO")
+    assert (
+        article.title,
+        article.first_author,
+        article.authors[0].given,
+        article.year,
+        article.journal,
+        article.volume,
+        article.issue,
+        article.start_page,
+        article.end_page,
+        article.doi,
+        article.source_id,
+        article.database,
+    ) == (
+        "Low-dose naltrexone for fibromyalgia",
+        "Younger",
+        "Jarred",
+        2013,
+        "Pain Medicine",
+        "14",
+        "7",
+        "1069",
+        "1074",
+        "10.1111/pme.12148",
+        "2013-12345-001",
+        "PsycINFO",
+    )
     assert (thesis.first_author, thesis.start_page, thesis.line) == ("Catrambone", None, 18)  # 141 pages long
 
 
@@ -119,6 +169,6 @@ def test_refworks_bad_input(tmp_path):
         read_file(write(tmp_path, "r.enw", ENW), format="refworks")
     cut = write(tmp_path, "cut.txt", "RT Journal Article\nA1 Younger,Jarred\n")  # cut off before any title
     with pytest.raises(ImportFileError, match=r"1 unusable entries"):
-        from screener.workflows.importing import _check_unusable, ImportOptions
+        from screener.workflows.importing import ImportOptions, _check_unusable
 
         _check_unusable(cut, read_file(cut), ImportOptions())

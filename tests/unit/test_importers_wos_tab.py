@@ -14,7 +14,7 @@ HEADER = "PT\tAU\tAF\tTI\tSO\tLA\tDT\tDE\tAB\tSN\tJ9\tJI\tPY\tVL\tIS\tBP\tEP\tAR
 ROW1 = (
     "J\tYounger, JW; Mackey, S\tYounger, Jarred W.; Mackey, Sean\t"
     'Low-dose "naltrexone for the treatment of fibromyalgia\tPAIN MEDICINE\tEnglish\tArticle; Early Access\t'
-    "fibromyalgia; naltrexone\tAn abstract with a \" stray quote.\t1526-2375\tPAIN MED\tPain Med.\t2013\t14\t10\t"
+    'fibromyalgia; naltrexone\tAn abstract with a " stray quote.\t1526-2375\tPAIN MED\tPain Med.\t2013\t14\t10\t'
     "1069\t1074\t\t10.1111/pme.12172\t23841578\tWOS:000325423800016"
 )
 ROW2 = "J\tSmith, A\t\tSecond record\tJOURNAL\tEnglish\tArticle\t\t\t\t\t\t2020\t1\t\t\t\te0123\t\t\tWOS:000000000000002"
@@ -35,12 +35,21 @@ def test_mac_utf8_with_cr_line_ends_and_stray_quotes(tmp_path):
     assert a.abstract == 'An abstract with a " stray quote.'
     assert a.authors == (Author("Younger", "Jarred W."), Author("Mackey", "Sean"))
     assert (a.year, a.volume, a.issue, a.start_page, a.end_page) == (2013, "14", "10", "1069", "1074")
-    assert (a.doi, a.pmid, a.source_id, a.issn) == ("10.1111/pme.12172", "23841578", "WOS:000325423800016", "1526-2375")
+    assert (a.doi, a.pmid, a.source_id, a.issn) == (
+        "10.1111/pme.12172",
+        "23841578",
+        "WOS:000325423800016",
+        "1526-2375",
+    )
     assert (a.journal, a.journal_abbrev, a.publication_type) == ("PAIN MEDICINE", "Pain Med.", "Article")
     assert a.keywords == ("fibromyalgia", "naltrexone")
     assert (a.line, b.line) == (2, 3)
     assert a.raw == ROW1 + "\t"
-    assert (b.first_author, b.start_page, b.year) == ("Smith", "e0123", 2020)  # AU when AF is empty; AR as page
+    assert (b.first_author, b.start_page, b.year) == (
+        "Smith",
+        "e0123",
+        2020,
+    )  # AU when AF is empty; AR as page
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
@@ -86,7 +95,9 @@ def test_truncated_file(tmp_path):
 
 def test_a_tab_inside_a_field(tmp_path):
     with pytest.raises(ImportFileError, match=r"x.txt:2: this row has 23 fields but the header has 21"):
-        read_file(write(tmp_path, "x.txt", HEADER + "\n" + ROW1.replace("An abstract", "An\tab\tstract") + "\n"))
+        read_file(
+            write(tmp_path, "x.txt", HEADER + "\n" + ROW1.replace("An abstract", "An\tab\tstract") + "\n")
+        )
 
 
 def test_a_utf16_export_appended_to_a_utf8_one(tmp_path):
@@ -115,9 +126,9 @@ def test_an_all_databases_search_names_each_record_s_collection(tmp_path):
 
 def test_an_all_databases_search_is_stored_as_one_source_per_database(tmp_path):
     from screener.core.protocol import load_protocol
-    from screener.workflows.importing import ImportOptions, import_file
     from screener.paths import example_dir
     from screener.store import open_store
+    from screener.workflows.importing import ImportOptions, import_file
 
     rows = [ROW1, ROW1.replace("WOS:000325423800016", "MEDLINE:23841578"), ROW2]
     path = write(tmp_path, "all.txt", HEADER + "\n" + "\n".join(rows) + "\n")
@@ -126,7 +137,8 @@ def test_an_all_databases_search_is_stored_as_one_source_per_database(tmp_path):
         store.init_review(load_protocol(example_dir() / "protocol.toml"))
         import_file(store, path, ImportOptions())
         assert sorted((s.name, s.record_count, s.platform) for s in store.sources()) == [
-            ("MEDLINE", 1, "Web of Science"), ("Web of Science", 2, "Web of Science"),
+            ("MEDLINE", 1, "Web of Science"),
+            ("Web of Science", 2, "Web of Science"),
         ]
     finally:
         store.close()

@@ -35,7 +35,9 @@ def test_core_modules_load_without_ui_or_orm():
 
 
 def test_import_linter_contracts():
-    out = subprocess.run([sys.executable, "-m", "importlinter.cli", "--no-cache"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "importlinter.cli", "--no-cache"], capture_output=True, text=True
+    )
     if out.returncode != 0 and "No module named" in out.stderr:
         out = subprocess.run(["lint-imports", "--no-cache"], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

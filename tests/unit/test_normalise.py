@@ -309,13 +309,16 @@ def test_parse_author_reparses_from_its_own_rendering(text):
     assert parse_author(rendered) == author
 
 
-@pytest.mark.parametrize(("text", "folded"), [
-    ("Low-Dose NALTREXONE", "low-dose naltrexone"),
-    ("Kučić", "kucic"),
-    ("ÄRZTLICHE Versorgung", "arztliche versorgung"),
-    ("Straße", "strasse"),
-    ("Nørgaard", "nørgaard"),  # ø is a letter of its own, not o with a mark
-])
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Low-Dose NALTREXONE", "low-dose naltrexone"),
+        ("Kučić", "kucic"),
+        ("ÄRZTLICHE Versorgung", "arztliche versorgung"),
+        ("Straße", "strasse"),
+        ("Nørgaard", "nørgaard"),  # ø is a letter of its own, not o with a mark
+    ],
+)
 def test_search_fold(text, folded):
     assert search_fold(text) == folded
 

@@ -33,7 +33,9 @@ def test_each_hash_has_its_own_salt():
 
 def test_stored_parameters_are_used_to_verify():
     salt = b"s" * 16
-    old = PP.PassphraseHash(salt, hashlib.scrypt(b"older words", salt=salt, n=2**10, r=4, p=1, dklen=24), 2**10, 4, 1)
+    old = PP.PassphraseHash(
+        salt, hashlib.scrypt(b"older words", salt=salt, n=2**10, r=4, p=1, dklen=24), 2**10, 4, 1
+    )
     assert PP.verify("older words", old) and not PP.verify("other words", old)
 
 
@@ -42,14 +44,21 @@ def test_unicode_is_normalised():
     assert PP.verify("cafe\u0301 au lait", h)
 
 
-@pytest.mark.parametrize(("value", "ok"), [("short", False), ("12345678", True), (" leading space", False),
-                                           ("a long passphrase", True)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("short", False), ("12345678", True), (" leading space", False), ("a long passphrase", True)],
+)
 def test_weakness(value: str, ok: bool):
     assert (PP.weakness(value) is None) is ok
 
 
-THREE = (example_dir() / "protocol.toml").read_text().replace(
-    '[screening]', '[[reviewers]]\ninitials = "XY"   # joined later\nname = "Xu Yang"\n\n[screening]', 1)
+THREE = (
+    (example_dir() / "protocol.toml")
+    .read_text()
+    .replace(
+        "[screening]", '[[reviewers]]\ninitials = "XY"   # joined later\nname = "Xu Yang"\n\n[screening]', 1
+    )
+)
 
 
 def test_rename_keeps_the_rest_of_the_text():

@@ -23,7 +23,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screener.core.prisma import svg as prisma_svg
 from screener.core.prisma import (
     TEMPLATE_COLUMNS,
     TEMPLATE_CSV,
@@ -46,6 +45,7 @@ from screener.core.prisma import (
     to_template_csv,
     to_text_diagram,
 )
+from screener.core.prisma import svg as prisma_svg
 from screener.core.prisma.metrics import text_width, wrap
 from screener.core.prisma.template import TEMPLATE_SHA256
 
@@ -130,19 +130,34 @@ def seed_facts() -> MethodsFacts:
     return MethodsFacts(
         databases=tuple(DatabaseSearch(name, searched_on=period) for name in ("PubMed", "CINAHL", "Embase")),
         title_abstract=StageFacts(
-            reviewers_per_record=2, independent=True, blinded=True, reviewers=("NA", "ZL"),
-            kappa=0.78, kappa_ci=(0.70, 0.86), observed_agreement=0.94,
+            reviewers_per_record=2,
+            independent=True,
+            blinded=True,
+            reviewers=("NA", "ZL"),
+            kappa=0.78,
+            kappa_ci=(0.70, 0.86),
+            observed_agreement=0.94,
         ),
         full_text=StageFacts(
-            reviewers_per_record=2, independent=True, blinded=True, reviewers=("NA", "ZL"),
-            kappa=0.71, kappa_ci=(0.52, 0.90), observed_agreement=0.877,
+            reviewers_per_record=2,
+            independent=True,
+            blinded=True,
+            reviewers=("NA", "ZL"),
+            kappa=0.71,
+            kappa_ci=(0.52, 0.90),
+            observed_agreement=0.877,
         ),
         conflict_resolution="consensus",
         dedup=DedupFacts(
-            tool="screener", version="0.1.0",
+            tool="screener",
+            version="0.1.0",
             method="exact DOI and PMID matches, then fuzzy comparison of title, authors and year",
             auto_merge_threshold=0.95,
-            auto_merged=88, human_reviewed=14, human_merged=9, human_distinct=5, merges_undone=2,
+            auto_merged=88,
+            human_reviewed=14,
+            human_merged=9,
+            human_distinct=5,
+            merges_undone=2,
         ),
         automation=None,
         software="screener 0.1.0",
@@ -282,8 +297,14 @@ def test_undecided_reports_are_a_notice_not_an_error() -> None:
 
 def test_messages_are_single_lines() -> None:
     broken = dataclasses.replace(
-        two_arm_counts(), duplicates=0, records_excluded_human=0, reports_not_retrieved=0,
-        reports_excluded_reasons={}, other_reports_assessed=0, new_studies=99, undecided_records=1,
+        two_arm_counts(),
+        duplicates=0,
+        records_excluded_human=0,
+        reports_not_retrieved=0,
+        reports_excluded_reasons={},
+        other_reports_assessed=0,
+        new_studies=99,
+        undecided_records=1,
         undecided_reports=1,
     )
     messages = check(broken)
@@ -341,10 +362,19 @@ def test_csv_values_for_the_seed() -> None:
     )
     assert n["new_studies"] == "21" and n["new_reports"] == "21"
     not_applicable = [
-        "previous_studies", "previous_reports",
-        "website_results", "organisation_results", "citations_results",
-        "other_sought_reports", "other_notretrieved_reports", "other_assessed", "other_excluded",
-        "total_studies", "total_reports", "total_studies_ma", "total_reports_ma",
+        "previous_studies",
+        "previous_reports",
+        "website_results",
+        "organisation_results",
+        "citations_results",
+        "other_sought_reports",
+        "other_notretrieved_reports",
+        "other_assessed",
+        "other_excluded",
+        "total_studies",
+        "total_reports",
+        "total_studies_ma",
+        "total_reports_ma",
     ]
     assert {k: n[k] for k in not_applicable} == dict.fromkeys(not_applicable, "NA")
     assert_golden("prisma_seed.csv", to_template_csv(seed_counts()))
@@ -423,9 +453,14 @@ def test_json_carries_check_results() -> None:
 
 def test_markdown_summary() -> None:
     md = to_markdown(seed_counts())
-    for line in ("- Records screened: 279", "  - PubMed: 150", "- Reports excluded: 36",
-                 "  - Naltrexone 50 mg not LDN: 3", "- New studies included in review: 21",
-                 "- All boxes are consistent."):
+    for line in (
+        "- Records screened: 279",
+        "  - PubMed: 150",
+        "- Reports excluded: 36",
+        "  - Naltrexone 50 mg not LDN: 3",
+        "- New studies included in review: 21",
+        "- All boxes are consistent.",
+    ):
         assert line in md.splitlines()
     assert "other methods" not in md
     md2 = to_markdown(dataclasses.replace(two_arm_counts(), new_reports=50))
@@ -448,10 +483,16 @@ def test_text_diagram_fits_width(width: int) -> None:
 
 def test_text_diagram_content() -> None:
     text = "\n".join(to_text_diagram(seed_counts()))
-    for needle in ("Identification of new studies via databases and registers", "PubMed (n = 150)",
-                   "Records screened (n = 279)", "├─────►│ Records excluded (n = 222)",
-                   "Naltrexone 50 mg not LDN (n = 3)",
-                   "New studies included in review (n = 21)", "── Screening ", "▼"):
+    for needle in (
+        "Identification of new studies via databases and registers",
+        "PubMed (n = 150)",
+        "Records screened (n = 279)",
+        "├─────►│ Records excluded (n = 222)",
+        "Naltrexone 50 mg not LDN (n = 3)",
+        "New studies included in review (n = 21)",
+        "── Screening ",
+        "▼",
+    ):
         assert needle in text
     assert "other methods" not in text
     two = "\n".join(to_text_diagram(two_arm_counts()))
@@ -574,9 +615,15 @@ def test_svg_seed_golden_and_layout() -> None:
     assert ids == {f"box{i}" for i in range(2, 11)}
     assert 'id="othstud"' not in svg and 'id="newstud"' in svg
     assert root.attrib["width"] == "595pt"
-    for needle in ("Identification", "Screening", "Included", "PubMed (n = 150)",
-                   "Records screened (n = 279)",
-                   "Reports excluded (n = 36):", "New studies included in review (n = 21)"):
+    for needle in (
+        "Identification",
+        "Screening",
+        "Included",
+        "PubMed (n = 150)",
+        "Records screened (n = 279)",
+        "Reports excluded (n = 36):",
+        "New studies included in review (n = 21)",
+    ):
         assert f">{needle}<" in svg
     assert_golden("prisma_seed.svg", svg)
 
@@ -597,7 +644,8 @@ def test_svg_text_fits_with_awkward_labels() -> None:
         two_arm_counts(),
         databases={long_word: 10**9, "Ünïcödé — “quoted” <db> & co": 5, "中文数据库": 7},
         reports_excluded_reasons={f"Reason {i} " + "with many words " * i: 10**6 for i in range(12)},
-        undecided_records=3, undecided_reports=1,
+        undecided_records=3,
+        undecided_reports=1,
     )
     svg = to_svg(c, title="A very long title " * 12 + "<&>")
     assert_svg_text_fits(svg)
@@ -607,8 +655,9 @@ def test_svg_text_fits_with_awkward_labels() -> None:
 @settings(max_examples=25, deadline=None)
 @given(
     st.dictionaries(
-        st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=80)
-        .filter(lambda s: s.strip()),
+        st.text(
+            st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=80
+        ).filter(lambda s: s.strip()),
         st.integers(0, 10**7),
         max_size=6,
     ),
@@ -651,8 +700,9 @@ def test_methods_paragraph_variants() -> None:
             DatabaseSearch("Embase", platform="Elsevier", searched_on="2024-03-02"),
         ),
         registers=(DatabaseSearch("ClinicalTrials.gov", searched_on=date(2024, 3, 1)),),
-        title_abstract=StageFacts(2, independent=True, blinded=True, reviewers=("AB", "CD", "EF"),
-                                  kappa=-0.05, kappa_ci=(-0.2, 0.1)),
+        title_abstract=StageFacts(
+            2, independent=True, blinded=True, reviewers=("AB", "CD", "EF"), kappa=-0.05, kappa_ci=(-0.2, 0.1)
+        ),
         full_text=StageFacts(1, reviewers=("AB",)),
         conflict_resolution="consensus-then-arbiter",
         arbiter="KT",
@@ -674,8 +724,10 @@ def test_methods_paragraph_variants() -> None:
     assert not re.search(r"\. \d", text)  # no sentence opens with a numeral
 
     single = methods_paragraph(MethodsFacts(title_abstract=StageFacts(1, reviewers=("AB",))))
-    assert single == ("One reviewer (AB) screened each title and abstract. "
-                      "No automation tools were used to screen or exclude records.")
+    assert single == (
+        "One reviewer (AB) screened each title and abstract. "
+        "No automation tools were used to screen or exclude records."
+    )
 
 
 @pytest.mark.parametrize(
@@ -708,13 +760,31 @@ def test_amendment_sentence() -> None:
 
     assert amendment_sentence(()) is None
     one = amendment_sentence((ProtocolAmendment(date(2026, 12, 4)),))
-    assert one == ("The eligibility criteria or screening rules were amended once during the review (on 4 December "
-                   "2026); every change was logged with who made it and when.")
-    three = amendment_sentence((ProtocolAmendment(date(2026, 12, 4), (("A", "B"),)), ProtocolAmendment(date(2026, 12, 4)),
-                                ProtocolAmendment(date(2027, 1, 9), (("C", "B"),))))
-    assert three is not None and "amended three times during the review (on 4 December 2026 and on 9 January 2027)" in three
-    assert three.endswith("withdrawn exclusion reasons were counted under the reason each was merged into "
-                          "(\u2018A\u2019 into \u2018B\u2019 and \u2018C\u2019 into \u2018B\u2019).")
-    assert three in methods_paragraph(MethodsFacts(amendments=(ProtocolAmendment(date(2026, 12, 4), (("A", "B"),)),
-                                                               ProtocolAmendment(date(2026, 12, 4)),
-                                                               ProtocolAmendment(date(2027, 1, 9), (("C", "B"),)))))
+    assert one == (
+        "The eligibility criteria or screening rules were amended once during the review (on 4 December "
+        "2026); every change was logged with who made it and when."
+    )
+    three = amendment_sentence(
+        (
+            ProtocolAmendment(date(2026, 12, 4), (("A", "B"),)),
+            ProtocolAmendment(date(2026, 12, 4)),
+            ProtocolAmendment(date(2027, 1, 9), (("C", "B"),)),
+        )
+    )
+    assert (
+        three is not None
+        and "amended three times during the review (on 4 December 2026 and on 9 January 2027)" in three
+    )
+    assert three.endswith(
+        "withdrawn exclusion reasons were counted under the reason each was merged into "
+        "(\u2018A\u2019 into \u2018B\u2019 and \u2018C\u2019 into \u2018B\u2019)."
+    )
+    assert three in methods_paragraph(
+        MethodsFacts(
+            amendments=(
+                ProtocolAmendment(date(2026, 12, 4), (("A", "B"),)),
+                ProtocolAmendment(date(2026, 12, 4)),
+                ProtocolAmendment(date(2027, 1, 9), (("C", "B"),)),
+            )
+        )
+    )

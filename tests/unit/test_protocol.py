@@ -43,14 +43,29 @@ def _line_of(text: str, needle: str, nth: int = 1) -> int:
     ("old", "new", "needle", "nth", "message"),
     [
         ('id = "E2"', 'id = "E1"', 'id = "E1"', 2, "duplicate criterion id 'E1'"),
-        ('label = "Chronic fatigue syndrome"\n', 'label = "CFS"\nstages = ["full-txt"]\n', 'stages = ["full-txt"]', 1,
-         "unknown stage 'full-txt'"),
-        ('[[exclusion]]\nid = "E5"\nlabel = "Commentary or expert opinion"',
-         '[[exclusion]]\nid = "E5"', '[[exclusion]]', 5, "exclusion criterion 5 needs 'label'"),
+        (
+            'label = "Chronic fatigue syndrome"\n',
+            'label = "CFS"\nstages = ["full-txt"]\n',
+            'stages = ["full-txt"]',
+            1,
+            "unknown stage 'full-txt'",
+        ),
+        (
+            '[[exclusion]]\nid = "E5"\nlabel = "Commentary or expert opinion"',
+            '[[exclusion]]\nid = "E5"',
+            "[[exclusion]]",
+            5,
+            "exclusion criterion 5 needs 'label'",
+        ),
         ('initials = "ZL"', 'initials = "NA"', 'initials = "NA"', 2, "duplicate reviewer initials 'NA'"),
         ('maybe = "conflict"', 'maybe = "sometimes"', 'maybe = "sometimes"', 1, "'maybe' must be one of"),
-        ('reviewers_per_record = 2', 'reviewers_per_record = 3', 'reviewers_per_record = 3', 1,
-         "only 2 reviewer(s) are named"),
+        (
+            "reviewers_per_record = 2",
+            "reviewers_per_record = 3",
+            "reviewers_per_record = 3",
+            1,
+            "only 2 reviewer(s) are named",
+        ),
         ('order = "import"', 'ordr = "import"', 'ordr = "import"', 1, "unknown setting 'ordr'"),
     ],
 )
@@ -78,8 +93,10 @@ def test_toml_syntax_error_has_a_line(tmp_path: Path):
     [
         ("", "missing [review]"),
         ('[review]\ntitle = "t"\nquestion = "q"\n', "missing [[reviewers]]"),
-        ('[review]\ntitle = "t"\nquestion = "q"\n[[reviewers]]\ninitials = "AB"\n[screening]\nreviewers_per_record = 1\n',
-         "no [[exclusion]] criteria"),
+        (
+            '[review]\ntitle = "t"\nquestion = "q"\n[[reviewers]]\ninitials = "AB"\n[screening]\nreviewers_per_record = 1\n',
+            "no [[exclusion]] criteria",
+        ),
         ('[review]\ntitle = "t"\n', "needs a 'question'"),
     ],
 )

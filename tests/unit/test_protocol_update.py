@@ -55,7 +55,9 @@ def test_a_sequence_of_changes_keeps_every_decision_on_a_live_reason(steps):
         used = {current.reason_ids([d])[0]: 1 for d in decided}
         new = protocol_with(kept)
         if gone not in used:
-            plan = plan_update(current, new, {}, used, {}, "p.toml")  # an unused reason goes without a mapping
+            plan = plan_update(
+                current, new, {}, used, {}, "p.toml"
+            )  # an unused reason goes without a mapping
             assert f'removed exclusion {gone} "Reason {gone}"' in plan.lines
             current = replace(new, aliases=current.aliases)
             continue
@@ -76,6 +78,8 @@ def test_a_retired_id_cannot_come_back_and_the_reviewers_stay():
     old = replace(protocol_with(["E1", "E2"]), aliases={"E3": "E1"})
     with pytest.raises(ProtocolError, match=r"^p\.toml:\d+: 'E3' is a retired reason"):
         plan_update(old, protocol_with(["E1", "E2", "E3"]), {}, {}, {}, "p.toml")
-    more = parse_protocol(old.text.replace('[screening]', '[[reviewers]]\ninitials = "ZL"\n\n[screening]'))
-    with pytest.raises(ProtocolError, match=r"reviewers differ from the review's \(added ZL\).*screener reviewer"):
+    more = parse_protocol(old.text.replace("[screening]", '[[reviewers]]\ninitials = "ZL"\n\n[screening]'))
+    with pytest.raises(
+        ProtocolError, match=r"reviewers differ from the review's \(added ZL\).*screener reviewer"
+    ):
         plan_update(old, more, {}, {}, {}, "p.toml")

@@ -8,13 +8,40 @@ import random
 import numpy as np
 import pytest
 
+from screener.core.ranking import (
+    COLD_START_NAME,
+    MODEL_NAME,
+    Ranker,
+    bm25_scores,
+    random_prior,
+    rrf,
+    screened_to_find_all,
+    simulate,
+    wss,
+)
 from screener.workflows.ranking import RankerProcess
-from screener.core.ranking import (COLD_START_NAME, MODEL_NAME, Ranker, bm25_scores, random_prior, rrf,
-                                   screened_to_find_all, simulate, wss)
 
 TOPIC = ["naltrexone", "fibromyalgia", "pain", "randomised", "trial", "placebo", "low-dose", "opioid"]
-OTHER = ["cardiac", "surgery", "stent", "coronary", "children", "asthma", "inhaler", "vaccine", "school",
-         "nutrition", "diabetes", "insulin", "kidney", "dialysis", "fracture", "hip", "elderly", "cohort"]
+OTHER = [
+    "cardiac",
+    "surgery",
+    "stent",
+    "coronary",
+    "children",
+    "asthma",
+    "inhaler",
+    "vaccine",
+    "school",
+    "nutrition",
+    "diabetes",
+    "insulin",
+    "kidney",
+    "dialysis",
+    "fracture",
+    "hip",
+    "elderly",
+    "cohort",
+]
 COMMON = ["the", "study", "patients", "we", "results", "methods", "outcome", "analysis", "group", "effect"]
 
 
@@ -24,8 +51,11 @@ def synthetic(n: int = 200, n_rel: int = 12, seed: int = 7) -> tuple[list[str], 
     texts, labels = [], []
     for i in range(n):
         rel = i < n_rel
-        words = rng.choices(COMMON, k=25) + (rng.choices(TOPIC, k=12) + rng.choices(OTHER, k=2) if rel else
-                                             rng.choices(OTHER, k=10) + rng.choices(TOPIC, k=rng.random() < 0.3))
+        words = rng.choices(COMMON, k=25) + (
+            rng.choices(TOPIC, k=12) + rng.choices(OTHER, k=2)
+            if rel
+            else rng.choices(OTHER, k=10) + rng.choices(TOPIC, k=rng.random() < 0.3)
+        )
         rng.shuffle(words)
         texts.append(f"Record {i}: " + " ".join(words))
         labels.append(rel)
@@ -72,7 +102,9 @@ def test_ties_are_broken_by_content_not_position() -> None:
 
 def test_cold_start_ranks_by_protocol_keywords() -> None:
     texts, labels = synthetic()
-    ranking = Ranker(texts).rank({}, include_words=["naltrexone", "fibromyalgia"], exclude_words=["cardiac surgery"])
+    ranking = Ranker(texts).rank(
+        {}, include_words=["naltrexone", "fibromyalgia"], exclude_words=["cardiac surgery"]
+    )
     assert ranking.model == COLD_START_NAME
     assert sum(labels[i] for i in ranking.order[:12]) >= 10
     # one include alone is not enough to train a classifier: still the keywords
@@ -115,7 +147,12 @@ def test_metrics_by_hand() -> None:
 def test_records_with_nothing_in_common_still_get_an_order() -> None:
     # no word occurs in two records: no feature to learn from, every candidate ties
     assert Ranker(["alpha", "beta", ""]).rank({0: True, 1: False}).order == [2]
-    assert sorted(simulate(["alpha", "beta", "gamma", ""], [True, False, False, True], prior=[0, 1])) == [0, 1, 2, 3]
+    assert sorted(simulate(["alpha", "beta", "gamma", ""], [True, False, False, True], prior=[0, 1])) == [
+        0,
+        1,
+        2,
+        3,
+    ]
 
 
 def test_scores_weigh_the_svm_rank_twice_the_naive_bayes_rank() -> None:
@@ -132,16 +169,19 @@ def test_scores_weigh_the_svm_rank_twice_the_naive_bayes_rank() -> None:
     train = r._canonical(list(labelled))
     y = np.array([int(labelled[i]) for i in train.tolist()])
     w = np.where(y == 1, 1.0, 2 / (ranking.SVM_RATIO * 4))
-    svm = LinearSVC(C=ranking.SVM_C, random_state=2, max_iter=5000).fit(r.X[train], y,
-                                                                         sample_weight=w * (6 / w.sum()))
+    svm = LinearSVC(C=ranking.SVM_C, random_state=2, max_iter=5000).fit(
+        r.X[train], y, sample_weight=w * (6 / w.sum())
+    )
     nb = MultinomialNB(alpha=ranking.NB_ALPHA).fit(r.X[train], y, sample_weight=np.where(y == 1, 2.0, 1.0))
     cand = [i for i in range(len(texts)) if i not in labelled]
     r_svm = rankdata(r.X[cand] @ svm.coef_[0]) - 1
     r_nb = rankdata(r.X[cand] @ (nb.feature_log_prob_[1] - nb.feature_log_prob_[0])) - 1
     got = r.scores(labelled, cand)
     assert np.argsort(-got, kind="stable").tolist() == np.lexsort((-r_svm, -(2 * r_svm + r_nb))).tolist()
-    assert not np.array_equal(np.argsort(-(r_svm + r_nb), kind="stable"),  # the weighting matters here
-                              np.argsort(-(2 * r_svm + r_nb), kind="stable"))
+    assert not np.array_equal(
+        np.argsort(-(r_svm + r_nb), kind="stable"),  # the weighting matters here
+        np.argsort(-(2 * r_svm + r_nb), kind="stable"),
+    )
 
 
 def test_simulate_retrains_after_every_decision_early_then_in_steps() -> None:
@@ -177,9 +217,9 @@ def test_features_are_words_and_adjacent_pairs_as_scikit_learn_finds_them() -> N
     from screener.core.ranking import _words_and_pairs
 
     text = "Low-dose Naltrexone (LDN) for fibromyalgia: a trial; ß-blockers, 5 mg"
-    assert sorted(_words_and_pairs(text)) == sorted(CountVectorizer(ngram_range=(1, 2)).build_analyzer()(text))
-
-
+    assert sorted(_words_and_pairs(text)) == sorted(
+        CountVectorizer(ngram_range=(1, 2)).build_analyzer()(text)
+    )
 
 
 def test_the_process_ranks_as_this_process_does_and_sends_arrays() -> None:
@@ -190,8 +230,11 @@ def test_the_process_ranks_as_this_process_does_and_sends_arrays() -> None:
     try:
         got = proc.rank(labelled, candidates, [], [])
         pid = proc._proc.pid
-        niceness = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[16]) if os.path.exists(
-            f"/proc/{pid}/stat") else None
+        niceness = (
+            int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[16])
+            if os.path.exists(f"/proc/{pid}/stat")
+            else None
+        )
     finally:
         proc.close()
     want = Ranker(texts, seed=3).rank(labelled, candidates)

@@ -27,8 +27,43 @@ _TAG = re.compile(
 )
 # Inline tags vanish ("CO<sub>2</sub>" -> "CO2"); block tags become a space.
 _INLINE_TAGS = frozenset(
-    "a abbr b big bold code em font i inline-formula italic math mi mn mo ms mtext roman s sc "
-    "small span strike strong sub sup tt u underline xref mrow msub msup msubsup mstyle".split()
+    [
+        "a",
+        "abbr",
+        "b",
+        "big",
+        "bold",
+        "code",
+        "em",
+        "font",
+        "i",
+        "inline-formula",
+        "italic",
+        "math",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "roman",
+        "s",
+        "sc",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "tt",
+        "u",
+        "underline",
+        "xref",
+        "mrow",
+        "msub",
+        "msup",
+        "msubsup",
+        "mstyle",
+    ]
 )
 
 
@@ -43,10 +78,32 @@ _ACCENTS = {
     "t": "\u0361",
 }  # fmt: skip
 
-_GREEK = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
-    "sigma tau upsilon phi chi psi omega"
-).split()
+_GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+]
 # Unicode leaves a gap (final sigma / reserved) before sigma, hence the +1 from index 17.
 _LATEX_WORDS: dict[str, str] = {
     **{name: chr(0x3B1 + i + (i >= 17)) for i, name in enumerate(_GREEK)},
@@ -72,7 +129,32 @@ _LATEX_WORDS: dict[str, str] = {
     "textbraceright": ")", "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ",
     "newline": " ", "par": " ", "space": " ", "noindent": "", "relax": "", "protect": "",
 }  # fmt: skip
-_LETTER_WORDS = frozenset("aa AA ae AE oe OE o O ss SS l L i j dh DH th TH ng NG dj DJ".split())
+_LETTER_WORDS = frozenset(
+    [
+        "aa",
+        "AA",
+        "ae",
+        "AE",
+        "oe",
+        "OE",
+        "o",
+        "O",
+        "ss",
+        "SS",
+        "l",
+        "L",
+        "i",
+        "j",
+        "dh",
+        "DH",
+        "th",
+        "TH",
+        "ng",
+        "NG",
+        "dj",
+        "DJ",
+    ]
+)
 _LATEX_SYMBOLS = {
     "&": "&", "%": "%", "#": "#", "_": "_", "$": "$", "\\": " ", " ": " ", ",": " ",
     ";": " ", ":": " ", "!": "", "-": "", "/": "", "@": "", "{": "", "}": "",

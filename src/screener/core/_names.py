@@ -151,7 +151,9 @@ def split_authors(text: str | None) -> list[str]:
 
 
 # Family names whose capital letter inside is not the start of the next name ("McDonald", "DeVito").
-_GLUE_PREFIXES = frozenset({"Mc", "Mac", "De", "Di", "Da", "Du", "Le", "La", "Van", "Von", "Fitz", "St", "Ben", "Al"})
+_GLUE_PREFIXES = frozenset(
+    {"Mc", "Mac", "De", "Di", "Da", "Du", "Le", "La", "Van", "Von", "Fitz", "St", "Ben", "Al"}
+)
 
 
 def split_glued_names(text: str | None) -> list[str]:

@@ -209,9 +209,7 @@ class Agreement:
         }
 
 
-def _kappa_variance(
-    cells: tuple[tuple[int, ...], ...], n: int, kappa: Fraction, pe: Fraction
-) -> Fraction:
+def _kappa_variance(cells: tuple[tuple[int, ...], ...], n: int, kappa: Fraction, pe: Fraction) -> Fraction:
     """Fleiss–Cohen–Everitt (1969) large-sample variance of kappa, exactly.
 
     The numerator equals ``Σ p_ij w_ij² − (Σ p_ij w_ij)²`` for the weights ``w`` of the
@@ -222,9 +220,7 @@ def _kappa_variance(
     rows = [sum(row, Fraction(0)) for row in p]
     cols = [sum((p[i][j] for i in range(k)), Fraction(0)) for j in range(k)]
     spread = 1 - kappa
-    diagonal = sum(
-        (p[i][i] * (1 - (rows[i] + cols[i]) * spread) ** 2 for i in range(k)), Fraction(0)
-    )
+    diagonal = sum((p[i][i] * (1 - (rows[i] + cols[i]) * spread) ** 2 for i in range(k)), Fraction(0))
     off_diagonal = spread**2 * sum(
         (p[i][j] * (cols[i] + rows[j]) ** 2 for i in range(k) for j in range(k) if i != j),
         Fraction(0),
@@ -316,4 +312,3 @@ def agreement(table: Sequence[Sequence[int]], categories: Sequence[str]) -> Agre
         ac1=ac1,
         undefined=undefined,
     )
-

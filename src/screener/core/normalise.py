@@ -173,11 +173,13 @@ def normalise_doi(text: str | None) -> str | None:
     doi = m.group(0).lower()
     while doi:
         last = doi[-1]
-        if last in _DOI_TRAIL:
-            doi = doi[:-1]
-        elif last == ")" and doi.count("(") < doi.count(")"):
-            doi = doi[:-1]
-        elif last == "]" and doi.count("[") < doi.count("]"):
+        if (
+            last in _DOI_TRAIL
+            or last == ")"
+            and doi.count("(") < doi.count(")")
+            or last == "]"
+            and doi.count("[") < doi.count("]")
+        ):
             doi = doi[:-1]
         else:
             break

@@ -130,8 +130,11 @@ class _Locator:
         self.lines = text.splitlines()
 
     def table(self, name: str, index: int | None = None) -> int | None:
-        pat = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]" if index is not None
-                         else rf"^\s*\[\s*{re.escape(name)}\s*\]")
+        pat = re.compile(
+            rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]"
+            if index is not None
+            else rf"^\s*\[\s*{re.escape(name)}\s*\]"
+        )
         seen = -1
         for n, line in enumerate(self.lines, start=1):
             if pat.match(line):
@@ -196,11 +199,15 @@ def parse_protocol(text: str, path: str = "protocol.toml") -> Protocol:
         initials = r.get("initials") if isinstance(r, dict) else None
         if not isinstance(initials, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,15}", initials):
             raise fail(line, "reviewer needs 'initials' (letters and digits, e.g. \"NA\")")
-        if initials.casefold() in {x.initials.casefold() for x in reviewers}:  # initials are typed in any case
+        if initials.casefold() in {
+            x.initials.casefold() for x in reviewers
+        }:  # initials are typed in any case
             raise fail(loc.key("initials", line), f"duplicate reviewer initials '{initials}'")
         role = r.get("role", "reviewer")
         if role not in ("reviewer", "lead", "arbiter"):
-            raise fail(loc.key("role", line), f"unknown reviewer role '{role}' (use reviewer, lead or arbiter)")
+            raise fail(
+                loc.key("role", line), f"unknown reviewer role '{role}' (use reviewer, lead or arbiter)"
+            )
         reviewers.append(ReviewerSpec(initials, str(r.get("name", "")), role))
 
     rules = _parse_rules(data.get("screening", {}), loc, fail, {r.initials for r in reviewers})
@@ -224,8 +231,10 @@ def parse_protocol(text: str, path: str = "protocol.toml") -> Protocol:
                 raise fail(loc.key("stages", line), "'stages' must be a list of stage names")
             for s in stages:
                 if s not in rules.stages:
-                    raise fail(loc.key("stages", line),
-                               f"unknown stage '{s}' in criterion '{c['id']}' (use {', '.join(rules.stages)})")
+                    raise fail(
+                        loc.key("stages", line),
+                        f"unknown stage '{s}' in criterion '{c['id']}' (use {', '.join(rules.stages)})",
+                    )
             keywords = c.get("keywords", [])
             if not _str_list(keywords):
                 raise fail(loc.key("keywords", line), "'keywords' must be a list of words or phrases")
@@ -237,8 +246,16 @@ def parse_protocol(text: str, path: str = "protocol.toml") -> Protocol:
     if not isinstance(dedup, dict) or not all(isinstance(v, (int, float)) for v in dedup.values()):
         raise fail(loc.table("dedup"), "[dedup] holds numeric thresholds only")
 
-    return Protocol(review["title"].strip(), review["question"].strip(), tuple(reviewers),
-                    tuple(groups["inclusion"]), tuple(groups["exclusion"]), rules, dict(dedup), text)
+    return Protocol(
+        review["title"].strip(),
+        review["question"].strip(),
+        tuple(reviewers),
+        tuple(groups["inclusion"]),
+        tuple(groups["exclusion"]),
+        rules,
+        dict(dedup),
+        text,
+    )
 
 
 def _parse_rules(raw: Any, loc: _Locator, fail: Any, initials: set[str]) -> ScreeningRules:
@@ -248,7 +265,10 @@ def _parse_rules(raw: Any, loc: _Locator, fail: Any, initials: set[str]) -> Scre
     known = set(ScreeningRules.__dataclass_fields__)
     for key in raw:
         if key not in known:
-            raise fail(loc.key(key, line), f"unknown setting '{key}' in [screening] (known: {', '.join(sorted(known))})")
+            raise fail(
+                loc.key(key, line),
+                f"unknown setting '{key}' in [screening] (known: {', '.join(sorted(known))})",
+            )
     stages = raw.get("stages", list(STAGES))
     if not _str_list(stages) or not stages:
         raise fail(loc.key("stages", line), "'stages' must be a list of stage names")
@@ -263,8 +283,10 @@ def _parse_rules(raw: Any, loc: _Locator, fail: Any, initials: set[str]) -> Scre
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise fail(loc.key("reviewers_per_record", line), "'reviewers_per_record' must be 1, 2 or more")
     if n > len(initials):
-        raise fail(loc.key("reviewers_per_record", line),
-                   f"'reviewers_per_record' is {n} but only {len(initials)} reviewer(s) are named")
+        raise fail(
+            loc.key("reviewers_per_record", line),
+            f"'reviewers_per_record' is {n} but only {len(initials)} reviewer(s) are named",
+        )
     choices = {"maybe": MAYBE_POLICIES, "resolution": RESOLUTION_METHODS, "order": ORDERS}
     for key, allowed in choices.items():
         if key in raw and raw[key] not in allowed:
@@ -273,7 +295,7 @@ def _parse_rules(raw: Any, loc: _Locator, fail: Any, initials: set[str]) -> Scre
     if arbiter is not None and arbiter not in initials:
         raise fail(loc.key("arbiter", line), f"arbiter '{arbiter}' is not one of the [[reviewers]]")
     if raw.get("resolution") == "arbiter" and arbiter is None:
-        raise fail(loc.key("resolution", line), "resolution = \"arbiter\" needs arbiter = \"INITIALS\"")
+        raise fail(loc.key("resolution", line), 'resolution = "arbiter" needs arbiter = "INITIALS"')
     seed = raw.get("seed", 0)
     if not isinstance(seed, int):
         raise fail(loc.key("seed", line), "'seed' must be a whole number")
@@ -322,8 +344,10 @@ def _reviewer_block(text: str, initials: str) -> tuple[list[str], int, int]:
         end = next((n for n in range(start + 1, len(lines)) if header.match(lines[n])), len(lines))
         if any(key.match(lines[n].rstrip("\r\n")) for n in range(start + 1, end)):
             return lines, start, end
-    raise ValueError(f"the protocol has no [[reviewers]] table with initials = \"{initials}\" "
-                     "(a protocol written another way must be edited by hand)")
+    raise ValueError(
+        f'the protocol has no [[reviewers]] table with initials = "{initials}" '
+        "(a protocol written another way must be edited by hand)"
+    )
 
 
 def _set_key(line: str, value: str) -> str:
@@ -342,7 +366,11 @@ def rename_reviewer(protocol: Protocol, old: str, new: str) -> str:
         if re.match(r"^\s*initials\s*=", lines[n]):
             lines[n] = _set_key(lines[n], new)
     if protocol.rules.arbiter == old:
-        at = next(n for n, line in enumerate(lines) if re.match(rf"^\s*arbiter\s*=\s*[\"']{re.escape(old)}[\"']", line))
+        at = next(
+            n
+            for n, line in enumerate(lines)
+            if re.match(rf"^\s*arbiter\s*=\s*[\"']{re.escape(old)}[\"']", line)
+        )
         lines[at] = _set_key(lines[at], new)
     return _checked("".join(lines))
 
@@ -368,10 +396,14 @@ def remove_reviewer(protocol: Protocol, initials: str) -> str:
     """The protocol text without reviewer ``initials`` (not the lead, not the arbiter); validated."""
     spec = next(r for r in protocol.reviewers if r.initials == initials)
     if spec.role == "lead":
-        raise ValueError(f"{initials} is the review's lead: hand the lead role to another reviewer first "
-                         "(screener reviewer lead XX)")
+        raise ValueError(
+            f"{initials} is the review's lead: hand the lead role to another reviewer first "
+            "(screener reviewer lead XX)"
+        )
     if protocol.rules.arbiter == initials:
-        raise ValueError(f"{initials} is the protocol's arbiter ([screening] arbiter): name another one first")
+        raise ValueError(
+            f"{initials} is the protocol's arbiter ([screening] arbiter): name another one first"
+        )
     lines, start, end = _reviewer_block(protocol.text, initials)
     return _checked("".join(lines[:start] + lines[end:]))
 

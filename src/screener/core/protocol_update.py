@@ -58,8 +58,13 @@ def _reviewer_changes(old: tuple[ReviewerSpec, ...], new: tuple[ReviewerSpec, ..
     return out
 
 
-def _criteria_lines(kind: str, old: tuple[Criterion, ...], new: tuple[Criterion, ...],
-                    mapping: Mapping[str, str], labels: Mapping[str, str]) -> list[str]:
+def _criteria_lines(
+    kind: str,
+    old: tuple[Criterion, ...],
+    new: tuple[Criterion, ...],
+    mapping: Mapping[str, str],
+    labels: Mapping[str, str],
+) -> list[str]:
     before = {c.id: c for c in old}
     after = {c.id: c for c in new}
     numbers = {c.id: n for n, c in enumerate(new, start=1)}
@@ -85,12 +90,16 @@ def _criteria_lines(kind: str, old: tuple[Criterion, ...], new: tuple[Criterion,
         removed = [k for k in was.keywords if k not in c.keywords]
         if added or removed:
             parts = ([f"added {', '.join(map(_q, added))}"] if added else []) + (
-                [f"removed {', '.join(map(_q, removed))}"] if removed else [])
+                [f"removed {', '.join(map(_q, removed))}"] if removed else []
+            )
             out.append(f"{c.id} keywords: {'; '.join(parts)}")
     if kind == "exclusion":
         was_number = {c.id: n for n, c in enumerate(old, start=1)}
-        moved = [f"{cid} {was_number[cid]} -> {n}" for cid, n in numbers.items()
-                 if cid in was_number and was_number[cid] != n]
+        moved = [
+            f"{cid} {was_number[cid]} -> {n}"
+            for cid, n in numbers.items()
+            if cid in was_number and was_number[cid] != n
+        ]
         if moved:
             out.append(f"renumbered (keys): {', '.join(moved)}")
     return out
@@ -105,8 +114,9 @@ def _option_lines(old: Protocol, new: Protocol) -> list[str]:
     for f in fields(old.rules):
         a, b = getattr(old.rules, f.name), getattr(new.rules, f.name)
         if a != b:
-            show = (lambda v: ", ".join(v) if isinstance(v, tuple) else str(v).lower()
-                    if isinstance(v, bool) else str(v))
+            show = lambda v: (
+                ", ".join(v) if isinstance(v, tuple) else str(v).lower() if isinstance(v, bool) else str(v)
+            )
             out.append(f"[screening] {f.name}: {show(a) or '(none)'} -> {show(b) or '(none)'}")
     for key in sorted(set(old.dedup) | set(new.dedup)):
         if old.dedup.get(key) != new.dedup.get(key):
@@ -114,8 +124,14 @@ def _option_lines(old: Protocol, new: Protocol) -> list[str]:
     return out
 
 
-def plan_update(old: Protocol, new: Protocol, mapping: Mapping[str, str], used: Mapping[str, int],
-                stages_used: Mapping[str, int], path: str) -> ProtocolUpdate:
+def plan_update(
+    old: Protocol,
+    new: Protocol,
+    mapping: Mapping[str, str],
+    used: Mapping[str, int],
+    stages_used: Mapping[str, int],
+    path: str,
+) -> ProtocolUpdate:
     """Check that ``new`` can replace ``old`` and describe the change.
 
     Args:
@@ -132,39 +148,62 @@ def plan_update(old: Protocol, new: Protocol, mapping: Mapping[str, str], used: 
     loc = _Locator(new.text)
     changed = _reviewer_changes(old.reviewers, new.reviewers)
     if changed:
-        raise ProtocolError(path, loc.table("reviewers", 0),
-                            f"reviewers differ from the review's ({', '.join(changed)}): 'protocol update' leaves "
-                            "reviewers alone; change them with 'screener reviewer', then copy "
-                            "'screener protocol show'")
+        raise ProtocolError(
+            path,
+            loc.table("reviewers", 0),
+            f"reviewers differ from the review's ({', '.join(changed)}): 'protocol update' leaves "
+            "reviewers alone; change them with 'screener reviewer', then copy "
+            "'screener protocol show'",
+        )
     for stage, n in stages_used.items():
         if n and stage not in new.rules.stages:
-            raise ProtocolError(path, loc.key("stages", loc.table("screening")),
-                                f"stage '{stage}' has {n} decision(s): it cannot leave [screening] stages")
+            raise ProtocolError(
+                path,
+                loc.key("stages", loc.table("screening")),
+                f"stage '{stage}' has {n} decision(s): it cannot leave [screening] stages",
+            )
     new_ids = {c.id for c in (*new.inclusion, *new.exclusion)}
     for kind, items in (("inclusion", new.inclusion), ("exclusion", new.exclusion)):
         for i, c in enumerate(items):
             if c.id in old.aliases:
-                raise ProtocolError(path, loc.key("id", loc.table(kind, i)),
-                                    f"'{c.id}' is a retired reason (its decisions count as {old.aliases[c.id]}): "
-                                    "give this criterion another id")
+                raise ProtocolError(
+                    path,
+                    loc.key("id", loc.table(kind, i)),
+                    f"'{c.id}' is a retired reason (its decisions count as {old.aliases[c.id]}): "
+                    "give this criterion another id",
+                )
     old_reasons = {c.id: c for c in old.exclusion}
     new_reasons = {c.id: c for c in new.exclusion}
     for was, now in mapping.items():
         if was not in old_reasons:
-            raise ProtocolError(path, None, f"--map {was}={now}: {was} is not an exclusion reason of the review "
-                                            f"(reasons: {', '.join(old_reasons)})")
+            raise ProtocolError(
+                path,
+                None,
+                f"--map {was}={now}: {was} is not an exclusion reason of the review "
+                f"(reasons: {', '.join(old_reasons)})",
+            )
         if was in new_ids:
-            raise ProtocolError(path, None, f"--map {was}={now}: {was} is still in this file "
-                                            "(map only the reasons the file removes)")
+            raise ProtocolError(
+                path,
+                None,
+                f"--map {was}={now}: {was} is still in this file (map only the reasons the file removes)",
+            )
         if now not in new_reasons:
-            raise ProtocolError(path, None, f"--map {was}={now}: {now} is not an exclusion reason in this file "
-                                            f"(reasons: {', '.join(new_reasons)})")
+            raise ProtocolError(
+                path,
+                None,
+                f"--map {was}={now}: {now} is not an exclusion reason in this file "
+                f"(reasons: {', '.join(new_reasons)})",
+            )
     for cid, c in old_reasons.items():
         if cid not in new_reasons and used.get(cid) and cid not in mapping:
-            raise ProtocolError(path, None,
-                                f"reason {cid} {_q(c.label)} is used by {used[cid]} decision(s) but this file removes "
-                                f"it: keep it, or map its decisions to another reason with --map {cid}=ID "
-                                f"(one of {', '.join(new_reasons)})")
+            raise ProtocolError(
+                path,
+                None,
+                f"reason {cid} {_q(c.label)} is used by {used[cid]} decision(s) but this file removes "
+                f"it: keep it, or map its decisions to another reason with --map {cid}=ID "
+                f"(one of {', '.join(new_reasons)})",
+            )
     labels = {c.id: c.label for c in new.exclusion}
     lines = _option_lines(old, new)
     lines += _criteria_lines("inclusion", old.inclusion, new.inclusion, mapping, labels)

@@ -28,8 +28,10 @@ from typing import Any
 
 import numpy as np
 
-MODEL_NAME = ("TF-IDF (1-2-grams, sublinear tf) with a class-weighted linear SVM and class-balanced naive Bayes, "
-              "averaged by rank (SVM 2:1)")
+MODEL_NAME = (
+    "TF-IDF (1-2-grams, sublinear tf) with a class-weighted linear SVM and class-balanced naive Bayes, "
+    "averaged by rank (SVM 2:1)"
+)
 SVM_C = 0.11  # ASReview 2's tuned values for its default model (ELAS u4, optimised on the SYNERGY sets)
 SVM_RATIO = 9.8
 NB_ALPHA = 3.822  # ASReview's tuned naive Bayes smoothing
@@ -47,21 +49,26 @@ def record_text(title: str | None, abstract: str | None, keywords: str | Sequenc
 
 def content_key(text: str, seed: int) -> bytes:
     """A seeded hash of a record's text: its place in the canonical order (and tie-breaks)."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8,
-                           key=str(seed).encode()).digest()
+    return hashlib.blake2b(
+        text.encode("utf-8", "surrogatepass"), digest_size=8, key=str(seed).encode()
+    ).digest()
 
 
 @dataclass(frozen=True)
 class Ranking:
     """One ranking as used: the order and what produced it (recorded so it can be explained)."""
 
-    order: Sequence[int]  # record positions (as given to the Ranker), most relevant first (an array from the process)
+    order: Sequence[
+        int
+    ]  # record positions (as given to the Ranker), most relevant first (an array from the process)
     model: str  # the model or the cold-start method that produced the order
     n_train: int  # decisions it learned from
     n_include: int
     seed: int
     seconds: float
-    scores: Sequence[float] | None = None  # the model's score of each record in ``order`` (higher: more relevant)
+    scores: Sequence[float] | None = (
+        None  # the model's score of each record in ``order`` (higher: more relevant)
+    )
 
 
 def _ranks(s: np.ndarray) -> np.ndarray:
@@ -77,7 +84,9 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
-def bm25_scores(docs: Sequence[list[str]], query: Sequence[str], k1: float = 1.5, b: float = 0.75) -> np.ndarray:
+def bm25_scores(
+    docs: Sequence[list[str]], query: Sequence[str], k1: float = 1.5, b: float = 0.75
+) -> np.ndarray:
     """Okapi BM25 score of each tokenised document for a query (a list of tokens)."""
     n = len(docs)
     scores = np.zeros(n)
@@ -122,8 +131,9 @@ def tfidf(texts: Sequence[str]) -> Any:
     """
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
-    hv = HashingVectorizer(analyzer=_words_and_pairs, n_features=2**21, alternate_sign=False, norm=None,
-                           dtype=np.float64)
+    hv = HashingVectorizer(
+        analyzer=_words_and_pairs, n_features=2**21, alternate_sign=False, norm=None, dtype=np.float64
+    )
     counts = hv.transform(texts)
     counts.sum_duplicates()
     df = np.bincount(counts.indices, minlength=counts.shape[1])
@@ -165,14 +175,16 @@ class Ranker:
         pos = np.asarray(positions, dtype=np.int64)
         return pos[np.argsort(self._canon_rank[pos], kind="stable")]
 
-    def cold_start(self, candidates: Sequence[int], include_words: Sequence[str],
-                   exclude_words: Sequence[str]) -> np.ndarray:
+    def cold_start(
+        self, candidates: Sequence[int], include_words: Sequence[str], exclude_words: Sequence[str]
+    ) -> np.ndarray:
         """BM25 score for the inclusion keywords minus half that for the exclusion keywords."""
         if self._tokens is None:
             self._tokens = [_tokens(t) for t in self._texts]
         docs = [self._tokens[i] for i in candidates]
-        return (bm25_scores(docs, keyword_tokens(include_words))
-                - 0.5 * bm25_scores(docs, keyword_tokens(exclude_words)))
+        return bm25_scores(docs, keyword_tokens(include_words)) - 0.5 * bm25_scores(
+            docs, keyword_tokens(exclude_words)
+        )
 
     def scores(self, labelled: Mapping[int, bool], candidates: Sequence[int]) -> np.ndarray:
         """Scores of the candidates (higher: more likely relevant) from models trained on ``labelled``.
@@ -203,8 +215,13 @@ class Ranker:
         # rank sums tie often; the SVM's rank breaks those ties (exact: ranks are multiples of 1/2)
         return 2 * (SVM_WEIGHT * r_svm + _ranks(both[:, 1])) + r_svm / (len(cand) + 1)
 
-    def rank(self, labelled: Mapping[int, bool], candidates: Sequence[int] | None = None,
-             include_words: Sequence[str] = (), exclude_words: Sequence[str] = ()) -> Ranking:
+    def rank(
+        self,
+        labelled: Mapping[int, bool],
+        candidates: Sequence[int] | None = None,
+        include_words: Sequence[str] = (),
+        exclude_words: Sequence[str] = (),
+    ) -> Ranking:
         """Order ``candidates`` (default: every unlabelled record), most likely relevant first.
 
         ``labelled`` maps record positions to True (include) or False (exclude). With at
@@ -226,8 +243,15 @@ class Ranker:
         else:
             s, model = np.zeros(len(cand)), "seeded random order (no keywords, no decisions yet)"
         idx = np.lexsort((self._canon_rank[cand], -s))
-        return Ranking(cand[idx].tolist(), model, len(labelled), n_inc, self.seed, time.perf_counter() - start,
-                       s[idx].tolist())
+        return Ranking(
+            cand[idx].tolist(),
+            model,
+            len(labelled),
+            n_inc,
+            self.seed,
+            time.perf_counter() - start,
+            s[idx].tolist(),
+        )
 
 
 def naive_bayes_weights(X: Any, y: np.ndarray, include_weight: float, alpha: float = NB_ALPHA) -> np.ndarray:
@@ -261,9 +285,16 @@ def random_prior(texts: Sequence[str], labels: Sequence[bool], seed: int) -> lis
     return picked
 
 
-def simulate(texts: Sequence[str], labels: Sequence[bool], seed: int = 0, prior: Sequence[int] | None = None,
-             include_words: Sequence[str] = (), exclude_words: Sequence[str] = (),
-             step: Callable[[int], int] = retrain_step, ranker: Ranker | None = None) -> list[int]:
+def simulate(
+    texts: Sequence[str],
+    labels: Sequence[bool],
+    seed: int = 0,
+    prior: Sequence[int] | None = None,
+    include_words: Sequence[str] = (),
+    exclude_words: Sequence[str] = (),
+    step: Callable[[int], int] = retrain_step,
+    ranker: Ranker | None = None,
+) -> list[int]:
     """Replay screening by the labels; the positions of the records in the order screened.
 
     The first records are ``prior`` if given; else, with keywords, the BM25 cold start

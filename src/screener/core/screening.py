@@ -67,8 +67,13 @@ def votes_by_record(decisions: Iterable[Decision]) -> dict[int, list[Vote]]:
     return out
 
 
-def stage_state(stage: Stage, pool: Iterable[int], decisions: Iterable[Decision],
-                resolutions: Mapping[int, Resolution], rules: ConflictRules) -> StageState:
+def stage_state(
+    stage: Stage,
+    pool: Iterable[int],
+    decisions: Iterable[Decision],
+    resolutions: Mapping[int, Resolution],
+    rules: ConflictRules,
+) -> StageState:
     """Apply the conflict rules to every record in a stage's pool."""
     votes = votes_by_record(decisions)
     states = {}
@@ -113,8 +118,9 @@ def counted_reason(reasons: Iterable[str], order: Sequence[str]) -> str | None:
     return ordered[0] if ordered else None
 
 
-def outcome_of(votes: Sequence[Vote], resolution: Resolution | None, rules: ConflictRules,
-               reason_order: Sequence[str]) -> tuple[RecordState, Verdict | None, str | None]:
+def outcome_of(
+    votes: Sequence[Vote], resolution: Resolution | None, rules: ConflictRules, reason_order: Sequence[str]
+) -> tuple[RecordState, Verdict | None, str | None]:
     """A record's state at a stage, its final verdict if settled, and the reason PRISMA counts."""
     state = record_state(votes, rules, resolution.verdict if resolution else None)
     if state is RecordState.RESOLVED:
@@ -146,7 +152,8 @@ def undo_steps(log: Sequence[Decision]) -> list[tuple[int, Decision | None]]:
         if steps and steps[-1][0] == rid:
             before = steps[-1][1]
             if (before is None and d.verdict is Verdict.RETRACTED) or (
-                    before is not None and d.verdict is before.verdict and d.reasons == before.reasons):
+                before is not None and d.verdict is before.verdict and d.reasons == before.reasons
+            ):
                 steps.pop()
                 _apply(current, d)
                 continue

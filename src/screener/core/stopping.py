@@ -38,19 +38,25 @@ def p_value(urn: int, k_tar: int, sampled: int, found: int) -> Fraction:
     if found == 0:  # C(N-K, n) / C(N, n) = prod_{i<K} (N-n-i) / (N-i): K factors, fast for big urns
         if sampled > urn - k_tar:
             return Fraction(0)
-        return Fraction(math.prod(urn - sampled - i for i in range(k_tar)), math.prod(urn - i for i in range(k_tar)))
+        return Fraction(
+            math.prod(urn - sampled - i for i in range(k_tar)), math.prod(urn - i for i in range(k_tar))
+        )
+
     # exact sums of binomials are too slow for big urns: log-gamma terms, summed as floats
     def log_comb(a: int, b: int) -> float:
         return math.lgamma(a + 1) - math.lgamma(b + 1) - math.lgamma(a - b + 1)
 
     total = log_comb(urn, sampled)
-    terms = [log_comb(k_tar, i) + log_comb(urn - k_tar, sampled - i) - total
-             for i in range(max(0, sampled - (urn - k_tar)), min(found, k_tar, sampled) + 1)]
+    terms = [
+        log_comb(k_tar, i) + log_comb(urn - k_tar, sampled - i) - total
+        for i in range(max(0, sampled - (urn - k_tar)), min(found, k_tar, sampled) + 1)
+    ]
     return Fraction(min(1.0, sum(math.exp(x) for x in terms)))
 
 
-def more_to_screen(urn: int, sampled: int, found: int, rho_al: int, rho_seen: int, recall: Fraction,
-                   confidence: Fraction) -> int | None:
+def more_to_screen(
+    urn: int, sampled: int, found: int, rho_al: int, rho_seen: int, recall: Fraction, confidence: Fraction
+) -> int | None:
     """Random records still to screen (all excludes) before ``p < 1 − confidence``; None if the urn is too small."""
     alpha = 1 - confidence
     k_tar = k_target(rho_seen, rho_al, recall)
@@ -90,27 +96,43 @@ class Guide:
 
     def lines(self) -> list[str]:
         r, c = f"{float(self.recall):.0%}", f"{float(self.confidence):.0%}"
-        out = [f"{self.screened:,} of {self.pool:,} screened · {self.includes:,} includes found · "
-               f"{self.since_last_include:,} screened since the last include"]
+        out = [
+            f"{self.screened:,} of {self.pool:,} screened · {self.includes:,} includes found · "
+            f"{self.since_last_include:,} screened since the last include"
+        ]
         if self.sample_urn is None:
-            more = ("more random records than are left: screen them all" if self.more is None
-                    else f"{self.more:,} more random records")
-            out.append(f"to claim {r} recall with {c} confidence, screen {more} "
-                       f"(none of them an include); method: {METHOD}")
+            more = (
+                "more random records than are left: screen them all"
+                if self.more is None
+                else f"{self.more:,} more random records"
+            )
+            out.append(
+                f"to claim {r} recall with {c} confidence, screen {more} "
+                f"(none of them an include); method: {METHOD}"
+            )
         elif self.reached:
-            out.append(f"random sample: {self.sampled:,} of {self.sample_urn:,} unscreened records, "
-                       f"{self.sample_includes} includes; p = {float(self.p):.3f}: {r} recall reached with {c} confidence "
-                       f"({METHOD})")
+            out.append(
+                f"random sample: {self.sampled:,} of {self.sample_urn:,} unscreened records, "
+                f"{self.sample_includes} includes; p = {float(self.p):.3f}: {r} recall reached with {c} confidence "
+                f"({METHOD})"
+            )
         else:
             more = "the rest of them" if self.more is None else f"{self.more:,} more"
-            out.append(f"random sample: {self.sampled:,} of {self.sample_urn:,} unscreened records, "
-                       f"{self.sample_includes} includes; p = {float(self.p):.3f}; to claim {r} recall with {c} confidence, "
-                       f"screen {more} (none of them an include); method: {METHOD}")
+            out.append(
+                f"random sample: {self.sampled:,} of {self.sample_urn:,} unscreened records, "
+                f"{self.sample_includes} includes; p = {float(self.p):.3f}; to claim {r} recall with {c} confidence, "
+                f"screen {more} (none of them an include); method: {METHOD}"
+            )
         return out
 
 
-def stopping_guide(history: Sequence[bool], pool: int, sample_start: int | None = None,
-                   recall: Fraction = Fraction(95, 100), confidence: Fraction = Fraction(95, 100)) -> Guide:
+def stopping_guide(
+    history: Sequence[bool],
+    pool: int,
+    sample_start: int | None = None,
+    recall: Fraction = Fraction(95, 100),
+    confidence: Fraction = Fraction(95, 100),
+) -> Guide:
     """The guide from a reviewer's decisions in the order made (True = include).
 
     ``sample_start`` is how many decisions had been made when the random sample began

@@ -44,7 +44,19 @@ __all__ = [
 
 log = logging.getLogger("screener.importers")
 
-FORMATS = ("pubmed", "pubmed-xml", "ris", "ovid", "refer", "refworks", "bibtex", "endnote-xml", "wos", "wos-tab", "csv")
+FORMATS = (
+    "pubmed",
+    "pubmed-xml",
+    "ris",
+    "ovid",
+    "refer",
+    "refworks",
+    "bibtex",
+    "endnote-xml",
+    "wos",
+    "wos-tab",
+    "csv",
+)
 
 _EXTENSIONS = {
     ".ris": "ris", ".nbib": "pubmed", ".medline": "pubmed", ".bib": "bibtex", ".bibtex": "bibtex",
@@ -270,14 +282,34 @@ def load_text(path: Path | str, *, format: str | None = None) -> FileText:
 #: The longest value a field may hold; longer ones are refused, naming the entry. An
 #: identifier this long is a broken export (a field that swallowed the lines after it),
 #: and PostgreSQL cannot index a value over about 2,700 bytes (DOI and PMID are indexed).
-_SHORT_FIELDS = ("doi", "pmid", "pmcid", "issn", "volume", "issue", "start_page", "end_page", "source_id",
-                 "language", "publication_type")
+_SHORT_FIELDS = (
+    "doi",
+    "pmid",
+    "pmcid",
+    "issn",
+    "volume",
+    "issue",
+    "start_page",
+    "end_page",
+    "source_id",
+    "language",
+    "publication_type",
+)
 _FIELD_LIMITS = ((attrgetter(*_SHORT_FIELDS), _SHORT_FIELDS, 1_000), (attrgetter("title", "journal", "journal_abbrev"),
                  ("title", "journal", "journal_abbrev"), 20_000), (attrgetter("abstract", "url"), ("abstract", "url"),
                  1_000_000))  # fmt: skip
-_FIELD_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "issn": "ISSN", "source_id": "record id",
-                "start_page": "first page", "end_page": "last page", "journal_abbrev": "journal abbreviation",
-                "publication_type": "publication type", "url": "URL"}
+_FIELD_NAMES = {
+    "doi": "DOI",
+    "pmid": "PMID",
+    "pmcid": "PMCID",
+    "issn": "ISSN",
+    "source_id": "record id",
+    "start_page": "first page",
+    "end_page": "last page",
+    "journal_abbrev": "journal abbreviation",
+    "publication_type": "publication type",
+    "url": "URL",
+}
 
 
 def check_lengths(path: Path, records: list[BibRecord]) -> None:
@@ -293,9 +325,11 @@ def check_lengths(path: Path, records: list[BibRecord]) -> None:
                 name, value = next((n, v) for n, v in zip(names, values, strict=True) if v and len(v) > limit)
                 what = _FIELD_NAMES.get(name, name)
                 raise ImportFileError(
-                    path, f"entry {r.position}: its {what} is {len(value):,} characters long (at most {limit:,}): "
-                          "the export looks broken there; fix or export it again",
-                    line=r.line)
+                    path,
+                    f"entry {r.position}: its {what} is {len(value):,} characters long (at most {limit:,}): "
+                    "the export looks broken there; fix or export it again",
+                    line=r.line,
+                )
 
 
 def _strip_nuls(text: str) -> tuple[str, int]:

@@ -81,6 +81,6 @@ def database_name(text: str | None) -> str | None:
         return "Journals@Ovid"
     for prefix in ("ovid ", "ebm reviews - ", "ebm reviews "):
         if low.startswith(prefix):
-            name = name[len(prefix):].strip()
+            name = name[len(prefix) :].strip()
             low = name.lower()
     return name or None

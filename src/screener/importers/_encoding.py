@@ -60,9 +60,13 @@ def _implausible(word: str, differs: list[int], western: bool) -> int:
         if western:
             if not ch.isalpha() and before.isalpha() and after.isalpha():
                 bad += 1  # "Wroc³aw": a symbol inside a word
-            elif ch in _W_NORDIC and (before in _VOWELS or after in _VOWELS):
-                bad += 1
-            elif ch in _W_VOWELS and before in _VOWELS and after in _VOWELS:
+            elif (
+                ch in _W_NORDIC
+                and (before in _VOWELS or after in _VOWELS)
+                or ch in _W_VOWELS
+                and before in _VOWELS
+                and after in _VOWELS
+            ):
                 bad += 1
         elif ch in _C_CONSONANTS and before.isalpha() and after.isalpha():
             if before not in _VOWELS and after not in _VOWELS:
@@ -209,7 +213,7 @@ def decode_file(data: bytes, path: Path | str = "") -> Decoded:
         if data.startswith(bom):
             codec = "utf-8" if name == "utf-8-sig" else name
             if codec == "utf-8":
-                mixed = _mostly_utf8(data[len(bom):])
+                mixed = _mostly_utf8(data[len(bom) :])
                 if mixed is not None:
                     return Decoded(mixed.text, name, mixed.repaired, mixed.repaired_as)
             try:

@@ -100,8 +100,12 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
                 line = block.start_line + 1 + line_offset if block.start_line is not None else None
                 entry = _one_field_per_line(block.raw or "", block.start_line)
                 if entry is None:
-                    raise ImportFileError(path, f"cannot read this BibTeX entry: {_what_is_wrong(block)}", line=line)
-                log.warning("%s:%s: the braces in this entry do not balance; read it one field per line", path, line)
+                    raise ImportFileError(
+                        path, f"cannot read this BibTeX entry: {_what_is_wrong(block)}", line=line
+                    )
+                log.warning(
+                    "%s:%s: the braces in this entry do not balance; read it one field per line", path, line
+                )
             if not isinstance(entry, Entry):
                 continue
             position += 1
@@ -376,7 +380,7 @@ def _what_is_wrong(block: ParsingFailedBlock) -> str:
     if depth < 0:
         return f"{-depth} more '}}' than '{{': a brace closes a value too early"
     if raw.count('"') % 2:
-        return 'an odd number of \'"\': a quoted value is never closed'
+        return "an odd number of '\"': a quoted value is never closed"
     reason = str(block.error).split("\n")[-1].strip()
     return reason or "it is not '@type{key, name = {value}, ...}'"
 

@@ -107,7 +107,13 @@ GUESSES: dict[str, tuple[str, ...]] = {
     ),
     "language": ("language of original document", "language", "la"),
     "publication_type": (
-        "document type", "publication type", "entrytype", "item type", "content type", "type", "dt",
+        "document type",
+        "publication type",
+        "entrytype",
+        "item type",
+        "content type",
+        "type",
+        "dt",
     ),  # fmt: skip
     "url": ("link", "url", "urls", "pdf link"),
     "source_id": (
@@ -282,7 +288,9 @@ def parse(
             break
         except csv.Error as exc:
             if "end of data" in str(exc):
-                raise ImportFileError(path, "bad CSV row: a quoted field is never closed", line=row_line) from exc
+                raise ImportFileError(
+                    path, "bad CSV row: a quoted field is never closed", line=row_line
+                ) from exc
             raw = "\n".join(lines[base + done_lines : base + reader.line_num])
             row = lenient_split(raw, delimiter)  # IEEE Xplore: quotes inside quoted fields
             if len(row) != width:

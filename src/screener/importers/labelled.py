@@ -18,8 +18,11 @@ from screener.importers._encoding import decode_bytes
 TRUE = frozenset({"1", "1.0", "true", "yes", "y", "include", "included", "relevant"})
 FALSE = frozenset({"0", "0.0", "false", "no", "n", "exclude", "excluded", "irrelevant"})
 # column names as ASReview reads them (RIS- and Zotero-style exports name them differently)
-COLUMNS = {"title": ("title", "primary_title", "ti", "t1"), "abstract": ("abstract", "abstract_note", "ab", "n2"),
-           "keywords": ("keywords", "keyword", "kw")}
+COLUMNS = {
+    "title": ("title", "primary_title", "ti", "t1"),
+    "abstract": ("abstract", "abstract_note", "ab", "n2"),
+    "keywords": ("keywords", "keyword", "kw"),
+}
 
 
 class LabelledError(ValueError):
@@ -48,8 +51,12 @@ def read_labelled_csv(path: Path, label_column: str) -> Labelled:
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
     if label_column not in (reader.fieldnames or []):
-        raise LabelledError(f"{path}:1: no column '{label_column}' (columns: {', '.join(reader.fieldnames or [])})")
-    cols = [next((header[a] for a in COLUMNS[c] if a in header), None) for c in ("title", "abstract", "keywords")]
+        raise LabelledError(
+            f"{path}:1: no column '{label_column}' (columns: {', '.join(reader.fieldnames or [])})"
+        )
+    cols = [
+        next((header[a] for a in COLUMNS[c] if a in header), None) for c in ("title", "abstract", "keywords")
+    ]
     if cols[0] is None and cols[1] is None:
         raise LabelledError(f"{path}:1: needs a 'title' or an 'abstract' column")
     texts: list[str] = []
@@ -62,8 +69,10 @@ def read_labelled_csv(path: Path, label_column: str) -> Labelled:
             elif raw in FALSE:
                 labels.append(False)
             else:
-                raise LabelledError(f"{path}:{reader.line_num}: label '{raw}' in column '{label_column}' "
-                                    "is neither 1 (included) nor 0 (excluded)")
+                raise LabelledError(
+                    f"{path}:{reader.line_num}: label '{raw}' in column '{label_column}' "
+                    "is neither 1 (included) nor 0 (excluded)"
+                )
             title, abstract, keywords = (row.get(c) or "" if c else "" for c in cols)
             texts.append(record_text(title, abstract, keywords))
     except csv.Error as exc:

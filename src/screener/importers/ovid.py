@@ -81,7 +81,9 @@ _VOLUME_ISSUE = (
     re.compile(r"\bVol\.?\s*(\d+[A-Za-z]?)\s*(?:\(([^)]*)\))?", re.IGNORECASE),
     re.compile(r"(?<![\d(])(\d+[A-Za-z]?)\s*\((?!pp)([^)]*)\)"),
     re.compile(r"(?:^|[.;]\s*)(\d+[A-Za-z]?)\s*(?:\(pp|:)"),
-    re.compile(rf"\s(\d+[A-Za-z]?),\s+(?:{_MONTHS}\s+)?(?:1[6-9]|20)\d\d\b"),  # "Studies 12, Winter 2007: 7-14"
+    re.compile(
+        rf"\s(\d+[A-Za-z]?),\s+(?:{_MONTHS}\s+)?(?:1[6-9]|20)\d\d\b"
+    ),  # "Studies 12, Winter 2007: 7-14"
 )
 _JOURNAL_END = re.compile(rf"\.\s|\.$|;|,\s|\s{_MONTHS}[\s/]|\s\d|\s+Vol\b")
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
@@ -93,7 +95,7 @@ def looks_like_ovid(lines: list[str]) -> bool:
     for i, ln in enumerate(lines):
         if _VN.match(ln):
             return True
-        if _TAGGED_MARK.match(ln) and any(_TAG.match(x) for x in lines[i + 1:i + 4]):
+        if _TAGGED_MARK.match(ln) and any(_TAG.match(x) for x in lines[i + 1 : i + 4]):
             return True
         if _LABELLED_MARK.match(ln) and i + 2 < len(lines):
             label, value = lines[i + 1], lines[i + 2]
@@ -115,10 +117,14 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     if not starts:
         starts = vn_starts  # records without numbering lines each start with VN
     if not starts:
-        raise ImportFileError(path, "no Ovid records found (no record line such as '<1. >' or '<1>', "
-                                    "and no 'VN  - Ovid Technologies')", line=1)
+        raise ImportFileError(
+            path,
+            "no Ovid records found (no record line such as '<1. >' or '<1>', "
+            "and no 'VN  - Ovid Technologies')",
+            line=1,
+        )
     file_db = None
-    for ln in lines[:starts[0]]:
+    for ln in lines[: starts[0]]:
         m = _PREAMBLE_DB.match(ln.strip())
         if m:
             file_db = database_name(m.group(1))
@@ -134,7 +140,7 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
         records.append((fields, start + 1, end, order))
     _check_truncation(records, path, text.endswith("\n"))
     for position, (fields, line, end, _) in enumerate(records, 1):
-        raw = "\n".join(lines[line - 1:end]).rstrip("\n")
+        raw = "\n".join(lines[line - 1 : end]).rstrip("\n")
         sink.add(_record(fields, position, line, raw, file_db))
     return sink.finish(file_db, "Ovid")
 
@@ -156,8 +162,9 @@ def _tagged(lines: list[str], start: int, end: int, path: Path) -> tuple[dict[st
         elif current is not None:
             current[-1] = f"{current[-1]} {ln.strip()}".strip()
         else:
-            raise ImportFileError(path, f"expected an Ovid field line such as 'TI  - ...', found {ln[:40]!r}",
-                                  line=i + 1)
+            raise ImportFileError(
+                path, f"expected an Ovid field line such as 'TI  - ...', found {ln[:40]!r}", line=i + 1
+            )
     return fields, order
 
 
@@ -176,8 +183,9 @@ def _labelled(lines: list[str], start: int, end: int, path: Path) -> tuple[dict[
         elif current is not None:
             current.append(ln.strip())
         else:
-            raise ImportFileError(path, f"expected a field label such as 'Title', found {ln.strip()[:40]!r}",
-                                  line=i + 1)
+            raise ImportFileError(
+                path, f"expected a field label such as 'Title', found {ln.strip()[:40]!r}", line=i + 1
+            )
     # A value over several lines is one value, but for the lists (authors, keywords, headings).
     for tag, values in fields.items():
         if tag not in ("AU", "FA", "KW", "MH", "XL") and len(values) > 1:
@@ -185,8 +193,9 @@ def _labelled(lines: list[str], start: int, end: int, path: Path) -> tuple[dict[
     return fields, order
 
 
-def _check_truncation(records: list[tuple[dict[str, list[str]], int, int, list[str]]], path: Path,
-                      ends_with_newline: bool) -> None:
+def _check_truncation(
+    records: list[tuple[dict[str, list[str]], int, int, list[str]]], path: Path, ends_with_newline: bool
+) -> None:
     """Refuse a last record that was cut off: it lacks the field every other record ends with,
     and the file stops in the middle of a line or the record has under half the fields of the others.
 
@@ -203,8 +212,12 @@ def _check_truncation(records: list[tuple[dict[str, list[str]], int, int, list[s
     sizes = sorted(len(o) for _, _, _, o in records[:-1])
     short = len(order) < sizes[len(sizes) // 2] / 2
     if tag not in order and (short or not ends_with_newline):
-        raise ImportFileError(path, f"the last record has no {tag!r} field, which every other record "
-                                    "ends with (the file may be truncated)", line=line)
+        raise ImportFileError(
+            path,
+            f"the last record has no {tag!r} field, which every other record "
+            "ends with (the file may be truncated)",
+            line=line,
+        )
 
 
 def _first(f: dict[str, list[str]], *tags: str) -> str | None:
@@ -292,7 +305,11 @@ def _record(f: dict[str, list[str]], position: int, line: int, raw: str, file_db
     ui, an = strip_or_none(_first(f, "UI")), strip_or_none(_first(f, "AN"))
     pmid = None
     if database == "MEDLINE":
-        pmid = normalise_pmid(ui) if ui and ui.isdigit() else (normalise_pmid(an) if an and an.isdigit() else None)
+        pmid = (
+            normalise_pmid(ui)
+            if ui and ui.isdigit()
+            else (normalise_pmid(an) if an and an.isdigit() else None)
+        )
     pm = _first(f, "PM")
     if pmid is None and pm:
         digits = re.search(r"\d{4,9}", pm)

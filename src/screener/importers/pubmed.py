@@ -100,9 +100,11 @@ class _Ends:
         fields, line = self.latest
         if all(tag != last for tag, _ in fields):
             raise ImportFileError(
-                path, f"the file ends in the middle of record {position} (from line {line}): it has no '{last}  -' "
-                      "line, which every other record ends with; the file looks cut off: export or copy it again",
-                line=line)
+                path,
+                f"the file ends in the middle of record {position} (from line {line}): it has no '{last}  -' "
+                "line, which every other record ends with; the file looks cut off: export or copy it again",
+                line=line,
+            )
 
 
 def _parse_piece(text: str, path: Path, sink: Sink, position: int, line_offset: int, ends: _Ends) -> int:

@@ -157,7 +157,9 @@ class _Reader:
         try:
             return self.stream.read(size)
         except (OSError, EOFError) as exc:  # gzip: damaged or cut-off compressed data
-            raise ImportFileError(self.path, f"the compressed (gzip) file is damaged or cut off: {exc}") from exc
+            raise ImportFileError(
+                self.path, f"the compressed (gzip) file is damaged or cut off: {exc}"
+            ) from exc
 
     def _chunks(self) -> Iterator[bytes]:
         """The file in chunks, none ending inside a tag near its end, so that no declaration,
@@ -199,7 +201,9 @@ class _Reader:
         parser = ET.XMLPullParser(events=("end",))
         root_seen = False  # the current document's root has been fed
         started = False  # anything but blanks has been fed to the current parser
-        self.doc_line = self.skipped_lines  # lines before the current document (for the parser's line numbers)
+        self.doc_line = (
+            self.skipped_lines
+        )  # lines before the current document (for the parser's line numbers)
         chunk = b""
 
         def feed(data: bytes) -> None:
@@ -222,7 +226,9 @@ class _Reader:
                     )
                 done = 0
                 for m in _DOCUMENT.finditer(chunk):
-                    if m.group(0).startswith(b"<?xml") and not (root_seen or started or chunk[done : m.start()].strip()):
+                    if m.group(0).startswith(b"<?xml") and not (
+                        root_seen or started or chunk[done : m.start()].strip()
+                    ):
                         continue  # this document's own declaration
                     is_root = not m.group(0).startswith(b"<?xml")
                     if is_root and not root_seen:
@@ -250,7 +256,9 @@ class _Reader:
             line += self.doc_line
         message = re.sub(r":\s*line \d+, column \d+$", "", str(exc))
         if message.startswith("no element found") or message.startswith("unclosed token"):
-            return ImportFileError(self.path, "the file ends in the middle of a record (truncated?)", line=line)
+            return ImportFileError(
+                self.path, "the file ends in the middle of a record (truncated?)", line=line
+            )
         if message.startswith("not well-formed (invalid token)") and chunk:
             try:
                 chunk.decode(self.encoding)
@@ -258,12 +266,16 @@ class _Reader:
                 if bad.reason == "unexpected end of data":  # a character cut by the chunk's end
                     return ImportFileError(self.path, f"broken XML at column {column}: {message}", line=line)
                 return ImportFileError(
-                    self.path, f"bytes that are not {self.encoding.upper()} (the encoding this XML declares)", line=line
+                    self.path,
+                    f"bytes that are not {self.encoding.upper()} (the encoding this XML declares)",
+                    line=line,
                 )
             except LookupError:
                 pass
         if message.startswith("undefined entity"):
-            return ImportFileError(self.path, f"an entity this program does not expand at column {column}", line=line)
+            return ImportFileError(
+                self.path, f"an entity this program does not expand at column {column}", line=line
+            )
         return ImportFileError(self.path, f"broken XML at column {column}: {message}", line=line)
 
     def _record(self, elem: ET.Element, start_tag: re.Pattern[bytes]) -> None:
@@ -424,7 +436,9 @@ def _build(elem: ET.Element, position: int, line: int | None, raw: str) -> BibRe
     issn = normalise_issn(issns.get("Print")) or normalise_issn(_find_text(info, "ISSNLinking"))
     if issn is None:
         issn = next((v for v in map(normalise_issn, issns.values()) if v), None)
-    types = [t for t in (_text(p) for p in citation.iterfind("Article/PublicationTypeList/PublicationType")) if t]
+    types = [
+        t for t in (_text(p) for p in citation.iterfind("Article/PublicationTypeList/PublicationType")) if t
+    ]
     ptype = next((t for t in types if not t.startswith(_NOT_TYPES)), types[0] if types else None)
     keywords: dict[str, None] = {}
     for path in ("MeshHeadingList/MeshHeading/DescriptorName", "KeywordList/Keyword"):
@@ -471,7 +485,9 @@ def _book(elem: ET.Element, position: int, line: int | None, raw: str) -> BibRec
     pmid = normalise_pmid(_find_text(doc, "PMID") or ids.get("pubmed"))
     chapter = _find_text(doc, "ArticleTitle")
     book_title = _find_text(book, "BookTitle")
-    people = _authors(doc.find("AuthorList")) or _authors(book.find("AuthorList") if book is not None else None)
+    people = _authors(doc.find("AuthorList")) or _authors(
+        book.find("AuthorList") if book is not None else None
+    )
     start, end = _pages(doc)
     keywords = tuple(dict.fromkeys(k for k in (_text(k) for k in doc.iterfind("KeywordList/Keyword")) if k))
     return BibRecord(

@@ -90,8 +90,16 @@ def _refworks_line(ln: str) -> tuple[str, str] | None:
     return (m.group(1), m.group(2).strip()) if m.group(1) else (m.group(3), "")
 
 
-def _parse(text: str, path: Path, sink: Sink | None, read_line, name: str, example: str,
-           tags: dict[str, str], start_tag: str) -> Collected:
+def _parse(
+    text: str,
+    path: Path,
+    sink: Sink | None,
+    read_line,
+    name: str,
+    example: str,
+    tags: dict[str, str],
+    start_tag: str,
+) -> Collected:
     lines = text.split("\n")
     sink = sink or Sink()
     fields: dict[str, list[str]] = {}
@@ -115,19 +123,23 @@ def _parse(text: str, path: Path, sink: Sink | None, read_line, name: str, examp
             continue
         parsed = read_line(ln.rstrip())
         if parsed is not None and fields and (blank_at is not None or parsed[0] == start_tag):
-            flush(blank_at if blank_at is not None else i)  # (records not separated by a blank line: at the type)
+            flush(
+                blank_at if blank_at is not None else i
+            )  # (records not separated by a blank line: at the type)
         blank_at = None
         if parsed is None:
             if last is not None:  # a value going on over another line
                 last[-1] = f"{last[-1]} {ln.strip()}".strip()
                 continue
-            raise ImportFileError(path, f"expected a {name} field line such as {example}, found "
-                                        f"{ln.strip()[:40]!r}", line=i + 1)
+            raise ImportFileError(
+                path, f"expected a {name} field line such as {example}, found {ln.strip()[:40]!r}", line=i + 1
+            )
         tag, value = parsed
         if not fields:
             if start_tag == "RT" and tag != "RT":
-                raise ImportFileError(path, f"a RefWorks record must start with 'RT', found {ln.strip()[:40]!r}",
-                                      line=i + 1)
+                raise ImportFileError(
+                    path, f"a RefWorks record must start with 'RT', found {ln.strip()[:40]!r}", line=i + 1
+                )
             start = i
         last = fields.setdefault(tag, [])
         last.append(value)

@@ -180,7 +180,9 @@ def parse_tab(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
         cells = ln.split("\t")
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             raise ImportFileError(
-                path, f"this row has {len(cells)} fields but the header has {width} (a tab inside a field?)", line=i + 1
+                path,
+                f"this row has {len(cells)} fields but the header has {width} (a tab inside a field?)",
+                line=i + 1,
             )
         if len(cells) < width:
             last = not any(rest.strip() for _, rest in lines)

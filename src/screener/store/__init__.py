@@ -1,9 +1,38 @@
-"""Persistence: the only package that imports SQLModel/SQLAlchemy."""
+"""Persistence: the only package that imports SQLModel/SQLAlchemy.
 
-from screener.store.engine import StoreError
-from screener.store.blinding import Blind, Blinded
-from screener.store.screening import ReopenNeeded, Settled
+This module is the store's only public face: the CLI, the TUI and the workflows import from
+``screener.store`` and never from its modules (an import-linter contract checks it).
+"""
+
+from screener.store.blinding import Blind, Blinded, Progress
+from screener.store.dedup import NewCluster, StoredCluster, StoredPair
+from screener.store.engine import StoreError, database_url, move_review_aside, remove_sqlite, sqlite_path
 from screener.store.importing import AlreadyImported
+from screener.store.protocol import ProtocolChangeEntry
+from screener.store.records import SORTS, ListFilter, ListRow
+from screener.store.screening import ReopenNeeded, Settled
 from screener.store.store import SourceInput, Store, open_store
 
-__all__ = ["AlreadyImported", "Blind", "Blinded", "ReopenNeeded", "Settled", "SourceInput", "Store", "StoreError", "open_store"]
+__all__ = [
+    "SORTS",
+    "AlreadyImported",
+    "Blind",
+    "Blinded",
+    "ListFilter",
+    "ListRow",
+    "NewCluster",
+    "ProtocolChangeEntry",
+    "Progress",
+    "ReopenNeeded",
+    "Settled",
+    "SourceInput",
+    "Store",
+    "StoreError",
+    "StoredCluster",
+    "StoredPair",
+    "database_url",
+    "move_review_aside",
+    "open_store",
+    "remove_sqlite",
+    "sqlite_path",
+]

@@ -31,11 +31,23 @@ if TYPE_CHECKING:
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 
 # PRISMA boxes (and flow numbers) that depend on no vote: visible whatever is blind.
-OPEN_BOXES = ("duplicates", "records_screened", "other_reports_sought", "other_reports_not_retrieved",
-              "other_reports_assessed", "sources")
+OPEN_BOXES = (
+    "duplicates",
+    "records_screened",
+    "other_reports_sought",
+    "other_reports_not_retrieved",
+    "other_reports_assessed",
+    "sources",
+)
 # Boxes that are title/abstract outcomes or the full-text pool made of them.
-TA_BOXES = ("records_excluded", "records_excluded_automation", "records_undecided", "reports_sought",
-            "reports_not_retrieved", "reports_assessed")
+TA_BOXES = (
+    "records_excluded",
+    "records_excluded_automation",
+    "records_undecided",
+    "reports_sought",
+    "reports_not_retrieved",
+    "reports_assessed",
+)
 
 
 def box_stage(name: str) -> Stage | None:
@@ -113,7 +125,10 @@ class Progress:
 class BlindingRule:
     """Mixed into :class:`screener.store.store.Store`: the one place that decides blinding."""
 
-    if TYPE_CHECKING:  # provided by Store / ScreeningQueries (first in the bases: no stubs that would shadow them)
+    if (
+        TYPE_CHECKING
+    ):  # provided by Store / ScreeningQueries (first in the bases: no stubs that would shadow them)
+
         def _read(self) -> Any: ...
         def protocol(self) -> Protocol: ...
         def queue_query(self, stage: Stage) -> Any: ...
@@ -121,8 +136,9 @@ class BlindingRule:
         def unblinded_by_lead(self, stage: Stage) -> bool: ...
         def pool_size(self, stage: Stage) -> int: ...
 
-    def blinding(self, viewer: str | None = None, protocol: Protocol | None = None, *,
-                 upto: Stage | None = None) -> Blinding:
+    def blinding(
+        self, viewer: str | None = None, protocol: Protocol | None = None, *, upto: Stage | None = None
+    ) -> Blinding:
         """Which stages are blind for ``viewer`` (None: someone unknown) and why.
 
         A stage is blind until the lead unblinds it or every screening reviewer has decided
@@ -136,8 +152,11 @@ class BlindingRule:
         earlier: Blind | None = None
         for stage in Stage:  # stage order
             if earlier is not None:
-                blind[stage] = pools[stage] = Blind(stage, f"{_name(stage)} is blind: it is made of {_name(earlier.stage)} "
-                                                        f"outcomes, and {earlier.reason}")
+                blind[stage] = pools[stage] = Blind(
+                    stage,
+                    f"{_name(stage)} is blind: it is made of {_name(earlier.stage)} "
+                    f"outcomes, and {earlier.reason}",
+                )
             elif stage.value in protocol.rules.stages:
                 own = self._stage_blindness(stage, reviewers, viewer)
                 if own is not None:
@@ -152,8 +171,13 @@ class BlindingRule:
         pool = self.queue_query(stage)  # not-retrieved reports need no decision: the stage can finish
         with self._read() as conn:
             size = conn.execute(select(func.count()).select_from(pool.subquery())).scalar_one()
-            done = dict(conn.execute(select(t.Vote.reviewer, func.count()).where(
-                t.Vote.stage == stage.value, t.Vote.record_id.in_(pool)).group_by(t.Vote.reviewer)).all())
+            done = dict(
+                conn.execute(
+                    select(t.Vote.reviewer, func.count())
+                    .where(t.Vote.stage == stage.value, t.Vote.record_id.in_(pool))
+                    .group_by(t.Vote.reviewer)
+                ).all()
+            )
         if all(done.get(r, 0) >= size for r in reviewers):  # every reviewer finished (or nothing to screen)
             return None
         who = f"{len(reviewers)} reviewer{'s' if len(reviewers) != 1 else ''}"
@@ -178,7 +202,9 @@ class BlindingRule:
                 not_retrieved: int | Blind = hidden or 0
                 if hidden is None:
                     queue = self.queue_query(stage)
-                    votes = votes.where(t.Vote.record_id.in_(queue))  # "decided" never exceeds the records to screen
+                    votes = votes.where(
+                        t.Vote.record_id.in_(queue)
+                    )  # "decided" never exceeds the records to screen
                     pool = conn.execute(select(func.count()).select_from(queue.subquery())).scalar_one()
                     if stage is FT:
                         not_retrieved = self.pool_size(stage) - pool

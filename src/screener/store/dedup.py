@@ -62,8 +62,15 @@ def _naive(when: datetime) -> datetime:
 
 def _pair(row: Any) -> StoredPair:
     m = row._mapping
-    return StoredPair(m["id"], m["record_a"], m["record_b"], m["outcome"], m["rule"], json.loads(m["scores"]),
-                      m["decided_by"])
+    return StoredPair(
+        m["id"],
+        m["record_a"],
+        m["record_b"],
+        m["outcome"],
+        m["rule"],
+        json.loads(m["scores"]),
+        m["decided_by"],
+    )
 
 
 class DedupQueries:
@@ -86,8 +93,11 @@ class DedupQueries:
         ``undos=False`` leaves out the 'distinct' pairs recorded by undoing a merge (see
         :meth:`merges_undone`), keeping the pairs a reviewer decided one by one.
         """
-        query = (select(t.DupPair.record_a, t.DupPair.record_b, t.DupPair.outcome)
-                 .where(t.DupPair.decided_by.is_not(None)).order_by(t.DupPair.id))
+        query = (
+            select(t.DupPair.record_a, t.DupPair.record_b, t.DupPair.outcome)
+            .where(t.DupPair.decided_by.is_not(None))
+            .order_by(t.DupPair.id)
+        )
         if not undos:
             query = query.where(t.DupPair.rule != "human-undo")
         with self._read() as conn:
@@ -101,8 +111,11 @@ class DedupQueries:
             return conn.execute(query).scalar_one()
 
     def automatic_pairs(self, outcome: str | None = None) -> list[StoredPair]:
-        query = select(t.DupPair).where(t.DupPair.decided_by.is_(None)).order_by(t.DupPair.record_a,
-                                                                                   t.DupPair.record_b)
+        query = (
+            select(t.DupPair)
+            .where(t.DupPair.decided_by.is_(None))
+            .order_by(t.DupPair.record_a, t.DupPair.record_b)
+        )
         if outcome:
             query = query.where(t.DupPair.outcome == outcome)
         with self._read() as conn:
@@ -110,19 +123,28 @@ class DedupQueries:
 
     def pairs_of(self, record_id: int) -> list[StoredPair]:
         """Every stored pair (automatic and human) involving a record, oldest first."""
-        query = (select(t.DupPair).where((t.DupPair.record_a == record_id) | (t.DupPair.record_b == record_id))
-                 .order_by(t.DupPair.id))
+        query = (
+            select(t.DupPair)
+            .where((t.DupPair.record_a == record_id) | (t.DupPair.record_b == record_id))
+            .order_by(t.DupPair.id)
+        )
         with self._read() as conn:
             return [_pair(r) for r in conn.execute(query)]
 
     def clusters(self, record_id: int | None = None) -> list[StoredCluster]:
         """Active clusters with their members (all, or the one holding ``record_id``)."""
-        query = (select(t.DupCluster.id, t.DupCluster.primary_record_id, t.DupCluster.status, t.DupMember.record_id)
-                 .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
-                 .where(t.DupCluster.undone_at.is_(None)).order_by(t.DupCluster.id, t.DupMember.record_id))
+        query = (
+            select(
+                t.DupCluster.id, t.DupCluster.primary_record_id, t.DupCluster.status, t.DupMember.record_id
+            )
+            .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
+            .where(t.DupCluster.undone_at.is_(None))
+            .order_by(t.DupCluster.id, t.DupMember.record_id)
+        )
         if record_id is not None:
-            query = query.where(t.DupCluster.id.in_(select(t.DupMember.cluster_id)
-                                                    .where(t.DupMember.record_id == record_id)))
+            query = query.where(
+                t.DupCluster.id.in_(select(t.DupMember.cluster_id).where(t.DupMember.record_id == record_id))
+            )
         out: dict[int, tuple[int, str, list[int]]] = {}
         with self._read() as conn:
             for cid, primary, status, rid in conn.execute(query):
@@ -137,13 +159,26 @@ class DedupQueries:
         """Possible duplicates waiting for a human: no human decision, not already in one cluster."""
         human = self.human_pair_decisions()
         cluster_of = {m: c.id for c in self.clusters() for m in c.members}
-        return [p for p in self.automatic_pairs("possible")
-                if frozenset((p.a, p.b)) not in human
-                and (cluster_of.get(p.a) is None or cluster_of.get(p.a) != cluster_of.get(p.b))]
+        return [
+            p
+            for p in self.automatic_pairs("possible")
+            if frozenset((p.a, p.b)) not in human
+            and (cluster_of.get(p.a) is None or cluster_of.get(p.a) != cluster_of.get(p.b))
+        ]
 
-    def save_dedup(self, *, mode: str, max_record_id: int, thresholds: dict[str, Any],
-                   pairs: Iterable[tuple[int, int, str, str, dict[str, float]]], replace_all: bool,
-                   clusters: Sequence[NewCluster], compared: int, new_records: int, seconds: float) -> dict[str, int]:
+    def save_dedup(
+        self,
+        *,
+        mode: str,
+        max_record_id: int,
+        thresholds: dict[str, Any],
+        pairs: Iterable[tuple[int, int, str, str, dict[str, float]]],
+        replace_all: bool,
+        clusters: Sequence[NewCluster],
+        compared: int,
+        new_records: int,
+        seconds: float,
+    ) -> dict[str, int]:
         """Store one run in one transaction: its automatic pairs, the clustering, and the run row.
 
         ``replace_all``: a full run replaces every automatic pair; an incremental run
@@ -151,8 +186,18 @@ class DedupQueries:
         id; the others are marked undone (superseded) and the new ones added.
         """
         now = datetime.now(UTC)
-        pair_rows = [dict(record_a=a, record_b=b, outcome=o, rule=r, scores=json.dumps(s), decided_by=None,
-                          created_at=now) for a, b, o, r, s in pairs]
+        pair_rows = [
+            dict(
+                record_a=a,
+                record_b=b,
+                outcome=o,
+                rule=r,
+                scores=json.dumps(s),
+                decided_by=None,
+                created_at=now,
+            )
+            for a, b, o, r, s in pairs
+        ]
 
         def work(conn: Connection) -> dict[str, int]:
             automatic = t.DupPair.__table__.delete().where(t.DupPair.decided_by.is_(None))
@@ -160,30 +205,50 @@ class DedupQueries:
                 conn.execute(automatic)
             else:
                 for row in pair_rows:
-                    conn.execute(automatic.where(t.DupPair.record_a == row["record_a"],
-                                                 t.DupPair.record_b == row["record_b"]))
+                    conn.execute(
+                        automatic.where(
+                            t.DupPair.record_a == row["record_a"], t.DupPair.record_b == row["record_b"]
+                        )
+                    )
             for i in range(0, len(pair_rows), 5000):
-                conn.execute(insert(t.DupPair), pair_rows[i:i + 5000])
+                conn.execute(insert(t.DupPair), pair_rows[i : i + 5000])
             added, superseded = self._replace_clusters(conn, clusters, now)
             # removed sources can be restored only until records are compared again
-            conn.execute(t.SourceRemoval.__table__.update().where(t.SourceRemoval.restored_at.is_(None),
-                                                                  t.SourceRemoval.expired_at.is_(None))
-                         .values(expired_at=now))
+            conn.execute(
+                t.SourceRemoval.__table__.update()
+                .where(t.SourceRemoval.restored_at.is_(None), t.SourceRemoval.expired_at.is_(None))
+                .values(expired_at=now)
+            )
             removed = sum(len(c.members) - 1 for c in clusters)
-            conn.execute(insert(t.DedupRun).values(
-                created_at=now, mode=mode, max_record_id=max_record_id, thresholds=json.dumps(thresholds),
-                compared=compared, new_records=new_records,
-                duplicate_pairs=sum(1 for r in pair_rows if r["outcome"] == "duplicate"),
-                possible_pairs=sum(1 for r in pair_rows if r["outcome"] == "possible"),
-                clusters=len(clusters), removed=removed, seconds=seconds))
+            conn.execute(
+                insert(t.DedupRun).values(
+                    created_at=now,
+                    mode=mode,
+                    max_record_id=max_record_id,
+                    thresholds=json.dumps(thresholds),
+                    compared=compared,
+                    new_records=new_records,
+                    duplicate_pairs=sum(1 for r in pair_rows if r["outcome"] == "duplicate"),
+                    possible_pairs=sum(1 for r in pair_rows if r["outcome"] == "possible"),
+                    clusters=len(clusters),
+                    removed=removed,
+                    seconds=seconds,
+                )
+            )
             return {"added": added, "superseded": superseded, "removed": removed}
 
         return self._write(work)
 
-    def _replace_clusters(self, conn: Connection, clusters: Sequence[NewCluster], now: datetime) -> tuple[int, int]:
-        query = (select(t.DupCluster.id, t.DupCluster.primary_record_id, t.DupCluster.status, t.DupMember.record_id)
-                 .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
-                 .where(t.DupCluster.undone_at.is_(None)))
+    def _replace_clusters(
+        self, conn: Connection, clusters: Sequence[NewCluster], now: datetime
+    ) -> tuple[int, int]:
+        query = (
+            select(
+                t.DupCluster.id, t.DupCluster.primary_record_id, t.DupCluster.status, t.DupMember.record_id
+            )
+            .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
+            .where(t.DupCluster.undone_at.is_(None))
+        )
         existing: dict[int, tuple[int, str, set[int]]] = {}
         for cid, primary, status, rid in conn.execute(query):
             existing.setdefault(cid, (primary, status, set()))[2].add(rid)
@@ -196,31 +261,50 @@ class DedupQueries:
         old_cluster_of = {rid: cid for cid, (_, _, m) in existing.items() if cid not in keep for rid in m}
         for c in new:
             members = set(c.members)
-            inside = [cid for cid in {old_cluster_of[r] for r in members if r in old_cluster_of}
-                      if cid not in grown and existing[cid][2] <= members]
+            inside = [
+                cid
+                for cid in {old_cluster_of[r] for r in members if r in old_cluster_of}
+                if cid not in grown and existing[cid][2] <= members
+            ]
             if inside:
                 grown[min(inside)] = c
         for cid, c in grown.items():
-            conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id == cid)
-                         .values(primary_record_id=c.primary, status=c.status))
-            added_members = [dict(cluster_id=cid, record_id=m, joined_at=now) for m in c.members
-                             if m not in existing[cid][2]]
+            conn.execute(
+                t.DupCluster.__table__.update()
+                .where(t.DupCluster.id == cid)
+                .values(primary_record_id=c.primary, status=c.status)
+            )
+            added_members = [
+                dict(cluster_id=cid, record_id=m, joined_at=now)
+                for m in c.members
+                if m not in existing[cid][2]
+            ]
             if added_members:
                 conn.execute(insert(t.DupMember), added_members)
         keep |= set(grown)
         new = [c for c in new if all(c is not g for g in grown.values())]
         superseded = [cid for cid in existing if cid not in keep]
         if superseded:
-            conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id.in_(superseded)).values(undone_at=now))
+            conn.execute(
+                t.DupCluster.__table__.update().where(t.DupCluster.id.in_(superseded)).values(undone_at=now)
+            )
         if new:
             # One round trip for all clusters (ids returned in order), one for all members.
-            ids = conn.execute(insert(t.DupCluster).returning(t.DupCluster.id, sort_by_parameter_order=True),
-                               [dict(primary_record_id=c.primary, status=c.status, created_at=now) for c in new]
-                               ).scalars().all()
-            members = [dict(cluster_id=cid, record_id=m, joined_at=now) for cid, c in zip(ids, new, strict=True)
-                       for m in c.members]
+            ids = (
+                conn.execute(
+                    insert(t.DupCluster).returning(t.DupCluster.id, sort_by_parameter_order=True),
+                    [dict(primary_record_id=c.primary, status=c.status, created_at=now) for c in new],
+                )
+                .scalars()
+                .all()
+            )
+            members = [
+                dict(cluster_id=cid, record_id=m, joined_at=now)
+                for cid, c in zip(ids, new, strict=True)
+                for m in c.members
+            ]
             for i in range(0, len(members), 10_000):
-                conn.execute(insert(t.DupMember), members[i:i + 10_000])
+                conn.execute(insert(t.DupMember), members[i : i + 10_000])
         return len(new) + len(grown), len(superseded)
 
     def record_pair_decision(self, a: int, b: int, outcome: str, by: str) -> None:
@@ -240,15 +324,32 @@ class DedupQueries:
             side_a = set(c.members) if (c := self.cluster_of(a)) else {a}
             side_b = set(c.members) if (c := self.cluster_of(b)) else {b}
             human = self.human_pair_decisions()
-            pairs |= {tuple(sorted(k)) for k, v in human.items()  # type: ignore[misc]
-                      if v == "distinct" and len(k & side_a) == 1 and len(k & side_b) == 1 and k - side_a - side_b
-                      == set()}
+            pairs |= {
+                tuple(sorted(k))
+                for k, v in human.items()  # type: ignore[misc]
+                if v == "distinct"
+                and len(k & side_a) == 1
+                and len(k & side_b) == 1
+                and k - side_a - side_b == set()
+            }
         now = datetime.now(UTC)
 
         def work(conn: Connection) -> None:
-            conn.execute(insert(t.DupPair), [dict(record_a=x, record_b=y, outcome=outcome, rule=f"human-{outcome}",
-                                                  scores="{}", decided_by=by, created_at=now)
-                                             for x, y in sorted(pairs)])
+            conn.execute(
+                insert(t.DupPair),
+                [
+                    dict(
+                        record_a=x,
+                        record_b=y,
+                        outcome=outcome,
+                        rule=f"human-{outcome}",
+                        scores="{}",
+                        decided_by=by,
+                        created_at=now,
+                    )
+                    for x, y in sorted(pairs)
+                ],
+            )
 
         self._write(work)
 
@@ -267,16 +368,32 @@ class DedupQueries:
         cluster = next((c for c in self.clusters() if c.id == cluster_id), None)
         if cluster is None:
             raise StoreError(f"no active duplicate cluster {cluster_id} (see 'screener export duplicates')")
-        group_of = {m: n for n, g in enumerate(identifier_groups({r.id: r.bib for r in self.records(cluster.members)}))
-                    for m in g}
+        group_of = {
+            m: n
+            for n, g in enumerate(identifier_groups({r.id: r.bib for r in self.records(cluster.members)}))
+            for m in g
+        }
         now = datetime.now(UTC)
 
         def work(conn: Connection) -> None:
-            conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id == cluster_id)
-                         .values(undone_at=now, undone_by=by))
-            rows = [dict(record_a=a, record_b=b, outcome="distinct", rule="human-undo", scores="{}", decided_by=by,
-                         created_at=now) for a, b in combinations(sorted(cluster.members), 2)
-                    if group_of[a] != group_of[b]]
+            conn.execute(
+                t.DupCluster.__table__.update()
+                .where(t.DupCluster.id == cluster_id)
+                .values(undone_at=now, undone_by=by)
+            )
+            rows = [
+                dict(
+                    record_a=a,
+                    record_b=b,
+                    outcome="distinct",
+                    rule="human-undo",
+                    scores="{}",
+                    decided_by=by,
+                    created_at=now,
+                )
+                for a, b in combinations(sorted(cluster.members), 2)
+                if group_of[a] != group_of[b]
+            ]
             if rows:
                 conn.execute(insert(t.DupPair), rows)
 
@@ -292,10 +409,15 @@ class DedupQueries:
         """
         own = self.cluster_of(record_id)
         members = set(own.members) if own else {record_id}
-        query = (select(t.DupPair.record_a, t.DupPair.record_b, t.DupPair.rule)
-                 .where(t.DupPair.outcome == "related", t.DupPair.decided_by.is_(None),
-                        t.DupPair.record_a.in_(members) | t.DupPair.record_b.in_(members))
-                 .order_by(t.DupPair.record_a, t.DupPair.record_b))
+        query = (
+            select(t.DupPair.record_a, t.DupPair.record_b, t.DupPair.rule)
+            .where(
+                t.DupPair.outcome == "related",
+                t.DupPair.decided_by.is_(None),
+                t.DupPair.record_a.in_(members) | t.DupPair.record_b.in_(members),
+            )
+            .order_by(t.DupPair.record_a, t.DupPair.record_b)
+        )
         with self._read() as conn:
             rows = conn.execute(query).all()
         out: dict[int, str] = {}
@@ -336,14 +458,20 @@ class DedupQueries:
         if cluster is None or cluster.primary != record_id:
             return []
         mine = select(t.DupMember.cluster_id).where(t.DupMember.record_id == record_id)
-        query = (select(t.DupCluster.created_at, t.DupCluster.undone_at, t.DupMember.joined_at,
-                        t.DupMember.record_id)
-                 .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
-                 .where(t.DupCluster.id.in_(mine)))
+        query = (
+            select(
+                t.DupCluster.created_at, t.DupCluster.undone_at, t.DupMember.joined_at, t.DupMember.record_id
+            )
+            .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
+            .where(t.DupCluster.id.in_(mine))
+        )
         when = _naive(since)
         with self._read() as conn:
-            seen = {rid for created, undone, joined, rid in conn.execute(query)
-                    if _naive(joined or created) <= when and (undone is None or _naive(undone) > when)}
+            seen = {
+                rid
+                for created, undone, joined, rid in conn.execute(query)
+                if _naive(joined or created) <= when and (undone is None or _naive(undone) > when)
+            }
         members = {r.id: r.bib for r in self.records(cluster.members)}
         before_ids = tuple(m for m in cluster.members if m in seen or m == record_id)
         before = merged_fields(Cluster(before_ids, record_id, "automatic", ""), members)  # type: ignore[arg-type]
@@ -364,5 +492,9 @@ class DedupQueries:
 
     def max_record_id(self) -> int:
         with self._read() as conn:
-            return conn.execute(select(func.coalesce(func.max(t.Record.id), 0)).select_from(t.Record).join(t.Source)
-                                .where(t.Source.staged.is_(False))).scalar_one()
+            return conn.execute(
+                select(func.coalesce(func.max(t.Record.id), 0))
+                .select_from(t.Record)
+                .join(t.Source)
+                .where(t.Source.staged.is_(False))
+            ).scalar_one()

@@ -54,7 +54,9 @@ def make_engine(url: str) -> Engine:
         raise StoreError(f"not a database path or URL: {url}") from None
     try:
         if u.get_backend_name() == "sqlite":
-            engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+            engine = create_engine(
+                u, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+            )
             _sqlite_pragmas(engine)
         else:
             engine = create_engine(u, pool_pre_ping=True)
@@ -184,8 +186,10 @@ def prepare(engine: Engine, *, create: bool) -> tuple[Path | None, bool]:
             return backup, bool(current)
     except OperationalError as exc:
         if "locked" in str(exc.orig).lower():
-            raise StoreError(f"cannot open the review database {where}: another process has held it locked for "
-                             f"{BUSY_TIMEOUT_MS // 1000} s (upgrading it?); try again") from None
+            raise StoreError(
+                f"cannot open the review database {where}: another process has held it locked for "
+                f"{BUSY_TIMEOUT_MS // 1000} s (upgrading it?); try again"
+            ) from None
         raise StoreError(f"cannot open the review database {where}: {exc.orig}") from None
 
 
@@ -259,7 +263,9 @@ def move_review_aside(path: Path) -> Path:
             finally:
                 reader.close()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path} is not a review screener can back up ({exc}): it was left as it was") from None
+            raise StoreError(
+                f"{path} is not a review screener can back up ({exc}): it was left as it was"
+            ) from None
         except OutputError as exc:
             raise StoreError(f"{exc}: {path} was left as it was") from None
         remove_sqlite(path)
@@ -275,5 +281,15 @@ def remove_sqlite(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-__all__ = ["StoreError", "database_url", "describe", "make_engine", "prepare", "head_revision",
-           "sqlite_path", "remove_sqlite", "move_review_aside", "file_identity"]
+__all__ = [
+    "StoreError",
+    "database_url",
+    "describe",
+    "make_engine",
+    "prepare",
+    "head_revision",
+    "sqlite_path",
+    "remove_sqlite",
+    "move_review_aside",
+    "file_identity",
+]

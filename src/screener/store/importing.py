@@ -35,8 +35,24 @@ from screener.store import tables as t
 from screener.store.engine import BUSY_TIMEOUT_MS, StoreError
 from screener.store.staging import ImportLock, drop_staged, staged_sources
 
-RECORD_FIELDS = ("title", "year", "journal", "journal_abbrev", "volume", "issue", "start_page", "end_page",
-                 "doi", "pmid", "pmcid", "issn", "abstract", "language", "publication_type", "url")
+RECORD_FIELDS = (
+    "title",
+    "year",
+    "journal",
+    "journal_abbrev",
+    "volume",
+    "issue",
+    "start_page",
+    "end_page",
+    "doi",
+    "pmid",
+    "pmcid",
+    "issn",
+    "abstract",
+    "language",
+    "publication_type",
+    "url",
+)
 #: The record table's columns but ``id``, in the table's order (so that rows need no reordering).
 RECORD_COLUMNS = (
     "source_id", "position", "line", "source_record_id", "title", "authors", "year", "journal", "journal_abbrev",
@@ -67,9 +83,31 @@ class AlreadyImported(StoreError):
 def record_values(source_id: int, bib: BibRecord) -> tuple[Any, ...]:
     """One record row, in ``RECORD_COLUMNS`` order (a tuple: imports build 100,000 of these)."""
     b = bib
-    return (source_id, b.position, b.line, b.source_id, b.title, _authors_json(b.authors), b.year, b.journal,
-            b.journal_abbrev, b.volume, b.issue, b.start_page, b.end_page, b.doi, b.pmid, b.pmcid, b.issn,
-            b.abstract, _strings_json(b.keywords), b.language, b.publication_type, b.url, b.raw)
+    return (
+        source_id,
+        b.position,
+        b.line,
+        b.source_id,
+        b.title,
+        _authors_json(b.authors),
+        b.year,
+        b.journal,
+        b.journal_abbrev,
+        b.volume,
+        b.issue,
+        b.start_page,
+        b.end_page,
+        b.doi,
+        b.pmid,
+        b.pmcid,
+        b.issn,
+        b.abstract,
+        _strings_json(b.keywords),
+        b.language,
+        b.publication_type,
+        b.url,
+        b.raw,
+    )
 
 
 # The lists are written by hand around the json module's string encoder: what json.dumps
@@ -103,7 +141,7 @@ def insert_records(conn: Connection, rows: list[tuple[Any, ...]], per_statement:
     head, _, group = str(compiled).partition(" VALUES ")
     full = f"{head} VALUES {', '.join([group] * per_statement)}"
     for i in range(0, len(rows), per_statement):
-        chunk = rows[i:i + per_statement]
+        chunk = rows[i : i + per_statement]
         sql = full if len(chunk) == per_statement else f"{head} VALUES {', '.join([group] * len(chunk))}"
         conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
 
@@ -129,9 +167,16 @@ class SourceWriter:
     transaction: each database then counts on its own in PRISMA's "records identified".
     """
 
-    def __init__(self, engine: Engine, location: str, values: dict[str, Any],
-                 check: Callable[[], None] = lambda: None, *, again: bool = False,
-                 on_wait: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        location: str,
+        values: dict[str, Any],
+        check: Callable[[], None] = lambda: None,
+        *,
+        again: bool = False,
+        on_wait: Callable[[], None] | None = None,
+    ):
         self._engine = engine
         self._check = check
         self._again = again
@@ -199,12 +244,14 @@ class SourceWriter:
         if self._error is None:
             return
         if isinstance(self._error, IntegrityError) and "file_copy" in str(self._error.orig):
-            raise AlreadyImported(f"{self._values['file_name']}: the same file was just imported "
-                                  "by another process") from None
+            raise AlreadyImported(
+                f"{self._values['file_name']}: the same file was just imported by another process"
+            ) from None
         if isinstance(self._error, DBAPIError):
             reason = " ".join(str(self._error.orig).split())  # one line (PostgreSQL adds DETAIL lines)
-            raise StoreError(f"{self._values['file_name']}: could not write to {self._location}: "
-                             f"{reason}") from None
+            raise StoreError(
+                f"{self._values['file_name']}: could not write to {self._location}: {reason}"
+            ) from None
         raise self._error
 
     # -- the writing thread --------------------------------------------------------------
@@ -225,12 +272,15 @@ class SourceWriter:
                     raw.execute(f"PRAGMA busy_timeout = {_LOCK_TRY_MS}")  # type: ignore[union-attr]
                 lock = ImportLock(conn)
                 try:
-                    if not lock.acquire(IMPORT_WAIT_S, self._on_wait, try_ms=_LOCK_TRY_MS,
-                                        cancelled=self._cancelled.is_set):
+                    if not lock.acquire(
+                        IMPORT_WAIT_S, self._on_wait, try_ms=_LOCK_TRY_MS, cancelled=self._cancelled.is_set
+                    ):
                         if self._cancelled.is_set():
                             return
-                        raise StoreError(f"{self._values['file_name']}: another import has held {self._location} "
-                                         f"for {IMPORT_WAIT_S / 60:.0f} minutes; try again later")
+                        raise StoreError(
+                            f"{self._values['file_name']}: another import has held {self._location} "
+                            f"for {IMPORT_WAIT_S / 60:.0f} minutes; try again later"
+                        )
                     self._stage_and_publish(conn, per_statement)
                 finally:
                     lock.release()
@@ -277,8 +327,9 @@ class SourceWriter:
             # The file's first source holds its copy number (the unique index that keeps a
             # file from being imported twice); the other databases of a multi-database
             # file are part of the same import (NULL: not unique).
-            row = insert(t.Source).values(**self._values, file_copy=copy, record_count=0, imported_at=now,
-                                          staged=True)
+            row = insert(t.Source).values(
+                **self._values, file_copy=copy, record_count=0, imported_at=now, staged=True
+            )
             sid = conn.execute(row.returning(t.Source.id)).scalar_one()
             staged.append(sid)
             return sid
@@ -287,9 +338,14 @@ class SourceWriter:
             with begin():
                 copy = 0
                 if self._again:
-                    copy = conn.execute(select(func.coalesce(func.max(t.Source.file_copy) + 1, 0))
-                                        .where(t.Source.file_sha256 == self._values["file_sha256"])).scalar_one()
-                first = new_source(copy)  # the records of the first database seen go here (ids follow the file)
+                    copy = conn.execute(
+                        select(func.coalesce(func.max(t.Source.file_copy) + 1, 0)).where(
+                            t.Source.file_sha256 == self._values["file_sha256"]
+                        )
+                    ).scalar_one()
+                first = new_source(
+                    copy
+                )  # the records of the first database seen go here (ids follow the file)
             self._locked = True
             sids: dict[str | None, int] = {}  # database named by the records -> source
             counts: Counter[str | None] = Counter()
@@ -302,7 +358,9 @@ class SourceWriter:
                     staged.clear()
                     return
                 batch: Sequence[BibRecord] = item  # type: ignore[assignment]
-                new_dbs = [db for db in dict.fromkeys(r.database for r in batch) if db not in sids]  # in file order
+                new_dbs = [
+                    db for db in dict.fromkeys(r.database for r in batch) if db not in sids
+                ]  # in file order
                 if new_dbs:
                     with begin():
                         for db in new_dbs:
@@ -325,8 +383,9 @@ class SourceWriter:
                 except Exception:  # noqa: BLE001, S110 - the next import removes them; the first error is the one to report
                     pass
 
-    def _publish(self, conn: Connection, sids: dict[str | None, int], counts: Counter[str | None],
-                 commit: _Commit) -> None:
+    def _publish(
+        self, conn: Connection, sids: dict[str | None, int], counts: Counter[str | None], commit: _Commit
+    ) -> None:
         """Name each source (sources of the same name are folded into the first), then publish them all.
 
         The publishing transaction updates a few source rows, whatever the number of
@@ -344,13 +403,19 @@ class SourceWriter:
             with begin():
                 for db in used:
                     if sids[db] in gone:
-                        conn.execute(update(t.Record).where(t.Record.source_id == sids[db])
-                                     .values(source_id=kept[names[db]]))
+                        conn.execute(
+                            update(t.Record)
+                            .where(t.Record.source_id == sids[db])
+                            .values(source_id=kept[names[db]])
+                        )
                 conn.execute(delete(t.Source).where(t.Source.id.in_(gone)))
         with begin():
             for name, sid in kept.items():
                 n = sum(counts[db] for db in used if names[db] == name)
-                conn.execute(update(t.Source).where(t.Source.id == sid)
-                             .values(name=name, platform=commit.platform, record_count=n, staged=False))
+                conn.execute(
+                    update(t.Source)
+                    .where(t.Source.id == sid)
+                    .values(name=name, platform=commit.platform, record_count=n, staged=False)
+                )
         self.source_ids = list(kept.values())
         self._source_id = self.source_ids[0]

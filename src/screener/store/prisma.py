@@ -26,14 +26,18 @@ class FlowQueries:
     def _removed_query(self) -> Select[Any]: ...  # pragma: no cover
     def _arm_query(self, *, other: bool) -> Select[Any]: ...  # pragma: no cover
     def stopped_early(self, stage: Stage = Stage.TITLE_ABSTRACT) -> Any: ...  # pragma: no cover
-    def blinding(self, viewer: str | None = None, protocol: Any = None, *,
-                 upto: Stage | None = None) -> Blinding: ...  # pragma: no cover
+    def blinding(
+        self, viewer: str | None = None, protocol: Any = None, *, upto: Stage | None = None
+    ) -> Blinding: ...  # pragma: no cover
 
     def _unscreened_ta(self) -> Select[Any]:
         """Title/abstract records nobody decided and with no outcome: excluded by automation once screening stopped early."""
         voted = select(t.Vote.record_id).where(t.Vote.stage == TA)
-        return self._ids(self.pool_query(Stage.TITLE_ABSTRACT), t.Record.id.not_in(self._outcome(TA, None)),
-                         t.Record.id.not_in(voted))
+        return self._ids(
+            self.pool_query(Stage.TITLE_ABSTRACT),
+            t.Record.id.not_in(self._outcome(TA, None)),
+            t.Record.id.not_in(voted),
+        )
 
     def _outcome(self, stage: str, verdict: Verdict | None) -> Select[Any]:
         query = select(t.Outcome.record_id).where(t.Outcome.stage == stage)
@@ -62,8 +66,11 @@ class FlowQueries:
         record_id = t.Record.id
         if name.startswith("identified:"):
             source = name.split(":", 1)[1]
-            return (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
-                    .where(t.Source.name == source, t.in_review()))
+            return (
+                select(t.Record.id)
+                .join(t.Source, t.Source.id == t.Record.source_id)
+                .where(t.Source.name == source, t.in_review())
+            )
         screened = self.pool_query(Stage.TITLE_ABSTRACT)
         ft_pool = self.pool_query(Stage.FULL_TEXT)
         for prefix, other in (("reports_", False), ("other_reports_", True)):
@@ -71,7 +78,7 @@ class FlowQueries:
                 continue
             sought = self._ids(ft_pool, record_id.in_(self._arm_query(other=other)))
             assessed = self._ids(sought, record_id.not_in(self._not_retrieved()))
-            rest = name[len(prefix):]
+            rest = name[len(prefix) :]
             if rest == "sought":
                 return sought
             if rest == "not_retrieved":
@@ -83,7 +90,8 @@ class FlowQueries:
             if rest.startswith("excluded:"):
                 reason = rest.split(":", 1)[1]
                 with_reason = self._outcome(FT, Verdict.EXCLUDE).where(
-                    t.Outcome.reason.is_(None) if reason == "none" else t.Outcome.reason == reason)
+                    t.Outcome.reason.is_(None) if reason == "none" else t.Outcome.reason == reason
+                )
                 return self._ids(assessed, record_id.in_(with_reason))
         all_assessed = self._ids(ft_pool, record_id.not_in(self._not_retrieved()))
         automation = self._unscreened_ta() if self.stopped_early() else select(t.Record.id).where(false())
@@ -92,8 +100,9 @@ class FlowQueries:
             "records_screened": self._ids(screened),
             "records_excluded": self._ids(screened, record_id.in_(self._outcome(TA, Verdict.EXCLUDE))),
             "records_excluded_automation": automation,
-            "records_undecided": self._ids(screened, record_id.not_in(self._outcome(TA, None)),
-                                           record_id.not_in(automation)),
+            "records_undecided": self._ids(
+                screened, record_id.not_in(self._outcome(TA, None)), record_id.not_in(automation)
+            ),
             "included": self._ids(all_assessed, record_id.in_(self._outcome(FT, Verdict.INCLUDE))),
             "reports_undecided": self._ids(all_assessed, record_id.not_in(self._outcome(FT, None))),
         }
@@ -106,12 +115,25 @@ class FlowQueries:
         """
         ft_blind = self.blinding(viewer).of(Stage.FULL_TEXT) is not None
         with self._read() as conn:
-            sources = list(conn.execute(select(t.Source.name).where(t.in_review()).distinct()
-                                        .order_by(t.Source.name)).scalars())
-            reasons = [] if ft_blind else list(
-                conn.execute(select(t.Outcome.reason).where(t.Outcome.stage == FT).distinct()).scalars())
-        names = [f"identified:{s}" for s in sources] + ["duplicates", "records_screened", "records_excluded",
-                                                         "records_excluded_automation", "records_undecided"]
+            sources = list(
+                conn.execute(
+                    select(t.Source.name).where(t.in_review()).distinct().order_by(t.Source.name)
+                ).scalars()
+            )
+            reasons = (
+                []
+                if ft_blind
+                else list(
+                    conn.execute(select(t.Outcome.reason).where(t.Outcome.stage == FT).distinct()).scalars()
+                )
+            )
+        names = [f"identified:{s}" for s in sources] + [
+            "duplicates",
+            "records_screened",
+            "records_excluded",
+            "records_excluded_automation",
+            "records_undecided",
+        ]
         for prefix in ("reports_", "other_reports_"):
             names += [f"{prefix}{b}" for b in ("sought", "not_retrieved", "assessed", "excluded")]
             names += [f"{prefix}excluded:{r or 'none'}" for r in sorted(reasons, key=lambda r: r or "")]
@@ -144,33 +166,52 @@ class FlowQueries:
         the box queries above, which define the boxes.
         """
         with self._read() as conn:
-            sources = [tuple(r) for r in conn.execute(
-                select(t.Source.name, t.Source.kind, func.count(t.Record.id))
-                .join(t.Record, t.Record.source_id == t.Source.id, isouter=True)
-                .where(t.in_review())
-                .group_by(t.Source.id, t.Source.name, t.Source.kind).order_by(t.Source.id))]
+            sources = [
+                tuple(r)
+                for r in conn.execute(
+                    select(t.Source.name, t.Source.kind, func.count(t.Record.id))
+                    .join(t.Record, t.Record.source_id == t.Source.id, isouter=True)
+                    .where(t.in_review())
+                    .group_by(t.Source.id, t.Source.name, t.Source.kind)
+                    .order_by(t.Source.id)
+                )
+            ]
             removed = set(conn.execute(self._removed_query()).scalars())
-            archived = set(conn.execute(  # records of withdrawn sources: out of every count, decisions kept
-                select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
-                .where(t.Source.archived_at.is_not(None))).scalars())
+            archived = set(
+                conn.execute(  # records of withdrawn sources: out of every count, decisions kept
+                    select(t.Record.id)
+                    .join(t.Source, t.Source.id == t.Record.source_id)
+                    .where(t.Source.archived_at.is_not(None))
+                ).scalars()
+            )
             other = set(conn.execute(self._arm_query(other=True)).scalars())
             not_retrieved = set(conn.execute(self._not_retrieved()).scalars())
             grouped: dict[tuple[str, str | None, str | None], int] = {
-                (stage, verdict, reason): n for stage, verdict, reason, n in conn.execute(
-                    select(t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason, func.count())
-                    .group_by(t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason))}
+                (stage, verdict, reason): n
+                for stage, verdict, reason, n in conn.execute(
+                    select(t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason, func.count()).group_by(
+                        t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason
+                    )
+                )
+            }
             special: dict[int, dict[str, tuple[str | None, str | None]]] = {}
             ids = sorted(removed | other | not_retrieved | archived)
             for i in range(0, len(ids), 20_000):
                 for rid, stage, verdict, reason in conn.execute(
-                        select(t.Outcome.record_id, t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason)
-                        .where(t.Outcome.record_id.in_(ids[i:i + 20_000]))):
+                    select(t.Outcome.record_id, t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason).where(
+                        t.Outcome.record_id.in_(ids[i : i + 20_000])
+                    )
+                ):
                     special.setdefault(rid, {})[stage] = (verdict, reason)
             study = func.coalesce(t.StudyReport.study_id, -t.Outcome.record_id)
-            included_studies = list(conn.execute(
-                select(t.Outcome.record_id, study).select_from(t.Outcome)
-                .join(t.StudyReport, t.StudyReport.record_id == t.Outcome.record_id, isouter=True)
-                .where(t.Outcome.stage == FT, t.Outcome.verdict == Verdict.INCLUDE.value)).all())
+            included_studies = list(
+                conn.execute(
+                    select(t.Outcome.record_id, study)
+                    .select_from(t.Outcome)
+                    .join(t.StudyReport, t.StudyReport.record_id == t.Outcome.record_id, isouter=True)
+                    .where(t.Outcome.stage == FT, t.Outcome.verdict == Verdict.INCLUDE.value)
+                ).all()
+            )
 
         def total(stage: str, verdict: str) -> dict[str | None, int]:
             out: dict[str | None, int] = {}
@@ -198,18 +239,31 @@ class FlowQueries:
         screened = db_total - duplicates
         ta_excluded = sum(total(TA, exc).values()) - sum(special_count(out_of_ta, TA, exc).values())
         ta_included = sum(total(TA, inc).values()) - sum(special_count(out_of_ta, TA, inc).values())
-        included_db = {rid for rid in not_retrieved - out_of_ta if special.get(rid, {}).get(TA, (None,))[0] == inc}
+        included_db = {
+            rid for rid in not_retrieved - out_of_ta if special.get(rid, {}).get(TA, (None,))[0] == inc
+        }
         other_live = other - removed
         automated = 0
         if self.stopped_early():
             with self._read() as conn:
-                automated = conn.execute(select(func.count()).select_from(self._unscreened_ta().subquery())).scalar_one()
-        out: dict[str, Any] = {"sources": sources, "duplicates": duplicates, "records_screened": screened,
-                               "records_excluded": ta_excluded, "records_excluded_automation": automated,
-                               "records_undecided": screened - ta_excluded - ta_included - automated}
-        not_counted_db = removed | other | not_retrieved | archived  # full-text rows outside the databases arm's assessed set
-        for prefix, sought, nr, live in (("reports_", ta_included, included_db, None),
-                                         ("other_reports_", len(other_live), not_retrieved & other_live, other_live)):
+                automated = conn.execute(
+                    select(func.count()).select_from(self._unscreened_ta().subquery())
+                ).scalar_one()
+        out: dict[str, Any] = {
+            "sources": sources,
+            "duplicates": duplicates,
+            "records_screened": screened,
+            "records_excluded": ta_excluded,
+            "records_excluded_automation": automated,
+            "records_undecided": screened - ta_excluded - ta_included - automated,
+        }
+        not_counted_db = (
+            removed | other | not_retrieved | archived
+        )  # full-text rows outside the databases arm's assessed set
+        for prefix, sought, nr, live in (
+            ("reports_", ta_included, included_db, None),
+            ("other_reports_", len(other_live), not_retrieved & other_live, other_live),
+        ):
             if live is None:
                 reasons = minus(total(FT, exc), special_count(not_counted_db, FT, exc))
             else:
@@ -223,7 +277,10 @@ class FlowQueries:
         included = [(rid, st) for rid, st in included_studies if rid not in dropped]
         out["included"] = len(included)
         out["studies"] = len({st for _, st in included})
-        decided_ft = sum(total(FT, inc).values()) + sum(total(FT, exc).values()) - sum(
-            special_count(dropped, FT, None).values())
+        decided_ft = (
+            sum(total(FT, inc).values())
+            + sum(total(FT, exc).values())
+            - sum(special_count(dropped, FT, None).values())
+        )
         out["reports_undecided"] = out["reports_assessed"] + out["other_reports_assessed"] - decided_ft
         return out

@@ -53,8 +53,12 @@ class ProtocolQueries:
 
     def _read(self) -> Any: ...  # pragma: no cover
     def _write(self, work: Any) -> Any: ...  # pragma: no cover
-    def check_reviewer(self, initials: str | None, what: str = "reviewer", *, lead: bool = False) -> str: ...  # pragma: no cover  # noqa: E501
-    def _refresh_outcomes(self, conn: Connection, protocol: Protocol, stage: Stage, record_ids: Any) -> None: ...  # pragma: no cover  # noqa: E501
+    def check_reviewer(
+        self, initials: str | None, what: str = "reviewer", *, lead: bool = False
+    ) -> str: ...  # pragma: no cover  # noqa: E501
+    def _refresh_outcomes(
+        self, conn: Connection, protocol: Protocol, stage: Stage, record_ids: Any
+    ) -> None: ...  # pragma: no cover  # noqa: E501
 
     def _stored_protocol(self, conn: Connection, *, lock: bool = False) -> Protocol:
         """The protocol text with the aliases of the change log (cached until either changes)."""
@@ -67,7 +71,9 @@ class ProtocolQueries:
         if self._protocol is None or self._protocol[0] != (text, last):
             protocol = parse_protocol(text, f"{self.location} (stored protocol)")
             if last:
-                mappings = conn.execute(select(t.ProtocolChange.mapping).order_by(t.ProtocolChange.id)).scalars()
+                mappings = conn.execute(
+                    select(t.ProtocolChange.mapping).order_by(t.ProtocolChange.id)
+                ).scalars()
                 protocol = replace(protocol, aliases=aliases_from(list(mappings)))
             self._protocol = ((text, last), protocol)
         return self._protocol[1]
@@ -81,8 +87,9 @@ class ProtocolQueries:
         """Reason id (as it counts now) -> decisions and resolutions naming it; stage -> decisions."""
         used: Counter[str] = Counter()
         for table in (t.Decision, t.Resolution):
-            rows = conn.execute(select(table.reasons, func.count()).where(table.reasons != "[]")
-                                .group_by(table.reasons))
+            rows = conn.execute(
+                select(table.reasons, func.count()).where(table.reasons != "[]").group_by(table.reasons)
+            )
             for reasons, n in rows:
                 for r in protocol.reason_ids(json.loads(reasons)):
                     used[r] += n
@@ -108,11 +115,21 @@ class ProtocolQueries:
             used, stages = self._reason_use(conn, old)
             plan = plan_update(old, new, mapping, used, stages, path)
             now = datetime.now(UTC)
-            conn.execute(t.Review.__table__.update().values(title=new.title, question=new.question,
-                                                            protocol_text=new.text))
-            conn.execute(insert(t.ProtocolChange).values(by=by, summary=plan.summary, old_text=old.text,
-                                                         new_text=new.text, mapping=json.dumps(plan.mapping),
-                                                         created_at=now))
+            conn.execute(
+                t.Review.__table__.update().values(
+                    title=new.title, question=new.question, protocol_text=new.text
+                )
+            )
+            conn.execute(
+                insert(t.ProtocolChange).values(
+                    by=by,
+                    summary=plan.summary,
+                    old_text=old.text,
+                    new_text=new.text,
+                    mapping=json.dumps(plan.mapping),
+                    created_at=now,
+                )
+            )
             current = replace(new, aliases=compose_aliases(old.aliases, plan.mapping))
             server_mode.sync_rules(conn, current)  # PostgreSQL: the server computes outcomes with them
             for stage in Stage:  # counted reasons and conflicts follow the new order, rules and mapping
@@ -123,9 +140,17 @@ class ProtocolQueries:
 
     def protocol_history(self) -> list[ProtocolChangeEntry]:
         """Every protocol change, oldest first."""
-        query = select(t.ProtocolChange.id, t.ProtocolChange.by, t.ProtocolChange.created_at,
-                       t.ProtocolChange.summary, t.ProtocolChange.mapping, t.ProtocolChange.old_text,
-                       t.ProtocolChange.new_text).order_by(t.ProtocolChange.id)
+        query = select(
+            t.ProtocolChange.id,
+            t.ProtocolChange.by,
+            t.ProtocolChange.created_at,
+            t.ProtocolChange.summary,
+            t.ProtocolChange.mapping,
+            t.ProtocolChange.old_text,
+            t.ProtocolChange.new_text,
+        ).order_by(t.ProtocolChange.id)
         with self._read() as conn:
-            return [ProtocolChangeEntry(i, by, at, summary, json.loads(mapping), old, new)
-                    for i, by, at, summary, mapping, old, new in conn.execute(query)]
+            return [
+                ProtocolChangeEntry(i, by, at, summary, json.loads(mapping), old, new)
+                for i, by, at, summary, mapping, old, new in conn.execute(query)
+            ]

@@ -71,7 +71,7 @@ class RankingQueries:
         wanted = list(ids)
         with self._read() as conn:
             for start in range(0, len(wanted), 5000):
-                rows = conn.execute(query.where(t.Record.id.in_(wanted[start:start + 5000])))
+                rows = conn.execute(query.where(t.Record.id.in_(wanted[start : start + 5000])))
                 for rid, title, abstract, keywords in rows:
                     texts[rid] = record_text(title, abstract, json.loads(keywords or "[]"))
         return [texts.get(i, "") for i in wanted]
@@ -84,8 +84,9 @@ class RankingQueries:
         final outcome where there is one (agreed or resolved).
         """
         stage = Stage(stage)
-        own = (select(t.Vote.record_id, t.Vote.verdict, t.Vote.decision_id)
-               .where(t.Vote.stage == stage.value, t.Vote.reviewer == reviewer))
+        own = select(t.Vote.record_id, t.Vote.verdict, t.Vote.decision_id).where(
+            t.Vote.stage == stage.value, t.Vote.reviewer == reviewer
+        )
         blind = self.is_blind(stage)
         with self._read() as conn:
             labels: dict[int, bool] = {}
@@ -95,32 +96,57 @@ class RankingQueries:
                 through = did if through is None else max(through, did)
             if not blind:
                 final = select(t.Outcome.record_id, t.Outcome.verdict).where(
-                    t.Outcome.stage == stage.value, t.Outcome.verdict.is_not(None))
+                    t.Outcome.stage == stage.value, t.Outcome.verdict.is_not(None)
+                )
                 for rid, verdict in conn.execute(final):
                     labels[rid] = verdict == Verdict.INCLUDE.value
         return Labels(labels, through, blind)
 
     def screening_history(self, stage: Stage, reviewer: str) -> list[tuple[int, str, int]]:
         """A reviewer's current decisions at a stage in the order made: (record id, verdict, decision id)."""
-        query = (select(t.Vote.record_id, t.Vote.verdict, t.Vote.decision_id)
-                 .where(t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer)
-                 .order_by(t.Vote.decision_id))
+        query = (
+            select(t.Vote.record_id, t.Vote.verdict, t.Vote.decision_id)
+            .where(t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer)
+            .order_by(t.Vote.decision_id)
+        )
         with self._read() as conn:
             return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
 
-    def record_ranking_run(self, stage: Stage, reviewer: str, kind: str, model: str, n_train: int, n_include: int,
-                           candidates: int, trained_through: int | None, seed: int, seconds: float) -> int:
-        values = dict(created_at=datetime.now(UTC), stage=Stage(stage).value, reviewer=reviewer, kind=kind,
-                      model=model, n_train=n_train, n_include=n_include, candidates=candidates,
-                      trained_through=trained_through, seed=seed, seconds=seconds)
+    def record_ranking_run(
+        self,
+        stage: Stage,
+        reviewer: str,
+        kind: str,
+        model: str,
+        n_train: int,
+        n_include: int,
+        candidates: int,
+        trained_through: int | None,
+        seed: int,
+        seconds: float,
+    ) -> int:
+        values = dict(
+            created_at=datetime.now(UTC),
+            stage=Stage(stage).value,
+            reviewer=reviewer,
+            kind=kind,
+            model=model,
+            n_train=n_train,
+            n_include=n_include,
+            candidates=candidates,
+            trained_through=trained_through,
+            seed=seed,
+            seconds=seconds,
+        )
 
         def work(conn: Connection) -> int:
             return conn.execute(insert(t.RankingRun).values(**values).returning(t.RankingRun.id)).scalar_one()
 
         return self._write(work)
 
-    def ranking_runs(self, stage: Stage | None = None, reviewer: str | None = None,
-                     kind: str | None = None) -> list[RankingRun]:
+    def ranking_runs(
+        self, stage: Stage | None = None, reviewer: str | None = None, kind: str | None = None
+    ) -> list[RankingRun]:
         """The rankings used, oldest first."""
         query = select(t.RankingRun).order_by(t.RankingRun.id)
         if stage is not None:
@@ -130,9 +156,23 @@ class RankingQueries:
         if kind is not None:
             query = query.where(t.RankingRun.kind == kind)
         with self._read() as conn:
-            return [RankingRun(r.id, r.created_at, Stage(r.stage), r.reviewer, r.kind, r.model, r.n_train,
-                               r.n_include, r.candidates, r.trained_through, r.seed, r.seconds)
-                    for r in conn.execute(query)]
+            return [
+                RankingRun(
+                    r.id,
+                    r.created_at,
+                    Stage(r.stage),
+                    r.reviewer,
+                    r.kind,
+                    r.model,
+                    r.n_train,
+                    r.n_include,
+                    r.candidates,
+                    r.trained_through,
+                    r.seed,
+                    r.seconds,
+                )
+                for r in conn.execute(query)
+            ]
 
     def stopping_guide(self, stage: Stage, reviewer: str, pool: int | None = None) -> Guide:
         """The stopping guide for one reviewer: their decisions in order, and the random sample if begun.
@@ -144,7 +184,9 @@ class RankingQueries:
 
         if pool is None:
             with self._read() as conn:
-                pool = conn.execute(select(func.count()).select_from(self.pool_query(stage).subquery())).scalar_one()
+                pool = conn.execute(
+                    select(func.count()).select_from(self.pool_query(stage).subquery())
+                ).scalar_one()
         history = self.screening_history(stage, reviewer)
         samples = self.ranking_runs(stage, reviewer, kind="random-sample")
         start = None

@@ -70,43 +70,67 @@ class RecordListQueries:
     def _write(self, work: Any) -> Any: ...  # pragma: no cover
     def pool_query(self, stage: Stage) -> Any: ...  # pragma: no cover
     def protocol(self) -> Protocol: ...  # pragma: no cover
-    def blinding(self, viewer: str | None = None, protocol: Any = None, *, upto: Stage | None = None) -> Any: ...  # pragma: no cover  # noqa: E501
+    def blinding(
+        self, viewer: str | None = None, protocol: Any = None, *, upto: Stage | None = None
+    ) -> Any: ...  # pragma: no cover  # noqa: E501
 
     def _list_query(self, stage: Stage, reviewer: str, f: ListFilter) -> Any:
         self.blinding(reviewer, upto=Stage(stage)).check_pool(stage)  # the full-text pool is made of outcomes
-        vote = and_(t.Vote.record_id == t.Record.id, t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer)
-        query = (select(t.Record.id, t.Record.year, t.Record.title, t.Record.authors, t.Source.name,
-                        t.Vote.verdict, t.Vote.reasons, t.Decision.note)
-                 .join(t.Source, t.Source.id == t.Record.source_id)
-                 .outerjoin(t.Vote, vote)
-                 .outerjoin(t.Decision, t.Decision.id == t.Vote.decision_id)
-                 .where(t.Record.id.in_(self.pool_query(stage))))
+        vote = and_(
+            t.Vote.record_id == t.Record.id, t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer
+        )
+        query = (
+            select(
+                t.Record.id,
+                t.Record.year,
+                t.Record.title,
+                t.Record.authors,
+                t.Source.name,
+                t.Vote.verdict,
+                t.Vote.reasons,
+                t.Decision.note,
+            )
+            .join(t.Source, t.Source.id == t.Record.source_id)
+            .outerjoin(t.Vote, vote)
+            .outerjoin(t.Decision, t.Decision.id == t.Vote.decision_id)
+            .where(t.Record.id.in_(self.pool_query(stage)))
+        )
         if f.verdict == "undecided":
             query = query.where(t.Vote.verdict.is_(None))
         elif f.verdict:
             query = query.where(t.Vote.verdict == f.verdict)
         if f.reason:  # the reason, or a retired one mapped to it
-            query = query.where(or_(*(t.Vote.reasons.like(f'%"{r}"%')
-                                      for r in self.protocol().ids_counted_as(f.reason))))
+            query = query.where(
+                or_(*(t.Vote.reasons.like(f'%"{r}"%') for r in self.protocol().ids_counted_as(f.reason)))
+            )
         if f.has_note:
             query = query.where(t.Decision.note.is_not(None), t.Decision.note != "")
         if f.label:
-            query = query.where(exists().where(t.RecordLabel.record_id == t.Record.id,
-                                               t.RecordLabel.reviewer == reviewer, t.RecordLabel.label == f.label))
+            query = query.where(
+                exists().where(
+                    t.RecordLabel.record_id == t.Record.id,
+                    t.RecordLabel.reviewer == reviewer,
+                    t.RecordLabel.label == f.label,
+                )
+            )
         if f.source_id is not None:
             query = query.where(t.Record.source_id == f.source_id)
         if f.ids is not None:
             query = query.where(t.Record.id.in_(list(f.ids)))
         return query
 
-    def record_list(self, stage: Stage, reviewer: str, f: ListFilter, *, offset: int = 0,
-                    limit: int = 200) -> tuple[list[ListRow], int]:
+    def record_list(
+        self, stage: Stage, reviewer: str, f: ListFilter, *, offset: int = 0, limit: int = 200
+    ) -> tuple[list[ListRow], int]:
         """One page of the reviewer's records and the number of all that match."""
         if f.sort not in SORTS:
             raise StoreError(f"sort by one of {', '.join(SORTS)}")
         query = self._list_query(stage, reviewer, f)
-        key = {"id": (t.Record.id,), "year": (t.Record.year.desc(), t.Record.id),
-               "title": (func.lower(t.Record.title), t.Record.id)}[f.sort]
+        key = {
+            "id": (t.Record.id,),
+            "year": (t.Record.year.desc(), t.Record.id),
+            "title": (func.lower(t.Record.title), t.Record.id),
+        }[f.sort]
         with self._read() as conn:
             total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
             rows = conn.execute(query.order_by(*key).offset(offset).limit(limit)).all()
@@ -115,15 +139,28 @@ class RecordListQueries:
         mapped = self.protocol().reason_ids
         for rid, year, title, authors, source, verdict, reasons, note in rows:
             names = json.loads(authors) if authors and authors != "[]" else []
-            out.append(ListRow(rid, year, title or "(no title)", names[0][0] if names else "", source,
-                               verdict or "undecided", mapped(json.loads(reasons)) if reasons else (), bool(note),
-                               tuple(labels.get(rid, ()))))
+            out.append(
+                ListRow(
+                    rid,
+                    year,
+                    title or "(no title)",
+                    names[0][0] if names else "",
+                    source,
+                    verdict or "undecided",
+                    mapped(json.loads(reasons)) if reasons else (),
+                    bool(note),
+                    tuple(labels.get(rid, ())),
+                )
+            )
         return out, total
 
     def record_list_ids(self, stage: Stage, reviewer: str, f: ListFilter) -> list[int]:
         """Every id the filter matches, in its sort order (to screen just these)."""
-        key = {"id": (t.Record.id,), "year": (t.Record.year.desc(), t.Record.id),
-               "title": (func.lower(t.Record.title), t.Record.id)}[f.sort]
+        key = {
+            "id": (t.Record.id,),
+            "year": (t.Record.year.desc(), t.Record.id),
+            "title": (func.lower(t.Record.title), t.Record.id),
+        }[f.sort]
         query = self._list_query(stage, reviewer, f).with_only_columns(t.Record.id).order_by(*key)
         with self._read() as conn:
             return list(conn.execute(query).scalars())
@@ -131,8 +168,11 @@ class RecordListQueries:
     @staticmethod
     def _labels(conn: Connection, reviewer: str, ids: list[int]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
-        for rid, label in conn.execute(select(t.RecordLabel.record_id, t.RecordLabel.label).where(
-                t.RecordLabel.reviewer == reviewer, t.RecordLabel.record_id.in_(ids)).order_by(t.RecordLabel.label)):
+        for rid, label in conn.execute(
+            select(t.RecordLabel.record_id, t.RecordLabel.label)
+            .where(t.RecordLabel.reviewer == reviewer, t.RecordLabel.record_id.in_(ids))
+            .order_by(t.RecordLabel.label)
+        ):
             out.setdefault(rid, []).append(label)
         return out
 
@@ -143,16 +183,31 @@ class RecordListQueries:
             raise StoreError("a label is one word, e.g. 'pediatric'")
 
         def work(conn: Connection) -> None:
-            known = conn.execute(select(func.count()).select_from(t.RecordLabel).where(
-                t.RecordLabel.record_id == record_id, t.RecordLabel.reviewer == reviewer,
-                t.RecordLabel.label == word)).scalar_one()
+            known = conn.execute(
+                select(func.count())
+                .select_from(t.RecordLabel)
+                .where(
+                    t.RecordLabel.record_id == record_id,
+                    t.RecordLabel.reviewer == reviewer,
+                    t.RecordLabel.label == word,
+                )
+            ).scalar_one()
             if not known:
-                conn.execute(insert(t.RecordLabel).values(record_id=record_id, reviewer=reviewer, label=word,
-                                                          created_at=datetime.now(UTC)))
+                conn.execute(
+                    insert(t.RecordLabel).values(
+                        record_id=record_id, reviewer=reviewer, label=word, created_at=datetime.now(UTC)
+                    )
+                )
 
         self._write(work)
 
     def labels_of(self, reviewer: str) -> list[str]:
         with self._read() as conn:
-            return list(conn.execute(select(t.RecordLabel.label).where(t.RecordLabel.reviewer == reviewer)
-                                     .distinct().order_by(t.RecordLabel.label)).scalars())
+            return list(
+                conn.execute(
+                    select(t.RecordLabel.label)
+                    .where(t.RecordLabel.reviewer == reviewer)
+                    .distinct()
+                    .order_by(t.RecordLabel.label)
+                ).scalars()
+            )

@@ -23,10 +23,21 @@ from screener.store.engine import StoreError
 
 #: Every column that holds a reviewer's initials (renamed together).
 REVIEWER_COLUMNS = (
-    (t.Decision, "reviewer"), (t.Note, "reviewer"), (t.Vote, "reviewer"), (t.Reopening, "reviewer"),
-    (t.RankingRun, "reviewer"), (t.RecordLabel, "reviewer"), (t.ReviewerSecret, "reviewer"),
-    (t.ReviewerSecret, "set_by"), (t.Resolution, "resolved_by"), (t.Unblinding, "by"), (t.Retrieval, "by"),
-    (t.DupPair, "decided_by"), (t.DupCluster, "undone_by"), (t.SourceRemoval, "by"), (t.ProtocolChange, "by"),
+    (t.Decision, "reviewer"),
+    (t.Note, "reviewer"),
+    (t.Vote, "reviewer"),
+    (t.Reopening, "reviewer"),
+    (t.RankingRun, "reviewer"),
+    (t.RecordLabel, "reviewer"),
+    (t.ReviewerSecret, "reviewer"),
+    (t.ReviewerSecret, "set_by"),
+    (t.Resolution, "resolved_by"),
+    (t.Unblinding, "by"),
+    (t.Retrieval, "by"),
+    (t.DupPair, "decided_by"),
+    (t.DupCluster, "undone_by"),
+    (t.SourceRemoval, "by"),
+    (t.ProtocolChange, "by"),
 )
 
 
@@ -49,7 +60,9 @@ class ReviewerQueries:
     def protocol(self) -> P.Protocol: ...  # pragma: no cover
     def _sync_reviewers(self, conn: Connection, protocol: P.Protocol) -> None: ...  # pragma: no cover
     def _stored_protocol(self, conn: Connection, *, lock: bool = False) -> P.Protocol: ...  # pragma: no cover
-    def check_reviewer(self, initials: str | None, what: str = "reviewer", *, lead: bool = False) -> str: ...  # pragma: no cover  # noqa: E501
+    def check_reviewer(
+        self, initials: str | None, what: str = "reviewer", *, lead: bool = False
+    ) -> str: ...  # pragma: no cover  # noqa: E501
 
     # -- passphrases ---------------------------------------------------------------------
 
@@ -60,29 +73,41 @@ class ReviewerQueries:
         if row is None:
             return None
         m = row._mapping
-        return PassphraseHash(bytes.fromhex(m["salt"]), bytes.fromhex(m["key"]), m["scrypt_n"], m["scrypt_r"],
-                              m["scrypt_p"])
+        return PassphraseHash(
+            bytes.fromhex(m["salt"]), bytes.fromhex(m["key"]), m["scrypt_n"], m["scrypt_r"], m["scrypt_p"]
+        )
 
-    def set_passphrase(self, initials: str, hashed: PassphraseHash, *, by: str,
-                       replacing: PassphraseHash | None = None) -> None:
+    def set_passphrase(
+        self, initials: str, hashed: PassphraseHash, *, by: str, replacing: PassphraseHash | None = None
+    ) -> None:
         """Store a reviewer's passphrase hash: a first one, or one that replaces ``replacing``.
 
         Refused if the stored hash is no longer ``replacing`` (someone set or changed it
         meanwhile), so two first uses at once cannot both win.
         """
-        values = dict(salt=hashed.salt.hex(), key=hashed.key.hex(), scrypt_n=hashed.n, scrypt_r=hashed.r,
-                      scrypt_p=hashed.p, set_by=by, set_at=datetime.now(UTC))
+        values = dict(
+            salt=hashed.salt.hex(),
+            key=hashed.key.hex(),
+            scrypt_n=hashed.n,
+            scrypt_r=hashed.r,
+            scrypt_p=hashed.p,
+            set_by=by,
+            set_at=datetime.now(UTC),
+        )
 
         def work(conn: Connection) -> None:
-            current = conn.execute(select(t.ReviewerSecret.key).where(t.ReviewerSecret.reviewer == initials)
-                                   ).scalar_one_or_none()
+            current = conn.execute(
+                select(t.ReviewerSecret.key).where(t.ReviewerSecret.reviewer == initials)
+            ).scalar_one_or_none()
             expected = replacing.key.hex() if replacing else None
             if current != expected:
                 raise StoreError(f"{initials}'s passphrase was set or changed meanwhile: nothing was changed")
             if current is None:
                 conn.execute(insert(t.ReviewerSecret).values(reviewer=initials, **values))
             else:
-                conn.execute(update(t.ReviewerSecret).where(t.ReviewerSecret.reviewer == initials).values(**values))
+                conn.execute(
+                    update(t.ReviewerSecret).where(t.ReviewerSecret.reviewer == initials).values(**values)
+                )
 
         self._write(work)
 
@@ -92,12 +117,19 @@ class ReviewerQueries:
         with self._read() as conn:
             known = list(conn.execute(select(t.Reviewer.initials, t.Reviewer.name).order_by(t.Reviewer.id)))
             secret = set(conn.execute(select(t.ReviewerSecret.reviewer)).scalars())
-            counts = dict(conn.execute(select(t.Decision.reviewer, func.count()).group_by(t.Decision.reviewer)).all())
+            counts = dict(
+                conn.execute(select(t.Decision.reviewer, func.count()).group_by(t.Decision.reviewer)).all()
+            )
         current = {r.initials: r for r in protocol.reviewers}
-        out = [ReviewerInfo(r.initials, r.name, r.role, r.initials in secret, counts.get(r.initials, 0))
-               for r in protocol.reviewers]
-        out += [ReviewerInfo(i, name, "removed", i in secret, counts.get(i, 0)) for i, name in known
-                if i not in current]
+        out = [
+            ReviewerInfo(r.initials, r.name, r.role, r.initials in secret, counts.get(r.initials, 0))
+            for r in protocol.reviewers
+        ]
+        out += [
+            ReviewerInfo(i, name, "removed", i in secret, counts.get(i, 0))
+            for i, name in known
+            if i not in current
+        ]
         return out
 
     def removed_reviewer(self, initials: str) -> bool:
@@ -105,13 +137,18 @@ class ReviewerQueries:
         if any(r.initials.casefold() == initials.casefold() for r in self.protocol().reviewers):
             return False
         with self._read() as conn:
-            return conn.execute(select(func.count()).select_from(t.Reviewer)
-                                .where(func.lower(t.Reviewer.initials) == initials.casefold())).scalar_one() > 0
+            return (
+                conn.execute(
+                    select(func.count())
+                    .select_from(t.Reviewer)
+                    .where(func.lower(t.Reviewer.initials) == initials.casefold())
+                ).scalar_one()
+                > 0
+            )
 
     # -- who the reviewers are -------------------------------------------------------------
 
-    def _change_protocol(self, new_text: str, by: str, summary: str,
-                         before: Any = None) -> None:
+    def _change_protocol(self, new_text: str, by: str, summary: str, before: Any = None) -> None:
         """Store a new protocol text (its reviewers changed), logged as a protocol change; ``before`` runs first."""
         old = self.protocol()
         new = P.parse_protocol(new_text, "the changed protocol")
@@ -121,11 +158,20 @@ class ReviewerQueries:
                 raise StoreError("the protocol was changed meanwhile: nothing was changed; try again")
             if before is not None:
                 before(conn)
-            conn.execute(update(t.Review).values(title=new.title, question=new.question, protocol_text=new.text))
+            conn.execute(
+                update(t.Review).values(title=new.title, question=new.question, protocol_text=new.text)
+            )
             self._sync_reviewers(conn, new)
-            conn.execute(insert(t.ProtocolChange).values(by=by, summary=summary, old_text=old.text,
-                                                         new_text=new.text, mapping="{}",
-                                                         created_at=datetime.now(UTC)))
+            conn.execute(
+                insert(t.ProtocolChange).values(
+                    by=by,
+                    summary=summary,
+                    old_text=old.text,
+                    new_text=new.text,
+                    mapping="{}",
+                    created_at=datetime.now(UTC),
+                )
+            )
 
         self._write(work)
 
@@ -138,18 +184,26 @@ class ReviewerQueries:
         except ValueError as exc:
             raise StoreError(f"cannot rename {old}: {exc}") from None
         with self._read() as conn:
-            taken = conn.execute(select(func.count()).select_from(t.Reviewer)
-                                 .where(func.lower(t.Reviewer.initials) == new.casefold())).scalar_one()
-            decisions = conn.execute(select(func.count()).select_from(t.Decision)
-                                     .where(t.Decision.reviewer == old)).scalar_one()
+            taken = conn.execute(
+                select(func.count())
+                .select_from(t.Reviewer)
+                .where(func.lower(t.Reviewer.initials) == new.casefold())
+            ).scalar_one()
+            decisions = conn.execute(
+                select(func.count()).select_from(t.Decision).where(t.Decision.reviewer == old)
+            ).scalar_one()
         if taken:
-            raise StoreError(f"cannot rename {old}: {new} was a reviewer of this review before (their decisions "
-                             "keep those initials)")
+            raise StoreError(
+                f"cannot rename {old}: {new} was a reviewer of this review before (their decisions "
+                "keep those initials)"
+            )
 
         def move_rows(conn: Connection) -> None:
             row = conn.execute(select(t.Reviewer).where(t.Reviewer.initials == old)).one()._mapping
             conn.execute(insert(t.Reviewer).values(initials=new, name=row["name"], role=row["role"]))
-            server_mode.renaming(conn, old, new)  # PostgreSQL: the log's initials may change, the login follows
+            server_mode.renaming(
+                conn, old, new
+            )  # PostgreSQL: the log's initials may change, the login follows
             for table, column in REVIEWER_COLUMNS:
                 col = getattr(table, column)
                 conn.execute(update(table).where(col == old).values({column: new}))
@@ -166,11 +220,13 @@ class ReviewerQueries:
             text = P.remove_reviewer(self.protocol(), initials)
         except ValueError as exc:
             raise StoreError(f"cannot remove {initials}: {exc}") from None
-        self._change_protocol(text, by, f"reviewer {initials} removed by {by}",
-                              lambda conn: server_mode.removed(conn, initials))
+        self._change_protocol(
+            text, by, f"reviewer {initials} removed by {by}", lambda conn: server_mode.removed(conn, initials)
+        )
         with self._read() as conn:
-            return conn.execute(select(func.count()).select_from(t.Decision)
-                                .where(t.Decision.reviewer == initials)).scalar_one()
+            return conn.execute(
+                select(func.count()).select_from(t.Decision).where(t.Decision.reviewer == initials)
+            ).scalar_one()
 
     def hand_lead(self, new: str, *, by: str) -> None:
         """Make ``new`` the review's lead, ``by`` (the lead now) becoming a reviewer."""

@@ -82,15 +82,30 @@ class ReopenNeeded(StoreError):
 
 def _resolution(row: Any) -> Resolution:
     m = row._mapping
-    return Resolution(id=m["id"], record_id=m["record_id"], stage=Stage(m["stage"]), verdict=Verdict(m["verdict"]),
-                      resolved_by=m["resolved_by"], method=m["method"], reasons=tuple(json.loads(m["reasons"])),
-                      note=m["note"], created_at=m["created_at"])
+    return Resolution(
+        id=m["id"],
+        record_id=m["record_id"],
+        stage=Stage(m["stage"]),
+        verdict=Verdict(m["verdict"]),
+        resolved_by=m["resolved_by"],
+        method=m["method"],
+        reasons=tuple(json.loads(m["reasons"])),
+        note=m["note"],
+        created_at=m["created_at"],
+    )
 
 
 def _retrieval(row: Any) -> Retrieval:
     m = row._mapping
-    return Retrieval(id=m["id"], record_id=m["record_id"], status=m["status"], reason=m["reason"],
-                     location=m["location"], by=m["by"], created_at=m["created_at"])
+    return Retrieval(
+        id=m["id"],
+        record_id=m["record_id"],
+        status=m["status"],
+        reason=m["reason"],
+        location=m["location"],
+        by=m["by"],
+        created_at=m["created_at"],
+    )
 
 
 class ScreeningQueries:
@@ -98,15 +113,22 @@ class ScreeningQueries:
 
     # provided by Store
     server_derived: bool
+
     def _read(self) -> Any: ...  # pragma: no cover
     def _write(self, work: Any) -> Any: ...  # pragma: no cover
     def protocol(self) -> Protocol: ...  # pragma: no cover
-    def current_decisions(self, stage: Stage, reviewer: str | None = None) -> dict[tuple[int, str], Decision]: ...  # pragma: no cover  # noqa: E501
-    def _refresh_outcomes(self, conn: Connection, protocol: Protocol, stage: Stage,
-                          record_ids: Sequence[int] | None) -> None: ...  # pragma: no cover
-    def check_reviewer(self, initials: str | None, what: str = "reviewer", *, lead: bool = False) -> str: ...  # pragma: no cover  # noqa: E501
-    def blinding(self, viewer: str | None = None, protocol: Protocol | None = None, *,
-                 upto: Stage | None = None) -> Blinding: ...  # pragma: no cover
+    def current_decisions(
+        self, stage: Stage, reviewer: str | None = None
+    ) -> dict[tuple[int, str], Decision]: ...  # pragma: no cover  # noqa: E501
+    def _refresh_outcomes(
+        self, conn: Connection, protocol: Protocol, stage: Stage, record_ids: Sequence[int] | None
+    ) -> None: ...  # pragma: no cover
+    def check_reviewer(
+        self, initials: str | None, what: str = "reviewer", *, lead: bool = False
+    ) -> str: ...  # pragma: no cover  # noqa: E501
+    def blinding(
+        self, viewer: str | None = None, protocol: Protocol | None = None, *, upto: Stage | None = None
+    ) -> Blinding: ...  # pragma: no cover
     def is_blind(self, stage: Stage, protocol: Protocol | None = None) -> bool: ...  # pragma: no cover
     def check_open(self, stage: Stage, viewer: str | None = None) -> None: ...  # pragma: no cover
     def check_acting_as(self, reviewer: str) -> None: ...  # pragma: no cover
@@ -117,14 +139,18 @@ class ScreeningQueries:
     def _not_retrieved(self) -> Select[Any]:
         """Ids of the reports whose latest retrieval state is not retrieved."""
         latest = select(func.max(t.Retrieval.id)).group_by(t.Retrieval.record_id)
-        return select(t.Retrieval.record_id).where(t.Retrieval.id.in_(latest), t.Retrieval.status == "not-retrieved")
+        return select(t.Retrieval.record_id).where(
+            t.Retrieval.id.in_(latest), t.Retrieval.status == "not-retrieved"
+        )
 
     @_statement
     def _removed_query(self) -> Select[Any]:
-        return (select(t.DupMember.record_id)
-                .join(t.DupCluster, t.DupCluster.id == t.DupMember.cluster_id)
-                .where(t.DupCluster.undone_at.is_(None))
-                .where(t.DupMember.record_id != t.DupCluster.primary_record_id))
+        return (
+            select(t.DupMember.record_id)
+            .join(t.DupCluster, t.DupCluster.id == t.DupMember.cluster_id)
+            .where(t.DupCluster.undone_at.is_(None))
+            .where(t.DupMember.record_id != t.DupCluster.primary_record_id)
+        )
 
     def removed_as_duplicates(self) -> set[int]:
         """Ids of records that are non-primary members of active duplicate clusters."""
@@ -134,8 +160,11 @@ class ScreeningQueries:
     @_statement
     def _arm_query(self, *, other: bool) -> Select[Any]:
         kinds = OTHER_KINDS if other else DATABASE_KINDS
-        return (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
-                .where(t.Source.kind.in_(kinds), t.in_review()))  # archived: out of the review
+        return (
+            select(t.Record.id)
+            .join(t.Source, t.Source.id == t.Record.source_id)
+            .where(t.Source.kind.in_(kinds), t.in_review())
+        )  # archived: out of the review
 
     def arm_records(self, *, other: bool) -> list[int]:
         """Ids of the records of one PRISMA arm: databases and registers, or other methods."""
@@ -155,11 +184,15 @@ class ScreeningQueries:
         removed = self._removed_query()
         if Stage(stage) is Stage.TITLE_ABSTRACT:
             return self._arm_query(other=False).where(t.Record.id.not_in(removed))
-        included = select(t.Outcome.record_id).where(t.Outcome.stage == Stage.TITLE_ABSTRACT.value,
-                                                     t.Outcome.verdict == Verdict.INCLUDE.value)
-        return (select(t.Record.id).join(t.Source, t.Source.id == t.Record.source_id)
-                .where(t.Record.id.in_(included) | t.Source.kind.in_(OTHER_KINDS), t.in_review())
-                .where(t.Record.id.not_in(removed)))
+        included = select(t.Outcome.record_id).where(
+            t.Outcome.stage == Stage.TITLE_ABSTRACT.value, t.Outcome.verdict == Verdict.INCLUDE.value
+        )
+        return (
+            select(t.Record.id)
+            .join(t.Source, t.Source.id == t.Record.source_id)
+            .where(t.Record.id.in_(included) | t.Source.kind.in_(OTHER_KINDS), t.in_review())
+            .where(t.Record.id.not_in(removed))
+        )
 
     @_statement
     def queue_query(self, stage: Stage) -> Select[Any]:
@@ -185,7 +218,9 @@ class ScreeningQueries:
         """How many records a stage has (not-retrieved reports included); refused while its pool is hidden."""
         self.blinding(upto=Stage(stage)).check_pool(stage)
         with self._read() as conn:
-            return conn.execute(select(func.count()).select_from(self.pool_query(stage).subquery())).scalar_one()
+            return conn.execute(
+                select(func.count()).select_from(self.pool_query(stage).subquery())
+            ).scalar_one()
 
     def not_retrieved_ids(self) -> list[int]:
         """Full-text reports (in the pool) whose latest retrieval state is not retrieved."""
@@ -194,14 +229,20 @@ class ScreeningQueries:
         with self._read() as conn:
             return sorted(conn.execute(query).scalars())
 
-    def stage_state(self, stage: Stage, protocol: Protocol | None = None, viewer: str | None = None) -> StageState:
+    def stage_state(
+        self, stage: Stage, protocol: Protocol | None = None, viewer: str | None = None
+    ) -> StageState:
         """Every pooled record's state at a stage; refused while the stage is blind (states are outcomes)."""
         self.blinding(viewer, protocol, upto=Stage(stage)).check(stage)
         pool = self.pool_query(stage).subquery()
-        query = (select(pool.c.id, t.Outcome.state)
-                 .outerjoin(t.Outcome, (t.Outcome.record_id == pool.c.id) & (t.Outcome.stage == Stage(stage).value)))
+        query = select(pool.c.id, t.Outcome.state).outerjoin(
+            t.Outcome, (t.Outcome.record_id == pool.c.id) & (t.Outcome.stage == Stage(stage).value)
+        )
         with self._read() as conn:
-            states = {rid: RecordState(state) if state else RecordState.UNDECIDED for rid, state in conn.execute(query)}
+            states = {
+                rid: RecordState(state) if state else RecordState.UNDECIDED
+                for rid, state in conn.execute(query)
+            }
         return StageState(Stage(stage), dict(sorted(states.items())))
 
     def screening_reviewers(self, protocol: Protocol | None = None) -> list[str]:
@@ -217,18 +258,25 @@ class ScreeningQueries:
             self.check_reviewer(by, "--by")
         leads = [r.initials for r in protocol.reviewers if r.role == "lead"]
         if by not in leads:
-            who = ", ".join(leads) or "nobody (set role = \"lead\" on a reviewer in the protocol)"
+            who = ", ".join(leads) or 'nobody (set role = "lead" on a reviewer in the protocol)'
             raise StoreError(f"only the review's lead can unblind a stage (lead: {who}); '{by}' is not")
 
         def work(conn: Connection) -> None:
-            conn.execute(insert(t.Unblinding).values(stage=Stage(stage).value, by=by, created_at=datetime.now(UTC)))
+            conn.execute(
+                insert(t.Unblinding).values(stage=Stage(stage).value, by=by, created_at=datetime.now(UTC))
+            )
 
         self._write(work)
 
     def unblinded_by_lead(self, stage: Stage) -> bool:
         with self._read() as conn:
-            return bool(conn.execute(select(func.count()).select_from(t.Unblinding)
-                                     .where(t.Unblinding.stage == Stage(stage).value)).scalar_one())
+            return bool(
+                conn.execute(
+                    select(func.count())
+                    .select_from(t.Unblinding)
+                    .where(t.Unblinding.stage == Stage(stage).value)
+                ).scalar_one()
+            )
 
     def visible_decisions(self, stage: Stage, viewer: str) -> dict[tuple[int, str], Decision]:
         """The current decisions ``viewer`` may see: only their own while the stage is blind."""
@@ -244,10 +292,15 @@ class ScreeningQueries:
     def conflicts(self, stage: Stage, viewer: str | None = None) -> list[int]:
         """Records in conflict at a stage; refused while the stage is blind."""
         self.check_open(stage, viewer)
-        query = (select(t.Outcome.record_id)
-                 .where(t.Outcome.stage == Stage(stage).value, t.Outcome.state == RecordState.CONFLICT.value,
-                        t.Outcome.record_id.in_(self.pool_query(stage)))
-                 .order_by(t.Outcome.record_id))
+        query = (
+            select(t.Outcome.record_id)
+            .where(
+                t.Outcome.stage == Stage(stage).value,
+                t.Outcome.state == RecordState.CONFLICT.value,
+                t.Outcome.record_id.in_(self.pool_query(stage)),
+            )
+            .order_by(t.Outcome.record_id)
+        )
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
@@ -255,7 +308,8 @@ class ScreeningQueries:
         """record id -> the exclusion reason PRISMA counts, for records excluded at a stage (refused while blind)."""
         self.check_open(stage, viewer)
         query = select(t.Outcome.record_id, t.Outcome.reason).where(
-            t.Outcome.stage == Stage(stage).value, t.Outcome.verdict == Verdict.EXCLUDE.value)
+            t.Outcome.stage == Stage(stage).value, t.Outcome.verdict == Verdict.EXCLUDE.value
+        )
         with self._read() as conn:
             return dict(conn.execute(query).all())
 
@@ -264,13 +318,17 @@ class ScreeningQueries:
     @_statement
     def _resolution_query(self, stage: Stage) -> Select[Any]:
         """The resolution in effect per record at a stage: the latest, unless a reopening set it aside."""
-        latest = (select(func.max(t.Resolution.id)).where(t.Resolution.stage == Stage(stage).value)
-                  .group_by(t.Resolution.record_id))
+        latest = (
+            select(func.max(t.Resolution.id))
+            .where(t.Resolution.stage == Stage(stage).value)
+            .group_by(t.Resolution.record_id)
+        )
         aside = select(t.Reopening.resolution_id).where(t.Reopening.resolution_id.is_not(None))
         return select(t.Resolution).where(t.Resolution.id.in_(latest), t.Resolution.id.not_in(aside))
 
-    def settled_notices(self, stage: Stage, reviewer: str, record_ids: Sequence[int] | None = None
-                        ) -> dict[int, Settled]:
+    def settled_notices(
+        self, stage: Stage, reviewer: str, record_ids: Sequence[int] | None = None
+    ) -> dict[int, Settled]:
         """Records on which a change of ``reviewer``'s current decision would reopen a final outcome.
 
         Settled: a resolution is in effect, or the stage is unblinded and the votes agree.
@@ -279,8 +337,9 @@ class ScreeningQueries:
         stage = Stage(stage)
         mine = select(t.Vote.record_id).where(t.Vote.stage == stage.value, t.Vote.reviewer == reviewer)
         res_q = self._resolution_query(stage).where(t.Resolution.record_id.in_(mine))
-        final = select(t.Outcome.record_id).where(t.Outcome.stage == stage.value, t.Outcome.verdict.is_not(None),
-                                                  t.Outcome.record_id.in_(mine))
+        final = select(t.Outcome.record_id).where(
+            t.Outcome.stage == stage.value, t.Outcome.verdict.is_not(None), t.Outcome.record_id.in_(mine)
+        )
         if record_ids is not None:
             res_q = res_q.where(t.Resolution.record_id.in_(list(record_ids)))
             final = final.where(t.Outcome.record_id.in_(list(record_ids)))
@@ -293,9 +352,12 @@ class ScreeningQueries:
         if not wanted:
             return {}
         voters: dict[int, list[tuple[str, str, datetime]]] = {}
-        query = (select(t.Vote.record_id, t.Vote.reviewer, t.Vote.verdict, t.Decision.created_at)
-                 .join(t.Decision, t.Decision.id == t.Vote.decision_id)
-                 .where(t.Vote.stage == stage.value, t.Vote.record_id.in_(wanted)).order_by(t.Vote.reviewer))
+        query = (
+            select(t.Vote.record_id, t.Vote.reviewer, t.Vote.verdict, t.Decision.created_at)
+            .join(t.Decision, t.Decision.id == t.Vote.decision_id)
+            .where(t.Vote.stage == stage.value, t.Vote.record_id.in_(wanted))
+            .order_by(t.Vote.reviewer)
+        )
         with self._read() as conn:
             for rid, who, verdict, when in conn.execute(query):
                 voters.setdefault(rid, []).append((who, verdict, when))
@@ -319,33 +381,61 @@ class ScreeningQueries:
 
     def reopened(self, stage: Stage) -> list[int]:
         """Records reopened after a final outcome that have no final outcome again yet."""
-        final = select(t.Outcome.record_id).where(t.Outcome.stage == Stage(stage).value,
-                                                  t.Outcome.verdict.is_not(None))
-        query = (select(t.Reopening.record_id).where(t.Reopening.stage == Stage(stage).value,
-                                                     t.Reopening.record_id.not_in(final),
-                                                     t.Reopening.record_id.in_(self.queue_query(stage)))
-                 .distinct().order_by(t.Reopening.record_id))
+        final = select(t.Outcome.record_id).where(
+            t.Outcome.stage == Stage(stage).value, t.Outcome.verdict.is_not(None)
+        )
+        query = (
+            select(t.Reopening.record_id)
+            .where(
+                t.Reopening.stage == Stage(stage).value,
+                t.Reopening.record_id.not_in(final),
+                t.Reopening.record_id.in_(self.queue_query(stage)),
+            )
+            .distinct()
+            .order_by(t.Reopening.record_id)
+        )
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
-    def record_resolution(self, record_id: int, stage: Stage, verdict: Verdict, resolved_by: str, method: str,
-                          reasons: Sequence[str] = (), note: str | None = None) -> Resolution:
+    def record_resolution(
+        self,
+        record_id: int,
+        stage: Stage,
+        verdict: Verdict,
+        resolved_by: str,
+        method: str,
+        reasons: Sequence[str] = (),
+        note: str | None = None,
+    ) -> Resolution:
         if Verdict(verdict) not in (Verdict.INCLUDE, Verdict.EXCLUDE):
             raise StoreError("a resolution is include or exclude")
         resolved_by = self.check_reviewer(resolved_by, "resolved by")
         self.check_acting_as(resolved_by)
-        values = dict(record_id=record_id, stage=Stage(stage).value, verdict=Verdict(verdict).value,
-                      reasons=json.dumps(list(reasons)), note=note, resolved_by=resolved_by, method=method,
-                      created_at=datetime.now(UTC))
+        values = dict(
+            record_id=record_id,
+            stage=Stage(stage).value,
+            verdict=Verdict(verdict).value,
+            reasons=json.dumps(list(reasons)),
+            note=note,
+            resolved_by=resolved_by,
+            method=method,
+            created_at=datetime.now(UTC),
+        )
 
         protocol = self.protocol()
 
         def work(conn: Connection) -> int:
             _lock_record(conn, record_id)
-            if Stage(stage) is Stage.FULL_TEXT and conn.execute(
-                    self._not_retrieved().where(t.Retrieval.record_id == record_id)).first():
-                raise StoreError(f"record {record_id}: full text not retrieved: mark it retrieved before resolving")
-            new_id = conn.execute(insert(t.Resolution).values(**values).returning(t.Resolution.id)).scalar_one()
+            if (
+                Stage(stage) is Stage.FULL_TEXT
+                and conn.execute(self._not_retrieved().where(t.Retrieval.record_id == record_id)).first()
+            ):
+                raise StoreError(
+                    f"record {record_id}: full text not retrieved: mark it retrieved before resolving"
+                )
+            new_id = conn.execute(
+                insert(t.Resolution).values(**values).returning(t.Resolution.id)
+            ).scalar_one()
             if not self.server_derived:  # else the server's trigger did it
                 self._refresh_outcomes(conn, protocol, Stage(stage), [record_id])
                 if Stage(stage) is Stage.TITLE_ABSTRACT:
@@ -353,8 +443,17 @@ class ScreeningQueries:
             return new_id
 
         rid = self._write(work)
-        return Resolution(rid, record_id, Stage(stage), Verdict(verdict), resolved_by, method, tuple(reasons), note,
-                          values["created_at"])  # type: ignore[arg-type]
+        return Resolution(
+            rid,
+            record_id,
+            Stage(stage),
+            Verdict(verdict),
+            resolved_by,
+            method,
+            tuple(reasons),
+            note,
+            values["created_at"],
+        )  # type: ignore[arg-type]
 
     def resolutions(self, stage: Stage, viewer: str | None = None) -> dict[int, Resolution]:
         """The resolution in effect per record at a stage (the latest, unless a reopening set it aside).
@@ -369,8 +468,12 @@ class ScreeningQueries:
     def resolved_conflicts(self, stage: Stage, viewer: str | None = None) -> list[int]:
         """Records with a resolution in effect at a stage, in the pool; refused while blind."""
         self.check_open(stage, viewer)
-        query = (self._resolution_query(Stage(stage)).with_only_columns(t.Resolution.record_id)
-                 .where(t.Resolution.record_id.in_(self.pool_query(stage))).order_by(t.Resolution.record_id))
+        query = (
+            self._resolution_query(Stage(stage))
+            .with_only_columns(t.Resolution.record_id)
+            .where(t.Resolution.record_id.in_(self.pool_query(stage)))
+            .order_by(t.Resolution.record_id)
+        )
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
@@ -388,22 +491,37 @@ class ScreeningQueries:
 
     # -- full-text retrieval and studies ---------------------------------------------------
 
-    def set_retrieval(self, record_id: int, status: str, *, reason: str | None = None,
-                      location: str | None = None, by: str | None = None) -> Retrieval:
+    def set_retrieval(
+        self,
+        record_id: int,
+        status: str,
+        *,
+        reason: str | None = None,
+        location: str | None = None,
+        by: str | None = None,
+    ) -> Retrieval:
         """Append a retrieval state: retrieved (with a PDF path or URL) or not-retrieved (with a reason)."""
         if status not in ("retrieved", "not-retrieved"):
             raise StoreError("retrieval status is 'retrieved' or 'not-retrieved'")
         if by is not None:
             by = self.check_reviewer(by, "by")
-        values = dict(record_id=record_id, status=status, reason=reason, location=location, by=by,
-                      created_at=datetime.now(UTC))
+        values = dict(
+            record_id=record_id,
+            status=status,
+            reason=reason,
+            location=location,
+            by=by,
+            created_at=datetime.now(UTC),
+        )
         protocol = self.protocol()
 
         def work(conn: Connection) -> int:
             _lock_record(conn, record_id)
             new_id = conn.execute(insert(t.Retrieval).values(**values).returning(t.Retrieval.id)).scalar_one()
             if not self.server_derived:  # else the server's trigger did it
-                self._refresh_outcomes(conn, protocol, Stage.FULL_TEXT, [record_id])  # not retrieved is an outcome
+                self._refresh_outcomes(
+                    conn, protocol, Stage.FULL_TEXT, [record_id]
+                )  # not retrieved is an outcome
             return new_id
 
         return Retrieval(self._write(work), **values)  # type: ignore[arg-type]
@@ -411,16 +529,26 @@ class ScreeningQueries:
     def retrievals(self) -> dict[int, Retrieval]:
         latest = select(func.max(t.Retrieval.id)).group_by(t.Retrieval.record_id)
         with self._read() as conn:
-            return {r.record_id: _retrieval(r) for r in conn.execute(select(t.Retrieval)
-                                                                      .where(t.Retrieval.id.in_(latest)))}
+            return {
+                r.record_id: _retrieval(r)
+                for r in conn.execute(select(t.Retrieval).where(t.Retrieval.id.in_(latest)))
+            }
 
     def link_reports(self, record_ids: Sequence[int], label: str) -> int:
         """Group reports (several papers of one trial) into one study; returns the study id."""
 
         def work(conn: Connection) -> int:
-            existing = conn.execute(select(t.StudyReport.study_id)
-                                    .where(t.StudyReport.record_id.in_(list(record_ids)))).scalars().first()
-            sid = existing or conn.execute(insert(t.Study).values(label=label).returning(t.Study.id)).scalar_one()
+            existing = (
+                conn.execute(
+                    select(t.StudyReport.study_id).where(t.StudyReport.record_id.in_(list(record_ids)))
+                )
+                .scalars()
+                .first()
+            )
+            sid = (
+                existing
+                or conn.execute(insert(t.Study).values(label=label).returning(t.Study.id)).scalar_one()
+            )
             for rid in record_ids:
                 conn.execute(t.StudyReport.__table__.delete().where(t.StudyReport.record_id == rid))
                 conn.execute(insert(t.StudyReport).values(record_id=rid, study_id=sid))

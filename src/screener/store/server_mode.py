@@ -34,8 +34,16 @@ LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 #: Tables only PostgreSQL mode has (no SQLModel class: the store reads them with plain SQL).
 SERVER_MODE_TABLES = ("screener_login", "screener_rules", "screener_open")
 #: Tables a reviewer's role may add rows to (row-level security decides which rows).
-REVIEWER_INSERTS = ("decision", "note", "reopening", "ranking_run", "record_label", "resolution", "retrieval",
-                    "reviewer_secret")
+REVIEWER_INSERTS = (
+    "decision",
+    "note",
+    "reopening",
+    "ranking_run",
+    "record_label",
+    "resolution",
+    "retrieval",
+    "reviewer_secret",
+)
 
 
 def sync_rules(conn: Connection, protocol: Protocol) -> None:
@@ -52,30 +60,48 @@ def sync_rules(conn: Connection, protocol: Protocol) -> None:
     order = json.dumps([c.id for c in protocol.exclusion])
     screening = json.dumps([r.initials for r in protocol.reviewers if r.role != "arbiter"])
     # retired reason ids count as what they were mapped to: from the change log, as ``Store.protocol`` does
-    aliases = json.dumps(aliases_from(list(conn.execute(text("SELECT mapping FROM protocol_change ORDER BY id"))
-                                           .scalars())))
+    aliases = json.dumps(
+        aliases_from(list(conn.execute(text("SELECT mapping FROM protocol_change ORDER BY id")).scalars()))
+    )
     for stage in Stage:
         rules = conflict_rules(protocol, stage)
-        conn.execute(text("INSERT INTO screener_rules (stage, maybe_policy, reasons_must_match, reviewers_required, "
-                          "reason_order, screening_reviewers, aliases, screened) VALUES (:s, :m, :r, :n, "
-                          "CAST(:o AS jsonb), CAST(:v AS jsonb), CAST(:a AS jsonb), :x)"),
-                     dict(s=stage.value, m=rules.maybe_policy, r=rules.reasons_must_match,
-                          n=rules.reviewers_required, o=order, v=screening, a=aliases,
-                          x=stage.value in protocol.rules.stages))
+        conn.execute(
+            text(
+                "INSERT INTO screener_rules (stage, maybe_policy, reasons_must_match, reviewers_required, "
+                "reason_order, screening_reviewers, aliases, screened) VALUES (:s, :m, :r, :n, "
+                "CAST(:o AS jsonb), CAST(:v AS jsonb), CAST(:a AS jsonb), :x)"
+            ),
+            dict(
+                s=stage.value,
+                m=rules.maybe_policy,
+                r=rules.reasons_must_match,
+                n=rules.reviewers_required,
+                o=order,
+                v=screening,
+                a=aliases,
+                x=stage.value in protocol.rules.stages,
+            ),
+        )
 
 
 def refresh_outcomes(conn: Connection, stage: Stage, record_ids: list[int] | None) -> None:
     """Recompute outcomes in the server, from the log and the stored rules."""
-    conn.execute(text("SELECT screener_refresh_outcomes(:s, :ids)"), dict(s=Stage(stage).value, ids=record_ids))
-    conn.execute(text("SELECT screener_recheck_open()"))  # the full-text queue follows title/abstract outcomes
+    conn.execute(
+        text("SELECT screener_refresh_outcomes(:s, :ids)"), dict(s=Stage(stage).value, ids=record_ids)
+    )
+    conn.execute(
+        text("SELECT screener_recheck_open()")
+    )  # the full-text queue follows title/abstract outcomes
 
 
 def login_of(initials: str, login: str | None) -> str:
     """The role name of a reviewer: ``login``, or their initials in lower case."""
     name = login if login is not None else initials.lower()
     if not LOGIN_NAME.match(name) or name.startswith("pg_"):
-        raise StoreError(f"login role name '{name}': use lower-case letters, digits and _ (not starting with a "
-                         "digit or 'pg_', at most 63 characters)")
+        raise StoreError(
+            f"login role name '{name}': use lower-case letters, digits and _ (not starting with a "
+            "digit or 'pg_', at most 63 characters)"
+        )
     return name
 
 
@@ -83,7 +109,9 @@ def connected_reviewer(conn: Connection) -> str | None:
     """The reviewer the connection's role is (None: the owner, or a database without reviewer logins)."""
     if conn.dialect.name != "postgresql":
         return None
-    return conn.execute(text("SELECT initials FROM screener_login WHERE login = current_user")).scalar_one_or_none()
+    return conn.execute(
+        text("SELECT initials FROM screener_login WHERE login = current_user")
+    ).scalar_one_or_none()
 
 
 def add_login(conn: Connection, initials: str, login: str, password: str | None) -> bool:
@@ -102,16 +130,23 @@ def add_login(conn: Connection, initials: str, login: str, password: str | None)
             conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
     schema = _quote(conn, conn.execute(text("SELECT current_schema()")).scalar_one())
     database = _quote(conn, conn.execute(text("SELECT current_database()")).scalar_one())
-    for grant in (f"GRANT CONNECT ON DATABASE {database} TO {role}",
-                  f"GRANT USAGE ON SCHEMA {schema} TO {role}",
-                  f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}",
-                  f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
-                  f"GRANT INSERT ON {', '.join(REVIEWER_INSERTS)} TO {role}",
-                  f"GRANT DELETE ON record_label TO {role}",
-                  f"GRANT UPDATE ON reviewer_secret TO {role}"):
+    for grant in (
+        f"GRANT CONNECT ON DATABASE {database} TO {role}",
+        f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
+        f"GRANT INSERT ON {', '.join(REVIEWER_INSERTS)} TO {role}",
+        f"GRANT DELETE ON record_label TO {role}",
+        f"GRANT UPDATE ON reviewer_secret TO {role}",
+    ):
         conn.exec_driver_sql(grant)
-    conn.execute(text("INSERT INTO screener_login (login, initials) VALUES (:l, :i) "
-                      "ON CONFLICT (login) DO UPDATE SET initials = EXCLUDED.initials"), dict(l=login, i=initials))
+    conn.execute(
+        text(
+            "INSERT INTO screener_login (login, initials) VALUES (:l, :i) "
+            "ON CONFLICT (login) DO UPDATE SET initials = EXCLUDED.initials"
+        ),
+        dict(l=login, i=initials),
+    )
     return created
 
 
@@ -137,7 +172,9 @@ def renaming(conn: Connection, old: str, new: str) -> None:
     if conn.dialect.name != "postgresql":
         return
     conn.exec_driver_sql("SET LOCAL screener.rename = 'on'")
-    conn.execute(text("UPDATE screener_login SET initials = :new WHERE initials = :old"), dict(old=old, new=new))
+    conn.execute(
+        text("UPDATE screener_login SET initials = :new WHERE initials = :old"), dict(old=old, new=new)
+    )
 
 
 def removed(conn: Connection, initials: str) -> None:

@@ -57,11 +57,20 @@ class ImportLock:
         self._file: IO[bytes] | None = None
         self._held = False
         db = conn.engine.url.database
-        self._path = Path(f"{db}-import") if conn.dialect.name == "sqlite" and db not in (None, "", ":memory:") \
+        self._path = (
+            Path(f"{db}-import")
+            if conn.dialect.name == "sqlite" and db not in (None, "", ":memory:")
             else None
+        )
 
-    def acquire(self, wait_s: float, on_wait: Callable[[], None] | None, *, try_ms: int = 2000,
-                cancelled: Callable[[], bool] = lambda: False) -> bool:
+    def acquire(
+        self,
+        wait_s: float,
+        on_wait: Callable[[], None] | None,
+        *,
+        try_ms: int = 2000,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> bool:
         """Take the lock, waiting up to ``wait_s`` (``on_wait`` once when it is taken by another import).
 
         Returns False when ``wait_s`` passed without it, or the wait was ``cancelled``.
@@ -123,11 +132,14 @@ class ImportLock:
 
 def staged_sources(conn: Connection, begin: Callable[[], AbstractContextManager[object]]) -> list[int]:
     with begin():
-        return list(conn.execute(select(t.Source.id).where(t.Source.staged.is_(True))
-                                 .order_by(t.Source.id)).scalars())
+        return list(
+            conn.execute(select(t.Source.id).where(t.Source.staged.is_(True)).order_by(t.Source.id)).scalars()
+        )
 
 
-def drop_staged(conn: Connection, source_ids: Iterable[int], begin: Callable[[], AbstractContextManager[object]]) -> None:
+def drop_staged(
+    conn: Connection, source_ids: Iterable[int], begin: Callable[[], AbstractContextManager[object]]
+) -> None:
     """Delete staged sources and their records, a batch per transaction (``begin`` opens one).
 
     Only while holding the import lock: then no staged source belongs to a live import
@@ -142,4 +154,3 @@ def drop_staged(conn: Connection, source_ids: Iterable[int], begin: Callable[[],
                 break
         with begin():
             conn.execute(delete(t.Source).where(t.Source.id == sid, t.Source.staged.is_(True)))
-

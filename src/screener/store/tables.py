@@ -62,7 +62,9 @@ class Source(SQLModel, table=True):
     encoding: str | None = None
     record_count: int
     imported_at: datetime
-    archived_at: datetime | None = None  # withdrawn with --force: its records leave the review, decisions stay
+    archived_at: datetime | None = (
+        None  # withdrawn with --force: its records leave the review, decisions stay
+    )
     #: Being imported: its records are written in short transactions, then it is published
     #: (``staged`` cleared) in one. Until then nothing of it counts (see :func:`in_review`).
     staged: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
@@ -101,8 +103,10 @@ class Record(SQLModel, table=True):
 
 
 class Decision(SQLModel, table=True):
-    __table_args__ = (Index("ix_decision_stage_reviewer_record", "stage", "reviewer", "record_id"),
-                      Index("ix_decision_record", "record_id"))
+    __table_args__ = (
+        Index("ix_decision_stage_reviewer_record", "stage", "reviewer", "record_id"),
+        Index("ix_decision_record", "record_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="record.id")
     stage: str
@@ -239,9 +243,11 @@ class Outcome(SQLModel, table=True):
     reason PRISMA counts (the first in protocol order). Rebuilt when the protocol changes.
     """
 
-    __table_args__ = (Index("ix_outcome_stage_state", "stage", "state"),
-                      # covering index: the PRISMA counts are one scan of it
-                      Index("ix_outcome_stage_verdict_reason", "stage", "verdict", "reason"))
+    __table_args__ = (
+        Index("ix_outcome_stage_state", "stage", "state"),
+        # covering index: the PRISMA counts are one scan of it
+        Index("ix_outcome_stage_verdict_reason", "stage", "verdict", "reason"),
+    )
     record_id: int = Field(foreign_key="record.id", primary_key=True)
     stage: str = Field(primary_key=True)
     state: str

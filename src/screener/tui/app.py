@@ -23,8 +23,16 @@ class ScreenerApp(App[None]):
     CSS_PATH = "screener.tcss"
     TITLE = "screener"
 
-    def __init__(self, store: Store, *, reviewer: str | None = None, resolver: str | None = None,
-                 stage: Stage | None = None, all_conflicts: bool = False, welcome: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        reviewer: str | None = None,
+        resolver: str | None = None,
+        stage: Stage | None = None,
+        all_conflicts: bool = False,
+        welcome: str | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.welcome = welcome
@@ -36,8 +44,9 @@ class ScreenerApp(App[None]):
         if self.start_reviewer and self.start_stage:
             self.push_screen(ScreeningScreen(self.store, self.start_reviewer, self.start_stage))
         elif self.start_resolver and self.start_stage:
-            self.push_screen(ConflictsScreen(self.store, self.start_resolver, self.start_stage,
-                                             self.all_conflicts))
+            self.push_screen(
+                ConflictsScreen(self.store, self.start_resolver, self.start_stage, self.all_conflicts)
+            )
         else:
             self.push_screen(HomeScreen())
 
@@ -49,17 +58,28 @@ class ScreenerApp(App[None]):
                 continue
             action = binding.action
             key = binding.key_display or binding.key
-            yield SystemCommand(binding.description, f"{binding.tooltip or binding.description} (key: {key})",
-                                lambda a=action: self.call_later(screen.run_action, a))
+            yield SystemCommand(
+                binding.description,
+                f"{binding.tooltip or binding.description} (key: {key})",
+                lambda a=action: self.call_later(screen.run_action, a),
+            )
 
 
-def make_app(store: Store, *, reviewer: str | None = None, resolver: str | None = None,
-             stage: Stage | None = None, all_conflicts: bool = False, welcome: str | None = None) -> ScreenerApp:
+def make_app(
+    store: Store,
+    *,
+    reviewer: str | None = None,
+    resolver: str | None = None,
+    stage: Stage | None = None,
+    all_conflicts: bool = False,
+    welcome: str | None = None,
+) -> ScreenerApp:
     """Build the app for an open review (the CLI and the tests both call this).
 
     With ``reviewer`` and ``stage`` it opens on the screening screen, with ``resolver``
     and ``stage`` on the conflict screen, otherwise on the home screen. ``welcome`` is shown
     as a notification when the app opens (the demo's passphrase).
     """
-    return ScreenerApp(store, reviewer=reviewer, resolver=resolver, stage=stage, all_conflicts=all_conflicts,
-                       welcome=welcome)
+    return ScreenerApp(
+        store, reviewer=reviewer, resolver=resolver, stage=stage, all_conflicts=all_conflicts, welcome=welcome
+    )

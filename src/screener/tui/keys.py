@@ -9,7 +9,6 @@ from textual.timer import Timer
 from screener.core.models import Stage
 from screener.core.protocol import Protocol
 
-
 #: After a digit that may begin a two-digit reason number (``1`` when there are 10 to 19
 #: reasons), how long to wait for the second digit before taking the one typed.
 REASON_WAIT_S = 1.2
@@ -21,7 +20,10 @@ def reason_bindings(prefix: str) -> list[Binding]:
     """Escape, 0-9 and Enter, live only after ``e`` (the screen's ``check_action`` says when)."""
     return [
         Binding("escape", "cancel_reason", "Cancel", show=False, id=f"{prefix}.cancel"),
-        *[Binding(str(n), f"reason({n})", f"Reason {n}", show=False, id=f"{prefix}.reason{n}") for n in range(10)],
+        *[
+            Binding(str(n), f"reason({n})", f"Reason {n}", show=False, id=f"{prefix}.reason{n}")
+            for n in range(10)
+        ],
         Binding("enter", f"reason({ENTER})", "No reason", show=False, id=f"{prefix}.noreason"),
     ]
 
@@ -105,8 +107,14 @@ class ReasonKeys:
 
 def help_binding(prefix: str) -> Binding:
     """``?``: the screen's keys in a dialog (the screen's ``action_help``)."""
-    return Binding("question_mark", "help", "Help", tooltip="All keys on this screen", id=f"{prefix}.help",
-                   key_display="?")
+    return Binding(
+        "question_mark",
+        "help",
+        "Help",
+        tooltip="All keys on this screen",
+        id=f"{prefix}.help",
+        key_display="?",
+    )
 
 
 def key_lines(screen: Screen) -> list[str]:

@@ -18,9 +18,15 @@ if TYPE_CHECKING:
 REFRESH_SECONDS = 2.0
 
 
-def poll_store(screen: Screen, store: Store, load: Callable[[], Any], apply: Callable[[Any], None],
-               ready: Callable[[], bool] = lambda: True, seconds: float | None = None,
-               writes: Callable[[], int] = lambda: 0) -> None:
+def poll_store(
+    screen: Screen,
+    store: Store,
+    load: Callable[[], Any],
+    apply: Callable[[Any], None],
+    ready: Callable[[], bool] = lambda: True,
+    seconds: float | None = None,
+    writes: Callable[[], int] = lambda: 0,
+) -> None:
     """When the review changed: ``load()`` on a worker thread, then ``apply(result)`` on the UI thread.
 
     ``ready`` holds a refresh back (e.g. while the screen's own writes are pending); the

@@ -37,7 +37,10 @@ class PairAgreement:
 
     def lines(self) -> list[str]:
         out = [f"{self.stage.label}: {self.first} vs {self.second}, {self.three.n} records decided by both"]
-        for label, a in (("include/maybe/exclude", self.three), ("include/exclude (maybe = include)", self.binary)):
+        for label, a in (
+            ("include/maybe/exclude", self.three),
+            ("include/exclude (maybe = include)", self.binary),
+        ):
             out.append(f"  {label}: {_fmt(a)}")
             width = max(len(c) for c in a.categories) + 2
             corner = f"{self.first} \\ {self.second}"
@@ -54,8 +57,11 @@ def _num(value: float | None) -> str:
 def _fmt(a: Agreement) -> str:
     if a.n == 0:
         return "not defined: no records decided by both reviewers"
-    kappa = (f"kappa {_num(a.kappa)} (95% CI {_num(a.kappa_ci_low)} to {_num(a.kappa_ci_high)})"
-             if a.kappa is not None else a.undefined.get("kappa", "kappa not defined"))
+    kappa = (
+        f"kappa {_num(a.kappa)} (95% CI {_num(a.kappa_ci_low)} to {_num(a.kappa_ci_high)})"
+        if a.kappa is not None
+        else a.undefined.get("kappa", "kappa not defined")
+    )
     return f"Po {_num(a.observed)}, {kappa}, PABAK {_num(a.pabak)}, AC1 {_num(a.ac1)}"
 
 
@@ -71,19 +77,49 @@ def stage_agreement(store: Store, stage: Stage) -> list[PairAgreement]:
         mine, theirs = by_reviewer.get(a, {}), by_reviewer.get(b, {})
         pairs = [(mine[rid], theirs[rid]) for rid in sorted(set(mine) & set(theirs))]
         table = confusion(pairs, SCREENING_CATEGORIES)
-        out.append(PairAgreement(Stage(stage), a, b, agreement(table, SCREENING_CATEGORIES),
-                                 agreement(collapse_maybe(table), BINARY_CATEGORIES)))
+        out.append(
+            PairAgreement(
+                Stage(stage),
+                a,
+                b,
+                agreement(table, SCREENING_CATEGORIES),
+                agreement(collapse_maybe(table), BINARY_CATEGORIES),
+            )
+        )
     return out
 
 
 def agreement_json(pairs: list[PairAgreement]) -> str:
-    return json.dumps([{"stage": p.stage.value, "reviewers": [p.first, p.second],
-                        "include_maybe_exclude": p.three.as_dict(), "include_exclude": p.binary.as_dict()}
-                       for p in pairs], indent=2)
+    return json.dumps(
+        [
+            {
+                "stage": p.stage.value,
+                "reviewers": [p.first, p.second],
+                "include_maybe_exclude": p.three.as_dict(),
+                "include_exclude": p.binary.as_dict(),
+            }
+            for p in pairs
+        ],
+        indent=2,
+    )
 
 
-AGREEMENT_COLUMNS = ["stage", "reviewer_1", "reviewer_2", "categories", "n", "observed", "expected", "kappa",
-                     "kappa_ci_low", "kappa_ci_high", "pabak", "ac1", "table", "not_defined"]
+AGREEMENT_COLUMNS = [
+    "stage",
+    "reviewer_1",
+    "reviewer_2",
+    "categories",
+    "n",
+    "observed",
+    "expected",
+    "kappa",
+    "kappa_ci_low",
+    "kappa_ci_high",
+    "pabak",
+    "ac1",
+    "table",
+    "not_defined",
+]
 
 
 def agreement_csv(pairs: list[PairAgreement]) -> str:
@@ -93,9 +129,18 @@ def agreement_csv(pairs: list[PairAgreement]) -> str:
     for p in pairs:
         for a in (p.three, p.binary):
             d = a.as_dict()
-            writer.writerow([p.stage.value, p.first, p.second, "/".join(a.categories), a.n,
-                             *("" if d[k] is None else d[k] for k in AGREEMENT_COLUMNS[5:12]),
-                             json.dumps(d["table"]), "; ".join(a.undefined.values())])
+            writer.writerow(
+                [
+                    p.stage.value,
+                    p.first,
+                    p.second,
+                    "/".join(a.categories),
+                    a.n,
+                    *("" if d[k] is None else d[k] for k in AGREEMENT_COLUMNS[5:12]),
+                    json.dumps(d["table"]),
+                    "; ".join(a.undefined.values()),
+                ]
+            )
     return out.getvalue()
 
 
@@ -133,8 +178,19 @@ def stage_counts(store: Store, stage: Stage, viewer: str | None = None) -> Stage
         if Stage(stage) in blinding.pool_hidden:
             return StageCounts(Stage(stage), None, None, None, None, None, None, None, None, blind, None)
         not_retrieved = len(store.not_retrieved_ids()) if Stage(stage) is Stage.FULL_TEXT else 0
-        return StageCounts(Stage(stage), store.pool_size(stage), None, None, None, None, None, None, None, blind,
-                           not_retrieved)
+        return StageCounts(
+            Stage(stage),
+            store.pool_size(stage),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            blind,
+            not_retrieved,
+        )
     state = store.stage_state(stage, viewer=viewer)
     finals_in = state.count(RecordState.INCLUDED)
     finals_out = state.count(RecordState.EXCLUDED)
@@ -142,10 +198,16 @@ def stage_counts(store: Store, stage: Stage, viewer: str | None = None) -> Stage
     resolutions = store.resolutions(stage, viewer)
     res_in = sum(1 for rid in state.ids(RecordState.RESOLVED) if resolutions[rid].verdict.value == "include")
     return StageCounts(
-        stage=Stage(stage), records=len(state.states), decided=finals_in + finals_out + resolved,
-        included=finals_in + res_in, excluded=finals_out + resolved - res_in,
-        conflicts=state.count(RecordState.CONFLICT), resolved=resolved,
-        awaiting=state.count(RecordState.AWAITING), undecided=state.count(RecordState.UNDECIDED),
-        blind=None, not_retrieved=state.count(RecordState.NOT_RETRIEVED),
+        stage=Stage(stage),
+        records=len(state.states),
+        decided=finals_in + finals_out + resolved,
+        included=finals_in + res_in,
+        excluded=finals_out + resolved - res_in,
+        conflicts=state.count(RecordState.CONFLICT),
+        resolved=resolved,
+        awaiting=state.count(RecordState.AWAITING),
+        undecided=state.count(RecordState.UNDECIDED),
+        blind=None,
+        not_retrieved=state.count(RecordState.NOT_RETRIEVED),
         reopened=tuple(store.reopened(stage)),
     )

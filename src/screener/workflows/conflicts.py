@@ -21,8 +21,9 @@ def describe_vote(protocol: Protocol, d: Decision) -> str:
     return text
 
 
-def _with_notes(store: Store, stage: Stage, decisions: dict[tuple[int, str], Decision]
-                ) -> dict[tuple[int, str], Decision]:
+def _with_notes(
+    store: Store, stage: Stage, decisions: dict[tuple[int, str], Decision]
+) -> dict[tuple[int, str], Decision]:
     """Each decision with its reviewer's latest note on the record (notes are stored on their own)."""
     notes = store.notes(stage)
     return {k: replace(d, note=notes.get(k, d.note)) for k, d in decisions.items()}
@@ -62,13 +63,17 @@ def conflict_lines(store: Store, stage: Stage, ids: Sequence[int], resolved: Seq
     log: dict[int, list[Resolution]] = {}
     for res in store.resolution_log(stage):
         log.setdefault(res.record_id, []).append(res)
-    out = [f"{len(ids)} conflict{'s' if len(ids) != 1 else ''} at {stage.value}"
-           + (f", {len(resolved)} resolved:" if resolved else ":")]
+    out = [
+        f"{len(ids)} conflict{'s' if len(ids) != 1 else ''} at {stage.value}"
+        + (f", {len(resolved)} resolved:" if resolved else ":")
+    ]
     for rid in sorted({*ids, *resolved}):
         bib = records[rid].bib
         state = " (resolved)" if rid in resolved else ""
-        out.append(f"record {rid}{state}: {bib.title or '(no title)'} ({bib.first_author or '?'}, "
-                   f"{bib.year or 'n.d.'})")
+        out.append(
+            f"record {rid}{state}: {bib.title or '(no title)'} ({bib.first_author or '?'}, "
+            f"{bib.year or 'n.d.'})"
+        )
         for (r, _), d in sorted(decisions.items(), key=lambda kv: kv[0][1]):
             if r == rid:
                 out.append(f"    {d.reviewer:<6} {describe_vote(protocol, d)}")

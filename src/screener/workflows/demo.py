@@ -7,10 +7,9 @@ from pathlib import Path
 
 from screener.core.passphrase import hash_passphrase
 from screener.core.protocol import load_protocol
-from screener.workflows.importing import ImportOptions, ImportSummary, import_file
 from screener.paths import example_dir
 from screener.store import Store, open_store
-
+from screener.workflows.importing import ImportOptions, ImportSummary, import_file
 
 #: Every reviewer of the demo review has this passphrase (printed by ``screener demo``); a real
 #: review's lead sets each reviewer's first one with ``screener reviewer passphrase``.
@@ -30,8 +29,17 @@ def build_demo(db: str | Path, example: str = "ldn-fibromyalgia") -> tuple[Store
         store.set_passphrase(initials, hash_passphrase(DEMO_PASSPHRASE), by=initials)
     with open(folder / "searches.toml", "rb") as fh:
         searches = tomllib.load(fh)["search"]
-    summaries = [import_file(store, folder / s["file"],
-                             ImportOptions(source=s["source"], platform=s.get("platform"),
-                                           searched=s.get("searched"), query=s.get("query")))
-                 for s in searches]
+    summaries = [
+        import_file(
+            store,
+            folder / s["file"],
+            ImportOptions(
+                source=s["source"],
+                platform=s.get("platform"),
+                searched=s.get("searched"),
+                query=s.get("query"),
+            ),
+        )
+        for s in searches
+    ]
     return store, summaries

@@ -9,12 +9,25 @@ from screener.core.output import csv_writer
 from screener.exporters import write_bibtex, write_ris
 from screener.store import Store, StoreError
 
-DECISION_COLUMNS = ["decision_id", "record_id", "source", "source_record_id", "title", "reviewer", "stage",
-                    "verdict", "reasons", "reason_labels", "note", "time_utc"]
+DECISION_COLUMNS = [
+    "decision_id",
+    "record_id",
+    "source",
+    "source_record_id",
+    "title",
+    "reviewer",
+    "stage",
+    "verdict",
+    "reasons",
+    "reason_labels",
+    "note",
+    "time_utc",
+]
 
 
-def decisions_csv(store: Store, *, reviewer: str | None = None, stage: Stage | None = None,
-                  viewer: str | None = None) -> str:
+def decisions_csv(
+    store: Store, *, reviewer: str | None = None, stage: Stage | None = None, viewer: str | None = None
+) -> str:
     """The decision history as CSV, oldest first: ``reviewer``'s, or every reviewer's.
 
     Anything but the viewer's own log is refused while its stage is blind (the store raises
@@ -31,14 +44,40 @@ def decisions_csv(store: Store, *, reviewer: str | None = None, stage: Stage | N
         rec = records[d.record_id]
         reasons = protocol.reason_ids(d.reasons)  # a reason retired with --map as the one it counts as
         labels = [c.label for c in (protocol.criterion(r) for r in reasons) if c]
-        writer.writerow([d.id, d.record_id, sources.get(rec.source_id, ""), rec.bib.source_id or "",
-                         rec.bib.title or "", d.reviewer, d.stage.value, d.verdict.value, ";".join(reasons),
-                         "; ".join(labels), d.note or "", d.created_at.isoformat() if d.created_at else ""])
+        writer.writerow(
+            [
+                d.id,
+                d.record_id,
+                sources.get(rec.source_id, ""),
+                rec.bib.source_id or "",
+                rec.bib.title or "",
+                d.reviewer,
+                d.stage.value,
+                d.verdict.value,
+                ";".join(reasons),
+                "; ".join(labels),
+                d.note or "",
+                d.created_at.isoformat() if d.created_at else "",
+            ]
+        )
     return out.getvalue()
 
 
-RECORD_COLUMNS = ["record_id", "source", "source_record_id", "title", "authors", "year", "journal", "volume",
-                  "issue", "pages", "doi", "pmid", "abstract"]
+RECORD_COLUMNS = [
+    "record_id",
+    "source",
+    "source_record_id",
+    "title",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "abstract",
+]
 
 
 def box_records(store: Store, box: str, viewer: str | None = None) -> list[StoredRecord]:
@@ -62,14 +101,37 @@ def records_export(store: Store, box: str, fmt: str) -> str:
     writer.writerow(RECORD_COLUMNS)
     for r in records:
         b = r.bib
-        writer.writerow([r.id, sources[r.source_id], b.source_id or "", b.title or "", "; ".join(map(str, b.authors)),
-                         b.year or "", b.journal or b.journal_abbrev or "", b.volume or "", b.issue or "",
-                         b.pages or "", b.doi or "", b.pmid or "", b.abstract or ""])
+        writer.writerow(
+            [
+                r.id,
+                sources[r.source_id],
+                b.source_id or "",
+                b.title or "",
+                "; ".join(map(str, b.authors)),
+                b.year or "",
+                b.journal or b.journal_abbrev or "",
+                b.volume or "",
+                b.issue or "",
+                b.pages or "",
+                b.doi or "",
+                b.pmid or "",
+                b.abstract or "",
+            ]
+        )
     return out.getvalue()
 
 
-EXCLUSION_COLUMNS = ["record_id", "first_author", "year", "title", "doi", "reason", "reasons_given", "resolved",
-                     "resolution_note"]
+EXCLUSION_COLUMNS = [
+    "record_id",
+    "first_author",
+    "year",
+    "title",
+    "doi",
+    "reason",
+    "reasons_given",
+    "resolved",
+    "resolution_note",
+]
 
 
 def fulltext_exclusions_csv(store: Store) -> str:
@@ -84,18 +146,41 @@ def fulltext_exclusions_csv(store: Store) -> str:
     writer = csv_writer(out, lineterminator="\n")
     writer.writerow(EXCLUSION_COLUMNS)
     for r in store.records(sorted(ids)):
-        given = sorted({x for (rid, _), d in decisions.items() if rid == r.id for x in protocol.reason_ids(d.reasons)})
+        given = sorted(
+            {x for (rid, _), d in decisions.items() if rid == r.id for x in protocol.reason_ids(d.reasons)}
+        )
         res = resolutions.get(r.id)
         reason = protocol.criterion(counted.get(r.id) or "")
-        writer.writerow([r.id, r.bib.first_author or "", r.bib.year or "", r.bib.title or "", r.bib.doi or "",
-                         reason.label if reason else "Reason not recorded",
-                         "; ".join(c.label if (c := protocol.criterion(x)) else x for x in given),
-                         "yes" if res else "no", (res.note or "") if res else ""])
+        writer.writerow(
+            [
+                r.id,
+                r.bib.first_author or "",
+                r.bib.year or "",
+                r.bib.title or "",
+                r.bib.doi or "",
+                reason.label if reason else "Reason not recorded",
+                "; ".join(c.label if (c := protocol.criterion(x)) else x for x in given),
+                "yes" if res else "no",
+                (res.note or "") if res else "",
+            ]
+        )
     return out.getvalue()
 
 
-RESOLUTION_COLUMNS = ["resolution_id", "record_id", "title", "stage", "verdict", "reasons", "reason_labels",
-                      "resolved_by", "method", "note", "in_effect", "time_utc"]
+RESOLUTION_COLUMNS = [
+    "resolution_id",
+    "record_id",
+    "title",
+    "stage",
+    "verdict",
+    "reasons",
+    "reason_labels",
+    "resolved_by",
+    "method",
+    "note",
+    "in_effect",
+    "time_utc",
+]
 
 
 def resolutions_csv(store: Store) -> str:
@@ -114,7 +199,20 @@ def resolutions_csv(store: Store) -> str:
     for r in log:
         reasons = protocol.reason_ids(r.reasons)
         labels = [c.label for c in (protocol.criterion(x) for x in reasons) if c]
-        writer.writerow([r.id, r.record_id, records[r.record_id].bib.title or "", r.stage.value, r.verdict.value,
-                         ";".join(reasons), "; ".join(labels), r.resolved_by, r.method, r.note or "",
-                         "yes" if r.id in in_effect else "no", r.created_at.isoformat() if r.created_at else ""])
+        writer.writerow(
+            [
+                r.id,
+                r.record_id,
+                records[r.record_id].bib.title or "",
+                r.stage.value,
+                r.verdict.value,
+                ";".join(reasons),
+                "; ".join(labels),
+                r.resolved_by,
+                r.method,
+                r.note or "",
+                "yes" if r.id in in_effect else "no",
+                r.created_at.isoformat() if r.created_at else "",
+            ]
+        )
     return out.getvalue()

@@ -69,11 +69,15 @@ class ImportSummary:
         if len(self.sources) > 1:
             total = sum(x.record_count for x in self.sources)
             each = ", ".join(f"{x.name} {x.record_count} (source {x.id})" for x in self.sources)
-            out = [f"{p.path.name}: {total} records from {len(self.sources)} databases ({p.format}, {p.encoding}): "
-                   f"{each}"]
+            out = [
+                f"{p.path.name}: {total} records from {len(self.sources)} databases ({p.format}, {p.encoding}): "
+                f"{each}"
+            ]
         else:
-            out = [f"{p.path.name}: {s.record_count} records from {s.name} ({p.format}, {p.encoding}) "
-                   f"stored as source {s.id}"]
+            out = [
+                f"{p.path.name}: {s.record_count} records from {s.name} ({p.format}, {p.encoding}) "
+                f"stored as source {s.id}"
+            ]
         out += [f"  {note}" for note in p.notes]
         if self.skipped:
             out.append(f"  skipped {self.skipped} unusable entries (no title and no identifier)")
@@ -104,16 +108,23 @@ class _Tally:
             self.missing[name] += sum(1 for r in records if not getattr(r, name))
 
 
-def parse(path: Path, options: ImportOptions,
-          progress: Callable[[int, int], None] | None = None) -> ParsedFile:
+def parse(
+    path: Path, options: ImportOptions, progress: Callable[[int, int], None] | None = None
+) -> ParsedFile:
     """Read and check a file without touching the review."""
-    return read_file(path, format=options.format, id_column=options.id_column, columns=options.columns,
-                     progress=progress)
+    return read_file(
+        path, format=options.format, id_column=options.id_column, columns=options.columns, progress=progress
+    )
 
 
-def import_file(store: Store, path: Path, options: ImportOptions,
-                progress: Callable[[int, int], None] | None = None,
-                parsed: ParsedFile | None = None, on_wait: Callable[[str], None] | None = None) -> ImportSummary:
+def import_file(
+    store: Store,
+    path: Path,
+    options: ImportOptions,
+    progress: Callable[[int, int], None] | None = None,
+    parsed: ParsedFile | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> ImportSummary:
     """Read ``path`` (unless already ``parsed``) and store it as one source, all or nothing.
 
     Raises:
@@ -148,14 +159,29 @@ def _refuse_again(store: Store, path: Path, sha256: str) -> None:
         )
 
 
-def _store_file(store: Store, path: Path, options: ImportOptions, read: FileText | ParsedFile,
-                file: FileText | None, parsed: ParsedFile | None, progress: Callable[[int, int], None] | None,
-                on_wait: Callable[[str], None] | None) -> ImportSummary:
+def _store_file(
+    store: Store,
+    path: Path,
+    options: ImportOptions,
+    read: FileText | ParsedFile,
+    file: FileText | None,
+    parsed: ParsedFile | None,
+    progress: Callable[[int, int], None] | None,
+    on_wait: Callable[[str], None] | None,
+) -> ImportSummary:
     tally = _Tally()
-    source = SourceInput(name=options.source or "", file_name=path.name, file_sha256=read.sha256,
-                         format=read.format, kind=options.kind, platform=options.platform,
-                         searched_on=options.searched, query=options.query, encoding=read.encoding,
-                         again=options.force)
+    source = SourceInput(
+        name=options.source or "",
+        file_name=path.name,
+        file_sha256=read.sha256,
+        format=read.format,
+        kind=options.kind,
+        platform=options.platform,
+        searched_on=options.searched,
+        query=options.query,
+        encoding=read.encoding,
+        again=options.force,
+    )
     waiting = (lambda: on_wait(f"{path.name}: {WAITING}")) if on_wait else None
     with store.import_source(source, on_wait=waiting) as writer:
 
@@ -164,14 +190,19 @@ def _store_file(store: Store, path: Path, options: ImportOptions, read: FileText
             writer.add(records)
 
         if file is not None:
-            parsed = parse_text(file, id_column=options.id_column, columns=options.columns, progress=progress,
-                                on_batch=store_batch)
+            parsed = parse_text(
+                file,
+                id_column=options.id_column,
+                columns=options.columns,
+                progress=progress,
+                on_batch=store_batch,
+            )
             del file  # the text is no longer needed while the commit runs
         else:
             assert parsed is not None
             total = len(parsed.records)
             for i in range(0, total, BATCH_SIZE):
-                store_batch(parsed.records[i:i + BATCH_SIZE])
+                store_batch(parsed.records[i : i + BATCH_SIZE])
                 if progress is not None:
                     progress(min(i + BATCH_SIZE, total), total)
         _check_unusable(path, parsed, options)
@@ -179,18 +210,25 @@ def _store_file(store: Store, path: Path, options: ImportOptions, read: FileText
         if len(parsed.databases) > 1:  # several databases: --source names only the records naming none
             name = options.source
             if unnamed and not name:
-                raise UnknownDatabase(path, f"the file holds records of {', '.join(parsed.databases)} and "
-                                            f"{unnamed} naming no database: pass --source NAME for those")
+                raise UnknownDatabase(
+                    path,
+                    f"the file holds records of {', '.join(parsed.databases)} and "
+                    f"{unnamed} naming no database: pass --source NAME for those",
+                )
         else:
             name = options.source or parsed.database
             if not name:
-                raise UnknownDatabase(path, "cannot tell which database this file came from: pass --source NAME")
+                raise UnknownDatabase(
+                    path, "cannot tell which database this file came from: pass --source NAME"
+                )
         writer.commit(name or "", options.platform or parsed.platform)
         sources = [store.source(sid) for sid in writer.source_ids]
     note = None
     if len(parsed.databases) > 1 and options.source and not unnamed:
         note = f"--source {options.source} not used: every record names its database"
-    return ImportSummary(sources[0], parsed, len(parsed.unusable), tally.by_type, tally.missing, sources, note)
+    return ImportSummary(
+        sources[0], parsed, len(parsed.unusable), tally.by_type, tally.missing, sources, note
+    )
 
 
 def _check_unusable(path: Path, parsed: ParsedFile, options: ImportOptions) -> None:

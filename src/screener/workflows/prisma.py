@@ -32,7 +32,9 @@ class Flow:
     """
 
     full: PrismaCounts | None = field(default_factory=PrismaCounts)
-    reopened: dict[str, list[int]] = field(default_factory=dict)  # stage -> records reopened, not decided again
+    reopened: dict[str, list[int]] = field(
+        default_factory=dict
+    )  # stage -> records reopened, not decided again
     numbers: dict[str, Any] = field(default_factory=dict)
     blind: list[Blind] = field(default_factory=list)
 
@@ -52,32 +54,50 @@ class Flow:
             if kind not in OTHER_KINDS:  # one database exported in several files is one search
                 named[name] = named.get(name, 0) + c
         per = ", ".join(f"{name} {c}" for name, c in named.items())
-        out = ["PRISMA 2020 flow, partly blind:", *(f"  {b.reason}" for b in self.blind), "Identification",
-               f"  Records identified from databases and registers: {databases}" + (f" ({per})" if per else ""),
-               f"  Duplicate records removed: {n['duplicates']}", "Screening",
-               f"  Records screened: {n['records_screened']}"]
-        rows = [("Records excluded", "records_excluded"),
-                ("Records excluded by automation tools", "records_excluded_automation"),
-                ("Records not yet decided", "records_undecided"), ("Reports sought for retrieval", "reports_sought"),
-                ("Reports not retrieved", "reports_not_retrieved"),
-                ("Reports assessed for eligibility", "reports_assessed"), ("Reports excluded", "reports_excluded")]
+        out = [
+            "PRISMA 2020 flow, partly blind:",
+            *(f"  {b.reason}" for b in self.blind),
+            "Identification",
+            f"  Records identified from databases and registers: {databases}" + (f" ({per})" if per else ""),
+            f"  Duplicate records removed: {n['duplicates']}",
+            "Screening",
+            f"  Records screened: {n['records_screened']}",
+        ]
+        rows = [
+            ("Records excluded", "records_excluded"),
+            ("Records excluded by automation tools", "records_excluded_automation"),
+            ("Records not yet decided", "records_undecided"),
+            ("Reports sought for retrieval", "reports_sought"),
+            ("Reports not retrieved", "reports_not_retrieved"),
+            ("Reports assessed for eligibility", "reports_assessed"),
+            ("Reports excluded", "reports_excluded"),
+        ]
         if others:
             out += [f"  {label}: {n[key]}" for label, key in rows]
             out += ["Other methods", f"  Records identified: {others}"]
-            rows = [("Reports sought for retrieval", "other_reports_sought"),
-                    ("Reports not retrieved", "other_reports_not_retrieved"),
-                    ("Reports assessed for eligibility", "other_reports_assessed"),
-                    ("Reports excluded", "other_reports_excluded")]
+            rows = [
+                ("Reports sought for retrieval", "other_reports_sought"),
+                ("Reports not retrieved", "other_reports_not_retrieved"),
+                ("Reports assessed for eligibility", "other_reports_assessed"),
+                ("Reports excluded", "other_reports_excluded"),
+            ]
         out += [f"  {label}: {n[key]}" for label, key in rows]
-        out += ["Included", f"  Studies included in review: {n['studies']}",
-                f"  Reports of included studies: {n['included']}", f"Reports not yet decided: {n['reports_undecided']}"]
+        out += [
+            "Included",
+            f"  Studies included in review: {n['studies']}",
+            f"  Reports of included studies: {n['included']}",
+            f"Reports not yet decided: {n['reports_undecided']}",
+        ]
         return out
 
     def reopened_lines(self) -> list[str]:
         """One line per stage with records reopened after a final decision (they count as undecided)."""
-        return [f"{stage}: {len(ids)} record{'s' if len(ids) != 1 else ''} reopened after a final decision, "
-                f"not decided again (counted as undecided): {', '.join(map(str, ids))}"
-                for stage, ids in self.reopened.items() if ids]
+        return [
+            f"{stage}: {len(ids)} record{'s' if len(ids) != 1 else ''} reopened after a final decision, "
+            f"not decided again (counted as undecided): {', '.join(map(str, ids))}"
+            for stage, ids in self.reopened.items()
+            if ids
+        ]
 
 
 def _reasons(protocol: Protocol, counts: dict[str | None, int]) -> dict[str, int]:
@@ -112,17 +132,26 @@ def compute_flow(store: Store, viewer: str | None = None) -> Flow:
             target = registers if kind == "register" else databases
             target[name] = target.get(name, 0) + count
     counts = PrismaCounts(
-        databases=databases, registers=registers, duplicates=n["duplicates"],
-        records_screened=n["records_screened"], records_excluded_human=n["records_excluded"],
+        databases=databases,
+        registers=registers,
+        duplicates=n["duplicates"],
+        records_screened=n["records_screened"],
+        records_excluded_human=n["records_excluded"],
         records_excluded_automation=n["records_excluded_automation"],
-        reports_sought=n["reports_sought"], reports_not_retrieved=n["reports_not_retrieved"],
-        reports_assessed=n["reports_assessed"], reports_excluded=n["reports_excluded"],
+        reports_sought=n["reports_sought"],
+        reports_not_retrieved=n["reports_not_retrieved"],
+        reports_assessed=n["reports_assessed"],
+        reports_excluded=n["reports_excluded"],
         reports_excluded_reasons=_reasons(protocol, n["reports_reasons"]),
-        new_studies=n["studies"], new_reports=n["included"],
-        other_reports_sought=n["other_reports_sought"], other_reports_not_retrieved=n["other_reports_not_retrieved"],
-        other_reports_assessed=n["other_reports_assessed"], other_reports_excluded=n["other_reports_excluded"],
+        new_studies=n["studies"],
+        new_reports=n["included"],
+        other_reports_sought=n["other_reports_sought"],
+        other_reports_not_retrieved=n["other_reports_not_retrieved"],
+        other_reports_assessed=n["other_reports_assessed"],
+        other_reports_excluded=n["other_reports_excluded"],
         other_reports_excluded_reasons=_reasons(protocol, n["other_reports_reasons"]),
-        undecided_records=n["records_undecided"], undecided_reports=n["reports_undecided"],
+        undecided_records=n["records_undecided"],
+        undecided_reports=n["reports_undecided"],
         **other,
     )
     return Flow(counts, {name: store.reopened(Stage(name)) for name in protocol.rules.stages}, n)
@@ -141,25 +170,35 @@ def dedup_facts(store: Store) -> DedupFacts | None:
     clusters = store.clusters()
     human = store.human_pair_decisions(undos=False)
     return DedupFacts(
-        tool="screener", version=__version__,
+        tool="screener",
+        version=__version__,
         method="exact DOI and PMID matches, then fuzzy comparison of title, authors, year, journal, volume, issue, "
-               "pages and abstract, with explicit rules that keep errata, replies, conference abstracts and "
-               "different pages apart",
-        score="title similarity", auto_merge_threshold=thresholds.get("title_duplicate"),
+        "pages and abstract, with explicit rules that keep errata, replies, conference abstracts and "
+        "different pages apart",
+        score="title similarity",
+        auto_merge_threshold=thresholds.get("title_duplicate"),
         auto_merged=sum(len(c.members) - 1 for c in clusters if c.status == "automatic"),
-        human_reviewed=len(human), human_merged=sum(1 for v in human.values() if v == "duplicate"),
-        human_distinct=sum(1 for v in human.values() if v == "distinct"), merges_undone=store.merges_undone())
+        human_reviewed=len(human),
+        human_merged=sum(1 for v in human.values() if v == "duplicate"),
+        human_distinct=sum(1 for v in human.values() if v == "distinct"),
+        merges_undone=store.merges_undone(),
+    )
 
 
 def withdrawn_sources(store: Store) -> tuple[WithdrawnSource, ...]:
     """The archived sources: withdrawn after their records had decisions."""
-    return tuple(WithdrawnSource(s.name, s.records, s.with_decisions) for s in store.source_list() if s.archived)
+    return tuple(
+        WithdrawnSource(s.name, s.records, s.with_decisions) for s in store.source_list() if s.archived
+    )
 
 
 def withdrawn_notes(store: Store) -> list[str]:
     """One line per withdrawn source, for the PRISMA output (its records are in no box)."""
-    return [f"not counted: {w.name} ({w.records} records, {w.with_decisions} with decisions) was withdrawn "
-            "from the review; its decisions are kept in the log" for w in withdrawn_sources(store)]
+    return [
+        f"not counted: {w.name} ({w.records} records, {w.with_decisions} with decisions) was withdrawn "
+        "from the review; its decisions are kept in the log"
+        for w in withdrawn_sources(store)
+    ]
 
 
 def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts:
@@ -173,10 +212,16 @@ def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts
     sources = store.sources()
     # A database searched once and exported in several files, or split from a multi-database
     # file, is still one search: the paragraph names it once.
-    searches = list(dict.fromkeys(DatabaseSearch(s.name, s.platform, s.searched_on) for s in sources
-                                  if s.kind.value == "database"))
-    registers = list(dict.fromkeys(DatabaseSearch(s.name, s.platform, s.searched_on) for s in sources
-                                   if s.kind.value == "register"))
+    searches = list(
+        dict.fromkeys(
+            DatabaseSearch(s.name, s.platform, s.searched_on) for s in sources if s.kind.value == "database"
+        )
+    )
+    registers = list(
+        dict.fromkeys(
+            DatabaseSearch(s.name, s.platform, s.searched_on) for s in sources if s.kind.value == "register"
+        )
+    )
     stage_facts: dict[str, StageFacts] = {}
     for name in protocol.rules.stages:
         stage = Stage(name)
@@ -189,15 +234,22 @@ def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts
                 if a.kappa_ci_low is not None and a.kappa_ci_high is not None:
                     ci = (a.kappa_ci_low, a.kappa_ci_high)
         reviewers = tuple(r.name or r.initials for r in protocol.reviewers if r.role != "arbiter")
-        stage_facts[name] = StageFacts(protocol.rules.reviewers_per_record, True, True, reviewers, kappa, ci, po)
+        stage_facts[name] = StageFacts(
+            protocol.rules.reviewers_per_record, True, True, reviewers, kappa, ci, po
+        )
     arbiter = protocol.rules.arbiter
     arbiter_name = next((r.name or r.initials for r in protocol.reviewers if r.initials == arbiter), None)
     return MethodsFacts(
         amendments=amendments(store, protocol),
-        databases=tuple(searches), registers=tuple(registers), withdrawn=withdrawn_sources(store),
-        title_abstract=stage_facts.get(Stage.TITLE_ABSTRACT.value), full_text=stage_facts.get(Stage.FULL_TEXT.value),
+        databases=tuple(searches),
+        registers=tuple(registers),
+        withdrawn=withdrawn_sources(store),
+        title_abstract=stage_facts.get(Stage.TITLE_ABSTRACT.value),
+        full_text=stage_facts.get(Stage.FULL_TEXT.value),
         conflict_resolution=protocol.rules.resolution,  # type: ignore[arg-type]
-        arbiter=arbiter_name, dedup=dedup, automation=automation_sentence(store, protocol),
+        arbiter=arbiter_name,
+        dedup=dedup,
+        automation=automation_sentence(store, protocol),
         software=f"screener {__version__}",
     )
 
@@ -209,8 +261,11 @@ def amendments(store: Store, protocol: Protocol) -> tuple[ProtocolAmendment, ...
         old, new = parse_protocol(change.old_text), parse_protocol(change.new_text)
         if (old.inclusion, old.exclusion, old.rules) == (new.inclusion, new.exclusion, new.rules):
             continue
-        merged = tuple((c.label, protocol.criterion(to).label if protocol.criterion(to) else to)
-                       for was, to in change.mapping.items() if (c := old.criterion(was)) is not None)
+        merged = tuple(
+            (c.label, protocol.criterion(to).label if protocol.criterion(to) else to)
+            for was, to in change.mapping.items()
+            if (c := old.criterion(was)) is not None
+        )
         out.append(ProtocolAmendment(change.created_at.date(), merged))
     return tuple(out)
 
@@ -222,18 +277,26 @@ def automation_sentence(store: Store, protocol: Protocol) -> str | None:
 
     if protocol.rules.order != "relevance":
         return None
-    text = (f"Records were screened in order of predicted relevance, the model retrained as decisions were made "
-            f"(active learning in screener: {MODEL_NAME}; before a reviewer's first include and exclude, "
-            f"{COLD_START_NAME}); while screening was blind, each reviewer's ranking learnt only from their own "
-            f"decisions")
+    text = (
+        f"Records were screened in order of predicted relevance, the model retrained as decisions were made "
+        f"(active learning in screener: {MODEL_NAME}; before a reviewer's first include and exclude, "
+        f"{COLD_START_NAME}); while screening was blind, each reviewer's ranking learnt only from their own "
+        f"decisions"
+    )
     guides = store.stopped_early()
     if guides is None:
         return text + "; every record was screened by a reviewer"
     n = store.flow_numbers()["records_excluded_automation"]
     left = "the records left unscreened" if isinstance(n, Blind) else f"the {n:,} records left unscreened"
-    per = "; ".join(f"{who}: {g.sampled:,} of {g.sample_urn:,} unscreened records sampled at random, "
-                    f"{g.sample_includes} includes, p = {float(g.p or 0):.3f}" for who, g in guides.items())
-    return (text + f". Screening stopped early by a statistical stopping rule, a {METHOD}: every reviewer reached "
-            f"{float(next(iter(guides.values())).recall):.0%} recall with "
-            f"{float(next(iter(guides.values())).confidence):.0%} confidence ({per}); {left} "
-            "are reported as excluded by automation tools")
+    per = "; ".join(
+        f"{who}: {g.sampled:,} of {g.sample_urn:,} unscreened records sampled at random, "
+        f"{g.sample_includes} includes, p = {float(g.p or 0):.3f}"
+        for who, g in guides.items()
+    )
+    return (
+        text
+        + f". Screening stopped early by a statistical stopping rule, a {METHOD}: every reviewer reached "
+        f"{float(next(iter(guides.values())).recall):.0%} recall with "
+        f"{float(next(iter(guides.values())).confidence):.0%} confidence ({per}); {left} "
+        "are reported as excluded by automation tools"
+    )

@@ -26,8 +26,12 @@ class RankerProcess:
     """A client for one ranker process; call from one thread at a time."""
 
     def __init__(self, texts: Sequence[str], seed: int) -> None:
-        self._proc = subprocess.Popen([sys.executable, "-m", "screener.workflows.ranking"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "screener.workflows.ranking"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         self._lock = threading.Lock()
         self._send(("init", list(texts), seed))
 
@@ -36,8 +40,13 @@ class RankerProcess:
         pickle.dump(message, self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         self._proc.stdin.flush()
 
-    def rank(self, labelled: Mapping[int, bool], candidates: Sequence[int], include_words: Sequence[str],
-             exclude_words: Sequence[str]) -> Ranking:
+    def rank(
+        self,
+        labelled: Mapping[int, bool],
+        candidates: Sequence[int],
+        include_words: Sequence[str],
+        exclude_words: Sequence[str],
+    ) -> Ranking:
         """The ranking of ``candidates``; its order and scores arrive as numpy arrays.
 
         Arrays cross the pipe as one block of bytes each: a list of 100,000 numbers would hold
@@ -45,12 +54,21 @@ class RankerProcess:
         """
         with self._lock:
             try:
-                self._send(("rank", dict(labelled), np.asarray(candidates, dtype=np.int64), list(include_words),
-                            list(exclude_words)))
+                self._send(
+                    (
+                        "rank",
+                        dict(labelled),
+                        np.asarray(candidates, dtype=np.int64),
+                        list(include_words),
+                        list(exclude_words),
+                    )
+                )
                 assert self._proc.stdout is not None
                 status, value = pickle.load(self._proc.stdout)
             except (OSError, EOFError, pickle.UnpicklingError) as exc:
-                raise RuntimeError(f"the ranker process stopped (exit code {self._proc.poll()}): {exc}") from None
+                raise RuntimeError(
+                    f"the ranker process stopped (exit code {self._proc.poll()}): {exc}"
+                ) from None
         if status != "ok":
             raise RuntimeError(f"the ranker failed: {value}")
         return value
@@ -91,8 +109,14 @@ def serve() -> None:
             return
         try:
             r = ranker.rank(labelled, candidates, include, exclude)
-            answer: tuple[str, Any] = ("ok", replace(r, order=np.asarray(r.order, dtype=np.int64),
-                                                     scores=None if r.scores is None else np.asarray(r.scores)))
+            answer: tuple[str, Any] = (
+                "ok",
+                replace(
+                    r,
+                    order=np.asarray(r.order, dtype=np.int64),
+                    scores=None if r.scores is None else np.asarray(r.scores),
+                ),
+            )
         except Exception as exc:  # reported to the screen, which keeps its order
             answer = ("error", f"{type(exc).__name__}: {exc}")
         pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 from screener.core.models import Source, Stage
 from screener.core.stopping import Guide
+from screener.store import Blind, Progress, Store
 from screener.workflows.agreement import StageCounts, stage_counts
-from screener.store import Blind, Store
-from screener.store.blinding import Progress
 
 StageProgress = Progress  # one reviewer's progress at a stage, as the store lets the viewer see it
 
@@ -42,21 +41,35 @@ class ReviewStatus:
                 out.append(f"  {s.id:>3}  {s.name:<14} {s.record_count:>6} records  {s.file_name}{when}")
         out.append(f"Duplicates removed: {self.duplicates_removed}; records to screen: {self.to_screen}")
         out.append("")
-        out.append("Stages            records  decided  included  excluded  conflicts  resolved  awaiting 2nd  undecided"
-                   "  not retrieved")
+        out.append(
+            "Stages            records  decided  included  excluded  conflicts  resolved  awaiting 2nd  undecided"
+            "  not retrieved"
+        )
         for c in self.stages:
-            nr = f"  {'blind' if c.not_retrieved is None else c.not_retrieved:>13}" if c.stage is Stage.FULL_TEXT else ""
-            if c.blind:  # outcomes (even how many are undecided) would tell one reviewer what the other decided
+            nr = (
+                f"  {'blind' if c.not_retrieved is None else c.not_retrieved:>13}"
+                if c.stage is Stage.FULL_TEXT
+                else ""
+            )
+            if (
+                c.blind
+            ):  # outcomes (even how many are undecided) would tell one reviewer what the other decided
                 records = "blind" if c.records is None else c.records
-                out.append(f"  {c.stage.value:<15} {records:>7}  {'(blind: outcomes hidden until unblinded)':<58}"
-                           f"{'blind':>9}{nr}")
+                out.append(
+                    f"  {c.stage.value:<15} {records:>7}  {'(blind: outcomes hidden until unblinded)':<58}"
+                    f"{'blind':>9}{nr}"
+                )
                 continue
-            out.append(f"  {c.stage.value:<15} {c.records:>7}  {c.decided:>7}  {c.included:>8}  {c.excluded:>8}  "
-                       f"{c.conflicts:>9}  {c.resolved:>8}  {c.awaiting:>12}  {c.undecided:>9}{nr}")
+            out.append(
+                f"  {c.stage.value:<15} {c.records:>7}  {c.decided:>7}  {c.included:>8}  {c.excluded:>8}  "
+                f"{c.conflicts:>9}  {c.resolved:>8}  {c.awaiting:>12}  {c.undecided:>9}{nr}"
+            )
         for c in self.stages:
             if c.reopened:
-                out.append(f"  {c.stage.value}: {len(c.reopened)} reopened after a final decision, not decided "
-                           f"again: records {', '.join(map(str, c.reopened))}")
+                out.append(
+                    f"  {c.stage.value}: {len(c.reopened)} reopened after a final decision, not decided "
+                    f"again: records {', '.join(map(str, c.reopened))}"
+                )
         for c in self.stages:
             if c.blind:
                 out.append(f"  {c.blind.reason}")
@@ -67,19 +80,29 @@ class ReviewStatus:
                 out.append(f"  {p.stage.value:<15} {p.reviewer:<6} {'blind':>6}")
                 continue
             pool = "" if isinstance(p.pool, Blind) else f" of {p.pool}"
-            verdicts = ("" if isinstance(p.by_verdict, Blind)
-                        else ", ".join(f"{k} {v}" for k, v in sorted(p.by_verdict.items())))
-            out.append(f"  {p.stage.value:<15} {p.reviewer:<6} {p.decided!s:>6}{pool} decided"
-                       + (f" ({verdicts})" if verdicts else "")
-                       + (f"; {p.not_retrieved} reports not retrieved" if isinstance(p.not_retrieved, int) and p.not_retrieved
-                          else ""))
+            verdicts = (
+                ""
+                if isinstance(p.by_verdict, Blind)
+                else ", ".join(f"{k} {v}" for k, v in sorted(p.by_verdict.items()))
+            )
+            out.append(
+                f"  {p.stage.value:<15} {p.reviewer:<6} {p.decided!s:>6}{pool} decided"
+                + (f" ({verdicts})" if verdicts else "")
+                + (
+                    f"; {p.not_retrieved} reports not retrieved"
+                    if isinstance(p.not_retrieved, int) and p.not_retrieved
+                    else ""
+                )
+            )
         if self.guides:
             out.append("")
             out.append("Stopping guide (relevance order)")
         for stage, reviewer, guide in self.guides:
             if guide is None:
-                out.append(f"  {stage.value:<15} {reviewer:<6} hidden while the stage is blind "
-                           f"(screener status --reviewer {reviewer} shows yours)")
+                out.append(
+                    f"  {stage.value:<15} {reviewer:<6} hidden while the stage is blind "
+                    f"(screener status --reviewer {reviewer} shows yours)"
+                )
                 continue
             first, *rest = guide.lines()
             out.append(f"  {stage.value:<15} {reviewer:<6} {first}")
@@ -103,6 +126,7 @@ def review_status(store: Store, viewer: str | None = None) -> ReviewStatus:
     if protocol.rules.order == "relevance":
         for p in progress:
             shown = not isinstance(p.by_verdict, Blind) and isinstance(p.pool, int)
-            guides.append((p.stage, p.reviewer,
-                           store.stopping_guide(p.stage, p.reviewer, p.pool) if shown else None))  # type: ignore[arg-type]
+            guides.append(
+                (p.stage, p.reviewer, store.stopping_guide(p.stage, p.reviewer, p.pool) if shown else None)
+            )  # type: ignore[arg-type]
     return ReviewStatus(protocol.title, store.location, sources, records, dups, progress, stages, guides)

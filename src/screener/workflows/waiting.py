@@ -28,7 +28,9 @@ def waiting(store: Store) -> list[Waiting]:
         out.append(Waiting("d", f"{new} imported records not yet deduplicated: d, then r runs dedup"))
     pairs = len(store.possible_queue())
     if pairs:
-        out.append(Waiting("d", f"{pairs} possible duplicate pair{'s' if pairs != 1 else ''} wait for a human"))
+        out.append(
+            Waiting("d", f"{pairs} possible duplicate pair{'s' if pairs != 1 else ''} wait for a human")
+        )
     protocol = store.protocol()
     for name in protocol.rules.stages:
         stage = Stage(name)
@@ -39,12 +41,18 @@ def waiting(store: Store) -> list[Waiting]:
             continue
         conflicts = len(store.conflicts(stage))
         if conflicts:
-            out.append(Waiting("c", f"{conflicts} open conflict{'s' if conflicts != 1 else ''} at {stage.label}"))
+            out.append(
+                Waiting("c", f"{conflicts} open conflict{'s' if conflicts != 1 else ''} at {stage.label}")
+            )
         back = len(store.reopened(stage))
         if back:
             out.append(Waiting("s", f"{back} reopened record{'s' if back != 1 else ''} at {stage.label}"))
         if all(pool <= store.decided_ids(stage, r) for r in store.screening_reviewers(protocol)):
             rest = "; resolve its conflicts (c)" if conflicts else ""
-            out.append(Waiting("p", f"{stage.label} is finished: every reviewer has screened its {len(pool)} "
-                                    f"records{rest}"))
+            out.append(
+                Waiting(
+                    "p",
+                    f"{stage.label} is finished: every reviewer has screened its {len(pool)} records{rest}",
+                )
+            )
     return out

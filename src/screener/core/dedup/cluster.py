@@ -14,10 +14,15 @@ from dataclasses import replace
 
 from screener.core.dedup.compare import PairResult
 
-
 # Automatic links are applied strongest first, so that when a human "distinct" forces a
 # choice, the weaker link is the one demoted. Identifier-backed links are strongest.
-_RULE_STRENGTH = {"same-doi": 0, "same-pmid": 0, "same-doi-same-place": 0, "same-citation": 1, "bibliographic": 1}
+_RULE_STRENGTH = {
+    "same-doi": 0,
+    "same-pmid": 0,
+    "same-doi-same-place": 0,
+    "same-citation": 1,
+    "bibliographic": 1,
+}
 
 
 class UnionFind:

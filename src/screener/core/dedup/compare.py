@@ -57,7 +57,12 @@ from screener.core.dedup.rules import (
     retitled_possible,
     veto,
 )
-from screener.core.dedup.similarity import author_similarity, journal_similarity, page_similarity, title_similarity
+from screener.core.dedup.similarity import (
+    author_similarity,
+    journal_similarity,
+    page_similarity,
+    title_similarity,
+)
 from screener.core.models import BibRecord
 
 __all__ = [
@@ -83,6 +88,7 @@ __all__ = [
     "rule_text",
     "title_similarity",
 ]
+
 
 @dataclass(frozen=True)
 class PairResult:
@@ -123,7 +129,12 @@ def decide(
     if not same_id(p) and not same_citation(p) and (title is None or title < th.title_possible):
         if title is not None and retitled_possible(p, title):
             return "possible", p.scores, "retitled-same-authors", p.evidence
-        return "distinct", p.scores, ("different-titles" if title is not None else "insufficient-data"), p.evidence
+        return (
+            "distinct",
+            p.scores,
+            ("different-titles" if title is not None else "insufficient-data"),
+            p.evidence,
+        )
 
     slow_scores(p)
     conflicts = [name for name, check in CONFLICTS if check(p)]
@@ -236,5 +247,7 @@ def explain(pair: PairResult) -> list[str]:
             lines.append(f"  {name:<8} {score:5.2f}  {verdict}")
     if pair.evidence:
         lines.append("  evidence:")
-        lines.extend(f"    {e.points:+d}  {e.note}" if e.points else f"        {e.note}" for e in pair.evidence)
+        lines.extend(
+            f"    {e.points:+d}  {e.note}" if e.points else f"        {e.note}" for e in pair.evidence
+        )
     return lines

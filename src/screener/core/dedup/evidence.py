@@ -279,5 +279,6 @@ def same_place(p: Pair) -> bool:
 def same_id(p: Pair) -> bool:
     return p.get("doi") == 1.0 or p.get("pmid") == 1.0
 
+
 def same_citation(p: Pair) -> bool:
     return p.get("volume") == 1.0 and p.get("pages") == 1.0 and p.get("year") == 1.0

@@ -260,7 +260,10 @@ def first_author_key(authors: tuple[Author, ...]) -> str:
 
 _DOI_RE = re.compile(r"10\.\d{4,9}/\S+")
 _MONTHS = {
-    m: str(i) for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)
+    m: str(i)
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
 }
 
 
@@ -334,7 +337,6 @@ def _place(rec: BibRecord) -> tuple[str, str, str, str, str, str]:
         prefix, start, end = "", issue, ""
         issue, issue_kind = "", ""
     return volume, issue, issue_kind, prefix, start, end
-
 
 
 @dataclass(slots=True)

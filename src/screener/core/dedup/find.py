@@ -44,6 +44,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from screener.core.dedup.cluster import UnionFind, link
 from screener.core.dedup.compare import (
     DEFAULT_THRESHOLDS,
     PairResult,
@@ -52,10 +53,8 @@ from screener.core.dedup.compare import (
     is_hard_veto,
     is_related_rule,
 )
-from screener.core.dedup.cluster import UnionFind, link
 from screener.core.dedup.features import Features
 from screener.core.models import BibRecord
-
 
 HumanDecision = Literal["duplicate", "distinct"]
 
@@ -214,7 +213,9 @@ def keep_screened_primary(clusters: Iterable[Cluster], screened: Mapping[int, in
             out.append(c)
             continue
         best = min(decided, key=lambda m: (-screened[m], m))
-        out.append(replace(c, primary=best, why_primary="reviewers' decisions are on it (kept so they stand)"))
+        out.append(
+            replace(c, primary=best, why_primary="reviewers' decisions are on it (kept so they stand)")
+        )
     return out
 
 
@@ -253,6 +254,7 @@ def identifier_groups(records: Mapping[int, BibRecord]) -> list[tuple[int, ...]]
 
 
 # --------------------------------------------------------------------------- main entry
+
 
 def _tick(
     done: int, total: int, progress: Callable[[int, int], None] | None, cancel: threading.Event | None
@@ -464,7 +466,9 @@ def _compare_candidates(
     return pairs, related, apart
 
 
-def _clusters(uf: UnionFind, by_id: Mapping[int, BibRecord], feat_by_id: Mapping[int, Features]) -> list[Cluster]:
+def _clusters(
+    uf: UnionFind, by_id: Mapping[int, BibRecord], feat_by_id: Mapping[int, Features]
+) -> list[Cluster]:
     groups: dict[int, list[int]] = defaultdict(list)
     for rid in uf.parent:
         groups[uf.find(rid)].append(rid)

@@ -29,7 +29,6 @@ from screener.core.dedup.evidence import (
 )
 from screener.core.dedup.similarity import journal_similarity, shifted_citation
 
-
 # --- 1. decisive evidence -------------------------------------------------------------
 
 
@@ -61,7 +60,9 @@ def venues_disagree(p: Pair) -> bool:
         return False
     if journal_similarity(fa.journal, fb.journal) >= p.th.journal_conflict:
         return False
-    p.evidence.append(Evidence("journal", -1, "the same identifier in another journal: a summary or comment?"))
+    p.evidence.append(
+        Evidence("journal", -1, "the same identifier in another journal: a summary or comment?")
+    )
     return True
 
 
@@ -127,7 +128,9 @@ def veto_identifiers(p: Pair) -> str | None:
         else None
     )
     if rule and same_printed_item(p):
-        p.evidence.append(Evidence("identifier", 0, "the identifiers differ, but the page range is one item's"))
+        p.evidence.append(
+            Evidence("identifier", 0, "the identifiers differ, but the page range is one item's")
+        )
         return None
     return rule
 
@@ -242,7 +245,6 @@ def conflict_volume(p: Pair) -> bool:
     return p.get("volume") == 0.0 and not (p.get("pages") == 1.0 and p.get("year") == 1.0)
 
 
-
 def conflict_journal(p: Pair) -> bool:
     """Different journal names; at the same volume, page and year two labels of a
     book-series volume."""
@@ -312,7 +314,9 @@ def authors_acceptable(p: Pair, agreeing: int) -> bool:
     agreement of nearly every other field; a missing list is no evidence either way."""
     authors = p.get("authors")
     th = p.th
-    return authors is None or authors >= th.author_duplicate or (authors >= th.author_possible and agreeing >= 4)
+    return (
+        authors is None or authors >= th.author_duplicate or (authors >= th.author_possible and agreeing >= 4)
+    )
 
 
 def merge_same_citation(p: Pair, title: float) -> str | None:
@@ -357,7 +361,9 @@ def merge_bibliographic(p: Pair, title: float, agreeing: list[Evidence]) -> str 
         needed -= 1
         p.evidence.append(Evidence("title+authors", 1, "near-identical title and authors in one year"))
     if len(agreeing) >= needed:
-        p.evidence.append(Evidence("total", len(agreeing), f"{len(agreeing)} agreeing field(s), {needed} needed"))
+        p.evidence.append(
+            Evidence("total", len(agreeing), f"{len(agreeing)} agreeing field(s), {needed} needed")
+        )
         return "bibliographic"
     p.evidence.append(Evidence("total", len(agreeing), f"{len(agreeing)} agreeing field(s), {needed} needed"))
     return None
@@ -371,7 +377,9 @@ def short_title(p: Pair) -> bool:
 def short_title_placed(p: Pair) -> bool:
     """A short title, and at least one record says where it was printed."""
     fa, fb = p.fa, p.fb
-    return short_title(p) and bool(fa.volume or fa.issue or fa.start_page or fb.volume or fb.issue or fb.start_page)
+    return short_title(p) and bool(
+        fa.volume or fa.issue or fa.start_page or fb.volume or fb.issue or fb.start_page
+    )
 
 
 def short_title_unplaced(p: Pair) -> bool:

@@ -231,7 +231,11 @@ def original_title_similarity(fa: Features, fb: Features) -> float:
     if not fa.title_original and not fb.title_original:
         return 0.0
     best = 0.0
-    for x, y in ((fa.title_original, fb.title_original), (fa.title_original, fb.title), (fa.title, fb.title_original)):
+    for x, y in (
+        (fa.title_original, fb.title_original),
+        (fa.title_original, fb.title),
+        (fa.title, fb.title_original),
+    ):
         if x and y:
             best = max(best, title_similarity(x, y))
     return best

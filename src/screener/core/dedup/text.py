@@ -16,7 +16,6 @@ from functools import lru_cache
 
 from screener.core.normalise import LANGUAGE_NAMES
 
-
 # --------------------------------------------------------------------------- text
 
 # Greek letters are spelt out by some databases (Medline) and kept by others (Embase,
@@ -66,9 +65,60 @@ _AE_OE_RE = re.compile(r"(?<=[a-z])[ao]e(?=[a-z])|\b[ao]e(?=[a-z])")
 
 #: Words dropped from title blocking tokens and journal keys: they carry no identity.
 STOP_WORDS = frozenset(
-    """a an and are as at be by for from has have in into is it its of on or that the
-    their this to was were with without via versus vs der die das und fur von zu le la
-    les des du de et en el los las y del""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "was",
+        "were",
+        "with",
+        "without",
+        "via",
+        "versus",
+        "vs",
+        "der",
+        "die",
+        "das",
+        "und",
+        "fur",
+        "von",
+        "zu",
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "de",
+        "et",
+        "en",
+        "el",
+        "los",
+        "las",
+        "y",
+        "del",
+    ]
 )
 
 _MISSING = frozenset({"", "na", "n/a", "n a", "nan", "none", "null", "-", "--", "unknown", "[no title]"})
@@ -76,7 +126,9 @@ _MISSING = frozenset({"", "na", "n/a", "n a", "nan", "none", "null", "-", "--", 
 
 # UTF-8 read as Latin-1/Windows-1252 ("KÃ¶nig" for König, "â€™" for an apostrophe):
 # the lead bytes of two-byte UTF-8 sequences show up as these characters.
-_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2\u00c3\u00c5\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
+)
 
 
 def fix_mojibake(text: str) -> str:
@@ -237,9 +289,7 @@ def _notice_hint(text: str) -> bool:
 
 # The original-language title that some databases append to the English one, after
 # the language's name: "Protein kinases in mitochondria. Polish Kinazy bialkowe ...".
-_ORIGINAL_TITLE_RE = re.compile(
-    r"(?<=[.?!])\s+(?:" + "|".join(sorted(LANGUAGE_NAMES)) + r")\s+(?=[^\W\d_])"
-)
+_ORIGINAL_TITLE_RE = re.compile(r"(?<=[.?!])\s+(?:" + "|".join(sorted(LANGUAGE_NAMES)) + r")\s+(?=[^\W\d_])")
 
 
 def _has_sentence_break(text: str) -> bool:

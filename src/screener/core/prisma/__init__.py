@@ -16,7 +16,13 @@ Standard library only; cairosvg is imported lazily by the PNG/PDF writers.
 from screener.core.prisma.checks import CheckMessage, check, errors
 from screener.core.prisma.counts import PrismaCounts
 from screener.core.prisma.formats import from_json, to_json, to_markdown
-from screener.core.prisma.methods import DatabaseSearch, DedupFacts, MethodsFacts, StageFacts, methods_paragraph
+from screener.core.prisma.methods import (
+    DatabaseSearch,
+    DedupFacts,
+    MethodsFacts,
+    StageFacts,
+    methods_paragraph,
+)
 from screener.core.prisma.svg import to_pdf, to_png, to_svg
 from screener.core.prisma.template import (
     TEMPLATE_COLUMNS,

@@ -8,7 +8,6 @@ from typing import Literal, Self
 from screener.core.prisma.counts import PrismaCounts
 
 
-
 class CheckMessage(str):
     """A one-line check result: a ``str`` carrying ``severity`` and a stable ``code``.
 
@@ -92,8 +91,15 @@ def check(counts: PrismaCounts) -> list[CheckMessage]:
             f"{c.records_screened:,}",
         )
 
-    def arm_checks(prefix: str, arm: str, sought: int, not_retrieved: int, assessed: int,
-                   excluded: int, reasons: Mapping[str, int]) -> None:
+    def arm_checks(
+        prefix: str,
+        arm: str,
+        sought: int,
+        not_retrieved: int,
+        assessed: int,
+        excluded: int,
+        reasons: Mapping[str, int],
+    ) -> None:
         if assessed != sought - not_retrieved:
             err(
                 f"{prefix}retrieval",
@@ -109,11 +115,25 @@ def check(counts: PrismaCounts) -> list[CheckMessage]:
                 f"{len(reasons)} exclusion reasons ({total:,})",
             )
 
-    arm_checks("", "", c.reports_sought, c.reports_not_retrieved, c.reports_assessed,
-               c.reports_excluded, c.reports_excluded_reasons)
+    arm_checks(
+        "",
+        "",
+        c.reports_sought,
+        c.reports_not_retrieved,
+        c.reports_assessed,
+        c.reports_excluded,
+        c.reports_excluded_reasons,
+    )
     if c.has_other_methods:
-        arm_checks("other-", " (other methods)", c.other_reports_sought, c.other_reports_not_retrieved,
-                   c.other_reports_assessed, c.other_reports_excluded, c.other_reports_excluded_reasons)
+        arm_checks(
+            "other-",
+            " (other methods)",
+            c.other_reports_sought,
+            c.other_reports_not_retrieved,
+            c.other_reports_assessed,
+            c.other_reports_excluded,
+            c.other_reports_excluded_reasons,
+        )
     else:
         stray = {
             "reports sought": c.other_reports_sought,

@@ -12,7 +12,6 @@ import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
-
 Counts = Mapping[str, int]
 """An ordered mapping label -> count (databases, registers, exclusion reasons)."""
 

@@ -91,8 +91,11 @@ def to_markdown(counts: PrismaCounts) -> str:
     item(boxtext("excluded_other"), c.removed_other, 1)
     if c.has_other_methods:
         lines += ["", f"### {boxtext('othstud')}", ""]
-        for key, n in (("website_results", c.websites), ("organisation_results", c.organisations),
-                       ("citations_results", c.citation_searching)):
+        for key, n in (
+            ("website_results", c.websites),
+            ("organisation_results", c.organisations),
+            ("citations_results", c.citation_searching),
+        ):
             if n is not None:
                 item(f"Records identified from {boxtext(key).lower()}", n)
 
@@ -115,12 +118,22 @@ def to_markdown(counts: PrismaCounts) -> str:
         for label, n in reasons.items():
             item(label, n, 1)
 
-    reports(c.reports_sought, c.reports_not_retrieved, c.reports_assessed, c.reports_excluded,
-            c.reports_excluded_reasons)
+    reports(
+        c.reports_sought,
+        c.reports_not_retrieved,
+        c.reports_assessed,
+        c.reports_excluded,
+        c.reports_excluded_reasons,
+    )
     if c.has_other_methods:
         lines += ["", "### Other methods", ""]
-        reports(c.other_reports_sought, c.other_reports_not_retrieved, c.other_reports_assessed,
-                c.other_reports_excluded, c.other_reports_excluded_reasons)
+        reports(
+            c.other_reports_sought,
+            c.other_reports_not_retrieved,
+            c.other_reports_assessed,
+            c.other_reports_excluded,
+            c.other_reports_excluded_reasons,
+        )
     if c.undecided_reports:
         item("Reports not yet decided", c.undecided_reports)
 

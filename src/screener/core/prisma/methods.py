@@ -15,8 +15,20 @@ from datetime import date
 from typing import Literal
 
 _NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -108,14 +120,18 @@ def amendment_sentence(amendments: tuple[ProtocolAmendment, ...]) -> str | None:
     n = len(amendments)
     times = {1: "once", 2: "twice"}.get(n, f"{_count_word(n)} times")
     days = list(dict.fromkeys(a.on for a in amendments))
-    text = (f"The eligibility criteria or screening rules were amended {times} during the review "
-            f"({_join([_date_text(d) for d in days])}); every change was logged with who made it and when")
+    text = (
+        f"The eligibility criteria or screening rules were amended {times} during the review "
+        f"({_join([_date_text(d) for d in days])}); every change was logged with who made it and when"
+    )
     merged = [m for a in amendments for m in a.merged]
     if merged:
         which = "a withdrawn exclusion reason" if len(merged) == 1 else "withdrawn exclusion reasons"
         parts = [f"\u2018{old}\u2019 into \u2018{new}\u2019" for old, new in merged]
         it = "it" if len(merged) == 1 else "each"
-        text += f"; decisions citing {which} were counted under the reason {it} was merged into ({_join(parts)})"
+        text += (
+            f"; decisions citing {which} were counted under the reason {it} was merged into ({_join(parts)})"
+        )
     return text + "."
 
 
@@ -134,9 +150,11 @@ def withdrawn_sentence(withdrawn: tuple[WithdrawnSource, ...]) -> str | None:
         return None
     parts = [f"{w.name} ({w.records:,} records, {w.with_decisions:,} with decisions)" for w in withdrawn]
     what = "search was" if len(withdrawn) == 1 else "searches were"
-    return (f"{_count_word(len(withdrawn)).capitalize()} {what} withdrawn from the review after screening had "
-            f"begun: {_join(parts)}; {'its' if len(withdrawn) == 1 else 'their'} records are not counted in the "
-            "flow diagram, and the decisions already made on them are kept in the decision log.")
+    return (
+        f"{_count_word(len(withdrawn)).capitalize()} {what} withdrawn from the review after screening had "
+        f"begun: {_join(parts)}; {'its' if len(withdrawn) == 1 else 'their'} records are not counted in the "
+        "flow diagram, and the decisions already made on them are kept in the decision log."
+    )
 
 
 @dataclass(frozen=True)
@@ -190,8 +208,13 @@ def _date_words(value: date | str) -> str:
             value = date.fromisoformat(text)
         except ValueError:
             parts = text.split("-")
-            if len(parts) == 2 and parts[0].isdigit() and len(parts[0]) == 4 and parts[1].isdigit() \
-                    and 1 <= int(parts[1]) <= 12:
+            if (
+                len(parts) == 2
+                and parts[0].isdigit()
+                and len(parts[0]) == 4
+                and parts[1].isdigit()
+                and 1 <= int(parts[1]) <= 12
+            ):
                 return f"{_MONTHS[int(parts[1]) - 1]} {parts[0]}"
             return text
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
@@ -275,7 +298,9 @@ def _dedup_sentences(d: DedupFacts) -> list[str]:
         out.append(_sentence(_join(clauses)))
     if d.merges_undone:
         merges = "merge" if d.merges_undone == 1 else "merges"
-        out.append(f"A reviewer undid {d.merges_undone:,} {merges}, whose records were then screened separately.")
+        out.append(
+            f"A reviewer undid {d.merges_undone:,} {merges}, whose records were then screened separately."
+        )
     return out
 
 
@@ -305,9 +330,13 @@ def _selection_sentences(f: MethodsFacts) -> list[str]:
     ta, ft = f.title_abstract, f.full_text
     ta_what, ft_what = "screened each title and abstract", "assessed each full-text report"
     out: list[str] = []
-    same = ta is not None and ft is not None and (
-        (ta.reviewers_per_record, ta.independent, ta.blinded, ta.reviewers)
-        == (ft.reviewers_per_record, ft.independent, ft.blinded, ft.reviewers)
+    same = (
+        ta is not None
+        and ft is not None
+        and (
+            (ta.reviewers_per_record, ta.independent, ta.blinded, ta.reviewers)
+            == (ft.reviewers_per_record, ft.independent, ft.blinded, ft.reviewers)
+        )
     )
     if same and ta is not None:
         out.append(_sentence(_stage_clause(ta, f"{ta_what} and then {ft_what}") + _stage_tail(ta)))
@@ -318,14 +347,16 @@ def _selection_sentences(f: MethodsFacts) -> list[str]:
 
     if any(s is not None and s.reviewers_per_record > 1 for s in (ta, ft)):
         arbiter = f" ({f.arbiter})" if f.arbiter else ""
-        out.append({
-            "consensus": "Disagreements were resolved by discussion until consensus was reached.",
-            "arbiter": f"Disagreements were resolved by a further reviewer{arbiter}.",
-            "consensus-then-arbiter": (
-                "Disagreements were resolved by discussion or, failing consensus, by a further "
-                f"reviewer{arbiter}."
-            ),
-        }[f.conflict_resolution])
+        out.append(
+            {
+                "consensus": "Disagreements were resolved by discussion until consensus was reached.",
+                "arbiter": f"Disagreements were resolved by a further reviewer{arbiter}.",
+                "consensus-then-arbiter": (
+                    "Disagreements were resolved by discussion or, failing consensus, by a further "
+                    f"reviewer{arbiter}."
+                ),
+            }[f.conflict_resolution]
+        )
 
     figures = []
     for stage, where in ((ta, "title and abstract screening"), (ft, "full-text assessment")):

@@ -18,9 +18,7 @@ FONT_FAMILY = "'DejaVu Sans', Arial, Helvetica, sans-serif"
 
 # Code points covered, in table order: printable ASCII, Latin-1 Supplement and Latin
 # Extended-A, then a few typographic extras that box labels plausibly contain.
-_CHARS = (
-    [chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0xA0, 0x180)] + list('–—‘’“”…•≤≥−κ')
-)
+_CHARS = [chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0xA0, 0x180)] + list("–—‘’“”…•≤≥−κ")
 
 _REGULAR = """
     318 401 460 838 636 950 780 275 390 390 500 838 318 361 318 337 636 636 636 636 636 636 636 636 636

@@ -207,8 +207,11 @@ def box_contents(c: PrismaCounts) -> dict[str, list[Para]]:
     }
     if c.has_other_methods:
         sources = [Para("Records identified from:")]
-        for key, n in (("website_results", c.websites), ("organisation_results", c.organisations),
-                       ("citations_results", c.citation_searching)):
+        for key, n in (
+            ("website_results", c.websites),
+            ("organisation_results", c.organisations),
+            ("citations_results", c.citation_searching),
+        ):
             if n is not None:
                 sources.append(Para(f"{t(key)} {_n(n)}", 1))
         boxes |= {
@@ -236,14 +239,20 @@ def undecided_note(c: PrismaCounts) -> str | None:
 
 # Grid position (row, column) of each box; rows 0..4, columns 0..3.
 _GRID = {
-    "box2": (0, 0), "box3": (0, 1),
-    "box4": (1, 0), "box5": (1, 1),
-    "box6": (2, 0), "box7": (2, 1),
-    "box8": (3, 0), "box9": (3, 1),
+    "box2": (0, 0),
+    "box3": (0, 1),
+    "box4": (1, 0),
+    "box5": (1, 1),
+    "box6": (2, 0),
+    "box7": (2, 1),
+    "box8": (3, 0),
+    "box9": (3, 1),
     "box10": (4, 0),
     "box11": (0, 2),
-    "box12": (2, 2), "box13": (2, 3),
-    "box14": (3, 2), "box15": (3, 3),
+    "box12": (2, 2),
+    "box13": (2, 3),
+    "box14": (3, 2),
+    "box15": (3, 3),
 }
 _PHASES = (("identification", 0, 0), ("screening", 1, 3), ("included", 4, 4))
 
@@ -318,12 +327,28 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
         y += HEADER_GAP
 
     # Headers span a column pair each.
-    headers = [Box("newstud", [Para(boxtext("newstud"))], col_x[1] + col_w[1] - col_x[0],
-                   fill=YELLOW, bold=True, size=HEADER_SIZE, centre=True)]
+    headers = [
+        Box(
+            "newstud",
+            [Para(boxtext("newstud"))],
+            col_x[1] + col_w[1] - col_x[0],
+            fill=YELLOW,
+            bold=True,
+            size=HEADER_SIZE,
+            centre=True,
+        )
+    ]
     headers[0].x = col_x[0]
     if other:
-        h = Box("othstud", [Para(boxtext("othstud"))], col_x[3] + col_w[3] - col_x[2],
-                fill=GREY, bold=True, size=HEADER_SIZE, centre=True)
+        h = Box(
+            "othstud",
+            [Para(boxtext("othstud"))],
+            col_x[3] + col_w[3] - col_x[2],
+            fill=GREY,
+            bold=True,
+            size=HEADER_SIZE,
+            centre=True,
+        )
         h.x = col_x[2]
         headers.append(h)
     for h in headers:
@@ -342,7 +367,7 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
     for key, first, last in _PHASES:
         # 2 * PAD_X of air, plus a little so rounding the coordinates never eats into it.
         need = text_width(boxtext(key), HEADER_SIZE, bold=True) + 2 * PAD_X + 4
-        have = sum(row_h[first:last + 1]) + ROW_GAP * (last - first)
+        have = sum(row_h[first : last + 1]) + ROW_GAP * (last - first)
         if have < need:
             row_h[last] += need - have
     row_y = []

@@ -30,8 +30,9 @@ def _box(paras: list[Para], width: int) -> list[str]:
         indent = " " * (2 * p.level)
         hang = indent + ("  " if p.level else "")
         # textwrap does not split at no-break spaces, so "(n = 12)" stays whole.
-        for line in textwrap.wrap(p.text, inner, initial_indent=indent, subsequent_indent=hang,
-                                  break_on_hyphens=False) or [""]:
+        for line in textwrap.wrap(
+            p.text, inner, initial_indent=indent, subsequent_indent=hang, break_on_hyphens=False
+        ) or [""]:
             body.append(line.replace("\u00a0", " "))
     top = "┌" + "─" * (width - 2) + "┐"
     bottom = "└" + "─" * (width - 2) + "┘"
@@ -39,7 +40,7 @@ def _box(paras: list[Para], width: int) -> list[str]:
 
 
 def _set(line: str, col: int, ch: str) -> str:
-    return line[:col] + ch + line[col + 1:]
+    return line[:col] + ch + line[col + 1 :]
 
 
 def _header(text: str, width: int) -> list[str]:
@@ -60,8 +61,9 @@ def _phase(name: str, width: int, cross: int | None = None) -> str:
     return _set(line, cross, "┼") if cross is not None else line
 
 
-def _flow(rows: list[tuple[str | None, list[Para], list[Para] | None]], width: int,
-          tail: bool = False) -> list[str]:
+def _flow(
+    rows: list[tuple[str | None, list[Para], list[Para] | None]], width: int, tail: bool = False
+) -> list[str]:
     """Draw rows of (phase label or None, main box, exclusion box or None) joined by arrows.
 
     With ``tail`` the last main box also gets an arrow leaving it downwards.

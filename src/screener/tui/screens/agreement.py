@@ -13,9 +13,9 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from screener.core.models import Stage
-from screener.workflows.agreement import stage_agreement
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.widgets.key_footer import KeyFooter
+from screener.workflows.agreement import stage_agreement
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -50,8 +50,10 @@ class AgreementScreen(Screen[None]):
         for name in self.store.protocol().rules.stages:
             stage = Stage(name)
             if self.store.is_blind(stage):
-                text.append(f"{stage.label}: still blind; agreement is shown once the stage is unblinded\n\n",
-                            style="dim")
+                text.append(
+                    f"{stage.label}: still blind; agreement is shown once the stage is unblinded\n\n",
+                    style="dim",
+                )
                 continue
             for pair in stage_agreement(self.store, stage):
                 lines = pair.lines()

@@ -12,15 +12,15 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from screener.workflows.conflicts import describe_resolution, describe_vote, votes
 from screener.core.models import Resolution, Stage, Verdict
 from screener.core.protocol import Protocol
 from screener.store import Blinded, StoreError
 from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
-from screener.tui.screens.dialogs import Prompt
 from screener.tui.refresh import poll_store
+from screener.tui.screens.dialogs import Prompt
 from screener.tui.widgets.key_footer import KeyFooter
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
+from screener.workflows.conflicts import describe_resolution, describe_vote, votes
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -36,13 +36,33 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
 
     BINDINGS = [
         Binding("i", "resolve_include", "Include", tooltip="Resolve: include", id="conflicts.include"),
-        Binding("e", "exclude", "Exclude", tooltip="Resolve: exclude, then the reason's number",
-                id="conflicts.exclude"),
-        Binding("n", "note", "Note", tooltip="Note for the next resolution (how it was agreed)", id="conflicts.note"),
-        Binding("a", "toggle_all", "All/Open", tooltip="Show resolved conflicts too (to re-resolve), or open ones only",
-                id="conflicts.all"),
-        Binding("right,j", "move(1)", "Next", tooltip="Next conflict", id="conflicts.next", key_display="→/j"),
-        Binding("left,k", "move(-1)", "Prev", tooltip="Previous conflict", id="conflicts.prev", key_display="←/k"),
+        Binding(
+            "e",
+            "exclude",
+            "Exclude",
+            tooltip="Resolve: exclude, then the reason's number",
+            id="conflicts.exclude",
+        ),
+        Binding(
+            "n",
+            "note",
+            "Note",
+            tooltip="Note for the next resolution (how it was agreed)",
+            id="conflicts.note",
+        ),
+        Binding(
+            "a",
+            "toggle_all",
+            "All/Open",
+            tooltip="Show resolved conflicts too (to re-resolve), or open ones only",
+            id="conflicts.all",
+        ),
+        Binding(
+            "right,j", "move(1)", "Next", tooltip="Next conflict", id="conflicts.next", key_display="→/j"
+        ),
+        Binding(
+            "left,k", "move(-1)", "Prev", tooltip="Previous conflict", id="conflicts.prev", key_display="←/k"
+        ),
         help_binding("conflicts"),
         Binding("q", "leave", "Quit", tooltip="Leave the conflict screen", id="conflicts.quit"),
         *reason_bindings("conflicts"),
@@ -132,8 +152,10 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
         rid = self.queue[self.index]
         open_ = sum(1 for r in self.queue if r not in self.resolved and r not in self.in_effect)
         shown = "all conflicts (a: open only)" if self.show_all else "a shows resolved ones too"
-        line.update(f"{open_} of {len(self.queue)} conflicts open  ·  conflict {self.index + 1} of {len(self.queue)}"
-                    f"  ·  {shown}")
+        line.update(
+            f"{open_} of {len(self.queue)} conflicts open  ·  conflict {self.index + 1} of {len(self.queue)}"
+            f"  ·  {shown}"
+        )
         table = Text()
         table.append("Reviewers' decisions\n", style="bold")
         for d in votes(self.store, self.stage, rid):
@@ -152,12 +174,16 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
     def _resolution_text(self, rid: int) -> Text:
         if self.picking_reason:
             typed = f" {self.reason_digits}… (next digit, or Enter)" if self.reason_digits else ""
-            return Text(f"Resolve as exclude: press the reason's number, Esc to cancel{typed}", style="bold red")
+            return Text(
+                f"Resolve as exclude: press the reason's number, Esc to cancel{typed}", style="bold red"
+            )
         text = Text()
         if rid in self.resolved:
             text.append(f"Resolved: {self.resolved[rid]}", style="bold")
         elif rid in self.in_effect:
-            text.append("Resolved (see above): i or e then number re-resolves it; the history is kept", style="dim")
+            text.append(
+                "Resolved (see above): i or e then number re-resolves it; the history is kept", style="dim"
+            )
         else:
             text.append("Unresolved: i include, e then number exclude", style="dim")
         if self.note:
@@ -179,8 +205,9 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
         # Re-resolving keeps the history; without a new note the earlier note is carried forward.
         note = self.note or (earlier[-1].note if earlier and rid in self.in_effect else None)
         try:
-            res = self.store.record_resolution(rid, self.stage, verdict, self.resolver, self.method, reasons,
-                                               note or None)
+            res = self.store.record_resolution(
+                rid, self.stage, verdict, self.resolver, self.method, reasons, note or None
+            )
         except StoreError as exc:
             self.notify(f"Resolution NOT saved: {exc}", severity="error", timeout=15)
             return
@@ -190,8 +217,11 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
         self.in_effect.add(rid)
         self.note = ""
         self.query_one("#save-line", Static).update(f"✓ saved: record {rid} resolved as {label}")
-        later = [i for i in range(len(self.queue)) if self.queue[i] not in self.resolved
-                 and self.queue[i] not in self.in_effect]
+        later = [
+            i
+            for i in range(len(self.queue))
+            if self.queue[i] not in self.resolved and self.queue[i] not in self.in_effect
+        ]
         if later:
             after = [i for i in later if i > self.index]
             self.index = after[0] if after else later[0]
@@ -231,7 +261,9 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
                 self.note = text
                 self.show_conflict()
 
-        self.app.push_screen(Prompt("How was this resolved? (note kept with the resolution)", self.note), done)
+        self.app.push_screen(
+            Prompt("How was this resolved? (note kept with the resolution)", self.note), done
+        )
 
     def action_move(self, step: int) -> None:
         if self.queue:
@@ -242,5 +274,8 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
         leave(self)
 
     def action_help(self) -> None:
-        show_help(self, "Conflict screen keys",
-                  ["e then number  resolve as exclude with that numbered reason (10 and up: two digits, or Enter)"])
+        show_help(
+            self,
+            "Conflict screen keys",
+            ["e then number  resolve as exclude with that numbered reason (10 and up: two digits, or Enter)"],
+        )

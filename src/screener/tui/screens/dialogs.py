@@ -21,16 +21,22 @@ class Prompt(ModalScreen[str | None]):
     Prompt > Vertical { width: 70; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
     """
 
-    def __init__(self, question: str, value: str = "", placeholder: str = "",
-                 suggester: Suggester | None = None) -> None:
+    def __init__(
+        self, question: str, value: str = "", placeholder: str = "", suggester: Suggester | None = None
+    ) -> None:
         super().__init__()
         self.question, self.value, self.placeholder, self.suggester = question, value, placeholder, suggester
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question)
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input", suggester=self.suggester,
-                        select_on_focus=self.suggester is None)  # a path is typed on, not over
+            yield Input(
+                value=self.value,
+                placeholder=self.placeholder,
+                id="prompt-input",
+                suggester=self.suggester,
+                select_on_focus=self.suggester is None,
+            )  # a path is typed on, not over
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
@@ -106,20 +112,24 @@ class PathSuggester(Suggester):
         typed = Path(os.path.expanduser(value))
         folder, stem = (typed, "") if value.endswith(os.sep) else (typed.parent, typed.name)
         try:
-            names = sorted(p.name for p in folder.iterdir() if p.name.startswith(stem) and not p.name.startswith("."))
+            names = sorted(
+                p.name for p in folder.iterdir() if p.name.startswith(stem) and not p.name.startswith(".")
+            )
         except OSError:
             return None
         if not names:
             return None
-        suffix = names[0][len(stem):]
+        suffix = names[0][len(stem) :]
         return value + suffix + (os.sep if (folder / names[0]).is_dir() else "")
 
 
 class Confirm(ModalScreen[bool]):
     """Ask a yes/no question; y or Enter returns True, n or Escape returns False."""
 
-    BINDINGS = [Binding("y,enter", "answer(True)", "Yes", tooltip="Go ahead", id="confirm.yes"),
-                Binding("n,escape", "answer(False)", "No", tooltip="Leave things as they are", id="confirm.no")]
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", tooltip="Go ahead", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", tooltip="Leave things as they are", id="confirm.no"),
+    ]
     DEFAULT_CSS = """
     Confirm { align: center middle; }
     Confirm > Vertical { width: 76; height: auto; border: thick $warning; background: $surface; padding: 1 2; }

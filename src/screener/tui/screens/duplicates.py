@@ -18,20 +18,29 @@ from textual.widgets import Header, Static
 
 from screener.core.dedup import Cancelled
 from screener.core.models import BibRecord
-from screener.workflows.dedup import run_dedup
-from screener.store import StoreError
-from screener.store.dedup import StoredCluster, StoredPair
+from screener.store import StoredCluster, StoredPair, StoreError
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Confirm, Prompt
 from screener.tui.widgets.key_footer import KeyFooter
+from screener.workflows.dedup import run_dedup
 
 if TYPE_CHECKING:
     from screener.store import Store
 
-FIELDS = (("title", "Title"), ("authors", "Authors"), ("year", "Year"), ("journal", "Journal"),
-          ("volume", "Volume"), ("issue", "Issue"), ("pages", "Pages"), ("doi", "DOI"), ("pmid", "PMID"),
-          ("publication_type", "Type"), ("abstract", "Abstract"))
+FIELDS = (
+    ("title", "Title"),
+    ("authors", "Authors"),
+    ("year", "Year"),
+    ("journal", "Journal"),
+    ("volume", "Volume"),
+    ("issue", "Issue"),
+    ("pages", "Pages"),
+    ("doi", "DOI"),
+    ("pmid", "PMID"),
+    ("publication_type", "Type"),
+    ("abstract", "Abstract"),
+)
 
 
 def _value(bib: BibRecord, name: str) -> str:
@@ -67,17 +76,31 @@ class DuplicatesScreen(Screen[None]):
     """Review possible duplicates; see and undo merged clusters; run dedup."""
 
     BINDINGS = [
-        Binding("d", "decide('duplicate')", "Duplicate", tooltip="These two are the same record", id="dups.same"),
-        Binding("n", "decide('distinct')", "Not duplicate", tooltip="These are different records", id="dups.diff"),
+        Binding(
+            "d", "decide('duplicate')", "Duplicate", tooltip="These two are the same record", id="dups.same"
+        ),
+        Binding(
+            "n", "decide('distinct')", "Not duplicate", tooltip="These are different records", id="dups.diff"
+        ),
         Binding("s", "skip", "Skip", tooltip="Decide later", id="dups.skip"),
         Binding("right,j", "move(1)", "Next", id="dups.next", key_display="→/j", tooltip="Next item"),
         Binding("left,k", "move(-1)", "Prev", id="dups.prev", key_display="←/k", tooltip="Previous item"),
-        Binding("c", "toggle_view", "Clusters/Pairs", tooltip="Switch between possible pairs and merged clusters",
-                id="dups.view"),
+        Binding(
+            "c",
+            "toggle_view",
+            "Clusters/Pairs",
+            tooltip="Switch between possible pairs and merged clusters",
+            id="dups.view",
+        ),
         Binding("u", "undo_cluster", "Undo merge", tooltip="Undo this merged cluster", id="dups.undo"),
         Binding("r", "run", "Run dedup", tooltip="Find duplicates among new records", id="dups.run"),
-        Binding("g", "goto", "Go to", tooltip="Go to a cluster (clusters view) or pair by its id or a record id",
-                id="dups.goto"),
+        Binding(
+            "g",
+            "goto",
+            "Go to",
+            tooltip="Go to a cluster (clusters view) or pair by its id or a record id",
+            id="dups.goto",
+        ),
         Binding("escape", "cancel_run", "Cancel run", show=False, id="dups.cancel"),
         help_binding("dups"),
         Binding("q", "leave", "Back", tooltip="Leave the duplicates screen", id="dups.quit"),
@@ -136,18 +159,30 @@ class DuplicatesScreen(Screen[None]):
             return
         item = items[self.index]
         if isinstance(item, StoredPair):
-            line.update(f"Possible duplicate {self.index + 1} of {len(items)}  ·  records {item.a} and {item.b}"
-                        f"  ·  rule: {item.rule}")
+            line.update(
+                f"Possible duplicate {self.index + 1} of {len(items)}  ·  records {item.a} and {item.b}"
+                f"  ·  rule: {item.rule}"
+            )
             a, b = self.store.records([item.a, item.b])
-            body.update(comparison([a.bib, b.bib], [f"A · {self.sources[a.source_id]}",
-                                                    f"B · {self.sources[b.source_id]}"], item.scores))
+            body.update(
+                comparison(
+                    [a.bib, b.bib],
+                    [f"A · {self.sources[a.source_id]}", f"B · {self.sources[b.source_id]}"],
+                    item.scores,
+                )
+            )
         else:
-            line.update(f"Merged cluster {item.id} ({item.status}), {self.index + 1} of {len(items)}  ·  "
-                        f"primary {item.primary}, members {', '.join(map(str, item.members))}  ·  u undoes it")
+            line.update(
+                f"Merged cluster {item.id} ({item.status}), {self.index + 1} of {len(items)}  ·  "
+                f"primary {item.primary}, members {', '.join(map(str, item.members))}  ·  u undoes it"
+            )
             records = {r.id: r for r in self.store.records(item.members)}
             shown = [records[item.primary]] + [records[m] for m in item.members if m != item.primary]
-            headers = [f"{r.id} · {self.sources[r.source_id]}" + (" (kept)" if r.id == item.primary else " (removed)")
-                       for r in shown]
+            headers = [
+                f"{r.id} · {self.sources[r.source_id]}"
+                + (" (kept)" if r.id == item.primary else " (removed)")
+                for r in shown
+            ]
             body.update(comparison([r.bib for r in shown], headers, {}))
 
     def action_move(self, step: int) -> None:
@@ -201,8 +236,10 @@ class DuplicatesScreen(Screen[None]):
             if yes:
                 self.undo(cluster)
 
-        question = (f"Records {', '.join(map(str, decided))} of cluster {cluster.id} carry screening decisions.\n"
-                    f"Undo the merge anyway (recorded as a decision by {self.reviewer})?")
+        question = (
+            f"Records {', '.join(map(str, decided))} of cluster {cluster.id} carry screening decisions.\n"
+            f"Undo the merge anyway (recorded as a decision by {self.reviewer})?"
+        )
         self.app.call_from_thread(self.app.push_screen, Confirm(question), answer)
 
     @work(thread=True, exclusive=True, group="dedup", exit_on_error=False)
@@ -214,9 +251,11 @@ class DuplicatesScreen(Screen[None]):
         except StoreError as exc:
             self.app.call_from_thread(self.notify, f"NOT undone: {exc}", severity="error")
             return
-        self.app.call_from_thread(self.query_one("#save-line", Static).update,
-                                  f"✓ undone: cluster {cluster.id}; records {', '.join(map(str, cluster.members))} "
-                                  "are screened again (same DOI or PMID stay together)")
+        self.app.call_from_thread(
+            self.query_one("#save-line", Static).update,
+            f"✓ undone: cluster {cluster.id}; records {', '.join(map(str, cluster.members))} "
+            "are screened again (same DOI or PMID stay together)",
+        )
         self.app.call_from_thread(self.reload)
 
     def action_run(self) -> None:
@@ -227,14 +266,17 @@ class DuplicatesScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="dedup", exit_on_error=False)
     def run_dedup(self) -> None:
         def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(self.query_one("#save-line", Static).update,
-                                      f"running dedup … {done:,} of {total:,} (Esc cancels)")
+            self.app.call_from_thread(
+                self.query_one("#save-line", Static).update,
+                f"running dedup … {done:,} of {total:,} (Esc cancels)",
+            )
 
         try:
             summary = run_dedup(self.store, progress=progress, cancel=self.cancel)
         except Cancelled:
-            self.app.call_from_thread(self.query_one("#save-line", Static).update,
-                                      "dedup cancelled: nothing was changed")
+            self.app.call_from_thread(
+                self.query_one("#save-line", Static).update, "dedup cancelled: nothing was changed"
+            )
             return
         self.app.call_from_thread(self.query_one("#save-line", Static).update, " · ".join(summary.lines()))
         self.app.call_from_thread(self.reload)

@@ -14,8 +14,6 @@ from textual.widgets import DataTable, Header, Static
 
 from screener.core.models import Stage
 from screener.store import Blind
-from screener.workflows.status import ReviewStatus, review_status
-from screener.workflows.waiting import Waiting, waiting
 from screener.tui.keys import help_binding, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.agreement import AgreementScreen
@@ -27,26 +25,48 @@ from screener.tui.screens.passphrase import PassphraseScreen
 from screener.tui.screens.prisma import PrismaScreen
 from screener.tui.screens.screening import ScreeningScreen
 from screener.tui.widgets.key_footer import KeyFooter
+from screener.workflows.status import ReviewStatus, review_status
+from screener.workflows.waiting import Waiting, waiting
 
 if TYPE_CHECKING:
     from screener.tui.app import ScreenerApp
+
 
 class HomeScreen(Screen[None]):
     """Sources and counts, progress per reviewer and stage."""
 
     BINDINGS = [
         Binding("i", "import_files", "Import", tooltip="Import database exports", id="home.import"),
-        Binding("d", "duplicates", "Duplicates", tooltip="Review possible duplicates, undo merges", id="home.dups"),
+        Binding(
+            "d", "duplicates", "Duplicates", tooltip="Review possible duplicates, undo merges", id="home.dups"
+        ),
         Binding("s", "screen", "Screen", tooltip="Screen records as one reviewer", id="home.screen"),
-        Binding("c", "conflicts", "Conflicts", tooltip="Resolve conflicts (after unblinding)", id="home.conflicts"),
-        Binding("a", "agreement", "Agreement", tooltip="Agreement between reviewers (kappa, PABAK, AC1)",
-                id="home.agreement"),
+        Binding(
+            "c", "conflicts", "Conflicts", tooltip="Resolve conflicts (after unblinding)", id="home.conflicts"
+        ),
+        Binding(
+            "a",
+            "agreement",
+            "Agreement",
+            tooltip="Agreement between reviewers (kappa, PABAK, AC1)",
+            id="home.agreement",
+        ),
         Binding("p", "prisma", "PRISMA", tooltip="PRISMA 2020 flow diagram and exports", id="home.prisma"),
         Binding("r", "refresh", "Refresh", tooltip="Reload the review's numbers", id="home.refresh"),
-        Binding("l", "records", "Records", tooltip="A reviewer's records: filter, sort, labels, screen a selection",
-                id="home.records"),
-        Binding("P", "protocol", "Protocol", tooltip="The protocol (criteria, reasons, keywords, options) and its "
-                "changes", id="home.protocol"),
+        Binding(
+            "l",
+            "records",
+            "Records",
+            tooltip="A reviewer's records: filter, sort, labels, screen a selection",
+            id="home.records",
+        ),
+        Binding(
+            "P",
+            "protocol",
+            "Protocol",
+            tooltip="The protocol (criteria, reasons, keywords, options) and its changes",
+            id="home.protocol",
+        ),
         help_binding("home"),
         Binding("q", "app.quit", "Quit", tooltip="Leave screener", id="home.quit"),
     ]
@@ -102,12 +122,17 @@ class HomeScreen(Screen[None]):
             if isinstance(p.by_verdict, Blind):  # another reviewer's verdicts while the stage is blind
                 verdicts = ["0" if p.decided == 0 else "·"] * 3
             else:
-                verdicts = [str(p.by_verdict.get(v, 0)) if p.by_verdict or not p.decided else "·"
-                            for v in ("include", "exclude", "maybe")]
+                verdicts = [
+                    str(p.by_verdict.get(v, 0)) if p.by_verdict or not p.decided else "·"
+                    for v in ("include", "exclude", "maybe")
+                ]
             pool = "" if isinstance(p.pool, Blind) else f" of {p.pool}"
             progress.add_row(p.stage.label, p.reviewer, f"{p.decided}{pool}", *verdicts)
-        hint = ("Import your searches first: screener import FILE..." if not status.sources
-                else "i import · d duplicates · s screen · c conflicts · a agreement · p PRISMA")
+        hint = (
+            "Import your searches first: screener import FILE..."
+            if not status.sources
+            else "i import · d duplicates · s screen · c conflicts · a agreement · p PRISMA"
+        )
         self.query_one("#next-steps", Static).update(hint)
         self.query_one("#next-steps", Static).display = not status.sources  # the footer has the keys
 
@@ -122,12 +147,20 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.load()
 
-    def _person_then_stage(self, question: str, arbiters: bool, open_screen: Callable[[str, Stage], Screen],
-                           done: Callable[[str, Stage, Any], None] | None = None) -> None:
+    def _person_then_stage(
+        self,
+        question: str,
+        arbiters: bool,
+        open_screen: Callable[[str, Stage], Screen],
+        done: Callable[[str, Stage, Any], None] | None = None,
+    ) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         protocol = app.store.protocol()
-        people = [(r.initials, f"{r.initials}  {r.name}") for r in protocol.reviewers
-                  if arbiters or r.role != "arbiter"]
+        people = [
+            (r.initials, f"{r.initials}  {r.name}")
+            for r in protocol.reviewers
+            if arbiters or r.role != "arbiter"
+        ]
 
         def pick_stage(initials: str | None) -> None:
             if initials is not None:  # who they are is proven first
@@ -135,10 +168,13 @@ class HomeScreen(Screen[None]):
 
         def ask_stage(initials: str) -> None:
             stages = [(s, Stage(s).label) for s in protocol.rules.stages]
+
             def pushed(stage: str | None) -> None:
                 if stage:
-                    self.app.push_screen(open_screen(initials, Stage(stage)),
-                                         (lambda r: done(initials, Stage(stage), r)) if done else None)
+                    self.app.push_screen(
+                        open_screen(initials, Stage(stage)),
+                        (lambda r: done(initials, Stage(stage), r)) if done else None,
+                    )
 
             self.app.push_screen(Choose("Which stage?", stages), pushed)
 
@@ -146,7 +182,9 @@ class HomeScreen(Screen[None]):
 
     def action_screen(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
-        self._person_then_stage("Who is screening?", False, lambda who, st: ScreeningScreen(app.store, who, st))
+        self._person_then_stage(
+            "Who is screening?", False, lambda who, st: ScreeningScreen(app.store, who, st)
+        )
 
     def action_records(self) -> None:
         from screener.tui.screens.records import RecordsScreen
@@ -158,17 +196,25 @@ class HomeScreen(Screen[None]):
                 rid, only = result
                 self.app.push_screen(ScreeningScreen(app.store, who, stage, only=only, start_at=rid))
 
-        self._person_then_stage("Whose records?", False, lambda who, st: RecordsScreen(app.store, who, st), opened)
+        self._person_then_stage(
+            "Whose records?", False, lambda who, st: RecordsScreen(app.store, who, st), opened
+        )
 
     def action_conflicts(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
-        self._person_then_stage("Who is resolving?", True, lambda who, st: ConflictsScreen(app.store, who, st))
+        self._person_then_stage(
+            "Who is resolving?", True, lambda who, st: ConflictsScreen(app.store, who, st)
+        )
 
     def action_duplicates(self) -> None:
         app: ScreenerApp = self.app  # type: ignore[assignment]
         people = [(r.initials, f"{r.initials}  {r.name}") for r in app.store.protocol().reviewers]
-        self.app.push_screen(Choose("Who is deciding?", people), lambda who: who and self._proven(
-            who, lambda: self.app.push_screen(DuplicatesScreen(app.store, who))))
+        self.app.push_screen(
+            Choose("Who is deciding?", people),
+            lambda who: (
+                who and self._proven(who, lambda: self.app.push_screen(DuplicatesScreen(app.store, who)))
+            ),
+        )
 
     def _proven(self, initials: str, then: Callable[[], object]) -> None:
         """Run ``then`` once the user has typed ``initials``'s passphrase (or chosen their first one)."""

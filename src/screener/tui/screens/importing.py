@@ -17,18 +17,31 @@ from textual.screen import Screen
 from textual.widgets import DirectoryTree, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from screener.importers import ImportFileError, ParsedFile
 from screener.core.dates import search_date
-from screener.workflows.importing import ImportOptions, import_file, parse
+from screener.importers import ImportFileError, ParsedFile
 from screener.store import StoreError
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.screens.dialogs import Choose, PathSuggester, Prompt
 from screener.tui.widgets.key_footer import KeyFooter
+from screener.workflows.importing import ImportOptions, import_file, parse
 
 if TYPE_CHECKING:
     from screener.store import Store
 
-EXPORT_SUFFIXES = {".ris", ".nbib", ".txt", ".bib", ".bibtex", ".xml", ".gz", ".ciw", ".csv", ".tsv", ".tab", ".medline"}
+EXPORT_SUFFIXES = {
+    ".ris",
+    ".nbib",
+    ".txt",
+    ".bib",
+    ".bibtex",
+    ".xml",
+    ".gz",
+    ".ciw",
+    ".csv",
+    ".tsv",
+    ".tab",
+    ".medline",
+}
 
 
 class ExportTree(DirectoryTree):
@@ -46,14 +59,34 @@ class ImportScreen(Screen[None]):
         Binding("s", "set('source')", "Database", tooltip="Set the database name", id="import.source"),
         Binding("t", "set('searched')", "Date", tooltip="Set the search date", id="import.date"),
         Binding("y", "set('query')", "Query", tooltip="Set the search string", id="import.query"),
-        Binding("o", "open_path", "Path", tooltip="Type a file or folder path (→ completes it)", id="import.path"),
-        Binding("backspace", "up_folder", "Up", tooltip="Browse the folder above (..)", id="import.up",
-                key_display="⌫"),
-        Binding("d", "dedup", "Dedup", tooltip="Find duplicates among the new records now", id="import.dedup"),
-        Binding("x", "remove_source", "Remove source", tooltip="Remove a wrongly imported source (or archive it)",
-                id="import.remove"),
-        Binding("u", "restore_source", "Restore", tooltip="Put back a removed source (until the next dedup)",
-                id="import.restore"),
+        Binding(
+            "o", "open_path", "Path", tooltip="Type a file or folder path (→ completes it)", id="import.path"
+        ),
+        Binding(
+            "backspace",
+            "up_folder",
+            "Up",
+            tooltip="Browse the folder above (..)",
+            id="import.up",
+            key_display="⌫",
+        ),
+        Binding(
+            "d", "dedup", "Dedup", tooltip="Find duplicates among the new records now", id="import.dedup"
+        ),
+        Binding(
+            "x",
+            "remove_source",
+            "Remove source",
+            tooltip="Remove a wrongly imported source (or archive it)",
+            id="import.remove",
+        ),
+        Binding(
+            "u",
+            "restore_source",
+            "Restore",
+            tooltip="Put back a removed source (until the next dedup)",
+            id="import.restore",
+        ),
         help_binding("import"),
         Binding("q", "leave", "Back", tooltip="Leave the import screen", id="import.quit"),
     ]
@@ -122,8 +155,11 @@ class ImportScreen(Screen[None]):
         just_imported = earlier is not None and self.imported.get(p.sha256) == earlier.id
         if just_imported:
             assert earlier is not None
-            what = (f"{len(p.records)} records from {len(p.databases)} databases" if len(p.databases) > 1
-                    else f"{earlier.record_count} records from {earlier.name}, source {earlier.id}")
+            what = (
+                f"{len(p.records)} records from {len(p.databases)} databases"
+                if len(p.databases) > 1
+                else f"{earlier.record_count} records from {earlier.name}, source {earlier.id}"
+            )
             text.append(f"✓ imported: {what}\n", style="bold green")
             text.append("press d to find duplicates now (x removes it again)\n\n", style="green")
         text.append(f"{p.path.name}\n", style="bold")
@@ -131,24 +167,37 @@ class ImportScreen(Screen[None]):
         name = self.options.source or p.database
         if len(p.databases) > 1:  # a multi-database search: one source per database
             each = ", ".join(f"{db} {n}" for db, n in p.databases.items())
-            text.append(f"databases: {each} (one source each)" + (f" via {p.platform}" if p.platform else "") + "\n")
+            text.append(
+                f"databases: {each} (one source each)" + (f" via {p.platform}" if p.platform else "") + "\n"
+            )
         else:
-            text.append(f"database: {name or '(unknown: press s to name it)'}"
-                        + (f" via {p.platform}" if p.platform else "") + "\n")
-        text.append(f"records: {len(p.records)}" + (f"   unusable entries: {len(p.unusable)}" if p.unusable else "")
-                    + "\n")
+            text.append(
+                f"database: {name or '(unknown: press s to name it)'}"
+                + (f" via {p.platform}" if p.platform else "")
+                + "\n"
+            )
+        text.append(
+            f"records: {len(p.records)}"
+            + (f"   unusable entries: {len(p.unusable)}" if p.unusable else "")
+            + "\n"
+        )
         text.append(f"searched: {self.options.searched or '(press t)'}\n")
         text.append(f"query: {self.options.query or '(press y)'}\n")
         if earlier and not just_imported:
-            text.append(f"\nalready imported as source {earlier.id} ({earlier.name}); importing again is refused\n",
-                        style="bold yellow")
+            text.append(
+                f"\nalready imported as source {earlier.id} ({earlier.name}); importing again is refused\n",
+                style="bold yellow",
+            )
         elif name and not just_imported:
             text.append("\npress i to import", style="bold green")
         self.query_one("#preview", Static).update(text)
 
     def action_set(self, field: str) -> None:
-        questions = {"source": "Database name (PubMed, Embase, CINAHL, ...)",
-                     "searched": "Search date (YYYY-MM-DD, YYYY-MM or YYYY)", "query": "Search string"}
+        questions = {
+            "source": "Database name (PubMed, Embase, CINAHL, ...)",
+            "searched": "Search date (YYYY-MM-DD, YYYY-MM or YYYY)",
+            "query": "Search string",
+        }
 
         def done(value: str | None) -> None:
             if value is not None and field == "searched" and value.strip():
@@ -174,7 +223,9 @@ class ImportScreen(Screen[None]):
             self.notify("Name the database first: press s.", severity="warning")
             return
         self.query_one("#import-result", Static).update(f"importing {self.path.name} …")
-        self.query_one("#import-progress", ProgressBar).update(total=len(self.parsed.records) or None, progress=0)
+        self.query_one("#import-progress", ProgressBar).update(
+            total=len(self.parsed.records) or None, progress=0
+        )
         self.importing = self.store_file(self.path, self.options, self.parsed)
 
     @work(thread=True, group="import-store", exit_on_error=False)
@@ -186,8 +237,14 @@ class ImportScreen(Screen[None]):
             self.app.call_from_thread(bar.update, total=total or None, progress=done)
 
         try:
-            summary = import_file(self.store, path, options, progress=progress, parsed=parsed,
-                                  on_wait=lambda m: self.app.call_from_thread(self._show_result, Text(m, style="yellow")))
+            summary = import_file(
+                self.store,
+                path,
+                options,
+                progress=progress,
+                parsed=parsed,
+                on_wait=lambda m: self.app.call_from_thread(self._show_result, Text(m, style="yellow")),
+            )
         except (ImportFileError, StoreError) as exc:
             self.app.call_from_thread(self._show_result, Text(str(exc), style="bold red"))
             return
@@ -224,8 +281,14 @@ class ImportScreen(Screen[None]):
             else:
                 self.notify(f"{path}: no such file or folder", severity="warning")
 
-        self.app.push_screen(Prompt("File or folder (→ completes, Enter opens)", f"{self.folder}{os.sep}",
-                                    suggester=PathSuggester()), done)
+        self.app.push_screen(
+            Prompt(
+                "File or folder (→ completes, Enter opens)",
+                f"{self.folder}{os.sep}",
+                suggester=PathSuggester(),
+            ),
+            done,
+        )
 
     # -- dedup after an import, removing and restoring sources --------------------------------
 
@@ -258,25 +321,42 @@ class ImportScreen(Screen[None]):
         if not sources:
             self.notify("No source to remove.", severity="warning")
             return
-        options = [(str(s.id), f"{s.id}  {s.name} · {s.file_name} · {s.records} records"
-                    + (f" ({s.with_decisions} with decisions)" if s.with_decisions else "")) for s in sources]
+        options = [
+            (
+                str(s.id),
+                f"{s.id}  {s.name} · {s.file_name} · {s.records} records"
+                + (f" ({s.with_decisions} with decisions)" if s.with_decisions else ""),
+            )
+            for s in sources
+        ]
         chosen = await self.app.push_screen_wait(Choose("Remove which source?", options))
         if chosen is None:
             return
         info = next(s for s in sources if str(s.id) == chosen)
         force = False
         if info.with_decisions:
-            answer = await self.app.push_screen_wait(Choose(
-                f"{info.with_decisions} of its {info.records} records carry decisions.",
-                [("archive", "Archive it: its records leave the review, the decisions stay in the log"),
-                 ("keep", "Keep it")]))
+            answer = await self.app.push_screen_wait(
+                Choose(
+                    f"{info.with_decisions} of its {info.records} records carry decisions.",
+                    [
+                        (
+                            "archive",
+                            "Archive it: its records leave the review, the decisions stay in the log",
+                        ),
+                        ("keep", "Keep it"),
+                    ],
+                )
+            )
             if answer != "archive":
                 return
             force = True
         removal = await asyncio.to_thread(self.store.remove_source, info.id, force=force)
         verb = "archived" if removal.mode == "archived" else "removed"
-        self._say(f"✓ {verb} source {info.id} ({info.name}): {removal.records} records left the review · "
-                  "u puts it back until the next dedup", "bold green")
+        self._say(
+            f"✓ {verb} source {info.id} ({info.name}): {removal.records} records left the review · "
+            "u puts it back until the next dedup",
+            "bold green",
+        )
         self._refresh_preview()
 
     @work(group="import-sources", exit_on_error=False)

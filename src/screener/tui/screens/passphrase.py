@@ -24,8 +24,15 @@ class PassphraseScreen(ModalScreen[bool]):
     twice. The hash is read, checked (scrypt) and stored in a worker, never in a key handler.
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without acting as this reviewer",
-                        id="passphrase.cancel")]
+    BINDINGS = [
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            tooltip="Close without acting as this reviewer",
+            id="passphrase.cancel",
+        )
+    ]
     DEFAULT_CSS = """
     PassphraseScreen { align: center middle; }
     PassphraseScreen > Vertical { width: 64; height: auto; border: thick $primary; background: $surface;
@@ -62,7 +69,8 @@ class PassphraseScreen(ModalScreen[bool]):
         self.first = first
         if first:
             self.query_one("#passphrase-question", Label).update(
-                f"{self.initials} has no passphrase yet: choose one (at least 8 characters)")
+                f"{self.initials} has no passphrase yet: choose one (at least 8 characters)"
+            )
             self.query_one("#passphrase-again", Input).display = True
         box = self.query_one("#passphrase-input", Input)
         box.disabled = False

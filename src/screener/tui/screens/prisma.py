@@ -15,19 +15,23 @@ from textual.widgets import Header, Static
 
 from screener.core import prisma as P
 from screener.core.output import OutputError, write_atomic
-from screener.workflows.prisma import Flow, compute_flow, methods_facts
-from screener.store import Blinded
-from screener.store.engine import StoreError, sqlite_path
+from screener.store import Blinded, StoreError, sqlite_path
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Choose, Help
 from screener.tui.widgets.key_footer import KeyFooter
+from screener.workflows.prisma import Flow, compute_flow, methods_facts
 
 if TYPE_CHECKING:
     from screener.store import Store
 
-EXPORTS = {"csv": "prisma.csv", "svg": "prisma.svg", "png": "prisma.png", "json": "prisma.json",
-           "methods": "methods.txt"}
+EXPORTS = {
+    "csv": "prisma.csv",
+    "svg": "prisma.svg",
+    "png": "prisma.png",
+    "json": "prisma.json",
+    "methods": "methods.txt",
+}
 
 
 class PrismaScreen(Screen[None]):
@@ -39,8 +43,13 @@ class PrismaScreen(Screen[None]):
         Binding("s", "export('svg')", "SVG", tooltip="Flow diagram as SVG", id="prisma.svg"),
         Binding("p", "export('png')", "PNG", tooltip="Flow diagram as PNG", id="prisma.png"),
         Binding("j", "export('json')", "JSON", tooltip="All counts as JSON", id="prisma.json"),
-        Binding("m", "export('methods')", "Methods", tooltip="Methods paragraph (PRISMA item 8)",
-                id="prisma.methods"),
+        Binding(
+            "m",
+            "export('methods')",
+            "Methods",
+            tooltip="Methods paragraph (PRISMA item 8)",
+            id="prisma.methods",
+        ),
         Binding("b", "box", "Records", tooltip="List the records behind a box", id="prisma.box"),
         help_binding("prisma"),
         Binding("q", "leave", "Back", tooltip="Leave the PRISMA screen", id="prisma.quit"),
@@ -75,8 +84,9 @@ class PrismaScreen(Screen[None]):
         self.flow = flow
         if flow.blind:  # the numbers that depend on no vote, "blind" with the reason for the others
             self.query_one("#diagram", Static).update("\n".join(flow.blind_lines()))
-            self.query_one("#checks", Static).update(Text("Exports wait until every stage is unblinded.",
-                                                          style="yellow"))
+            self.query_one("#checks", Static).update(
+                Text("Exports wait until every stage is unblinded.", style="yellow")
+            )
             return
         width = max(60, min(100, self.size.width - 4))
         self.query_one("#diagram", Static).update("\n".join(P.to_text_diagram(flow.counts, width)))
@@ -97,7 +107,9 @@ class PrismaScreen(Screen[None]):
             return
         errors = P.errors(self.flow.counts)
         if errors:
-            self.notify("Not exported: the numbers do not add up (" + "; ".join(errors) + ")", severity="error")
+            self.notify(
+                "Not exported: the numbers do not add up (" + "; ".join(errors) + ")", severity="error"
+            )
             return
         self.export(fmt, self.flow)
 
@@ -118,8 +130,11 @@ class PrismaScreen(Screen[None]):
             else:
                 write_atomic(path, P.methods_paragraph(methods_facts(self.store)) + "\n")
         except (OSError, ImportError, StoreError) as exc:
-            self.app.call_from_thread(self.notify, str(exc) if isinstance(exc, OutputError | StoreError)
-                                      else f"Could not write {path}: {exc}", severity="error")
+            self.app.call_from_thread(
+                self.notify,
+                str(exc) if isinstance(exc, OutputError | StoreError) else f"Could not write {path}: {exc}",
+                severity="error",
+            )
             return
         self.app.call_from_thread(self.notify, f"Wrote {path}")
 
@@ -142,8 +157,11 @@ class PrismaScreen(Screen[None]):
                 return
             sources = {s.id: s.name for s in self.store.sources()}
             records = self.store.records(ids)
-            lines = [f"{r.id:>6}  {sources[r.source_id]:<10} {r.bib.first_author or '?'} {r.bib.year or 'n.d.'}  "
-                     f"{(r.bib.title or '(no title)')[:60]}" for r in records] or ["(no records)"]
+            lines = [
+                f"{r.id:>6}  {sources[r.source_id]:<10} {r.bib.first_author or '?'} {r.bib.year or 'n.d.'}  "
+                f"{(r.bib.title or '(no title)')[:60]}"
+                for r in records
+            ] or ["(no records)"]
             self.app.push_screen(Help(f"{name}: {len(records)} records", lines))
 
         self.app.push_screen(Choose("Which box?", names), show)

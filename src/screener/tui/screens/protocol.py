@@ -19,7 +19,7 @@ from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from screener.core.protocol import Protocol
-from screener.store.protocol import ProtocolChangeEntry
+from screener.store import ProtocolChangeEntry
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.widgets.key_footer import KeyFooter
@@ -27,8 +27,10 @@ from screener.tui.widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from screener.store import Store
 
-READ_ONLY = ("Read-only here. To change it (the lead): screener protocol show > p.toml, edit p.toml, "
-             "screener protocol update p.toml")
+READ_ONLY = (
+    "Read-only here. To change it (the lead): screener protocol show > p.toml, edit p.toml, "
+    "screener protocol update p.toml"
+)
 
 
 def _words(values: tuple[str, ...] | list[str]) -> str:
@@ -54,7 +56,9 @@ def protocol_text(protocol: Protocol) -> Text:
             text.append(f"         keywords: {_words(c.keywords)}\n", style="dim")
     if protocol.aliases:
         text.append("Retired reasons (their decisions count as): ", style="dim")
-        text.append(", ".join(f"{old} → {new}" for old, new in sorted(protocol.aliases.items())) + "\n", style="dim")
+        text.append(
+            ", ".join(f"{old} → {new}" for old, new in sorted(protocol.aliases.items())) + "\n", style="dim"
+        )
     text.append("\nInclusion criteria\n", style="bold green")
     for c in protocol.inclusion:
         text.append(f"    {c.id:<4} ", style="bold")
@@ -66,19 +70,27 @@ def protocol_text(protocol: Protocol) -> Text:
             text.append(f"         keywords: {_words(c.keywords)}\n", style="dim")
     r = protocol.rules
     text.append("\nOptions\n", style="bold")
-    options = [("stages", _words(r.stages)), ("reviewers per record", str(r.reviewers_per_record)),
-               ("maybe", r.maybe), ("reasons must match", _words(r.reasons_must_match)),
-               ("exclude without reason", _words(r.exclude_without_reason)),
-               ("resolution", r.resolution + (f" (arbiter {r.arbiter})" if r.arbiter else "")),
-               ("order", r.order), ("seed", str(r.seed)), ("stop early", "yes" if r.stop_early else "no"),
-               ("show scores", "yes" if r.show_scores else "no")]
+    options = [
+        ("stages", _words(r.stages)),
+        ("reviewers per record", str(r.reviewers_per_record)),
+        ("maybe", r.maybe),
+        ("reasons must match", _words(r.reasons_must_match)),
+        ("exclude without reason", _words(r.exclude_without_reason)),
+        ("resolution", r.resolution + (f" (arbiter {r.arbiter})" if r.arbiter else "")),
+        ("order", r.order),
+        ("seed", str(r.seed)),
+        ("stop early", "yes" if r.stop_early else "no"),
+        ("show scores", "yes" if r.show_scores else "no"),
+    ]
     options += [(f"dedup {k}", f"{v:g}") for k, v in sorted(protocol.dedup.items())]
     for name, value in options:
         text.append(f"    {name}: ", style="dim")
         text.append(f"{value}\n")
     text.append("\nReviewers\n", style="bold")
     for rv in protocol.reviewers:
-        text.append(f"    {rv.initials:<4} {rv.name or ''}{'' if rv.role == 'reviewer' else f' ({rv.role})'}\n")
+        text.append(
+            f"    {rv.initials:<4} {rv.name or ''}{'' if rv.role == 'reviewer' else f' ({rv.role})'}\n"
+        )
     return text
 
 

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Header, Static
 
 from screener.core.models import Stage
 from screener.core.protocol import Protocol
-from screener.store.records import SORTS, ListFilter, ListRow
+from screener.store import SORTS, ListFilter, ListRow
 from screener.tui.keys import help_binding, show_help
 from screener.tui.screens.dialogs import Choose, Prompt
 from screener.tui.widgets.key_footer import KeyFooter
@@ -37,21 +37,46 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
 
     BINDINGS = [
         Binding("a", "only(None)", "All", tooltip="Clear the filters", id="records.all"),
-        Binding("u", "only('undecided')", "Undecided", tooltip="Only records you have not decided",
-                id="records.undecided"),
-        Binding("i", "only('include')", "Included", tooltip="Only records you included", id="records.include"),
+        Binding(
+            "u",
+            "only('undecided')",
+            "Undecided",
+            tooltip="Only records you have not decided",
+            id="records.undecided",
+        ),
+        Binding(
+            "i", "only('include')", "Included", tooltip="Only records you included", id="records.include"
+        ),
         Binding("m", "only('maybe')", "Maybe", tooltip="Only your maybes", id="records.maybe"),
-        Binding("e", "excluded", "Excluded", tooltip="Only records you excluded (then a reason number, or Enter)",
-                id="records.exclude"),
+        Binding(
+            "e",
+            "excluded",
+            "Excluded",
+            tooltip="Only records you excluded (then a reason number, or Enter)",
+            id="records.exclude",
+        ),
         Binding("n", "notes", "Notes", tooltip="Only records with your note", id="records.notes"),
         Binding("b", "by_label", "Label", tooltip="Only records with one of your labels", id="records.label"),
         Binding("f", "by_source", "Source", tooltip="Only records of one source", id="records.source"),
-        Binding("slash", "search", "Search", tooltip="Search titles, abstracts, authors", id="records.search",
-                key_display="/"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            tooltip="Search titles, abstracts, authors",
+            id="records.search",
+            key_display="/",
+        ),
         Binding("o", "sort", "Sort", tooltip="Sort by id, year or title", id="records.sort"),
-        Binding("t", "tag", "Add label", tooltip="Give the selected record one of your labels", id="records.tag"),
-        Binding("s", "screen_these", "Screen these", tooltip="Screen only the records this filter lists",
-                id="records.screen"),
+        Binding(
+            "t", "tag", "Add label", tooltip="Give the selected record one of your labels", id="records.tag"
+        ),
+        Binding(
+            "s",
+            "screen_these",
+            "Screen these",
+            tooltip="Screen only the records this filter lists",
+            id="records.screen",
+        ),
         help_binding("records"),
         Binding("q,escape", "back", "Back", tooltip="Back without opening a record", id="records.quit"),
     ]
@@ -87,8 +112,10 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
         self.paging = True
 
         def read() -> tuple[Protocol, tuple[list[ListRow], int]]:  # the protocol may have changed elsewhere
-            return self.store.protocol(), self.store.record_list(self.stage, self.reviewer, f, offset=offset,
-                                                                 limit=PAGE)
+            return self.store.protocol(), self.store.record_list(
+                self.stage, self.reviewer, f, offset=offset, limit=PAGE
+            )
+
         try:
             self.protocol, (rows, total) = await asyncio.to_thread(read)
         finally:
@@ -98,11 +125,20 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
         self.total = total
         table = self.query_one(DataTable)
         for r in rows:
-            table.add_row(str(r.id), str(r.year or ""), r.first_author[:18], r.title[:90], r.source[:12],
-                          self._yours(r), " ".join(r.labels), key=str(r.id))
+            table.add_row(
+                str(r.id),
+                str(r.year or ""),
+                r.first_author[:18],
+                r.title[:90],
+                r.source[:12],
+                self._yours(r),
+                " ".join(r.labels),
+                key=str(r.id),
+            )
         self.loaded = offset + len(rows)
         self.query_one("#list-filter", Static).update(
-            f"{self.filter.describe()} · {total} records · sorted by {self.filter.sort} · showing {self.loaded}")
+            f"{self.filter.describe()} · {total} records · sorted by {self.filter.sort} · showing {self.loaded}"
+        )
 
     @staticmethod
     def _yours(r: ListRow) -> str:
@@ -132,8 +168,9 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
                 return
             match = [c.id for n, c in reasons if str(n) == text.strip()]
             if text.strip() and not match:
-                self.notify(f"There is no exclusion reason {text.strip()} at {self.stage.label}.",
-                            severity="warning")
+                self.notify(
+                    f"There is no exclusion reason {text.strip()} at {self.stage.label}.", severity="warning"
+                )
                 return
             self._set(verdict="exclude", reason=match[0] if match else None)
 
@@ -156,7 +193,8 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
     async def action_by_source(self) -> None:
         sources = await asyncio.to_thread(self.store.sources)
         chosen = await self.app.push_screen_wait(
-            Choose("Which source?", [(str(s.id), f"{s.id}  {s.name} · {s.file_name}") for s in sources]))
+            Choose("Which source?", [(str(s.id), f"{s.id}  {s.name} · {s.file_name}") for s in sources])
+        )
         if chosen:
             self._set(source_id=int(chosen))
 
@@ -190,8 +228,9 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
         if rid is None:
             return
 
-        self.app.push_screen(Prompt(f"Label for record {rid} (one word)"),
-                             lambda word: word and self._save_label(rid, word))
+        self.app.push_screen(
+            Prompt(f"Label for record {rid} (one word)"), lambda word: word and self._save_label(rid, word)
+        )
 
     @work(exit_on_error=False)
     async def _save_label(self, rid: int, word: str) -> None:

@@ -34,25 +34,28 @@ from textual.worker import Worker, WorkerState
 
 from screener.core.models import Decision, Stage, StoredRecord, Verdict
 from screener.core.screening import undo_steps
-from screener.workflows.ranking import RankerProcess
 from screener.store import Blinded, ReopenNeeded, Settled, StoreError
 from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Confirm, Prompt
 from screener.tui.widgets.key_footer import KeyFooter
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
+from screener.workflows.ranking import RankerProcess
 
 if TYPE_CHECKING:
     from screener.core.protocol import Protocol
     from screener.store import Store
+
 
 def related_lines(related: list[tuple[int, str, str]]) -> list[str]:
     """One line per related record (an erratum of, reply to, abstract of this record):
     kept apart by the dedup, shown so that a reviewer sees them side by side."""
     from screener.core.dedup import rule_text
 
-    return [f"Related record {rid} (not a duplicate: {rule_text(rule)}): {title[:90]}"
-            for rid, rule, title in related]
+    return [
+        f"Related record {rid} (not a duplicate: {rule_text(rule)}): {title[:90]}"
+        for rid, rule, title in related
+    ]
 
 
 @dataclass
@@ -68,8 +71,10 @@ def opener_problem(location: str) -> str | None:
     if not is_url and not Path(location).expanduser().exists():
         return f"{location} does not exist: press r to record where the PDF is"
     if shutil.which(opener[0]) is None:
-        return (f"No program to open PDFs: {opener[0]} is not installed (Debian/Ubuntu: apt install xdg-utils); "
-                f"open {location} yourself")
+        return (
+            f"No program to open PDFs: {opener[0]} is not installed (Debian/Ubuntu: apt install xdg-utils); "
+            f"open {location} yourself"
+        )
     target = location if is_url else str(Path(location).expanduser())
     try:
         proc = subprocess.Popen([*opener, target], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -106,32 +111,70 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
     class Ranked(Message):
         """The ranking worker ordered the undecided records (or, in the random sample, only updated the guide)."""
 
-        def __init__(self, order: np.ndarray | None, scores: dict[int, float], guide: list[str],
-                     sampling: bool) -> None:
+        def __init__(
+            self, order: np.ndarray | None, scores: dict[int, float], guide: list[str], sampling: bool
+        ) -> None:
             super().__init__()
             self.order, self.scores, self.guide, self.sampling = order, scores, guide, sampling
 
     BINDINGS = [
         Binding("i", "decide('include')", "Include", tooltip="Include this record", id="screen.include"),
-        Binding("e", "exclude", "Exclude", tooltip="Exclude, then press the reason's number", id="screen.exclude"),
+        Binding(
+            "e", "exclude", "Exclude", tooltip="Exclude, then press the reason's number", id="screen.exclude"
+        ),
         Binding("m", "decide('maybe')", "Maybe", tooltip="Unsure: discuss later", id="screen.maybe"),
         Binding("n", "note", "Note", tooltip="Add a note to this record", id="screen.note"),
         Binding("u", "undo", "Undo", tooltip="Undo your last decision", id="screen.undo"),
         Binding("right,j", "move(1)", "Next", tooltip="Next record", id="screen.next", key_display="→/j"),
         Binding("left,k", "move(-1)", "Prev", tooltip="Previous record", id="screen.prev", key_display="←/k"),
-        Binding("slash", "search", "Search", tooltip="Search titles, abstracts, authors", id="screen.search",
-                key_display="/"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            tooltip="Search titles, abstracts, authors",
+            id="screen.search",
+            key_display="/",
+        ),
         Binding("g", "goto", "Go to", tooltip="Go to a record by id", id="screen.goto"),
-        Binding("r", "retrieved", "Retrieved", tooltip="Full text retrieved: PDF path or URL", id="screen.retrieved"),
-        Binding("x", "not_retrieved", "Not retrieved", tooltip="Full text could not be retrieved",
-                id="screen.notretrieved"),
-        Binding("o", "open_fulltext", "Open PDF", tooltip="Open the full text in the system viewer",
-                id="screen.open"),
-        Binding("s", "link_study", "Study", tooltip="Link this report to a study", id="screen.study", show=False),
-        Binding("v", "random_sample", "Random sample", id="screen.sample", show=False,
-                tooltip="Stopping test: screen the rest in random order (relevance order only)"),
-        Binding("l", "records", "Records", tooltip="The list of your records: filter, sort, screen a selection",
-                id="screen.records"),
+        Binding(
+            "r",
+            "retrieved",
+            "Retrieved",
+            tooltip="Full text retrieved: PDF path or URL",
+            id="screen.retrieved",
+        ),
+        Binding(
+            "x",
+            "not_retrieved",
+            "Not retrieved",
+            tooltip="Full text could not be retrieved",
+            id="screen.notretrieved",
+        ),
+        Binding(
+            "o",
+            "open_fulltext",
+            "Open PDF",
+            tooltip="Open the full text in the system viewer",
+            id="screen.open",
+        ),
+        Binding(
+            "s", "link_study", "Study", tooltip="Link this report to a study", id="screen.study", show=False
+        ),
+        Binding(
+            "v",
+            "random_sample",
+            "Random sample",
+            id="screen.sample",
+            show=False,
+            tooltip="Stopping test: screen the rest in random order (relevance order only)",
+        ),
+        Binding(
+            "l",
+            "records",
+            "Records",
+            tooltip="The list of your records: filter, sort, screen a selection",
+            id="screen.records",
+        ),
         help_binding("screen"),
         Binding("q", "leave", "Quit", tooltip="Leave the screening screen", id="screen.quit"),
         *reason_bindings("screen"),
@@ -140,8 +183,15 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
     picking_reason: reactive[bool] = reactive(False, bindings=True)
     """True after ``e``: the next key is a reason number (or Enter, or Escape)."""
 
-    def __init__(self, store: Store, reviewer: str, stage: Stage, *, only: list[int] | None = None,
-                 start_at: int | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        reviewer: str,
+        stage: Stage,
+        *,
+        only: list[int] | None = None,
+        start_at: int | None = None,
+    ) -> None:
         super().__init__()
         self.only, self.start_at = only, start_at
         self.store, self.reviewer, self.stage = store, reviewer, Stage(stage)
@@ -188,8 +238,10 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         self.title = f"Screening · {self.stage.label} · {self.reviewer}"
         self._load()
         # undo reaches the decisions of earlier sessions: the stack is rebuilt from the log
-        self.undo_stack = [_Undo(rid, previous)
-                           for rid, previous in undo_steps(self.store.decision_log(self.stage, self.reviewer))]
+        self.undo_stack = [
+            _Undo(rid, previous)
+            for rid, previous in undo_steps(self.store.decision_log(self.stage, self.reviewer))
+        ]
         self.index = self._next_undecided(-1) if self.queue else 0
         if self.start_at in self.queued:
             self.index = self.queue.index(self.start_at)
@@ -198,22 +250,44 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             self._rank()
         # Other reviewers' processes change the review too (retrieval, new records, unblinding):
         # a cheap fingerprint is polled, and the screen reloads only when it moved.
-        poll_store(self, self.store, self._read_state, self.refresh_from_store,
-                   ready=lambda: not self.unsent and not self.pending, writes=lambda: self.writes)
+        poll_store(
+            self,
+            self.store,
+            self._read_state,
+            self.refresh_from_store,
+            ready=lambda: not self.unsent and not self.pending,
+            writes=lambda: self.writes,
+        )
 
     def _read_state(self) -> dict[str, Any]:
         """The queue and this reviewer's state, read from the store (on any thread)."""
-        protocol = self.store.protocol()  # changed by 'protocol update' in another process: new labels at once
+        protocol = (
+            self.store.protocol()
+        )  # changed by 'protocol update' in another process: new labels at once
         try:
-            state: dict[str, Any] = {"protocol": protocol, "screened": self.store.stage_pool(self.stage, protocol),
-                                     "blind": None}
+            state: dict[str, Any] = {
+                "protocol": protocol,
+                "screened": self.store.stage_pool(self.stage, protocol),
+                "blind": None,
+            }
         except Blinded as exc:  # full text while title/abstract is blind: its pool is made of outcomes
-            state = {"protocol": protocol, "screened": [], "blind": str(exc), "retrievals": {}, "studies": {},
-                     "not_retrieved": set()}
+            state = {
+                "protocol": protocol,
+                "screened": [],
+                "blind": str(exc),
+                "retrievals": {},
+                "studies": {},
+                "not_retrieved": set(),
+            }
         if self.stage is Stage.FULL_TEXT and state["blind"] is None:
-            state.update(retrievals=self.store.retrievals(), studies=self.store.studies(),
-                         not_retrieved=set(self.store.not_retrieved_ids()))
-        state["mine"] = {rid: d for (rid, _), d in self.store.current_decisions(self.stage, self.reviewer).items()}
+            state.update(
+                retrievals=self.store.retrievals(),
+                studies=self.store.studies(),
+                not_retrieved=set(self.store.not_retrieved_ids()),
+            )
+        state["mine"] = {
+            rid: d for (rid, _), d in self.store.current_decisions(self.stage, self.reviewer).items()
+        }
         state["notes"] = {rid: text for (rid, _), text in self.store.notes(self.stage, self.reviewer).items()}
         state["settled"] = self.store.settled_notices(self.stage, self.reviewer)
         return state
@@ -228,7 +302,9 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         if self.stage is Stage.FULL_TEXT:
             self.retrievals, self.studies = state["retrievals"], state["studies"]
             self.not_retrieved = state["not_retrieved"]
-        if self.queue:  # a refresh keeps the order on screen (relevance order, a sample); new records come last
+        if (
+            self.queue
+        ):  # a refresh keeps the order on screen (relevance order, a sample); new records come last
             known = set(screened)
             kept = [r for r in self.queue if r in known]
             seen = set(kept)
@@ -267,7 +343,9 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
 
     def _next_undecided(self, start: int) -> int:
         n = len(self.queue)
-        if self.only is not None and start >= 0:  # a chosen selection (e.g. the maybes) is gone through in order
+        if (
+            self.only is not None and start >= 0
+        ):  # a chosen selection (e.g. the maybes) is gone through in order
             return min(start + 1, n - 1)
         for step in range(1, n + 1):
             i = (start + step) % n
@@ -278,8 +356,10 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
     def show_record(self) -> None:
         if not self.queue:
             self.query_one("#progress-line", Static).update(
-                f"No records to screen at {self.stage.label}: {self.blind_reason}" if self.blind_reason
-                else f"No records to screen at {self.stage.label} yet.")
+                f"No records to screen at {self.stage.label}: {self.blind_reason}"
+                if self.blind_reason
+                else f"No records to screen at {self.stage.label} yet."
+            )
             self.query_one(RecordView).clear()
             return
         self._show_progress()
@@ -302,11 +382,15 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         nr = f"  ·  {len(self.not_retrieved)} not retrieved" if self.not_retrieved else ""
         rid = self.queue[self.index]
         order = "  ·  random sample" if self.sampling else "  ·  relevance order" if self.relevance else ""
-        score = (f"  ·  predicted relevance {self.scores[rid]:+.2f}"
-                 if self.protocol.rules.show_scores and rid in self.scores else "")
+        score = (
+            f"  ·  predicted relevance {self.scores[rid]:+.2f}"
+            if self.protocol.rules.show_scores and rid in self.scores
+            else ""
+        )
         self.query_one("#progress-line", Static).update(
             f"{done} of {total} screened by you{nr}  ·  record {self.index + 1} of {len(self.queue)}{order}{left}"
-            f"{score}")
+            f"{score}"
+        )
 
     def _fetch(self, rid: int) -> tuple[StoredRecord, list[str], list[str]]:
         stored = self.store.screening_record(rid)
@@ -354,7 +438,10 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             text.append("Your decision: ")
             text.append(d.verdict.value, style=f"bold {VERDICT_STYLE.get(d.verdict.value, '')}")
             if d.reasons:
-                labels = [c.label if (c := self.protocol.criterion(r)) else r for r in self.protocol.reason_ids(d.reasons)]
+                labels = [
+                    c.label if (c := self.protocol.criterion(r)) else r
+                    for r in self.protocol.reason_ids(d.reasons)
+                ]
                 text.append(f" — {'; '.join(labels)}")
         if rid in self.settled and d is not None:
             text.append(f"\nSettled ({self.settled[rid].text}): a change reopens it", style="dim")
@@ -376,8 +463,15 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             return False
         return True
 
-    def _save(self, rid: int, verdict: Verdict, reasons: tuple[str, ...] = (), advance: bool = True,
-              undo: bool = True, reopen: bool = False) -> None:
+    def _save(
+        self,
+        rid: int,
+        verdict: Verdict,
+        reasons: tuple[str, ...] = (),
+        advance: bool = True,
+        undo: bool = True,
+        reopen: bool = False,
+    ) -> None:
         """Record a decision: shown at once, committed on the writer thread in order.
 
         Changing a settled decision (conflict resolved, or stage unblinded) first asks,
@@ -386,17 +480,25 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         """
         previous = self.mine.get(rid)
         if rid in self.not_retrieved and verdict is not Verdict.RETRACTED:
-            self.notify(f"Record {rid}: full text not retrieved; press r once you have it, then decide.",
-                        severity="warning")
+            self.notify(
+                f"Record {rid}: full text not retrieved; press r once you have it, then decide.",
+                severity="warning",
+            )
             return
         changes = previous is not None and (previous.verdict, previous.reasons) != (verdict, reasons)
         if rid in self.settled and changes and not reopen:
+
             def answer(yes: bool | None) -> None:
                 if yes:
                     self._save(rid, verdict, reasons, advance, undo, reopen=True)
 
-            self.app.push_screen(Confirm(f"Record {rid} is settled — {self.settled[rid].text}.\n"
-                                         f"Change your decision to {verdict.value} and reopen it?"), answer)
+            self.app.push_screen(
+                Confirm(
+                    f"Record {rid} is settled — {self.settled[rid].text}.\n"
+                    f"Change your decision to {verdict.value} and reopen it?"
+                ),
+                answer,
+            )
             return
         if undo:
             self.undo_stack.append(_Undo(rid, previous))
@@ -418,12 +520,16 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         """Hand the waiting decisions to the writer thread, in the order they were made."""
         while self.unsent:
             rid, verdict, reasons, reopen, previous = self.unsent.pop(0)
-            future = self._submit(self.store.record_decision, rid, self.stage, self.reviewer, verdict,
-                                  reasons, reopen=reopen)
+            future = self._submit(
+                self.store.record_decision, rid, self.stage, self.reviewer, verdict, reasons, reopen=reopen
+            )
             self.pending.append(future)
             # post_message is thread-safe and never blocks the writer thread.
             future.add_done_callback(
-                lambda f, rid=rid, previous=previous: self.post_message(self.DecisionWritten(f, rid, previous)))
+                lambda f, rid=rid, previous=previous: self.post_message(
+                    self.DecisionWritten(f, rid, previous)
+                )
+            )
 
     def _submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
         """Hand one write to the writer thread, counted (a refresh read before it is stale)."""
@@ -441,8 +547,10 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             if d.verdict is not Verdict.RETRACTED and rid in self.mine:
                 self.mine[rid] = d
             self.settled.pop(rid, None)  # settled again (if at all) is learnt on the next refresh
-            self._saving(f"✓ saved: record {rid} {d.verdict.value}" + (f" ({', '.join(d.reasons)})" if d.reasons
-                                                                       else ""))
+            self._saving(
+                f"✓ saved: record {rid} {d.verdict.value}"
+                + (f" ({', '.join(d.reasons)})" if d.reasons else "")
+            )
             if self.relevance:
                 self._rank()
             return
@@ -586,8 +694,9 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             found = "1 record mentions" if len(order) == 1 else f"{len(order)} records mention"
             self.notify(f"{found} '{text}' (/ again for the next).")
 
-        self.app.push_screen(Prompt("Search titles, abstracts, authors, journals", placeholder="e.g. naltrexone"),
-                             done)
+        self.app.push_screen(
+            Prompt("Search titles, abstracts, authors, journals", placeholder="e.g. naltrexone"), done
+        )
 
     def action_records(self) -> None:
         from screener.tui.screens.records import RecordsScreen
@@ -598,8 +707,9 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             rid, only = result
             if only is not None:  # screen just these: a new screen over this one, q comes back here
                 self.flush()
-                self.app.push_screen(ScreeningScreen(self.store, self.reviewer, self.stage, only=only,
-                                                     start_at=rid))
+                self.app.push_screen(
+                    ScreeningScreen(self.store, self.reviewer, self.stage, only=only, start_at=rid)
+                )
             elif not self._jump(rid):
                 self.notify(f"Record {rid} is not in this queue.", severity="warning")
 
@@ -621,8 +731,9 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         if rid is None:
             return
         try:
-            self.retrievals[rid] = self.store.set_retrieval(rid, status, reason=reason, location=location,
-                                                            by=self.reviewer)
+            self.retrievals[rid] = self.store.set_retrieval(
+                rid, status, reason=reason, location=location, by=self.reviewer
+            )
         except StoreError as exc:
             self.notify(f"NOT saved: {exc}", severity="error")
         else:
@@ -634,21 +745,26 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         self.show_record()
 
     def action_retrieved(self) -> None:
-        self.app.push_screen(Prompt("Full text retrieved: PDF path or URL (optional)"),
-                             lambda text: None if text is None else self._retrieval("retrieved", location=text or None))
+        self.app.push_screen(
+            Prompt("Full text retrieved: PDF path or URL (optional)"),
+            lambda text: None if text is None else self._retrieval("retrieved", location=text or None),
+        )
 
     def action_not_retrieved(self) -> None:
         def done(text: str | None) -> None:
             if text is not None:
                 self._retrieval("not-retrieved", reason=text or "not available")
 
-        self.app.push_screen(Prompt("Why could the full text not be retrieved?", placeholder="e.g. not held by library"),
-                             done)
+        self.app.push_screen(
+            Prompt("Why could the full text not be retrieved?", placeholder="e.g. not held by library"), done
+        )
 
     def action_open_fulltext(self) -> None:
         r = self.retrievals.get(self.current or -1)
         if r is None or not r.location:
-            self.notify("No PDF path or URL recorded for this report: press r to add one.", severity="warning")
+            self.notify(
+                "No PDF path or URL recorded for this report: press r to add one.", severity="warning"
+            )
             return
         self.open_document(r.location)
 
@@ -673,8 +789,9 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             self.studies.update({r: self.store.link_reports([rid, *others], label) for r in [rid, *others]})
             self.show_record()
 
-        self.app.push_screen(Prompt("Link to the reports of the same study: their record ids",
-                                    placeholder="e.g. 12 57"), done)
+        self.app.push_screen(
+            Prompt("Link to the reports of the same study: their record ids", placeholder="e.g. 12 57"), done
+        )
 
     # -- relevance order ---------------------------------------------------------------------
 
@@ -712,15 +829,27 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
             if self.protocol.rules.show_scores and result.scores is not None:
                 scores = dict(zip(order.tolist(), np.asarray(result.scores).tolist(), strict=True))
             kind = "model" if result.model == ranking.MODEL_NAME else "cold-start"
-            store.record_ranking_run(stage, reviewer, kind, result.model, result.n_train, result.n_include,
-                                     len(candidates), labels.through, result.seed, result.seconds)
+            store.record_ranking_run(
+                stage,
+                reviewer,
+                kind,
+                result.model,
+                result.n_train,
+                result.n_include,
+                len(candidates),
+                labels.through,
+                result.seed,
+                result.seconds,
+            )
         guide = store.stopping_guide(stage, reviewer, len(self._rank_ids) or len(self.queued))
         self.post_message(self.Ranked(order, scores, guide.lines(), sampling))
 
     @on(Ranked)
     def _ranked(self, event: Ranked) -> None:
         self._ranking = False
-        self.query_one("#guide-line", Static).update(Text("Stopping guide: " + "\n".join(event.guide), style="dim"))
+        self.query_one("#guide-line", Static).update(
+            Text("Stopping guide: " + "\n".join(event.guide), style="dim")
+        )
         if event.order is not None and not self.sampling:
             self.scores = event.scores
             self._reorder(event.order)
@@ -737,7 +866,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         record on screen does not change, so only the next one is fetched again, after the frame.
         """
         head = self.queue[: self.index + 1]
-        tail = np.asarray(self.queue[self.index + 1:], dtype=np.int64)
+        tail = np.asarray(self.queue[self.index + 1 :], dtype=np.int64)
         # _rank_ids: the queued ids, sorted, when ranking began (a refresh may have added records since)
         placed = np.zeros(max(self._rank_ids[-1], max(self.queue)) + 1, dtype=bool)
         placed[head] = True
@@ -750,8 +879,11 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "rank" and event.state is WorkerState.ERROR:
             self._ranking = False
-            self.notify(f"Relevance ranking failed: {event.worker.error}; the order stays as it was.",
-                        severity="error", timeout=15)
+            self.notify(
+                f"Relevance ranking failed: {event.worker.error}; the order stays as it was.",
+                severity="error",
+                timeout=15,
+            )
 
     def action_random_sample(self) -> None:
         """Begin the stopping test's random sample: the unscreened records, in seeded random order."""
@@ -777,18 +909,31 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         self.flush()  # every decision before the sample is committed first
         history = self.store.screening_history(self.stage, self.reviewer)
         through = max((did for _, _, did in history), default=0)
-        self.store.record_ranking_run(self.stage, self.reviewer, "random-sample",
-                                      "seeded random order of the unscreened records (stopping test)",
-                                      len(history), 0, len(self.queued) - len(history), through,
-                                      self.protocol.rules.seed, 0.0)
+        self.store.record_ranking_run(
+            self.stage,
+            self.reviewer,
+            "random-sample",
+            "seeded random order of the unscreened records (stopping test)",
+            len(history),
+            0,
+            len(self.queued) - len(history),
+            through,
+            self.protocol.rules.seed,
+            0.0,
+        )
         self.call_from_thread(self._rank)
 
     # -- leaving -------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        show_help(self, f"Screening keys ({self.stage.label})",
-                  ["e then number  exclude with that numbered reason (10 and up: two digits, or Enter)",
-                   "e then Enter   exclude without a reason (where the protocol allows)"])
+        show_help(
+            self,
+            f"Screening keys ({self.stage.label})",
+            [
+                "e then number  exclude with that numbered reason (10 and up: two digits, or Enter)",
+                "e then Enter   exclude without a reason (where the protocol allows)",
+            ],
+        )
 
     def action_leave(self) -> None:
         self.flush()

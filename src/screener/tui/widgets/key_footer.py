@@ -6,8 +6,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.geometry import Size
-from textual.widget import Widget
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 GAP = 2

@@ -65,8 +65,12 @@ class RecordView(Vertical):
 
     def use_protocol(self, protocol: Protocol, stage: Stage) -> None:
         """Highlight the protocol's keywords (also after the protocol changed)."""
-        self.include_re = keyword_pattern([k for c in protocol.inclusion if c.applies_to(stage) for k in c.keywords])
-        self.exclude_re = keyword_pattern([k for _, c in protocol.exclusion_reasons(stage) for k in c.keywords])
+        self.include_re = keyword_pattern(
+            [k for c in protocol.inclusion if c.applies_to(stage) for k in c.keywords]
+        )
+        self.exclude_re = keyword_pattern(
+            [k for _, c in protocol.exclusion_reasons(stage) for k in c.keywords]
+        )
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="record-head"):
@@ -88,18 +92,30 @@ class RecordView(Vertical):
         for static in self.query(Static):
             static.update("")
 
-    def show(self, stored: StoredRecord, sources: list[str], decision: Text, extra: str | None = None) -> None:
+    def show(
+        self, stored: StoredRecord, sources: list[str], decision: Text, extra: str | None = None
+    ) -> None:
         bib = stored.bib
         title = self.highlight(bib.title, "bold") if bib.title else Text("(no title)", style="dim")
         self.query_one("#record-title", Static).update(title)
         authors = "; ".join(str(a) for a in bib.authors[:8]) + (" et al." if len(bib.authors) > 8 else "")
         volume = f"{bib.volume}({bib.issue})" if bib.volume and bib.issue else bib.volume
-        where = ", ".join(x for x in (bib.journal or bib.journal_abbrev, str(bib.year or ""), volume, bib.pages) if x)
+        where = ", ".join(
+            x for x in (bib.journal or bib.journal_abbrev, str(bib.year or ""), volume, bib.pages) if x
+        )
         meta = Text()
         meta.append(f"{authors or '(no authors)'}\n", style="italic")
         meta.append(f"{where}\n")
-        ids = "  ".join(x for x in (f"id {stored.id}", bib.doi and f"doi:{bib.doi}", bib.pmid and f"PMID {bib.pmid}",
-                                     bib.publication_type) if x)
+        ids = "  ".join(
+            x
+            for x in (
+                f"id {stored.id}",
+                bib.doi and f"doi:{bib.doi}",
+                bib.pmid and f"PMID {bib.pmid}",
+                bib.publication_type,
+            )
+            if x
+        )
         meta.append(f"{ids}\n", style="dim")
         meta.append("Source: " + ", ".join(sources), style="cyan")
         if extra:

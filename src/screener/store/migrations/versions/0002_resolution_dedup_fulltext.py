@@ -28,7 +28,9 @@ def _record(name: str = "record_id", **kw: object) -> sa.Column:
 
 def upgrade() -> None:
     op.create_table(
-        "resolution", _id(), _record(),
+        "resolution",
+        _id(),
+        _record(),
         sa.Column("stage", S, nullable=False),
         sa.Column("verdict", S, nullable=False),
         sa.Column("reasons", S, nullable=False),
@@ -39,13 +41,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_resolution_stage_record", "resolution", ["stage", "record_id"])
     op.create_table(
-        "unblinding", _id(),
+        "unblinding",
+        _id(),
         sa.Column("stage", S, nullable=False),
         sa.Column("by", S, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
-        "dup_cluster", _id(), _record("primary_record_id"),
+        "dup_cluster",
+        _id(),
+        _record("primary_record_id"),
         sa.Column("status", S, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("undone_at", sa.DateTime(timezone=True), nullable=True),
@@ -57,7 +62,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_dup_member_record", "dup_member", ["record_id"])
     op.create_table(
-        "dup_pair", _id(), _record("record_a"), _record("record_b"),
+        "dup_pair",
+        _id(),
+        _record("record_a"),
+        _record("record_b"),
         sa.Column("outcome", S, nullable=False),
         sa.Column("rule", S, nullable=False),
         sa.Column("scores", S, nullable=False),
@@ -65,7 +73,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
-        "retrieval", _id(), _record(),
+        "retrieval",
+        _id(),
+        _record(),
         sa.Column("status", S, nullable=False),
         sa.Column("reason", S, nullable=True),
         sa.Column("location", S, nullable=True),
@@ -82,6 +92,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("study_report", "study", "retrieval", "dup_pair", "dup_member", "dup_cluster",
-                  "unblinding", "resolution"):
+    for table in (
+        "study_report",
+        "study",
+        "retrieval",
+        "dup_pair",
+        "dup_member",
+        "dup_cluster",
+        "unblinding",
+        "resolution",
+    ):
         op.drop_table(table)

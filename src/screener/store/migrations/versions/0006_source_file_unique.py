@@ -25,8 +25,10 @@ def upgrade() -> None:
     with op.batch_alter_table("source") as batch:
         batch.add_column(sa.Column("file_copy", sa.Integer(), nullable=True, server_default="0"))
     # Files imported more than once (with --force) before: number their copies in import order.
-    op.execute("UPDATE source SET file_copy = (SELECT count(*) FROM source AS earlier "
-               "WHERE earlier.file_sha256 = source.file_sha256 AND earlier.id < source.id)")
+    op.execute(
+        "UPDATE source SET file_copy = (SELECT count(*) FROM source AS earlier "
+        "WHERE earlier.file_sha256 = source.file_sha256 AND earlier.id < source.id)"
+    )
     op.create_index("ux_source_file_copy", "source", ["file_sha256", "file_copy"], unique=True)
 
 

@@ -40,8 +40,11 @@ depends_on = None
 RECORD_LOCK_CLASS = 0x5C12
 
 APPEND_ONLY = {  # table -> its columns of reviewer initials (which a rename may change)
-    "decision": ("reviewer",), "note": ("reviewer",), "resolution": ("resolved_by",),
-    "reopening": ("reviewer",), "unblinding": ("by",),
+    "decision": ("reviewer",),
+    "note": ("reviewer",),
+    "resolution": ("resolved_by",),
+    "reopening": ("reviewer",),
+    "unblinding": ("by",),
 }
 OWN_ROWS = {  # table -> (reviewer column, readable by others once the stage is open)
     "decision": ("reviewer", True),
@@ -281,9 +284,11 @@ def _policies() -> list[str]:
     out = []
     for table, (col, shared) in OWN_ROWS.items():
         readable = f"{col} = {ME}" + (f" OR stage IN {OPEN}" if shared else "")
-        out += [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
-                f"CREATE POLICY screener_read ON {table} FOR SELECT USING ({readable})",
-                f"CREATE POLICY screener_insert ON {table} FOR INSERT WITH CHECK ({col} = {ME})"]
+        out += [
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"CREATE POLICY screener_read ON {table} FOR SELECT USING ({readable})",
+            f"CREATE POLICY screener_insert ON {table} FOR INSERT WITH CHECK ({col} = {ME})",
+        ]
     out += [
         # a reviewer changes their own passphrase
         f"CREATE POLICY screener_update ON reviewer_secret FOR UPDATE USING (reviewer = {ME}) "
@@ -316,36 +321,56 @@ def upgrade() -> None:
     if bind.dialect.name != "postgresql":
         return
     schema = bind.exec_driver_sql("SELECT current_schema()").scalar_one()
-    op.execute("CREATE TABLE screener_login (login text PRIMARY KEY, "
-               "initials text NOT NULL REFERENCES reviewer (initials))")
-    op.execute("CREATE TABLE screener_rules (stage text PRIMARY KEY, maybe_policy text NOT NULL, "
-               "reasons_must_match boolean NOT NULL, reviewers_required integer NOT NULL, reason_order jsonb NOT NULL, "
-               "screening_reviewers jsonb NOT NULL, aliases jsonb NOT NULL, screened boolean NOT NULL)")
+    op.execute(
+        "CREATE TABLE screener_login (login text PRIMARY KEY, "
+        "initials text NOT NULL REFERENCES reviewer (initials))"
+    )
+    op.execute(
+        "CREATE TABLE screener_rules (stage text PRIMARY KEY, maybe_policy text NOT NULL, "
+        "reasons_must_match boolean NOT NULL, reviewers_required integer NOT NULL, reason_order jsonb NOT NULL, "
+        "screening_reviewers jsonb NOT NULL, aliases jsonb NOT NULL, screened boolean NOT NULL)"
+    )
     op.execute("CREATE TABLE screener_open (stage text PRIMARY KEY)")
     for sql in _functions(schema):
         op.execute(sql)
     # Only the owner runs these by hand (the triggers run them as the owner too).
-    for fn in ("screener_refresh_outcomes(text, integer[])", "screener_lock_records(integer[])",
-               "screener_recheck_open()",
-               "screener_queue(text)", "screener_counted_reason(text[], jsonb)"):
+    for fn in (
+        "screener_refresh_outcomes(text, integer[])",
+        "screener_lock_records(integer[])",
+        "screener_recheck_open()",
+        "screener_queue(text)",
+        "screener_counted_reason(text[], jsonb)",
+    ):
         op.execute(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC")
-    op.execute("CREATE TRIGGER screener_derived AFTER INSERT ON decision REFERENCING NEW TABLE AS new_rows "
-               "FOR EACH STATEMENT EXECUTE FUNCTION screener_decisions_added()")
+    op.execute(
+        "CREATE TRIGGER screener_derived AFTER INSERT ON decision REFERENCING NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION screener_decisions_added()"
+    )
     for table in ("resolution", "reopening"):
-        op.execute(f"CREATE TRIGGER screener_derived AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION screener_stage_rows_added()")
-    op.execute("CREATE TRIGGER screener_derived AFTER INSERT ON retrieval REFERENCING NEW TABLE AS new_rows "
-               "FOR EACH STATEMENT EXECUTE FUNCTION screener_retrievals_added()")
+        op.execute(
+            f"CREATE TRIGGER screener_derived AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows "
+            "FOR EACH STATEMENT EXECUTE FUNCTION screener_stage_rows_added()"
+        )
+    op.execute(
+        "CREATE TRIGGER screener_derived AFTER INSERT ON retrieval REFERENCING NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION screener_retrievals_added()"
+    )
     # Whatever else changes a stage's queue, its screening reviewers or its unblinding: look again.
     for table in ("unblinding", "record", "source", "dup_member", "dup_cluster", "screener_rules"):
-        op.execute(f"CREATE TRIGGER screener_recheck_open AFTER INSERT OR UPDATE OR DELETE ON {table} "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION screener_recheck_trigger()")
+        op.execute(
+            f"CREATE TRIGGER screener_recheck_open AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION screener_recheck_trigger()"
+        )
     for table, columns in APPEND_ONLY.items():
         names = ", ".join(f"'{c}'" for c in columns)
-        op.execute(f"CREATE TRIGGER screener_append_only BEFORE UPDATE OR DELETE ON {table} "
-                   f"FOR EACH ROW EXECUTE FUNCTION screener_append_only({names})")
-        op.execute(f"CREATE TRIGGER screener_append_only_truncate BEFORE TRUNCATE ON {table} "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION screener_append_only()")
+        op.execute(
+            f"CREATE TRIGGER screener_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION screener_append_only({names})"
+        )
+        op.execute(
+            f"CREATE TRIGGER screener_append_only_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION screener_append_only()"
+        )
     for sql in _policies():
         op.execute(sql)
 
@@ -365,12 +390,21 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER screener_derived ON {table}")
     for table in ("unblinding", "record", "source", "dup_member", "dup_cluster", "screener_rules"):
         op.execute(f"DROP TRIGGER screener_recheck_open ON {table}")
-    for fn in ("screener_append_only()", "screener_retrievals_added()", "screener_stage_rows_added()",
-               "screener_decisions_added()", "screener_lock_records(integer[])",
-               "screener_refresh_outcomes(text, integer[])", "screener_counted_reason(text[], jsonb)",
-               "screener_reasons(text, jsonb)",
-               "screener_recheck_trigger()", "screener_open_stages()", "screener_recheck_open()",
-               "screener_queue(text)", "screener_me()"):
+    for fn in (
+        "screener_append_only()",
+        "screener_retrievals_added()",
+        "screener_stage_rows_added()",
+        "screener_decisions_added()",
+        "screener_lock_records(integer[])",
+        "screener_refresh_outcomes(text, integer[])",
+        "screener_counted_reason(text[], jsonb)",
+        "screener_reasons(text, jsonb)",
+        "screener_recheck_trigger()",
+        "screener_open_stages()",
+        "screener_recheck_open()",
+        "screener_queue(text)",
+        "screener_me()",
+    ):
         op.execute(f"DROP FUNCTION {fn}")
     op.execute("DROP TABLE screener_open")
     op.execute("DROP TABLE screener_rules")
