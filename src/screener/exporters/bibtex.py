@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 
 from screener.core.models import Author, BibRecord
-from screener.importers.bibtex import ENTRY_TYPES, GENERATED_KEY_PREFIX
+from screener.core.reference_types import ENTRY_TYPES, GENERATED_KEY_PREFIX
 
 __all__ = ["write_bibtex"]
 

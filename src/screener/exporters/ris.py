@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import rispy
 
 from screener.core.models import Author, BibRecord
-from screener.importers._common import TYPE_NAMES
+from screener.core.reference_types import TYPE_NAMES
 
 __all__ = ["write_ris"]
 

@@ -269,16 +269,3 @@ def strip_or_none(text: str | None) -> str | None:
         return None
     text = " ".join(text.split())
     return text or None
-
-
-# Types from RIS TY codes, BibTeX entry types and WoS PT codes, spelled as PubMed does
-# so that the same kind of record reads the same whatever its source.
-TYPE_NAMES = {
-    "JOUR": "Journal Article", "JFULL": "Journal Article", "EJOUR": "Journal Article",
-    "MGZN": "Magazine Article", "NEWS": "Newspaper Article", "ABST": "Abstract",
-    "CONF": "Conference Proceeding", "CPAPER": "Conference Paper", "BOOK": "Book",
-    "EBOOK": "Book", "EDBOOK": "Book", "CHAP": "Book Chapter", "ECHAP": "Book Chapter",
-    "THES": "Thesis", "RPRT": "Report", "GOVDOC": "Government Document", "ELEC": "Web Page",
-    "PAT": "Patent", "UNPB": "Unpublished Work", "DATA": "Dataset", "STAND": "Standard",
-    "SER": "Serial", "INPR": "In Press", "CASE": "Case", "COMP": "Computer Program",
-}  # fmt: skip

@@ -35,6 +35,7 @@ from screener.core.normalise import (
     normalise_pmid,
     normalise_url,
 )
+from screener.core.reference_types import ENTRY_TYPES, GENERATED_KEY_PREFIX
 from screener.importers._common import (
     Collected,
     ImportFileError,
@@ -52,15 +53,6 @@ __all__ = ["ENTRY_TYPES", "GENERATED_KEY_PREFIX", "parse"]
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 log = logging.getLogger("screener.importers")
 
-GENERATED_KEY_PREFIX = "screener:"
-
-ENTRY_TYPES = {
-    "article": "Journal Article", "inproceedings": "Conference Paper", "conference": "Conference Paper",
-    "proceedings": "Conference Proceeding", "book": "Book", "inbook": "Book Chapter",
-    "incollection": "Book Chapter", "phdthesis": "Thesis", "mastersthesis": "Thesis", "thesis": "Thesis",
-    "techreport": "Report", "report": "Report", "unpublished": "Unpublished Work", "online": "Web Page",
-    "electronic": "Web Page", "www": "Web Page", "patent": "Patent", "dataset": "Dataset",
-}  # fmt: skip
 
 # "~" is a non-breaking space in BibTeX, except after a backslash where it is an accent.
 _TILDE = re.compile(r"(?<!\\)~")

@@ -36,6 +36,7 @@ from screener.core.normalise import (
     split_glued_names,
     split_keywords,
 )
+from screener.core.reference_types import ENTRY_TYPES
 from screener.importers._common import (
     Collected,
     ImportFileError,
@@ -45,7 +46,6 @@ from screener.importers._common import (
     keywords,
     strip_or_none,
 )
-from screener.importers.bibtex import ENTRY_TYPES
 
 __all__ = ["FIELDS", "parse", "sniff_delimiter"]
 

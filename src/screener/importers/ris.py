@@ -39,8 +39,8 @@ from screener.core.normalise import (
     normalise_pmid,
     normalise_url,
 )
+from screener.core.reference_types import TYPE_NAMES
 from screener.importers._common import (
-    TYPE_NAMES,
     Collected,
     ImportFileError,
     Sink,
