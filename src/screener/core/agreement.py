@@ -72,7 +72,7 @@ def _label(value: object) -> object:
     return value.value if isinstance(value, enum.Enum) else value
 
 
-def _category_index(categories: Sequence[str]) -> dict[object, int]:
+def _category_index(categories: Sequence[object]) -> dict[object, int]:
     """Map each category label to its row/column, rejecting duplicates."""
     index: dict[object, int] = {}
     for position, category in enumerate(categories):

@@ -129,7 +129,10 @@ def tfidf(texts: Sequence[str]) -> Any:
     in fewer than two records are dropped, since they cannot carry anything learnt from one
     record to another.
     """
-    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.feature_extraction.text import (  # type: ignore[import-untyped]  # no type hints
+        HashingVectorizer,
+        TfidfTransformer,
+    )
 
     hv = HashingVectorizer(
         analyzer=_words_and_pairs, n_features=2**21, alternate_sign=False, norm=None, dtype=np.float64
@@ -139,7 +142,7 @@ def tfidf(texts: Sequence[str]) -> Any:
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     keep = df >= 2
     if not keep.any():  # no word in two records: nothing to learn from
-        from scipy.sparse import csr_matrix
+        from scipy.sparse import csr_matrix  # type: ignore[import-untyped]  # scipy ships no type hints
 
         return csr_matrix((counts.shape[0], 1))
     counts.data[~keep[counts.indices]] = 0  # then renumber the kept columns in place: no copy of 100,000 rows
@@ -186,7 +189,7 @@ class Ranker:
             docs, keyword_tokens(exclude_words)
         )
 
-    def scores(self, labelled: Mapping[int, bool], candidates: Sequence[int]) -> np.ndarray:
+    def scores(self, labelled: Mapping[int, bool], candidates: Sequence[int] | np.ndarray) -> np.ndarray:
         """Scores of the candidates (higher: more likely relevant) from models trained on ``labelled``.
 
         Two linear models that fail differently, averaged by rank: a linear SVM whose
@@ -195,7 +198,7 @@ class Ranker:
         naive Bayes rank (the SVM alone finds the last includes sooner, naive Bayes the
         first ones: the mix beats each on both shared sets).
         """
-        from sklearn.svm import LinearSVC
+        from sklearn.svm import LinearSVC  # type: ignore[import-untyped]  # scikit-learn ships no type hints
 
         train = self._canonical(list(labelled))
         y = np.array([bool(labelled[i]) for i in train.tolist()], dtype=int)

@@ -100,7 +100,8 @@ class Guide:
             f"{self.screened:,} of {self.pool:,} screened · {self.includes:,} includes found · "
             f"{self.since_last_include:,} screened since the last include"
         ]
-        if self.sample_urn is None:
+        p = self.p
+        if self.sample_urn is None or p is None:  # p exists exactly when the sample has started
             more = (
                 "more random records than are left: screen them all"
                 if self.more is None
@@ -113,14 +114,14 @@ class Guide:
         elif self.reached:
             out.append(
                 f"random sample: {self.sampled:,} of {self.sample_urn:,} unscreened records, "
-                f"{self.sample_includes} includes; p = {float(self.p):.3f}: {r} recall reached with {c} confidence "
+                f"{self.sample_includes} includes; p = {float(p):.3f}: {r} recall reached with {c} confidence "
                 f"({METHOD})"
             )
         else:
             more = "the rest of them" if self.more is None else f"{self.more:,} more"
             out.append(
                 f"random sample: {self.sampled:,} of {self.sample_urn:,} unscreened records, "
-                f"{self.sample_includes} includes; p = {float(self.p):.3f}; to claim {r} recall with {c} confidence, "
+                f"{self.sample_includes} includes; p = {float(p):.3f}; to claim {r} recall with {c} confidence, "
                 f"screen {more} (none of them an include); method: {METHOD}"
             )
         return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import rispy
+import rispy  # type: ignore[import-untyped]  # rispy ships no type hints
 
 from screener.core.models import Author, BibRecord
 from screener.core.reference_types import TYPE_NAMES

@@ -179,8 +179,8 @@ def _author_pairs(family: str, given: str) -> tuple[tuple[str, str], ...]:
             words = norm_name(part).split()
             if words:
                 # "Lewis G. F." → family "lewis", initials "gf"
-                fam = [w for w in words if len(w) > 1] or words[:1]
-                out.append((" ".join(fam), "".join(w for w in words if len(w) == 1)))
+                family_words = [w for w in words if len(w) > 1] or words[:1]
+                out.append((" ".join(family_words), "".join(w for w in words if len(w) == 1)))
         return tuple(out)
     fam = norm_name(family)
     if fam in _NO_AUTHOR:

@@ -42,7 +42,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 from screener.core.dedup.cluster import UnionFind, link
 from screener.core.dedup.compare import (
@@ -57,6 +57,7 @@ from screener.core.dedup.features import Features
 from screener.core.models import BibRecord
 
 HumanDecision = Literal["duplicate", "distinct"]
+_T = TypeVar("_T")
 
 # How often (in work units) progress is reported and the cancel flag is checked: often
 # enough that cancelling feels immediate, rare enough to cost nothing.
@@ -138,7 +139,8 @@ def choose_primary(
     return best, reason
 
 
-# Fields that ``merged_fields`` may fill from another member when the primary lacks them.
+# Fields that ``merged_fields`` may fill from another member when the primary lacks them
+# (besides the page range and the authors); ``gained_fields`` reports them.
 # Page start and end travel together so that a range is never assembled from two sources.
 _FILLABLE = (
     "abstract",
@@ -169,32 +171,40 @@ def merged_fields(cluster: Cluster, records: Mapping[int, BibRecord]) -> BibReco
         (m for m in cluster.members if m != cluster.primary),
         key=lambda m: (-Features.of(records[m]).fields, m),
     )
-    updates: dict[str, object] = {}
-    for name in _FILLABLE:
-        if getattr(primary, name):
-            continue
-        if name == "abstract":
-            candidates = [records[m].abstract for m in others if records[m].abstract]
-            if candidates:
-                updates[name] = max(candidates, key=len)
-            continue
-        for m in others:
-            value = getattr(records[m], name)
-            if value:
-                updates[name] = value
-                break
-    if not primary.start_page:
-        for m in others:
-            if records[m].start_page:
-                updates["start_page"] = records[m].start_page
-                updates["end_page"] = records[m].end_page
-                break
-    if not primary.authors:
-        for m in others:
-            if records[m].authors:
-                updates["authors"] = records[m].authors
-                break
-    return replace(primary, **updates) if updates else primary
+    donors = [records[m] for m in others]
+    start_page, end_page = primary.start_page, primary.end_page
+    if not start_page:
+        # The first member with a start page gives both ends: a range from one source.
+        paged = next((r for r in donors if r.start_page), None)
+        if paged is not None:
+            start_page, end_page = paged.start_page, paged.end_page
+    merged = replace(
+        primary,
+        abstract=primary.abstract
+        or max((r.abstract for r in donors if r.abstract), key=len, default=primary.abstract),
+        doi=_filled(primary.doi, (r.doi for r in donors)),
+        pmid=_filled(primary.pmid, (r.pmid for r in donors)),
+        pmcid=_filled(primary.pmcid, (r.pmcid for r in donors)),
+        issn=_filled(primary.issn, (r.issn for r in donors)),
+        journal=_filled(primary.journal, (r.journal for r in donors)),
+        journal_abbrev=_filled(primary.journal_abbrev, (r.journal_abbrev for r in donors)),
+        volume=_filled(primary.volume, (r.volume for r in donors)),
+        issue=_filled(primary.issue, (r.issue for r in donors)),
+        year=_filled(primary.year, (r.year for r in donors)),
+        language=_filled(primary.language, (r.language for r in donors)),
+        url=_filled(primary.url, (r.url for r in donors)),
+        start_page=start_page,
+        end_page=end_page,
+        authors=_filled(primary.authors, (r.authors for r in donors)),
+    )
+    return primary if merged == primary else merged
+
+
+def _filled(own: _T, donors: Iterable[_T]) -> _T:
+    """``own`` if it is set, else the first donor value that is, else ``own``."""
+    if own:
+        return own
+    return next((value for value in donors if value), own)
 
 
 def keep_screened_primary(clusters: Iterable[Cluster], screened: Mapping[int, int]) -> list[Cluster]:
@@ -402,8 +412,8 @@ def _candidates(
                 i * n + j if i < j else j * n + i for i, j in pairs_of if is_new[i] or is_new[j]
             )
     index = {rid: i for i, rid in enumerate(ids)}
-    for key in human:
-        a, b = sorted(key)
+    for pair in human:
+        a, b = sorted(pair)
         if a in index and b in index:
             i, j = sorted((index[a], index[b]))
             candidates.add(i * n + j)

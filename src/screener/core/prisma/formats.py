@@ -91,13 +91,13 @@ def to_markdown(counts: PrismaCounts) -> str:
     item(boxtext("excluded_other"), c.removed_other, 1)
     if c.has_other_methods:
         lines += ["", f"### {boxtext('othstud')}", ""]
-        for key, n in (
+        for key, found in (
             ("website_results", c.websites),
             ("organisation_results", c.organisations),
             ("citations_results", c.citation_searching),
         ):
-            if n is not None:
-                item(f"Records identified from {boxtext(key).lower()}", n)
+            if found is not None:
+                item(f"Records identified from {boxtext(key).lower()}", found)
 
     lines += ["", f"## {boxtext('screening')}", ""]
     if c.has_other_methods:

@@ -453,7 +453,7 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
 
 def to_png(svg: str, path: str | Path, *, dpi: float = 192.0) -> Path:
     """Render ``svg`` to a PNG file at ``dpi`` (default 192: sharp on screen and paper)."""
-    import cairosvg  # lazy: optional dependency, and slow to import
+    import cairosvg  # type: ignore[import-untyped]  # no type hints; lazy: optional, slow to import
 
     return write_atomic(Path(path), cairosvg.svg2png(bytestring=svg.encode("utf-8"), dpi=dpi))
 
