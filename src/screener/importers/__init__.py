@@ -38,8 +38,8 @@ from screener.importers._common import (
 from screener.importers._encoding import decode_file
 
 __all__ = [
-    "BATCH_SIZE", "FORMATS", "FileText", "ImportFileError", "ParsedFile", "Unusable", "detect_format", "load_text", "parse_text",
-    "read_file",
+    "BATCH_SIZE", "FORMATS", "FileText", "ImportFileError", "ParsedFile", "Unusable", "detect_format",
+    "load_text", "parse_text", "read_file",
 ]  # fmt: skip
 
 log = logging.getLogger("screener.importers")
@@ -156,8 +156,9 @@ def detect_format(text: str, path: Path) -> str:
     preview = first.strip()[:60]
     raise ImportFileError(
         path,
-        "not a reference file this program reads (RIS, PubMed/MEDLINE, PubMed XML, Ovid, EndNote/Refer, RefWorks, "
-        f"BibTeX, EndNote XML, Web of Science (tagged or tab-delimited) or CSV/TSV); it starts with {preview!r}",
+        "not a reference file this program reads (RIS, PubMed/MEDLINE, PubMed XML, Ovid, EndNote/Refer, "
+        "RefWorks, BibTeX, EndNote XML, Web of Science (tagged or tab-delimited) or CSV/TSV); "
+        f"it starts with {preview!r}",
         line=1,
     )
 
@@ -295,9 +296,11 @@ _SHORT_FIELDS = (
     "language",
     "publication_type",
 )
-_FIELD_LIMITS = ((attrgetter(*_SHORT_FIELDS), _SHORT_FIELDS, 1_000), (attrgetter("title", "journal", "journal_abbrev"),
-                 ("title", "journal", "journal_abbrev"), 20_000), (attrgetter("abstract", "url"), ("abstract", "url"),
-                 1_000_000))  # fmt: skip
+_FIELD_LIMITS = (
+    (attrgetter(*_SHORT_FIELDS), _SHORT_FIELDS, 1_000),
+    (attrgetter("title", "journal", "journal_abbrev"), ("title", "journal", "journal_abbrev"), 20_000),
+    (attrgetter("abstract", "url"), ("abstract", "url"), 1_000_000),
+)
 _FIELD_NAMES = {
     "doi": "DOI",
     "pmid": "PMID",

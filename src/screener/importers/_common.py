@@ -5,8 +5,9 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,10 @@ from screener.core.normalise import all_clean, clean_text, parse_author
 log = logging.getLogger("screener.importers")
 
 Progress = Callable[[int, int], None]
+
+#: What an ``XMLPullParser`` asked for start and/or end events yields. Typeshed's type also
+#: allows the shapes of the namespace events, which the readers never ask for.
+XmlEvents = Iterator[tuple[str, ET.Element]]
 
 #: How often (in entries) the progress callback is called while parsing.
 PROGRESS_EVERY = 1000

@@ -60,17 +60,18 @@ def _implausible(word: str, differs: list[int], western: bool) -> int:
         if western:
             if not ch.isalpha() and before.isalpha() and after.isalpha():
                 bad += 1  # "Wroc³aw": a symbol inside a word
-            elif (
-                ch in _W_NORDIC
-                and (before in _VOWELS or after in _VOWELS)
-                or ch in _W_VOWELS
-                and before in _VOWELS
-                and after in _VOWELS
+            elif (ch in _W_NORDIC and (before in _VOWELS or after in _VOWELS)) or (
+                ch in _W_VOWELS and before in _VOWELS and after in _VOWELS
             ):
                 bad += 1
-        elif ch in _C_CONSONANTS and before.isalpha() and after.isalpha():
-            if before not in _VOWELS and after not in _VOWELS:
-                bad += 1
+        elif (
+            ch in _C_CONSONANTS
+            and before.isalpha()
+            and after.isalpha()
+            and before not in _VOWELS
+            and after not in _VOWELS
+        ):
+            bad += 1
     return bad
 
 
@@ -180,10 +181,11 @@ def _mostly_utf8(data: bytes) -> Decoded | None:
     for p in parts:
         if isinstance(p, bytes):
             try:
-                p = p.decode(codec)
+                out.append(p.decode(codec))
             except UnicodeDecodeError:
-                p = p.decode("latin-1")  # maps every byte
-        out.append(p)
+                out.append(p.decode("latin-1"))  # maps every byte
+        else:
+            out.append(p)
     return Decoded("".join(out), "utf-8", repaired, codec)
 
 

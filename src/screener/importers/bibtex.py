@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import bibtexparser
-from bibtexparser.model import Entry, Field, ParsingFailedBlock, String
+from bibtexparser.model import Block, Entry, Field, ParsingFailedBlock, String
 
 from screener.core.models import Author, BibRecord
 from screener.core.normalise import (
@@ -79,7 +79,7 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     for library, line_offset in _libraries(text):
         strings = dict(MONTHS)
         for block in library.blocks:
-            entry = block
+            entry: Block | None = block
             if isinstance(block, String):
                 # Definitions in file order, so that one may use those before it (b = a # " x").
                 strings[block.key.lower()] = evaluate(str(block.value), strings)
@@ -137,7 +137,8 @@ def _libraries(text: str) -> Iterator[tuple[bibtexparser.Library, int]]:
         library = bibtexparser.parse_string(prefix + "\n" + piece if prefix else piece, parse_stack=[])
         yield library, line - prefix_lines  # block lines + this = lines in the file
         for string in library.strings:
-            defined.setdefault(string.key.lower(), string.raw)
+            if string.raw is not None:  # always set by the parser; None only for a String built by hand
+                defined.setdefault(string.key.lower(), string.raw)
         line += piece.count("\n")
         begin = end
 

@@ -1,4 +1,6 @@
-"""CSV/TSV reader with header guessing for Scopus, Embase, WoS, PubMed, IEEE Xplore, SpringerLink, Rayyan, ASReview.
+"""CSV/TSV reader that guesses the columns of common exports.
+
+Headers are recognised for Scopus, Embase, WoS, PubMed, IEEE Xplore, SpringerLink, Rayyan and ASReview.
 
 Built on the standard library's ``csv`` module in strict mode, so that a quote that is
 never closed is reported instead of swallowing the rest of the file. The delimiter is

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import cast
 
 from screener.core.models import BibRecord
 from screener.core.normalise import (
@@ -31,6 +32,7 @@ from screener.importers._common import (
     Collected,
     ImportFileError,
     Sink,
+    XmlEvents,
     authors,
     journal_pair,
     keywords,
@@ -62,14 +64,14 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     closes = [m.end() for m in _RECORD_CLOSE.finditer(text)]
     aligned = len(opens) == len(closes)
     sink = (sink or Sink()).expect(len(opens))
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     position = 0
     line = 1
     counted_to = 0
     depth = 0
     root_tag: str | None = None
 
-    def handle(events) -> None:
+    def handle(events: XmlEvents) -> None:
         nonlocal position, line, counted_to, depth, root_tag
         for event, elem in events:
             if event == "start":
@@ -92,9 +94,9 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
     try:
         for offset in range(0, len(text), _CHUNK):
             parser.feed(text[offset : offset + _CHUNK])
-            handle(parser.read_events())
+            handle(cast(XmlEvents, parser.read_events()))
         parser.close()
-        handle(parser.read_events())
+        handle(cast(XmlEvents, parser.read_events()))
     except ET.ParseError as exc:
         err_line, column = getattr(exc, "position", (None, None))
         message = re.sub(r":\s*line \d+, column \d+$", "", str(exc))

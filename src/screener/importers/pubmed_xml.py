@@ -25,7 +25,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from screener.core.models import Author, BibRecord
 from screener.core.normalise import (
@@ -38,7 +38,15 @@ from screener.core.normalise import (
     normalise_pmcid,
     normalise_pmid,
 )
-from screener.importers._common import Collected, ImportFileError, Sink, author, journal_pair, open_binary
+from screener.importers._common import (
+    Collected,
+    ImportFileError,
+    Sink,
+    XmlEvents,
+    author,
+    journal_pair,
+    open_binary,
+)
 
 __all__ = ["DATABASE", "declared_encoding", "parse_file", "parse_stream", "root_tag"]
 
@@ -186,7 +194,8 @@ class _Reader:
         if self.root not in ROOTS:
             raise ImportFileError(
                 self.path,
-                f"XML whose root is <{self.root}>, not PubMed XML (<PubmedArticleSet> or <MedlineCitationSet>)",
+                f"XML whose root is <{self.root}>, not PubMed XML "
+                "(<PubmedArticleSet> or <MedlineCitationSet>)",
             )
 
     def run(self) -> None:
@@ -198,7 +207,7 @@ class _Reader:
         self.line += self.skipped_lines
         self._check_head(self.head)
         tags, start_tag = _record_tags(self.root)
-        parser = ET.XMLPullParser(events=("end",))
+        parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
         root_seen = False  # the current document's root has been fed
         started = False  # anything but blanks has been fed to the current parser
         self.doc_line = (
@@ -213,7 +222,7 @@ class _Reader:
             self.pos = 0
             if data:
                 parser.feed(data)
-            for _event, elem in parser.read_events():
+            for _event, elem in cast(XmlEvents, parser.read_events()):
                 if elem.tag in tags:
                     self._record(elem, start_tag)
                     elem.clear()
@@ -428,10 +437,10 @@ def _build(elem: ET.Element, position: int, line: int | None, raw: str) -> BibRe
         _find_text(journal_elem, "Title"),
         _find_text(journal_elem, "ISOAbbreviation") or _find_text(info, "MedlineTA"),
     )
-    issns = {}
+    issns: dict[str, str | None] = {}
     if journal_elem is not None:
-        for issn in journal_elem.iterfind("ISSN"):
-            issns.setdefault(issn.get("IssnType") or "", issn.text)
+        for node in journal_elem.iterfind("ISSN"):
+            issns.setdefault(node.get("IssnType") or "", node.text)
     # The print ISSN, as the .nbib reader prefers; then the linking one, then any.
     issn = normalise_issn(issns.get("Print")) or normalise_issn(_find_text(info, "ISSNLinking"))
     if issn is None:

@@ -1,4 +1,7 @@
-"""EndNote/Refer tagged (``.enw``, ``%0 Journal Article``, ``%T``, ``%A``) and RefWorks tagged (``RT``, ``A1``, ``T1``).
+"""EndNote/Refer tagged and RefWorks tagged readers.
+
+EndNote/Refer tagged: ``.enw``, ``%0 Journal Article``, ``%T``, ``%A``; RefWorks tagged:
+``RT``, ``A1``, ``T1``.
 
 Own parser: both are a tag, a space and a value per line, records apart by blank lines,
 and no maintained Python library reads them. Refer tags are ``%`` and one character
@@ -52,8 +55,9 @@ _REFER = {
     "language": "G", "accession": "M", "database": "~", "provider": "W", "abbrev": "!",
 }  # fmt: skip
 _REFWORKS = {
-    "type": "RT", "author": "A1", "title": "T1", "journal": "JF", "abbrev": "JO", "secondary": "T2", "year": "YR",
-    "date": "FD", "volume": "VO", "issue": "IS", "pages": "SP", "end": "OP", "isbn": "SN", "doi": "DO",
+    "type": "RT", "author": "A1", "title": "T1", "journal": "JF", "abbrev": "JO", "secondary": "T2",
+    "year": "YR", "date": "FD", "volume": "VO", "issue": "IS", "pages": "SP", "end": "OP", "isbn": "SN",
+    "doi": "DO",
     "url": "UL", "abstract": "AB", "keywords": "K1", "language": "LA", "accession": "AN", "database": "DB",
     "provider": "DS",
 }  # fmt: skip

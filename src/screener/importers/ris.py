@@ -24,7 +24,7 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
-import rispy
+import rispy  # type: ignore[import-untyped]  # rispy ships no type hints (no py.typed)
 
 from screener.core.models import BibRecord
 from screener.core.normalise import (
@@ -62,7 +62,7 @@ _LIST_TAGS = frozenset({"AU", "A1", "KW", "UR", "N1", "DB", "L2"})
 # list, saves a linear scan per line.
 _PARSER = rispy.RisParser(
     mapping={a + b: a + b for a in string.ascii_uppercase for b in string.ascii_uppercase + string.digits},
-    list_tags=_LIST_TAGS,  # type: ignore[arg-type]
+    list_tags=_LIST_TAGS,
     delimiter_tags_mapping={},
 )
 
@@ -222,8 +222,9 @@ def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str
                     m = _PUBMED_URL.search(u)
                     if m:
                         pmid = m.group(1)
-    if doi is None and g("L2"):
-        for u in g("L2"):
+    links: list[str] | None = g("L2")
+    if doi is None and links:
+        for u in links:
             if "doi.org/" in u:
                 doi = normalise_doi(u)
                 break

@@ -55,7 +55,8 @@ _UT_DATABASES = {
     "CCC": "Current Contents Connect", "KJD": "KCI-Korean Journal Database",
     "SCIELO": "SciELO Citation Index", "ZOOREC": "Zoological Record", "DIIDW": "Derwent Innovations Index",
     "CSCD": "Chinese Science Citation Database", "RSCI": "Russian Science Citation Index",
-    "ZOOR": "Zoological Record", "BIOSIS": "BIOSIS Previews", "CABI": "CAB Abstracts", "INSPEC": "Inspec", "FSTA": "FSTA", "GRANTS": "Grants Index",
+    "ZOOR": "Zoological Record", "BIOSIS": "BIOSIS Previews", "CABI": "CAB Abstracts", "INSPEC": "Inspec",
+    "FSTA": "FSTA", "GRANTS": "Grants Index",
 }  # fmt: skip
 
 
