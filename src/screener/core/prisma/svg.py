@@ -285,17 +285,32 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
     run :func:`screener.core.prisma.counts.check` to find inconsistencies. A note under the
     diagram says how many records/reports are undecided while screening is unfinished.
     """
-    c = counts
-    other = c.has_other_methods
+    other = counts.has_other_methods
     page_w = LANDSCAPE_WIDTH if other else PORTRAIT_WIDTH
+    col_x, col_w = _columns(page_w, other)
+    boxes = _laid_out_boxes(counts, col_x, col_w)
+    out: list[str] = []
+    y = _title_lines(out, title, page_w)
+    y = _header_boxes(out, y, col_x, col_w, other)
+    rows = _rows(boxes, y)
+    out += _phase_bars(rows)
+    for box_id, box in boxes.items():
+        row, _ = _GRID[box_id]
+        # Centre each box on its row's midline, so every horizontal arrow meets both boxes.
+        box.y = rows.y[row] + (rows.h[row] - box.height) / 2
+        out.append(box.svg())
+    out.append(_arrows(boxes, rows, other))
+    page_h = _note_lines(out, rows.bottom + HEADER_GAP, counts, page_w) + MARGIN
+    return _svg_head(page_w, page_h, title) + "\n" + "\n".join(out) + "\n</svg>\n"
+
+
+def _columns(page_w: float, other: bool) -> tuple[list[float], list[float]]:
+    """The x and width of each box column (gaps between them dropped)."""
     left = MARGIN + BAR_WIDTH + BAR_GAP
     avail = page_w - MARGIN - left
     # Column widths and gaps as fractions of the usable width; the exclusion column is a
     # little wider because reason lists are the longest texts.
-    if other:
-        spec = [0.225, 0.04, 0.235, 0.035, 0.215, 0.04, 0.21]
-    else:
-        spec = [0.44, 0.08, 0.48]
+    spec = [0.225, 0.04, 0.235, 0.035, 0.215, 0.04, 0.21] if other else [0.44, 0.08, 0.48]
     widths = [f * avail for f in spec]
     col_x: list[float] = []
     col_w: list[float] = []
@@ -305,17 +320,23 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
             col_x.append(x)
             col_w.append(w)
         x += w
+    return col_x, col_w
 
-    contents = box_contents(c)
+
+def _laid_out_boxes(c: PrismaCounts, col_x: list[float], col_w: list[float]) -> dict[str, Box]:
+    """Every box of the diagram, wrapped to its column and placed at its column's x."""
     boxes: dict[str, Box] = {}
-    for box_id, paras in contents.items():
-        row, col = _GRID[box_id]
+    for box_id, paras in box_contents(c).items():
+        _, col = _GRID[box_id]
         box = Box(box_id, paras, col_w[col])
         box.x = col_x[col]
         box.layout()
         boxes[box_id] = box
+    return boxes
 
-    out: list[str] = []
+
+def _title_lines(out: list[str], title: str | None, page_w: float) -> float:
+    """Append the title's lines to ``out``; return the y below them."""
     y = MARGIN
     if title:
         for line in wrap(title, page_w - 2 * MARGIN, TITLE_SIZE, bold=True):
@@ -325,41 +346,41 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
                 f'font-size="{_num(TITLE_SIZE)}" font-weight="bold">{escape(line)}</text>'
             )
         y += HEADER_GAP
+    return y
 
-    # Headers span a column pair each.
-    headers = [
-        Box(
-            "newstud",
-            [Para(boxtext("newstud"))],
-            col_x[1] + col_w[1] - col_x[0],
-            fill=YELLOW,
-            bold=True,
-            size=HEADER_SIZE,
-            centre=True,
-        )
-    ]
-    headers[0].x = col_x[0]
+
+def _header_boxes(out: list[str], y: float, col_x: list[float], col_w: list[float], other: bool) -> float:
+    """Append the arm headers (each spans a column pair) at ``y``; return the y below them."""
+
+    def header(key: str, first_col: int, fill: str) -> Box:
+        width = col_x[first_col + 1] + col_w[first_col + 1] - col_x[first_col]
+        box = Box(key, [Para(boxtext(key))], width, fill=fill, bold=True, size=HEADER_SIZE, centre=True)
+        box.x = col_x[first_col]
+        return box
+
+    headers = [header("newstud", 0, YELLOW)]
     if other:
-        h = Box(
-            "othstud",
-            [Para(boxtext("othstud"))],
-            col_x[3] + col_w[3] - col_x[2],
-            fill=GREY,
-            bold=True,
-            size=HEADER_SIZE,
-            centre=True,
-        )
-        h.x = col_x[2]
-        headers.append(h)
+        headers.append(header("othstud", 2, GREY))
     for h in headers:
         h.layout()
     header_h = max(h.height for h in headers)
     for h in headers:
         h.y = y + (header_h - h.height) / 2
         out.append(h.svg("header"))
-    y += header_h + HEADER_GAP
+    return y + header_h + HEADER_GAP
 
-    # Row heights: tallest box in the row, but tall enough for the phase label it carries.
+
+@dataclass(frozen=True)
+class _Rows:
+    """The diagram's five rows: top (``y``) and height (``h``) of each, and the last one's bottom."""
+
+    y: list[float]
+    h: list[float]
+    bottom: float
+
+
+def _rows(boxes: Mapping[str, Box], y: float) -> _Rows:
+    """Rows from ``y`` down: each as tall as its tallest box and the phase label it carries."""
     row_h = [0.0] * 5
     for box_id, box in boxes.items():
         row, _ = _GRID[box_id]
@@ -371,14 +392,18 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
         if have < need:
             row_h[last] += need - have
     row_y = []
-    for h in row_h:
+    for row_height in row_h:
         row_y.append(y)
-        y += h + ROW_GAP
-    bottom = y - ROW_GAP
+        y += row_height + ROW_GAP
+    return _Rows(row_y, row_h, y - ROW_GAP)
 
+
+def _phase_bars(rows: _Rows) -> list[str]:
+    """The blue phase bars on the left, each spanning its rows, label rotated."""
+    out = []
     for key, first, last in _PHASES:
-        top = row_y[first]
-        height = row_y[last] + row_h[last] - top
+        top = rows.y[first]
+        height = rows.y[last] + rows.h[last] - top
         cx, cy = MARGIN + BAR_WIDTH / 2, top + height / 2
         out.append(
             f'<g class="phase" id="{key}">\n'
@@ -390,13 +415,11 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
             f'transform="rotate(-90 {_num(cx)} {_num(cy)})" font-size="{_num(HEADER_SIZE)}" '
             f'font-weight="bold">{escape(boxtext(key))}</text>\n</g>'
         )
+    return out
 
-    for box_id, box in boxes.items():
-        row, _ = _GRID[box_id]
-        # Centre each box on its row's midline, so every horizontal arrow meets both boxes.
-        box.y = row_y[row] + (row_h[row] - box.height) / 2
-        out.append(box.svg())
 
+def _arrows(boxes: Mapping[str, Box], rows: _Rows, other: bool) -> str:
+    """The arrows between the placed boxes, as one ``<g class="arrows">``."""
     arrows: list[str] = []
 
     def down(a: str, b: str) -> None:
@@ -404,7 +427,7 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
 
     def across(a: str, b: str) -> None:
         row, _ = _GRID[a]
-        mid = row_y[row] + row_h[row] / 2
+        mid = rows.y[row] + rows.h[row] / 2
         arrows.append(_arrow([(boxes[a].right, mid), (boxes[b].x, mid)]))
 
     for a, b in (("box2", "box4"), ("box4", "box6"), ("box6", "box8"), ("box8", "box10")):
@@ -421,9 +444,11 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
         mid = inc.y + inc.height / 2
         src = boxes["box14"]
         arrows.append(_arrow([(src.cx, src.bottom), (src.cx, mid), (inc.right, mid)]))
-    out.append('<g class="arrows">\n' + "\n".join(arrows) + "\n</g>")
+    return '<g class="arrows">\n' + "\n".join(arrows) + "\n</g>"
 
-    y = bottom + HEADER_GAP
+
+def _note_lines(out: list[str], y: float, c: PrismaCounts, page_w: float) -> float:
+    """Append the notes under the diagram (undecided records, the citation); return the y below."""
     notes: list[str] = []
     pending = undecided_note(c)
     if pending:
@@ -437,9 +462,12 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
                 f"{escape(line)}</text>"
             )
         y += LINE_HEIGHT / 2
-    page_h = y + MARGIN
+    return y
 
-    head = (
+
+def _svg_head(page_w: float, page_h: float, title: str | None) -> str:
+    """The XML declaration, the ``<svg>`` element's opening tag, the title and the white page."""
+    return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{_num(page_w)}pt" '
         f'height="{_num(page_h)}pt" viewBox="0 0 {_num(page_w)} {_num(page_h)}" '
@@ -448,7 +476,6 @@ def to_svg(counts: PrismaCounts, title: str | None = None) -> str:
         # An explicit white page: PNGs would otherwise be transparent.
         f'<rect class="page" x="0" y="0" width="{_num(page_w)}" height="{_num(page_h)}" fill="#ffffff"/>'
     )
-    return head + "\n" + "\n".join(out) + "\n</svg>\n"
 
 
 def to_png(svg: str, path: str | Path, *, dpi: float = 192.0) -> Path:
