@@ -13,7 +13,7 @@ in a ``unique-id`` field, as Web of Science does.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from screener.core.models import Author, BibRecord
 from screener.core.reference_types import ENTRY_TYPES, GENERATED_KEY_PREFIX
@@ -60,51 +60,86 @@ def _keywords(words: tuple[str, ...]) -> str:
     return value
 
 
-def _entry(r: BibRecord, n: int) -> str:
-    etype = _TYPES.get(r.publication_type or "", "article" if r.publication_type else "misc")
-    fields: list[tuple[str, str]] = []
+def _escaped(attr: str) -> Callable[[BibRecord], str | None]:
+    """The attribute's text escaped for LaTeX."""
+    return lambda r: _esc(value) if (value := getattr(r, attr)) else None
+
+
+def _verbatim(attr: str) -> Callable[[BibRecord], str | None]:
+    """The attribute's text as it is (identifiers made of digits and letters)."""
+    return lambda r: getattr(r, attr) or None
+
+
+def _plain(attr: str) -> Callable[[BibRecord], str | None]:
+    """The attribute's text without braces and backslashes (read back without LaTeX decoding)."""
+    return lambda r: value.translate(_PLAIN_ID) if (value := getattr(r, attr)) else None
+
+
+def _authors(r: BibRecord) -> str | None:
+    return " and ".join(_name(a) for a in r.authors) if r.authors else None
+
+
+def _year(r: BibRecord) -> str | None:
+    return None if r.year is None else str(r.year)
+
+
+def _pages(r: BibRecord) -> str | None:
+    if not r.start_page:
+        return None
+    return _esc(r.start_page) + ("--" + _esc(r.end_page) if r.end_page else "")
+
+
+def _type_name(r: BibRecord) -> str | None:
+    """The publication type when the entry type alone would not read back as it."""
+    pt = r.publication_type
+    # The entry type is _TYPES[pt] when pt is listed, else "article": pt needs saying when it is not listed.
+    return _esc(pt) if pt and pt not in _TYPES else None
+
+
+def _keyword_list(r: BibRecord) -> str | None:
+    return _keywords(r.keywords) if r.keywords else None
+
+
+# Each field and how a record fills it, in the order written; a field with no value is left out.
+# "journal" is written "booktitle" for the entry types in _BOOKTITLE_TYPES.
+_FIELDS: tuple[tuple[str, Callable[[BibRecord], str | None]], ...] = (
+    ("author", _authors),
+    ("title", _escaped("title")),
+    ("journal", _escaped("journal")),
+    ("shortjournal", _escaped("journal_abbrev")),
+    ("year", _year),
+    ("volume", _escaped("volume")),
+    ("number", _escaped("issue")),
+    ("pages", _pages),
+    ("doi", _plain("doi")),
+    ("pmid", _verbatim("pmid")),
+    ("pmcid", _verbatim("pmcid")),
+    ("issn", _verbatim("issn")),
+    ("language", _escaped("language")),
+    ("type", _type_name),
+    ("keywords", _keyword_list),
+    ("url", _plain("url")),
+    ("abstract", _escaped("abstract")),
+)
+
+
+def _key(r: BibRecord, n: int) -> tuple[str, list[tuple[str, str]]]:
+    """The entry's key, and a ``unique-id`` field when the record's id cannot be the key."""
     sid = r.source_id
     if sid and _KEY.match(sid) and not sid.startswith(GENERATED_KEY_PREFIX):
-        key = sid
-    else:
-        key = f"{GENERATED_KEY_PREFIX}{n}"
-        if sid:
-            fields.append(("unique-id", sid.translate(_PLAIN_ID)))
-    if r.authors:
-        fields.append(("author", " and ".join(_name(a) for a in r.authors)))
-    if r.title:
-        fields.append(("title", _esc(r.title)))
-    if r.journal:
-        fields.append(("booktitle" if etype in _BOOKTITLE_TYPES else "journal", _esc(r.journal)))
-    if r.journal_abbrev:
-        fields.append(("shortjournal", _esc(r.journal_abbrev)))
-    if r.year is not None:
-        fields.append(("year", str(r.year)))
-    if r.volume:
-        fields.append(("volume", _esc(r.volume)))
-    if r.issue:
-        fields.append(("number", _esc(r.issue)))
-    if r.start_page:
-        pages = _esc(r.start_page) + ("--" + _esc(r.end_page) if r.end_page else "")
-        fields.append(("pages", pages))
-    if r.doi:
-        fields.append(("doi", r.doi.translate(_PLAIN_ID)))
-    if r.pmid:
-        fields.append(("pmid", r.pmid))
-    if r.pmcid:
-        fields.append(("pmcid", r.pmcid))
-    if r.issn:
-        fields.append(("issn", r.issn))
-    if r.language:
-        fields.append(("language", _esc(r.language)))
-    if r.publication_type and _TYPES.get(r.publication_type) != etype:
-        fields.append(("type", _esc(r.publication_type)))
-    if r.keywords:
-        fields.append(("keywords", _keywords(r.keywords)))
-    if r.url:
-        fields.append(("url", r.url.translate(_PLAIN_ID)))
-    if r.abstract:
-        fields.append(("abstract", _esc(r.abstract)))
+        return sid, []
+    return f"{GENERATED_KEY_PREFIX}{n}", [("unique-id", sid.translate(_PLAIN_ID))] if sid else []
+
+
+def _entry(r: BibRecord, n: int) -> str:
+    etype = _TYPES.get(r.publication_type or "", "article" if r.publication_type else "misc")
+    key, fields = _key(r, n)
+    for name, get in _FIELDS:
+        value = get(r)
+        if value is not None:
+            if name == "journal" and etype in _BOOKTITLE_TYPES:
+                name = "booktitle"
+            fields.append((name, value))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{etype}{{{key},\n{body}\n}}\n" if body else f"@{etype}{{{key}}}\n"
 

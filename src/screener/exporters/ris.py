@@ -10,7 +10,7 @@ tag; PMID and PMCID go in ``N1`` notes as ``PMID: ...`` and ``PMCID: ...``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import rispy  # type: ignore[import-untyped]  # rispy ships no type hints
 
@@ -46,55 +46,60 @@ def _name(a: Author) -> str:
     return f"{a.family}, {a.given}" if a.given else f"{a.family},"
 
 
-def _entry(r: BibRecord) -> dict:
+def _authors(r: BibRecord, code: str) -> list[str]:
+    return [_name(a) for a in r.authors]
+
+
+def _year(r: BibRecord, code: str) -> str | None:
+    return None if r.year is None else str(r.year)
+
+
+def _keywords(r: BibRecord, code: str) -> list[str]:
+    return list(r.keywords)
+
+
+def _type_name(r: BibRecord, code: str) -> str | None:
+    """The publication type when ``TY`` alone would not read back as it."""
+    return r.publication_type if r.publication_type and TYPE_NAMES.get(code) != r.publication_type else None
+
+
+def _notes(r: BibRecord, code: str) -> list[str]:
+    return [f"{label}: {value}" for label, value in (("PMID", r.pmid), ("PMCID", r.pmcid)) if value]
+
+
+# rispy's key for each tag and the record attribute (or function of the record and its TY code)
+# that fills it, in the order written; an empty value is left out.
+_FIELDS: tuple[tuple[str, str | Callable[[BibRecord, str], str | list[str] | None]], ...] = (
+    ("ti", "title"),
+    ("au", _authors),
+    ("py", _year),
+    ("jf", "journal"),
+    ("j2", "journal_abbrev"),
+    ("vl", "volume"),
+    ("is", "issue"),
+    ("sp", "start_page"),
+    ("ep", "end_page"),
+    ("do", "doi"),
+    ("sn", "issn"),
+    ("ab", "abstract"),
+    ("kw", _keywords),
+    ("la", "language"),
+    ("m3", _type_name),
+    ("ur", "url"),
+    ("n1", _notes),
+    ("id", "source_id"),
+)
+
+
+def _entry(r: BibRecord) -> dict[str, str | list[str]]:
     # An unknown type is "GEN" (generic), which reads back as no type.
     code = _TYPE_CODES.get(r.publication_type or "", "JOUR" if r.publication_type else "GEN")
-    ref: dict = {"type_of_reference": code}
-    if r.title:
-        ref["ti"] = r.title
-    if r.authors:
-        ref["au"] = [_name(a) for a in r.authors]
-    if r.year is not None:
-        ref["py"] = str(r.year)
-    if r.journal:
-        ref["jf"] = r.journal
-    if r.journal_abbrev:
-        ref["j2"] = r.journal_abbrev
-    if r.volume:
-        ref["vl"] = r.volume
-    if r.issue:
-        ref["is"] = r.issue
-    if r.start_page:
-        ref["sp"] = r.start_page
-    if r.end_page:
-        ref["ep"] = r.end_page
-    if r.doi:
-        ref["do"] = r.doi
-    if r.issn:
-        ref["sn"] = r.issn
-    if r.abstract:
-        ref["ab"] = r.abstract
-    if r.keywords:
-        ref["kw"] = list(r.keywords)
-    if r.language:
-        ref["la"] = r.language
-    if r.publication_type and TYPE_NAMES.get(code) != r.publication_type:
-        ref["m3"] = r.publication_type
-    if r.url:
-        ref["ur"] = r.url
-    notes = []
-    if r.pmid:
-        notes.append(f"PMID: {r.pmid}")
-    if r.pmcid:
-        notes.append(f"PMCID: {r.pmcid}")
-    if notes:
-        ref["n1"] = notes
-    if r.source_id:
-        ref["id"] = r.source_id
-    for key, value in ref.items():
-        if isinstance(value, str):
+    ref: dict[str, str | list[str]] = {"type_of_reference": code}
+    for key, source in _FIELDS:
+        value = getattr(r, source) if isinstance(source, str) else source(r, code)
+        if isinstance(value, str) and value:
             ref[key] = _one_line(value)
-        elif isinstance(value, list):
+        elif isinstance(value, list) and value:
             ref[key] = [_one_line(v) for v in value]
     return ref
 
