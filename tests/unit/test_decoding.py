@@ -1,4 +1,7 @@
-"""Reading files safely (issue 13, item 8): decoding per line, cut-off PubMed files, NUL bytes, over-long fields."""
+"""Reading files safely (issue 13, item 8).
+
+Decoding per line, cut-off PubMed files, NUL bytes, over-long fields.
+"""
 
 from __future__ import annotations
 

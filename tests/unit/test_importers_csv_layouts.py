@@ -13,17 +13,21 @@ from screener.importers.delimited import lenient_split
 
 SCOPUS_HEADER = (
     "Authors,Author(s) ID,Title,Year,Source title,Volume,Issue,Art. No.,Page start,Page end,DOI,Link,"
-    "Funding Details,Funding Text 1,References,PubMed ID,Language of Original Document,Document Type,Source,EID"
+    "Funding Details,Funding Text 1,References,PubMed ID,Language of Original Document,Document "
+    "Type,Source,EID"
 )
 SCOPUS_ROW_1 = (
-    '"Phillips J.C., Braun R.","1;2;","Scalable molecular dynamics",2005,"J Comput Chem","26","16",,"1781","1802",'
-    '"10.1002/jcc.20289","https://www.scopus.com/x","NCRR","One funder.","Kalé, L.",,"English","Review","Scopus",'
+    '"Phillips J.C., Braun R.","1;2;","Scalable molecular dynamics",2005,"J Comput '
+    'Chem","26","16",,"1781","1802",'
+    '"10.1002/jcc.20289","https://www.scopus.com/x","NCRR","One funder.","Kalé, '
+    'L.",,"English","Review","Scopus",'
     '"2-s2.0-27344436659"'
 )
 # Two funding texts where the header names one: one field more, in the middle of the row.
 SCOPUS_ROW_2 = (
     '"Gutowska K.","3;","Petri nets and ODEs",2022,"Sci Rep","12","1","1135",,,"10.1038/s41598-022-04849-0",'
-    '"https://www.scopus.com/y","NCN","First funder.","Second funder.","Refs",35064163,"English","Article","Scopus",'
+    '"https://www.scopus.com/y","NCN","First funder.","Second '
+    'funder.","Refs",35064163,"English","Article","Scopus",'
     '"2-s2.0-85123480963"'
 )
 SCOPUS_ROW_3 = '"[No author name available]","","Proceedings of a meeting",1999,"Proc",,,,,,,,,,,,"English","Conference Review","Scopus","2-s2.0-1",'  # noqa: E501
@@ -67,11 +71,13 @@ def test_a_surplus_field_that_is_not_explained_is_still_an_error(tmp_path):
 
 
 IEEE = (
-    '"Document Title","Authors","Author Affiliations","Publication Title","Publication Year","Volume","Issue",'
+    '"Document Title","Authors","Author Affiliations","Publication Title","Publication '
+    'Year","Volume","Issue",'
     '"Start Page","End Page","Abstract","ISSN","DOI","PDF Link","Author Keywords","IEEE Terms"\n'
     '"A "quoted" word in a title","A. Smith; B. Jones","Uni","IEEE Access","2020","8","","1","10",'
     '"The "best" approach, he said.","2169-3536","10.1109/ACCESS.2020.1","https://ieeexplore.ieee.org/x","a;b","c"\n'
-    '"Plain ""doubled"" quotes","C. Lee","Uni","IEEE Trans","2019","1","2","5","9","Abstract.","","10.1109/T.2",'
+    '"Plain ""doubled"" quotes","C. Lee","Uni","IEEE Trans","2019","1","2","5","9","Abstract.","","10.110'
+    '9/T.2",'
     '"https://ieeexplore.ieee.org/y","",""\n'
 )
 
@@ -98,7 +104,8 @@ def test_lenient_split():
 
 
 SPRINGER = (
-    "Item Title,Publication Title,Book Series Title,Journal Volume,Journal Issue,Item DOI,Authors,Publication Year,"
+    "Item Title,Publication Title,Book Series Title,Journal Volume,Journal Issue,Item "
+    "DOI,Authors,Publication Year,"
     "URL,Content Type\n"
     '"A comparative study","The Journal of Supercomputing","","61","3","10.1007/s11227-011-0631-3",'
     '"Vivek K. PallipuramMohammad BhuiyanMelissa C. Smith","2012","http://link.springer.com/article/1","Article"\n'

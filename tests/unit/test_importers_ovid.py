@@ -357,7 +357,10 @@ def test_ovid_field_labelled_truncated(tmp_path):
     cut = text[: text.rindex("Naltrexone and pain") + 5]  # stops in the middle of the title
     with pytest.raises(
         ImportFileError,
-        match=r"cut\.txt:51: the last record has no 'Link to the Ovid Full Text or citation' field.*truncated",
+        match=(
+            r"cut\.txt:51: the last record has no 'Link to the Ovid Full Text or citation' "
+            r"field.*truncated"
+        ),
     ):
         read_file(write(tmp_path, "cut.txt", cut))
 

@@ -31,11 +31,15 @@ EFETCH = """<?xml version="1.0" ?>
             <Pagination><MedlinePgn>1069-74</MedlinePgn></Pagination>
             <ELocationID EIdType="doi" ValidYN="Y">10.1111/pme.12172</ELocationID>
             <Abstract>
-                <AbstractText Label="OBJECTIVE" NlmCategory="OBJECTIVE">To test <mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML"><mml:semantics><mml:msup><mml:mi>x</mml:mi><mml:mn>2</mml:mn></mml:msup><mml:annotation encoding="application/x-tex">x^2</mml:annotation></mml:semantics></mml:math> dosing.</AbstractText>
+                <AbstractText Label="OBJECTIVE" NlmCategory="OBJECTIVE">To test \
+<mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML"><mml:semantics><mml:msup><mml:mi>x</mml:mi>\
+<mml:mn>2</mml:mn></mml:msup><mml:annotation encoding="application/x-tex">x^2</mml:annotation>\
+</mml:semantics></mml:math> dosing.</AbstractText>
                 <AbstractText Label="RESULTS" NlmCategory="RESULTS">It   worked.</AbstractText>
             </Abstract>
             <AuthorList CompleteYN="Y">
-                <Author ValidYN="Y"><LastName>Younger</LastName><ForeName>Jarred W</ForeName><Initials>JW</Initials></Author>
+                <Author ValidYN="Y"><LastName>Younger</LastName><ForeName>Jarred W</ForeName>\
+<Initials>JW</Initials></Author>
                 <Author ValidYN="Y"><LastName>Kučić</LastName><Initials>N</Initials></Author>
                 <Author ValidYN="Y"><CollectiveName>LDN Study Group</CollectiveName></Author>
             </AuthorList>
@@ -45,9 +49,11 @@ EFETCH = """<?xml version="1.0" ?>
                 <PublicationType UI="D016449">Randomized Controlled Trial</PublicationType>
             </PublicationTypeList>
         </Article>
-        <MedlineJournalInfo><MedlineTA>Pain Med</MedlineTA><ISSNLinking>1526-2375</ISSNLinking></MedlineJournalInfo>
+        <MedlineJournalInfo><MedlineTA>Pain Med</MedlineTA><ISSNLinking>1526-2375</ISSNLinking>\
+</MedlineJournalInfo>
         <MeshHeadingList>
-            <MeshHeading><DescriptorName UI="D005356" MajorTopicYN="Y">Fibromyalgia</DescriptorName></MeshHeading>
+            <MeshHeading><DescriptorName UI="D005356" MajorTopicYN="Y">Fibromyalgia</DescriptorName>\
+</MeshHeading>
         </MeshHeadingList>
         <KeywordList Owner="NOTNLM"><Keyword MajorTopicYN="N">low-dose naltrexone</Keyword></KeywordList>
     </MedlineCitation>
@@ -70,21 +76,25 @@ EFETCH = """<?xml version="1.0" ?>
             <Publisher><PublisherName>University of Washington, Seattle</PublisherName></Publisher>
             <BookTitle book="gene">GeneReviews</BookTitle>
             <PubDate><Year>1993</Year></PubDate>
-            <AuthorList Type="editors"><Author><LastName>Adam</LastName><ForeName>Margaret P</ForeName></Author></AuthorList>
+            <AuthorList Type="editors"><Author><LastName>Adam</LastName><ForeName>Margaret P</ForeName>\
+</Author></AuthorList>
         </Book>
         <ArticleTitle book="gene" part="fmf">Familial Mediterranean Fever</ArticleTitle>
         <Language>eng</Language>
-        <AuthorList Type="authors"><Author><LastName>Shohat</LastName><ForeName>Mordechai</ForeName></Author></AuthorList>
+        <AuthorList Type="authors"><Author><LastName>Shohat</LastName><ForeName>Mordechai</ForeName>\
+</Author></AuthorList>
         <Abstract><AbstractText Label="CLINICAL CHARACTERISTICS">Recurrent fever.</AbstractText></Abstract>
     </BookDocument>
-    <PubmedBookData><ArticleIdList><ArticleId IdType="pubmed">20301295</ArticleId></ArticleIdList></PubmedBookData>
+    <PubmedBookData><ArticleIdList><ArticleId IdType="pubmed">20301295</ArticleId></ArticleIdList>\
+</PubmedBookData>
 </PubmedBookArticle>
 <PubmedArticle>
     <MedlineCitation Status="PubMed-not-MEDLINE" Owner="NLM">
         <PMID Version="1">30000001</PMID>
         <Article PubModel="Electronic">
             <Journal>
-                <JournalIssue CitedMedium="Internet"><Volume>8</Volume><PubDate><Year>2019</Year><Month>Feb</Month></PubDate></JournalIssue>
+                <JournalIssue CitedMedium="Internet"><Volume>8</Volume><PubDate><Year>2019</Year>\
+<Month>Feb</Month></PubDate></JournalIssue>
                 <Title>eLife</Title>
             </Journal>
             <ArticleTitle>[Ein Titel].</ArticleTitle>
@@ -102,7 +112,8 @@ MEDLINE_SET = """<?xml version="1.0" encoding="UTF-8"?>
 <MedlineCitation Owner="NLM" Status="MEDLINE">
 <PMID>10540283</PMID>
 <Article>
-<Journal><JournalIssue><Volume>33</Volume><PubDate><Year>1999</Year></PubDate></JournalIssue><Title>Some journal</Title></Journal>
+<Journal><JournalIssue><Volume>33</Volume><PubDate><Year>1999</Year></PubDate></JournalIssue>\
+<Title>Some journal</Title></Journal>
 <ArticleTitle>An old citation.</ArticleTitle>
 <Pagination><MedlinePgn>12-9</MedlinePgn></Pagination>
 <AuthorList><Author><LastName>Smith</LastName><Initials>AB</Initials></Author></AuthorList>
@@ -168,7 +179,8 @@ def test_whole_book_takes_its_book_title_and_editors(tmp_path):
         '<ArticleTitle book="gene" part="fmf">Familial Mediterranean Fever</ArticleTitle>', ""
     )
     text = text.replace(
-        '<AuthorList Type="authors"><Author><LastName>Shohat</LastName><ForeName>Mordechai</ForeName></Author></AuthorList>',
+        '<AuthorList Type="authors"><Author><LastName>Shohat</LastName><ForeName>Mordechai</ForeName>'
+        "</Author></AuthorList>",
         "",
     )
     book = read_file(write(tmp_path, "b.xml", text)).records[1]
@@ -253,7 +265,8 @@ def test_not_pubmed_xml(tmp_path):
 
 def test_entity_declarations_are_refused(tmp_path):
     bomb = (
-        '<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n'
+        '<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;">]>\n'
         "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article><ArticleTitle>&b;</ArticleTitle>"
         "</Article></MedlineCitation></PubmedArticle></PubmedArticleSet>\n"
     )

@@ -93,7 +93,10 @@ def test_refer_enw(tmp_path, encoding, newline):
 def test_refer_bad_input(tmp_path):
     with pytest.raises(
         ImportFileError,
-        match=r"x\.enw:1: expected a EndNote/Refer tagged field line such as '%T \.\.\.', found 'no tags here'",
+        match=(
+            r"x\.enw:1: expected a EndNote/Refer tagged field line such as '%T \.\.\.', found 'no tags "
+            r"here'"
+        ),
     ):
         read_file(write(tmp_path, "x.enw", "no tags here\n\nanother line\n"), format="refer")
     with pytest.raises(

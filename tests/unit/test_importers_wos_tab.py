@@ -14,10 +14,14 @@ HEADER = "PT\tAU\tAF\tTI\tSO\tLA\tDT\tDE\tAB\tSN\tJ9\tJI\tPY\tVL\tIS\tBP\tEP\tAR
 ROW1 = (
     "J\tYounger, JW; Mackey, S\tYounger, Jarred W.; Mackey, Sean\t"
     'Low-dose "naltrexone for the treatment of fibromyalgia\tPAIN MEDICINE\tEnglish\tArticle; Early Access\t'
-    'fibromyalgia; naltrexone\tAn abstract with a " stray quote.\t1526-2375\tPAIN MED\tPain Med.\t2013\t14\t10\t'
+    'fibromyalgia; naltrexone\tAn abstract with a " stray quote.\t1526-2375\tPAIN MED\tPain '
+    "Med.\t2013\t14\t10\t"
     "1069\t1074\t\t10.1111/pme.12172\t23841578\tWOS:000325423800016"
 )
-ROW2 = "J\tSmith, A\t\tSecond record\tJOURNAL\tEnglish\tArticle\t\t\t\t\t\t2020\t1\t\t\t\te0123\t\t\tWOS:000000000000002"
+ROW2 = (
+    "J\tSmith, A\t\tSecond record\tJOURNAL\tEnglish\tArticle\t\t\t\t\t\t2020\t1\t\t\t\te0123\t\t\tWOS:000"
+    "000000000002"
+)
 MAC = HEADER + "\r" + ROW1 + "\t\r" + ROW2 + "\t\r"
 
 
