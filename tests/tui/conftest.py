@@ -45,6 +45,65 @@ def review(tmp_path: Path) -> Store:
     store.close()
 
 
+AUTHORS = (Author("Younger", "J"), Author("Mackey", "S"))
+
+
+def _pairs_review(tmp_path: Path) -> Store:
+    store = open_store(tmp_path / "review.db", create=True)
+    store.init_review(load_protocol(example_dir() / "protocol.toml"))
+    base = dict(authors=AUTHORS, year=2009, volume="10", start_page="663")
+    store.add_source(
+        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
+        [
+            BibRecord(
+                position=1,
+                title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
+                journal="Pain Med",
+                **base,
+            ),
+            BibRecord(
+                position=2,
+                title="Low-dose naltrexone in the treatment of fibromyalgia: a small pilot study",
+                journal="Pain Med",
+                authors=AUTHORS,
+                year=2009,
+            ),
+            BibRecord(
+                position=3,
+                title="Pharmacotherapy of fibromyalgia",
+                journal="Am J Health Syst Pharm",
+                year=2011,
+                authors=(Author("Traynor", "LM"),),
+            ),
+        ],
+    )
+    store.add_source(
+        SourceInput("Embase", "e.ris", "b" * 64, "ris"),
+        [
+            BibRecord(
+                position=1,
+                title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
+                journal="Pain Medicine",
+                **base,
+            ),
+            BibRecord(
+                position=2,
+                title="Pharmacotherapy of fibromyalgia",
+                journal="American Journal of Health-System Pharmacy",
+                year=2011,
+                authors=(Author("Traynor", "L. M."),),
+            ),
+        ],
+    )
+    return store
+
+
+@pytest.fixture
+def pairs_review() -> Callable[[Path], Store]:
+    """Builds a review of five records: two copies across databases, and 2 near 1 (a possible pair)."""
+    return _pairs_review
+
+
 @pytest.fixture
 def screen_text() -> Callable[[App], str]:
     """The characters an app has on screen (from its SVG screenshot), to assert what a user sees."""

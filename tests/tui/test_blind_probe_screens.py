@@ -1,6 +1,6 @@
-"""The curious co-reviewer in the terminal app: home, PRISMA (and its b key), ZL's screening screen and records
-list tell ZL nothing about NA's votes while title/abstract is blind (the same screens whatever NA voted,
-also through the vote-look-undo probe), and show the real numbers once it is unblinded."""
+"""The curious co-reviewer in the terminal app: home, PRISMA (and its b key), ZL's screening screen and
+records list tell ZL nothing about NA's votes while title/abstract is blind (the same screens whatever NA
+voted, also through the vote-look-undo probe), and show the real numbers once it is unblinded."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ async def _settle(app: App, pilot) -> None:
 
 
 async def look(path: Path, screen_text: Callable[[App], str]) -> dict[str, str]:
-    """What ZL can see in the app: home, PRISMA and b (a vote box and its records), the screening screens, the list."""
+    """What ZL can see in the app: home, PRISMA and b (a vote box and its records), the screening screens,
+    the list."""
     seen: dict[str, str] = {}
     store = open_store(path)
     try:

@@ -58,6 +58,8 @@ async def test_full_cycle_on_the_demo_review(demo: Store):
 
     app = make_app(demo, resolver="NA", stage=TA)
     async with app.run_test(size=(100, 32)) as pilot:
+        await app.workers.wait_for_complete()  # the conflicts are read on a worker
+        await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ConflictsScreen)
         votes = str(screen.query_one("#votes", Static).render())
@@ -100,7 +102,9 @@ async def test_full_cycle_on_the_demo_review(demo: Store):
 async def test_conflict_screen_refused_while_blind(demo: Store):
     demo.record_decision(demo.stage_pool(TA)[0], TA, "NA", Verdict.INCLUDE)
     app = make_app(demo, resolver="NA", stage=TA)
-    async with app.run_test(size=(100, 32)):
+    async with app.run_test(size=(100, 32)) as pilot:
+        await app.workers.wait_for_complete()  # the conflicts are read on a worker
+        await pilot.pause()
         screen = app.screen
         assert "title/abstract is blind" in str(screen.query_one("#progress-line", Static).render())
         assert screen.queue == []
@@ -116,6 +120,7 @@ async def test_conflict_screen_shows_the_whole_record(demo: Store, screen_text):
     demo.unblind(TA, "NA")
     app = make_app(demo, resolver="NA", stage=TA)
     async with app.run_test(size=(100, 32)) as pilot:
+        await app.workers.wait_for_complete()  # the conflicts are read on a worker
         await pilot.pause()
         screen = app.screen
         assert screen.current == rid

@@ -9,7 +9,7 @@ from textual.widgets import Static
 from screener.core.models import Author, BibRecord, Stage, Verdict
 from screener.core.protocol import load_protocol
 from screener.paths import example_dir
-from screener.store import SourceInput, Store, open_store
+from screener.store import SourceInput, open_store
 from screener.tui.app import make_app
 from screener.tui.screens.dialogs import Confirm
 from screener.tui.screens.duplicates import DuplicatesScreen
@@ -18,58 +18,8 @@ from screener.workflows.dedup import run_dedup
 AUTHORS = (Author("Younger", "J"), Author("Mackey", "S"))
 
 
-def _review(tmp_path: Path) -> Store:
-    store = open_store(tmp_path / "review.db", create=True)
-    store.init_review(load_protocol(example_dir() / "protocol.toml"))
-    base = dict(authors=AUTHORS, year=2009, volume="10", start_page="663")
-    store.add_source(
-        SourceInput("PubMed", "p.nbib", "a" * 64, "pubmed"),
-        [
-            BibRecord(
-                position=1,
-                title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
-                journal="Pain Med",
-                **base,
-            ),
-            BibRecord(
-                position=2,
-                title="Low-dose naltrexone in the treatment of fibromyalgia: a small pilot study",
-                journal="Pain Med",
-                authors=AUTHORS,
-                year=2009,
-            ),
-            BibRecord(
-                position=3,
-                title="Pharmacotherapy of fibromyalgia",
-                journal="Am J Health Syst Pharm",
-                year=2011,
-                authors=(Author("Traynor", "LM"),),
-            ),
-        ],
-    )
-    store.add_source(
-        SourceInput("Embase", "e.ris", "b" * 64, "ris"),
-        [
-            BibRecord(
-                position=1,
-                title="Low-dose naltrexone for the treatment of fibromyalgia: a pilot study",
-                journal="Pain Medicine",
-                **base,
-            ),
-            BibRecord(
-                position=2,
-                title="Pharmacotherapy of fibromyalgia",
-                journal="American Journal of Health-System Pharmacy",
-                year=2011,
-                authors=(Author("Traynor", "L. M."),),
-            ),
-        ],
-    )
-    return store
-
-
-async def test_decide_pairs_and_undo_a_merge(tmp_path: Path):
-    store = _review(tmp_path)
+async def test_decide_pairs_and_undo_a_merge(tmp_path: Path, pairs_review):
+    store = pairs_review(tmp_path)
     summary = run_dedup(store)
     assert summary.clusters == 2 and summary.removed == 2
     # 2 is a near-duplicate of 1 (and so of 4, 1's Embase copy): queued for a human, not merged;
@@ -134,8 +84,8 @@ async def test_a_merged_cluster_shows_every_member(tmp_path: Path):
     store.close()
 
 
-async def test_undo_asks_first_when_the_records_carry_decisions(tmp_path: Path):
-    store = _review(tmp_path)
+async def test_undo_asks_first_when_the_records_carry_decisions(tmp_path: Path, pairs_review):
+    store = pairs_review(tmp_path)
     run_dedup(store)
     store.record_decision(1, Stage.TITLE_ABSTRACT, "NA", Verdict.INCLUDE)
     app = make_app(store)

@@ -92,7 +92,8 @@ async def test_home_lists_what_is_waiting_with_keys(tmp_path: Path):
 
 
 async def test_the_demo_opens_with_its_passphrase_said_once(review):
-    """`screener demo` opens the app after printing the passphrase, which the app then hides: it says it again."""
+    """`screener demo` opens the app after printing the passphrase, which the app then hides: it says it
+    again."""
     app = make_app(review, welcome="Demo review: every demo reviewer's passphrase is 'demo-passphrase'.")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()

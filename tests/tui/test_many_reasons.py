@@ -1,4 +1,5 @@
-"""A protocol with more than nine exclusion reasons: 10 and up are chosen with two digits (issue 13, item 10)."""
+"""A protocol with more than nine exclusion reasons: 10 and up are chosen with two digits (issue 13,
+item 10)."""
 
 from __future__ import annotations
 

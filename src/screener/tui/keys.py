@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
@@ -59,50 +62,46 @@ class ReasonTyping:
         return int(typed) if typed and int(typed) else None
 
 
-class ReasonKeys:
-    """Mixin for a screen where ``e`` then a reason number excludes: reads the number's digits.
+class ReasonInput:
+    """The reason number typed after ``e`` on a screen where one key decides.
 
-    The screen sets ``picking_reason`` and calls :meth:`start_reason` on ``e``, routes its
-    ``action_reason(key)`` to :meth:`reason_key`, and implements :meth:`reason_chosen`.
+    The screen calls :meth:`start` on ``e`` and routes its ``action_reason(key)`` to
+    :meth:`key`; ``chosen(number)`` is called once a number is complete (0: no reason),
+    ``typed()`` when a digit waits for the next one (the screen redraws its prompt).
     """
 
-    picking_reason: bool
-    _typing: ReasonTyping | None = None
-    _typing_timer: Timer | None = None
+    def __init__(self, screen: Screen[Any], chosen: Callable[[int], None], typed: Callable[[], None]) -> None:
+        self._screen, self._chosen, self._typed = screen, chosen, typed
+        self._typing: ReasonTyping | None = None
+        self._timer: Timer | None = None
 
-    def start_reason(self, protocol: Protocol, stage: Stage) -> None:
+    def start(self, protocol: Protocol, stage: Stage) -> None:
         self._typing = ReasonTyping(max((n for n, _ in protocol.exclusion_reasons(stage)), default=0))
 
     @property
-    def reason_digits(self) -> str:
+    def digits(self) -> str:
         """The digits typed so far (shown while waiting for the next one)."""
         return self._typing.digits if self._typing else ""
 
-    def reason_key(self, key: int) -> None:
-        if self._typing_timer is not None:
-            self._typing_timer.stop()
-            self._typing_timer = None
+    def key(self, key: int) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
         if self._typing is None:
             return
         number = self._typing.key(key)
         if number is not None:
-            self.reason_chosen(number)
+            self._chosen(number)
         elif self._typing.digits:
-            self._typing_timer = self.set_timer(REASON_WAIT_S, self._reason_wait_over)  # type: ignore[attr-defined]
-            self.reason_typed()
+            self._timer = self._screen.set_timer(REASON_WAIT_S, self._wait_over)
+            self._typed()
 
-    def _reason_wait_over(self) -> None:
-        self._typing_timer = None
+    def _wait_over(self) -> None:
+        """No further digit came: the number typed so far (the screen ignores it once ``e`` was cancelled)."""
+        self._timer = None
         number = self._typing.timeout() if self._typing else None
-        if number is not None and self.picking_reason:
-            self.reason_chosen(number)
-
-    def reason_typed(self) -> None:
-        """Show the digits typed so far (the screen redraws its prompt)."""
-
-    def reason_chosen(self, number: int) -> None:
-        """Exclude with reason ``number`` (0: no reason)."""
-        raise NotImplementedError
+        if number is not None:
+            self._chosen(number)
 
 
 def help_binding(prefix: str) -> Binding:

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from screener.core.models import Resolution, Stage, Verdict
 from screener.core.protocol import Protocol
-from screener.store import Blinded, StoreError
-from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
+from screener.store import Blinded
+from screener.tui.keys import ReasonInput, help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Prompt
 from screener.tui.widgets.key_footer import KeyFooter
 from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
+from screener.tui.workers import WorkScreen, Writer, one_line
 from screener.workflows.conflicts import describe_resolution, describe_vote, votes
 
 if TYPE_CHECKING:
@@ -29,7 +32,35 @@ if TYPE_CHECKING:
 RESOLVE_AS = "Resolve as exclude (e, then number)"
 
 
-class ConflictsScreen(ReasonKeys, Screen[None]):
+@dataclass
+class ConflictState:
+    """The conflicts of a stage as read from the store (on a worker thread)."""
+
+    protocol: Protocol
+    blind: str | None = None
+    """Why the conflicts cannot be shown (the stage is blind), else None."""
+    open_: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+    history: dict[int, list[Resolution]] = field(default_factory=dict)
+    in_effect: set[int] = field(default_factory=set)
+
+
+def read_conflicts(store: Store, stage: Stage, show_all: bool) -> ConflictState:
+    """The open conflicts (with ``show_all`` the resolved ones too) and their resolution history."""
+    state = ConflictState(store.protocol())  # 'protocol update' elsewhere: new labels and keys at once
+    try:
+        state.open_ = store.conflicts(stage)
+        state.resolved = store.resolved_conflicts(stage) if show_all else []
+    except Blinded as exc:
+        state.blind = str(exc)
+        return state
+    for r in store.resolution_log(stage):
+        state.history.setdefault(r.record_id, []).append(r)
+    state.in_effect = set(store.resolutions(stage))
+    return state
+
+
+class ConflictsScreen(WorkScreen[None]):
     """Resolve the conflicts of one stage, one key per resolution (as on the screening screen)."""
 
     AUTO_FOCUS = "#record-abstract-box"  # arrows and PgUp/PgDn scroll the abstract; Tab reaches the rest
@@ -83,6 +114,8 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
         self.resolved: dict[int, str] = {}
         self.in_effect: set[int] = set()
         self.note = ""
+        self.writer = Writer(self, "screener-resolutions")
+        self.reasons = ReasonInput(self, self.reason_chosen, self.show_conflict)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,29 +131,34 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
 
     def on_mount(self) -> None:
         self.title = f"Conflicts · {self.stage.label} · resolving as {self.resolver} ({self.method})"
-        if self.load():
-            self.show_conflict()
-        poll_store(self, self.store, lambda: None, lambda _: self._reload())
+        self._reload()
+        poll_store(
+            self,
+            self.store,
+            lambda: read_conflicts(self.store, self.stage, self.show_all),
+            self.apply,
+            ready=lambda: not self.writer.pending,
+            writes=lambda: self.writer.count,
+        )
 
-    def load(self) -> bool:
-        """Read the conflicts (and with ``show_all`` the resolved ones) and their resolution history."""
-        self._use_protocol(self.store.protocol())  # 'protocol update' elsewhere: new labels and keys at once
-        try:
-            open_ = self.store.conflicts(self.stage)
-            resolved = self.store.resolved_conflicts(self.stage) if self.show_all else []
-        except Blinded as exc:
-            self.query_one("#progress-line", Static).update(str(exc))
-            return False
+    @work(thread=True, exclusive=True, group="conflicts-load", exit_on_error=False, name="reading")
+    def _reload(self) -> None:
+        state = read_conflicts(self.store, self.stage, self.show_all)
+        self.app.call_from_thread(self.apply, state)
+
+    def apply(self, state: ConflictState) -> None:
+        """Show the conflicts read by :func:`read_conflicts`, staying on the record on screen."""
+        self._use_protocol(state.protocol)
+        if state.blind is not None:
+            self.query_one("#progress-line", Static).update(state.blind)
+            return
         current = self.current
-        self.queue = sorted({*open_, *resolved, *(self.resolved if not self.show_all else ())})
-        self.history = {}
-        for r in self.store.resolution_log(self.stage):
-            self.history.setdefault(r.record_id, []).append(r)
-        self.in_effect = set(self.store.resolutions(self.stage))
+        self.queue = sorted({*state.open_, *state.resolved, *(self.resolved if not self.show_all else ())})
+        self.history, self.in_effect = state.history, state.in_effect
         if current in self.queue:
             self.index = self.queue.index(current)
         self.index = min(self.index, max(len(self.queue) - 1, 0))
-        return True
+        self.show_conflict()
 
     def _use_protocol(self, protocol: Protocol) -> None:
         if (protocol.text, protocol.aliases) == (self.protocol.text, self.protocol.aliases):
@@ -128,10 +166,6 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
         self.protocol = protocol
         self.query_one("#criteria", Static).update(criteria_text(protocol, self.stage, RESOLVE_AS))
         self.query_one(RecordView).use_protocol(protocol, self.stage)
-
-    def _reload(self) -> None:
-        if self.load():
-            self.show_conflict()
 
     def action_toggle_all(self) -> None:
         self.show_all = not self.show_all
@@ -173,7 +207,8 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
 
     def _resolution_text(self, rid: int) -> Text:
         if self.picking_reason:
-            typed = f" {self.reason_digits}… (next digit, or Enter)" if self.reason_digits else ""
+            digits = self.reasons.digits
+            typed = f" {digits}… (next digit, or Enter)" if digits else ""
             return Text(
                 f"Resolve as exclude: press the reason's number, Esc to cancel{typed}", style="bold red"
             )
@@ -193,30 +228,51 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("reason", "cancel_reason"):
             return self.picking_reason
-        if self.picking_reason:
-            return False
-        return True
+        return not self.picking_reason
 
     def _resolve(self, verdict: Verdict, reasons: tuple[str, ...] = ()) -> None:
+        """Shown as resolved at once; written on the writer thread in key order; undone if refused."""
         rid = self.current
         if rid is None:
             return
         earlier = self.history.get(rid, [])
         # Re-resolving keeps the history; without a new note the earlier note is carried forward.
         note = self.note or (earlier[-1].note if earlier and rid in self.in_effect else None)
-        try:
-            res = self.store.record_resolution(
-                rid, self.stage, verdict, self.resolver, self.method, reasons, note or None
-            )
-        except StoreError as exc:
-            self.notify(f"Resolution NOT saved: {exc}", severity="error", timeout=15)
-            return
         label = verdict.value + (f" ({', '.join(reasons)})" if reasons else "")
+        before = (self.resolved.get(rid), rid in self.in_effect)
+        # Until it is written, the resolution stands in the history as it will be stored.
+        shown = Resolution(0, rid, self.stage, verdict, self.resolver, self.method, reasons, note or None)
+        self.history.setdefault(rid, []).append(shown)
         self.resolved[rid] = label
-        self.history.setdefault(rid, []).append(res)
         self.in_effect.add(rid)
         self.note = ""
-        self.query_one("#save-line", Static).update(f"✓ saved: record {rid} resolved as {label}")
+        self.query_one("#save-line", Static).update(f"saving: record {rid} resolved as {label} …")
+
+        def then(future: Future[Resolution]) -> None:
+            history = self.history.setdefault(rid, [])
+            if shown in history:
+                history.remove(shown)
+            error = future.exception()
+            if error is None:
+                history.append(future.result())
+                self.query_one("#save-line", Static).update(f"✓ saved: record {rid} resolved as {label}")
+            else:
+                self._unresolve(rid, *before)
+                self.query_one("#save-line", Static).update(f"✗ NOT saved: record {rid}")
+                self.notify(f"Resolution NOT saved: {one_line(error)}", severity="error", timeout=15)
+            self.show_conflict()
+
+        self.writer.write(
+            then,
+            self.store.record_resolution,
+            rid,
+            self.stage,
+            verdict,
+            self.resolver,
+            self.method,
+            reasons,
+            note or None,
+        )
         later = [
             i
             for i in range(len(self.queue))
@@ -227,13 +283,22 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
             self.index = after[0] if after else later[0]
         self.show_conflict()
 
+    def _unresolve(self, rid: int, label: str | None, was_in_effect: bool) -> None:
+        """Put back what the store still says about ``rid`` after a resolution was refused."""
+        if label is None:
+            self.resolved.pop(rid, None)
+        else:
+            self.resolved[rid] = label
+        if not was_in_effect:
+            self.in_effect.discard(rid)
+
     def action_resolve_include(self) -> None:
         self._resolve(Verdict.INCLUDE)
 
     def action_exclude(self) -> None:
         if self.current is not None:
             self.picking_reason = True
-            self.start_reason(self.protocol, self.stage)
+            self.reasons.start(self.protocol, self.stage)
             self.show_conflict()
 
     def action_cancel_reason(self) -> None:
@@ -242,12 +307,11 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
 
     def action_reason(self, key: int) -> None:
         if self.picking_reason:
-            self.reason_key(key)
-
-    def reason_typed(self) -> None:
-        self.show_conflict()
+            self.reasons.key(key)
 
     def reason_chosen(self, number: int) -> None:
+        if not self.picking_reason:
+            return
         reasons = reasons_for_key(self.protocol, self.stage, number)
         if isinstance(reasons, str):
             self.notify(reasons, severity="warning")
@@ -271,7 +335,11 @@ class ConflictsScreen(ReasonKeys, Screen[None]):
             self.show_conflict()
 
     def action_leave(self) -> None:
+        self.writer.flush()
         leave(self)
+
+    def on_unmount(self) -> None:
+        self.writer.close()
 
     def action_help(self) -> None:
         show_help(

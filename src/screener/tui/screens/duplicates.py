@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -13,16 +14,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Header, Static
+from textual.worker import Worker
 
 from screener.core.dedup import Cancelled
 from screener.core.models import BibRecord
-from screener.store import StoredCluster, StoredPair, StoreError
+from screener.store import StoredCluster, StoredPair
 from screener.tui.keys import help_binding, leave, show_help
+from screener.tui.messages import Progressed
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Confirm, Prompt
 from screener.tui.widgets.key_footer import KeyFooter
+from screener.tui.workers import WorkScreen, Writer, one_line
 from screener.workflows.dedup import run_dedup
 
 if TYPE_CHECKING:
@@ -72,7 +75,10 @@ def comparison(records: Sequence[BibRecord], headers: Sequence[str], scores: dic
     return table
 
 
-class DuplicatesScreen(Screen[None]):
+DupsState = tuple[dict[int, str], list[StoredPair], list[StoredCluster]]
+
+
+class DuplicatesScreen(WorkScreen[None]):
     """Review possible duplicates; see and undo merged clusters; run dedup."""
 
     BINDINGS = [
@@ -117,6 +123,7 @@ class DuplicatesScreen(Screen[None]):
         self.index = 0
         self.cancel = threading.Event()
         self.sources: dict[int, str] = {}
+        self.writer = Writer(self, "screener-pair-decisions")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -129,12 +136,30 @@ class DuplicatesScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = f"Duplicates · deciding as {self.reviewer}"
         self.reload()
-        poll_store(self, self.store, lambda: None, lambda _: self.reload())
+        poll_store(
+            self,
+            self.store,
+            self._read,
+            self._show_state,
+            ready=lambda: not self.writer.pending,
+            writes=lambda: self.writer.count,
+        )
 
+    def _read(self) -> DupsState:
+        """Sources, the possible-duplicate queue and the merged clusters (on a worker thread)."""
+        return (
+            {s.id: s.name for s in self.store.sources()},
+            self.store.possible_queue(),
+            self.store.clusters(),
+        )
+
+    @work(thread=True, exclusive=True, group="dups-load", exit_on_error=False, name="reading the duplicates")
     def reload(self) -> None:
-        self.sources = {s.id: s.name for s in self.store.sources()}
-        self.pairs = self.store.possible_queue()
-        self.cluster_list = self.store.clusters()
+        state = self._read()
+        self.app.call_from_thread(self._show_state, state)
+
+    def _show_state(self, state: DupsState) -> None:
+        self.sources, self.pairs, self.cluster_list = state
         self.index = min(self.index, max(len(self._items()) - 1, 0))
         self.show_item()
 
@@ -203,16 +228,22 @@ class DuplicatesScreen(Screen[None]):
         if not self.pairs:
             return
         pair = self.pairs[self.index]
-        try:
-            self.store.record_pair_decision(pair.a, pair.b, outcome, self.reviewer)
-        except StoreError as exc:
-            self.notify(f"NOT saved: {exc}", severity="error")
-            return
         word = "duplicates" if outcome == "duplicate" else "not duplicates"
-        self.query_one("#save-line", Static).update(f"✓ saved: {pair.a} and {pair.b} are {word}")
-        self.recluster()
+        self.query_one("#save-line", Static).update(f"saving: {pair.a} and {pair.b} are {word} …")
 
-    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False)
+        def then(future: Future[None]) -> None:
+            error = future.exception()
+            if error is not None:
+                self.query_one("#save-line", Static).update(f"✗ NOT saved: {pair.a} and {pair.b}")
+                self.notify(f"NOT saved: {one_line(error)}", severity="error")
+                return
+            self.query_one("#save-line", Static).update(f"✓ saved: {pair.a} and {pair.b} are {word}")
+            self.recluster()
+
+        # On the writer thread, in key order: an exclusive worker would be cancelled by the next key.
+        self.writer.write(then, self.store.record_pair_decision, pair.a, pair.b, outcome, self.reviewer)
+
+    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False, name="re-clustering")
     def recluster(self) -> None:
         run_dedup(self.store, recluster_only=True)
         self.app.call_from_thread(self.reload)
@@ -223,7 +254,7 @@ class DuplicatesScreen(Screen[None]):
         cluster = self.cluster_list[self.index]
         self.check_and_undo(cluster)
 
-    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False, name="undoing the merge")
     def check_and_undo(self, cluster: StoredCluster) -> None:
         """Ask first when the cluster's records carry screening decisions, then undo."""
         weights = self.store.screened_weights()
@@ -242,15 +273,11 @@ class DuplicatesScreen(Screen[None]):
         )
         self.app.call_from_thread(self.app.push_screen, Confirm(question), answer)
 
-    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False, name="undoing the merge")
     def undo(self, cluster: StoredCluster) -> None:
         """Undo one merge (same-DOI/PMID records stay together) and re-cluster."""
-        try:
-            self.store.undo_cluster(cluster.id, self.reviewer)
-            run_dedup(self.store, recluster_only=True)
-        except StoreError as exc:
-            self.app.call_from_thread(self.notify, f"NOT undone: {exc}", severity="error")
-            return
+        self.store.undo_cluster(cluster.id, self.reviewer)
+        run_dedup(self.store, recluster_only=True)
         self.app.call_from_thread(
             self.query_one("#save-line", Static).update,
             f"✓ undone: cluster {cluster.id}; records {', '.join(map(str, cluster.members))} "
@@ -263,13 +290,10 @@ class DuplicatesScreen(Screen[None]):
         self.query_one("#save-line", Static).update("running dedup … (Esc cancels)")
         self.run_dedup()
 
-    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="dedup", exit_on_error=False, name="running dedup")
     def run_dedup(self) -> None:
         def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(
-                self.query_one("#save-line", Static).update,
-                f"running dedup … {done:,} of {total:,} (Esc cancels)",
-            )
+            self.post_message(Progressed(done, total))
 
         try:
             summary = run_dedup(self.store, progress=progress, cancel=self.cancel)
@@ -280,6 +304,17 @@ class DuplicatesScreen(Screen[None]):
             return
         self.app.call_from_thread(self.query_one("#save-line", Static).update, " · ".join(summary.lines()))
         self.app.call_from_thread(self.reload)
+
+    def on_progressed(self, event: Progressed) -> None:
+        self.query_one("#save-line", Static).update(
+            f"running dedup … {event.done:,} of {event.total:,} (Esc cancels)"
+        )
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> None:
+        """The status line says what failed (not "running dedup … 140 of 140" for ever)."""
+        what = "NOT undone" if worker.name == "undoing the merge" else f"{worker.name} failed"
+        self.query_one("#save-line", Static).update(f"✗ {what}: {one_line(error)}")
+        self.notify(f"{what}: {one_line(error)}", severity="error", timeout=15)
 
     def action_goto(self) -> None:
         what = "cluster id or record id" if self.showing_clusters else "record id"
@@ -314,4 +349,8 @@ class DuplicatesScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.cancel.set()
+        self.writer.flush()
         leave(self)
+
+    def on_unmount(self) -> None:
+        self.writer.close()

@@ -35,7 +35,7 @@ from textual.worker import Worker, WorkerState
 from screener.core.models import Decision, Stage, StoredRecord, Verdict
 from screener.core.screening import undo_steps
 from screener.store import Blinded, ReopenNeeded, Settled, StoreError
-from screener.tui.keys import ReasonKeys, help_binding, leave, reason_bindings, reasons_for_key, show_help
+from screener.tui.keys import ReasonInput, help_binding, leave, reason_bindings, reasons_for_key, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Confirm, Prompt
 from screener.tui.widgets.key_footer import KeyFooter
@@ -89,7 +89,7 @@ def opener_problem(location: str) -> str | None:
     return None
 
 
-class ScreeningScreen(ReasonKeys, Screen[None]):
+class ScreeningScreen(Screen[None]):
     """Screen the records of one stage as one reviewer."""
 
     class DecisionWritten(Message):
@@ -219,6 +219,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         self._rank_ids: list[int] = []
         self._ranking = False
         self._rank_again = False
+        self.reasons = ReasonInput(self, self.reason_chosen, self.reason_typed)
 
     # -- layout --------------------------------------------------------------------------
 
@@ -426,8 +427,8 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
         text = Text()
         if self.picking_reason:
             text.append("Exclude: press the reason's number", style="bold red")
-            if self.reason_digits:
-                text.append(f" {self.reason_digits}… (next digit, or Enter)", style="bold red")
+            if self.reasons.digits:
+                text.append(f" {self.reasons.digits}… (next digit, or Enter)", style="bold red")
             if self.stage.value in self.protocol.rules.exclude_without_reason:
                 text.append(", Enter for no reason", style="bold red")
             text.append(", Esc to cancel", style="bold red")
@@ -585,7 +586,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
     def action_exclude(self) -> None:
         if self.current is not None:
             self.picking_reason = True
-            self.start_reason(self.protocol, self.stage)
+            self.reasons.start(self.protocol, self.stage)
             self.query_one(RecordView).set_decision(self._decision_text(self.current))
 
     def action_cancel_reason(self) -> None:
@@ -595,7 +596,7 @@ class ScreeningScreen(ReasonKeys, Screen[None]):
 
     def action_reason(self, key: int) -> None:
         if self.picking_reason and self.current is not None:
-            self.reason_key(key)
+            self.reasons.key(key)
 
     def reason_typed(self) -> None:
         if self.current is not None:
