@@ -254,6 +254,21 @@ def keywords(raws: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def clean_fields(
+    values: list[str | None],
+    clean: Callable[[str | None], str | None] = clean_text,
+    is_clean: Callable[[list[str]], bool] = all_clean,
+) -> list[str | None]:
+    """The plain text fields of a record, cleaned (``values`` itself when all are clean already).
+
+    Only files with markup, odd spacing or non-ASCII text pay for field-by-field cleaning:
+    one check of all the present values is much cheaper than a ``clean`` call for each.
+    """
+    if is_clean([v for v in values if v]):
+        return values
+    return [clean(v) for v in values]
+
+
 def journal_pair(journal: str | None, abbrev: str | None) -> tuple[str | None, str | None]:
     """Order a (journal, abbreviation) pair: the longer is the journal, a copy is dropped.
 

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import re
 import string
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import rispy  # type: ignore[import-untyped]  # rispy ships no type hints (no py.typed)
 
 from screener.core.models import BibRecord
 from screener.core.normalise import (
-    all_clean,
-    clean_text,
     expand_pages,
     extract_year,
     normalise_doi,
@@ -45,6 +45,7 @@ from screener.importers._common import (
     ImportFileError,
     Sink,
     authors,
+    clean_fields,
     journal_pair,
     keywords,
     most_common,
@@ -178,113 +179,39 @@ def _entry(raw: str, position: int, line: int, path: Path) -> tuple[BibRecord, s
     return _record(d, position, line, raw)
 
 
-def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str | None, str | None]:
+#: An entry as rispy reads it: one string per tag, a list of strings for :data:`_LIST_TAGS`
+#: (rispy has no type hints, so its values are typed by tag here and in the steps below).
+_Entry = dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Ids:
+    """What an entry says about its identity, filled in step by step (each step only fills gaps)."""
+
+    doi: str | None
+    pmid: str | None
+    pmcid: str | None
+    source_id: str | None
+    database: str | None
+    platform: str | None
+    url: str | None = None
+
+
+def _record(d: _Entry, position: int, line: int, raw: str) -> tuple[BibRecord, str | None, str | None]:
     g = d.get
-    dbs: list[str] = g("DB") or []
-    dp = g("DP")
-    db_text = " ".join(dbs).lower()
-    database, platform = _database(dbs, dp)
-
-    doi = normalise_doi(g("DO")) or normalise_doi(g("L3"))
-    pmid = None
-    pmcid = normalise_pmcid(g("C2")) if g("C2") else None
-    source_id = strip_or_none(g("ID"))
-    an = strip_or_none(g("AN"))
-    if an:
-        if an.isdigit() and (dp == "NLM" or "medline" in db_text or "pubmed" in db_text):
-            pmid = normalise_pmid(an)
-        elif not source_id:
-            source_id = an
-    if "embase" in db_text:
-        if g("C5"):
-            pmid = pmid or normalise_pmid(g("C5"))
-        if not source_id and g("U2"):
-            source_id = strip_or_none(g("U2"))
-
-    url = None
-    urls = g("UR")
-    if urls:
-        for item in urls:
-            for u in _URL_SPLIT.split(item) if ";" in item else (item,):
-                u = u.strip()
-                if not u:
-                    continue
-                if url is None:
-                    url = normalise_url(u)
-                if doi is None and "doi.org/" in u:
-                    doi = normalise_doi(u)
-                elif "eid=2-s2.0" in u and not source_id:
-                    m = _SCOPUS_EID.search(u)
-                    if m:
-                        source_id = m.group(1)
-                        database = database or "Scopus"
-                elif "pubmed" in u and pmid is None:
-                    m = _PUBMED_URL.search(u)
-                    if m:
-                        pmid = m.group(1)
+    ids = _ids(d)
+    urls: list[str] | None = g("UR")
     links: list[str] | None = g("L2")
-    if doi is None and links:
-        for u in links:
-            if "doi.org/" in u:
-                doi = normalise_doi(u)
-                break
-
-    notes = g("N1")
+    if urls:
+        _read_urls(ids, urls)
+    if ids.doi is None and links:
+        ids.doi = next((normalise_doi(u) for u in links if "doi.org/" in u), None)
+    notes: list[str] | None = g("N1")
     if notes:
-        for note in notes:
-            if not source_id and "Accession Number" in note:
-                m = _ACCESSION.search(note)
-                if m:
-                    source_id = m.group(1)
-            if pmid is None and ("PMID" in note or "PubMed" in note):
-                m = _PMID_NOTE.search(note)
-                if m:
-                    pmid = normalise_pmid(m.group(1))
-            if pmcid is None and "PMCID" in note:
-                m = _PMCID_NOTE.search(note)
-                if m:
-                    pmcid = m.group(1)
-    if source_id and source_id.startswith("WOS:"):
-        database = database or "Web of Science"
-    if database is None or platform == "Ovid":
-        for link in [*(g("L2") or ()), *(urls or ())]:
-            named = ovid_link_database(link)
-            if named:
-                database, platform = database or named, "Ovid"
-                break
-    if platform == "Ovid" and database == "MEDLINE" and pmid is None and source_id and source_id.isdigit():
-        pmid = normalise_pmid(source_id)
-
-    sp = g("SP")
-    ep = g("EP")
-    if sp and ep:
-        start, end = expand_pages(f"{sp.strip()}-{ep.strip()}")
-    else:
-        start, end = expand_pages(sp or ep)
-    if start is not None and start.upper() in _NO_PAGES:
-        start = end = None
-    if start is None and g("C7"):  # Scopus article number stands in for pages
-        start, end = expand_pages(g("C7"))
-
-    # Ovid's CENTRAL records have the journal in JA only.
-    journal = g("JF") or g("T2") or g("JO") or g("JA")
-    abbrev = g("J2") or g("JA") or (g("JO") if journal is not g("JO") else None)
-    title = g("TI") or g("T1") or g("CT") or g("BT")
-    abstract = g("AB") or g("N2")
-    ptype = g("M3")
-    volume = g("VL")
-    issue = g("IS") or g("CP")
-    texts = [t for t in (title, abstract, journal, abbrev, ptype, volume, issue) if t]
-    if not all_clean(texts):
-        # Only files with markup, odd spacing or non-ASCII text pay for field-by-field cleaning.
-        title, abstract, journal, abbrev, ptype = (
-            clean_text(title),
-            clean_text(abstract),
-            clean_text(journal),
-            clean_text(abbrev),
-            clean_text(ptype),
-        )
-        volume, issue = clean_text(volume), clean_text(issue)
+        _read_notes(ids, notes)
+    _read_links(ids, links, urls)
+    start, end = _pages(d)
+    title, abstract, journal, abbrev, ptype, volume, issue = _texts(d)
     journal, abbrev = journal_pair(journal or None, abbrev or None)
     ty = (g("TY") or "").strip().upper()
     if not ptype:
@@ -303,21 +230,131 @@ def _record(d: dict, position: int, line: int, raw: str) -> tuple[BibRecord, str
         issue=issue or None,
         start_page=start,
         end_page=end,
-        doi=doi,
-        pmid=pmid,
-        pmcid=pmcid,
+        doi=ids.doi,
+        pmid=ids.pmid,
+        pmcid=ids.pmcid,
         issn=normalise_issn(g("SN")),
         abstract=abstract or None,
         keywords=keywords(g("KW")),
         language=normalise_language(g("LA")),
         publication_type=ptype,
-        url=url,
-        source_id=source_id,
+        url=ids.url,
+        source_id=ids.source_id,
         line=line,
         raw=raw,
-        database=database,
+        database=ids.database,
     )
-    return rec, database, platform
+    return rec, ids.database, ids.platform
+
+
+def _ids(d: _Entry) -> _Ids:
+    """The identifiers in an entry's own tags, read as its database writes them."""
+    g = d.get
+    dbs: list[str] = g("DB") or []
+    dp: str | None = g("DP")
+    db_text = " ".join(dbs).lower()
+    database, platform = _database(dbs, dp)
+    doi = normalise_doi(g("DO")) or normalise_doi(g("L3"))
+    pmid = None
+    pmcid = normalise_pmcid(g("C2")) if g("C2") else None
+    source_id = strip_or_none(g("ID"))
+    an = strip_or_none(g("AN"))
+    if an:
+        if an.isdigit() and (dp == "NLM" or "medline" in db_text or "pubmed" in db_text):
+            pmid = normalise_pmid(an)
+        elif not source_id:
+            source_id = an
+    if "embase" in db_text:
+        if g("C5"):
+            pmid = pmid or normalise_pmid(g("C5"))
+        if not source_id and g("U2"):
+            source_id = strip_or_none(g("U2"))
+    return _Ids(doi, pmid, pmcid, source_id, database, platform)
+
+
+def _read_urls(ids: _Ids, urls: list[str]) -> None:
+    """The first URL, and the DOI, Scopus EID or PMID that a URL holds when no tag gave them."""
+    for item in urls:
+        for u in _URL_SPLIT.split(item) if ";" in item else (item,):
+            u = u.strip()
+            if not u:
+                continue
+            if ids.url is None:
+                ids.url = normalise_url(u)
+            if ids.doi is None and "doi.org/" in u:
+                ids.doi = normalise_doi(u)
+            elif "eid=2-s2.0" in u and not ids.source_id:
+                m = _SCOPUS_EID.search(u)
+                if m:
+                    ids.source_id = m.group(1)
+                    ids.database = ids.database or "Scopus"
+            elif "pubmed" in u and ids.pmid is None:
+                m = _PUBMED_URL.search(u)
+                if m:
+                    ids.pmid = m.group(1)
+
+
+def _read_notes(ids: _Ids, notes: list[str]) -> None:
+    """The accession number, PMID and PMCID that EBSCOhost and EndNote write in ``N1`` notes."""
+    for note in notes:
+        if not ids.source_id and "Accession Number" in note:
+            m = _ACCESSION.search(note)
+            if m:
+                ids.source_id = m.group(1)
+        if ids.pmid is None and ("PMID" in note or "PubMed" in note):
+            m = _PMID_NOTE.search(note)
+            if m:
+                ids.pmid = normalise_pmid(m.group(1))
+        if ids.pmcid is None and "PMCID" in note:
+            m = _PMCID_NOTE.search(note)
+            if m:
+                ids.pmcid = m.group(1)
+
+
+def _read_links(ids: _Ids, links: list[str] | None, urls: list[str] | None) -> None:
+    """The database a Web of Science id or an Ovid link names; an Ovid MEDLINE id as the PMID."""
+    if ids.source_id and ids.source_id.startswith("WOS:"):
+        ids.database = ids.database or "Web of Science"
+    if ids.database is None or ids.platform == "Ovid":
+        for link in [*(links or ()), *(urls or ())]:
+            named = ovid_link_database(link)
+            if named:
+                ids.database, ids.platform = ids.database or named, "Ovid"
+                break
+    if (
+        ids.platform == "Ovid"
+        and ids.database == "MEDLINE"
+        and ids.pmid is None
+        and ids.source_id
+        and ids.source_id.isdigit()
+    ):
+        ids.pmid = normalise_pmid(ids.source_id)
+
+
+def _pages(d: _Entry) -> tuple[str | None, str | None]:
+    """First and last page from ``SP`` and ``EP``, or Scopus' article number (``C7``)."""
+    g = d.get
+    sp = g("SP")
+    ep = g("EP")
+    if sp and ep:
+        start, end = expand_pages(f"{sp.strip()}-{ep.strip()}")
+    else:
+        start, end = expand_pages(sp or ep)
+    if start is not None and start.upper() in _NO_PAGES:
+        start = end = None
+    if start is None and g("C7"):  # Scopus article number stands in for pages
+        start, end = expand_pages(g("C7"))
+    return start, end
+
+
+def _texts(d: _Entry) -> list[str | None]:
+    """Title, abstract, journal, abbreviation, type, volume and issue, cleaned."""
+    g = d.get
+    # Ovid's CENTRAL records have the journal in JA only.
+    journal = g("JF") or g("T2") or g("JO") or g("JA")
+    abbrev = g("J2") or g("JA") or (g("JO") if journal is not g("JO") else None)
+    title = g("TI") or g("T1") or g("CT") or g("BT")
+    return clean_fields([title, g("AB") or g("N2"), journal, abbrev, g("M3"), g("VL"), g("IS") or g("CP")])
 
 
 def _database(dbs: list[str], dp: str | None) -> tuple[str | None, str | None]:
