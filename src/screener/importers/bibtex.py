@@ -40,6 +40,7 @@ from screener.importers._common import (
     Collected,
     ImportFileError,
     Sink,
+    clean_fields,
     journal_pair,
     most_common,
 )
@@ -378,6 +379,25 @@ def _what_is_wrong(block: ParsingFailedBlock) -> str:
     return reason or "it is not '@type{key, name = {value}, ...}'"
 
 
+# The fields that may hold a value, best first (BibTeX, biblatex, Scopus, Web of Science, Zotero).
+_JOURNAL = ("journal", "journaltitle", "booktitle")
+_ABBREV = (
+    "journal-iso",
+    "abbrev_source_title",
+    "shortjournal",
+    "journal_abbrev",
+    "journalabbrev",
+    "iso-source-abbreviation",
+)
+_TYPE = ("document_type", "type")
+_ISSUE = ("number", "issue")
+_ARTICLE_NUMBER = ("art_number", "article-number", "eid")
+_YEAR = ("year", "date")
+_PMID = ("pmid", "pubmed-id", "pubmed")
+_ISSN = ("issn", "eissn")
+_LANGUAGE = ("language", "langid")
+
+
 def _record(
     entry: Entry, position: int, strings: dict[str, str], line_offset: int = 0
 ) -> tuple[BibRecord, str | None]:
@@ -386,72 +406,36 @@ def _record(
         f.setdefault(fld.key.lower(), evaluate(str(fld.value), strings))
     g = f.get
 
-    key = (entry.key or "").strip()
-    unique = g("unique-id")
-    source_id = (
-        _plain(unique) if unique else (key if key and not key.startswith(GENERATED_KEY_PREFIX) else None)
-    )
-
-    url = g("url")
-    url = normalise_url(_plain(url)) if url else None
-    doi = g("doi")
-    doi = normalise_doi(_plain(doi)) if doi else None
+    source_id = _source_id(entry, g("unique-id"))
+    url = normalise_url(_plain(g("url")))
+    doi = normalise_doi(_plain(g("doi")))
     if doi is None and url and "doi.org/" in url:
         doi = normalise_doi(url)
-
-    title = g("title")
-    abstract = g("abstract")
-    journal = g("journal") or g("journaltitle") or g("booktitle")
-    abbrev = (
-        g("journal-iso")
-        or g("abbrev_source_title")
-        or g("shortjournal")
-        or g("journal_abbrev")
-        or g("journalabbrev")
-        or g("iso-source-abbreviation")
+    title, abstract, journal, abbrev, ptype, pages, volume, issue = clean_fields(
+        [
+            g("title"),
+            g("abstract"),
+            _first(f, _JOURNAL),
+            _first(f, _ABBREV),
+            _first(f, _TYPE),
+            g("pages"),
+            g("volume"),
+            _first(f, _ISSUE),
+        ],
+        _text,
+        _all_clean,
     )
-    ptype = g("document_type") or g("type")
-    pages = g("pages")
-    volume = g("volume")
-    issue = g("number") or g("issue")
-    texts = [t for t in (title, abstract, journal, abbrev, ptype, pages, volume, issue) if t]
-    if not all_clean(texts) or "~" in "".join(texts):
-        # Braces, LaTeX, odd spacing or non-ASCII text: clean field by field.
-        title, abstract, journal, abbrev, ptype, pages = (
-            _text(title),
-            _text(abstract),
-            _text(journal),
-            _text(abbrev),
-            _text(ptype),
-            _text(pages),
-        )
-        volume, issue = _text(volume), _text(issue)
     start, end = expand_pages(pages)
-    if start is None:
-        number = g("art_number") or g("article-number") or g("eid")
-        if number:
-            start, end = expand_pages(_text(number))
+    if start is None:  # an article number stands in for pages
+        start, end = expand_pages(_text(_first(f, _ARTICLE_NUMBER)))
     if not ptype:
         ptype = ENTRY_TYPES.get(entry.entry_type.lower())
     journal, abbrev = journal_pair(journal or None, abbrev or None)
-
-    database = None
-    source = g("source")
-    if (source and source.strip().lower() == "scopus") or (url and "scopus.com" in url):
-        database = "Scopus"
-    elif source_id and source_id[:4] in ("ISI:", "WOS:"):
-        database = "Web of Science"
-
-    year = g("year") or g("date")
-    pmid = g("pmid") or g("pubmed-id") or g("pubmed")
-    pmcid = g("pmcid")
-    issn = g("issn") or g("eissn")
-    language = g("language") or g("langid")
     rec = BibRecord(
         position=position,
         title=title or None,
         authors=_authors(g("author")),
-        year=extract_year(_plain(year)) if year else None,
+        year=extract_year(_plain(_first(f, _YEAR))),
         journal=journal,
         journal_abbrev=abbrev,
         volume=volume or None,
@@ -459,16 +443,47 @@ def _record(
         start_page=start,
         end_page=end,
         doi=doi,
-        pmid=normalise_pmid(_plain(pmid)) if pmid else None,
-        pmcid=normalise_pmcid(_plain(pmcid)) if pmcid else None,
-        issn=normalise_issn(_plain(issn)) if issn else None,
+        pmid=normalise_pmid(_plain(_first(f, _PMID))),
+        pmcid=normalise_pmcid(_plain(g("pmcid"))),
+        issn=normalise_issn(_plain(_first(f, _ISSN))),
         abstract=abstract or None,
         keywords=_keywords(g("author_keywords"), g("keywords"), g("keywords-plus")),
-        language=normalise_language(_text(language)) if language else None,
+        language=normalise_language(_text(_first(f, _LANGUAGE))),
         publication_type=ptype or None,
         url=url,
         source_id=source_id,
         line=entry.start_line + 1 + line_offset if entry.start_line is not None else None,
         raw=entry.raw or "",
     )
-    return rec, database
+    return rec, _database(g("source"), url, source_id)
+
+
+def _first(f: dict[str, str], names: tuple[str, ...]) -> str | None:
+    """The first non-empty value among the fields ``names``."""
+    for name in names:
+        value = f.get(name)
+        if value:
+            return value
+    return None
+
+
+def _all_clean(texts: list[str]) -> bool:
+    # "~" is a space (or an accent) in BibTeX: such a value is never clean as it stands.
+    return all_clean(texts) and "~" not in "".join(texts)
+
+
+def _source_id(entry: Entry, unique: str | None) -> str | None:
+    """Web of Science's ``unique-id``, else the entry's key (unless this program made it up)."""
+    if unique:
+        return _plain(unique)
+    key = (entry.key or "").strip()
+    return key if key and not key.startswith(GENERATED_KEY_PREFIX) else None
+
+
+def _database(source: str | None, url: str | None, source_id: str | None) -> str | None:
+    """Scopus or Web of Science, when the entry's fields say so."""
+    if (source and source.strip().lower() == "scopus") or (url and "scopus.com" in url):
+        return "Scopus"
+    if source_id and source_id[:4] in ("ISI:", "WOS:"):
+        return "Web of Science"
+    return None
