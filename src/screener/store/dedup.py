@@ -14,9 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import combinations
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlmodel import col
 
 from screener.core.models import StoredRecord
 from screener.store import tables as t
@@ -73,6 +74,94 @@ def _pair(row: Any) -> StoredPair:
     )
 
 
+class _ActiveCluster(NamedTuple):
+    """An active cluster as stored, before a run replaces the clustering."""
+
+    primary: int
+    status: str
+    members: set[int]
+
+
+def _key(cluster: _ActiveCluster) -> tuple[frozenset[int], int, str]:
+    """What makes two clusterings' clusters the same: members, primary and status."""
+    return frozenset(cluster.members), cluster.primary, cluster.status
+
+
+def _active_members() -> Select[int | None, int, str, int]:
+    """(cluster id, primary, status, member) of every member of an active cluster."""
+    return (
+        select(
+            col(t.DupCluster.id),
+            col(t.DupCluster.primary_record_id),
+            col(t.DupCluster.status),
+            col(t.DupMember.record_id),
+        )
+        .join(t.DupMember, col(t.DupMember.cluster_id) == col(t.DupCluster.id))
+        .where(col(t.DupCluster.undone_at).is_(None))
+    )
+
+
+def _active_clusters(conn: Connection) -> dict[int, _ActiveCluster]:
+    existing: dict[int, _ActiveCluster] = {}
+    for cid, primary, status, rid in conn.execute(_active_members()):
+        existing.setdefault(cid, _ActiveCluster(primary, status, set())).members.add(rid)
+    return existing
+
+
+def _grown(
+    existing: dict[int, _ActiveCluster], keep: set[int], new: list[NewCluster]
+) -> dict[int, NewCluster]:
+    """The new clusters that hold every member of an active cluster not kept, by that cluster's id.
+
+    A cluster that grew (every old member still in it) keeps its id: people note cluster ids.
+    """
+    grown: dict[int, NewCluster] = {}
+    old_cluster_of = {rid: cid for cid, old in existing.items() if cid not in keep for rid in old.members}
+    for c in new:
+        members = set(c.members)
+        inside = [
+            cid
+            for cid in {old_cluster_of[r] for r in members if r in old_cluster_of}
+            if cid not in grown and existing[cid].members <= members
+        ]
+        if inside:
+            grown[min(inside)] = c
+    return grown
+
+
+def _grow(conn: Connection, cid: int, old: _ActiveCluster, c: NewCluster, now: datetime) -> None:
+    """Give active cluster ``cid`` the primary, status and added members of ``c``."""
+    conn.execute(
+        update(t.DupCluster)
+        .where(col(t.DupCluster.id) == cid)
+        .values(primary_record_id=c.primary, status=c.status)
+    )
+    added_members = [
+        dict(cluster_id=cid, record_id=m, joined_at=now) for m in c.members if m not in old.members
+    ]
+    if added_members:
+        conn.execute(insert(t.DupMember), added_members)
+
+
+def _insert_clusters(conn: Connection, new: list[NewCluster], now: datetime) -> None:
+    # One round trip for all clusters (ids returned in order), one for all members.
+    ids = (
+        conn.execute(
+            insert(t.DupCluster).returning(col(t.DupCluster.id), sort_by_parameter_order=True),
+            [dict(primary_record_id=c.primary, status=c.status, created_at=now) for c in new],
+        )
+        .scalars()
+        .all()
+    )
+    rows = [
+        dict(cluster_id=cid, record_id=m, joined_at=now)
+        for cid, c in zip(ids, new, strict=True)
+        for m in c.members
+    ]
+    for i in range(0, len(rows), 10_000):
+        conn.execute(insert(t.DupMember), rows[i : i + 10_000])
+
+
 class DedupQueries:
     """Mixed into :class:`screener.store.store.Store`."""
 
@@ -84,7 +173,7 @@ class DedupQueries:
 
     def last_dedup_run(self) -> dict[str, Any] | None:
         with self._read() as conn:
-            row = conn.execute(select(t.DedupRun).order_by(t.DedupRun.id.desc()).limit(1)).first()
+            row = conn.execute(select(t.DedupRun).order_by(col(t.DedupRun.id).desc()).limit(1)).first()
         return dict(row._mapping) if row else None
 
     def human_pair_decisions(self, *, undos: bool = True) -> dict[frozenset[int], str]:
@@ -94,30 +183,32 @@ class DedupQueries:
         :meth:`merges_undone`), keeping the pairs a reviewer decided one by one.
         """
         query = (
-            select(t.DupPair.record_a, t.DupPair.record_b, t.DupPair.outcome)
-            .where(t.DupPair.decided_by.is_not(None))
-            .order_by(t.DupPair.id)
+            select(col(t.DupPair.record_a), col(t.DupPair.record_b), col(t.DupPair.outcome))
+            .where(col(t.DupPair.decided_by).is_not(None))
+            .order_by(col(t.DupPair.id))
         )
         if not undos:
-            query = query.where(t.DupPair.rule != "human-undo")
+            query = query.where(col(t.DupPair.rule) != "human-undo")
         with self._read() as conn:
             return {frozenset((a, b)): outcome for a, b, outcome in conn.execute(query)}
 
     def merges_undone(self) -> int:
         """Merges a person undid (not clusters superseded by a later dedup run)."""
-        undo_times = select(t.DupPair.created_at).where(t.DupPair.rule == "human-undo")
-        query = select(func.count()).select_from(t.DupCluster).where(t.DupCluster.undone_at.in_(undo_times))
+        undo_times = select(col(t.DupPair.created_at)).where(col(t.DupPair.rule) == "human-undo")
+        query = (
+            select(func.count()).select_from(t.DupCluster).where(col(t.DupCluster.undone_at).in_(undo_times))
+        )
         with self._read() as conn:
             return conn.execute(query).scalar_one()
 
     def automatic_pairs(self, outcome: str | None = None) -> list[StoredPair]:
         query = (
             select(t.DupPair)
-            .where(t.DupPair.decided_by.is_(None))
-            .order_by(t.DupPair.record_a, t.DupPair.record_b)
+            .where(col(t.DupPair.decided_by).is_(None))
+            .order_by(col(t.DupPair.record_a), col(t.DupPair.record_b))
         )
         if outcome:
-            query = query.where(t.DupPair.outcome == outcome)
+            query = query.where(col(t.DupPair.outcome) == outcome)
         with self._read() as conn:
             return [_pair(r) for r in conn.execute(query)]
 
@@ -125,25 +216,20 @@ class DedupQueries:
         """Every stored pair (automatic and human) involving a record, oldest first."""
         query = (
             select(t.DupPair)
-            .where((t.DupPair.record_a == record_id) | (t.DupPair.record_b == record_id))
-            .order_by(t.DupPair.id)
+            .where((col(t.DupPair.record_a) == record_id) | (col(t.DupPair.record_b) == record_id))
+            .order_by(col(t.DupPair.id))
         )
         with self._read() as conn:
             return [_pair(r) for r in conn.execute(query)]
 
     def clusters(self, record_id: int | None = None) -> list[StoredCluster]:
         """Active clusters with their members (all, or the one holding ``record_id``)."""
-        query = (
-            select(
-                t.DupCluster.id, t.DupCluster.primary_record_id, t.DupCluster.status, t.DupMember.record_id
-            )
-            .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
-            .where(t.DupCluster.undone_at.is_(None))
-            .order_by(t.DupCluster.id, t.DupMember.record_id)
-        )
+        query = _active_members().order_by(col(t.DupCluster.id), col(t.DupMember.record_id))
         if record_id is not None:
             query = query.where(
-                t.DupCluster.id.in_(select(t.DupMember.cluster_id).where(t.DupMember.record_id == record_id))
+                col(t.DupCluster.id).in_(
+                    select(col(t.DupMember.cluster_id)).where(col(t.DupMember.record_id) == record_id)
+                )
             )
         out: dict[int, tuple[int, str, list[int]]] = {}
         with self._read() as conn:
@@ -200,14 +286,15 @@ class DedupQueries:
         ]
 
         def work(conn: Connection) -> dict[str, int]:
-            automatic = t.DupPair.__table__.delete().where(t.DupPair.decided_by.is_(None))
+            automatic = delete(t.DupPair).where(col(t.DupPair.decided_by).is_(None))
             if replace_all:
                 conn.execute(automatic)
             else:
                 for row in pair_rows:
                     conn.execute(
                         automatic.where(
-                            t.DupPair.record_a == row["record_a"], t.DupPair.record_b == row["record_b"]
+                            col(t.DupPair.record_a) == row["record_a"],
+                            col(t.DupPair.record_b) == row["record_b"],
                         )
                     )
             for i in range(0, len(pair_rows), 5000):
@@ -215,8 +302,8 @@ class DedupQueries:
             added, superseded = self._replace_clusters(conn, clusters, now)
             # removed sources can be restored only until records are compared again
             conn.execute(
-                t.SourceRemoval.__table__.update()
-                .where(t.SourceRemoval.restored_at.is_(None), t.SourceRemoval.expired_at.is_(None))
+                update(t.SourceRemoval)
+                .where(col(t.SourceRemoval.restored_at).is_(None), col(t.SourceRemoval.expired_at).is_(None))
                 .values(expired_at=now)
             )
             removed = sum(len(c.members) - 1 for c in clusters)
@@ -242,69 +329,28 @@ class DedupQueries:
     def _replace_clusters(
         self, conn: Connection, clusters: Sequence[NewCluster], now: datetime
     ) -> tuple[int, int]:
-        query = (
-            select(
-                t.DupCluster.id, t.DupCluster.primary_record_id, t.DupCluster.status, t.DupMember.record_id
-            )
-            .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
-            .where(t.DupCluster.undone_at.is_(None))
-        )
-        existing: dict[int, tuple[int, str, set[int]]] = {}
-        for cid, primary, status, rid in conn.execute(query):
-            existing.setdefault(cid, (primary, status, set()))[2].add(rid)
+        """Make the active clusters those of ``clusters``: (clusters added or grown, clusters superseded).
+
+        An unchanged cluster keeps its row; a cluster that grew keeps its id; the other active
+        clusters are marked undone and the remaining new ones inserted.
+        """
+        existing = _active_clusters(conn)
         wanted = {(frozenset(c.members), c.primary, c.status): c for c in clusters}
-        keep = {cid for cid, (p, s, m) in existing.items() if (frozenset(m), p, s) in wanted}
-        kept_keys = {(frozenset(existing[cid][2]), existing[cid][0], existing[cid][1]) for cid in keep}
+        keep = {cid for cid, old in existing.items() if _key(old) in wanted}
+        kept_keys = {_key(existing[cid]) for cid in keep}
         new = [c for key, c in wanted.items() if key not in kept_keys]
-        # A cluster that grew (every old member still in it) keeps its id: people note cluster ids.
-        grown: dict[int, NewCluster] = {}
-        old_cluster_of = {rid: cid for cid, (_, _, m) in existing.items() if cid not in keep for rid in m}
-        for c in new:
-            members = set(c.members)
-            inside = [
-                cid
-                for cid in {old_cluster_of[r] for r in members if r in old_cluster_of}
-                if cid not in grown and existing[cid][2] <= members
-            ]
-            if inside:
-                grown[min(inside)] = c
+        grown = _grown(existing, keep, new)
         for cid, c in grown.items():
-            conn.execute(
-                t.DupCluster.__table__.update()
-                .where(t.DupCluster.id == cid)
-                .values(primary_record_id=c.primary, status=c.status)
-            )
-            added_members = [
-                dict(cluster_id=cid, record_id=m, joined_at=now)
-                for m in c.members
-                if m not in existing[cid][2]
-            ]
-            if added_members:
-                conn.execute(insert(t.DupMember), added_members)
+            _grow(conn, cid, existing[cid], c, now)
         keep |= set(grown)
         new = [c for c in new if all(c is not g for g in grown.values())]
         superseded = [cid for cid in existing if cid not in keep]
         if superseded:
             conn.execute(
-                t.DupCluster.__table__.update().where(t.DupCluster.id.in_(superseded)).values(undone_at=now)
+                update(t.DupCluster).where(col(t.DupCluster.id).in_(superseded)).values(undone_at=now)
             )
         if new:
-            # One round trip for all clusters (ids returned in order), one for all members.
-            ids = (
-                conn.execute(
-                    insert(t.DupCluster).returning(t.DupCluster.id, sort_by_parameter_order=True),
-                    [dict(primary_record_id=c.primary, status=c.status, created_at=now) for c in new],
-                )
-                .scalars()
-                .all()
-            )
-            members = [
-                dict(cluster_id=cid, record_id=m, joined_at=now)
-                for cid, c in zip(ids, new, strict=True)
-                for m in c.members
-            ]
-            for i in range(0, len(members), 10_000):
-                conn.execute(insert(t.DupMember), members[i : i + 10_000])
+            _insert_clusters(conn, new, now)
         return len(new) + len(grown), len(superseded)
 
     def record_pair_decision(self, a: int, b: int, outcome: str, by: str) -> None:
@@ -319,14 +365,14 @@ class DedupQueries:
             raise StoreError("a pair decision is 'duplicate' or 'distinct'")
         by = self.check_reviewer(by, "--by")
         a, b = sorted((a, b))
-        pairs = {(a, b)}
+        pairs: set[tuple[int, ...]] = {(a, b)}
         if outcome == "duplicate":
             side_a = set(c.members) if (c := self.cluster_of(a)) else {a}
             side_b = set(c.members) if (c := self.cluster_of(b)) else {b}
             human = self.human_pair_decisions()
             pairs |= {
                 tuple(sorted(k))
-                for k, v in human.items()  # type: ignore[misc]
+                for k, v in human.items()
                 if v == "distinct"
                 and len(k & side_a) == 1
                 and len(k & side_b) == 1
@@ -377,8 +423,8 @@ class DedupQueries:
 
         def work(conn: Connection) -> None:
             conn.execute(
-                t.DupCluster.__table__.update()
-                .where(t.DupCluster.id == cluster_id)
+                update(t.DupCluster)
+                .where(col(t.DupCluster.id) == cluster_id)
                 .values(undone_at=now, undone_by=by)
             )
             rows = [
@@ -410,13 +456,13 @@ class DedupQueries:
         own = self.cluster_of(record_id)
         members = set(own.members) if own else {record_id}
         query = (
-            select(t.DupPair.record_a, t.DupPair.record_b, t.DupPair.rule)
+            select(col(t.DupPair.record_a), col(t.DupPair.record_b), col(t.DupPair.rule))
             .where(
-                t.DupPair.outcome == "related",
-                t.DupPair.decided_by.is_(None),
-                t.DupPair.record_a.in_(members) | t.DupPair.record_b.in_(members),
+                col(t.DupPair.outcome) == "related",
+                col(t.DupPair.decided_by).is_(None),
+                col(t.DupPair.record_a).in_(members) | col(t.DupPair.record_b).in_(members),
             )
-            .order_by(t.DupPair.record_a, t.DupPair.record_b)
+            .order_by(col(t.DupPair.record_a), col(t.DupPair.record_b))
         )
         with self._read() as conn:
             rows = conn.execute(query).all()
@@ -439,8 +485,11 @@ class DedupQueries:
         """
         out: dict[int, int] = {}
         with self._read() as conn:
-            for table in (t.Vote, t.Resolution):
-                for rid, stage, verdict in conn.execute(select(table.record_id, table.stage, table.verdict)):
+            for query in (
+                select(col(t.Vote.record_id), col(t.Vote.stage), col(t.Vote.verdict)),
+                select(col(t.Resolution.record_id), col(t.Resolution.stage), col(t.Resolution.verdict)),
+            ):
+                for rid, stage, verdict in conn.execute(query):
                     weight = (1000 if stage == "full-text" else 1) * (1 if verdict == "exclude" else 10)
                     out[rid] = out.get(rid, 0) + weight
         return out
@@ -457,13 +506,16 @@ class DedupQueries:
         cluster = self.cluster_of(record_id)
         if cluster is None or cluster.primary != record_id:
             return []
-        mine = select(t.DupMember.cluster_id).where(t.DupMember.record_id == record_id)
+        mine = select(col(t.DupMember.cluster_id)).where(col(t.DupMember.record_id) == record_id)
         query = (
             select(
-                t.DupCluster.created_at, t.DupCluster.undone_at, t.DupMember.joined_at, t.DupMember.record_id
+                col(t.DupCluster.created_at),
+                col(t.DupCluster.undone_at),
+                col(t.DupMember.joined_at),
+                col(t.DupMember.record_id),
             )
-            .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
-            .where(t.DupCluster.id.in_(mine))
+            .join(t.DupMember, col(t.DupMember.cluster_id) == col(t.DupCluster.id))
+            .where(col(t.DupCluster.id).in_(mine))
         )
         when = _naive(since)
         with self._read() as conn:
@@ -474,8 +526,8 @@ class DedupQueries:
             }
         members = {r.id: r.bib for r in self.records(cluster.members)}
         before_ids = tuple(m for m in cluster.members if m in seen or m == record_id)
-        before = merged_fields(Cluster(before_ids, record_id, "automatic", ""), members)  # type: ignore[arg-type]
-        after = merged_fields(Cluster(cluster.members, record_id, "automatic", ""), members)  # type: ignore[arg-type]
+        before = merged_fields(Cluster(before_ids, record_id, "automatic", ""), members)
+        after = merged_fields(Cluster(cluster.members, record_id, "automatic", ""), members)
         return gained_fields(before, after)
 
     def screening_record(self, record_id: int) -> StoredRecord | None:
@@ -493,8 +545,8 @@ class DedupQueries:
     def max_record_id(self) -> int:
         with self._read() as conn:
             return conn.execute(
-                select(func.coalesce(func.max(t.Record.id), 0))
+                select(func.coalesce(func.max(col(t.Record.id)), 0))
                 .select_from(t.Record)
                 .join(t.Source)
-                .where(t.Source.staged.is_(False))
+                .where(col(t.Source.staged).is_(False))
             ).scalar_one()

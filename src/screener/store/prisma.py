@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, false, func, select
+from sqlmodel import col
 
 from screener.core.models import Stage, Verdict
 from screener.store import tables as t
@@ -31,25 +32,28 @@ class FlowQueries:
     ) -> Blinding: ...  # pragma: no cover
 
     def _unscreened_ta(self) -> Select[Any]:
-        """Title/abstract records nobody decided and with no outcome: excluded by automation once screening stopped early."""
-        voted = select(t.Vote.record_id).where(t.Vote.stage == TA)
+        """Title/abstract records nobody decided and with no outcome.
+
+        They count as excluded by automation once screening stopped early.
+        """
+        voted = select(col(t.Vote.record_id)).where(col(t.Vote.stage) == TA)
         return self._ids(
             self.pool_query(Stage.TITLE_ABSTRACT),
-            t.Record.id.not_in(self._outcome(TA, None)),
-            t.Record.id.not_in(voted),
+            col(t.Record.id).not_in(self._outcome(TA, None)),
+            col(t.Record.id).not_in(voted),
         )
 
     def _outcome(self, stage: str, verdict: Verdict | None) -> Select[Any]:
-        query = select(t.Outcome.record_id).where(t.Outcome.stage == stage)
+        query = select(col(t.Outcome.record_id)).where(col(t.Outcome.stage) == stage)
         if verdict is None:
-            return query.where(t.Outcome.verdict.is_not(None))
-        return query.where(t.Outcome.verdict == verdict.value)
+            return query.where(col(t.Outcome.verdict).is_not(None))
+        return query.where(col(t.Outcome.verdict) == verdict.value)
 
     def _not_retrieved(self) -> Select[Any]: ...  # pragma: no cover
 
     def _ids(self, query: Select[Any], *conditions: Any) -> Select[Any]:
         """Record ids of ``query`` (a select of ids) further restricted by ``conditions`` on t.Record.id."""
-        return select(t.Record.id).where(t.Record.id.in_(query), *conditions)
+        return select(col(t.Record.id)).where(col(t.Record.id).in_(query), *conditions)
 
     def box_query(self, name: str) -> Select[Any] | None:
         """The SQL for the record ids behind one PRISMA box, or None for an unknown name.
@@ -63,13 +67,13 @@ class FlowQueries:
         return cache[name]
 
     def _build_box_query(self, name: str) -> Select[Any] | None:
-        record_id = t.Record.id
+        record_id = col(t.Record.id)
         if name.startswith("identified:"):
             source = name.split(":", 1)[1]
             return (
-                select(t.Record.id)
-                .join(t.Source, t.Source.id == t.Record.source_id)
-                .where(t.Source.name == source, t.in_review())
+                select(col(t.Record.id))
+                .join(t.Source, col(t.Source.id) == col(t.Record.source_id))
+                .where(col(t.Source.name) == source, t.in_review())
             )
         screened = self.pool_query(Stage.TITLE_ABSTRACT)
         ft_pool = self.pool_query(Stage.FULL_TEXT)
@@ -90,11 +94,13 @@ class FlowQueries:
             if rest.startswith("excluded:"):
                 reason = rest.split(":", 1)[1]
                 with_reason = self._outcome(FT, Verdict.EXCLUDE).where(
-                    t.Outcome.reason.is_(None) if reason == "none" else t.Outcome.reason == reason
+                    col(t.Outcome.reason).is_(None) if reason == "none" else col(t.Outcome.reason) == reason
                 )
                 return self._ids(assessed, record_id.in_(with_reason))
         all_assessed = self._ids(ft_pool, record_id.not_in(self._not_retrieved()))
-        automation = self._unscreened_ta() if self.stopped_early() else select(t.Record.id).where(false())
+        automation = (
+            self._unscreened_ta() if self.stopped_early() else select(col(t.Record.id)).where(false())
+        )
         boxes = {
             "duplicates": self._ids(self._removed_query(), record_id.in_(self._arm_query(other=False))),
             "records_screened": self._ids(screened),
@@ -117,14 +123,16 @@ class FlowQueries:
         with self._read() as conn:
             sources = list(
                 conn.execute(
-                    select(t.Source.name).where(t.in_review()).distinct().order_by(t.Source.name)
+                    select(col(t.Source.name)).where(t.in_review()).distinct().order_by(col(t.Source.name))
                 ).scalars()
             )
             reasons = (
                 []
                 if ft_blind
                 else list(
-                    conn.execute(select(t.Outcome.reason).where(t.Outcome.stage == FT).distinct()).scalars()
+                    conn.execute(
+                        select(col(t.Outcome.reason)).where(col(t.Outcome.stage) == FT).distinct()
+                    ).scalars()
                 )
             )
         names = [f"identified:{s}" for s in sources] + [
@@ -147,7 +155,7 @@ class FlowQueries:
         if (blind := self.blinding(viewer).box(name)) is not None:
             raise Blinded(blind)
         with self._read() as conn:
-            return list(conn.execute(query.order_by(t.Record.id)).scalars())
+            return list(conn.execute(query.order_by(col(t.Record.id))).scalars())
 
     def flow_numbers(self, viewer: str | None = None) -> dict[str, Any]:
         """Every PRISMA count as ``viewer`` may see it: a :class:`~screener.store.blinding.Blind` marker
@@ -166,22 +174,22 @@ class FlowQueries:
         the box queries above, which define the boxes.
         """
         with self._read() as conn:
-            sources = [
-                tuple(r)
-                for r in conn.execute(
-                    select(t.Source.name, t.Source.kind, func.count(t.Record.id))
-                    .join(t.Record, t.Record.source_id == t.Source.id, isouter=True)
+            sources: list[tuple[str, str, int]] = [
+                (name, kind, n)
+                for name, kind, n in conn.execute(
+                    select(col(t.Source.name), col(t.Source.kind), func.count(col(t.Record.id)))
+                    .join(t.Record, col(t.Record.source_id) == col(t.Source.id), isouter=True)
                     .where(t.in_review())
-                    .group_by(t.Source.id, t.Source.name, t.Source.kind)
-                    .order_by(t.Source.id)
+                    .group_by(col(t.Source.id), col(t.Source.name), col(t.Source.kind))
+                    .order_by(col(t.Source.id))
                 )
             ]
             removed = set(conn.execute(self._removed_query()).scalars())
             archived = set(
                 conn.execute(  # records of withdrawn sources: out of every count, decisions kept
-                    select(t.Record.id)
-                    .join(t.Source, t.Source.id == t.Record.source_id)
-                    .where(t.Source.archived_at.is_not(None))
+                    select(col(t.Record.id))
+                    .join(t.Source, col(t.Source.id) == col(t.Record.source_id))
+                    .where(col(t.Source.archived_at).is_not(None))
                 ).scalars()
             )
             other = set(conn.execute(self._arm_query(other=True)).scalars())
@@ -189,27 +197,32 @@ class FlowQueries:
             grouped: dict[tuple[str, str | None, str | None], int] = {
                 (stage, verdict, reason): n
                 for stage, verdict, reason, n in conn.execute(
-                    select(t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason, func.count()).group_by(
-                        t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason
-                    )
+                    select(
+                        col(t.Outcome.stage), col(t.Outcome.verdict), col(t.Outcome.reason), func.count()
+                    ).group_by(col(t.Outcome.stage), col(t.Outcome.verdict), col(t.Outcome.reason))
                 )
             }
             special: dict[int, dict[str, tuple[str | None, str | None]]] = {}
             ids = sorted(removed | other | not_retrieved | archived)
             for i in range(0, len(ids), 20_000):
                 for rid, stage, verdict, reason in conn.execute(
-                    select(t.Outcome.record_id, t.Outcome.stage, t.Outcome.verdict, t.Outcome.reason).where(
-                        t.Outcome.record_id.in_(ids[i : i + 20_000])
-                    )
+                    select(
+                        col(t.Outcome.record_id),
+                        col(t.Outcome.stage),
+                        col(t.Outcome.verdict),
+                        col(t.Outcome.reason),
+                    ).where(col(t.Outcome.record_id).in_(ids[i : i + 20_000]))
                 ):
                     special.setdefault(rid, {})[stage] = (verdict, reason)
-            study = func.coalesce(t.StudyReport.study_id, -t.Outcome.record_id)
+            study = func.coalesce(col(t.StudyReport.study_id), -col(t.Outcome.record_id))
             included_studies = list(
                 conn.execute(
-                    select(t.Outcome.record_id, study)
+                    select(col(t.Outcome.record_id), study)
                     .select_from(t.Outcome)
-                    .join(t.StudyReport, t.StudyReport.record_id == t.Outcome.record_id, isouter=True)
-                    .where(t.Outcome.stage == FT, t.Outcome.verdict == Verdict.INCLUDE.value)
+                    .join(
+                        t.StudyReport, col(t.StudyReport.record_id) == col(t.Outcome.record_id), isouter=True
+                    )
+                    .where(col(t.Outcome.stage) == FT, col(t.Outcome.verdict) == Verdict.INCLUDE.value)
                 ).all()
             )
 

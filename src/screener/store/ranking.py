@@ -1,4 +1,4 @@
-"""Queries for relevance ranking: the texts ranked, what a reviewer's ranking may learn from, the log of rankings.
+"""Queries for relevance ranking: the texts ranked, what a ranking may learn from, the log of rankings.
 
 Blinding is enforced here too: while a stage is blind, :meth:`RankingQueries.ranking_labels`
 returns only the reviewer's own decisions, so another reviewer's votes can never shape
@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
+from sqlmodel import col
 
 from screener.core.models import Stage, Verdict
 from screener.core.ranking import record_text
@@ -66,12 +67,12 @@ class RankingQueries:
 
     def ranking_texts(self, ids: Sequence[int]) -> list[str]:
         """Title, abstract and keywords of each record, in the order of ``ids``."""
-        query = select(t.Record.id, t.Record.title, t.Record.abstract, t.Record.keywords)
+        query = select(col(t.Record.id), col(t.Record.title), col(t.Record.abstract), col(t.Record.keywords))
         texts: dict[int, str] = {}
         wanted = list(ids)
         with self._read() as conn:
             for start in range(0, len(wanted), 5000):
-                rows = conn.execute(query.where(t.Record.id.in_(wanted[start : start + 5000])))
+                rows = conn.execute(query.where(col(t.Record.id).in_(wanted[start : start + 5000])))
                 for rid, title, abstract, keywords in rows:
                     texts[rid] = record_text(title, abstract, json.loads(keywords or "[]"))
         return [texts.get(i, "") for i in wanted]
@@ -84,8 +85,8 @@ class RankingQueries:
         final outcome where there is one (agreed or resolved).
         """
         stage = Stage(stage)
-        own = select(t.Vote.record_id, t.Vote.verdict, t.Vote.decision_id).where(
-            t.Vote.stage == stage.value, t.Vote.reviewer == reviewer
+        own = select(col(t.Vote.record_id), col(t.Vote.verdict), col(t.Vote.decision_id)).where(
+            col(t.Vote.stage) == stage.value, col(t.Vote.reviewer) == reviewer
         )
         blind = self.is_blind(stage)
         with self._read() as conn:
@@ -95,22 +96,22 @@ class RankingQueries:
                 labels[rid] = verdict in LEARNS_AS_INCLUDE
                 through = did if through is None else max(through, did)
             if not blind:
-                final = select(t.Outcome.record_id, t.Outcome.verdict).where(
-                    t.Outcome.stage == stage.value, t.Outcome.verdict.is_not(None)
+                final = select(col(t.Outcome.record_id), col(t.Outcome.verdict)).where(
+                    col(t.Outcome.stage) == stage.value, col(t.Outcome.verdict).is_not(None)
                 )
-                for rid, verdict in conn.execute(final):
-                    labels[rid] = verdict == Verdict.INCLUDE.value
+                for rid, outcome in conn.execute(final):
+                    labels[rid] = outcome == Verdict.INCLUDE.value
         return Labels(labels, through, blind)
 
     def screening_history(self, stage: Stage, reviewer: str) -> list[tuple[int, str, int]]:
         """A reviewer's current decisions at a stage in the order made: (record id, verdict, decision id)."""
         query = (
-            select(t.Vote.record_id, t.Vote.verdict, t.Vote.decision_id)
-            .where(t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer)
-            .order_by(t.Vote.decision_id)
+            select(col(t.Vote.record_id), col(t.Vote.verdict), col(t.Vote.decision_id))
+            .where(col(t.Vote.stage) == Stage(stage).value, col(t.Vote.reviewer) == reviewer)
+            .order_by(col(t.Vote.decision_id))
         )
         with self._read() as conn:
-            return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
+            return [(rid, verdict, did) for rid, verdict, did in conn.execute(query)]
 
     def record_ranking_run(
         self,
@@ -140,7 +141,9 @@ class RankingQueries:
         )
 
         def work(conn: Connection) -> int:
-            return conn.execute(insert(t.RankingRun).values(**values).returning(t.RankingRun.id)).scalar_one()
+            return conn.execute(
+                insert(t.RankingRun).values(**values).returning(col(t.RankingRun.id))
+            ).scalar_one()
 
         return self._write(work)
 
@@ -148,13 +151,13 @@ class RankingQueries:
         self, stage: Stage | None = None, reviewer: str | None = None, kind: str | None = None
     ) -> list[RankingRun]:
         """The rankings used, oldest first."""
-        query = select(t.RankingRun).order_by(t.RankingRun.id)
+        query = select(t.RankingRun).order_by(col(t.RankingRun.id))
         if stage is not None:
-            query = query.where(t.RankingRun.stage == Stage(stage).value)
+            query = query.where(col(t.RankingRun.stage) == Stage(stage).value)
         if reviewer is not None:
-            query = query.where(t.RankingRun.reviewer == reviewer)
+            query = query.where(col(t.RankingRun.reviewer) == reviewer)
         if kind is not None:
-            query = query.where(t.RankingRun.kind == kind)
+            query = query.where(col(t.RankingRun.kind) == kind)
         with self._read() as conn:
             return [
                 RankingRun(
@@ -196,7 +199,10 @@ class RankingQueries:
         return stopping_guide([v in LEARNS_AS_INCLUDE for _, v, _ in history], pool, start)
 
     def stopped_early(self, stage: Stage = Stage.TITLE_ABSTRACT) -> dict[str, Guide] | None:
-        """Each reviewer's guide if the protocol allows stopping early and every reviewer met the test, else None."""
+        """Each reviewer's guide if the protocol allows stopping early and every reviewer met the test.
+
+        None if it does not, or if a reviewer has not met it.
+        """
         protocol = self.protocol()
         if not protocol.rules.stop_early or protocol.rules.order != "relevance":
             return None

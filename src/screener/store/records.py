@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, or_, select
+from sqlalchemy import (
+    Connection,
+    Select,
+    SQLColumnExpression,
+    and_,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlmodel import col
 
 from screener.core.models import Stage
 from screener.core.protocol import Protocol
@@ -63,6 +74,16 @@ class ListRow:
     labels: tuple[str, ...]
 
 
+def _sort_key(sort: str) -> tuple[SQLColumnExpression[Any], ...]:
+    """The ORDER BY of a sort (one of :data:`SORTS`); the id breaks ties."""
+    record_id = col(t.Record.id)
+    return {
+        "id": (record_id,),
+        "year": (col(t.Record.year).desc(), record_id),
+        "title": (func.lower(col(t.Record.title)), record_id),
+    }[sort]
+
+
 class RecordListQueries:
     """Mixed into :class:`screener.store.store.Store`."""
 
@@ -74,49 +95,51 @@ class RecordListQueries:
         self, viewer: str | None = None, protocol: Any = None, *, upto: Stage | None = None
     ) -> Any: ...  # pragma: no cover  # noqa: E501
 
-    def _list_query(self, stage: Stage, reviewer: str, f: ListFilter) -> Any:
+    def _list_query(self, stage: Stage, reviewer: str, f: ListFilter) -> Select[Any]:
         self.blinding(reviewer, upto=Stage(stage)).check_pool(stage)  # the full-text pool is made of outcomes
         vote = and_(
-            t.Vote.record_id == t.Record.id, t.Vote.stage == Stage(stage).value, t.Vote.reviewer == reviewer
+            col(t.Vote.record_id) == col(t.Record.id),
+            col(t.Vote.stage) == Stage(stage).value,
+            col(t.Vote.reviewer) == reviewer,
         )
         query = (
             select(
-                t.Record.id,
-                t.Record.year,
-                t.Record.title,
-                t.Record.authors,
-                t.Source.name,
-                t.Vote.verdict,
-                t.Vote.reasons,
-                t.Decision.note,
+                col(t.Record.id),
+                col(t.Record.year),
+                col(t.Record.title),
+                col(t.Record.authors),
+                col(t.Source.name),
+                col(t.Vote.verdict),
+                col(t.Vote.reasons),
+                col(t.Decision.note),
             )
-            .join(t.Source, t.Source.id == t.Record.source_id)
+            .join(t.Source, col(t.Source.id) == col(t.Record.source_id))
             .outerjoin(t.Vote, vote)
-            .outerjoin(t.Decision, t.Decision.id == t.Vote.decision_id)
-            .where(t.Record.id.in_(self.pool_query(stage)))
+            .outerjoin(t.Decision, col(t.Decision.id) == col(t.Vote.decision_id))
+            .where(col(t.Record.id).in_(self.pool_query(stage)))
         )
         if f.verdict == "undecided":
-            query = query.where(t.Vote.verdict.is_(None))
+            query = query.where(col(t.Vote.verdict).is_(None))
         elif f.verdict:
-            query = query.where(t.Vote.verdict == f.verdict)
+            query = query.where(col(t.Vote.verdict) == f.verdict)
         if f.reason:  # the reason, or a retired one mapped to it
             query = query.where(
-                or_(*(t.Vote.reasons.like(f'%"{r}"%') for r in self.protocol().ids_counted_as(f.reason)))
+                or_(*(col(t.Vote.reasons).like(f'%"{r}"%') for r in self.protocol().ids_counted_as(f.reason)))
             )
         if f.has_note:
-            query = query.where(t.Decision.note.is_not(None), t.Decision.note != "")
+            query = query.where(col(t.Decision.note).is_not(None), col(t.Decision.note) != "")
         if f.label:
             query = query.where(
                 exists().where(
-                    t.RecordLabel.record_id == t.Record.id,
-                    t.RecordLabel.reviewer == reviewer,
-                    t.RecordLabel.label == f.label,
+                    col(t.RecordLabel.record_id) == col(t.Record.id),
+                    col(t.RecordLabel.reviewer) == reviewer,
+                    col(t.RecordLabel.label) == f.label,
                 )
             )
         if f.source_id is not None:
-            query = query.where(t.Record.source_id == f.source_id)
+            query = query.where(col(t.Record.source_id) == f.source_id)
         if f.ids is not None:
-            query = query.where(t.Record.id.in_(list(f.ids)))
+            query = query.where(col(t.Record.id).in_(list(f.ids)))
         return query
 
     def record_list(
@@ -126,11 +149,7 @@ class RecordListQueries:
         if f.sort not in SORTS:
             raise StoreError(f"sort by one of {', '.join(SORTS)}")
         query = self._list_query(stage, reviewer, f)
-        key = {
-            "id": (t.Record.id,),
-            "year": (t.Record.year.desc(), t.Record.id),
-            "title": (func.lower(t.Record.title), t.Record.id),
-        }[f.sort]
+        key = _sort_key(f.sort)
         with self._read() as conn:
             total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
             rows = conn.execute(query.order_by(*key).offset(offset).limit(limit)).all()
@@ -156,12 +175,8 @@ class RecordListQueries:
 
     def record_list_ids(self, stage: Stage, reviewer: str, f: ListFilter) -> list[int]:
         """Every id the filter matches, in its sort order (to screen just these)."""
-        key = {
-            "id": (t.Record.id,),
-            "year": (t.Record.year.desc(), t.Record.id),
-            "title": (func.lower(t.Record.title), t.Record.id),
-        }[f.sort]
-        query = self._list_query(stage, reviewer, f).with_only_columns(t.Record.id).order_by(*key)
+        key = _sort_key(f.sort)
+        query = self._list_query(stage, reviewer, f).with_only_columns(col(t.Record.id)).order_by(*key)
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
@@ -169,9 +184,9 @@ class RecordListQueries:
     def _labels(conn: Connection, reviewer: str, ids: list[int]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
         for rid, label in conn.execute(
-            select(t.RecordLabel.record_id, t.RecordLabel.label)
-            .where(t.RecordLabel.reviewer == reviewer, t.RecordLabel.record_id.in_(ids))
-            .order_by(t.RecordLabel.label)
+            select(col(t.RecordLabel.record_id), col(t.RecordLabel.label))
+            .where(col(t.RecordLabel.reviewer) == reviewer, col(t.RecordLabel.record_id).in_(ids))
+            .order_by(col(t.RecordLabel.label))
         ):
             out.setdefault(rid, []).append(label)
         return out
@@ -187,9 +202,9 @@ class RecordListQueries:
                 select(func.count())
                 .select_from(t.RecordLabel)
                 .where(
-                    t.RecordLabel.record_id == record_id,
-                    t.RecordLabel.reviewer == reviewer,
-                    t.RecordLabel.label == word,
+                    col(t.RecordLabel.record_id) == record_id,
+                    col(t.RecordLabel.reviewer) == reviewer,
+                    col(t.RecordLabel.label) == word,
                 )
             ).scalar_one()
             if not known:
@@ -205,9 +220,9 @@ class RecordListQueries:
         with self._read() as conn:
             return list(
                 conn.execute(
-                    select(t.RecordLabel.label)
-                    .where(t.RecordLabel.reviewer == reviewer)
+                    select(col(t.RecordLabel.label))
+                    .where(col(t.RecordLabel.reviewer) == reviewer)
                     .distinct()
-                    .order_by(t.RecordLabel.label)
+                    .order_by(col(t.RecordLabel.label))
                 ).scalars()
             )

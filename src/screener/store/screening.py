@@ -11,9 +11,10 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Select, func, insert, select
+from sqlalchemy import Connection, Select, delete, func, insert, select
+from sqlmodel import col
 
 from screener.core.conflicts import RecordState
 from screener.core.models import Decision, Resolution, Retrieval, Stage, Verdict
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T")
+S = TypeVar("S")
+P = ParamSpec("P")
 #: Advisory lock key class of one record's derived rows (the same in migration 0011's triggers).
 RECORD_LOCK_CLASS = 0x5C12
 DATABASE_KINDS = ("database", "register")
@@ -46,7 +49,7 @@ def _lock_record(conn: Connection, record_id: int) -> None:
         conn.execute(select(func.pg_advisory_xact_lock(RECORD_LOCK_CLASS, record_id)))
 
 
-def _statement(method: Callable[..., T]) -> Callable[..., T]:
+def _statement(method: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
     """Build a SQL statement once per store and arguments: it depends on them, not on the data.
 
     Statements are immutable (``.where`` returns a new one), so sharing them is safe; the
@@ -54,19 +57,22 @@ def _statement(method: Callable[..., T]) -> Callable[..., T]:
     """
 
     @functools.wraps(method)
-    def cached(self: Any, *args: Any, **kwargs: Any) -> T:
-        cache: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_statements", {})
+    def cached(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        cache: dict[tuple[object, ...], T] = self.__dict__.setdefault("_statements", {})
         key = (method.__name__, args, tuple(sorted(kwargs.items())))
         if key not in cache:
             cache[key] = method(self, *args, **kwargs)
-        return cache[key]  # type: ignore[no-any-return]
+        return cache[key]
 
     return cached
 
 
 @dataclass(frozen=True)
 class Settled:
-    """What changing a decision on a settled record would undo ("resolved: include, by NA and ZL on 2026-11-30")."""
+    """What changing a decision on a settled record would undo.
+
+    E.g. "resolved: include, by NA and ZL on 2026-11-30".
+    """
 
     text: str
     resolution_id: int | None = None
@@ -138,18 +144,18 @@ class ScreeningQueries:
     @_statement
     def _not_retrieved(self) -> Select[Any]:
         """Ids of the reports whose latest retrieval state is not retrieved."""
-        latest = select(func.max(t.Retrieval.id)).group_by(t.Retrieval.record_id)
-        return select(t.Retrieval.record_id).where(
-            t.Retrieval.id.in_(latest), t.Retrieval.status == "not-retrieved"
+        latest = select(func.max(col(t.Retrieval.id))).group_by(col(t.Retrieval.record_id))
+        return select(col(t.Retrieval.record_id)).where(
+            col(t.Retrieval.id).in_(latest), col(t.Retrieval.status) == "not-retrieved"
         )
 
     @_statement
     def _removed_query(self) -> Select[Any]:
         return (
-            select(t.DupMember.record_id)
-            .join(t.DupCluster, t.DupCluster.id == t.DupMember.cluster_id)
-            .where(t.DupCluster.undone_at.is_(None))
-            .where(t.DupMember.record_id != t.DupCluster.primary_record_id)
+            select(col(t.DupMember.record_id))
+            .join(t.DupCluster, col(t.DupCluster.id) == col(t.DupMember.cluster_id))
+            .where(col(t.DupCluster.undone_at).is_(None))
+            .where(col(t.DupMember.record_id) != col(t.DupCluster.primary_record_id))
         )
 
     def removed_as_duplicates(self) -> set[int]:
@@ -161,15 +167,15 @@ class ScreeningQueries:
     def _arm_query(self, *, other: bool) -> Select[Any]:
         kinds = OTHER_KINDS if other else DATABASE_KINDS
         return (
-            select(t.Record.id)
-            .join(t.Source, t.Source.id == t.Record.source_id)
-            .where(t.Source.kind.in_(kinds), t.in_review())
+            select(col(t.Record.id))
+            .join(t.Source, col(t.Source.id) == col(t.Record.source_id))
+            .where(col(t.Source.kind).in_(kinds), t.in_review())
         )  # archived: out of the review
 
     def arm_records(self, *, other: bool) -> list[int]:
         """Ids of the records of one PRISMA arm: databases and registers, or other methods."""
         with self._read() as conn:
-            return list(conn.execute(self._arm_query(other=other).order_by(t.Record.id)).scalars())
+            return list(conn.execute(self._arm_query(other=other).order_by(col(t.Record.id))).scalars())
 
     @_statement
     def pool_query(self, stage: Stage) -> Select[Any]:
@@ -183,15 +189,16 @@ class ScreeningQueries:
         """
         removed = self._removed_query()
         if Stage(stage) is Stage.TITLE_ABSTRACT:
-            return self._arm_query(other=False).where(t.Record.id.not_in(removed))
-        included = select(t.Outcome.record_id).where(
-            t.Outcome.stage == Stage.TITLE_ABSTRACT.value, t.Outcome.verdict == Verdict.INCLUDE.value
+            return self._arm_query(other=False).where(col(t.Record.id).not_in(removed))
+        included = select(col(t.Outcome.record_id)).where(
+            col(t.Outcome.stage) == Stage.TITLE_ABSTRACT.value,
+            col(t.Outcome.verdict) == Verdict.INCLUDE.value,
         )
         return (
-            select(t.Record.id)
-            .join(t.Source, t.Source.id == t.Record.source_id)
-            .where(t.Record.id.in_(included) | t.Source.kind.in_(OTHER_KINDS), t.in_review())
-            .where(t.Record.id.not_in(removed))
+            select(col(t.Record.id))
+            .join(t.Source, col(t.Source.id) == col(t.Record.source_id))
+            .where(col(t.Record.id).in_(included) | col(t.Source.kind).in_(OTHER_KINDS), t.in_review())
+            .where(col(t.Record.id).not_in(removed))
         )
 
     @_statement
@@ -200,7 +207,7 @@ class ScreeningQueries:
         the full-text reports marked not retrieved (an outcome of the stage, not a wait)."""
         pool = self.pool_query(stage)
         if Stage(stage) is Stage.FULL_TEXT:
-            return pool.where(t.Record.id.not_in(self._not_retrieved()))
+            return pool.where(col(t.Record.id).not_in(self._not_retrieved()))
         return pool
 
     def stage_pool(self, stage: Stage, protocol: Protocol | None = None) -> list[int]:
@@ -225,7 +232,7 @@ class ScreeningQueries:
     def not_retrieved_ids(self) -> list[int]:
         """Full-text reports (in the pool) whose latest retrieval state is not retrieved."""
         self.blinding(upto=Stage.FULL_TEXT).check_pool(Stage.FULL_TEXT)
-        query = self.pool_query(Stage.FULL_TEXT).where(t.Record.id.in_(self._not_retrieved()))
+        query = self.pool_query(Stage.FULL_TEXT).where(col(t.Record.id).in_(self._not_retrieved()))
         with self._read() as conn:
             return sorted(conn.execute(query).scalars())
 
@@ -235,8 +242,8 @@ class ScreeningQueries:
         """Every pooled record's state at a stage; refused while the stage is blind (states are outcomes)."""
         self.blinding(viewer, protocol, upto=Stage(stage)).check(stage)
         pool = self.pool_query(stage).subquery()
-        query = select(pool.c.id, t.Outcome.state).outerjoin(
-            t.Outcome, (t.Outcome.record_id == pool.c.id) & (t.Outcome.stage == Stage(stage).value)
+        query = select(pool.c.id, col(t.Outcome.state)).outerjoin(
+            t.Outcome, (col(t.Outcome.record_id) == pool.c.id) & (col(t.Outcome.stage) == Stage(stage).value)
         )
         with self._read() as conn:
             states = {
@@ -274,7 +281,7 @@ class ScreeningQueries:
                 conn.execute(
                     select(func.count())
                     .select_from(t.Unblinding)
-                    .where(t.Unblinding.stage == Stage(stage).value)
+                    .where(col(t.Unblinding.stage) == Stage(stage).value)
                 ).scalar_one()
             )
 
@@ -293,22 +300,25 @@ class ScreeningQueries:
         """Records in conflict at a stage; refused while the stage is blind."""
         self.check_open(stage, viewer)
         query = (
-            select(t.Outcome.record_id)
+            select(col(t.Outcome.record_id))
             .where(
-                t.Outcome.stage == Stage(stage).value,
-                t.Outcome.state == RecordState.CONFLICT.value,
-                t.Outcome.record_id.in_(self.pool_query(stage)),
+                col(t.Outcome.stage) == Stage(stage).value,
+                col(t.Outcome.state) == RecordState.CONFLICT.value,
+                col(t.Outcome.record_id).in_(self.pool_query(stage)),
             )
-            .order_by(t.Outcome.record_id)
+            .order_by(col(t.Outcome.record_id))
         )
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
     def counted_reasons(self, stage: Stage, viewer: str | None = None) -> dict[int, str | None]:
-        """record id -> the exclusion reason PRISMA counts, for records excluded at a stage (refused while blind)."""
+        """record id -> the exclusion reason PRISMA counts, for the records excluded at a stage.
+
+        Refused while the stage is blind.
+        """
         self.check_open(stage, viewer)
-        query = select(t.Outcome.record_id, t.Outcome.reason).where(
-            t.Outcome.stage == Stage(stage).value, t.Outcome.verdict == Verdict.EXCLUDE.value
+        query = select(col(t.Outcome.record_id), col(t.Outcome.reason)).where(
+            col(t.Outcome.stage) == Stage(stage).value, col(t.Outcome.verdict) == Verdict.EXCLUDE.value
         )
         with self._read() as conn:
             return dict(conn.execute(query).all())
@@ -319,12 +329,14 @@ class ScreeningQueries:
     def _resolution_query(self, stage: Stage) -> Select[Any]:
         """The resolution in effect per record at a stage: the latest, unless a reopening set it aside."""
         latest = (
-            select(func.max(t.Resolution.id))
-            .where(t.Resolution.stage == Stage(stage).value)
-            .group_by(t.Resolution.record_id)
+            select(func.max(col(t.Resolution.id)))
+            .where(col(t.Resolution.stage) == Stage(stage).value)
+            .group_by(col(t.Resolution.record_id))
         )
-        aside = select(t.Reopening.resolution_id).where(t.Reopening.resolution_id.is_not(None))
-        return select(t.Resolution).where(t.Resolution.id.in_(latest), t.Resolution.id.not_in(aside))
+        aside = select(col(t.Reopening.resolution_id)).where(col(t.Reopening.resolution_id).is_not(None))
+        return select(t.Resolution).where(
+            col(t.Resolution.id).in_(latest), col(t.Resolution.id).not_in(aside)
+        )
 
     def settled_notices(
         self, stage: Stage, reviewer: str, record_ids: Sequence[int] | None = None
@@ -335,14 +347,18 @@ class ScreeningQueries:
         The text names what a change undoes ("resolved: include, by NA and ZL on 2026-11-30").
         """
         stage = Stage(stage)
-        mine = select(t.Vote.record_id).where(t.Vote.stage == stage.value, t.Vote.reviewer == reviewer)
-        res_q = self._resolution_query(stage).where(t.Resolution.record_id.in_(mine))
-        final = select(t.Outcome.record_id).where(
-            t.Outcome.stage == stage.value, t.Outcome.verdict.is_not(None), t.Outcome.record_id.in_(mine)
+        mine = select(col(t.Vote.record_id)).where(
+            col(t.Vote.stage) == stage.value, col(t.Vote.reviewer) == reviewer
+        )
+        res_q = self._resolution_query(stage).where(col(t.Resolution.record_id).in_(mine))
+        final = select(col(t.Outcome.record_id)).where(
+            col(t.Outcome.stage) == stage.value,
+            col(t.Outcome.verdict).is_not(None),
+            col(t.Outcome.record_id).in_(mine),
         )
         if record_ids is not None:
-            res_q = res_q.where(t.Resolution.record_id.in_(list(record_ids)))
-            final = final.where(t.Outcome.record_id.in_(list(record_ids)))
+            res_q = res_q.where(col(t.Resolution.record_id).in_(list(record_ids)))
+            final = final.where(col(t.Outcome.record_id).in_(list(record_ids)))
         with self._read() as conn:
             resolutions = {r.record_id: _resolution(r) for r in conn.execute(res_q)}
             agreed = [rid for rid in conn.execute(final).scalars() if rid not in resolutions]
@@ -353,10 +369,12 @@ class ScreeningQueries:
             return {}
         voters: dict[int, list[tuple[str, str, datetime]]] = {}
         query = (
-            select(t.Vote.record_id, t.Vote.reviewer, t.Vote.verdict, t.Decision.created_at)
-            .join(t.Decision, t.Decision.id == t.Vote.decision_id)
-            .where(t.Vote.stage == stage.value, t.Vote.record_id.in_(wanted))
-            .order_by(t.Vote.reviewer)
+            select(
+                col(t.Vote.record_id), col(t.Vote.reviewer), col(t.Vote.verdict), col(t.Decision.created_at)
+            )
+            .join(t.Decision, col(t.Decision.id) == col(t.Vote.decision_id))
+            .where(col(t.Vote.stage) == stage.value, col(t.Vote.record_id).in_(wanted))
+            .order_by(col(t.Vote.reviewer))
         )
         with self._read() as conn:
             for rid, who, verdict, when in conn.execute(query):
@@ -381,18 +399,18 @@ class ScreeningQueries:
 
     def reopened(self, stage: Stage) -> list[int]:
         """Records reopened after a final outcome that have no final outcome again yet."""
-        final = select(t.Outcome.record_id).where(
-            t.Outcome.stage == Stage(stage).value, t.Outcome.verdict.is_not(None)
+        final = select(col(t.Outcome.record_id)).where(
+            col(t.Outcome.stage) == Stage(stage).value, col(t.Outcome.verdict).is_not(None)
         )
         query = (
-            select(t.Reopening.record_id)
+            select(col(t.Reopening.record_id))
             .where(
-                t.Reopening.stage == Stage(stage).value,
-                t.Reopening.record_id.not_in(final),
-                t.Reopening.record_id.in_(self.queue_query(stage)),
+                col(t.Reopening.stage) == Stage(stage).value,
+                col(t.Reopening.record_id).not_in(final),
+                col(t.Reopening.record_id).in_(self.queue_query(stage)),
             )
             .distinct()
-            .order_by(t.Reopening.record_id)
+            .order_by(col(t.Reopening.record_id))
         )
         with self._read() as conn:
             return list(conn.execute(query).scalars())
@@ -411,30 +429,31 @@ class ScreeningQueries:
             raise StoreError("a resolution is include or exclude")
         resolved_by = self.check_reviewer(resolved_by, "resolved by")
         self.check_acting_as(resolved_by)
-        values = dict(
-            record_id=record_id,
-            stage=Stage(stage).value,
-            verdict=Verdict(verdict).value,
-            reasons=json.dumps(list(reasons)),
-            note=note,
-            resolved_by=resolved_by,
-            method=method,
-            created_at=datetime.now(UTC),
-        )
-
+        now = datetime.now(UTC)
         protocol = self.protocol()
 
         def work(conn: Connection) -> int:
             _lock_record(conn, record_id)
             if (
                 Stage(stage) is Stage.FULL_TEXT
-                and conn.execute(self._not_retrieved().where(t.Retrieval.record_id == record_id)).first()
+                and conn.execute(self._not_retrieved().where(col(t.Retrieval.record_id) == record_id)).first()
             ):
                 raise StoreError(
                     f"record {record_id}: full text not retrieved: mark it retrieved before resolving"
                 )
             new_id = conn.execute(
-                insert(t.Resolution).values(**values).returning(t.Resolution.id)
+                insert(t.Resolution)
+                .values(
+                    record_id=record_id,
+                    stage=Stage(stage).value,
+                    verdict=Verdict(verdict).value,
+                    reasons=json.dumps(list(reasons)),
+                    note=note,
+                    resolved_by=resolved_by,
+                    method=method,
+                    created_at=now,
+                )
+                .returning(col(t.Resolution.id))
             ).scalar_one()
             if not self.server_derived:  # else the server's trigger did it
                 self._refresh_outcomes(conn, protocol, Stage(stage), [record_id])
@@ -452,8 +471,8 @@ class ScreeningQueries:
             method,
             tuple(reasons),
             note,
-            values["created_at"],
-        )  # type: ignore[arg-type]
+            now,
+        )
 
     def resolutions(self, stage: Stage, viewer: str | None = None) -> dict[int, Resolution]:
         """The resolution in effect per record at a stage (the latest, unless a reopening set it aside).
@@ -470,18 +489,18 @@ class ScreeningQueries:
         self.check_open(stage, viewer)
         query = (
             self._resolution_query(Stage(stage))
-            .with_only_columns(t.Resolution.record_id)
-            .where(t.Resolution.record_id.in_(self.pool_query(stage)))
-            .order_by(t.Resolution.record_id)
+            .with_only_columns(col(t.Resolution.record_id))
+            .where(col(t.Resolution.record_id).in_(self.pool_query(stage)))
+            .order_by(col(t.Resolution.record_id))
         )
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
     def resolution_log(self, stage: Stage | None = None, viewer: str | None = None) -> list[Resolution]:
         """Every resolution ever recorded, oldest first; refused while a stage it covers is blind."""
-        query = select(t.Resolution).order_by(t.Resolution.id)
+        query = select(t.Resolution).order_by(col(t.Resolution.id))
         if stage is not None:
-            query = query.where(t.Resolution.stage == Stage(stage).value)
+            query = query.where(col(t.Resolution.stage) == Stage(stage).value)
         with self._read() as conn:
             log = [_resolution(r) for r in conn.execute(query)]
         blinding = self.blinding(viewer)
@@ -505,33 +524,37 @@ class ScreeningQueries:
             raise StoreError("retrieval status is 'retrieved' or 'not-retrieved'")
         if by is not None:
             by = self.check_reviewer(by, "by")
-        values = dict(
-            record_id=record_id,
-            status=status,
-            reason=reason,
-            location=location,
-            by=by,
-            created_at=datetime.now(UTC),
-        )
+        now = datetime.now(UTC)
         protocol = self.protocol()
 
         def work(conn: Connection) -> int:
             _lock_record(conn, record_id)
-            new_id = conn.execute(insert(t.Retrieval).values(**values).returning(t.Retrieval.id)).scalar_one()
+            new_id = conn.execute(
+                insert(t.Retrieval)
+                .values(
+                    record_id=record_id,
+                    status=status,
+                    reason=reason,
+                    location=location,
+                    by=by,
+                    created_at=now,
+                )
+                .returning(col(t.Retrieval.id))
+            ).scalar_one()
             if not self.server_derived:  # else the server's trigger did it
                 self._refresh_outcomes(
                     conn, protocol, Stage.FULL_TEXT, [record_id]
                 )  # not retrieved is an outcome
             return new_id
 
-        return Retrieval(self._write(work), **values)  # type: ignore[arg-type]
+        return Retrieval(self._write(work), record_id, status, reason, location, by, now)
 
     def retrievals(self) -> dict[int, Retrieval]:
-        latest = select(func.max(t.Retrieval.id)).group_by(t.Retrieval.record_id)
+        latest = select(func.max(col(t.Retrieval.id))).group_by(col(t.Retrieval.record_id))
         with self._read() as conn:
             return {
                 r.record_id: _retrieval(r)
-                for r in conn.execute(select(t.Retrieval).where(t.Retrieval.id.in_(latest)))
+                for r in conn.execute(select(t.Retrieval).where(col(t.Retrieval.id).in_(latest)))
             }
 
     def link_reports(self, record_ids: Sequence[int], label: str) -> int:
@@ -540,17 +563,19 @@ class ScreeningQueries:
         def work(conn: Connection) -> int:
             existing = (
                 conn.execute(
-                    select(t.StudyReport.study_id).where(t.StudyReport.record_id.in_(list(record_ids)))
+                    select(col(t.StudyReport.study_id)).where(
+                        col(t.StudyReport.record_id).in_(list(record_ids))
+                    )
                 )
                 .scalars()
                 .first()
             )
             sid = (
                 existing
-                or conn.execute(insert(t.Study).values(label=label).returning(t.Study.id)).scalar_one()
+                or conn.execute(insert(t.Study).values(label=label).returning(col(t.Study.id))).scalar_one()
             )
             for rid in record_ids:
-                conn.execute(t.StudyReport.__table__.delete().where(t.StudyReport.record_id == rid))
+                conn.execute(delete(t.StudyReport).where(col(t.StudyReport.record_id) == rid))
                 conn.execute(insert(t.StudyReport).values(record_id=rid, study_id=sid))
             return sid
 
@@ -559,4 +584,4 @@ class ScreeningQueries:
     def studies(self) -> dict[int, int]:
         """record id -> study id, for reports linked to a study."""
         with self._read() as conn:
-            return dict(conn.execute(select(t.StudyReport.record_id, t.StudyReport.study_id)).all())
+            return dict(conn.execute(select(col(t.StudyReport.record_id), col(t.StudyReport.study_id))).all())
