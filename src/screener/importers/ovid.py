@@ -281,18 +281,7 @@ def _record(f: dict[str, list[str]], position: int, line: int, raw: str, file_db
     ptype = clean_text(_first(f, "PT"))
     kind = (ptype or "").lower()
     so = _first(f, "SO") or ""
-    bt = _first(f, "BT") or ""
-    volume, issue = _first(f, "VI", "VO"), _first(f, "IP")
-    pages = _first(f, "PG")
-    if not kind.startswith(_BOOK_TYPES) or "chapter" in kind:
-        src_volume, src_issue, src_pages = _source_parts(so or bt)
-        if not kind.startswith("book"):
-            volume, issue = volume or src_volume, issue or src_issue
-        pages = pages or src_pages
-    if pages and "no pagination" in pages.lower():
-        pages = None
-    start, end = expand_pages(pages)
-
+    volume, issue, start, end = _volume_issue_pages(f, kind, so)
     title = _first(f, "TI", "CT", "BT")
     if title:
         title = _TITLE_KIND.sub("", title)
@@ -303,8 +292,52 @@ def _record(f: dict[str, list[str]], position: int, line: int, raw: str, file_db
     if year is None:  # not from a book's line: its years are often those a web page was viewed
         m = _YEAR.search(so)
         year = int(m.group(1)) if m else None
-
     ui, an = strip_or_none(_first(f, "UI")), strip_or_none(_first(f, "AN"))
+    links = f.get("XL", [])
+    return BibRecord(
+        position=position,
+        title=clean_text(title),
+        authors=_authors(f.get("FA") or f.get("AU") or []),
+        year=year,
+        journal=clean_text(journal) or None,
+        volume=clean_text(volume),
+        issue=clean_text(issue),
+        start_page=start,
+        end_page=end,
+        doi=next((d for d in map(normalise_doi, f.get("DO", []) + f.get("DI", [])) if d), None),
+        pmid=_pmid(f, database, ui, an),
+        issn=normalise_issn(_first(f, "IS")),
+        abstract=clean_text(_first(f, "AB")),
+        keywords=_keywords(f),
+        language=normalise_language((_first(f, "LG") or "").rstrip(".") or None),
+        publication_type=ptype.rstrip(".") if ptype else None,
+        url=normalise_url(links[0]) if links else None,
+        source_id=an.rstrip(".") if an else ui,
+        line=line,
+        raw=raw,
+        database=database,
+    )
+
+
+def _volume_issue_pages(
+    f: dict[str, list[str]], kind: str, so: str
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """Volume, issue, first and last page: from their own fields, else from the source line."""
+    volume, issue = _first(f, "VI", "VO"), _first(f, "IP")
+    pages = _first(f, "PG")
+    if not kind.startswith(_BOOK_TYPES) or "chapter" in kind:
+        src_volume, src_issue, src_pages = _source_parts(so or _first(f, "BT") or "")
+        if not kind.startswith("book"):
+            volume, issue = volume or src_volume, issue or src_issue
+        pages = pages or src_pages
+    if pages and "no pagination" in pages.lower():
+        pages = None
+    start, end = expand_pages(pages)
+    return volume, issue, start, end
+
+
+def _pmid(f: dict[str, list[str]], database: str | None, ui: str | None, an: str | None) -> str | None:
+    """A MEDLINE record's id (``UI``, else ``AN``), else the PMID field's digits."""
     pmid = None
     if database == "MEDLINE":
         pmid = (
@@ -316,34 +349,11 @@ def _record(f: dict[str, list[str]], position: int, line: int, raw: str, file_db
     if pmid is None and pm:
         digits = re.search(r"\d{4,9}", pm)
         pmid = normalise_pmid(digits.group(0)) if digits else None
-    doi = None
-    for value in f.get("DO", []) + f.get("DI", []):
-        doi = normalise_doi(value)
-        if doi:
-            break
-    links = f.get("XL", [])
+    return pmid
+
+
+def _keywords(f: dict[str, list[str]]) -> tuple[str, ...]:
+    """Keywords (split at semicolons) and subject headings (without their major-topic star)."""
     kws = [k for v in f.get("KW", []) for k in re.split(r"\s*;\s*", v)]
     kws += [v.replace("*", "") for v in f.get("MH", [])]
-    return BibRecord(
-        position=position,
-        title=clean_text(title),
-        authors=_authors(f.get("FA") or f.get("AU") or []),
-        year=year,
-        journal=clean_text(journal) or None,
-        volume=clean_text(volume),
-        issue=clean_text(issue),
-        start_page=start,
-        end_page=end,
-        doi=doi,
-        pmid=pmid,
-        issn=normalise_issn(_first(f, "IS")),
-        abstract=clean_text(_first(f, "AB")),
-        keywords=keywords(kws),
-        language=normalise_language((_first(f, "LG") or "").rstrip(".") or None),
-        publication_type=ptype.rstrip(".") if ptype else None,
-        url=normalise_url(links[0]) if links else None,
-        source_id=an.rstrip(".") if an else ui,
-        line=line,
-        raw=raw,
-        database=database,
-    )
+    return keywords(kws)
