@@ -420,10 +420,48 @@ def _build(elem: ET.Element, position: int, line: int | None, raw: str) -> BibRe
     if citation is None:
         citation = ET.Element("MedlineCitation")
     article = citation.find("Article")
-    journal_elem = article.find("Journal") if article is not None else None
-    issue = journal_elem.find("JournalIssue") if journal_elem is not None else None
+    journal_elem = _find(article, "Journal")
+    issue = _find(journal_elem, "JournalIssue")
+    info = citation.find("MedlineJournalInfo")
     ids = _ids(elem.find("PubmedData/ArticleIdList"))
     pmid = normalise_pmid(_find_text(citation, "PMID") or ids.get("pubmed"))
+    journal, abbrev = journal_pair(
+        _find_text(journal_elem, "Title"),
+        _find_text(journal_elem, "ISOAbbreviation") or _find_text(info, "MedlineTA"),
+    )
+    start, end = _pages(article)
+    return BibRecord(
+        position=position,
+        title=_find_text(article, "ArticleTitle") or _find_text(article, "VernacularTitle"),
+        authors=_authors(_find(article, "AuthorList")),
+        year=_year(_find(issue, "PubDate"), _find(article, "ArticleDate")),
+        journal=journal,
+        journal_abbrev=abbrev,
+        volume=_find_text(issue, "Volume"),
+        issue=_find_text(issue, "Issue"),
+        start_page=start,
+        end_page=end,
+        doi=_doi(ids, article),
+        pmid=pmid,
+        pmcid=normalise_pmcid(ids.get("pmc")),
+        issn=_issn(journal_elem, info),
+        abstract=_abstract(_find(article, "Abstract")),
+        keywords=_keywords(citation),
+        language=normalise_language(_find_text(article, "Language")),
+        publication_type=_publication_type(citation),
+        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None,
+        source_id=pmid,
+        line=line,
+        raw=raw,
+    )
+
+
+def _find(elem: ET.Element | None, path: str) -> ET.Element | None:
+    return elem.find(path) if elem is not None else None
+
+
+def _doi(ids: dict[str, str], article: ET.Element | None) -> str | None:
+    """The DOI among the article ids, else the article's DOI e-locator."""
     doi = normalise_doi(ids.get("doi"))
     if doi is None and article is not None:
         for loc in article.iterfind("ELocationID"):
@@ -431,58 +469,38 @@ def _build(elem: ET.Element, position: int, line: int | None, raw: str) -> BibRe
                 doi = normalise_doi(loc.text)
                 if doi:
                     break
-    title = _find_text(article, "ArticleTitle") or _find_text(article, "VernacularTitle")
-    info = citation.find("MedlineJournalInfo")
-    journal, abbrev = journal_pair(
-        _find_text(journal_elem, "Title"),
-        _find_text(journal_elem, "ISOAbbreviation") or _find_text(info, "MedlineTA"),
-    )
+    return doi
+
+
+def _issn(journal: ET.Element | None, info: ET.Element | None) -> str | None:
+    """The print ISSN, as the .nbib reader prefers; then the linking one, then any."""
     issns: dict[str, str | None] = {}
-    if journal_elem is not None:
-        for node in journal_elem.iterfind("ISSN"):
+    if journal is not None:
+        for node in journal.iterfind("ISSN"):
             issns.setdefault(node.get("IssnType") or "", node.text)
-    # The print ISSN, as the .nbib reader prefers; then the linking one, then any.
     issn = normalise_issn(issns.get("Print")) or normalise_issn(_find_text(info, "ISSNLinking"))
     if issn is None:
         issn = next((v for v in map(normalise_issn, issns.values()) if v), None)
+    return issn
+
+
+def _publication_type(citation: ET.Element) -> str | None:
+    """The first publication type that is not "English Abstract" or a funding note."""
     types = [
         t for t in (_text(p) for p in citation.iterfind("Article/PublicationTypeList/PublicationType")) if t
     ]
-    ptype = next((t for t in types if not t.startswith(_NOT_TYPES)), types[0] if types else None)
+    return next((t for t in types if not t.startswith(_NOT_TYPES)), types[0] if types else None)
+
+
+def _keywords(citation: ET.Element) -> tuple[str, ...]:
+    """MeSH headings, then keywords, each once."""
     keywords: dict[str, None] = {}
     for path in ("MeshHeadingList/MeshHeading/DescriptorName", "KeywordList/Keyword"):
         for k in citation.iterfind(path):
             word = _text(k)
             if word:
                 keywords.setdefault(word)
-    start, end = _pages(article)
-    return BibRecord(
-        position=position,
-        title=title,
-        authors=_authors(article.find("AuthorList") if article is not None else None),
-        year=_year(
-            issue.find("PubDate") if issue is not None else None,
-            article.find("ArticleDate") if article is not None else None,
-        ),
-        journal=journal,
-        journal_abbrev=abbrev,
-        volume=_find_text(issue, "Volume"),
-        issue=_find_text(issue, "Issue"),
-        start_page=start,
-        end_page=end,
-        doi=doi,
-        pmid=pmid,
-        pmcid=normalise_pmcid(ids.get("pmc")),
-        issn=issn,
-        abstract=_abstract(article.find("Abstract") if article is not None else None),
-        keywords=tuple(keywords),
-        language=normalise_language(_find_text(article, "Language")),
-        publication_type=ptype,
-        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None,
-        source_id=pmid,
-        line=line,
-        raw=raw,
-    )
+    return tuple(keywords)
 
 
 def _book(elem: ET.Element, position: int, line: int | None, raw: str) -> BibRecord:
@@ -494,16 +512,14 @@ def _book(elem: ET.Element, position: int, line: int | None, raw: str) -> BibRec
     pmid = normalise_pmid(_find_text(doc, "PMID") or ids.get("pubmed"))
     chapter = _find_text(doc, "ArticleTitle")
     book_title = _find_text(book, "BookTitle")
-    people = _authors(doc.find("AuthorList")) or _authors(
-        book.find("AuthorList") if book is not None else None
-    )
+    people = _authors(doc.find("AuthorList")) or _authors(_find(book, "AuthorList"))
     start, end = _pages(doc)
     keywords = tuple(dict.fromkeys(k for k in (_text(k) for k in doc.iterfind("KeywordList/Keyword")) if k))
     return BibRecord(
         position=position,
         title=chapter or book_title,
         authors=people,
-        year=_year(book.find("PubDate") if book is not None else None, doc.find("ContributionDate")),
+        year=_year(_find(book, "PubDate"), doc.find("ContributionDate")),
         journal=book_title if chapter else None,
         volume=_find_text(book, "Volume"),
         start_page=start,
