@@ -155,83 +155,102 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> BibR
     f: dict[str, list[str]] = {}
     for tag, value in fields:
         f.setdefault(tag, []).append(value)
+    pmid = normalise_pmid(_first(f, "PMID"))
+    journal, abbrev = journal_pair(clean_text(_first(f, "JT")), clean_text(_first(f, "TA")))
+    start, end = _pages(f)
+    return BibRecord(
+        position=position,
+        title=clean_text(_first(f, "TI", "BTI", "TT")),
+        authors=_people(f),
+        year=extract_year(_first(f, "DP", "DEP", "EDAT")),
+        journal=journal,
+        journal_abbrev=abbrev,
+        volume=clean_text(_first(f, "VI")),
+        issue=clean_text(_first(f, "IP")),
+        start_page=start,
+        end_page=end,
+        doi=_doi(f),
+        pmid=pmid,
+        pmcid=normalise_pmcid(_first(f, "PMC")),
+        issn=_issn(f.get("IS", [])),
+        abstract=clean_text(_first(f, "AB")),
+        keywords=_keywords(f),
+        language=normalise_language(_first(f, "LA")),
+        # PT lists "English Abstract" and funding notes beside the actual article type.
+        publication_type=clean_text(
+            next(
+                (
+                    p
+                    for p in f.get("PT", [])
+                    if p != "English Abstract" and not p.startswith("Research Support")
+                ),
+                _first(f, "PT"),
+            )
+        ),
+        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None,
+        source_id=pmid,
+        line=line,
+        raw=raw,
+    )
 
-    def first(*tags: str) -> str | None:
-        for t in tags:
-            v = f.get(t)
-            if v and v[0]:
-                return v[0]
-        return None
 
+def _first(f: dict[str, list[str]], *tags: str) -> str | None:
+    """The first value of the first of ``tags`` whose first value is not empty."""
+    for t in tags:
+        v = f.get(t)
+        if v and v[0]:
+            return v[0]
+    return None
+
+
+def _people(f: dict[str, list[str]]) -> tuple[Author, ...]:
+    """The authors (full names when there are as many as short ones), else the group names."""
     full = f.get("FAU", [])
     short = f.get("AU", [])
     names = full if len(full) >= len(short) else short
     people: list[Author] = [a for a in map(author, names) if a is not None]
     if not people and f.get("CN"):
         people = [Author(c) for c in map(clean_text, f["CN"]) if c]
+    return tuple(people)
 
+
+def _doi(f: dict[str, list[str]]) -> str | None:
     doi = None
     for v in f.get("LID", []) + f.get("AID", []):
         if v.endswith("[doi]"):
             doi = normalise_doi(v[:-5])
             if doi:
                 break
+    return doi
 
-    start, end = expand_pages(first("PG"))
+
+def _pages(f: dict[str, list[str]]) -> tuple[str | None, str | None]:
+    start, end = expand_pages(_first(f, "PG"))
     if start is None:
         for v in f.get("LID", []):  # e-locators such as "e22677 [pii]" when PG is absent
             if v.endswith("[pii]") and " " not in v[:-6].strip():
-                start, end = expand_pages(v[:-5].strip())
-                break
+                return expand_pages(v[:-5].strip())
+    return start, end
 
-    issn = None
-    issns = f.get("IS", [])
+
+def _issn(issns: list[str]) -> str | None:
+    """The print ISSN, then the linking one, then the electronic one, then any."""
     for kind in ("print", "linking", "electronic"):
         for v in issns:
             m = _ISSN_KIND.search(v)
             if m and m.group(1).lower() == kind:
                 issn = normalise_issn(v)
+                if issn:
+                    return issn
                 break
-        if issn:
-            break
-    if issn is None and issns:
-        issn = normalise_issn(issns[0])
+    return normalise_issn(issns[0]) if issns else None
 
+
+def _keywords(f: dict[str, list[str]]) -> tuple[str, ...]:
+    """MeSH headings (without their major-topic star), then other terms, each once."""
     kws: dict[str, None] = {}
     for v in f.get("MH", []) + f.get("OT", []):
         k = clean_text(v.replace("*", ""))
         if k:
             kws.setdefault(k)
-
-    pmid = normalise_pmid(first("PMID"))
-    title = first("TI", "BTI", "TT")
-    journal, abbrev = journal_pair(clean_text(first("JT")), clean_text(first("TA")))
-    # PT lists "English Abstract" and funding notes beside the actual article type.
-    ptype = next(
-        (p for p in f.get("PT", []) if p != "English Abstract" and not p.startswith("Research Support")),
-        first("PT"),
-    )
-    return BibRecord(
-        position=position,
-        title=clean_text(title),
-        authors=tuple(people),
-        year=extract_year(first("DP", "DEP", "EDAT")),
-        journal=journal,
-        journal_abbrev=abbrev,
-        volume=clean_text(first("VI")),
-        issue=clean_text(first("IP")),
-        start_page=start,
-        end_page=end,
-        doi=doi,
-        pmid=pmid,
-        pmcid=normalise_pmcid(first("PMC")),
-        issn=issn,
-        abstract=clean_text(first("AB")),
-        keywords=tuple(kws),
-        language=normalise_language(first("LA")),
-        publication_type=clean_text(ptype),
-        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None,
-        source_id=pmid,
-        line=line,
-        raw=raw,
-    )
+    return tuple(kws)
