@@ -352,30 +352,62 @@ def expand_pages(text: str | None) -> tuple[str | None, str | None]:
         return None, None
     if text.isdigit():
         return text.lstrip("0") or "0", None
+    plain = _plain_range(text)
+    if plain is not None:
+        return plain
+    text = _first_pages(text)
+    if not text:
+        return None, None
+    repaired = _excel_repaired(text)
+    if repaired is not None:
+        return expand_pages(repaired)
+    return _split_range(text)
+
+
+def _plain_range(text: str) -> tuple[str, str] | None:
+    """``"221-8"`` or BibTeX's ``"12--25"``: digits on both sides, no leading zeros; else None."""
     a, sep, b = text.partition("-")
     if b[:1] == "-":  # BibTeX "12--25"
         b = b[1:]
     if sep and a.isdigit() and b.isdigit() and a[0] != "0" and b[0] != "0":
-        if len(b) < len(a):
-            expanded = a[: len(a) - len(b)] + b
-            if int(expanded) >= int(a):
-                b = expanded
-        return a, b
+        return a, _expanded_end(a, b)
+    return None
+
+
+def _expanded_end(start: str, end: str) -> str:
+    """The end page's digits with the start's leading digits restored ("1069", "74" -> "1074")."""
+    if len(end) < len(start):
+        expanded = start[: len(start) - len(end)] + end
+        if int(expanded) >= int(start):
+            return expanded
+    return end
+
+
+def _first_pages(text: str) -> str:
+    """The first of a list of ranges ("183-93; quiz 193-4"), without a "pp." prefix."""
     text = text.strip()
     if ";" in text or "," in text:
         text = re.split(r"\s*[;,]\s*", text, maxsplit=1)[0]
     if text[:1].isalpha() and text[:1] in "pP":
         text = _PAGE_PREFIX.sub("", text)
-    if not text:
-        return None, None
+    return text
+
+
+def _excel_repaired(text: str) -> str | None:
+    """The range Excel turned into a date ("01-Apr" -> "1-4", "Jan-99" -> "1-99"); else None."""
     if text[:1].isalpha() or text[-1:].isalpha():
         # The recovered numbers are an ordinary (maybe abbreviated) range: "11-Sep" was 11-9.
         m = _EXCEL_DAY_MONTH.match(text)
         if m and m.group(2).lower() in _MONTHS:
-            return expand_pages(f"{_page(m.group(1))}-{_MONTHS[m.group(2).lower()]}")
+            return f"{_page(m.group(1))}-{_MONTHS[m.group(2).lower()]}"
         m = _EXCEL_MONTH_NUM.match(text)
         if m and m.group(1).lower() in _MONTHS:
-            return expand_pages(f"{_MONTHS[m.group(1).lower()]}-{_page(m.group(2))}")
+            return f"{_MONTHS[m.group(1).lower()]}-{_page(m.group(2))}"
+    return None
+
+
+def _split_range(text: str) -> tuple[str | None, str | None]:
+    """Split at the first dash run; a lone end page is read as the field on its own."""
     parts = _PAGE_SEP.split(text, maxsplit=1)
     start = parts[0]
     end = parts[1].strip(_DASHES) if len(parts) > 1 else ""
@@ -385,18 +417,18 @@ def expand_pages(text: str | None) -> tuple[str | None, str | None]:
     start = _page(start)
     if not end:
         return start, None
+    return start, _end_page(start, end)
+
+
+def _end_page(start: str, end: str) -> str:
+    """The end page, expanded when it shares the start's letter prefix ("S394-5" -> "S395")."""
     sm = _PAGE_PART.match(start)
     em = _PAGE_PART.match(end)
     if sm and em and (not em.group(1) or em.group(1) == sm.group(1)):
         prefix, sdigits = sm.group(1), sm.group(2)
-        edigits = em.group(2) if prefix else (em.group(2).lstrip("0") or "0")
-        if len(edigits) < len(sdigits):
-            expanded = sdigits[: len(sdigits) - len(edigits)] + edigits
-            if int(expanded) >= int(sdigits):
-                edigits = expanded
-        end = prefix + edigits if prefix else _page(edigits)
-        return start, end
-    return start, _page(end)
+        edigits = _expanded_end(sdigits, em.group(2) if prefix else (em.group(2).lstrip("0") or "0"))
+        return prefix + edigits if prefix else _page(edigits)
+    return _page(end)
 
 
 def split_keywords(text: str | None) -> list[str]:
