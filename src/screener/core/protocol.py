@@ -126,8 +126,13 @@ class Protocol:
 class _Locator:
     """Finds the line of a table or key in the TOML text, for error messages."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, path: str) -> None:
         self.lines = text.splitlines()
+        self.path = path
+
+    def fail(self, line: int | None, message: str) -> ProtocolError:
+        """The error to raise for ``message`` at ``line`` of this file."""
+        return ProtocolError(self.path, line, message)
 
     def table(self, name: str, index: int | None = None) -> int | None:
         pat = re.compile(
@@ -171,139 +176,117 @@ def parse_protocol(text: str, path: str = "protocol.toml") -> Protocol:
     Raises:
         ProtocolError: naming the file, the line and what is wrong.
     """
+    data = _toml(text, path)
+    loc = _Locator(text, path)
+    title, question = _parse_review(data, loc)
+    reviewers = _parse_reviewers(data, loc)
+    rules = _parse_rules(data.get("screening", {}), loc, {r.initials for r in reviewers})
+    inclusion, exclusion = _parse_criteria(data, loc, rules)
+    dedup = data.get("dedup", {})
+    if not isinstance(dedup, dict) or not all(isinstance(v, (int, float)) for v in dedup.values()):
+        raise loc.fail(loc.table("dedup"), "[dedup] holds numeric thresholds only")
+    return Protocol(title, question, reviewers, inclusion, exclusion, rules, dict(dedup), text)
+
+
+def _toml(text: str, path: str) -> dict[str, Any]:
+    """The TOML document; a syntax error becomes a ProtocolError at its line."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ProtocolError(path, int(m.group(1)) if m else None, f"not valid TOML: {msg}") from None
-    loc = _Locator(text)
 
-    def fail(line: int | None, message: str) -> ProtocolError:
-        return ProtocolError(path, line, message)
 
+def _parse_review(data: dict[str, Any], loc: _Locator) -> tuple[str, str]:
+    """The review's title and question, stripped."""
     review = data.get("review")
     if not isinstance(review, dict):
-        raise fail(None, "missing [review] table with title and question")
+        raise loc.fail(None, "missing [review] table with title and question")
     rline = loc.table("review")
     for key in ("title", "question"):
         if not isinstance(review.get(key), str) or not review[key].strip():
-            raise fail(rline, f"[review] needs a '{key}' (text)")
+            raise loc.fail(rline, f"[review] needs a '{key}' (text)")
+    return review["title"].strip(), review["question"].strip()
 
+
+def _parse_reviewers(data: dict[str, Any], loc: _Locator) -> tuple[ReviewerSpec, ...]:
+    """The [[reviewers]], each with valid initials (unique in any case) and a known role."""
     reviewers: list[ReviewerSpec] = []
     raw_reviewers = data.get("reviewers")
     if not isinstance(raw_reviewers, list) or not raw_reviewers:
-        raise fail(None, "missing [[reviewers]]: name at least one reviewer with initials")
+        raise loc.fail(None, "missing [[reviewers]]: name at least one reviewer with initials")
     for i, r in enumerate(raw_reviewers):
         line = loc.table("reviewers", i)
         initials = r.get("initials") if isinstance(r, dict) else None
         if not isinstance(initials, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,15}", initials):
-            raise fail(line, "reviewer needs 'initials' (letters and digits, e.g. \"NA\")")
-        if initials.casefold() in {
-            x.initials.casefold() for x in reviewers
-        }:  # initials are typed in any case
-            raise fail(loc.key("initials", line), f"duplicate reviewer initials '{initials}'")
+            raise loc.fail(line, "reviewer needs 'initials' (letters and digits, e.g. \"NA\")")
+        # Initials are typed in any case.
+        if initials.casefold() in {x.initials.casefold() for x in reviewers}:
+            raise loc.fail(loc.key("initials", line), f"duplicate reviewer initials '{initials}'")
         role = r.get("role", "reviewer")
         if role not in ("reviewer", "lead", "arbiter"):
-            raise fail(
+            raise loc.fail(
                 loc.key("role", line), f"unknown reviewer role '{role}' (use reviewer, lead or arbiter)"
             )
         reviewers.append(ReviewerSpec(initials, str(r.get("name", "")), role))
+    return tuple(reviewers)
 
-    rules = _parse_rules(data.get("screening", {}), loc, fail, {r.initials for r in reviewers})
 
+def _parse_criteria(
+    data: dict[str, Any], loc: _Locator, rules: ScreeningRules
+) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
+    """The [[inclusion]] and [[exclusion]] criteria (ids unique across both); at least one exclusion."""
     seen_ids: set[str] = set()
     groups: dict[str, list[Criterion]] = {"inclusion": [], "exclusion": []}
-    for kind in groups:
+    for kind, criteria in groups.items():
         items = data.get(kind, [])
         if not isinstance(items, list):
-            raise fail(loc.table(kind), f"'{kind}' must be a list of [[{kind}]] tables")
+            raise loc.fail(loc.table(kind), f"'{kind}' must be a list of [[{kind}]] tables")
         for i, c in enumerate(items):
-            line = loc.table(kind, i)
-            for key in ("id", "label"):
-                if not isinstance(c.get(key), str) or not c[key].strip():
-                    raise fail(line, f"{kind} criterion {i + 1} needs '{key}' (text)")
-            if c["id"] in seen_ids:
-                raise fail(loc.key("id", line), f"duplicate criterion id '{c['id']}'")
-            seen_ids.add(c["id"])
-            stages = c.get("stages", list(rules.stages))
-            if not _str_list(stages) or not stages:
-                raise fail(loc.key("stages", line), "'stages' must be a list of stage names")
-            for s in stages:
-                if s not in rules.stages:
-                    raise fail(
-                        loc.key("stages", line),
-                        f"unknown stage '{s}' in criterion '{c['id']}' (use {', '.join(rules.stages)})",
-                    )
-            keywords = c.get("keywords", [])
-            if not _str_list(keywords):
-                raise fail(loc.key("keywords", line), "'keywords' must be a list of words or phrases")
-            groups[kind].append(Criterion(c["id"], c["label"].strip(), kind, tuple(stages), tuple(keywords)))
+            criterion = _parse_criterion(c, kind, i, loc, rules, seen_ids)
+            seen_ids.add(criterion.id)
+            criteria.append(criterion)
     if not groups["exclusion"]:
-        raise fail(None, "no [[exclusion]] criteria: they are the exclusion reasons reviewers choose from")
-
-    dedup = data.get("dedup", {})
-    if not isinstance(dedup, dict) or not all(isinstance(v, (int, float)) for v in dedup.values()):
-        raise fail(loc.table("dedup"), "[dedup] holds numeric thresholds only")
-
-    return Protocol(
-        review["title"].strip(),
-        review["question"].strip(),
-        tuple(reviewers),
-        tuple(groups["inclusion"]),
-        tuple(groups["exclusion"]),
-        rules,
-        dict(dedup),
-        text,
-    )
+        raise loc.fail(
+            None, "no [[exclusion]] criteria: they are the exclusion reasons reviewers choose from"
+        )
+    return tuple(groups["inclusion"]), tuple(groups["exclusion"])
 
 
-def _parse_rules(raw: Any, loc: _Locator, fail: Any, initials: set[str]) -> ScreeningRules:
+def _parse_criterion(
+    c: Any, kind: str, i: int, loc: _Locator, rules: ScreeningRules, seen_ids: set[str]
+) -> Criterion:
+    """The ``i``-th criterion of ``kind``; ``seen_ids`` are the ids of the criteria before it."""
+    line = loc.table(kind, i)
+    for key in ("id", "label"):
+        if not isinstance(c.get(key), str) or not c[key].strip():
+            raise loc.fail(line, f"{kind} criterion {i + 1} needs '{key}' (text)")
+    if c["id"] in seen_ids:
+        raise loc.fail(loc.key("id", line), f"duplicate criterion id '{c['id']}'")
+    stages = c.get("stages", list(rules.stages))
+    if not _str_list(stages) or not stages:
+        raise loc.fail(loc.key("stages", line), "'stages' must be a list of stage names")
+    for s in stages:
+        if s not in rules.stages:
+            raise loc.fail(
+                loc.key("stages", line),
+                f"unknown stage '{s}' in criterion '{c['id']}' (use {', '.join(rules.stages)})",
+            )
+    keywords = c.get("keywords", [])
+    if not _str_list(keywords):
+        raise loc.fail(loc.key("keywords", line), "'keywords' must be a list of words or phrases")
+    return Criterion(c["id"], c["label"].strip(), kind, tuple(stages), tuple(keywords))
+
+
+def _parse_rules(raw: Any, loc: _Locator, initials: set[str]) -> ScreeningRules:
+    """The [screening] table, checked key by key in the order its errors are reported."""
     line = loc.table("screening")
     if not isinstance(raw, dict):
-        raise fail(line, "[screening] must be a table")
-    known = set(ScreeningRules.__dataclass_fields__)
-    for key in raw:
-        if key not in known:
-            raise fail(
-                loc.key(key, line),
-                f"unknown setting '{key}' in [screening] (known: {', '.join(sorted(known))})",
-            )
-    stages = raw.get("stages", list(STAGES))
-    if not _str_list(stages) or not stages:
-        raise fail(loc.key("stages", line), "'stages' must be a list of stage names")
-    for key in ("stages", "reasons_must_match", "exclude_without_reason"):
-        value = raw.get(key, [])
-        if not _str_list(value):
-            raise fail(loc.key(key, line), f"'{key}' must be a list of stage names")
-        for s in value:
-            if s not in STAGES:
-                raise fail(loc.key(key, line), f"unknown stage '{s}' (use {', '.join(STAGES)})")
-    n = raw.get("reviewers_per_record", 2)
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise fail(loc.key("reviewers_per_record", line), "'reviewers_per_record' must be 1, 2 or more")
-    if n > len(initials):
-        raise fail(
-            loc.key("reviewers_per_record", line),
-            f"'reviewers_per_record' is {n} but only {len(initials)} reviewer(s) are named",
-        )
-    choices = {"maybe": MAYBE_POLICIES, "resolution": RESOLUTION_METHODS, "order": ORDERS}
-    for key, allowed in choices.items():
-        if key in raw and raw[key] not in allowed:
-            raise fail(loc.key(key, line), f"'{key}' must be one of {', '.join(allowed)}")
-    arbiter = raw.get("arbiter")
-    if arbiter is not None and arbiter not in initials:
-        raise fail(loc.key("arbiter", line), f"arbiter '{arbiter}' is not one of the [[reviewers]]")
-    if raw.get("resolution") == "arbiter" and arbiter is None:
-        raise fail(loc.key("resolution", line), 'resolution = "arbiter" needs arbiter = "INITIALS"')
-    seed = raw.get("seed", 0)
-    if not isinstance(seed, int):
-        raise fail(loc.key("seed", line), "'seed' must be a whole number")
-    for key in ("stop_early", "show_scores"):
-        if not isinstance(raw.get(key, False), bool):
-            raise fail(loc.key(key, line), f"'{key}' must be true or false")
-    if raw.get("stop_early") and raw.get("order") != "relevance":
-        raise fail(loc.key("stop_early", line), "'stop_early' needs order = \"relevance\"")
+        raise loc.fail(line, "[screening] must be a table")
+    stages = _rule_stages(raw, loc, line)
+    n = _reviewers_per_record(raw, loc, line, initials)
+    _check_rule_choices(raw, loc, line, initials)
     defaults = ScreeningRules()
     return ScreeningRules(
         stages=tuple(stages),
@@ -312,12 +295,67 @@ def _parse_rules(raw: Any, loc: _Locator, fail: Any, initials: set[str]) -> Scre
         reasons_must_match=tuple(raw.get("reasons_must_match", defaults.reasons_must_match)),
         exclude_without_reason=tuple(raw.get("exclude_without_reason", defaults.exclude_without_reason)),
         resolution=raw.get("resolution", defaults.resolution),
-        arbiter=arbiter,
+        arbiter=raw.get("arbiter"),
         order=raw.get("order", defaults.order),
-        seed=seed,
+        seed=raw.get("seed", 0),
         stop_early=raw.get("stop_early", False),
         show_scores=raw.get("show_scores", False),
     )
+
+
+def _rule_stages(raw: dict[str, Any], loc: _Locator, line: int | None) -> list[str]:
+    """The screened stages, after checking that every key is known and every stage list names stages."""
+    known = set(ScreeningRules.__dataclass_fields__)
+    for key in raw:
+        if key not in known:
+            raise loc.fail(
+                loc.key(key, line),
+                f"unknown setting '{key}' in [screening] (known: {', '.join(sorted(known))})",
+            )
+    stages = raw.get("stages", list(STAGES))
+    if not _str_list(stages) or not stages:
+        raise loc.fail(loc.key("stages", line), "'stages' must be a list of stage names")
+    for key in ("stages", "reasons_must_match", "exclude_without_reason"):
+        value = raw.get(key, [])
+        if not _str_list(value):
+            raise loc.fail(loc.key(key, line), f"'{key}' must be a list of stage names")
+        for s in value:
+            if s not in STAGES:
+                raise loc.fail(loc.key(key, line), f"unknown stage '{s}' (use {', '.join(STAGES)})")
+    return stages
+
+
+def _reviewers_per_record(raw: dict[str, Any], loc: _Locator, line: int | None, initials: set[str]) -> int:
+    """``reviewers_per_record``: a whole number from 1 up to the number of reviewers named."""
+    n = raw.get("reviewers_per_record", 2)
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise loc.fail(loc.key("reviewers_per_record", line), "'reviewers_per_record' must be 1, 2 or more")
+    if n > len(initials):
+        raise loc.fail(
+            loc.key("reviewers_per_record", line),
+            f"'reviewers_per_record' is {n} but only {len(initials)} reviewer(s) are named",
+        )
+    return n
+
+
+def _check_rule_choices(raw: dict[str, Any], loc: _Locator, line: int | None, initials: set[str]) -> None:
+    """The named choices, the arbiter, the seed and the switches, and how they depend on each other."""
+    choices = {"maybe": MAYBE_POLICIES, "resolution": RESOLUTION_METHODS, "order": ORDERS}
+    for key, allowed in choices.items():
+        if key in raw and raw[key] not in allowed:
+            raise loc.fail(loc.key(key, line), f"'{key}' must be one of {', '.join(allowed)}")
+    arbiter = raw.get("arbiter")
+    if arbiter is not None and arbiter not in initials:
+        raise loc.fail(loc.key("arbiter", line), f"arbiter '{arbiter}' is not one of the [[reviewers]]")
+    if raw.get("resolution") == "arbiter" and arbiter is None:
+        raise loc.fail(loc.key("resolution", line), 'resolution = "arbiter" needs arbiter = "INITIALS"')
+    if not isinstance(raw.get("seed", 0), int):
+        raise loc.fail(loc.key("seed", line), "'seed' must be a whole number")
+    for key in ("stop_early", "show_scores"):
+        if not isinstance(raw.get(key, False), bool):
+            raise loc.fail(loc.key(key, line), f"'{key}' must be true or false")
+    if raw.get("stop_early") and raw.get("order") != "relevance":
+        raise loc.fail(loc.key("stop_early", line), "'stop_early' needs order = \"relevance\"")
 
 
 def load_protocol(path: Path) -> Protocol:

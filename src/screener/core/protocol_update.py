@@ -145,7 +145,7 @@ def plan_update(
     Raises:
         ProtocolError: one line naming the file (and the line where there is one).
     """
-    loc = _Locator(new.text)
+    loc = _Locator(new.text, path)
     changed = _reviewer_changes(old.reviewers, new.reviewers)
     if changed:
         raise ProtocolError(
