@@ -80,29 +80,46 @@ def _criteria_lines(
             out.append(f"removed {kind} {c.id} {_q(c.label)}{then}")
     for c in new:
         was = before.get(c.id)
-        if was is None:
-            continue
-        if was.label != c.label:
-            out.append(f"relabelled {c.id}: {_q(was.label)} -> {_q(c.label)}")
-        if was.stages != c.stages:
-            out.append(f"{c.id} stages: {', '.join(was.stages)} -> {', '.join(c.stages)}")
-        added = [k for k in c.keywords if k not in was.keywords]
-        removed = [k for k in was.keywords if k not in c.keywords]
-        if added or removed:
-            parts = ([f"added {', '.join(map(_q, added))}"] if added else []) + (
-                [f"removed {', '.join(map(_q, removed))}"] if removed else []
-            )
-            out.append(f"{c.id} keywords: {'; '.join(parts)}")
+        if was is not None:
+            out += _changed_lines(was, c)
     if kind == "exclusion":
-        was_number = {c.id: n for n, c in enumerate(old, start=1)}
-        moved = [
-            f"{cid} {was_number[cid]} -> {n}"
-            for cid, n in numbers.items()
-            if cid in was_number and was_number[cid] != n
-        ]
-        if moved:
-            out.append(f"renumbered (keys): {', '.join(moved)}")
+        out += _renumbered_lines(old, numbers)
     return out
+
+
+def _changed_lines(was: Criterion, c: Criterion) -> list[str]:
+    """How criterion ``c`` differs from what it ``was``: label, stages, keywords."""
+    out = []
+    if was.label != c.label:
+        out.append(f"relabelled {c.id}: {_q(was.label)} -> {_q(c.label)}")
+    if was.stages != c.stages:
+        out.append(f"{c.id} stages: {', '.join(was.stages)} -> {', '.join(c.stages)}")
+    added = [k for k in c.keywords if k not in was.keywords]
+    removed = [k for k in was.keywords if k not in c.keywords]
+    if added or removed:
+        parts = ([f"added {', '.join(map(_q, added))}"] if added else []) + (
+            [f"removed {', '.join(map(_q, removed))}"] if removed else []
+        )
+        out.append(f"{c.id} keywords: {'; '.join(parts)}")
+    return out
+
+
+def _renumbered_lines(old: tuple[Criterion, ...], numbers: Mapping[str, int]) -> list[str]:
+    """The exclusion reasons whose key number changed (``numbers``: id -> new number)."""
+    was_number = {c.id: n for n, c in enumerate(old, start=1)}
+    moved = [
+        f"{cid} {was_number[cid]} -> {n}"
+        for cid, n in numbers.items()
+        if cid in was_number and was_number[cid] != n
+    ]
+    return [f"renumbered (keys): {', '.join(moved)}"] if moved else []
+
+
+def _shown(value: object) -> str:
+    """A [screening] value as the change lines show it: lists joined, switches in lower case."""
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _option_lines(old: Protocol, new: Protocol) -> list[str]:
@@ -114,10 +131,7 @@ def _option_lines(old: Protocol, new: Protocol) -> list[str]:
     for f in fields(old.rules):
         a, b = getattr(old.rules, f.name), getattr(new.rules, f.name)
         if a != b:
-            show = lambda v: (
-                ", ".join(v) if isinstance(v, tuple) else str(v).lower() if isinstance(v, bool) else str(v)
-            )
-            out.append(f"[screening] {f.name}: {show(a) or '(none)'} -> {show(b) or '(none)'}")
+            out.append(f"[screening] {f.name}: {_shown(a) or '(none)'} -> {_shown(b) or '(none)'}")
     for key in sorted(set(old.dedup) | set(new.dedup)):
         if old.dedup.get(key) != new.dedup.get(key):
             out.append(f"[dedup] {key}: {old.dedup.get(key, 'default')} -> {new.dedup.get(key, 'default')}")
