@@ -22,6 +22,7 @@ import csv
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from screener.core.models import BibRecord
 from screener.core.normalise import (
@@ -48,6 +49,9 @@ from screener.importers._common import (
     keywords,
     strip_or_none,
 )
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 __all__ = ["FIELDS", "parse", "sniff_delimiter"]
 
@@ -248,27 +252,17 @@ def parse(
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    header_index = next((i for i, ln in enumerate(lines) if ln.strip()), None)
-    if header_index is None:
+    base = next((i for i, ln in enumerate(lines) if ln.strip()), None)  # lines before the header
+    if base is None:
         raise ImportFileError(path, "the file is empty")
-    delimiter = sniff_delimiter(lines[header_index])
-    if path.suffix.lower() in (".tsv", ".tab") and "\t" in lines[header_index]:
+    delimiter = sniff_delimiter(lines[base])
+    if path.suffix.lower() in (".tsv", ".tab") and "\t" in lines[base]:
         delimiter = "\t"
-
-    def feed() -> Iterator[str]:
-        for ln in lines[header_index:]:
-            yield ln + "\n"
-
-    reader = csv.reader(feed(), delimiter=delimiter, strict=True)
-    base = header_index  # lines before the header
+    reader = csv.reader((ln + "\n" for ln in lines[base:]), delimiter=delimiter, strict=True)
     try:
-        header = next(reader)
+        header = [h.lstrip("\ufeff") for h in next(reader)]
     except csv.Error as exc:
         raise ImportFileError(path, f"cannot read the header row: {exc}", line=base + 1) from exc
-    header = [h.lstrip("\ufeff") for h in header]
-    width = len(header)
-    funding = [i for i, h in enumerate(header) if _FUNDING_TEXT.fullmatch(h.strip().lower())]
-    funding_at = funding[-1] if funding else None
     found = _resolve(header, columns, id_column, path)
     if not any(k in found for k in ("title", "doi", "pmid", "source_id", "citation")):
         shown = ", ".join(repr(h) for h in header[:40])
@@ -277,11 +271,27 @@ def parse(
             f"no title, DOI, PMID or id column among the headers ({shown}); name them with a column mapping",
             line=base + 1,
         )
-    sink = (sink or Sink()).expect(max(0, len(lines) - header_index - 1))
-    position = 0
-    done_lines = reader.line_num
+    sink = (sink or Sink()).expect(max(0, len(lines) - base - 1))
     first_rows: list[list[str]] = []
     build = _builder(found, header)
+    for position, (row, row_line, raw) in enumerate(_rows(reader, lines, base, header, delimiter, path), 1):
+        if len(first_rows) < 20:
+            first_rows.append(row)
+        sink.add(build(row, position, row_line, raw))
+    return sink.finish(_database(header, first_rows, found), None)
+
+
+def _rows(
+    reader: Reader, lines: list[str], base: int, header: list[str], delimiter: str, path: Path
+) -> Iterator[tuple[list[str], int, str]]:
+    """Each row that holds a value, fitted to the header: (row, its first line, its raw text).
+
+    ``reader`` has read the header row (the line ``base``) of ``lines``.
+    """
+    width = len(header)
+    funding = [i for i, h in enumerate(header) if _FUNDING_TEXT.fullmatch(h.strip().lower())]
+    funding_at = funding[-1] if funding else None
+    done_lines = reader.line_num
     while True:
         row_line = base + done_lines + 1
         try:
@@ -309,11 +319,7 @@ def parse(
                     path, f"this row has {len(row)} fields but the header has {width}", line=row_line
                 )
             row = fitted
-        position += 1
-        if len(first_rows) < 20:
-            first_rows.append(row)
-        sink.add(build(row, position, row_line, raw))
-    return sink.finish(_database(header, first_rows, found), None)
+        yield row, row_line, raw
 
 
 _FUNDING_TEXT = re.compile(r"funding text \d+")
