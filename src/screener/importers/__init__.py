@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
+from typing import Protocol
 
 from screener.core.models import BibRecord
 from screener.importers import bibtex, delimited, endnote_xml, ovid, pubmed, pubmed_xml, refer, ris, wos
@@ -119,17 +120,39 @@ def detect_format(text: str, path: Path) -> str:
         raise ImportFileError(path, "the file is empty")
     ext = _EXTENSIONS.get(path.suffix.lower())
     if stripped.startswith("<"):
-        probe = head[:5000]
-        if "<record" in probe or "<records" in probe or "<xml>" in probe:
-            return "endnote-xml"
-        if pubmed_xml.root_tag(probe.encode("utf-8", "replace")) in pubmed_xml.ROOTS:
-            return "pubmed-xml"
-        if re.search(r"<(?:!doctype\s+)?html", probe, re.IGNORECASE):
-            raise ImportFileError(path, "this is a web page (HTML), not an exported reference file")
-        if ext == "endnote-xml" or "<?xml" in probe[:100]:
-            return "endnote-xml"
+        xml = _xml_format(head[:5000], ext, path)
+        if xml is not None:
+            return xml
     lines = [ln for ln in head.split("\n")[: _SCAN_LINES * 4] if ln.strip()][:_SCAN_LINES]
     lines = [ln.rstrip("\r") for ln in lines]
+    found = _line_format(lines) or _marked_format(lines, ext) or ext
+    if found is not None:
+        return found
+    preview = lines[0].strip()[:60]
+    raise ImportFileError(
+        path,
+        "not a reference file this program reads (RIS, PubMed/MEDLINE, PubMed XML, Ovid, EndNote/Refer, "
+        "RefWorks, BibTeX, EndNote XML, Web of Science (tagged or tab-delimited) or CSV/TSV); "
+        f"it starts with {preview!r}",
+        line=1,
+    )
+
+
+def _xml_format(probe: str, ext: str | None, path: Path) -> str | None:
+    """The format of a file that starts with ``<``, from its first 5,000 characters (None: not XML)."""
+    if "<record" in probe or "<records" in probe or "<xml>" in probe:
+        return "endnote-xml"
+    if pubmed_xml.root_tag(probe.encode("utf-8", "replace")) in pubmed_xml.ROOTS:
+        return "pubmed-xml"
+    if re.search(r"<(?:!doctype\s+)?html", probe, re.IGNORECASE):
+        raise ImportFileError(path, "this is a web page (HTML), not an exported reference file")
+    if ext == "endnote-xml" or "<?xml" in probe[:100]:
+        return "endnote-xml"
+    return None
+
+
+def _line_format(lines: list[str]) -> str | None:
+    """The format the first line marks, or that the first lines' layout shows."""
     first = lines[0]
     for fmt, marker in _MARKERS:
         if marker.match(first):
@@ -140,27 +163,17 @@ def detect_format(text: str, path: Path) -> str:
         return "ovid"
     if _looks_like_csv(lines):
         return "csv"
-    # A preamble before the first entry (some exports add a title or search summary).
-    found = []
-    for i, ln in enumerate(lines):
-        for fmt, marker in _MARKERS:
-            if marker.match(ln):
-                found.append((i, fmt))
+    return None
+
+
+def _marked_format(lines: list[str], ext: str | None) -> str | None:
+    """The format marked on the first line that any marker matches: a preamble before the
+    first entry (some exports add a title or search summary). The extension breaks ties."""
+    for ln in lines:
+        found = [fmt for fmt, marker in _MARKERS if marker.match(ln)]
         if found:
-            break
-    if found:
-        fmts = {fmt for _, fmt in found}
-        return ext if ext in fmts else found[0][1]
-    if ext is not None:
-        return ext
-    preview = first.strip()[:60]
-    raise ImportFileError(
-        path,
-        "not a reference file this program reads (RIS, PubMed/MEDLINE, PubMed XML, Ovid, EndNote/Refer, "
-        "RefWorks, BibTeX, EndNote XML, Web of Science (tagged or tab-delimited) or CSV/TSV); "
-        f"it starts with {preview!r}",
-        line=1,
-    )
+            return ext if ext in found else found[0]
+    return None
 
 
 @contextmanager
@@ -180,6 +193,24 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _TextParser(Protocol):
+    def __call__(self, text: str, path: Path, *, sink: Sink | None = None) -> Collected: ...
+
+
+#: The reader of each format that reads the decoded text and nothing else.
+_TEXT_PARSERS: dict[str, _TextParser] = {
+    "ris": ris.parse,
+    "pubmed": pubmed.parse,
+    "bibtex": bibtex.parse,
+    "endnote-xml": endnote_xml.parse,
+    "wos": wos.parse,
+    "wos-tab": wos.parse_tab,
+    "ovid": ovid.parse,
+    "refer": refer.parse_refer,
+    "refworks": refer.parse_refworks,
+}
+
+
 def _parse(
     format: str,
     text: str,
@@ -188,26 +219,11 @@ def _parse(
     id_column: str | None,
     columns: Mapping[str, str] | None,
 ) -> Collected:
-    if format == "ris":
-        return ris.parse(text, path, sink=sink)
-    if format == "pubmed":
-        return pubmed.parse(text, path, sink=sink)
-    if format == "bibtex":
-        return bibtex.parse(text, path, sink=sink)
-    if format == "endnote-xml":
-        return endnote_xml.parse(text, path, sink=sink)
     if format == "pubmed-xml":  # read from disk in chunks: the file's text is never held whole
         return pubmed_xml.parse_file(path, sink=sink)
-    if format == "wos":
-        return wos.parse(text, path, sink=sink)
-    if format == "wos-tab":
-        return wos.parse_tab(text, path, sink=sink)
-    if format == "ovid":
-        return ovid.parse(text, path, sink=sink)
-    if format == "refer":
-        return refer.parse_refer(text, path, sink=sink)
-    if format == "refworks":
-        return refer.parse_refworks(text, path, sink=sink)
+    parser = _TEXT_PARSERS.get(format)
+    if parser is not None:
+        return parser(text, path, sink=sink)
     return delimited.parse(text, path, sink=sink, id_column=id_column, columns=columns)
 
 
