@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from itertools import combinations
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
 from sqlmodel import col
 
 from screener.core.models import StoredRecord
@@ -61,7 +61,7 @@ def _naive(when: datetime) -> datetime:
     return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
-def _pair(row: Any) -> StoredPair:
+def _pair(row: Row[Any]) -> StoredPair:
     m = row._mapping
     return StoredPair(
         m["id"],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Select, delete, func, insert, select
+from sqlalchemy import Connection, Row, Select, delete, func, insert, select
 from sqlmodel import col
 
 from screener.core.conflicts import RecordState
@@ -86,7 +86,7 @@ class ReopenNeeded(StoreError):
         self.settled = settled
 
 
-def _resolution(row: Any) -> Resolution:
+def _resolution(row: Row[Any]) -> Resolution:
     m = row._mapping
     return Resolution(
         id=m["id"],
@@ -101,7 +101,7 @@ def _resolution(row: Any) -> Resolution:
     )
 
 
-def _retrieval(row: Any) -> Retrieval:
+def _retrieval(row: Row[Any]) -> Retrieval:
     m = row._mapping
     return Retrieval(
         id=m["id"],
