@@ -15,19 +15,18 @@ database layers.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from screener.core.models import Verdict
+from screener.core.models import NamedStrEnum, Verdict
 
 __all__ = ["ConflictRules", "MaybePolicy", "RecordState", "Vote", "final_verdict", "record_state"]
 
 MaybePolicy = Literal["conflict", "include"]
 
 
-class RecordState(str, enum.Enum):
+class RecordState(NamedStrEnum):
     """A record's screening state at one stage. The value is what reports and the UI show."""
 
     UNDECIDED = "undecided"  # nobody has voted

@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-class Stage(str, enum.Enum):
+class NamedStrEnum(enum.StrEnum):
+    """A ``str`` enum whose ``str()`` and ``format()`` name the member ("Stage.FULL_TEXT").
+
+    The value (``.value``, JSON, comparisons with text, hashing) is the plain string, as
+    with ``enum.StrEnum``; but these enums began as ``(str, Enum)``, whose ``str()`` and
+    f-strings give the member's name, and keeping that keeps every text they produce.
+    """
+
+    __str__ = enum.Enum.__str__
+    __format__ = enum.Enum.__format__
+
+
+class Stage(NamedStrEnum):
     """A screening stage. The value is what users type and what the database stores."""
 
     TITLE_ABSTRACT = "title-abstract"
@@ -23,7 +35,7 @@ class Stage(str, enum.Enum):
         return {"title-abstract": "Title/abstract", "full-text": "Full text"}[self.value]
 
 
-class Verdict(str, enum.Enum):
+class Verdict(NamedStrEnum):
     """A reviewer's decision on a record at a stage.
 
     ``RETRACTED`` is appended by "undo": the history keeps the earlier decision and the
@@ -36,7 +48,7 @@ class Verdict(str, enum.Enum):
     RETRACTED = "retracted"
 
 
-class SourceKind(str, enum.Enum):
+class SourceKind(NamedStrEnum):
     """Which PRISMA 2020 arm a source counts in."""
 
     DATABASE = "database"
