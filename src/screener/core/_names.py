@@ -141,10 +141,8 @@ def split_authors(text: str | None) -> list[str]:
     elif "," in text:
         raw = [p.strip() for p in text.split(",")]
         names = [p for i, p in enumerate(raw) if not (i and p.lower() in _SUFFIXES)]
-        if len(names) > 1 and all(_looks_like_one_author(p) for p in names if p):
-            parts = names
-        else:
-            parts = [text]
+        one_each = len(names) > 1 and all(_looks_like_one_author(p) for p in names if p)
+        parts = names if one_each else [text]
     else:
         parts = _GLUED.split(text) if "." in text else [text]
     return [p for p in (q.strip() for q in parts) if p]

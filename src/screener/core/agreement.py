@@ -269,7 +269,7 @@ def agreement(table: Sequence[Sequence[int]], categories: Sequence[str]) -> Agre
     po = Fraction(sum(cells[i][i] for i in range(k)), n)
     row_share = [Fraction(sum(cells[i]), n) for i in range(k)]
     col_share = [Fraction(sum(cells[i][j] for i in range(k)), n) for j in range(k)]
-    pe = sum((r * c for r, c in zip(row_share, col_share)), Fraction(0))
+    pe = sum((r * c for r, c in zip(row_share, col_share, strict=True)), Fraction(0))
 
     kappa: float | None = None
     ci_low: float | None = None
@@ -294,7 +294,7 @@ def agreement(table: Sequence[Sequence[int]], categories: Sequence[str]) -> Agre
         undefined["ac1"] = f"AC1 is not defined: {_TOO_FEW_CATEGORIES}"
     else:
         pabak = float((k * po - 1) / (k - 1))
-        pi = [(r + c) / 2 for r, c in zip(row_share, col_share)]
+        pi = [(r + c) / 2 for r, c in zip(row_share, col_share, strict=True)]
         pe_gamma = sum((q * (1 - q) for q in pi), Fraction(0)) / (k - 1)
         # pe_gamma ≤ (1 − 1/k)/(k − 1) = 1/k < 1, so no division by zero here.
         ac1 = float((po - pe_gamma) / (1 - pe_gamma))

@@ -57,7 +57,8 @@ def p_value(urn: int, k_tar: int, sampled: int, found: int) -> Fraction:
 def more_to_screen(
     urn: int, sampled: int, found: int, rho_al: int, rho_seen: int, recall: Fraction, confidence: Fraction
 ) -> int | None:
-    """Random records still to screen (all excludes) before ``p < 1 − confidence``; None if the urn is too small."""
+    """Random records still to screen (all excludes) before ``p < 1 − confidence``; None if the urn
+    is too small."""
     alpha = 1 - confidence
     k_tar = k_target(rho_seen, rho_al, recall)
     if p_value(urn, k_tar, sampled, found) < alpha:
@@ -114,15 +115,15 @@ class Guide:
         elif self.reached:
             out.append(
                 f"random sample: {self.sampled:,} of {self.sample_urn:,} unscreened records, "
-                f"{self.sample_includes} includes; p = {float(p):.3f}: {r} recall reached with {c} confidence "
-                f"({METHOD})"
+                f"{self.sample_includes} includes; p = {float(p):.3f}: {r} recall reached "
+                f"with {c} confidence ({METHOD})"
             )
         else:
             more = "the rest of them" if self.more is None else f"{self.more:,} more"
             out.append(
                 f"random sample: {self.sampled:,} of {self.sample_urn:,} unscreened records, "
-                f"{self.sample_includes} includes; p = {float(p):.3f}; to claim {r} recall with {c} confidence, "
-                f"screen {more} (none of them an include); method: {METHOD}"
+                f"{self.sample_includes} includes; p = {float(p):.3f}; to claim {r} recall "
+                f"with {c} confidence, screen {more} (none of them an include); method: {METHOD}"
             )
         return out
 

@@ -18,6 +18,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
+from screener.core.dedup.text import (
+    STOP_WORDS,
+    fix_mojibake,
+    fold,
+    is_missing,
+    norm_name,
+    norm_text,
+    notice_kind,
+    strip_title_notes,
+    title_numbers,
+    title_parts,
+)
 from screener.core.models import Author, BibRecord
 
 __all__ = [
@@ -44,18 +56,6 @@ __all__ = [
 ]
 
 _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
-from screener.core.dedup.text import (
-    STOP_WORDS,
-    fix_mojibake,
-    fold,
-    is_missing,
-    norm_name,
-    norm_text,
-    notice_kind,
-    strip_title_notes,
-    title_numbers,
-    title_parts,
-)
 
 # --------------------------------------------------------------------------- venue
 

@@ -193,7 +193,8 @@ def _join(items: list[str]) -> str:
 
 
 def _date_text(value: date | str) -> str:
-    """Return "on 12 May 2022" for a date (or ISO date), "in May 2022" for YYYY-MM, "in <text>" for a period."""
+    """Return "on 12 May 2022" for a date (or ISO date), "in May 2022" for YYYY-MM, "in <text>" for a
+    period."""
     words = _date_words(value)
     if words[:1].isdigit() and not words.isdigit():  # "12 May 2022" reads "on", "May 2022" and "2022" "in"
         return f"on {words}"
