@@ -208,13 +208,13 @@ def author(raw: str) -> Author | None:
     return parse_author(clean_text(raw))
 
 
-def authors(raws: Iterable[str] | None) -> tuple[Author, ...]:
-    """Parse a list of author names, dropping empties."""
+def authors(raws: Iterable[str] | None, parse: Callable[[str], Author | None] = author) -> tuple[Author, ...]:
+    """Parse a list of author names (with :func:`author` unless told), dropping empties."""
     if not raws:
         return ()
     out = []
     for raw in raws:
-        a = author(raw)
+        a = parse(raw)
         if a is not None:
             out.append(a)
     return tuple(out)

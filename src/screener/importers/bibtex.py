@@ -40,6 +40,7 @@ from screener.importers._common import (
     Collected,
     ImportFileError,
     Sink,
+    authors,
     clean_fields,
     journal_pair,
     most_common,
@@ -234,12 +235,7 @@ def _authors(value: str | None) -> tuple[Author, ...]:
         # ({National Institute for Health and Care Excellence}) stays one author.
         if len(inner) > 1 and all("," in name for name in inner):
             names = inner
-    out = []
-    for raw in names:
-        a = _name(raw)
-        if a is not None:
-            out.append(a)
-    return tuple(out)
+    return authors(names, _name)
 
 
 def _keywords(*values: str | None) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ the source line in others ("Forest Ecology & Management. 201(2-3):327-334, Novem
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from screener.core.models import BibRecord
@@ -148,50 +149,74 @@ def parse(text: str, path: Path, *, sink: Sink | None = None) -> Collected:
 
 
 def _tagged(lines: list[str], start: int, end: int, path: Path) -> tuple[dict[str, list[str]], list[str]]:
-    fields: dict[str, list[str]] = {}
-    order: list[str] = []
-    current: list[str] | None = None
-    for i in range(start, end):
-        ln = lines[i]
-        if not ln.strip():
-            continue
+    def field(ln: str) -> tuple[str, str, str | None] | None:
         m = _TAG.match(ln)
-        if m:
-            tag = m.group(1)
-            current = fields.setdefault(tag, [])
-            current.append(m.group(2).strip())
-            order.append(tag)
-        elif current is not None:
-            current[-1] = f"{current[-1]} {ln.strip()}".strip()
-        else:
-            raise ImportFileError(
-                path, f"expected an Ovid field line such as 'TI  - ...', found {ln[:40]!r}", line=i + 1
-            )
-    return fields, order
+        return (m.group(1), m.group(1), m.group(2).strip()) if m else None
+
+    def go_on(values: list[str], ln: str) -> None:
+        values[-1] = f"{values[-1]} {ln.strip()}".strip()
+
+    def unexpected(ln: str) -> str:
+        return f"expected an Ovid field line such as 'TI  - ...', found {ln[:40]!r}"
+
+    return _fields(lines, start, end, path, field, go_on, unexpected)
 
 
 def _labelled(lines: list[str], start: int, end: int, path: Path) -> tuple[dict[str, list[str]], list[str]]:
-    fields: dict[str, list[str]] = {}
-    order: list[str] = []
-    current: list[str] | None = None
-    for i in range(start, end):
-        ln = lines[i]
-        if not ln.strip():
-            continue
-        if ln[0] not in " \t":
-            label = " ".join(ln.split()).rstrip(":")
-            current = fields.setdefault(_LABELS.get(label.lower(), "?" + label.lower()), [])
-            order.append(label)
-        elif current is not None:
-            current.append(ln.strip())
-        else:
-            raise ImportFileError(
-                path, f"expected a field label such as 'Title', found {ln.strip()[:40]!r}", line=i + 1
-            )
+    def field(ln: str) -> tuple[str, str, str | None] | None:
+        if ln[0] in " \t":
+            return None
+        label = " ".join(ln.split()).rstrip(":")
+        return _LABELS.get(label.lower(), "?" + label.lower()), label, None
+
+    def go_on(values: list[str], ln: str) -> None:
+        values.append(ln.strip())
+
+    def unexpected(ln: str) -> str:
+        return f"expected a field label such as 'Title', found {ln.strip()[:40]!r}"
+
+    fields, order = _fields(lines, start, end, path, field, go_on, unexpected)
     # A value over several lines is one value, but for the lists (authors, keywords, headings).
     for tag, values in fields.items():
         if tag not in ("AU", "FA", "KW", "MH", "XL") and len(values) > 1:
             fields[tag] = [" ".join(values)]
+    return fields, order
+
+
+def _fields(
+    lines: list[str],
+    start: int,
+    end: int,
+    path: Path,
+    field: Callable[[str], tuple[str, str, str | None] | None],
+    go_on: Callable[[list[str], str], None],
+    unexpected: Callable[[str], str],
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The fields of one record (tag -> values) and the names of its fields in file order.
+
+    ``field`` reads a line that starts a field as (tag, name, first value or None), or
+    returns None for any other line; ``go_on`` adds a line that is not a field's first to
+    the values of the field before it; ``unexpected`` words the error for a line that
+    neither starts nor continues a field.
+    """
+    fields: dict[str, list[str]] = {}
+    order: list[str] = []
+    current: list[str] | None = None
+    for i in range(start, end):
+        ln = lines[i]
+        if not ln.strip():
+            continue
+        started = field(ln)
+        if started is not None:
+            tag, name, value = started
+            current = fields.setdefault(tag, [])
+            if value is not None:
+                current.append(value)
+            order.append(name)
+        elif current is not None:
+            go_on(current, ln)
+        else:
+            raise ImportFileError(path, unexpected(ln), line=i + 1)
     return fields, order
 
 

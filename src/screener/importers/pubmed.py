@@ -27,7 +27,7 @@ from screener.importers._common import (
     Collected,
     ImportFileError,
     Sink,
-    author,
+    authors,
     journal_pair,
 )
 
@@ -208,10 +208,10 @@ def _people(f: dict[str, list[str]]) -> tuple[Author, ...]:
     full = f.get("FAU", [])
     short = f.get("AU", [])
     names = full if len(full) >= len(short) else short
-    people: list[Author] = [a for a in map(author, names) if a is not None]
+    people = authors(names)
     if not people and f.get("CN"):
-        people = [Author(c) for c in map(clean_text, f["CN"]) if c]
-    return tuple(people)
+        people = tuple(Author(c) for c in map(clean_text, f["CN"]) if c)
+    return people
 
 
 def _doi(f: dict[str, list[str]]) -> str | None:
