@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import combinations
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
 from sqlmodel import col
@@ -72,6 +72,32 @@ def _pair(row: Row[Any]) -> StoredPair:
         json.loads(m["scores"]),
         m["decided_by"],
     )
+
+
+class _PairRow(TypedDict):
+    """A ``dup_pair`` row to insert."""
+
+    record_a: int
+    record_b: int
+    outcome: str
+    rule: str
+    scores: str  # JSON: field -> score
+    decided_by: str | None  # None: an automatic result
+    created_at: datetime
+
+
+def _pair_row(
+    a: int, b: int, outcome: str, rule: str, scores: str, decided_by: str | None, now: datetime
+) -> _PairRow:
+    return {
+        "record_a": a,
+        "record_b": b,
+        "outcome": outcome,
+        "rule": rule,
+        "scores": scores,
+        "decided_by": decided_by,
+        "created_at": now,
+    }
 
 
 class _ActiveCluster(NamedTuple):
@@ -272,18 +298,7 @@ class DedupQueries:
         id; the others are marked undone (superseded) and the new ones added.
         """
         now = datetime.now(UTC)
-        pair_rows = [
-            dict(
-                record_a=a,
-                record_b=b,
-                outcome=o,
-                rule=r,
-                scores=json.dumps(s),
-                decided_by=None,
-                created_at=now,
-            )
-            for a, b, o, r, s in pairs
-        ]
+        pair_rows = [_pair_row(a, b, o, r, json.dumps(s), None, now) for a, b, o, r, s in pairs]
 
         def work(conn: Connection) -> dict[str, int]:
             automatic = delete(t.DupPair).where(col(t.DupPair.decided_by).is_(None))
@@ -383,18 +398,7 @@ class DedupQueries:
         def work(conn: Connection) -> None:
             conn.execute(
                 insert(t.DupPair),
-                [
-                    dict(
-                        record_a=x,
-                        record_b=y,
-                        outcome=outcome,
-                        rule=f"human-{outcome}",
-                        scores="{}",
-                        decided_by=by,
-                        created_at=now,
-                    )
-                    for x, y in sorted(pairs)
-                ],
+                [_pair_row(x, y, outcome, f"human-{outcome}", "{}", by, now) for x, y in sorted(pairs)],
             )
 
         self._write(work)
@@ -428,15 +432,7 @@ class DedupQueries:
                 .values(undone_at=now, undone_by=by)
             )
             rows = [
-                dict(
-                    record_a=a,
-                    record_b=b,
-                    outcome="distinct",
-                    rule="human-undo",
-                    scores="{}",
-                    decided_by=by,
-                    created_at=now,
-                )
+                _pair_row(a, b, "distinct", "human-undo", "{}", by, now)
                 for a, b in combinations(sorted(cluster.members), 2)
                 if group_of[a] != group_of[b]
             ]
@@ -506,16 +502,12 @@ class DedupQueries:
         cluster = self.cluster_of(record_id)
         if cluster is None or cluster.primary != record_id:
             return []
-        mine = select(col(t.DupMember.cluster_id)).where(col(t.DupMember.record_id) == record_id)
+        dc, dm = t.DupCluster, t.DupMember
+        mine = select(col(dm.cluster_id)).where(col(dm.record_id) == record_id)
         query = (
-            select(
-                col(t.DupCluster.created_at),
-                col(t.DupCluster.undone_at),
-                col(t.DupMember.joined_at),
-                col(t.DupMember.record_id),
-            )
-            .join(t.DupMember, col(t.DupMember.cluster_id) == col(t.DupCluster.id))
-            .where(col(t.DupCluster.id).in_(mine))
+            select(col(dc.created_at), col(dc.undone_at), col(dm.joined_at), col(dm.record_id))
+            .join(dm, col(dm.cluster_id) == col(dc.id))
+            .where(col(dc.id).in_(mine))
         )
         when = _naive(since)
         with self._read() as conn:

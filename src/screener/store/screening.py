@@ -430,6 +430,16 @@ class ScreeningQueries:
         resolved_by = self.check_reviewer(resolved_by, "resolved by")
         self.check_acting_as(resolved_by)
         now = datetime.now(UTC)
+        values = dict(
+            record_id=record_id,
+            stage=Stage(stage).value,
+            verdict=Verdict(verdict).value,
+            reasons=json.dumps(list(reasons)),
+            note=note,
+            resolved_by=resolved_by,
+            method=method,
+            created_at=now,
+        )
         protocol = self.protocol()
 
         def work(conn: Connection) -> int:
@@ -442,18 +452,7 @@ class ScreeningQueries:
                     f"record {record_id}: full text not retrieved: mark it retrieved before resolving"
                 )
             new_id = conn.execute(
-                insert(t.Resolution)
-                .values(
-                    record_id=record_id,
-                    stage=Stage(stage).value,
-                    verdict=Verdict(verdict).value,
-                    reasons=json.dumps(list(reasons)),
-                    note=note,
-                    resolved_by=resolved_by,
-                    method=method,
-                    created_at=now,
-                )
-                .returning(col(t.Resolution.id))
+                insert(t.Resolution).values(**values).returning(col(t.Resolution.id))
             ).scalar_one()
             if not self.server_derived:  # else the server's trigger did it
                 self._refresh_outcomes(conn, protocol, Stage(stage), [record_id])
@@ -525,21 +524,15 @@ class ScreeningQueries:
         if by is not None:
             by = self.check_reviewer(by, "by")
         now = datetime.now(UTC)
+        values = dict(
+            record_id=record_id, status=status, reason=reason, location=location, by=by, created_at=now
+        )
         protocol = self.protocol()
 
         def work(conn: Connection) -> int:
             _lock_record(conn, record_id)
             new_id = conn.execute(
-                insert(t.Retrieval)
-                .values(
-                    record_id=record_id,
-                    status=status,
-                    reason=reason,
-                    location=location,
-                    by=by,
-                    created_at=now,
-                )
-                .returning(col(t.Retrieval.id))
+                insert(t.Retrieval).values(**values).returning(col(t.Retrieval.id))
             ).scalar_one()
             if not self.server_derived:  # else the server's trigger did it
                 self._refresh_outcomes(
