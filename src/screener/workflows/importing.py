@@ -70,8 +70,8 @@ class ImportSummary:
             total = sum(x.record_count for x in self.sources)
             each = ", ".join(f"{x.name} {x.record_count} (source {x.id})" for x in self.sources)
             out = [
-                f"{p.path.name}: {total} records from {len(self.sources)} databases ({p.format}, {p.encoding}): "
-                f"{each}"
+                f"{p.path.name}: {total} records from {len(self.sources)} databases "
+                f"({p.format}, {p.encoding}): {each}"
             ]
         else:
             out = [

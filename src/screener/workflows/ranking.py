@@ -8,6 +8,7 @@ not work under a terminal app that has replaced ``sys.stderr``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -15,7 +16,7 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -92,10 +93,8 @@ def serve() -> None:
     the reviewer's keys come first and the retraining waits.
     """
     if hasattr(os, "nice"):
-        try:
+        with contextlib.suppress(OSError):
             os.nice(5)
-        except OSError:
-            pass
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     try:
         _, texts, seed = pickle.load(inp)
@@ -111,10 +110,12 @@ def serve() -> None:
             r = ranker.rank(labelled, candidates, include, exclude)
             answer: tuple[str, Any] = (
                 "ok",
+                # Arrays cross the pipe as one buffer each; numpy's stubs do not make an
+                # ndarray a Sequence, which it is at run time for Ranking's readers.
                 replace(
                     r,
-                    order=np.asarray(r.order, dtype=np.int64),
-                    scores=None if r.scores is None else np.asarray(r.scores),
+                    order=cast("Sequence[int]", np.asarray(r.order, dtype=np.int64)),
+                    scores=None if r.scores is None else cast("Sequence[float]", np.asarray(r.scores)),
                 ),
             )
         except Exception as exc:  # reported to the screen, which keeps its order

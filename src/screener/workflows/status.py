@@ -5,6 +5,7 @@ Shared by ``screener status`` and the TUI's home screen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from screener.core.models import Source, Stage
@@ -24,7 +25,7 @@ class ReviewStatus:
     duplicates_removed: int
     progress: list[StageProgress]
     stages: list[StageCounts]
-    guides: list[tuple[Stage, str, Guide | None]] = ()  # type: ignore[assignment]
+    guides: Sequence[tuple[Stage, str, Guide | None]] = ()
 
     @property
     def to_screen(self) -> int:
@@ -42,8 +43,8 @@ class ReviewStatus:
         out.append(f"Duplicates removed: {self.duplicates_removed}; records to screen: {self.to_screen}")
         out.append("")
         out.append(
-            "Stages            records  decided  included  excluded  conflicts  resolved  awaiting 2nd  undecided"
-            "  not retrieved"
+            "Stages            records  decided  included  excluded  conflicts  resolved  awaiting 2nd  "
+            "undecided  not retrieved"
         )
         for c in self.stages:
             nr = (
@@ -125,8 +126,8 @@ def review_status(store: Store, viewer: str | None = None) -> ReviewStatus:
     guides: list[tuple[Stage, str, Guide | None]] = []
     if protocol.rules.order == "relevance":
         for p in progress:
-            shown = not isinstance(p.by_verdict, Blind) and isinstance(p.pool, int)
-            guides.append(
-                (p.stage, p.reviewer, store.stopping_guide(p.stage, p.reviewer, p.pool) if shown else None)
-            )  # type: ignore[arg-type]
+            guide = None
+            if not isinstance(p.by_verdict, Blind) and isinstance(p.pool, int):
+                guide = store.stopping_guide(p.stage, p.reviewer, p.pool)
+            guides.append((p.stage, p.reviewer, guide))
     return ReviewStatus(protocol.title, store.location, sources, records, dups, progress, stages, guides)
