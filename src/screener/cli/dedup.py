@@ -48,41 +48,41 @@ def dedup(
 
     Nothing is deleted: every record stays with its source, and a merge can be undone.
     """
-    from screener.workflows.dedup import run_dedup
+    from screener.workflows.dedup import UnknownRecord, decide_pair, run_dedup
 
     with open_review(ctx) as store:
         if explain is not None:
             _explain(store, explain)
             return
-        if undo is not None or same or different:
-            by = prove(store, by, "--by")
-        if undo is not None:
-            _undo_merge(store, undo, by, yes)  # type: ignore[arg-type]
+        if undo is None and not same and not different:
+            with progress_bar("comparing records", store.record_count() > 5000) as progress:
+                summary = run_dedup(store, full=full, progress=progress)
+            for line in summary.lines():
+                click.echo(line)
             return
-        for pair, outcome in ((same, "duplicate"), (different, "distinct")):
-            if pair:
-                if any(store.record(r) is None for r in pair):
-                    raise fail(f"no record {pair[0]} or {pair[1]} in this review")
-                store.record_pair_decision(pair[0], pair[1], outcome, by)  # type: ignore[arg-type]
-                summary = run_dedup(store, recluster_only=True)
-                verdict = "duplicates" if outcome == "duplicate" else "not duplicates"
-                click.echo(f"recorded: {pair[0]} and {pair[1]} are {verdict}")
-                click.echo(summary.lines()[1])
-                return
-        with progress_bar("comparing records", store.record_count() > 5000) as progress:
-            summary = run_dedup(store, full=full, progress=progress)
-        for line in summary.lines():
-            click.echo(line)
+        by = prove(store, by, "--by")
+        if undo is not None:
+            _undo_merge(store, undo, by, yes)
+            return
+        pair, outcome = (same, "duplicate") if same else (different, "distinct")
+        assert pair is not None
+        try:
+            summary = decide_pair(store, pair[0], pair[1], outcome, by)
+        except UnknownRecord as exc:
+            raise fail(str(exc)) from None
+        verdict = "duplicates" if outcome == "duplicate" else "not duplicates"
+        click.echo(f"recorded: {pair[0]} and {pair[1]} are {verdict}")
+        click.echo(summary.lines()[1])
 
 
 def _undo_merge(store: Store, cluster_id: int, by: str, yes: bool) -> None:
     """Undo one merge after asking, when its records carry decisions; then re-cluster."""
-    from screener.workflows.dedup import run_dedup
+    from screener.workflows.dedup import screened_members, undo_merge
 
-    cluster = next((c for c in store.clusters() if c.id == cluster_id), None)
-    if cluster is None:
+    found = screened_members(store, cluster_id)
+    if found is None:
         raise fail(f"no active duplicate cluster {cluster_id} (see 'screener export duplicates')")
-    decided = sorted(r for r in cluster.members if store.screened_weights().get(r))
+    cluster, decided = found
     if decided and not yes:
         question = (
             f"records {', '.join(map(str, decided))} of cluster {cluster_id} carry screening decisions; "
@@ -91,9 +91,8 @@ def _undo_merge(store: Store, cluster_id: int, by: str, yes: bool) -> None:
         if not click.confirm(question, default=False):
             click.echo("nothing changed")
             return
-    store.undo_cluster(cluster_id, by)
-    summary = run_dedup(store, recluster_only=True)
-    apart = [c for c in store.clusters() if set(c.members) <= set(cluster.members)]
+    undone = undo_merge(store, cluster, by)
+    apart = undone.kept_together
     kept = (
         "; kept together (same DOI or PMID): " + ", ".join("+".join(map(str, c.members)) for c in apart)
         if apart
@@ -103,17 +102,13 @@ def _undo_merge(store: Store, cluster_id: int, by: str, yes: bool) -> None:
         f"undid cluster {cluster_id}: records {', '.join(map(str, cluster.members))} are screened "
         f"separately again (recorded as not duplicates by {by}){kept}"
     )
-    click.echo(summary.lines()[1])
+    click.echo(undone.summary.lines()[1])
 
 
 def _explain(store: Store, record_id: int) -> None:
-    from dataclasses import replace
+    from screener.workflows.dedup import explain_record
 
-    from screener.core.dedup import compare, explain
-    from screener.workflows.dedup import thresholds_of
-
-    pairs = store.pairs_of(record_id)
-    cluster = store.cluster_of(record_id)
+    cluster, pairs = explain_record(store, record_id)
     if cluster:
         role = "primary" if cluster.primary == record_id else f"merged into {cluster.primary}"
         click.echo(
@@ -122,18 +117,9 @@ def _explain(store: Store, record_id: int) -> None:
         )
     elif not pairs:
         click.echo(f"record {record_id}: no duplicate or possible duplicate found")
-    for p in pairs:
+    for explained in pairs:
+        p = explained.pair
         who = f"decided by {p.decided_by}" if p.decided_by else "automatic"
         click.echo(f"pair {p.a}–{p.b}: {p.outcome} ({who})")
-        if not p.decided_by:
-            # The evidence lines come from comparing the two records again; the outcome
-            # and rule are the stored ones (a link can be demoted when clustering).
-            a, b = (r.bib for r in sorted(store.records([p.a, p.b]), key=lambda r: r.id))
-            pair = replace(
-                compare(a, b, thresholds_of(store), ids=(p.a, p.b)),
-                outcome=p.outcome,
-                rule=p.rule,
-                scores=p.scores,
-            )
-            for line in explain(pair):
-                click.echo(f"    {line}")
+        for line in explained.evidence:
+            click.echo(f"    {line}")
