@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from screener.core.prisma import CheckMessage
+    from screener.workflows.prisma import Flow
 
 from screener.cli.common import EXIT_USER, OUTPUT_OPTION, check_output_file, fail, open_review, write_output
 
@@ -30,27 +35,18 @@ PRISMA_FORMATS = ["text", "markdown", "json", "csv", "svg", "png", "pdf", "metho
 def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool, box: str | None) -> None:
     """PRISMA 2020 flow counts from the data: diagram, template CSV, JSON, methods paragraph,
     records per box."""
-    from screener.core import prisma as P
-    from screener.core.output import OutputError
-    from screener.workflows.prisma import compute_flow, methods_facts, withdrawn_notes
+    from screener.workflows.prisma import box_lines, compute_flow, prisma_document, withdrawn_notes
 
     if fmt in ("png", "pdf") and output is None:
         raise fail(f"--format {fmt} needs -o FILE")
     check_output_file(ctx, output, force_output)
     with open_review(ctx) as store:
         if box is not None:
-            ids = store.box_ids(box)
-            if ids is None:
+            lines = box_lines(store, box)
+            if lines is None:
                 raise fail(f"no box '{box}'; boxes: {', '.join(store.box_names())}")
-            records = store.records(ids)
-            sources = {s.id: s.name for s in store.sources()}
-            click.echo(f"{box}: {len(records)} records")
-            for r in records:
-                b = r.bib
-                click.echo(
-                    f"{r.id:>6}  {sources[r.source_id]:<10} {b.first_author or '?'} {b.year or 'n.d.'}  "
-                    f"{(b.title or '(no title)')[:90]}"
-                )
+            for line in lines:
+                click.echo(line)
             return
         flow = compute_flow(store)
         if flow.blind and fmt == "text":
@@ -63,47 +59,51 @@ def prisma(ctx: click.Context, fmt: str, output: Path | None, force_output: bool
                 f"{flow.blind[0].reason}: the PRISMA {fmt} needs every number; 'screener prisma' shows "
                 "the numbers that are not blind"
             )
-        messages = [] if flow.blind else P.check(flow.counts)
+        messages = flow.checks()
         errors = [m for m in messages if m.is_error]
         for line in flow.reopened_lines():
             click.echo(line, err=True)
         if fmt == "text":
-            click.echo("\n".join(P.to_text_diagram(flow.counts)))
-            for note in withdrawn_notes(store):
-                click.echo(note)
-            for m in messages:
-                click.echo(m, err=True)
-            if errors:
-                sys.exit(EXIT_USER)
+            _print_diagram(flow, withdrawn_notes(store), messages)
             return
         if errors:
             raise fail("the PRISMA numbers do not add up, so nothing was exported: " + "; ".join(errors))
-        if fmt == "methods":
-            text = P.methods_paragraph(methods_facts(store)) + "\n"
-        else:
-            title = store.protocol().title
-            text = {
-                "markdown": lambda: P.to_markdown(flow.counts),
-                "json": lambda: P.to_json(flow.counts),
-                "csv": lambda: P.to_template_csv(flow.counts),
-                "svg": lambda: P.to_svg(flow.counts, title),
-                "png": lambda: P.to_svg(flow.counts, title),
-                "pdf": lambda: P.to_svg(flow.counts, title),
-            }[fmt]()
+        text = prisma_document(store, flow, fmt)
     for m in messages:
         click.echo(m, err=True)
     if fmt in ("png", "pdf"):
         assert output is not None
-        check_output_file(ctx, output, force_output)
-        try:
-            (P.to_png if fmt == "png" else P.to_pdf)(text, output)
-        except OutputError as exc:
-            raise fail(str(exc)) from None
-        except (ImportError, OSError) as exc:  # cairosvg loads the Cairo C library at import
-            raise fail(
-                f"--format {fmt} needs the Cairo library (Debian/Ubuntu: apt install libcairo2; "
-                f"macOS: brew install cairo): {exc}; --format svg works without it"
-            ) from None
-        click.echo(f"wrote {output}", err=True)
+        _write_image(ctx, fmt, text, output, force_output)
         return
     write_output(ctx, text, output, force_output)
+
+
+def _print_diagram(flow: Flow, notes: list[str], messages: list[CheckMessage]) -> None:
+    """The flow diagram in the terminal, then the checks on stderr; exit 1 when a check fails."""
+    from screener.core.prisma import to_text_diagram
+
+    click.echo("\n".join(to_text_diagram(flow.counts)))
+    for note in notes:
+        click.echo(note)
+    for m in messages:
+        click.echo(m, err=True)
+    if any(m.is_error for m in messages):
+        sys.exit(EXIT_USER)
+
+
+def _write_image(ctx: click.Context, fmt: str, svg: str, output: Path, force_output: bool) -> None:
+    """Convert the diagram's SVG to PNG or PDF at ``output`` (Cairo does the drawing)."""
+    from screener.core.output import OutputError
+    from screener.core.prisma import to_pdf, to_png
+
+    check_output_file(ctx, output, force_output)
+    try:
+        (to_png if fmt == "png" else to_pdf)(svg, output)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    except (ImportError, OSError) as exc:  # cairosvg loads the Cairo C library at import
+        raise fail(
+            f"--format {fmt} needs the Cairo library (Debian/Ubuntu: apt install libcairo2; "
+            f"macOS: brew install cairo): {exc}; --format svg works without it"
+        ) from None
+    click.echo(f"wrote {output}", err=True)

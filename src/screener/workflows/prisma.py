@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from screener.core.models import Stage
-from screener.core.prisma import DatabaseSearch, DedupFacts, MethodsFacts, PrismaCounts, StageFacts
+from screener.core.prisma import (
+    CheckMessage,
+    DatabaseSearch,
+    DedupFacts,
+    MethodsFacts,
+    PrismaCounts,
+    StageFacts,
+    check,
+)
 from screener.core.prisma.methods import ProtocolAmendment, WithdrawnSource
 from screener.core.protocol import Protocol, parse_protocol
 from screener.store import Blind, Blinded, Store
@@ -43,6 +51,10 @@ class Flow:
         if self.blind or self.full is None:
             raise Blinded(self.blind[0] if self.blind else "the PRISMA counts are blind")
         return self.full
+
+    def checks(self) -> list[CheckMessage]:
+        """The arithmetic checks between boxes (none while a stage is blind: there is no diagram)."""
+        return [] if self.blind else check(self.counts)
 
     def blind_lines(self) -> list[str]:
         """The flow while a stage is blind: the numbers that depend on no vote, "blind" for the others."""
@@ -152,9 +164,49 @@ def compute_flow(store: Store, viewer: str | None = None) -> Flow:
         other_reports_excluded_reasons=_reasons(protocol, n["other_reports_reasons"]),
         undecided_records=n["records_undecided"],
         undecided_reports=n["reports_undecided"],
-        **other,
+        websites=other["websites"],
+        organisations=other["organisations"],
+        citation_searching=other["citation_searching"],
     )
     return Flow(counts, {name: store.reopened(Stage(name)) for name in protocol.rules.stages}, n)
+
+
+def box_lines(store: Store, box: str) -> list[str] | None:
+    """The records behind one PRISMA box, one line each after a heading (None: no such box)."""
+    ids = store.box_ids(box)
+    if ids is None:
+        return None
+    records = store.records(ids)
+    sources = {s.id: s.name for s in store.sources()}
+    return [
+        f"{box}: {len(records)} records",
+        *(
+            f"{r.id:>6}  {sources[r.source_id]:<10} {r.bib.first_author or '?'} {r.bib.year or 'n.d.'}  "
+            f"{(r.bib.title or '(no title)')[:90]}"
+            for r in records
+        ),
+    ]
+
+
+def prisma_document(store: Store, flow: Flow, fmt: str) -> str:
+    """The PRISMA output as a file's text: methods, markdown, json, csv or svg (also for png and pdf).
+
+    ``fmt`` "methods" is the methods paragraph, which may be written while a stage is blind;
+    every other format needs the whole diagram (``flow.counts`` raises :class:`Blinded`).
+    """
+    from screener.core import prisma as P
+
+    if fmt == "methods":
+        return P.methods_paragraph(methods_facts(store)) + "\n"
+    if fmt == "markdown":
+        return P.to_markdown(flow.counts)
+    if fmt == "json":
+        return P.to_json(flow.counts)
+    if fmt == "csv":
+        return P.to_template_csv(flow.counts)
+    if fmt in ("svg", "png", "pdf"):
+        return P.to_svg(flow.counts, store.protocol().title)
+    raise ValueError(f"no PRISMA format '{fmt}'")
 
 
 def dedup_facts(store: Store) -> DedupFacts | None:
@@ -172,9 +224,9 @@ def dedup_facts(store: Store) -> DedupFacts | None:
     return DedupFacts(
         tool="screener",
         version=__version__,
-        method="exact DOI and PMID matches, then fuzzy comparison of title, authors, year, journal, volume, issue, "
-        "pages and abstract, with explicit rules that keep errata, replies, conference abstracts and "
-        "different pages apart",
+        method="exact DOI and PMID matches, then fuzzy comparison of title, authors, year, journal, volume, "
+        "issue, pages and abstract, with explicit rules that keep errata, replies, conference abstracts "
+        "and different pages apart",
         score="title similarity",
         auto_merge_threshold=thresholds.get("title_duplicate"),
         auto_merged=sum(len(c.members) - 1 for c in clusters if c.status == "automatic"),
@@ -246,6 +298,7 @@ def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts
         withdrawn=withdrawn_sources(store),
         title_abstract=stage_facts.get(Stage.TITLE_ABSTRACT.value),
         full_text=stage_facts.get(Stage.FULL_TEXT.value),
+        # Rules.resolution is a str, checked against RESOLUTION_METHODS when the protocol is parsed.
         conflict_resolution=protocol.rules.resolution,  # type: ignore[arg-type]
         arbiter=arbiter_name,
         dedup=dedup,
@@ -255,14 +308,17 @@ def methods_facts(store: Store, dedup: DedupFacts | None = None) -> MethodsFacts
 
 
 def amendments(store: Store, protocol: Protocol) -> tuple[ProtocolAmendment, ...]:
-    """The protocol changes that touched criteria or screening rules (not reviewer changes), for the methods."""
+    """The protocol changes that touched criteria or screening rules (not reviewer changes).
+
+    For the methods paragraph.
+    """
     out = []
     for change in store.protocol_history():
         old, new = parse_protocol(change.old_text), parse_protocol(change.new_text)
         if (old.inclusion, old.exclusion, old.rules) == (new.inclusion, new.exclusion, new.rules):
             continue
         merged = tuple(
-            (c.label, protocol.criterion(to).label if protocol.criterion(to) else to)
+            (c.label, t.label if (t := protocol.criterion(to)) else to)
             for was, to in change.mapping.items()
             if (c := old.criterion(was)) is not None
         )
