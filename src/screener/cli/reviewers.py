@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from screener.cli.common import fail, open_review
 from screener.cli.identity import NEW_PASSPHRASE_ENV, lead_by, new_passphrase, prove
+
+if TYPE_CHECKING:
+    from screener.store import Store
 
 
 @click.group()
@@ -137,8 +141,7 @@ def reviewer_add(ctx: click.Context, initials: str, name: str, login: str | None
 def reviewer_rename(ctx: click.Context, old: str, new: str, by: str | None) -> None:
     """Give a reviewer new initials: their decisions, notes, votes and passphrase follow (the lead only)."""
     with open_review(ctx) as store:
-        old = store.check_reviewer(old, "reviewer")
-        by = lead_by(store, by)
+        old, by = _named_by_lead(store, old, by)
         count = store.rename_reviewer(old, new.strip(), by=by)
         click.echo(
             f"renamed {old} to {new.strip()}: their {count} decisions and their history now carry the new "
@@ -154,8 +157,7 @@ def reviewer_remove(ctx: click.Context, initials: str, by: str | None) -> None:
     """Take a reviewer off the review: their decisions and history stay, they can no longer act
     (the lead only)."""
     with open_review(ctx) as store:
-        initials = store.check_reviewer(initials, "reviewer")
-        by = lead_by(store, by)
+        initials, by = _named_by_lead(store, initials, by)
         count = store.remove_reviewer(initials, by=by)
         click.echo(
             f"removed {initials} from the review: their {count} decisions stay in the log and still count; "
@@ -170,9 +172,13 @@ def reviewer_remove(ctx: click.Context, initials: str, by: str | None) -> None:
 def reviewer_lead(ctx: click.Context, initials: str, by: str | None) -> None:
     """Hand the lead role to another reviewer (the current lead only, proven by their passphrase)."""
     with open_review(ctx) as store:
-        initials = store.check_reviewer(initials, "reviewer")
-        by = lead_by(store, by)
+        initials, by = _named_by_lead(store, initials, by)
         if initials == by:
             raise fail(f"{by} is already the lead")
         store.hand_lead(initials, by=by)
         click.echo(f"{initials} is now the review's lead ({by} stays a reviewer)")
+
+
+def _named_by_lead(store: Store, initials: str, by: str | None) -> tuple[str, str]:
+    """The reviewer a lead-only command names (checked first), and the lead, proven."""
+    return store.check_reviewer(initials, "reviewer"), lead_by(store, by)

@@ -100,17 +100,15 @@ def agreement(ctx: click.Context, stage: str | None, as_json: bool) -> None:
 
 def agreement_pairs(store: Store, stage: str | None) -> list[PairAgreement]:
     """Agreement for one stage (refused while blind), or every stage that is no longer blind."""
-    from screener.workflows.agreement import stage_agreement
+    from screener.workflows.agreement import stage_agreement, stages_by_blindness
 
     if stage:
         return stage_agreement(store, Stage(stage))
-    stages = [Stage(s) for s in store.protocol().rules.stages]
-    open_stages = [s for s in stages if not store.is_blind(s)]
-    for s in stages:
-        if s not in open_stages:
-            click.echo(
-                f"{s.value}: still blind, no agreement shown (screener unblind --stage {s.value})", err=True
-            )
+    open_stages, blind = stages_by_blindness(store)
+    for s in blind:
+        click.echo(
+            f"{s.value}: still blind, no agreement shown (screener unblind --stage {s.value})", err=True
+        )
     if not open_stages:
         raise fail("every stage is still blind: agreement is shown once a stage is unblinded")
     return [p for s in open_stages for p in stage_agreement(store, s)]

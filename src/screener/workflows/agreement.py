@@ -89,6 +89,13 @@ def stage_agreement(store: Store, stage: Stage) -> list[PairAgreement]:
     return out
 
 
+def stages_by_blindness(store: Store) -> tuple[list[Stage], list[Stage]]:
+    """The protocol's stages, in order: those no longer blind, and those still blind."""
+    stages = [Stage(s) for s in store.protocol().rules.stages]
+    blind = [s for s in stages if store.is_blind(s)]
+    return [s for s in stages if s not in blind], blind
+
+
 def agreement_json(pairs: list[PairAgreement]) -> str:
     return json.dumps(
         [
