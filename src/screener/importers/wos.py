@@ -16,7 +16,7 @@ more than the header. Both readers share :func:`_record`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from screener.core.models import BibRecord
@@ -233,19 +233,10 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> tupl
         v = f.get(tag)
         return " ".join(v) if v else None
 
-    start, end = expand_pages(f"{text('BP')}-{text('EP')}" if text("BP") and text("EP") else text("BP"))
-    if start is None and text("PS"):  # CAB Abstracts and other collections: page span "170" or "82-90"
-        start, end = expand_pages(text("PS"))
-    if start is None and text("AR"):
-        ar = text("AR") or ""
-        start, end = expand_pages(ar[5:] if ar.startswith("UNSP ") else ar)
+    start, end = _pages(text)
     kws = split_keywords(text("DE")) + split_keywords(text("ID")) + split_keywords(text("MH"))
     ut = strip_or_none(text("UT"))
-    prefix = ut.split(":", 1)[0].upper() if ut and ":" in ut else None
-    database = _UT_DATABASES.get(prefix, "Web of Science") if prefix else "Web of Science"
-    pmid = normalise_pmid(text("PM"))
-    if pmid is None and prefix == "MEDLINE":  # MEDLINE on Web of Science: the accession number is the PMID
-        pmid = normalise_pmid(ut.split(":", 1)[1] if ut else None)
+    database, pmid = _database_pmid(ut, text("PM"))
     doctype = text("DT")
     journal, abbrev = journal_pair(clean_text(text("SO")), clean_text(text("JI") or text("J9")))
     rec = BibRecord(
@@ -274,6 +265,27 @@ def _record(fields: list[list[str]], position: int, line: int, raw: str) -> tupl
         database=database,
     )
     return rec, database
+
+
+def _pages(text: Callable[[str], str | None]) -> tuple[str | None, str | None]:
+    """First and last page: ``BP``-``EP``, else the page span (``PS``), else the article number (``AR``)."""
+    start, end = expand_pages(f"{text('BP')}-{text('EP')}" if text("BP") and text("EP") else text("BP"))
+    if start is None and text("PS"):  # CAB Abstracts and other collections: page span "170" or "82-90"
+        start, end = expand_pages(text("PS"))
+    if start is None and text("AR"):
+        ar = text("AR") or ""
+        start, end = expand_pages(ar[5:] if ar.startswith("UNSP ") else ar)
+    return start, end
+
+
+def _database_pmid(ut: str | None, pm: str | None) -> tuple[str, str | None]:
+    """The Web of Science database the ``UT`` prefix names, and the PMID."""
+    prefix = ut.split(":", 1)[0].upper() if ut and ":" in ut else None
+    database = _UT_DATABASES.get(prefix, "Web of Science") if prefix else "Web of Science"
+    pmid = normalise_pmid(pm)
+    if pmid is None and prefix == "MEDLINE":  # MEDLINE on Web of Science: the accession number is the PMID
+        pmid = normalise_pmid(ut.split(":", 1)[1] if ut else None)
+    return database, pmid
 
 
 def _platform(dbs: list[str | None]) -> str | None:
