@@ -35,6 +35,18 @@ class Labelled:
     labels: list[bool]
 
 
+def _label(value: str | None, path: Path, line: int, label_column: str) -> bool:
+    """A row's label: True for an included record (1), False for an excluded one (0)."""
+    raw = (value or "").strip().lower()
+    if raw in TRUE:
+        return True
+    if raw in FALSE:
+        return False
+    raise LabelledError(
+        f"{path}:{line}: label '{raw}' in column '{label_column}' is neither 1 (included) nor 0 (excluded)"
+    )
+
+
 def read_labelled_csv(path: Path, label_column: str) -> Labelled:
     """Read title, abstract, keywords (if present) and a 0/1 label from each row.
 
@@ -63,16 +75,7 @@ def read_labelled_csv(path: Path, label_column: str) -> Labelled:
     labels: list[bool] = []
     try:
         for row in reader:
-            raw = (row.get(label_column) or "").strip().lower()
-            if raw in TRUE:
-                labels.append(True)
-            elif raw in FALSE:
-                labels.append(False)
-            else:
-                raise LabelledError(
-                    f"{path}:{reader.line_num}: label '{raw}' in column '{label_column}' "
-                    "is neither 1 (included) nor 0 (excluded)"
-                )
+            labels.append(_label(row.get(label_column), path, reader.line_num, label_column))
             title, abstract, keywords = (row.get(c) or "" if c else "" for c in cols)
             texts.append(record_text(title, abstract, keywords))
     except csv.Error as exc:
