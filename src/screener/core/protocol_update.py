@@ -12,10 +12,13 @@ Reviewers are not changed here (``screener reviewer`` does that).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from typing import TypeVar
 
 from screener.core.protocol import Criterion, Protocol, ProtocolError, ReviewerSpec, _Locator
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +92,8 @@ def _criteria_lines(
 
 def _changed_lines(was: Criterion, c: Criterion) -> list[str]:
     """How criterion ``c`` differs from what it ``was``: label, stages, keywords."""
-    out = []
-    if was.label != c.label:
-        out.append(f"relabelled {c.id}: {_q(was.label)} -> {_q(c.label)}")
-    if was.stages != c.stages:
-        out.append(f"{c.id} stages: {', '.join(was.stages)} -> {', '.join(c.stages)}")
+    out = _changed(f"relabelled {c.id}", was.label, c.label, _q)
+    out += _changed(f"{c.id} stages", was.stages, c.stages, ", ".join)
     added = [k for k in c.keywords if k not in was.keywords]
     removed = [k for k in was.keywords if k not in c.keywords]
     if added or removed:
@@ -123,19 +123,26 @@ def _shown(value: object) -> str:
 
 
 def _option_lines(old: Protocol, new: Protocol) -> list[str]:
-    out = []
-    if old.title != new.title:
-        out.append(f"title: {_q(old.title)} -> {_q(new.title)}")
-    if old.question != new.question:
-        out.append(f"question: {_q(old.question)} -> {_q(new.question)}")
+    out = _changed("title", old.title, new.title, _q) + _changed("question", old.question, new.question, _q)
     for f in fields(old.rules):
-        a, b = getattr(old.rules, f.name), getattr(new.rules, f.name)
-        if a != b:
-            out.append(f"[screening] {f.name}: {_shown(a) or '(none)'} -> {_shown(b) or '(none)'}")
+        out += _changed(
+            f"[screening] {f.name}",
+            getattr(old.rules, f.name),
+            getattr(new.rules, f.name),
+            lambda v: _shown(v) or "(none)",
+        )
     for key in sorted(set(old.dedup) | set(new.dedup)):
-        if old.dedup.get(key) != new.dedup.get(key):
-            out.append(f"[dedup] {key}: {old.dedup.get(key, 'default')} -> {new.dedup.get(key, 'default')}")
+        out += _changed(f"[dedup] {key}", old.dedup.get(key), new.dedup.get(key), _threshold)
     return out
+
+
+def _threshold(value: float | None) -> str:
+    return "default" if value is None else f"{value}"
+
+
+def _changed(what: str, before: _T, after: _T, show: Callable[[_T], str]) -> list[str]:
+    """``what: before -> after`` (each as ``show`` writes it) when they differ, else nothing."""
+    return [f"{what}: {show(before)} -> {show(after)}"] if before != after else []
 
 
 def plan_update(
