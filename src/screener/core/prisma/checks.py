@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Literal, Self
 
-from screener.core.prisma.counts import PrismaCounts
+from screener.core.prisma.counts import PrismaCounts, ReportCounts
 
 
 class CheckMessage(str):
@@ -91,15 +90,8 @@ def check(counts: PrismaCounts) -> list[CheckMessage]:
             f"{c.records_screened:,}",
         )
 
-    def arm_checks(
-        prefix: str,
-        arm: str,
-        sought: int,
-        not_retrieved: int,
-        assessed: int,
-        excluded: int,
-        reasons: Mapping[str, int],
-    ) -> None:
+    def arm_checks(prefix: str, arm: str, reports: ReportCounts) -> None:
+        sought, not_retrieved, assessed, excluded, reasons = reports
         if assessed != sought - not_retrieved:
             err(
                 f"{prefix}retrieval",
@@ -115,25 +107,9 @@ def check(counts: PrismaCounts) -> list[CheckMessage]:
                 f"{len(reasons)} exclusion reasons ({total:,})",
             )
 
-    arm_checks(
-        "",
-        "",
-        c.reports_sought,
-        c.reports_not_retrieved,
-        c.reports_assessed,
-        c.reports_excluded,
-        c.reports_excluded_reasons,
-    )
+    arm_checks("", "", c.report_counts())
     if c.has_other_methods:
-        arm_checks(
-            "other-",
-            " (other methods)",
-            c.other_reports_sought,
-            c.other_reports_not_retrieved,
-            c.other_reports_assessed,
-            c.other_reports_excluded,
-            c.other_reports_excluded_reasons,
-        )
+        arm_checks("other-", " (other methods)", c.report_counts(other=True))
     else:
         stray = {
             "reports sought": c.other_reports_sought,

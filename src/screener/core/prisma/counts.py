@@ -11,6 +11,7 @@ from __future__ import annotations
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 Counts = Mapping[str, int]
 """An ordered mapping label -> count (databases, registers, exclusion reasons)."""
@@ -42,6 +43,16 @@ def _frozen_mapping(name: str, value: Counts | Iterable[tuple[str, int]]) -> Map
 
 def _empty() -> Mapping[str, int]:
     return types.MappingProxyType({})
+
+
+class ReportCounts(NamedTuple):
+    """One arm's reports: sought, not retrieved, assessed, excluded, and excluded per reason."""
+
+    sought: int
+    not_retrieved: int
+    assessed: int
+    excluded: int
+    reasons: Mapping[str, int]
 
 
 @dataclass(frozen=True)
@@ -155,3 +166,21 @@ class PrismaCounts:
     def identified_other(self) -> int:
         """Records identified via other methods (0 when the arm is absent)."""
         return sum(getattr(self, name) or 0 for name in _OPTIONAL_FIELDS)
+
+    def report_counts(self, other: bool = False) -> ReportCounts:
+        """The reports of the databases-and-registers arm, or of the other-methods arm."""
+        if other:
+            return ReportCounts(
+                self.other_reports_sought,
+                self.other_reports_not_retrieved,
+                self.other_reports_assessed,
+                self.other_reports_excluded,
+                self.other_reports_excluded_reasons,
+            )
+        return ReportCounts(
+            self.reports_sought,
+            self.reports_not_retrieved,
+            self.reports_assessed,
+            self.reports_excluded,
+            self.reports_excluded_reasons,
+        )

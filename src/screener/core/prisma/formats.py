@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
 from screener.core.prisma.checks import check
-from screener.core.prisma.counts import MAPPING_FIELDS, PrismaCounts
+from screener.core.prisma.counts import MAPPING_FIELDS, PrismaCounts, ReportCounts
 from screener.core.prisma.template import boxtext
 
 # --------------------------------------------------------------------------- JSON
@@ -110,7 +109,8 @@ def to_markdown(counts: PrismaCounts) -> str:
     if c.undecided_records:
         item("Records not yet decided", c.undecided_records)
 
-    def reports(sought: int, missing: int, assessed: int, excluded: int, reasons: Mapping[str, int]) -> None:
+    def reports(counts: ReportCounts) -> None:
+        sought, missing, assessed, excluded, reasons = counts
         item(boxtext("dbr_sought_reports"), sought)
         item(boxtext("dbr_notretrieved_reports"), missing)
         item(boxtext("dbr_assessed"), assessed)
@@ -118,22 +118,10 @@ def to_markdown(counts: PrismaCounts) -> str:
         for label, n in reasons.items():
             item(label, n, 1)
 
-    reports(
-        c.reports_sought,
-        c.reports_not_retrieved,
-        c.reports_assessed,
-        c.reports_excluded,
-        c.reports_excluded_reasons,
-    )
+    reports(c.report_counts())
     if c.has_other_methods:
         lines += ["", "### Other methods", ""]
-        reports(
-            c.other_reports_sought,
-            c.other_reports_not_retrieved,
-            c.other_reports_assessed,
-            c.other_reports_excluded,
-            c.other_reports_excluded_reasons,
-        )
+        reports(c.report_counts(other=True))
     if c.undecided_reports:
         item("Reports not yet decided", c.undecided_reports)
 
