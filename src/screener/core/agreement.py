@@ -63,7 +63,7 @@ _STAT_NAMES = {
 }
 
 
-def _label(value: object) -> object:
+def _label(value: str) -> str:
     """Return an enum member's value and anything else unchanged.
 
     ``Verdict`` is a ``str`` enum but hashes by member *name* ("INCLUDE"), so
@@ -72,9 +72,9 @@ def _label(value: object) -> object:
     return value.value if isinstance(value, enum.Enum) else value
 
 
-def _category_index(categories: Sequence[object]) -> dict[object, int]:
+def _category_index(categories: Sequence[str]) -> dict[str, int]:
     """Map each category label to its row/column, rejecting duplicates."""
-    index: dict[object, int] = {}
+    index: dict[str, int] = {}
     for position, category in enumerate(categories):
         key = _label(category)
         if key in index:
@@ -253,7 +253,7 @@ def agreement(table: Sequence[Sequence[int]], categories: Sequence[str]) -> Agre
         names = ("observed", "expected", "kappa", "kappa_ci_low", "kappa_ci_high", "pabak", "ac1")
         return Agreement(
             n=0,
-            categories=keys,  # type: ignore[arg-type]  # str values after _label
+            categories=keys,
             table=cells,
             observed=None,
             expected=None,
@@ -301,7 +301,7 @@ def agreement(table: Sequence[Sequence[int]], categories: Sequence[str]) -> Agre
 
     return Agreement(
         n=n,
-        categories=keys,  # type: ignore[arg-type]  # str values after _label
+        categories=keys,
         table=cells,
         observed=float(po),
         expected=float(pe),

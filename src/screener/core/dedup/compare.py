@@ -225,22 +225,16 @@ def rule_text(rule: str) -> str:
     return rule
 
 
+# The field scores ``explain`` lists, in this order.
+_EXPLAINED_FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
+                     "abstract")  # fmt: skip
+
+
 def explain(pair: PairResult) -> list[str]:
     """Human-readable lines: the outcome, the deciding rule, each field's score, then the
     evidence lines (points for one item +, for two items -) when the pair has them."""
     lines = [f"{pair.a} ~ {pair.b}: {pair.outcome} ({pair.rule}: {rule_text(pair.rule)})"]
-    for name in (
-        "title",
-        "authors",
-        "year",
-        "journal",
-        "volume",
-        "issue",
-        "pages",
-        "doi",
-        "pmid",
-        "abstract",
-    ):
+    for name in _EXPLAINED_FIELDS:
         if name in pair.scores:
             score = pair.scores[name]
             verdict = "match" if score >= 0.999 else ("differs" if score <= 0.001 else "similar")
