@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -19,6 +20,16 @@ def reviewer() -> None:
     """The review's reviewers: list them, set passphrases, rename, remove, hand over the lead role."""
 
 
+def _about_one_reviewer(name: str, *, by_help: str) -> Callable[[Callable[..., None]], click.Command]:
+    """``screener reviewer NAME INITIALS [--by INITIALS]``: a command about one reviewer, run by ``--by``."""
+
+    def register(command: Callable[..., None]) -> click.Command:
+        command = click.option("--by", "by", help=by_help)(click.pass_context(command))
+        return reviewer.command(name)(click.argument("initials")(command))
+
+    return register
+
+
 @reviewer.command("list")
 @click.pass_context
 def reviewer_list(ctx: click.Context) -> None:
@@ -32,10 +43,9 @@ def reviewer_list(ctx: click.Context) -> None:
             )
 
 
-@reviewer.command("passphrase")
-@click.argument("initials")
-@click.option("--by", "by", help="The lead, when setting a reviewer's first passphrase (default: the lead).")
-@click.pass_context
+@_about_one_reviewer(
+    "passphrase", by_help="The lead, when setting a reviewer's first passphrase (default: the lead)."
+)
 def reviewer_passphrase(ctx: click.Context, initials: str, by: str | None) -> None:
     """Set or change a reviewer's passphrase.
 
@@ -149,10 +159,7 @@ def reviewer_rename(ctx: click.Context, old: str, new: str, by: str | None) -> N
         )
 
 
-@reviewer.command("remove")
-@click.argument("initials")
-@click.option("--by", "by", help="The lead (default: the protocol's lead).")
-@click.pass_context
+@_about_one_reviewer("remove", by_help="The lead (default: the protocol's lead).")
 def reviewer_remove(ctx: click.Context, initials: str, by: str | None) -> None:
     """Take a reviewer off the review: their decisions and history stay, they can no longer act
     (the lead only)."""
@@ -165,10 +172,7 @@ def reviewer_remove(ctx: click.Context, initials: str, by: str | None) -> None:
         )
 
 
-@reviewer.command("lead")
-@click.argument("initials")
-@click.option("--by", "by", help="The current lead (default: the protocol's lead).")
-@click.pass_context
+@_about_one_reviewer("lead", by_help="The current lead (default: the protocol's lead).")
 def reviewer_lead(ctx: click.Context, initials: str, by: str | None) -> None:
     """Hand the lead role to another reviewer (the current lead only, proven by their passphrase)."""
     with open_review(ctx) as store:
