@@ -142,7 +142,7 @@ def _kappa_of(p: list[list[float]]) -> float:
     po = sum(p[i][i] for i in range(k))
     rows = [sum(p[i]) for i in range(k)]
     cols = [sum(p[i][j] for i in range(k)) for j in range(k)]
-    pe = sum(r * c for r, c in zip(rows, cols))
+    pe = sum(r * c for r, c in zip(rows, cols, strict=True))
     return (po - pe) / (1 - pe)
 
 

@@ -416,8 +416,9 @@ def test_identical_doi_title_and_year_is_decisive() -> None:
     other = rec(doi="10.1093/brain/awr302", title="Linagliptin in experimental sepsis of the elderly rat")
     assert compare(article, other).outcome != "duplicate"
     # ... and its numbers ("part 1" / "part 2" of one book DOI)
-    assert compare(rec(doi="10.1/b", title="Cervical screening in Europe: part 1", pages="1-20"),
-                   rec(doi="10.1/b", title="Cervical screening in Europe: part 2", pages="21-40")).outcome != "duplicate"  # fmt: skip
+    part1 = rec(doi="10.1/b", title="Cervical screening in Europe: part 1", pages="1-20")
+    part2 = rec(doi="10.1/b", title="Cervical screening in Europe: part 2", pages="21-40")
+    assert compare(part1, part2).outcome != "duplicate"
     # A DOI copied onto the abstract in another journal's supplement: two publications
     abstract = rec(doi="10.1093/brain/awr302", journal="Journal of Neurochemistry", volume="138", pages="366")
     assert compare(article, abstract).outcome == "distinct"
@@ -991,8 +992,8 @@ def test_original_language_title_appended_after_the_language_name() -> None:
         title="Protein kinases in mitochondria of the rat heart. Polish Kinazy bialkowe w mitochondriach"
     )
     assert compare(english, both).scores["title"] == 1.0
-    a = rec(title="Ischemic preconditioning. Experimental results and clinical studies. German Myokardprotektion "
-            "durch Prakonditionierung. Experimentelle und klinische Bedeutung")  # fmt: skip
+    a = rec(title="Ischemic preconditioning. Experimental results and clinical studies. German "
+            "Myokardprotektion durch Prakonditionierung. Experimentelle und klinische Bedeutung")  # fmt: skip
     b = rec(title="Myocardial protection by preconditioning. Experimental and clinical significance. German "
             "Myokardprotektion durch Prakonditionierung. Experimentelle und klinische Bedeutung")  # fmt: skip
     assert compare(a, b).outcome == "duplicate"
@@ -1029,10 +1030,13 @@ def test_one_question_per_pair_of_clusters() -> None:
     """Two clusters of three copies each, with similar titles but not enough to merge:
     one possible pair asks the question once; a reviewer's "distinct" on it settles the
     whole pair of clusters, a "duplicate" joins them."""
-    first = [rec(title="Liraglutide inhibits endothelial dysfunction and adhesion molecules in mice", authors=a,
-                 pages=None, volume=None, issue=None, journal="Diabetologia") for a in ("Dear, A", "Dear, A E", "Dear, A")]  # fmt: skip
+    dears = ("Dear, A", "Dear, A E", "Dear, A")
+    first = [rec(title="Liraglutide inhibits endothelial dysfunction and adhesion molecules in mice",
+                 authors=a, pages=None, volume=None, issue=None, journal="Diabetologia")
+             for a in dears]  # fmt: skip
     second = [rec(title="Liraglutide inhibits endothelial dysfunction and reduces adhesion molecules in mice",
-                  authors=a, pages=None, volume=None, issue=None, journal="Diabetes") for a in ("Dear, A", "Dear, A E", "Dear, A")]  # fmt: skip
+                  authors=a, pages=None, volume=None, issue=None, journal="Diabetes")
+              for a in dears]  # fmt: skip
     items = list(enumerate(first + second, start=1))
     result = find_duplicates(items)
     assert ids_of(result.clusters) == {frozenset({1, 2, 3}), frozenset({4, 5, 6})}

@@ -74,7 +74,8 @@ def test_authors_without_separators(tmp_path: Path) -> None:
                        "pages": "900-911", "doi": "10.1002/jor.24301"}  # fmt: skip
     check(tmp_path, [
         {"label": "a", "author": "Salamanna F.Borsari V.Fini M.", **ARTICLE},
-        {"label": "a", "author": "Salamanna FrancescaBorsari VeronicaFini Milena", **ARTICLE | {"pages": "845"}},
+        {"label": "a", "author": "Salamanna FrancescaBorsari VeronicaFini Milena",
+         **ARTICLE | {"pages": "845"}},
         {"label": "a", "author": "Salamanna, F. and Borsari, V. and Fini, M.", **ARTICLE | {"doi": ""}},
         {"label": "a", "author": "Salamanna FrancescaBorsari VeronicaFini Milena",
          **ARTICLE | {"doi": "", "number": ""}},
@@ -125,8 +126,8 @@ def test_article_number_as_issue_without_doi(tmp_path: Path) -> None:
     check(tmp_path, [
         {"label": "a", **ONLINE, "pages": "e0201234"},
         {"label": "a", **ONLINE, "volume": "13 (no pagination)", "number": "e0201234"},
-        {"label": "b", **ONLINE, "title": "Screening for gestational diabetes in urban clinics: a cohort study",
-         "pages": "e0201777"},
+        {"label": "b", **ONLINE,
+         "title": "Screening for gestational diabetes in urban clinics: a cohort study", "pages": "e0201777"},
     ])  # fmt: skip
 
 
@@ -184,10 +185,12 @@ def test_short_main_title_with_the_same_doi(tmp_path: Path) -> None:
 
 
 def test_title_in_two_languages_same_doi_and_pages(tmp_path: Path) -> None:
-    base = {"author": "Lehmann, D. and Koukkou, M.", "year": "2016", "journal": "Strahlentherapie und Onkologie",
-            "volume": "192", "number": "6", "pages": "377-384", "doi": "10.1007/s00066-016-0983-y"}  # fmt: skip
+    base = {"author": "Lehmann, D. and Koukkou, M.", "year": "2016",
+            "journal": "Strahlentherapie und Onkologie", "volume": "192", "number": "6", "pages": "377-384",
+            "doi": "10.1007/s00066-016-0983-y"}  # fmt: skip
     check(tmp_path, [
-        {"label": "a", **base, "title": "MRI during radiotherapy of glioblastoma: does MRI allow prognostic stratification?"},
+        {"label": "a", **base,
+         "title": "MRI during radiotherapy of glioblastoma: does MRI allow prognostic stratification?"},
         {"label": "a", **base, "title": "MRT waehrend der Strahlentherapie des Glioblastoms", "number": ""},
         {"label": "a", **base, "title": "[MRI during radiotherapy of glioblastoma]", "pages": "377",
          "journal": "Strahlenther Onkol"},
@@ -215,8 +218,8 @@ def test_recurring_column_by_one_editor_in_every_issue(tmp_path: Path) -> None:
     for volume, year in (("42", "2018"), ("43", "2019")):
         for issue in ("1", "2", "3", "4"):
             label = f"{volume}.{issue}"
-            col = {"author": "Rai, Arun", "title": "Editor's Comments", "year": year, "journal": "MIS Quarterly",
-                   "volume": volume, "number": issue}  # fmt: skip
+            col = {"author": "Rai, Arun", "title": "Editor's Comments", "year": year,
+                   "journal": "MIS Quarterly", "volume": volume, "number": issue}  # fmt: skip
             rows.append(
                 {"label": label, **col, "pages": "iii-viii", "doi": f"10.25300/misq/{year}/{volume}.{issue}"}
             )
@@ -232,8 +235,9 @@ def test_recurring_column_by_one_editor_in_every_issue(tmp_path: Path) -> None:
 def test_recurring_column_with_page_numbers_and_own_dois(tmp_path: Path) -> None:
     """The same column with arabic start pages and its own, clearly different DOIs."""
     rows = []
-    for n, (issue, pages, doi) in enumerate((("1", "1-4", "10.1111/isj.12101"), ("2", "125-128", "10.1111/isj.12118"),
-                                             ("3", "233-236", "10.1111/isj.12130"))):  # fmt: skip
+    issues = (("1", "1-4", "10.1111/isj.12101"), ("2", "125-128", "10.1111/isj.12118"),
+              ("3", "233-236", "10.1111/isj.12130"))  # fmt: skip
+    for n, (issue, pages, doi) in enumerate(issues):
         col = {"author": "Davison, Robert M.", "title": "Editorial", "year": "2017",
                "journal": "Information Systems Journal", "volume": "27"}  # fmt: skip
         rows.append({"label": str(n), **col, "number": issue, "pages": pages, "doi": doi})
@@ -270,7 +274,8 @@ def test_journal_club_summary_with_the_articles_doi(tmp_path: Path) -> None:
     check(tmp_path, [
         {"label": "article", **SUMMARISED},
         {"label": "summary", **SUMMARISED | summary},
-        {"label": "summary", **SUMMARISED | summary | {"volume": "", "number": "", "pages": "", "year": "2016"}},
+        {"label": "summary",
+         **SUMMARISED | summary | {"volume": "", "number": "", "pages": "", "year": "2016"}},
         {"label": "summary", **SUMMARISED | summary | {"volume": "", "number": "", "pages": ""}},
         {"label": "abstract", **SUMMARISED | {"journal": "Osteoporosis International", "volume": "",
                                               "number": "Suppl 1", "pages": "S7"}},
@@ -281,7 +286,9 @@ PROCEEDINGS = {
     "author": "Deng, S. P. and Lin, D. D. and Calhoun, V. D.",
     "title": "Diagnosing schizophrenia by integrating genomic and imaging data through network fusion",
     "pages": "1307-1313",
-    "abstract": "Schizophrenia is a complex mental disorder with a strong genetic component; we fuse networks.",
+    "abstract": (
+        "Schizophrenia is a complex mental disorder with a strong genetic component; we fuse networks."
+    ),
 }
 
 
@@ -320,8 +327,11 @@ def test_same_abstract_in_two_journals_supplements_is_a_question(tmp_path: Path)
     """One abstract (title, authors, year) in the meeting supplements of two journals:
     labelled one record in one benchmark set and two in another, so never merged
     automatically and never silently kept apart: a human decides."""
-    abstract = {"author": "Kelly, R. and Arnold, L. and Richards, S.", "year": "2009",
-                "title": "Modification of the standard eculizumab dose to manage breakthrough haemolysis in PNH"}  # fmt: skip
+    abstract = {
+        "author": "Kelly, R. and Arnold, L. and Richards, S.",
+        "year": "2009",
+        "title": "Modification of the standard eculizumab dose to manage breakthrough haemolysis in PNH",
+    }
     rows = [
         {"label": "a", **abstract, "journal": "British Journal of Haematology", "volume": "145",
          "number": "Suppl. 1", "pages": "23"},
@@ -399,11 +409,18 @@ def test_abstracts_on_consecutive_pages_with_the_supplements_doi_are_a_question(
     same DOI and title link them (issue 16, rule 1), different pages of one volume keep
     them apart (rule 3): the two never end in one cluster and a human is asked."""
     base = {"year": "2014", "journal": "Diabetes/Metabolism Research and Reviews", "volume": "30",
-            "number": "Suppl. 3", "title": "Effects of incretin on artery lesions in apolipoprotein E-deficient mice"}  # fmt: skip
-    first = base | {"author": "Chen, R. and Wang, Y. and Liang, L.", "pages": "51",
-                    "abstract": "Objective: to investigate internal and exogenous incretin in atherosclerosis."}  # fmt: skip
-    second = base | {"author": "Chen, R. and Wang, J. and Yan, C. and Wang, Y. and Liang, L.", "pages": "52",
-                     "abstract": "Background: exenatide and sitagliptin on aortic lesions and plaque stability."}  # fmt: skip
+            "number": "Suppl. 3",
+            "title": "Effects of incretin on artery lesions in apolipoprotein E-deficient mice"}  # fmt: skip
+    first = base | {
+        "author": "Chen, R. and Wang, Y. and Liang, L.",
+        "pages": "51",
+        "abstract": "Objective: to investigate internal and exogenous incretin in atherosclerosis.",
+    }
+    second = base | {
+        "author": "Chen, R. and Wang, J. and Yan, C. and Wang, Y. and Liang, L.",
+        "pages": "52",
+        "abstract": "Background: exenatide and sitagliptin on aortic lesions and plaque stability.",
+    }
     doi = {"doi": "10.1002/dmrr.2604"}
     rows = [
         {"label": "a", **first},

@@ -35,7 +35,8 @@ EXPORTS: dict[str, tuple[str, int, dict[str | None, int]]] = {
     "endnote_xml/reflib_blue-light_endnote.xml": ("endnote-xml", 102, {None: 102}),  # a library: no database
     "endnote_xml/reflib_blue-light_endnote_export.ris": ("ris", 102, {None: 102}),
     "ovid/jabref_OvidImporterTest4_ovid_labelled_display.txt": ("ovid-labelled", 1, {"Journals@Ovid": 1}),
-    # D= of each record's L2 link: 105 cctr (CENTRAL), the rest Ovid MEDLINE segments (med1-8, medc, medl, medp, prem)
+    # D= of each record's L2 link: 105 cctr (CENTRAL), the rest Ovid MEDLINE segments
+    # (med1-8, medc, medl, medp, prem)
     "ovid/mckeown_mir_Ovid_search_results_1_to_1000.ris": (
         "ovid-ris",
         1000,
@@ -54,7 +55,9 @@ EXPORTS: dict[str, tuple[str, int, dict[str | None, int]]] = {
     # An "All Databases" export: UT WOS: x3, MEDLINE: x1.
     "web_of_science/synthesisr_WoS_txt_example.txt": ("wos", 4, {"Web of Science": 3, "MEDLINE": 1}),
     "web_of_science_tab/litsearchr_WoS_MEDLINE_tabdelim_mac.txt": ("wos-tab", 73, {"MEDLINE": 73}),
-    "web_of_science_tab/litsearchr_WoS_corecollection_tabdelim_mac.txt": ("wos-tab", 163, {"Web of Science": 163}),
+    "web_of_science_tab/litsearchr_WoS_corecollection_tabdelim_mac.txt": (
+        "wos-tab", 163, {"Web of Science": 163}
+    ),
 }  # fmt: skip
 
 _MARKERS = {

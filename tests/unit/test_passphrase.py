@@ -1,4 +1,5 @@
-"""Passphrase hashing (scrypt, per-reviewer salt) and the protocol edits behind reviewer rename/remove/lead."""
+"""Passphrase hashing (scrypt, per-reviewer salt) and the protocol edits behind reviewer
+rename/remove/lead."""
 
 from __future__ import annotations
 

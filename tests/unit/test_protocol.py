@@ -94,7 +94,8 @@ def test_toml_syntax_error_has_a_line(tmp_path: Path):
         ("", "missing [review]"),
         ('[review]\ntitle = "t"\nquestion = "q"\n', "missing [[reviewers]]"),
         (
-            '[review]\ntitle = "t"\nquestion = "q"\n[[reviewers]]\ninitials = "AB"\n[screening]\nreviewers_per_record = 1\n',
+            '[review]\ntitle = "t"\nquestion = "q"\n[[reviewers]]\ninitials = "AB"\n'
+            "[screening]\nreviewers_per_record = 1\n",
             "no [[exclusion]] criteria",
         ),
         ('[review]\ntitle = "t"\n', "needs a 'question'"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -230,11 +231,8 @@ def test_the_process_ranks_as_this_process_does_and_sends_arrays() -> None:
     try:
         got = proc.rank(labelled, candidates, [], [])
         pid = proc._proc.pid
-        niceness = (
-            int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[16])
-            if os.path.exists(f"/proc/{pid}/stat")
-            else None
-        )
+        stat = Path(f"/proc/{pid}/stat")
+        niceness = int(stat.read_text().rsplit(")", 1)[1].split()[16]) if stat.exists() else None
     finally:
         proc.close()
     want = Ranker(texts, seed=3).rank(labelled, candidates)

@@ -40,18 +40,20 @@ SCREENER_BETTER = {
         "journal name ('Journal of Political Studies 12')"
     ),
     ("ovid_tagged", "tc02.txt", 0, "first_page"): (
-        "SO '...January/February 2010;14(1):56': the article is on page 56; Zotero reads pages only as a range"
+        "SO '...January/February 2010;14(1):56': the article is on page 56; "
+        "Zotero reads pages only as a range"
     ),
     ("ovid_tagged", "tc03.txt", 3, "first_page"): (
         "SO 'Hydrobiologia. 2007 15 June; 433-441.': Zoological Record puts the pages after the date; Zotero "
         "reads pages only after a colon"
     ),
     ("ovid_tagged", "tc04.txt", 0, "first_page"): (
-        "BT '... 2002: 1-234. Chapter pagination: 214-218.': the chapter starts on 214; 1-234 are the book's pages"
+        "BT '... 2002: 1-234. Chapter pagination: 214-218.': the chapter starts on 214; "
+        "1-234 are the book's pages"
     ),
     ("refer_endnote_tagged", "tc00.enw", 0, "doi"): (
-        "%R 10.3969/j.issn.1008-0821.2009.02.027 is EndNote's DOI field (Electronic Resource Number); Zotero's "
-        "Refer translator reads %R only as a report number"
+        "%R 10.3969/j.issn.1008-0821.2009.02.027 is EndNote's DOI field (Electronic Resource Number); "
+        "Zotero's Refer translator reads %R only as a report number"
     ),
 }
 
