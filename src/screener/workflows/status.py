@@ -32,20 +32,34 @@ class ReviewStatus:
         return self.records - self.duplicates_removed
 
     def lines(self) -> list[str]:
-        out = [f"Review: {self.title}", f"Database: {self.location}", ""]
+        return [
+            f"Review: {self.title}",
+            f"Database: {self.location}",
+            "",
+            *self._source_lines(),
+            f"Duplicates removed: {self.duplicates_removed}; records to screen: {self.to_screen}",
+            "",
+            *self._stage_lines(),
+            "",
+            "Screening progress",
+            *self._progress_lines(),
+            *self._guide_lines(),
+        ]
+
+    def _source_lines(self) -> list[str]:
         if not self.sources:
-            out.append("Sources: none yet (screener import FILE...)")
-        else:
-            out.append(f"Sources: {len(self.sources)} searches, {self.records} records")
-            for s in self.sources:
-                when = f", searched {s.searched_on}" if s.searched_on else ""
-                out.append(f"  {s.id:>3}  {s.name:<14} {s.record_count:>6} records  {s.file_name}{when}")
-        out.append(f"Duplicates removed: {self.duplicates_removed}; records to screen: {self.to_screen}")
-        out.append("")
-        out.append(
+            return ["Sources: none yet (screener import FILE...)"]
+        out = [f"Sources: {len(self.sources)} searches, {self.records} records"]
+        for s in self.sources:
+            when = f", searched {s.searched_on}" if s.searched_on else ""
+            out.append(f"  {s.id:>3}  {s.name:<14} {s.record_count:>6} records  {s.file_name}{when}")
+        return out
+
+    def _stage_lines(self) -> list[str]:
+        out = [
             "Stages            records  decided  included  excluded  conflicts  resolved  awaiting 2nd  "
             "undecided  not retrieved"
-        )
+        ]
         for c in self.stages:
             nr = (
                 f"  {'blind' if c.not_retrieved is None else c.not_retrieved:>13}"
@@ -74,8 +88,10 @@ class ReviewStatus:
         for c in self.stages:
             if c.blind:
                 out.append(f"  {c.blind.reason}")
-        out.append("")
-        out.append("Screening progress")
+        return out
+
+    def _progress_lines(self) -> list[str]:
+        out = []
         for p in self.progress:
             if isinstance(p.decided, Blind):
                 out.append(f"  {p.stage.value:<15} {p.reviewer:<6} {'blind':>6}")
@@ -95,9 +111,12 @@ class ReviewStatus:
                     else ""
                 )
             )
-        if self.guides:
-            out.append("")
-            out.append("Stopping guide (relevance order)")
+        return out
+
+    def _guide_lines(self) -> list[str]:
+        if not self.guides:
+            return []
+        out = ["", "Stopping guide (relevance order)"]
         for stage, reviewer, guide in self.guides:
             if guide is None:
                 out.append(
