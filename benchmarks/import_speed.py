@@ -1,6 +1,7 @@
 """Import speed: 100,000 records as RIS, BibTeX, MEDLINE (.nbib), PubMed XML and WoS tab-delimited.
 
-Run: python benchmarks/import_speed.py [N [REPEAT [FORMAT,...]]]   (FORMAT: RIS, BibTeX, MEDLINE, PubMedXML, WoSTab)
+Run: python benchmarks/import_speed.py [N [REPEAT [FORMAT,...]]]
+(FORMAT: RIS, BibTeX, MEDLINE, PubMedXML, WoSTab)
 
 Generates realistic records (titles, 2-8 authors with accented names, journals, pages,
 DOIs, keywords, ~1,200-character abstracts) with a fixed seed, writes them in each format,
@@ -14,10 +15,11 @@ and prints, in one process:
   (reading, encoding detection, parsing, normalising, and one transaction),
 
 with their ratio, each pair run REPEAT times (default 3; the median run by ratio is
-reported, all ratios shown: the machines are noisy), and the peak memory of each import and of each baseline, each measured
-in a fresh child process (the same process's peak would be the largest of everything run
-before). Targets: RIS <= 2.5x rispy, BibTeX <= 1.3x bibtexparser, peak <= 1 GiB each;
-the MEDLINE, PubMed XML and WoS tab ratios are reported without a target.
+reported, all ratios shown: the machines are noisy), and the peak memory of each import
+and of each baseline, each measured in a fresh child process (the same process's peak would
+be the largest of everything run before). Targets: RIS <= 2.5x rispy, BibTeX <= 1.3x
+bibtexparser, peak <= 1 GiB each; the MEDLINE, PubMed XML and WoS tab ratios are reported
+without a target.
 
 ``python benchmarks/import_speed.py --peak KIND FILE`` is the child: it runs one import
 (KIND ``import``) or one baseline (a FORMAT name) and prints its peak in MiB.
@@ -197,7 +199,8 @@ def wrap(text: str, width: int = 82) -> str:
 def write_pubmed_xml(path: Path, n: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
         fh.write(
-            '<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January '
+            '<?xml version="1.0" ?>\n'
+            '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January '
             '2024//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_240101.dtd">\n<PubmedArticleSet>\n'
         )
         for r in records(n):
@@ -209,7 +212,8 @@ def write_pubmed_xml(path: Path, n: int) -> None:
             )
             keywords = "".join(f'<Keyword MajorTopicYN="N">{kw}</Keyword>' for kw in r["keywords"])
             fh.write(
-                f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}</PMID>'
+                '<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM">'
+                f'<PMID Version="1">{pmid}</PMID>'
                 f'<Article PubModel="Print"><Journal><ISSN IssnType="Print">1526-2375</ISSN>'
                 f'<JournalIssue CitedMedium="Print"><Volume>{r["volume"]}</Volume><Issue>{r["issue"]}</Issue>'
                 f"<PubDate><Year>{r['year']}</Year><Month>Mar</Month></PubDate></JournalIssue>"
@@ -218,12 +222,15 @@ def write_pubmed_xml(path: Path, n: int) -> None:
                 f'</Pagination><ELocationID EIdType="doi" ValidYN="Y">{r["doi"]}</ELocationID>'
                 f'<Abstract><AbstractText Label="BACKGROUND">{r["abstract"][:300]}</AbstractText>'
                 f'<AbstractText Label="RESULTS">{r["abstract"][300:]}</AbstractText></Abstract>'
-                f'<AuthorList CompleteYN="Y">{authors}</AuthorList><Language>eng</Language><PublicationTypeList>'
-                f'<PublicationType UI="D016428">Journal Article</PublicationType></PublicationTypeList></Article>'
+                f'<AuthorList CompleteYN="Y">{authors}</AuthorList><Language>eng</Language>'
+                "<PublicationTypeList>"
+                '<PublicationType UI="D016428">Journal Article</PublicationType>'
+                "</PublicationTypeList></Article>"
                 f"<MedlineJournalInfo><MedlineTA>{escape(r['abbrev'])}</MedlineTA></MedlineJournalInfo>"
                 f'<KeywordList Owner="NOTNLM">{keywords}</KeywordList></MedlineCitation>'
                 f'<PubmedData><ArticleIdList><ArticleId IdType="pubmed">{pmid}</ArticleId>'
-                f'<ArticleId IdType="doi">{r["doi"]}</ArticleId></ArticleIdList></PubmedData></PubmedArticle>\n'
+                f'<ArticleId IdType="doi">{r["doi"]}</ArticleId></ArticleIdList></PubmedData>'
+                "</PubmedArticle>\n"
             )
         fh.write("</PubmedArticleSet>\n")
 

@@ -98,13 +98,15 @@ def main() -> None:
             bases.append(time.perf_counter() - t)
         c = flow.counts
         print(
-            f"counts: identified {c.identified:,}, screened {c.records_screened:,}, excluded {c.records_excluded:,}, "
+            f"counts: identified {c.identified:,}, screened {c.records_screened:,}, "
+            f"excluded {c.records_excluded:,}, "
             f"sought {c.reports_sought:,}, assessed {c.reports_assessed:,}, included {c.new_reports:,}; "
             f"check: {check(c) or 'all add up'}"
         )
         flow_ms, base_ms = statistics.median(flows) * 1000, statistics.median(bases) * 1000
         print(
-            f"compute_flow median {flow_ms:.0f} ms (target <= 100 ms); baseline count(*) x6 {base_ms:.1f} ms; "
+            f"compute_flow median {flow_ms:.0f} ms (target <= 100 ms); "
+            f"baseline count(*) x6 {base_ms:.1f} ms; "
             f"ratio {flow_ms / base_ms:.1f}x"
         )
         store.close()

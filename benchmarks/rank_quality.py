@@ -122,7 +122,8 @@ def run(path: Path, seeds: list[int], tmp: Path) -> None:
     print(f"{path.stem}: {n} records, {n_inc} included, seeds {seeds}; load average {os.getloadavg()[0]:.1f}")
     print(
         f"  ranker : WSS@95 {mean(ours, 0):5.1f}%  RRF@10 {mean(ours, 1):5.1f}%  all found after "
-        f"{mean(ours, 2):6.0f}  time {statistics.mean(times):5.1f} s (CPU {statistics.mean(cpus):.1f} s)  (WSS per seed: "
+        f"{mean(ours, 2):6.0f}  time {statistics.mean(times):5.1f} s "
+        f"(CPU {statistics.mean(cpus):.1f} s)  (WSS per seed: "
         f"{', '.join(f'{r[0]:.1f}' for r in ours)})"
     )
     print(

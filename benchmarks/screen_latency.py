@@ -4,8 +4,8 @@ Builds a review in a temporary SQLite file: the example protocol and 100,000 rec
 (titles, authors, journals, DOIs and structured abstracts of 150-400 words, generated
 with a fixed seed) imported through ``Store.add_source`` as four database searches,
 about a fifth of them duplicates across databases, stored as one dedup run
-(``Store.save_dedup``: pairs and clusters, so screeners see merged primaries). Then opens the real app headless with Pilot, as reviewer NA at
-title/abstract, and measures:
+(``Store.save_dedup``: pairs and clusters, so screeners see merged primaries). Then opens
+the real app headless with Pilot, as reviewer NA at title/abstract, and measures:
 
 * start: from entering ``run_test`` to the first frame showing a record;
 * decision: from posting the decision key (i, m, or the reason digit after e) to the
@@ -21,12 +21,14 @@ CPU idle at least twice 20 ms, which would swamp a 30 ms target (its cost is pri
 
 Usage::
 
-    python benchmarks/screen_latency.py [--records N] [--decisions N] [--db PATH] [--profile] [--order relevance]
+    python benchmarks/screen_latency.py [--records N] [--decisions N] [--db PATH] [--profile]
+        [--order relevance]
 
 ``--order relevance`` screens in relevance order: the ranker is built in its own process, the
 decisions start once its first ranking is in, and it retrains after every saved decision
 while they are measured; then the same decisions are measured again in the same process on a
-fresh copy of the review in import order (no ranking), and both are printed side by side. ``--db PATH`` builds the review there once (without decisions) and later runs screen a
+fresh copy of the review in import order (no ranking), and both are printed side by side.
+``--db PATH`` builds the review there once (without decisions) and later runs screen a
 copy of it. ``--profile`` runs pyinstrument (pip install
 pyinstrument) over the start and the decision loop and prints where the time goes.
 Exit status 1 if a target is missed.
@@ -298,16 +300,21 @@ def _abstract(rng: random.Random, cond: str, interv: str, comp: str, outcome: st
     parts = [
         (
             f"BACKGROUND: {cond.capitalize()} is common among {pop} and treatment options remain limited. "
-            f"{_sentence(rng, rng.randint(12, 30))} {rng.choice(MECHANISMS).capitalize()} has been proposed as a "
-            f"mechanism by which {interv} might act."
+            f"{_sentence(rng, rng.randint(12, 30))} "
+            f"{rng.choice(MECHANISMS).capitalize()} has been proposed as a mechanism "
+            f"by which {interv} might act."
         ),
-        f"OBJECTIVE: To assess the effect of {interv} compared with {comp} on {outcome} in {pop} with {cond}.",
+        (
+            f"OBJECTIVE: To assess the effect of {interv} compared with {comp} on {outcome} "
+            f"in {pop} with {cond}."
+        ),
         (
             f"METHODS: We enrolled {n} {pop} with {cond} who received {interv} or {comp} for {weeks} weeks. "
             + " ".join(_sentence(rng, rng.randint(10, 28)) for _ in range(rng.randint(1, 4)))
         ),
         (
-            f"RESULTS: {n - rng.randint(0, n // 5)} participants completed follow-up. {outcome.capitalize()} improved "
+            f"RESULTS: {n - rng.randint(0, n // 5)} participants completed follow-up. "
+            f"{outcome.capitalize()} improved "
             f"by {rng.uniform(5, 40):.1f}% with {interv} versus {rng.uniform(0, 20):.1f}% with {comp} "
             f"(p = {rng.uniform(0.001, 0.2):.3f}). "
             + " ".join(_sentence(rng, rng.randint(10, 28)) for _ in range(rng.randint(1, 5)))
@@ -329,7 +336,10 @@ def _record(rng: random.Random, position: int, pmid: int) -> BibRecord:
             f"Effect of {interv} on {outcome} in {cond}: {design}",
             f"{interv.capitalize()} for {cond}",
             f"The role of {rng.choice(MECHANISMS)} in {cond}: implications for {interv}",
-            f"{outcome.capitalize()} after {interv} in {pop} with {cond}: {design} of {rng.randint(20, 900)} patients",
+            (
+                f"{outcome.capitalize()} after {interv} in {pop} with {cond}: "
+                f"{design} of {rng.randint(20, 900)} patients"
+            ),
         ]
     )
     journal, abbrev = rng.choice(JOURNALS)
@@ -685,7 +695,8 @@ def main(argv: list[str] | None = None) -> int:
             f"relevance order: first ranking ready {res['first_ranking']:.1f} s after the first record; "
             f"{len(runs)} rankings during the run (model: {runs[-1].model if runs else '-'}, "
             f"last trained on {runs[-1].n_train if runs else 0} decisions, "
-            f"median {statistics.median(r.seconds for r in runs) if runs else 0:.2f} s each in the ranker process)"
+            f"median {statistics.median(r.seconds for r in runs) if runs else 0:.2f} s "
+            "each in the ranker process)"
         )
     print(
         f"start (run_test to first record shown): {start:.2f} s   [target <= {TARGET_START_S} s]   "
@@ -693,7 +704,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"decision key -> next record shown: median {med:.1f} ms, p95 {q(decide, 0.95) * ms:.1f} ms, "
-        f"p99 {p99:.1f} ms, max {max(decide) * ms:.1f} ms   [targets {TARGET_MEDIAN_MS:.0f} / {TARGET_P99_MS:.0f} ms]"
+        f"p99 {p99:.1f} ms, max {max(decide) * ms:.1f} ms   "
+        f"[targets {TARGET_MEDIAN_MS:.0f} / {TARGET_P99_MS:.0f} ms]"
     )
     for kind in ("i", "m", "e+digit"):
         vals = [d for d, k in zip(decide, res["kinds"], strict=True) if k == kind]  # type: ignore[arg-type]
@@ -715,7 +727,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     saved = res["saved"]  # type: ignore[assignment]
     print(
-        f"decision key -> committed: median {statistics.median(saved) * ms:.1f} ms, p99 {q(saved, 0.99) * ms:.1f} ms"
+        f"decision key -> committed: median {statistics.median(saved) * ms:.1f} ms, "
+        f"p99 {q(saved, 0.99) * ms:.1f} ms"
     )
     print(
         f"baseline (store.record + Static.update -> frame): median {bmed:.1f} ms, p99 {bp99:.1f} ms;   "
@@ -727,8 +740,10 @@ def main(argv: list[str] | None = None) -> int:
         pd, pb, pc = plain["decide"], plain["base"], plain["cpu"]
         print(
             f"same process, same review, import order (no ranking): decision key -> next record shown: "
-            f"median {statistics.median(pd) * ms:.1f} ms, p95 {q(pd, 0.95) * ms:.1f} ms, p99 {q(pd, 0.99) * ms:.1f} ms; "
-            f"UI-thread CPU median {statistics.median(pc) * ms:.1f} ms; its baseline (store.record + Static.update) "
+            f"median {statistics.median(pd) * ms:.1f} ms, p95 {q(pd, 0.95) * ms:.1f} ms, "
+            f"p99 {q(pd, 0.99) * ms:.1f} ms; "
+            f"UI-thread CPU median {statistics.median(pc) * ms:.1f} ms; "
+            "its baseline (store.record + Static.update) "
             f"median {statistics.median(pb) * ms:.1f} ms"
         )
         print(
