@@ -176,16 +176,9 @@ def _record(f: dict[str, list[str]], tags: dict[str, str], position: int, line: 
     if not journal and kind.startswith(("journal", "magazine", "newspaper", "conference")):
         journal = first("secondary")
     journal, abbrev = journal_pair(clean_text(journal), clean_text(abbrev))
-    doi = None
-    for value in every("doi") + every("url"):
-        if "10." in value:
-            m = _DOI_IN_TEXT.search(value)
-            doi = normalise_doi(m.group(0)) if m else None
-            if doi:
-                break
     database = database_name(first("database"))
-    provider = (first("provider") or "").lower()
     accession = strip_or_none(first("accession"))
+    provider = (first("provider") or "").lower()
     pmid = None
     if accession and accession.isdigit() and (database in ("PubMed", "MEDLINE") or provider == "nlm"):
         pmid = normalise_pmid(accession)
@@ -202,7 +195,7 @@ def _record(f: dict[str, list[str]], tags: dict[str, str], position: int, line: 
         issue=clean_text(first("issue")),
         start_page=start,
         end_page=end,
-        doi=doi,
+        doi=_doi(every("doi") + every("url")),
         pmid=pmid,
         issn=normalise_issn(first("isbn")),
         abstract=clean_text(first("abstract")),
@@ -215,3 +208,14 @@ def _record(f: dict[str, list[str]], tags: dict[str, str], position: int, line: 
         raw=raw,
         database=database,
     )
+
+
+def _doi(values: list[str]) -> str | None:
+    """The first DOI written in the DOI or URL fields."""
+    for value in values:
+        if "10." in value:
+            m = _DOI_IN_TEXT.search(value)
+            doi = normalise_doi(m.group(0)) if m else None
+            if doi:
+                return doi
+    return None
