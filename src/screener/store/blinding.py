@@ -19,10 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlmodel import col
 
 from screener.core.models import Stage
 from screener.store import tables as t
+from screener.store.base import StoreBase
 from screener.store.engine import StoreError
 
 if TYPE_CHECKING:
@@ -122,16 +124,12 @@ class Progress:
     not_retrieved: int | Blind = 0
 
 
-class BlindingRule:
-    """Mixed into :class:`screener.store.store.Store`: the one place that decides blinding."""
+class BlindingRule(StoreBase):
+    """The one place that decides blinding (see the module's docstring)."""
 
-    if (
-        TYPE_CHECKING
-    ):  # provided by Store / ScreeningQueries (first in the bases: no stubs that would shadow them)
+    if TYPE_CHECKING:  # provided by ScreeningQueries (the stage pools), which asks this rule
 
-        def _read(self) -> Any: ...
-        def protocol(self) -> Protocol: ...
-        def queue_query(self, stage: Stage) -> Any: ...
+        def queue_query(self, stage: Stage) -> Select[Any]: ...
         def screening_reviewers(self, protocol: Protocol | None = None) -> list[str]: ...
         def unblinded_by_lead(self, stage: Stage) -> bool: ...
         def pool_size(self, stage: Stage) -> int: ...
@@ -171,12 +169,12 @@ class BlindingRule:
         pool = self.queue_query(stage)  # not-retrieved reports need no decision: the stage can finish
         with self._read() as conn:
             size = conn.execute(select(func.count()).select_from(pool.subquery())).scalar_one()
-            done = dict(
+            done: dict[str, int] = dict(
                 conn.execute(
-                    select(t.Vote.reviewer, func.count())
-                    .where(t.Vote.stage == stage.value, t.Vote.record_id.in_(pool))
-                    .group_by(t.Vote.reviewer)
-                ).all()
+                    select(col(t.Vote.reviewer), func.count())
+                    .where(col(t.Vote.stage) == stage.value, col(t.Vote.record_id).in_(pool))
+                    .group_by(col(t.Vote.reviewer))
+                ).tuples()
             )
         if all(done.get(r, 0) >= size for r in reviewers):  # every reviewer finished (or nothing to screen)
             return None
@@ -184,32 +182,38 @@ class BlindingRule:
         if viewer in reviewers:
             text = f"{who}, {done.get(viewer, 0)} of {size} screened by {viewer}"
         else:
-            text = f"{who}, {size} records; it opens when every reviewer has screened them or the lead unblinds it"
+            text = (
+                f"{who}, {size} records; it opens when every reviewer has screened them or the lead unblinds it"
+            )
         return Blind(stage, f"{_name(stage)} is blind: {text}")
 
     def screening_progress(self, viewer: str | None = None) -> list[Progress]:
-        """Each screening reviewer's progress per stage: how many decided always (unless the stage's pool is
-        hidden; then only the viewer's own), the verdict counts only to their owner while the stage is blind."""
+        """Each screening reviewer's progress per stage.
+
+        How many they decided is shown always (unless the stage's pool is hidden; then only the
+        viewer's own), the verdict counts only to their owner while the stage is blind.
+        """
         protocol = self.protocol()
         blinding = self.blinding(viewer, protocol)
         out = []
         for name in protocol.rules.stages:
             stage = Stage(name)
             hidden, blind = blinding.pool_hidden.get(stage), blinding.of(stage)
-            votes = select(t.Vote.reviewer, t.Vote.verdict, func.count()).where(t.Vote.stage == stage.value)
+            votes = select(col(t.Vote.reviewer), col(t.Vote.verdict), func.count()).where(
+                col(t.Vote.stage) == stage.value
+            )
             with self._read() as conn:
                 pool: int | Blind = hidden or 0
                 not_retrieved: int | Blind = hidden or 0
                 if hidden is None:
                     queue = self.queue_query(stage)
-                    votes = votes.where(
-                        t.Vote.record_id.in_(queue)
-                    )  # "decided" never exceeds the records to screen
+                    # "decided" never exceeds the records to screen
+                    votes = votes.where(col(t.Vote.record_id).in_(queue))
                     pool = conn.execute(select(func.count()).select_from(queue.subquery())).scalar_one()
                     if stage is FT:
                         not_retrieved = self.pool_size(stage) - pool
                 counts: dict[str, dict[str, int]] = {}
-                for reviewer, verdict, n in conn.execute(votes.group_by(t.Vote.reviewer, t.Vote.verdict)):
+                for reviewer, verdict, n in conn.execute(votes.group_by(col(t.Vote.reviewer), col(t.Vote.verdict))):
                     counts.setdefault(reviewer, {})[verdict] = n
             for reviewer in self.screening_reviewers(protocol):
                 mine = counts.get(reviewer, {})

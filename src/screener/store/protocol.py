@@ -12,16 +12,17 @@ import json
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
+from sqlmodel import col
 
 from screener.core.models import Stage
-from screener.core.protocol import Protocol, parse_protocol
+from screener.core.protocol import Protocol
 from screener.core.protocol_update import ProtocolUpdate, compose_aliases, plan_update
 from screener.store import server_mode
 from screener.store import tables as t
 from screener.store.engine import StoreError
+from screener.store.outcomes import Outcomes
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,63 +38,55 @@ class ProtocolChangeEntry:
     new_text: str = ""
 
 
-def aliases_from(mappings: list[str]) -> dict[str, str]:
-    """Every change's mapping (JSON, oldest first) composed into retired id -> reason now."""
-    aliases: dict[str, str] = {}
-    for text in mappings:
-        aliases = compose_aliases(aliases, json.loads(text))
-    return aliases
+class ProtocolQueries(Outcomes):
+    """The review and its protocol: creating it, changing it (outcomes follow), the change log."""
 
+    def init_review(self, protocol: Protocol) -> None:
+        """Record the review and its reviewers (a new, empty database only)."""
 
-class ProtocolQueries:
-    """Mixed into :class:`screener.store.store.Store`."""
+        def work(conn: Connection) -> None:
+            if conn.execute(select(func.count()).select_from(t.Review)).scalar_one():
+                raise StoreError(f"{self.location} already holds a review")
+            conn.execute(
+                insert(t.Review).values(
+                    title=protocol.title,
+                    question=protocol.question,
+                    protocol_text=protocol.text,
+                    created_at=datetime.now(UTC),
+                )
+            )
+            self._sync_reviewers(conn, protocol)
 
-    location: str
-    _protocol: tuple[tuple[str, int], Protocol] | None
+        self._write(work)
 
-    def _read(self) -> Any: ...  # pragma: no cover
-    def _write(self, work: Any) -> Any: ...  # pragma: no cover
-    def check_reviewer(
-        self, initials: str | None, what: str = "reviewer", *, lead: bool = False
-    ) -> str: ...  # pragma: no cover  # noqa: E501
-    def _refresh_outcomes(
-        self, conn: Connection, protocol: Protocol, stage: Stage, record_ids: Any
-    ) -> None: ...  # pragma: no cover  # noqa: E501
-
-    def _stored_protocol(self, conn: Connection, *, lock: bool = False) -> Protocol:
-        """The protocol text with the aliases of the change log (cached until either changes)."""
-        last_change = select(func.coalesce(func.max(t.ProtocolChange.id), 0)).scalar_subquery()
-        query = select(t.Review.protocol_text, last_change)
-        row = conn.execute(query.with_for_update(of=t.Review) if lock else query).first()
-        if row is None:
-            raise StoreError(f"{self.location} holds no review: run 'screener init'")
-        text, last = row
-        if self._protocol is None or self._protocol[0] != (text, last):
-            protocol = parse_protocol(text, f"{self.location} (stored protocol)")
-            if last:
-                mappings = conn.execute(
-                    select(t.ProtocolChange.mapping).order_by(t.ProtocolChange.id)
-                ).scalars()
-                protocol = replace(protocol, aliases=aliases_from(list(mappings)))
-            self._protocol = ((text, last), protocol)
-        return self._protocol[1]
-
-    def protocol(self) -> Protocol:
-        """The review's protocol now (retired reason ids resolve through ``aliases``)."""
-        with self._read() as conn:
-            return self._stored_protocol(conn)
+    def _sync_reviewers(self, conn: Connection, protocol: Protocol) -> None:
+        known = set(conn.execute(select(col(t.Reviewer.initials))).scalars())
+        for r in protocol.reviewers:
+            if r.initials not in known:
+                conn.execute(insert(t.Reviewer).values(initials=r.initials, name=r.name, role=r.role))
+            else:
+                conn.execute(
+                    update(t.Reviewer)
+                    .where(col(t.Reviewer.initials) == r.initials)
+                    .values(name=r.name, role=r.role)
+                )
+        server_mode.sync_rules(conn, protocol)
 
     def _reason_use(self, conn: Connection, protocol: Protocol) -> tuple[Counter[str], dict[str, int]]:
         """Reason id (as it counts now) -> decisions and resolutions naming it; stage -> decisions."""
         used: Counter[str] = Counter()
         for table in (t.Decision, t.Resolution):
             rows = conn.execute(
-                select(table.reasons, func.count()).where(table.reasons != "[]").group_by(table.reasons)
+                select(col(table.reasons), func.count())
+                .where(col(table.reasons) != "[]")
+                .group_by(col(table.reasons))
             )
             for reasons, n in rows:
                 for r in protocol.reason_ids(json.loads(reasons)):
                     used[r] += n
-        stages = dict(conn.execute(select(t.Decision.stage, func.count()).group_by(t.Decision.stage)).all())
+        stages: dict[str, int] = dict(
+            conn.execute(select(col(t.Decision.stage), func.count()).group_by(col(t.Decision.stage))).tuples()
+        )
         return used, stages
 
     def protocol_leads(self) -> list[str]:
@@ -116,9 +109,7 @@ class ProtocolQueries:
             plan = plan_update(old, new, mapping, used, stages, path)
             now = datetime.now(UTC)
             conn.execute(
-                t.Review.__table__.update().values(
-                    title=new.title, question=new.question, protocol_text=new.text
-                )
+                update(t.Review).values(title=new.title, question=new.question, protocol_text=new.text)
             )
             conn.execute(
                 insert(t.ProtocolChange).values(
@@ -141,14 +132,14 @@ class ProtocolQueries:
     def protocol_history(self) -> list[ProtocolChangeEntry]:
         """Every protocol change, oldest first."""
         query = select(
-            t.ProtocolChange.id,
-            t.ProtocolChange.by,
-            t.ProtocolChange.created_at,
-            t.ProtocolChange.summary,
-            t.ProtocolChange.mapping,
-            t.ProtocolChange.old_text,
-            t.ProtocolChange.new_text,
-        ).order_by(t.ProtocolChange.id)
+            col(t.ProtocolChange.id),
+            col(t.ProtocolChange.by),
+            col(t.ProtocolChange.created_at),
+            col(t.ProtocolChange.summary),
+            col(t.ProtocolChange.mapping),
+            col(t.ProtocolChange.old_text),
+            col(t.ProtocolChange.new_text),
+        ).order_by(col(t.ProtocolChange.id))
         with self._read() as conn:
             return [
                 ProtocolChangeEntry(i, by, at, summary, json.loads(mapping), old, new)

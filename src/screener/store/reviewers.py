@@ -14,12 +14,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlmodel import col
 
 from screener.core import protocol as P
 from screener.core.passphrase import PassphraseHash
 from screener.store import server_mode
 from screener.store import tables as t
 from screener.store.engine import StoreError
+from screener.store.protocol import ProtocolQueries
 
 #: Every column that holds a reviewer's initials (renamed together).
 REVIEWER_COLUMNS = (
@@ -52,17 +55,12 @@ class ReviewerInfo:
     decisions: int
 
 
-class ReviewerQueries:
-    """Mixed into :class:`~screener.store.store.Store`."""
+class ReviewerQueries(ProtocolQueries):
+    """Who the reviewers are: passphrases, renames, removals, the lead role, PostgreSQL logins."""
 
-    def _read(self) -> Any: ...  # pragma: no cover
-    def _write(self, work: Any) -> Any: ...  # pragma: no cover
-    def protocol(self) -> P.Protocol: ...  # pragma: no cover
-    def _sync_reviewers(self, conn: Connection, protocol: P.Protocol) -> None: ...  # pragma: no cover
-    def _stored_protocol(self, conn: Connection, *, lock: bool = False) -> P.Protocol: ...  # pragma: no cover
-    def check_reviewer(
-        self, initials: str | None, what: str = "reviewer", *, lead: bool = False
-    ) -> str: ...  # pragma: no cover  # noqa: E501
+    def reviewers(self) -> list[str]:
+        with self._read() as conn:
+            return list(conn.execute(select(col(t.Reviewer.initials)).order_by(col(t.Reviewer.id))).scalars())
 
     # -- passphrases ---------------------------------------------------------------------
 
@@ -131,20 +129,6 @@ class ReviewerQueries:
             if i not in current
         ]
         return out
-
-    def removed_reviewer(self, initials: str) -> bool:
-        """True if ``initials`` were a reviewer of this review once but are no longer in the protocol."""
-        if any(r.initials.casefold() == initials.casefold() for r in self.protocol().reviewers):
-            return False
-        with self._read() as conn:
-            return (
-                conn.execute(
-                    select(func.count())
-                    .select_from(t.Reviewer)
-                    .where(func.lower(t.Reviewer.initials) == initials.casefold())
-                ).scalar_one()
-                > 0
-            )
 
     # -- who the reviewers are -------------------------------------------------------------
 
@@ -236,3 +220,48 @@ class ReviewerQueries:
         except ValueError as exc:
             raise StoreError(f"cannot make {new} the lead: {exc}") from None
         self._change_protocol(text, by, f"lead role handed from {by} to {new}")
+
+    # -- PostgreSQL logins -------------------------------------------------------------------
+
+    def add_reviewer(
+        self, initials: str, *, by: str, name: str = "", login: str | None = None, password: str | None = None
+    ) -> tuple[str, str, bool, bool]:
+        """PostgreSQL mode: give a reviewer a login role of their own, adding them to the protocol if need be.
+
+        Run by the lead's role (the review's owner, which may create roles). ``login`` is
+        the role name (default: the initials in lower case); ``password`` is set on a new
+        role only. Returns the initials, the role name, whether the role was created (False:
+        it existed, e.g. for another review on this server) and whether the protocol changed.
+        """
+        if self.engine.dialect.name != "postgresql":
+            raise StoreError(
+                "reviewer logins exist only in PostgreSQL mode (--db postgresql+psycopg://...): "
+                "an SQLite review is one file that any program can open"
+            )
+        protocol = self.protocol()
+        typed = protocol.initials(initials)
+        added = typed not in protocol.reviewer_initials
+        role = server_mode.login_of(initials.strip() if added else typed, login)  # checked before any change
+        if added:
+            try:
+                text = P.add_reviewer(protocol, initials.strip(), name)
+            except ValueError as exc:
+                raise StoreError(f"cannot add {initials}: {exc}") from None
+            self._change_protocol(text, by, f"reviewer {initials.strip()} added by {by}")
+            typed = initials.strip()
+        typed = self.check_reviewer(typed)
+        created = self._write(lambda conn: server_mode.add_login(conn, typed, role, password))
+        return typed, role, created, added
+
+    def url_as(self, role: str) -> str:
+        """The review's URL with another user name and no password (to tell a reviewer how to connect)."""
+        return make_url(self.url).set(username=role, password=None).render_as_string(hide_password=True)
+
+    def reviewer_logins(self) -> dict[str, str]:
+        """PostgreSQL mode: login role -> reviewer initials ({} on SQLite)."""
+        if self.engine.dialect.name != "postgresql":
+            return {}
+        with self._read() as conn:
+            return dict(
+                conn.exec_driver_sql("SELECT login, initials FROM screener_login ORDER BY login").all()
+            )

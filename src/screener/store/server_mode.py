@@ -54,7 +54,7 @@ def sync_rules(conn: Connection, protocol: Protocol) -> None:
     """
     if conn.dialect.name != "postgresql":
         return
-    from screener.store.protocol import aliases_from  # (it imports this module)
+    from screener.store.base import aliases_from  # (it imports this module)
 
     conn.execute(text("DELETE FROM screener_rules"))
     order = json.dumps([c.id for c in protocol.exclusion])

@@ -1,4 +1,7 @@
-"""Removing a wrongly imported source, archiving one that was screened, and undoing either until the next dedup.
+"""Sources and their records: importing a search, reading records, and removing or archiving a source.
+
+An import stores one search and its records, all or nothing (:mod:`screener.store.importing`
+stages them and publishes them in one short transaction).
 
 A source whose records carry no decisions is deleted in one transaction with its dedup
 links (pairs, cluster memberships). One whose records carry decisions (or resolutions,
@@ -11,15 +14,22 @@ exactly, until the next dedup run compares records again.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Table, func, insert, select
+from sqlalchemy import Connection, DateTime, Row, Select, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
+from screener.core.models import Author, BibRecord, Source, SourceKind, StoredRecord
+from screener.core.normalise import search_fold
 from screener.store import tables as t
+from screener.store.base import StoreBase
 from screener.store.engine import StoreError
+from screener.store.importing import RECORD_FIELDS, SourceWriter
 
 _TRACES = (t.Decision, t.Resolution, t.Retrieval, t.StudyReport, t.Note, t.RecordLabel)  # a reviewer's work
 
@@ -62,11 +72,231 @@ def _rows_back(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]
     ]
 
 
-class SourceQueries:
-    """Mixed into :class:`screener.store.store.Store`."""
+@dataclass(frozen=True, slots=True)
+class SourceInput:
+    """What an import knows about one search before it is stored."""
 
-    def _read(self) -> Any: ...  # pragma: no cover
-    def _write(self, work: Any) -> Any: ...  # pragma: no cover
+    name: str
+    file_name: str
+    file_sha256: str
+    format: str
+    kind: SourceKind = SourceKind.DATABASE
+    platform: str | None = None
+    searched_on: str | None = None
+    query: str | None = None
+    encoding: str | None = None
+    #: Store it even if the same file was imported before (``import --force``).
+    again: bool = False
+
+
+_READ_COLUMNS = (
+    "id",
+    "source_id",
+    "position",
+    "line",
+    "source_record_id",
+    "authors",
+    "keywords",
+    "raw",
+    *RECORD_FIELDS,
+)
+
+
+def _stored(row: tuple[Any, ...]) -> StoredRecord:
+    """A record from a row of ``_READ_COLUMNS`` (plain tuple access: dedup reads 100,000)."""
+    authors = row[5]
+    keywords = row[6]
+    bib = BibRecord(
+        position=row[2],
+        line=row[3],
+        source_id=row[4],
+        raw=row[7],
+        authors=tuple(Author(f, g) for f, g in json.loads(authors)) if authors != "[]" else (),
+        keywords=tuple(json.loads(keywords)) if keywords != "[]" else (),
+        **dict(zip(RECORD_FIELDS, row[8:], strict=True)),
+    )
+    return StoredRecord(row[0], row[1], bib)
+
+
+def _source(row: Row[Any]) -> Source:
+    m = row._mapping
+    return Source(
+        id=m["id"],
+        name=m["name"],
+        kind=SourceKind(m["kind"]),
+        file_name=m["file_name"],
+        file_sha256=m["file_sha256"],
+        record_count=m["record_count"],
+        format=m["format"],
+        platform=m["platform"],
+        searched_on=m["searched_on"],
+        query=m["query"],
+        imported_at=m["imported_at"],
+    )
+
+
+class SourceQueries(StoreBase):
+    """Sources and records: import, read, remove, archive, restore."""
+
+    # -- importing --------------------------------------------------------------------------
+
+    def source_by_sha256(self, sha256: str) -> Source | None:
+        with self._read() as conn:
+            row = conn.execute(
+                select(t.Source)
+                .where(col(t.Source.file_sha256) == sha256, t.in_review())
+                .order_by(col(t.Source.id))
+            ).first()
+        return _source(row) if row else None
+
+    @contextmanager
+    def import_source(
+        self, source: SourceInput, on_wait: Callable[[], None] | None = None
+    ) -> Iterator[SourceWriter]:
+        """Store one search and its records, all or nothing, written while they are read.
+
+        The records are staged in short transactions and published in one at the end
+        (see :mod:`screener.store.importing`), so decisions made meanwhile do not wait
+        for the import. ``source.name`` may be left empty until :meth:`SourceWriter.commit`
+        names it (the database is often only known once the whole file has been read).
+        Leaving the block without a commit, e.g. on a parse error, stores nothing.
+
+        An import can be run again, a decision cannot be made again: on SQLite the import
+        commits with ``synchronous = NORMAL`` (it may wait for the next checkpoint to
+        reach the disk; the write-ahead log keeps it atomic either way), so it does not
+        pay a full fsync of tens of megabytes.
+
+        The same file (sha256) is stored once unless ``source.again``: the database's unique
+        index decides, so two processes importing it at once cannot both store it; the
+        other gets :class:`AlreadyImported`. Imports run one at a time: while another import
+        runs (or another process holds the write lock) the import waits (``on_wait`` is
+        called once, from the writer thread).
+        """
+        writer = SourceWriter(
+            self.engine,
+            self.location,
+            dict(
+                name=source.name,
+                kind=source.kind.value,
+                platform=source.platform,
+                searched_on=source.searched_on,
+                query=source.query,
+                file_name=source.file_name,
+                file_sha256=source.file_sha256,
+                format=source.format,
+                encoding=source.encoding,
+            ),
+            check=self.check_identity,
+            again=source.again,
+            on_wait=on_wait,
+        )
+        try:
+            yield writer
+        finally:
+            writer.abort()  # no-op after a commit
+
+    def add_source(self, source: SourceInput, records: Sequence[BibRecord]) -> Source:
+        """Store one search and all its records: all or nothing."""
+        with self.import_source(source) as writer:
+            for i in range(0, len(records), 5000):
+                writer.add(records[i : i + 5000])
+            sid = writer.commit(source.name, source.platform)
+        return self.source(sid)
+
+    # -- reading sources and records ----------------------------------------------------------
+
+    def source(self, source_id: int) -> Source:
+        with self._read() as conn:
+            return _source(conn.execute(select(t.Source).where(col(t.Source.id) == source_id)).one())
+
+    def sources(self) -> list[Source]:
+        """The review's sources (an archived one has left the review: see ``source_list``)."""
+        with self._read() as conn:
+            return [
+                _source(r)
+                for r in conn.execute(select(t.Source).where(t.in_review()).order_by(col(t.Source.id)))
+            ]
+
+    def _active_sources(self) -> Select[tuple[int | None]]:
+        """Ids of the sources whose records are in the review (not archived, not being imported)."""
+        return select(col(t.Source.id)).where(t.in_review())
+
+    def record_count(self) -> int:
+        with self._read() as conn:
+            count: int = conn.execute(
+                select(func.count())
+                .select_from(t.Record)
+                .where(col(t.Record.source_id).in_(self._active_sources()))
+            ).scalar_one()
+            return count
+
+    def records(self, ids: Iterable[int] | None = None) -> list[StoredRecord]:
+        """Records in import order (all in the review, or the given ids, archived or not)."""
+        query = select(*(getattr(t.Record, c) for c in _READ_COLUMNS)).order_by(col(t.Record.id))
+        if ids is not None:
+            query = query.where(col(t.Record.id).in_(list(ids)))
+        else:
+            query = query.where(col(t.Record.source_id).in_(self._active_sources()))
+        with self._read() as conn:
+            return [_stored(tuple(r)) for r in conn.execute(query)]
+
+    def record(self, record_id: int) -> StoredRecord | None:
+        found = self.records([record_id])
+        return found[0] if found else None
+
+    def record_sources_map(self) -> dict[int, int]:
+        """record id -> source id, for every record (but those of an import in progress)."""
+        with self._read() as conn:
+            return dict(
+                conn.execute(
+                    select(col(t.Record.id), col(t.Record.source_id))
+                    .join(t.Source)
+                    .where(col(t.Source.staged).is_(False))
+                ).all()
+            )
+
+    def record_sources(self, record_id: int) -> list[str]:
+        """Names of the databases a record came from: its own and those of its duplicates."""
+        cluster = (
+            select(col(t.DupMember.cluster_id))
+            .join(t.DupCluster, col(t.DupCluster.id) == col(t.DupMember.cluster_id))
+            .where(col(t.DupMember.record_id) == record_id, col(t.DupCluster.undone_at).is_(None))
+        )
+        members = select(col(t.DupMember.record_id)).where(col(t.DupMember.cluster_id).in_(cluster))
+        query = (
+            select(col(t.Source.name))
+            .join(t.Record, col(t.Record.source_id) == col(t.Source.id))
+            .where((col(t.Record.id) == record_id) | col(t.Record.id).in_(members))
+            .distinct()
+        )
+        with self._read() as conn:
+            return sorted(conn.execute(query).scalars())
+
+    def search(self, text: str) -> list[int]:
+        """Ids of records whose title, abstract, authors or journal contain ``text``.
+
+        Case and accents do not matter ("kucic" finds "Kučić") and the text is taken
+        literally (no wildcards). Compared here rather than in SQL: neither SQLite's
+        ``lower`` nor ``LIKE`` folds beyond ASCII.
+        """
+        needle = search_fold(" ".join(text.split()))
+        if not needle:
+            return []
+        fields = (
+            col(t.Record.title),
+            col(t.Record.abstract),
+            col(t.Record.authors),
+            col(t.Record.journal),
+        )
+        with self._read() as conn:
+            rows = conn.execute(
+                select(col(t.Record.id), *fields)
+                .where(col(t.Record.source_id).in_(self._active_sources()))
+                .order_by(col(t.Record.id))
+            )
+            return [row[0] for row in rows if any(f and needle in search_fold(f) for f in row[1:])]
+
+    # -- removing, archiving, restoring -------------------------------------------------------
 
     def _source_record_ids(self, conn: Connection, source_id: int) -> list[int]:
         return list(
