@@ -182,9 +182,7 @@ class BlindingRule(StoreBase):
         if viewer in reviewers:
             text = f"{who}, {done.get(viewer, 0)} of {size} screened by {viewer}"
         else:
-            text = (
-                f"{who}, {size} records; it opens when every reviewer has screened them or the lead unblinds it"
-            )
+            text = f"{who}, {size} records; it opens when every reviewer has screened them or the lead unblinds it"
         return Blind(stage, f"{_name(stage)} is blind: {text}")
 
     def screening_progress(self, viewer: str | None = None) -> list[Progress]:
@@ -213,7 +211,9 @@ class BlindingRule(StoreBase):
                     if stage is FT:
                         not_retrieved = self.pool_size(stage) - pool
                 counts: dict[str, dict[str, int]] = {}
-                for reviewer, verdict, n in conn.execute(votes.group_by(col(t.Vote.reviewer), col(t.Vote.verdict))):
+                for reviewer, verdict, n in conn.execute(
+                    votes.group_by(col(t.Vote.reviewer), col(t.Vote.verdict))
+                ):
                     counts.setdefault(reviewer, {})[verdict] = n
             for reviewer in self.screening_reviewers(protocol):
                 mine = counts.get(reviewer, {})

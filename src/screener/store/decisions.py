@@ -146,7 +146,7 @@ class DecisionQueries(BlindingRule, Outcomes):
     @staticmethod
     def _append_decision(conn: Connection, d: Decision, reopening: Settled | None) -> int:
         """Append the decision row (with its note, and the reopening it makes); its id."""
-        did = conn.execute(
+        did: int = conn.execute(
             insert(t.Decision)
             .values(
                 record_id=d.record_id,
@@ -159,7 +159,6 @@ class DecisionQueries(BlindingRule, Outcomes):
             )
             .returning(col(t.Decision.id))
         ).scalar_one()
-        assert did is not None  # a primary key
         if d.note:
             conn.execute(
                 insert(t.Note).values(

@@ -4,6 +4,9 @@ The schema is created and upgraded only by the Alembic migrations in
 ``store/migrations/versions``; ``tests/store/test_migrations.py`` checks that the
 migrated schema matches these classes. Append-only tables (decision, resolution,
 retrieval, dup_pair, unblinding, note, reopening) are never updated or deleted from: a change adds a row.
+
+Primary keys are typed ``int``: the database assigns them (``default=None``), and a row
+read back always has one. A primary key column is NOT NULL whatever the annotation says.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 
 class Review(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     title: str
     question: str
     protocol_text: str
@@ -23,7 +26,7 @@ class Review(SQLModel, table=True):
 
 
 class Reviewer(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     initials: str = Field(unique=True)
     name: str = ""
     role: str = "reviewer"
@@ -47,7 +50,7 @@ class Source(SQLModel, table=True):
     # The database, not a check before the import, keeps a file from being imported twice
     # (two processes at once); ``import --force`` stores the next copy.
     __table_args__ = (Index("ux_source_file_copy", "file_sha256", "file_copy", unique=True),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str
     kind: str = "database"
     platform: str | None = None
@@ -76,7 +79,7 @@ def in_review() -> ColumnElement[bool]:
 
 
 class Record(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="source.id", index=True)
     position: int
     line: int | None = None
@@ -107,7 +110,7 @@ class Decision(SQLModel, table=True):
         Index("ix_decision_stage_reviewer_record", "stage", "reviewer", "record_id"),
         Index("ix_decision_record", "record_id"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="record.id")
     stage: str
     reviewer: str = Field(foreign_key="reviewer.initials")
@@ -119,7 +122,7 @@ class Decision(SQLModel, table=True):
 
 class Resolution(SQLModel, table=True):
     __table_args__ = (Index("ix_resolution_stage_record", "stage", "record_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="record.id")
     stage: str
     verdict: str
@@ -134,7 +137,7 @@ class Note(SQLModel, table=True):
     """A reviewer's note on a record at a stage, stored when written (independent of decisions)."""
 
     __table_args__ = (Index("ix_note_stage_reviewer_record", "stage", "reviewer", "record_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="record.id")
     stage: str
     reviewer: str = Field(foreign_key="reviewer.initials")
@@ -150,7 +153,7 @@ class Reopening(SQLModel, table=True):
     """
 
     __table_args__ = (Index("ix_reopening_stage_record", "stage", "record_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="record.id")
     stage: str
     reviewer: str
@@ -161,7 +164,7 @@ class Reopening(SQLModel, table=True):
 
 
 class Unblinding(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     stage: str
     by: str
     created_at: datetime
@@ -169,7 +172,7 @@ class Unblinding(SQLModel, table=True):
 
 class DupCluster(SQLModel, table=True):
     __tablename__ = "dup_cluster"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     primary_record_id: int = Field(foreign_key="record.id")
     status: str  # automatic | human
     created_at: datetime
@@ -188,7 +191,7 @@ class DupMember(SQLModel, table=True):
 class DupPair(SQLModel, table=True):
     __tablename__ = "dup_pair"
     __table_args__ = (Index("ix_dup_pair_records", "record_a", "record_b"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     record_a: int = Field(foreign_key="record.id")
     record_b: int = Field(foreign_key="record.id")
     outcome: str  # duplicate | possible | distinct
@@ -200,7 +203,7 @@ class DupPair(SQLModel, table=True):
 
 class Retrieval(SQLModel, table=True):
     __table_args__ = (Index("ix_retrieval_record", "record_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="record.id")
     status: str  # retrieved | not-retrieved
     reason: str | None = None
@@ -210,7 +213,7 @@ class Retrieval(SQLModel, table=True):
 
 
 class Study(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     label: str
 
 
@@ -259,7 +262,7 @@ class DedupRun(SQLModel, table=True):
     """One run of ``screener dedup``: what it compared, with which thresholds, and what it found."""
 
     __tablename__ = "dedup_run"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     created_at: datetime
     mode: str  # full | incremental | recluster
     max_record_id: int
@@ -285,7 +288,7 @@ class RankingRun(SQLModel, table=True):
 
     __tablename__ = "ranking_run"
     __table_args__ = (Index("ix_ranking_run_stage_reviewer", "stage", "reviewer"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     created_at: datetime
     stage: str
     reviewer: str
@@ -307,7 +310,7 @@ class SourceRemoval(SQLModel, table=True):
     """
 
     __tablename__ = "source_removal"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     source_id: int
     mode: str  # removed | archived
     payload: str
@@ -321,7 +324,7 @@ class ProtocolChange(SQLModel, table=True):
     """One ``protocol update``: who, when, what changed, the old and new text, and reason mappings."""
 
     __tablename__ = "protocol_change"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     by: str
     summary: str
     old_text: str
