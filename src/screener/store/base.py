@@ -159,7 +159,7 @@ class StoreBase:
     # -- who is connected ---------------------------------------------------------------
 
     def login(self) -> tuple[str | None, str | None]:
-        """PostgreSQL: the role this store is connected as and the reviewer it is (None: not a reviewer role)."""
+        """PostgreSQL: the role this store is connected as, and the reviewer it is (None: not a reviewer)."""
         if self._login is None:
             if self.engine.dialect.name != "postgresql":
                 self._login = (None, None)
@@ -203,7 +203,7 @@ class StoreBase:
             return self._stored_protocol(conn)
 
     def check_reviewer(self, initials: str | None, what: str = "reviewer", *, lead: bool = False) -> str:
-        """``initials`` if they name a reviewer of the protocol (the lead, with ``lead``), else a one-line error."""
+        """``initials`` if they name a reviewer of the protocol (the lead, with ``lead``); else StoreError."""
         protocol = self.protocol()
         names = [r.initials for r in protocol.reviewers if not lead or r.role == "lead"]
         initials = protocol.initials(initials) if initials else initials  # typed in any case

@@ -174,7 +174,7 @@ class BlindingRule(StoreBase):
                     select(col(t.Vote.reviewer), func.count())
                     .where(col(t.Vote.stage) == stage.value, col(t.Vote.record_id).in_(pool))
                     .group_by(col(t.Vote.reviewer))
-                ).tuples()
+                ).all()
             )
         if all(done.get(r, 0) >= size for r in reviewers):  # every reviewer finished (or nothing to screen)
             return None
@@ -182,7 +182,10 @@ class BlindingRule(StoreBase):
         if viewer in reviewers:
             text = f"{who}, {done.get(viewer, 0)} of {size} screened by {viewer}"
         else:
-            text = f"{who}, {size} records; it opens when every reviewer has screened them or the lead unblinds it"
+            text = (
+                f"{who}, {size} records; "
+                "it opens when every reviewer has screened them or the lead unblinds it"
+            )
         return Blind(stage, f"{_name(stage)} is blind: {text}")
 
     def screening_progress(self, viewer: str | None = None) -> list[Progress]:

@@ -47,8 +47,10 @@ class DecisionQueries(BlindingRule, Outcomes):
     def notes(
         self, stage: Stage, reviewer: str | None = None, viewer: str | None = None
     ) -> dict[tuple[int, str], str]:
-        """(record id, reviewer) -> latest non-empty note at a stage (a reviewer's own, or every one's: refused
-        while the stage is blind)."""
+        """(record id, reviewer) -> latest non-empty note at a stage.
+
+        A reviewer's own notes, or everyone's (refused while the stage is blind).
+        """
         query = (
             select(col(t.Note.record_id), col(t.Note.reviewer), col(t.Note.text))
             .where(col(t.Note.stage) == Stage(stage).value)
@@ -266,8 +268,11 @@ class DecisionQueries(BlindingRule, Outcomes):
     def visible_log(
         self, viewer: str | None, reviewer: str | None = None, stage: Stage | None = None
     ) -> list[Decision]:
-        """The decision log as ``viewer`` may read it: their own always; anyone else's (or everyone's) only for
-        stages that are not blind (:class:`Blinded` otherwise)."""
+        """The decision log as ``viewer`` may read it.
+
+        Their own always; anyone else's (or everyone's) only for stages that are not blind
+        (:class:`Blinded` otherwise).
+        """
         log = self.decision_log(stage, reviewer)
         if reviewer is None or reviewer != viewer:
             blinding = self.blinding(viewer)

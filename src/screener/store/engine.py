@@ -224,7 +224,7 @@ def _needs_change(conn: Connection, where: str, *, create: bool) -> str | None:
 def sqlite_path(url: str) -> Path | None:
     u = make_url(url)
     if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
-        return Path(u.database)  # type: ignore[arg-type]
+        return Path(u.database)
     return None
 
 

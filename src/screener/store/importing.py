@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlmodel import col
 
 from screener.core.models import Author, BibRecord
 from screener.store import tables as t
@@ -55,9 +56,9 @@ RECORD_FIELDS = (
 )
 #: The record table's columns but ``id``, in the table's order (so that rows need no reordering).
 RECORD_COLUMNS = (
-    "source_id", "position", "line", "source_record_id", "title", "authors", "year", "journal", "journal_abbrev",
-    "volume", "issue", "start_page", "end_page", "doi", "pmid", "pmcid", "issn", "abstract", "keywords", "language",
-    "publication_type", "url", "raw",
+    "source_id", "position", "line", "source_record_id", "title", "authors", "year", "journal",
+    "journal_abbrev", "volume", "issue", "start_page", "end_page", "doi", "pmid", "pmcid", "issn",
+    "abstract", "keywords", "language", "publication_type", "url", "raw",
 )  # fmt: skip
 
 #: Batches waiting for the writer; a full queue makes the reader wait (bounded memory).
@@ -330,22 +331,21 @@ class SourceWriter:
             row = insert(t.Source).values(
                 **self._values, file_copy=copy, record_count=0, imported_at=now, staged=True
             )
-            sid = conn.execute(row.returning(t.Source.id)).scalar_one()
+            sid = conn.execute(row.returning(col(t.Source.id))).scalar_one()
             staged.append(sid)
             return sid
 
         try:
             with begin():
-                copy = 0
+                copy: int | None = 0
                 if self._again:
                     copy = conn.execute(
-                        select(func.coalesce(func.max(t.Source.file_copy) + 1, 0)).where(
-                            t.Source.file_sha256 == self._values["file_sha256"]
+                        select(func.coalesce(func.max(col(t.Source.file_copy)) + 1, 0)).where(
+                            col(t.Source.file_sha256) == self._values["file_sha256"]
                         )
                     ).scalar_one()
-                first = new_source(
-                    copy
-                )  # the records of the first database seen go here (ids follow the file)
+                # the records of the first database seen go here (ids follow the file)
+                first = new_source(copy)
             self._locked = True
             sids: dict[str | None, int] = {}  # database named by the records -> source
             counts: Counter[str | None] = Counter()
@@ -405,16 +405,16 @@ class SourceWriter:
                     if sids[db] in gone:
                         conn.execute(
                             update(t.Record)
-                            .where(t.Record.source_id == sids[db])
+                            .where(col(t.Record.source_id) == sids[db])
                             .values(source_id=kept[names[db]])
                         )
-                conn.execute(delete(t.Source).where(t.Source.id.in_(gone)))
+                conn.execute(delete(t.Source).where(col(t.Source.id).in_(gone)))
         with begin():
             for name, sid in kept.items():
                 n = sum(counts[db] for db in used if names[db] == name)
                 conn.execute(
                     update(t.Source)
-                    .where(t.Source.id == sid)
+                    .where(col(t.Source.id) == sid)
                     .values(name=name, platform=commit.platform, record_count=n, staged=False)
                 )
         self.source_ids = list(kept.values())

@@ -85,7 +85,7 @@ class ProtocolQueries(Outcomes):
                 for r in protocol.reason_ids(json.loads(reasons)):
                     used[r] += n
         stages: dict[str, int] = dict(
-            conn.execute(select(col(t.Decision.stage), func.count()).group_by(col(t.Decision.stage))).tuples()
+            conn.execute(select(col(t.Decision.stage), func.count()).group_by(col(t.Decision.stage))).all()
         )
         return used, stages
 

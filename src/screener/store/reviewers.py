@@ -3,15 +3,16 @@
 Each change of who the reviewers are is a change of the protocol: it is stored as a new
 protocol text with a ``protocol_change`` row (who, when, the old and new text; shown by
 ``screener protocol history``), so the history says when NA became NB, when ZL left, and
-who handed the lead role to whom. Decisions are never deleted: a removed reviewer's decisions stay in the log and keep
-counting; a renamed reviewer's rows follow the new initials in one transaction.
+who handed the lead role to whom. Decisions are never deleted: a removed reviewer's decisions
+stay in the log and keep counting; a renamed reviewer's rows follow the new initials in one
+transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import make_url
@@ -67,7 +68,9 @@ class ReviewerQueries(ProtocolQueries):
     def passphrase_hash(self, initials: str) -> PassphraseHash | None:
         """The stored hash of a reviewer's passphrase, or None if they have none yet."""
         with self._read() as conn:
-            row = conn.execute(select(t.ReviewerSecret).where(t.ReviewerSecret.reviewer == initials)).first()
+            row = conn.execute(
+                select(t.ReviewerSecret).where(col(t.ReviewerSecret.reviewer) == initials)
+            ).first()
         if row is None:
             return None
         m = row._mapping
@@ -95,7 +98,7 @@ class ReviewerQueries(ProtocolQueries):
 
         def work(conn: Connection) -> None:
             current = conn.execute(
-                select(t.ReviewerSecret.key).where(t.ReviewerSecret.reviewer == initials)
+                select(col(t.ReviewerSecret.key)).where(col(t.ReviewerSecret.reviewer) == initials)
             ).scalar_one_or_none()
             expected = replacing.key.hex() if replacing else None
             if current != expected:
@@ -104,19 +107,27 @@ class ReviewerQueries(ProtocolQueries):
                 conn.execute(insert(t.ReviewerSecret).values(reviewer=initials, **values))
             else:
                 conn.execute(
-                    update(t.ReviewerSecret).where(t.ReviewerSecret.reviewer == initials).values(**values)
+                    update(t.ReviewerSecret)
+                    .where(col(t.ReviewerSecret.reviewer) == initials)
+                    .values(**values)
                 )
 
         self._write(work)
 
     def reviewer_list(self) -> list[ReviewerInfo]:
-        """The protocol's reviewers, then removed ones (who keep their decisions), with passphrase and counts."""
+        """The protocol's reviewers, then removed ones (who keep their decisions); passphrases, counts."""
         protocol = self.protocol()
         with self._read() as conn:
-            known = list(conn.execute(select(t.Reviewer.initials, t.Reviewer.name).order_by(t.Reviewer.id)))
-            secret = set(conn.execute(select(t.ReviewerSecret.reviewer)).scalars())
+            known = list(
+                conn.execute(
+                    select(col(t.Reviewer.initials), col(t.Reviewer.name)).order_by(col(t.Reviewer.id))
+                )
+            )
+            secret = set(conn.execute(select(col(t.ReviewerSecret.reviewer))).scalars())
             counts = dict(
-                conn.execute(select(t.Decision.reviewer, func.count()).group_by(t.Decision.reviewer)).all()
+                conn.execute(
+                    select(col(t.Decision.reviewer), func.count()).group_by(col(t.Decision.reviewer))
+                ).all()
             )
         current = {r.initials: r for r in protocol.reviewers}
         out = [
@@ -132,8 +143,13 @@ class ReviewerQueries(ProtocolQueries):
 
     # -- who the reviewers are -------------------------------------------------------------
 
-    def _change_protocol(self, new_text: str, by: str, summary: str, before: Any = None) -> None:
-        """Store a new protocol text (its reviewers changed), logged as a protocol change; ``before`` runs first."""
+    def _change_protocol(
+        self, new_text: str, by: str, summary: str, before: Callable[[Connection], None] | None = None
+    ) -> None:
+        """Store a new protocol text (its reviewers changed), logged as a protocol change.
+
+        ``before`` runs first, in the same transaction.
+        """
         old = self.protocol()
         new = P.parse_protocol(new_text, "the changed protocol")
 
@@ -171,10 +187,10 @@ class ReviewerQueries(ProtocolQueries):
             taken = conn.execute(
                 select(func.count())
                 .select_from(t.Reviewer)
-                .where(func.lower(t.Reviewer.initials) == new.casefold())
+                .where(func.lower(col(t.Reviewer.initials)) == new.casefold())
             ).scalar_one()
             decisions = conn.execute(
-                select(func.count()).select_from(t.Decision).where(t.Decision.reviewer == old)
+                select(func.count()).select_from(t.Decision).where(col(t.Decision.reviewer) == old)
             ).scalar_one()
         if taken:
             raise StoreError(
@@ -183,16 +199,16 @@ class ReviewerQueries(ProtocolQueries):
             )
 
         def move_rows(conn: Connection) -> None:
-            row = conn.execute(select(t.Reviewer).where(t.Reviewer.initials == old)).one()._mapping
+            row = conn.execute(select(t.Reviewer).where(col(t.Reviewer.initials) == old)).one()._mapping
             conn.execute(insert(t.Reviewer).values(initials=new, name=row["name"], role=row["role"]))
             server_mode.renaming(
                 conn, old, new
             )  # PostgreSQL: the log's initials may change, the login follows
             for table, column in REVIEWER_COLUMNS:
-                col = getattr(table, column)
-                conn.execute(update(table).where(col == old).values({column: new}))
-            conn.execute(delete(t.Reviewer).where(t.Reviewer.initials == old))
-            conn.execute(update(t.Reviewer).where(t.Reviewer.initials == new).values(id=row["id"]))
+                initials = getattr(table, column)
+                conn.execute(update(table).where(initials == old).values({column: new}))
+            conn.execute(delete(t.Reviewer).where(col(t.Reviewer.initials) == old))
+            conn.execute(update(t.Reviewer).where(col(t.Reviewer.initials) == new).values(id=row["id"]))
 
         self._change_protocol(text, by, f"reviewer {old} renamed {new} by {by}", move_rows)
         return decisions
@@ -209,7 +225,7 @@ class ReviewerQueries(ProtocolQueries):
         )
         with self._read() as conn:
             return conn.execute(
-                select(func.count()).select_from(t.Decision).where(t.Decision.reviewer == initials)
+                select(func.count()).select_from(t.Decision).where(col(t.Decision.reviewer) == initials)
             ).scalar_one()
 
     def hand_lead(self, new: str, *, by: str) -> None:

@@ -151,7 +151,8 @@ def add_login(conn: Connection, initials: str, login: str, password: str | None)
 
 
 def _quote(conn: Connection, name: str) -> str:
-    return conn.execute(text("SELECT quote_ident(:n)"), dict(n=name)).scalar_one()  # type: ignore[no-any-return]
+    quoted: str = conn.execute(text("SELECT quote_ident(:n)"), dict(n=name)).scalar_one()
+    return quoted
 
 
 def refusal(exc: DBAPIError, role: str | None, reviewer: str | None) -> StoreError | None:

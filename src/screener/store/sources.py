@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Row, Select, Table, func, insert, select
+from sqlalchemy import Connection, DateTime, Row, Select, delete, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from screener.core.models import Author, BibRecord, Source, SourceKind, StoredRecord
 from screener.core.normalise import search_fold
@@ -64,8 +64,9 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
 
 
-def _rows_back(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    dates = {c.name for c in table.columns if isinstance(getattr(c.type, "impl", c.type), DateTime)}
+def _rows_back(model: type[SQLModel], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    columns = inspect(model).local_table.columns
+    dates = {c.name for c in columns if isinstance(getattr(c.type, "impl", c.type), DateTime)}
     return [
         {k: datetime.fromisoformat(v) if k in dates and v is not None else v for k, v in r.items()}
         for r in rows
@@ -217,7 +218,7 @@ class SourceQueries(StoreBase):
                 for r in conn.execute(select(t.Source).where(t.in_review()).order_by(col(t.Source.id)))
             ]
 
-    def _active_sources(self) -> Select[tuple[int | None]]:
+    def _active_sources(self) -> Select[int]:
         """Ids of the sources whose records are in the review (not archived, not being imported)."""
         return select(col(t.Source.id)).where(t.in_review())
 
@@ -301,18 +302,22 @@ class SourceQueries(StoreBase):
     def _source_record_ids(self, conn: Connection, source_id: int) -> list[int]:
         return list(
             conn.execute(
-                select(t.Record.id).where(t.Record.source_id == source_id).order_by(t.Record.id)
+                select(col(t.Record.id))
+                .where(col(t.Record.source_id) == source_id)
+                .order_by(col(t.Record.id))
             ).scalars()
         )
 
     @staticmethod
     def _with_traces(conn: Connection, source_id: int) -> int:
         """Records of a source that carry a decision, resolution, retrieval or study link."""
-        ids = select(t.Record.id).where(t.Record.source_id == source_id)
+        ids = select(col(t.Record.id)).where(col(t.Record.source_id) == source_id)
         traced = set()
         for table in _TRACES:
             traced |= set(
-                conn.execute(select(table.record_id).where(table.record_id.in_(ids)).distinct()).scalars()
+                conn.execute(
+                    select(col(table.record_id)).where(col(table.record_id).in_(ids)).distinct()
+                ).scalars()
             )
         return len(traced)
 
@@ -320,17 +325,19 @@ class SourceQueries(StoreBase):
         """Every source, archived ones too, with its records and how many carry decisions."""
         with self._read() as conn:
             counts = dict(
-                conn.execute(select(t.Record.source_id, func.count()).group_by(t.Record.source_id)).all()
+                conn.execute(
+                    select(col(t.Record.source_id), func.count()).group_by(col(t.Record.source_id))
+                ).all()
             )
             restorable = set(
                 conn.execute(
-                    select(t.SourceRemoval.source_id).where(
-                        t.SourceRemoval.restored_at.is_(None), t.SourceRemoval.expired_at.is_(None)
+                    select(col(t.SourceRemoval.source_id)).where(
+                        col(t.SourceRemoval.restored_at).is_(None), col(t.SourceRemoval.expired_at).is_(None)
                     )
                 ).scalars()
             )
             rows = conn.execute(
-                select(t.Source).where(t.Source.staged.is_(False)).order_by(t.Source.id)
+                select(t.Source).where(col(t.Source.staged).is_(False)).order_by(col(t.Source.id))
             ).all()
             return [
                 SourceInfo(
@@ -350,9 +357,11 @@ class SourceQueries(StoreBase):
         """(source id, name, mode) of removals that can still be restored."""
         with self._read() as conn:
             rows = conn.execute(
-                select(t.SourceRemoval.source_id, t.SourceRemoval.payload, t.SourceRemoval.mode)
-                .where(t.SourceRemoval.restored_at.is_(None), t.SourceRemoval.expired_at.is_(None))
-                .order_by(t.SourceRemoval.id)
+                select(
+                    col(t.SourceRemoval.source_id), col(t.SourceRemoval.payload), col(t.SourceRemoval.mode)
+                )
+                .where(col(t.SourceRemoval.restored_at).is_(None), col(t.SourceRemoval.expired_at).is_(None))
+                .order_by(col(t.SourceRemoval.id))
             ).all()
         return [(sid, json.loads(payload)["source"]["name"], mode) for sid, payload, mode in rows]
 
@@ -362,7 +371,7 @@ class SourceQueries(StoreBase):
 
         def work(conn: Connection) -> Removal:
             src = conn.execute(
-                select(t.Source).where(t.Source.id == source_id, t.Source.staged.is_(False))
+                select(t.Source).where(col(t.Source.id) == source_id, col(t.Source.staged).is_(False))
             ).first()
             if src is None or src.archived_at is not None:
                 state = "is archived already" if src is not None else "does not exist"
@@ -378,23 +387,21 @@ class SourceQueries(StoreBase):
             payload: dict[str, Any] = {"source": _jsonable(dict(src._mapping)), "clusters": []}
             payload["clusters"], changed = self._detach_from_clusters(conn, set(ids), now)
             if mode == "removed":
-                pairs = (t.DupPair.record_a.in_(ids)) | (t.DupPair.record_b.in_(ids))
+                pairs = (col(t.DupPair.record_a).in_(ids)) | (col(t.DupPair.record_b).in_(ids))
                 payload["pairs"] = [
                     _jsonable(dict(r._mapping)) for r in conn.execute(select(t.DupPair).where(pairs))
                 ]
                 payload["records"] = [
                     _jsonable(dict(r._mapping))
-                    for r in conn.execute(select(t.Record).where(t.Record.source_id == source_id))
+                    for r in conn.execute(select(t.Record).where(col(t.Record.source_id) == source_id))
                 ]
-                conn.execute(t.DupPair.__table__.delete().where(pairs))
+                conn.execute(delete(t.DupPair).where(pairs))
                 for table in (t.Vote, t.Outcome):  # derived rows; none without decisions, but be exact
-                    conn.execute(table.__table__.delete().where(table.record_id.in_(ids)))
-                conn.execute(t.Record.__table__.delete().where(t.Record.source_id == source_id))
-                conn.execute(t.Source.__table__.delete().where(t.Source.id == source_id))
+                    conn.execute(delete(table).where(col(table.record_id).in_(ids)))
+                conn.execute(delete(t.Record).where(col(t.Record.source_id) == source_id))
+                conn.execute(delete(t.Source).where(col(t.Source.id) == source_id))
             else:
-                conn.execute(
-                    t.Source.__table__.update().where(t.Source.id == source_id).values(archived_at=now)
-                )
+                conn.execute(update(t.Source).where(col(t.Source.id) == source_id).values(archived_at=now))
             conn.execute(
                 insert(t.SourceRemoval).values(
                     source_id=source_id, mode=mode, payload=json.dumps(payload), by=by, created_at=now
@@ -415,17 +422,20 @@ class SourceQueries(StoreBase):
         """
         rows = conn.execute(
             select(
-                t.DupCluster.id, t.DupCluster.primary_record_id, t.DupCluster.status, t.DupMember.record_id
+                col(t.DupCluster.id),
+                col(t.DupCluster.primary_record_id),
+                col(t.DupCluster.status),
+                col(t.DupMember.record_id),
             )
-            .join(t.DupMember, t.DupMember.cluster_id == t.DupCluster.id)
-            .where(t.DupCluster.undone_at.is_(None))
+            .join(t.DupMember, col(t.DupMember.cluster_id) == col(t.DupCluster.id))
+            .where(col(t.DupCluster.undone_at).is_(None))
         ).all()
         members: dict[int, tuple[int, list[int]]] = {}
         status: dict[int, str] = {}
         for cid, primary, st, rid in rows:
             members.setdefault(cid, (primary, []))[1].append(rid)
             status[cid] = st
-        touched = []
+        touched: list[dict[str, Any]] = []  # JSON, kept in the removal's payload
         for cid, (primary, recs) in members.items():
             gone = [r for r in recs if r in ids]
             if not gone:
@@ -441,8 +451,8 @@ class SourceQueries(StoreBase):
                 }
             )
             conn.execute(
-                t.DupMember.__table__.delete().where(
-                    t.DupMember.cluster_id == cid, t.DupMember.record_id.in_(gone)
+                delete(t.DupMember).where(
+                    col(t.DupMember.cluster_id) == cid, col(t.DupMember.record_id).in_(gone)
                 )
             )
             values: dict[str, Any] = {}
@@ -451,22 +461,22 @@ class SourceQueries(StoreBase):
             if primary in ids:
                 values["primary_record_id"] = left[0] if left else primary
             if values:
-                conn.execute(t.DupCluster.__table__.update().where(t.DupCluster.id == cid).values(**values))
+                conn.execute(update(t.DupCluster).where(col(t.DupCluster.id) == cid).values(**values))
         # an emptied cluster whose primary left keeps pointing at it: it must go for the record to go
         for c in touched:
             if c["undone"] and c["primary"] in ids and not [r for r in members[c["id"]][1] if r not in ids]:
-                conn.execute(t.DupCluster.__table__.delete().where(t.DupCluster.id == c["id"]))
+                conn.execute(delete(t.DupCluster).where(col(t.DupCluster.id) == c["id"]))
                 c["deleted"] = True
         return touched, len(touched)
 
     def restore_source(self, source_id: int) -> tuple[str, int]:
-        """Undo the latest removal or archiving of a source (until the next dedup); returns (name, records)."""
+        """Undo the latest removal or archiving of a source (until the next dedup): its name and records."""
 
         def work(conn: Connection) -> tuple[str, int]:
             row = conn.execute(
                 select(t.SourceRemoval)
-                .where(t.SourceRemoval.source_id == source_id)
-                .order_by(t.SourceRemoval.id.desc())
+                .where(col(t.SourceRemoval.source_id) == source_id)
+                .order_by(col(t.SourceRemoval.id).desc())
             ).first()
             if row is None or row.restored_at is not None:
                 raise StoreError(f"source {source_id} was not removed (see 'screener source list')")
@@ -478,17 +488,15 @@ class SourceQueries(StoreBase):
             payload = json.loads(row.payload)
             source = payload["source"]
             if row.mode == "removed":
-                conn.execute(insert(t.Source), _rows_back(t.Source.__table__, [source]))
-                records = _rows_back(t.Record.__table__, payload["records"])
+                conn.execute(insert(t.Source), _rows_back(t.Source, [source]))
+                records = _rows_back(t.Record, payload["records"])
                 for i in range(0, len(records), 5000):
                     conn.execute(insert(t.Record), records[i : i + 5000])
                 if payload["pairs"]:
-                    conn.execute(insert(t.DupPair), _rows_back(t.DupPair.__table__, payload["pairs"]))
+                    conn.execute(insert(t.DupPair), _rows_back(t.DupPair, payload["pairs"]))
                 count = len(records)
             else:
-                conn.execute(
-                    t.Source.__table__.update().where(t.Source.id == source_id).values(archived_at=None)
-                )
+                conn.execute(update(t.Source).where(col(t.Source.id) == source_id).values(archived_at=None))
                 count = len(self._source_record_ids(conn, source_id))
             for c in payload["clusters"]:
                 if c.get("deleted"):
@@ -501,16 +509,16 @@ class SourceQueries(StoreBase):
                         )
                     )
                 conn.execute(
-                    t.DupCluster.__table__.update()
-                    .where(t.DupCluster.id == c["id"])
+                    update(t.DupCluster)
+                    .where(col(t.DupCluster.id) == c["id"])
                     .values(primary_record_id=c["primary"], undone_at=None)
                 )
                 conn.execute(
                     insert(t.DupMember), [dict(cluster_id=c["id"], record_id=m) for m in c["members"]]
                 )
             conn.execute(
-                t.SourceRemoval.__table__.update()
-                .where(t.SourceRemoval.id == row.id)
+                update(t.SourceRemoval)
+                .where(col(t.SourceRemoval.id) == row.id)
                 .values(restored_at=datetime.now(UTC))
             )
             return source["name"], count

@@ -22,6 +22,7 @@ from typing import IO
 
 from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.exc import OperationalError
+from sqlmodel import col
 
 from screener.store import tables as t
 from screener.store.engine import StoreError
@@ -133,7 +134,9 @@ class ImportLock:
 def staged_sources(conn: Connection, begin: Callable[[], AbstractContextManager[object]]) -> list[int]:
     with begin():
         return list(
-            conn.execute(select(t.Source.id).where(t.Source.staged.is_(True)).order_by(t.Source.id)).scalars()
+            conn.execute(
+                select(col(t.Source.id)).where(col(t.Source.staged).is_(True)).order_by(col(t.Source.id))
+            ).scalars()
         )
 
 
@@ -148,9 +151,11 @@ def drop_staged(
     for sid in source_ids:
         while True:
             with begin():
-                batch = select(t.Record.id).where(t.Record.source_id == sid).limit(_DROP_BATCH)
-                gone = conn.execute(delete(t.Record).where(t.Record.id.in_(batch.scalar_subquery()))).rowcount
+                batch = select(col(t.Record.id)).where(col(t.Record.source_id) == sid).limit(_DROP_BATCH)
+                gone = conn.execute(
+                    delete(t.Record).where(col(t.Record.id).in_(batch.scalar_subquery()))
+                ).rowcount
             if gone < _DROP_BATCH:
                 break
         with begin():
-            conn.execute(delete(t.Source).where(t.Source.id == sid, t.Source.staged.is_(True)))
+            conn.execute(delete(t.Source).where(col(t.Source.id) == sid, col(t.Source.staged).is_(True)))

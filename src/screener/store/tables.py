@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Index, and_, false
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 
 class Review(SQLModel, table=True):
@@ -75,7 +75,7 @@ class Source(SQLModel, table=True):
 
 def in_review() -> ColumnElement[bool]:
     """Sources whose records are in the review: neither archived nor still being imported."""
-    return and_(Source.archived_at.is_(None), Source.staged.is_(False))
+    return and_(col(Source.archived_at).is_(None), col(Source.staged).is_(False))
 
 
 class Record(SQLModel, table=True):
@@ -303,7 +303,7 @@ class RankingRun(SQLModel, table=True):
 
 
 class SourceRemoval(SQLModel, table=True):
-    """A removed (deleted) or archived source, kept so that ``source restore`` can undo it until the next dedup.
+    """A removed (deleted) or archived source, kept so that ``source restore`` can undo it (until a dedup).
 
     ``payload`` (JSON) holds what the removal took away: the source and record rows, their
     dedup pairs, and the cluster memberships it changed.

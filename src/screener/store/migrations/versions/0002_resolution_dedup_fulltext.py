@@ -7,6 +7,8 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -22,7 +24,7 @@ def _id() -> sa.Column:
     return sa.Column("id", sa.Integer(), primary_key=True)
 
 
-def _record(name: str = "record_id", **kw: object) -> sa.Column:
+def _record(name: str = "record_id", **kw: Any) -> sa.Column:
     return sa.Column(name, sa.Integer(), sa.ForeignKey("record.id"), nullable=False, **kw)
 
 
