@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -319,28 +319,51 @@ def _diagnose(
     comps: Sequence[Sequence[int]],
     limit: int,
 ) -> None:
-    from screener.core.dedup import compare, rule_text
+    """Print the false merges, up to ``limit`` missed true clusters and up to ``limit`` queued misses."""
+    by_truth: dict[str, list[int]] = defaultdict(list)
+    for i, label in enumerate(truth):
+        by_truth[label].append(i)
+    _false_merges(records, truth, result)
+    _missed(records, truth, comps, by_truth, limit)
+    _queued_misses(records, truth, result, by_truth, limit)
 
-    def show(i: int) -> str:
-        r = records[i]
-        authors = "; ".join(str(a) for a in r.authors[:3])
-        return (
-            f"    [{i + 1}] {truth[i]} {authors} | {r.title} | {r.year} | {r.journal} | "
-            f"v{r.volume} n{r.issue} p{r.pages} | doi {r.doi}"
-        )
 
+def _shown(records: Sequence[BibRecord], truth: Sequence[str], i: int) -> str:
+    r = records[i]
+    authors = "; ".join(str(a) for a in r.authors[:3])
+    return (
+        f"    [{i + 1}] {truth[i]} {authors} | {r.title} | {r.year} | {r.journal} | "
+        f"v{r.volume} n{r.issue} p{r.pages} | doi {r.doi}"
+    )
+
+
+def _explained(records: Sequence[BibRecord], a: int, b: int) -> str:
+    """The comparison of records ``a`` and ``b`` (0-based) on their own, explained."""
+    from screener.core.dedup import compare
+
+    p = compare(records[a], records[b], ids=(a + 1, b + 1))
+    return "\n".join("      " + line for line in explain(p))
+
+
+def _false_merges(records: Sequence[BibRecord], truth: Sequence[str], result: DedupResult) -> None:
     for c in result.clusters:
         if len({truth[m - 1] for m in c.members}) > 1:
             print("  FALSE MERGE:", c.members)
             for m in c.members:
-                print(show(m - 1))
+                print(_shown(records, truth, m - 1))
             for p in result.pairs:
                 if p.a in c.members and p.outcome == "duplicate" and truth[p.a - 1] != truth[p.b - 1]:
                     print("\n".join("      " + line for line in explain(p)))
+
+
+def _missed(
+    records: Sequence[BibRecord],
+    truth: Sequence[str],
+    comps: Sequence[Sequence[int]],
+    by_truth: Mapping[str, list[int]],
+    limit: int,
+) -> None:
     comp_of = {m: k for k, c in enumerate(comps) for m in c}
-    by_truth: dict[str, list[int]] = defaultdict(list)
-    for i, label in enumerate(truth):
-        by_truth[label].append(i)
     shown = 0
     for label, members in by_truth.items():
         if len(members) < 2 or len({comp_of.get(m, -m - 1) for m in members}) == 1:
@@ -350,14 +373,24 @@ def _diagnose(
         shown += 1
         print("  MISSED:", label)
         for m in members:
-            print(show(m))
+            print(_shown(records, truth, m))
         a = members[0]
         for b in members[1:]:
             if comp_of.get(a, -1) != comp_of.get(b, -2):
-                p = compare(records[a], records[b], ids=(a + 1, b + 1))
-                print("\n".join("      " + line for line in explain(p)))
-    # Automatic misses the queue catches: each queued pair inside a true cluster whose
-    # records the automatic clusters keep apart, with its full explanation.
+                print(_explained(records, a, b))
+
+
+def _queued_misses(
+    records: Sequence[BibRecord],
+    truth: Sequence[str],
+    result: DedupResult,
+    by_truth: Mapping[str, list[int]],
+    limit: int,
+) -> None:
+    """Automatic misses the queue catches: each queued pair inside a true cluster whose
+    records the automatic clusters keep apart, with its full explanation."""
+    from screener.core.dedup import rule_text
+
     auto_of = {m - 1: k for k, c in enumerate(result.clusters) for m in c.members}
     listed: set[str] = set()
     for q in result.possible:
@@ -370,11 +403,10 @@ def _diagnose(
             listed.add(truth[a])
             print("  QUEUED MISS:", truth[a])
             for m in by_truth[truth[a]]:
-                print(show(m))
+                print(_shown(records, truth, m))
         # The pair on its own (a link the clustering refused says "duplicate" here).
         print(f"      queued as {q.rule}: {rule_text(q.rule)}")
-        p = compare(records[a], records[b], ids=(a + 1, b + 1))
-        print("\n".join("      " + line for line in explain(p)))
+        print(_explained(records, a, b))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
