@@ -631,29 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     tmp = tempfile.TemporaryDirectory(prefix="screen-latency-")
-    path = Path(tmp.name) / "review.db"
-    t = time.perf_counter()
-    if args.db is not None and args.db.exists():
-        store = copy_review(args.db, path)
-        print(f"copied {args.db} ({store.record_count()} records) in {time.perf_counter() - t:.1f} s")
-    else:
-        store = build_review(args.db or path, args.records, args.duplicates, args.order)
-        size = (args.db or path).stat().st_size / 1e6
-        print(
-            f"built {args.db or path}: {store.record_count()} records in {len(store.sources())} sources, "
-            f"{store.duplicates_removed()} duplicates, {size:.0f} MB, in {time.perf_counter() - t:.1f} s"
-        )
-        if args.db is not None:
-            store.close()
-            store = copy_review(args.db, path)
-
-    set_order(store, args.order)
-    pristine = args.db
-    if args.order == "relevance" and pristine is None:  # kept without decisions for the baseline run
-        store.close()
-        pristine = Path(tmp.name) / "pristine.db"
-        copy_review(path, pristine).close()
-        store = open_store(path)
+    store, pristine = _review(args, Path(tmp.name))
 
     profiler = None
     if args.profile:
@@ -679,15 +657,65 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
         tmp.cleanup()
 
-    ms = 1000.0
     print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    decide, base = res["decide"], res["base"]  # type: ignore[assignment]
+    med, p99, start = _print_decisions(res, trivial, store_runs)
+    if plain is not None:
+        _print_import_order(res, plain, med)
+    if profiler is not None:
+        print(profiler.output_text(unicode=True, color=False, show_all=False))  # type: ignore[attr-defined]
+
+    missed = [
+        name
+        for name, ok in (
+            ("median", med <= TARGET_MEDIAN_MS),
+            ("p99", p99 <= TARGET_P99_MS),
+            ("start", start <= TARGET_START_S),
+        )
+        if not ok
+    ]
+    print("targets: " + ("all met" if not missed else "MISSED " + ", ".join(missed)))
+    return 1 if missed else 0
+
+
+def _review(args: argparse.Namespace, tmp: Path) -> tuple[Store, Path | None]:
+    """The review to screen (built, or copied from ``--db``) in its queue order, and the copy
+    without decisions that a relevance run measures import order on (None otherwise)."""
+    path = tmp / "review.db"
+    t = time.perf_counter()
+    if args.db is not None and args.db.exists():
+        store = copy_review(args.db, path)
+        print(f"copied {args.db} ({store.record_count()} records) in {time.perf_counter() - t:.1f} s")
+    else:
+        store = build_review(args.db or path, args.records, args.duplicates, args.order)
+        size = (args.db or path).stat().st_size / 1e6
+        print(
+            f"built {args.db or path}: {store.record_count()} records in {len(store.sources())} sources, "
+            f"{store.duplicates_removed()} duplicates, {size:.0f} MB, in {time.perf_counter() - t:.1f} s"
+        )
+        if args.db is not None:
+            store.close()
+            store = copy_review(args.db, path)
+
+    set_order(store, args.order)
+    pristine = args.db
+    if args.order == "relevance" and pristine is None:  # kept without decisions for the baseline run
+        store.close()
+        pristine = tmp / "pristine.db"
+        copy_review(path, pristine).close()
+        store = open_store(path)
+    return store, pristine
+
+
+def _print_decisions(res: dict, trivial: float, store_runs: list) -> tuple[float, float, float]:
+    """Print the measured run; return the decision median and p99 (ms) and the start (s)."""
+    ms = 1000.0
+    decide, base = res["decide"], res["base"]
     med, p99 = statistics.median(decide) * ms, q(decide, 0.99) * ms
     slow = [(i, round(v * ms)) for i, v in enumerate(decide) if v * ms > 100]
     if slow:
         print(f"slow decisions (index, ms): {slow}")
     bmed, bp99 = statistics.median(base) * ms, q(base, 0.99) * ms
-    start = res["start"]  # type: ignore[assignment]
+    start = res["start"]
     print(f"queue: {res['queue']} records to screen; {len(decide)} decisions, {res['logged']} in the log")
     if "first_ranking" in res:
         runs = [r for r in store_runs if r.kind != "random-sample"]
@@ -708,24 +736,24 @@ def main(argv: list[str] | None = None) -> int:
         f"[targets {TARGET_MEDIAN_MS:.0f} / {TARGET_P99_MS:.0f} ms]"
     )
     for kind in ("i", "m", "e+digit"):
-        vals = [d for d, k in zip(decide, res["kinds"], strict=True) if k == kind]  # type: ignore[arg-type]
+        vals = [d for d, k in zip(decide, res["kinds"], strict=True) if k == kind]
         if vals:
             print(
                 f"    {kind:<8} n={len(vals):<4} median {statistics.median(vals) * ms:.1f} ms, "
                 f"p99 {q(vals, 0.99) * ms:.1f} ms"
             )
-    cpu = res["cpu"]  # type: ignore[assignment]
+    cpu = res["cpu"]
     print(
         f"    UI-thread CPU time in that interval (less sensitive to other load on the machine): "
         f"median {statistics.median(cpu) * ms:.1f} ms, p99 {q(cpu, 0.99) * ms:.1f} ms"
     )
-    prompt = res["prompt"]  # type: ignore[assignment]
+    prompt = res["prompt"]
     if prompt:
         print(
             f"e -> reason prompt shown: median {statistics.median(prompt) * ms:.1f} ms, "
             f"p99 {q(prompt, 0.99) * ms:.1f} ms"
         )
-    saved = res["saved"]  # type: ignore[assignment]
+    saved = res["saved"]
     print(
         f"decision key -> committed: median {statistics.median(saved) * ms:.1f} ms, "
         f"p99 {q(saved, 0.99) * ms:.1f} ms"
@@ -734,36 +762,28 @@ def main(argv: list[str] | None = None) -> int:
         f"baseline (store.record + Static.update -> frame): median {bmed:.1f} ms, p99 {bp99:.1f} ms;   "
         f"ratio decision/baseline: median {med / bmed:.1f}x, p99 {p99 / bp99:.1f}x"
     )
-    pp = res["pilot_press"]  # type: ignore[assignment]
+    pp = res["pilot_press"]
     print(f"(Pilot.press of an unbound key by itself: median {statistics.median(pp) * ms:.1f} ms)")
-    if plain is not None:
-        pd, pb, pc = plain["decide"], plain["base"], plain["cpu"]
-        print(
-            f"same process, same review, import order (no ranking): decision key -> next record shown: "
-            f"median {statistics.median(pd) * ms:.1f} ms, p95 {q(pd, 0.95) * ms:.1f} ms, "
-            f"p99 {q(pd, 0.99) * ms:.1f} ms; "
-            f"UI-thread CPU median {statistics.median(pc) * ms:.1f} ms; "
-            "its baseline (store.record + Static.update) "
-            f"median {statistics.median(pb) * ms:.1f} ms"
-        )
-        print(
-            f"relevance / import order: median {med / (statistics.median(pd) * ms):.2f}x, "
-            f"p95 {q(decide, 0.95) / q(pd, 0.95):.2f}x"
-        )
-    if profiler is not None:
-        print(profiler.output_text(unicode=True, color=False, show_all=False))  # type: ignore[attr-defined]
+    return med, p99, start
 
-    missed = [
-        name
-        for name, ok in (
-            ("median", med <= TARGET_MEDIAN_MS),
-            ("p99", p99 <= TARGET_P99_MS),
-            ("start", start <= TARGET_START_S),
-        )
-        if not ok
-    ]
-    print("targets: " + ("all met" if not missed else "MISSED " + ", ".join(missed)))
-    return 1 if missed else 0
+
+def _print_import_order(res: dict, plain: dict, med: float) -> None:
+    """Print the same decisions measured in import order, and relevance order against it."""
+    ms = 1000.0
+    decide = res["decide"]
+    pd, pb, pc = plain["decide"], plain["base"], plain["cpu"]
+    print(
+        f"same process, same review, import order (no ranking): decision key -> next record shown: "
+        f"median {statistics.median(pd) * ms:.1f} ms, p95 {q(pd, 0.95) * ms:.1f} ms, "
+        f"p99 {q(pd, 0.99) * ms:.1f} ms; "
+        f"UI-thread CPU median {statistics.median(pc) * ms:.1f} ms; "
+        "its baseline (store.record + Static.update) "
+        f"median {statistics.median(pb) * ms:.1f} ms"
+    )
+    print(
+        f"relevance / import order: median {med / (statistics.median(pd) * ms):.2f}x, "
+        f"p95 {q(decide, 0.95) / q(pd, 0.95):.2f}x"
+    )
 
 
 if __name__ == "__main__":
