@@ -137,8 +137,12 @@ def import_file(
 
     ``on_wait`` is told (once, from another thread) when the import waits for the write lock.
     """
-    file = load_text(path, format=options.format) if parsed is None else None
-    read: FileText | ParsedFile = file or parsed  # type: ignore[assignment]  # one of the two is given
+    file: FileText | None = None
+    read: FileText | ParsedFile
+    if parsed is None:
+        read = file = load_text(path, format=options.format)
+    else:
+        read = parsed
     if not options.force:
         _refuse_again(store, path, read.sha256)
     try:
