@@ -17,9 +17,9 @@ def search_date(text: str) -> str:
     value = text.strip()
     m = _SHAPE.fullmatch(value)
     if m:
-        year, month, day = (int(g) if g else None for g in m.groups())
+        year, month, day = m.groups()  # the year is always there; month and day may not be
         try:
-            date(year, 1 if month is None else month, 1 if day is None else day)  # type: ignore[arg-type]
+            date(int(year), int(month) if month else 1, int(day) if day else 1)
             return value
         except ValueError:
             pass

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from screener.core.conflicts import MaybePolicy
 from screener.core.models import Stage
 
 STAGES = tuple(s.value for s in Stage)
@@ -66,7 +67,7 @@ class ScreeningRules:
 
     stages: tuple[str, ...] = STAGES
     reviewers_per_record: int = 2
-    maybe: str = "conflict"
+    maybe: MaybePolicy = "conflict"
     reasons_must_match: tuple[str, ...] = ("full-text",)
     exclude_without_reason: tuple[str, ...] = ("title-abstract",)
     resolution: str = "consensus"

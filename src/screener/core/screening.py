@@ -24,7 +24,7 @@ def conflict_rules(protocol: Protocol, stage: Stage) -> ConflictRules:
     """The protocol's conflict rules for one stage."""
     rules = protocol.rules
     return ConflictRules(
-        maybe_policy=rules.maybe,  # type: ignore[arg-type]
+        maybe_policy=rules.maybe,
         reasons_must_match=Stage(stage).value in rules.reasons_must_match,
         reviewers_required=rules.reviewers_per_record,
     )

@@ -269,9 +269,9 @@ _MONTHS = {
 
 def norm_doi(doi: str | None) -> str:
     """Bare lower-case DOI without URL prefix, URL escapes or trailing punctuation."""
-    if is_missing(doi):
+    if doi is None or is_missing(doi):
         return ""
-    text = unquote(doi.strip()).lower()  # type: ignore[union-attr]
+    text = unquote(doi.strip()).lower()
     m = _DOI_RE.search(text)
     if not m:
         return ""
@@ -287,9 +287,9 @@ def norm_number(value: str | None) -> str:
     """
     if value is not None and value.isdigit():
         return value.lstrip("0") or "0"
-    if is_missing(value):
+    if value is None or is_missing(value):
         return ""
-    text = value.strip()  # type: ignore[union-attr]
+    text = value.strip()
     if text.count(")") > text.count("("):
         return ""
     m = re.search(r"\d+", text)
@@ -304,9 +304,9 @@ def norm_page(value: str | None) -> tuple[str, str]:
     """
     if value is not None and value.isdigit():
         return "", value.lstrip("0") or "0"
-    if is_missing(value):
+    if value is None or is_missing(value):
         return "", ""
-    text = value.strip().lower()  # type: ignore[union-attr]
+    text = value.strip().lower()
     if text[:3] in _MONTHS and not text[3:4].isalpha():
         return "", _MONTHS[text[:3]]
     m = re.match(r"\s*([a-z]{0,3})\s*\.?\s*0*(\d+)", text)
