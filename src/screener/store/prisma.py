@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlmodel import col
 
 from screener.core.models import Stage, Verdict
@@ -51,7 +51,7 @@ class FlowQueries:
 
     def _not_retrieved(self) -> Select[Any]: ...  # pragma: no cover
 
-    def _ids(self, query: Select[Any], *conditions: Any) -> Select[Any]:
+    def _ids(self, query: Select[Any], *conditions: ColumnElement[bool]) -> Select[Any]:
         """Record ids of ``query`` (a select of ids) further restricted by ``conditions`` on t.Record.id."""
         return select(col(t.Record.id)).where(col(t.Record.id).in_(query), *conditions)
 
