@@ -113,7 +113,7 @@ def _key(cluster: _ActiveCluster) -> tuple[frozenset[int], int, str]:
     return frozenset(cluster.members), cluster.primary, cluster.status
 
 
-def _active_members() -> Select[int | None, int, str, int]:
+def _active_members() -> Select[int, int, str, int]:
     """(cluster id, primary, status, member) of every member of an active cluster."""
     return (
         select(

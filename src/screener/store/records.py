@@ -84,6 +84,12 @@ def _sort_key(sort: str) -> tuple[SQLColumnExpression[Any], ...]:
     }[sort]
 
 
+#: id, year, title, authors (JSON), source name, the reviewer's verdict and reasons (JSON), note.
+#: The vote and note columns come through outer joins: NULL where the reviewer has not decided,
+#: which the tables' column types cannot say (read them as optional).
+ListQuery = Select[int, int | None, str | None, str, str, str, str, str | None]
+
+
 class RecordListQueries:
     """Mixed into :class:`screener.store.store.Store`."""
 
@@ -95,7 +101,7 @@ class RecordListQueries:
         self, viewer: str | None = None, protocol: Any = None, *, upto: Stage | None = None
     ) -> Any: ...  # pragma: no cover  # noqa: E501
 
-    def _list_query(self, stage: Stage, reviewer: str, f: ListFilter) -> Select[Any]:
+    def _list_query(self, stage: Stage, reviewer: str, f: ListFilter) -> ListQuery:
         self.blinding(reviewer, upto=Stage(stage)).check_pool(stage)  # the full-text pool is made of outcomes
         vote = and_(
             col(t.Vote.record_id) == col(t.Record.id),
