@@ -113,8 +113,11 @@ def _key(cluster: _ActiveCluster) -> tuple[frozenset[int], int, str]:
     return frozenset(cluster.members), cluster.primary, cluster.status
 
 
-def _active_members() -> Select[int, int, str, int]:
-    """(cluster id, primary, status, member) of every member of an active cluster."""
+def active_cluster_members() -> Select[int, int, str, int]:
+    """(cluster id, primary, status, member) of every member of an active cluster.
+
+    The one definition of an active cluster's membership, for the store's modules.
+    """
     return (
         select(
             col(t.DupCluster.id),
@@ -129,7 +132,7 @@ def _active_members() -> Select[int, int, str, int]:
 
 def _active_clusters(conn: Connection) -> dict[int, _ActiveCluster]:
     existing: dict[int, _ActiveCluster] = {}
-    for cid, primary, status, rid in conn.execute(_active_members()):
+    for cid, primary, status, rid in conn.execute(active_cluster_members()):
         existing.setdefault(cid, _ActiveCluster(primary, status, set())).members.add(rid)
     return existing
 
@@ -250,7 +253,7 @@ class DedupQueries:
 
     def clusters(self, record_id: int | None = None) -> list[StoredCluster]:
         """Active clusters with their members (all, or the one holding ``record_id``)."""
-        query = _active_members().order_by(col(t.DupCluster.id), col(t.DupMember.record_id))
+        query = active_cluster_members().order_by(col(t.DupCluster.id), col(t.DupMember.record_id))
         if record_id is not None:
             query = query.where(
                 col(t.DupCluster.id).in_(
