@@ -17,15 +17,16 @@ would be. Screens and commands only render what the store returns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Connection, func, insert, select
 from sqlmodel import col
 
 from screener.core.models import Stage
 from screener.store import tables as t
-from screener.store.base import StoreBase
 from screener.store.engine import StoreError
+from screener.store.pools import Pools
 
 if TYPE_CHECKING:
     from screener.core.protocol import Protocol
@@ -124,15 +125,39 @@ class Progress:
     not_retrieved: int | Blind = 0
 
 
-class BlindingRule(StoreBase):
+class BlindingRule(Pools):
     """The one place that decides blinding (see the module's docstring)."""
 
-    if TYPE_CHECKING:  # provided by ScreeningQueries (the stage pools), which asks this rule
+    def screening_reviewers(self, protocol: Protocol | None = None) -> list[str]:
+        protocol = protocol or self.protocol()
+        return [r.initials for r in protocol.reviewers if r.role != "arbiter"]
 
-        def queue_query(self, stage: Stage) -> Select[Any]: ...
-        def screening_reviewers(self, protocol: Protocol | None = None) -> list[str]: ...
-        def unblinded_by_lead(self, stage: Stage) -> bool: ...
-        def pool_size(self, stage: Stage) -> int: ...
+    def unblind(self, stage: Stage, by: str) -> None:
+        """Lift blinding at a stage; only the review's lead may."""
+        protocol = self.protocol()
+        if by not in [r.initials for r in protocol.reviewers]:
+            self.check_reviewer(by, "--by")
+        leads = [r.initials for r in protocol.reviewers if r.role == "lead"]
+        if by not in leads:
+            who = ", ".join(leads) or 'nobody (set role = "lead" on a reviewer in the protocol)'
+            raise StoreError(f"only the review's lead can unblind a stage (lead: {who}); '{by}' is not")
+
+        def work(conn: Connection) -> None:
+            conn.execute(
+                insert(t.Unblinding).values(stage=Stage(stage).value, by=by, created_at=datetime.now(UTC))
+            )
+
+        self._write(work)
+
+    def unblinded_by_lead(self, stage: Stage) -> bool:
+        with self._read() as conn:
+            return bool(
+                conn.execute(
+                    select(func.count())
+                    .select_from(t.Unblinding)
+                    .where(col(t.Unblinding.stage) == Stage(stage).value)
+                ).scalar_one()
+            )
 
     def blinding(
         self, viewer: str | None = None, protocol: Protocol | None = None, *, upto: Stage | None = None
@@ -211,8 +236,11 @@ class BlindingRule(StoreBase):
                     # "decided" never exceeds the records to screen
                     votes = votes.where(col(t.Vote.record_id).in_(queue))
                     pool = conn.execute(select(func.count()).select_from(queue.subquery())).scalar_one()
-                    if stage is FT:
-                        not_retrieved = self.pool_size(stage) - pool
+                    if stage is FT:  # the pool with the reports marked not retrieved
+                        whole = conn.execute(
+                            select(func.count()).select_from(self.pool_query(stage).subquery())
+                        ).scalar_one()
+                        not_retrieved = whole - pool
                 counts: dict[str, dict[str, int]] = {}
                 for reviewer, verdict, n in conn.execute(
                     votes.group_by(col(t.Vote.reviewer), col(t.Vote.verdict))

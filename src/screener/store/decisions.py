@@ -17,17 +17,16 @@ from sqlmodel import col
 
 from screener.core.models import Decision, Stage, Verdict
 from screener.store import tables as t
-from screener.store.blinding import BlindingRule
 from screener.store.engine import StoreError
-from screener.store.outcomes import Outcomes, _decision
-from screener.store.screening import ReopenNeeded, Settled, _lock_record
+from screener.store.outcomes import _decision
+from screener.store.screening import ReopenNeeded, ScreeningQueries, Settled, _lock_record
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class DecisionQueries(BlindingRule, Outcomes):
+class DecisionQueries(ScreeningQueries):
     """Appending decisions and notes, and reading the logs as a viewer may."""
 
     # -- notes (append-only, independent of decisions) ------------------------------------

@@ -22,6 +22,7 @@ from sqlmodel import col
 from screener.core.models import StoredRecord
 from screener.store import tables as t
 from screener.store.engine import StoreError
+from screener.store.sources import SourceQueries
 
 
 @dataclass(frozen=True)
@@ -191,14 +192,8 @@ def _insert_clusters(conn: Connection, new: list[NewCluster], now: datetime) -> 
         conn.execute(insert(t.DupMember), rows[i : i + 10_000])
 
 
-class DedupQueries:
-    """Mixed into :class:`screener.store.store.Store`."""
-
-    def _read(self) -> Any: ...  # pragma: no cover
-    def _write(self, work: Any) -> Any: ...  # pragma: no cover
-    def record(self, record_id: int) -> StoredRecord | None: ...  # pragma: no cover
-    def records(self, ids: Iterable[int] | None = None) -> list[StoredRecord]: ...  # pragma: no cover
-    def check_reviewer(self, initials: str | None, what: str) -> str: ...  # pragma: no cover
+class DedupQueries(SourceQueries):
+    """Duplicate pairs and clusters: dedup runs, pair decisions, merges and their undoing."""
 
     def last_dedup_run(self) -> dict[str, Any] | None:
         with self._read() as conn:

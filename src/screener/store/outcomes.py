@@ -13,17 +13,31 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select
+from sqlalchemy import Connection, Row, Select, delete, func, insert, select
 from sqlmodel import col
 
 from screener.core.conflicts import RecordState, Vote
-from screener.core.models import Decision, Stage, Verdict
+from screener.core.models import Decision, Resolution, Stage, Verdict
 from screener.core.protocol import Protocol
 from screener.core.screening import conflict_rules, outcome_of
 from screener.store import server_mode
 from screener.store import tables as t
-from screener.store.base import StoreBase
-from screener.store.screening import ScreeningQueries, _resolution
+from screener.store.pools import Pools, _statement
+
+
+def _resolution(row: Row[Any]) -> Resolution:
+    m = row._mapping
+    return Resolution(
+        id=m["id"],
+        record_id=m["record_id"],
+        stage=Stage(m["stage"]),
+        verdict=Verdict(m["verdict"]),
+        resolved_by=m["resolved_by"],
+        method=m["method"],
+        reasons=tuple(json.loads(m["reasons"])),
+        note=m["note"],
+        created_at=m["created_at"],
+    )
 
 
 def _decision(row: Row[Any]) -> Decision:
@@ -40,8 +54,21 @@ def _decision(row: Row[Any]) -> Decision:
     )
 
 
-class Outcomes(StoreBase, ScreeningQueries):
+class Outcomes(Pools):
     """Votes and outcomes: rebuilt from the logs, and the current decisions they hold."""
+
+    @_statement
+    def _resolution_query(self, stage: Stage) -> Select[Any]:
+        """The resolution in effect per record at a stage: the latest, unless a reopening set it aside."""
+        latest = (
+            select(func.max(col(t.Resolution.id)))
+            .where(col(t.Resolution.stage) == Stage(stage).value)
+            .group_by(col(t.Resolution.record_id))
+        )
+        aside = select(col(t.Reopening.resolution_id)).where(col(t.Reopening.resolution_id).is_not(None))
+        return select(t.Resolution).where(
+            col(t.Resolution.id).in_(latest), col(t.Resolution.id).not_in(aside)
+        )
 
     def _rebuild_votes(self, conn: Connection, stage: Stage) -> None:
         """Recompute a stage's current votes from the decision history."""

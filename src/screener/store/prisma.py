@@ -13,23 +13,14 @@ from sqlmodel import col
 
 from screener.core.models import Stage, Verdict
 from screener.store import tables as t
-from screener.store.blinding import Blinded, Blinding
+from screener.store.blinding import Blinded
+from screener.store.ranking import RankingQueries
 
 TA, FT = Stage.TITLE_ABSTRACT.value, Stage.FULL_TEXT.value
 
 
-class FlowQueries:
-    """Mixed into :class:`screener.store.store.Store`."""
-
-    # provided by Store / ScreeningQueries
-    def _read(self) -> Any: ...  # pragma: no cover
-    def pool_query(self, stage: Stage) -> Select[Any]: ...  # pragma: no cover
-    def _removed_query(self) -> Select[Any]: ...  # pragma: no cover
-    def _arm_query(self, *, other: bool) -> Select[Any]: ...  # pragma: no cover
-    def stopped_early(self, stage: Stage = Stage.TITLE_ABSTRACT) -> Any: ...  # pragma: no cover
-    def blinding(
-        self, viewer: str | None = None, protocol: Any = None, *, upto: Stage | None = None
-    ) -> Blinding: ...  # pragma: no cover
+class FlowQueries(RankingQueries):
+    """PRISMA boxes as queries (on ranking: records excluded by automation once screening stopped early)."""
 
     def _unscreened_ta(self) -> Select[Any]:
         """Title/abstract records nobody decided and with no outcome.
@@ -48,8 +39,6 @@ class FlowQueries:
         if verdict is None:
             return query.where(col(t.Outcome.verdict).is_not(None))
         return query.where(col(t.Outcome.verdict) == verdict.value)
-
-    def _not_retrieved(self) -> Select[Any]: ...  # pragma: no cover
 
     def _ids(self, query: Select[Any], *conditions: ColumnElement[bool]) -> Select[Any]:
         """Record ids of ``query`` (a select of ids) further restricted by ``conditions`` on t.Record.id."""

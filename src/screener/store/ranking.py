@@ -11,7 +11,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 from sqlmodel import col
@@ -20,9 +19,7 @@ from screener.core.models import Stage, Verdict
 from screener.core.ranking import record_text
 from screener.core.stopping import Guide, stopping_guide
 from screener.store import tables as t
-
-if TYPE_CHECKING:
-    from screener.core.protocol import Protocol
+from screener.store.blinding import BlindingRule
 
 LEARNS_AS_INCLUDE = (Verdict.INCLUDE.value, Verdict.MAYBE.value)  # a maybe may be relevant: learn it as such
 
@@ -54,16 +51,8 @@ class Labels:
     own_only: bool
 
 
-class RankingQueries:
-    """Mixed into :class:`screener.store.store.Store`."""
-
-    # provided by Store
-    def _read(self) -> Any: ...  # pragma: no cover
-    def _write(self, work: Any) -> Any: ...  # pragma: no cover
-    def protocol(self) -> Protocol: ...  # pragma: no cover
-    def is_blind(self, stage: Stage, protocol: Protocol | None = None) -> bool: ...  # pragma: no cover
-    def pool_query(self, stage: Stage) -> Any: ...  # pragma: no cover
-    def screening_reviewers(self, protocol: Protocol | None = None) -> list[str]: ...  # pragma: no cover
+class RankingQueries(BlindingRule):
+    """Relevance ranking: the texts ranked, what a ranking may learn (blinding), the run log, stopping."""
 
     def ranking_texts(self, ids: Sequence[int]) -> list[str]:
         """Title, abstract and keywords of each record, in the order of ``ids``."""

@@ -26,8 +26,8 @@ from sqlalchemy import (
 from sqlmodel import col
 
 from screener.core.models import Stage
-from screener.core.protocol import Protocol
 from screener.store import tables as t
+from screener.store.blinding import BlindingRule
 from screener.store.engine import StoreError
 
 SORTS = ("id", "year", "title")
@@ -90,16 +90,8 @@ def _sort_key(sort: str) -> tuple[SQLColumnExpression[Any], ...]:
 ListQuery = Select[int, int | None, str | None, str, str, str, str, str | None]
 
 
-class RecordListQueries:
-    """Mixed into :class:`screener.store.store.Store`."""
-
-    def _read(self) -> Any: ...  # pragma: no cover
-    def _write(self, work: Any) -> Any: ...  # pragma: no cover
-    def pool_query(self, stage: Stage) -> Any: ...  # pragma: no cover
-    def protocol(self) -> Protocol: ...  # pragma: no cover
-    def blinding(
-        self, viewer: str | None = None, protocol: Any = None, *, upto: Stage | None = None
-    ) -> Any: ...  # pragma: no cover  # noqa: E501
+class RecordListQueries(BlindingRule):
+    """One reviewer's records list at a stage (filtered, sorted, paged) and their labels."""
 
     def _list_query(self, stage: Stage, reviewer: str, f: ListFilter) -> ListQuery:
         self.blinding(reviewer, upto=Stage(stage)).check_pool(stage)  # the full-text pool is made of outcomes

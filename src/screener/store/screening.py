@@ -1,4 +1,4 @@
-"""Screening queries: stage pools, resolutions, full-text retrieval, studies.
+"""Screening as a viewer may see it: pools and states, conflicts, resolutions, retrieval, studies.
 
 Every read of data derived from several reviewers' votes asks the blinding rule
 (:mod:`screener.store.blinding`) first and raises :class:`Blinded` while its stage is blind.
@@ -6,34 +6,29 @@ Every read of data derived from several reviewers' votes asks the blinding rule
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, Select, delete, func, insert, select
+from sqlalchemy import Connection, Row, delete, func, insert, select
 from sqlmodel import col
 
 from screener.core.conflicts import RecordState
 from screener.core.models import Decision, Resolution, Retrieval, Stage, Verdict
 from screener.core.screening import StageState, order_queue
 from screener.store import tables as t
-from screener.store.blinding import Blinding
+from screener.store.blinding import BlindingRule
 from screener.store.engine import StoreError
+from screener.store.outcomes import Outcomes, _resolution
 
 if TYPE_CHECKING:
     from screener.core.protocol import Protocol
 
 
-T = TypeVar("T")
-S = TypeVar("S")
-P = ParamSpec("P")
 #: Advisory lock key class of one record's derived rows (the same in migration 0011's triggers).
 RECORD_LOCK_CLASS = 0x5C12
-DATABASE_KINDS = ("database", "register")
-OTHER_KINDS = ("website", "organisation", "citation")
 
 
 def _lock_record(conn: Connection, record_id: int) -> None:
@@ -47,24 +42,6 @@ def _lock_record(conn: Connection, record_id: int) -> None:
         # An advisory lock, not SELECT ... FOR UPDATE: a reviewer's role may not update records.
         # The server's triggers take the same lock (migration 0011) before they touch derived rows.
         conn.execute(select(func.pg_advisory_xact_lock(RECORD_LOCK_CLASS, record_id)))
-
-
-def _statement(method: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
-    """Build a SQL statement once per store and arguments: it depends on them, not on the data.
-
-    Statements are immutable (``.where`` returns a new one), so sharing them is safe; the
-    pools are nested selects that cost more to build in Python than to run on a small review.
-    """
-
-    @functools.wraps(method)
-    def cached(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        cache: dict[tuple[object, ...], T] = self.__dict__.setdefault("_statements", {})
-        key = (method.__name__, args, tuple(sorted(kwargs.items())))
-        if key not in cache:
-            cache[key] = method(self, *args, **kwargs)
-        return cache[key]
-
-    return cached
 
 
 @dataclass(frozen=True)
@@ -86,21 +63,6 @@ class ReopenNeeded(StoreError):
         self.settled = settled
 
 
-def _resolution(row: Row[Any]) -> Resolution:
-    m = row._mapping
-    return Resolution(
-        id=m["id"],
-        record_id=m["record_id"],
-        stage=Stage(m["stage"]),
-        verdict=Verdict(m["verdict"]),
-        resolved_by=m["resolved_by"],
-        method=m["method"],
-        reasons=tuple(json.loads(m["reasons"])),
-        note=m["note"],
-        created_at=m["created_at"],
-    )
-
-
 def _retrieval(row: Row[Any]) -> Retrieval:
     m = row._mapping
     return Retrieval(
@@ -114,101 +76,10 @@ def _retrieval(row: Row[Any]) -> Retrieval:
     )
 
 
-class ScreeningQueries:
-    """Mixed into :class:`screener.store.store.Store`."""
-
-    # provided by Store
-    server_derived: bool
-
-    def _read(self) -> Any: ...  # pragma: no cover
-    def _write(self, work: Any) -> Any: ...  # pragma: no cover
-    def protocol(self) -> Protocol: ...  # pragma: no cover
-    def current_decisions(
-        self, stage: Stage, reviewer: str | None = None
-    ) -> dict[tuple[int, str], Decision]: ...  # pragma: no cover  # noqa: E501
-    def _refresh_outcomes(
-        self, conn: Connection, protocol: Protocol, stage: Stage, record_ids: Sequence[int] | None
-    ) -> None: ...  # pragma: no cover
-    def check_reviewer(
-        self, initials: str | None, what: str = "reviewer", *, lead: bool = False
-    ) -> str: ...  # pragma: no cover  # noqa: E501
-    def blinding(
-        self, viewer: str | None = None, protocol: Protocol | None = None, *, upto: Stage | None = None
-    ) -> Blinding: ...  # pragma: no cover
-    def is_blind(self, stage: Stage, protocol: Protocol | None = None) -> bool: ...  # pragma: no cover
-    def check_open(self, stage: Stage, viewer: str | None = None) -> None: ...  # pragma: no cover
-    def check_acting_as(self, reviewer: str) -> None: ...  # pragma: no cover
+class ScreeningQueries(BlindingRule, Outcomes):
+    """Stage pools and states as a viewer may see them, conflicts, resolutions, retrieval, studies."""
 
     # -- pools and states ------------------------------------------------------------
-
-    @_statement
-    def _not_retrieved(self) -> Select[Any]:
-        """Ids of the reports whose latest retrieval state is not retrieved."""
-        latest = select(func.max(col(t.Retrieval.id))).group_by(col(t.Retrieval.record_id))
-        return select(col(t.Retrieval.record_id)).where(
-            col(t.Retrieval.id).in_(latest), col(t.Retrieval.status) == "not-retrieved"
-        )
-
-    @_statement
-    def _removed_query(self) -> Select[Any]:
-        return (
-            select(col(t.DupMember.record_id))
-            .join(t.DupCluster, col(t.DupCluster.id) == col(t.DupMember.cluster_id))
-            .where(col(t.DupCluster.undone_at).is_(None))
-            .where(col(t.DupMember.record_id) != col(t.DupCluster.primary_record_id))
-        )
-
-    def removed_as_duplicates(self) -> set[int]:
-        """Ids of records that are non-primary members of active duplicate clusters."""
-        with self._read() as conn:
-            return set(conn.execute(self._removed_query()).scalars())
-
-    @_statement
-    def _arm_query(self, *, other: bool) -> Select[Any]:
-        kinds = OTHER_KINDS if other else DATABASE_KINDS
-        return (
-            select(col(t.Record.id))
-            .join(t.Source, col(t.Source.id) == col(t.Record.source_id))
-            .where(col(t.Source.kind).in_(kinds), t.in_review())
-        )  # archived: out of the review
-
-    def arm_records(self, *, other: bool) -> list[int]:
-        """Ids of the records of one PRISMA arm: databases and registers, or other methods."""
-        with self._read() as conn:
-            return list(conn.execute(self._arm_query(other=other).order_by(col(t.Record.id))).scalars())
-
-    @_statement
-    def pool_query(self, stage: Stage) -> Select[Any]:
-        """SQL for the ids of the records a stage screens.
-
-        Title/abstract: every record from a database or register search that was not
-        removed as a duplicate. Full text: the records whose title/abstract outcome is
-        include (agreed, or resolved so), plus the records found by other methods
-        (websites, organisations, citation searching), which PRISMA 2020 takes straight
-        to retrieval; never a record removed as a duplicate.
-        """
-        removed = self._removed_query()
-        if Stage(stage) is Stage.TITLE_ABSTRACT:
-            return self._arm_query(other=False).where(col(t.Record.id).not_in(removed))
-        included = select(col(t.Outcome.record_id)).where(
-            col(t.Outcome.stage) == Stage.TITLE_ABSTRACT.value,
-            col(t.Outcome.verdict) == Verdict.INCLUDE.value,
-        )
-        return (
-            select(col(t.Record.id))
-            .join(t.Source, col(t.Source.id) == col(t.Record.source_id))
-            .where(col(t.Record.id).in_(included) | col(t.Source.kind).in_(OTHER_KINDS), t.in_review())
-            .where(col(t.Record.id).not_in(removed))
-        )
-
-    @_statement
-    def queue_query(self, stage: Stage) -> Select[Any]:
-        """SQL for the ids of the records reviewers still screen at a stage: the pool, less
-        the full-text reports marked not retrieved (an outcome of the stage, not a wait)."""
-        pool = self.pool_query(stage)
-        if Stage(stage) is Stage.FULL_TEXT:
-            return pool.where(col(t.Record.id).not_in(self._not_retrieved()))
-        return pool
 
     def stage_pool(self, stage: Stage, protocol: Protocol | None = None) -> list[int]:
         """The records reviewers screen at a stage (not-retrieved reports left out), in queue order.
@@ -252,38 +123,7 @@ class ScreeningQueries:
             }
         return StageState(Stage(stage), dict(sorted(states.items())))
 
-    def screening_reviewers(self, protocol: Protocol | None = None) -> list[str]:
-        protocol = protocol or self.protocol()
-        return [r.initials for r in protocol.reviewers if r.role != "arbiter"]
-
     # -- blinding --------------------------------------------------------------------------
-
-    def unblind(self, stage: Stage, by: str) -> None:
-        """Lift blinding at a stage; only the review's lead may."""
-        protocol = self.protocol()
-        if by not in [r.initials for r in protocol.reviewers]:
-            self.check_reviewer(by, "--by")
-        leads = [r.initials for r in protocol.reviewers if r.role == "lead"]
-        if by not in leads:
-            who = ", ".join(leads) or 'nobody (set role = "lead" on a reviewer in the protocol)'
-            raise StoreError(f"only the review's lead can unblind a stage (lead: {who}); '{by}' is not")
-
-        def work(conn: Connection) -> None:
-            conn.execute(
-                insert(t.Unblinding).values(stage=Stage(stage).value, by=by, created_at=datetime.now(UTC))
-            )
-
-        self._write(work)
-
-    def unblinded_by_lead(self, stage: Stage) -> bool:
-        with self._read() as conn:
-            return bool(
-                conn.execute(
-                    select(func.count())
-                    .select_from(t.Unblinding)
-                    .where(col(t.Unblinding.stage) == Stage(stage).value)
-                ).scalar_one()
-            )
 
     def visible_decisions(self, stage: Stage, viewer: str) -> dict[tuple[int, str], Decision]:
         """The current decisions ``viewer`` may see: only their own while the stage is blind."""
@@ -324,19 +164,6 @@ class ScreeningQueries:
             return dict(conn.execute(query).all())
 
     # -- resolutions (append-only) -------------------------------------------------------
-
-    @_statement
-    def _resolution_query(self, stage: Stage) -> Select[Any]:
-        """The resolution in effect per record at a stage: the latest, unless a reopening set it aside."""
-        latest = (
-            select(func.max(col(t.Resolution.id)))
-            .where(col(t.Resolution.stage) == Stage(stage).value)
-            .group_by(col(t.Resolution.record_id))
-        )
-        aside = select(col(t.Reopening.resolution_id)).where(col(t.Reopening.resolution_id).is_not(None))
-        return select(t.Resolution).where(
-            col(t.Resolution.id).in_(latest), col(t.Resolution.id).not_in(aside)
-        )
 
     def settled_notices(
         self, stage: Stage, reviewer: str, record_ids: Sequence[int] | None = None

@@ -10,49 +10,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
-from sqlmodel import col
-
 from screener.store import engine as engines
-from screener.store import tables as t
 from screener.store.decisions import DecisionQueries
 from screener.store.dedup import DedupQueries
 from screener.store.prisma import FlowQueries
-from screener.store.ranking import RankingQueries
 from screener.store.records import RecordListQueries
 from screener.store.reviewers import ReviewerQueries
-from screener.store.sources import SourceInput, SourceQueries
+from screener.store.sources import SourceInput
 
 __all__ = ["SourceInput", "Store", "open_store"]
 
 
 class Store(
-    ReviewerQueries,
-    DecisionQueries,
-    SourceQueries,
-    RankingQueries,
-    FlowQueries,
-    DedupQueries,
-    RecordListQueries,
+    ReviewerQueries,  # on ProtocolQueries, on Outcomes
+    DecisionQueries,  # on ScreeningQueries, on BlindingRule and Outcomes, on Pools
+    FlowQueries,  # on RankingQueries, on BlindingRule
+    RecordListQueries,  # on BlindingRule
+    DedupQueries,  # on SourceQueries
 ):
     """A review database. Create with :func:`open_store`.
 
     One class per concern, each inheriting :class:`~screener.store.base.StoreBase` or the
     concern it builds on (reviewers on the protocol, decisions on blinding and outcomes).
     """
-
-    def duplicates_removed(self) -> int:
-        """Records that are non-primary members of an active duplicate cluster."""
-        query = (
-            select(func.count())
-            .select_from(t.DupMember)
-            .join(t.DupCluster, col(t.DupCluster.id) == col(t.DupMember.cluster_id))
-            .where(col(t.DupCluster.undone_at).is_(None))
-            .where(col(t.DupMember.record_id) != col(t.DupCluster.primary_record_id))
-        )
-        with self._read() as conn:
-            count: int = conn.execute(query).scalar_one()
-            return count
 
 
 def open_store(target: str | Path, *, create: bool = False) -> Store:

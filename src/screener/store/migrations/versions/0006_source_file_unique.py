@@ -2,8 +2,9 @@
 
 An import takes copy 0; ``import --force`` of a file already imported takes the next
 copy. The further sources of a multi-database file (one per database) hold NULL: they
-belong to the import whose first source holds the number. Two processes importing the same file at once thus collide in the database (one of
-them is refused) instead of both passing the "already imported" check.
+belong to the import whose first source holds the number. Two processes importing the same
+file at once thus collide in the database (one of them is refused) instead of both passing
+the "already imported" check.
 
 Revision ID: 0006
 Revises: 0005

@@ -1,4 +1,5 @@
-"""Notes stored when written, reopenings of final decisions, who undid a merge, when a record joined a cluster.
+"""Notes stored when written, reopenings of final decisions, who undid a merge, when a record joined
+a cluster.
 
 Revision ID: 0008
 Revises: 0007
