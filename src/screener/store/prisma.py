@@ -22,7 +22,7 @@ TA, FT = Stage.TITLE_ABSTRACT.value, Stage.FULL_TEXT.value
 class FlowQueries(RankingQueries):
     """PRISMA boxes as queries (on ranking: records excluded by automation once screening stopped early)."""
 
-    def _unscreened_ta(self) -> Select[Any]:
+    def _unscreened_ta(self) -> Select[int]:
         """Title/abstract records nobody decided and with no outcome.
 
         They count as excluded by automation once screening stopped early.
@@ -34,28 +34,28 @@ class FlowQueries(RankingQueries):
             col(t.Record.id).not_in(voted),
         )
 
-    def _outcome(self, stage: str, verdict: Verdict | None) -> Select[Any]:
+    def _outcome(self, stage: str, verdict: Verdict | None) -> Select[int]:
         query = select(col(t.Outcome.record_id)).where(col(t.Outcome.stage) == stage)
         if verdict is None:
             return query.where(col(t.Outcome.verdict).is_not(None))
         return query.where(col(t.Outcome.verdict) == verdict.value)
 
-    def _ids(self, query: Select[Any], *conditions: ColumnElement[bool]) -> Select[Any]:
+    def _ids(self, query: Select[int], *conditions: ColumnElement[bool]) -> Select[int]:
         """Record ids of ``query`` (a select of ids) further restricted by ``conditions`` on t.Record.id."""
         return select(col(t.Record.id)).where(col(t.Record.id).in_(query), *conditions)
 
-    def box_query(self, name: str) -> Select[Any] | None:
+    def box_query(self, name: str) -> Select[int] | None:
         """The SQL for the record ids behind one PRISMA box, or None for an unknown name.
 
         Built once per box and name (a statement does not depend on the data), so that
         screens and checks that list boxes often do not rebuild the nested selects.
         """
-        cache: dict[str, Select[Any] | None] = self.__dict__.setdefault("_box_queries", {})
+        cache: dict[str, Select[int] | None] = self.__dict__.setdefault("_box_queries", {})
         if name not in cache:
             cache[name] = self._build_box_query(name)
         return cache[name]
 
-    def _build_box_query(self, name: str) -> Select[Any] | None:
+    def _build_box_query(self, name: str) -> Select[int] | None:
         record_id = col(t.Record.id)
         if name.startswith("identified:"):
             source = name.split(":", 1)[1]
