@@ -11,6 +11,7 @@ import click
 from screener.cli.common import fail, open_review, progress_bar
 from screener.cli.identity import prove
 from screener.core.models import SourceKind
+from screener.core.reference_types import FORMATS
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -52,21 +53,7 @@ def _parse_columns(values: tuple[str, ...]) -> dict[str, str] | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(
-        [
-            "pubmed",
-            "pubmed-xml",
-            "ris",
-            "ovid",
-            "refer",
-            "refworks",
-            "bibtex",
-            "endnote-xml",
-            "wos",
-            "wos-tab",
-            "csv",
-        ]
-    ),
+    type=click.Choice(FORMATS),
     help="Force the format instead of detecting it.",
 )
 @click.option("--id-column", help="CSV column holding each record's own id.")

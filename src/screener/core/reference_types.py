@@ -1,4 +1,20 @@
-"""The kinds of reference each format names, shared by the importers (reading) and the exporters (writing)."""
+"""The formats screener reads and the kinds of reference each names: shared by the importers (reading),
+the exporters (writing) and the command line (its --format choices), without loading any parser."""
+
+# The export formats the importers read, by the name `screener import --format` takes.
+FORMATS = (
+    "pubmed",
+    "pubmed-xml",
+    "ris",
+    "ovid",
+    "refer",
+    "refworks",
+    "bibtex",
+    "endnote-xml",
+    "wos",
+    "wos-tab",
+    "csv",
+)
 
 # Types from RIS TY codes, BibTeX entry types and WoS PT codes, spelled as PubMed does
 # so that the same kind of record reads the same whatever its source.

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from screener.core.models import BibRecord
+from screener.core.reference_types import FORMATS
 from screener.importers import bibtex, delimited, endnote_xml, ovid, pubmed, pubmed_xml, refer, ris, wos
 from screener.importers._common import (
     BATCH_SIZE,
@@ -44,20 +45,6 @@ __all__ = [
 ]  # fmt: skip
 
 log = logging.getLogger("screener.importers")
-
-FORMATS = (
-    "pubmed",
-    "pubmed-xml",
-    "ris",
-    "ovid",
-    "refer",
-    "refworks",
-    "bibtex",
-    "endnote-xml",
-    "wos",
-    "wos-tab",
-    "csv",
-)
 
 _EXTENSIONS = {
     ".ris": "ris", ".nbib": "pubmed", ".medline": "pubmed", ".bib": "bibtex", ".bibtex": "bibtex",
