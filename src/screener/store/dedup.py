@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import combinations
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, Literal, NamedTuple, TypedDict
 
 from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
 from sqlmodel import col
@@ -55,6 +55,11 @@ class NewCluster:
     members: tuple[int, ...]
     primary: int
     status: str
+
+
+def _core_status(status: str) -> Literal["automatic", "human"]:
+    """A stored cluster's status as core's ``Cluster`` types it (the column holds only these two)."""
+    return "human" if status == "human" else "automatic"
 
 
 def _naive(when: datetime) -> datetime:
@@ -529,7 +534,9 @@ class DedupQueries(SourceQueries):
         if stored is None or cluster is None or cluster.primary != record_id:
             return stored
         members = {r.id: r.bib for r in self.records(cluster.members)}
-        merged = merged_fields(Cluster(cluster.members, cluster.primary, cluster.status, ""), members)  # type: ignore[arg-type]
+        merged = merged_fields(
+            Cluster(cluster.members, cluster.primary, _core_status(cluster.status), ""), members
+        )
         return StoredRecord(stored.id, stored.source_id, merged)
 
     def max_record_id(self) -> int:
