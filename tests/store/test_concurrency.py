@@ -156,7 +156,8 @@ def test_two_reviewers_write_at_once(db_url: str, protocol: Protocol, tmp_path: 
     backend = "postgresql" if "://" in db_url else "sqlite"
     total = 2 * PER_REVIEWER
     print(
-        f"\n[{backend}] {total} decisions by 2 processes in {elapsed:.1f} s = {total / elapsed:.0f} decisions/s; "
+        f"\n[{backend}] {total} decisions by 2 processes in {elapsed:.1f} s = "
+        f"{total / elapsed:.0f} decisions/s; "
         f"writer switches in commit order: {switches}"
     )
     for rv, r in results.items():

@@ -1,4 +1,7 @@
-"""Import errors a user can fix are one line naming the file and entry, on both backends (issue 13, items 8-9)."""
+"""Import errors a user can fix are one line naming the file and entry, on both backends.
+
+Issue 13, items 8-9.
+"""
 
 from __future__ import annotations
 

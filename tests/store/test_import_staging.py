@@ -195,7 +195,7 @@ def test_staged_records_count_nowhere_and_a_failed_import_deletes_them(store: St
 
 
 def test_an_import_waits_for_a_long_write_between_its_batches(tmp_path: Path, protocol):
-    """SQLite: a batch finding the write lock held (30 s busy timeout or more) says so and waits, then goes on."""
+    """SQLite: a batch finding the write lock held (30 s busy timeout or more) says so, waits, goes on."""
     db = tmp_path / "review.db"
     s = open_store(db, create=True)
     s.init_review(protocol)

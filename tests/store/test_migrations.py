@@ -42,7 +42,8 @@ def _build_old(url: str) -> None:
             )
         conn.execute(
             sa.text(
-                "INSERT INTO source (id, name, kind, file_name, file_sha256, format, record_count, imported_at) "
+                "INSERT INTO source "
+                "(id, name, kind, file_name, file_sha256, format, record_count, imported_at) "
                 "VALUES (1, 'PubMed', 'database', 'pubmed.nbib', 'aa', 'pubmed', 40, :now)"
             ),
             {"now": now},

@@ -1,4 +1,7 @@
-"""Decisions survive the life of a review: update searches, re-dedup, undo, unblinding, full text (issue 12)."""
+"""Decisions survive the life of a review: update searches, re-dedup, undo, unblinding, full text.
+
+Issue 12.
+"""
 
 from __future__ import annotations
 

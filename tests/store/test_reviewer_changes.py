@@ -124,7 +124,10 @@ OPS = st.lists(
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
 def test_any_sequence_of_reviewer_changes_keeps_every_decision(tmp_path_factory, ops):
-    """Renames, removals and lead handovers in any order: the log keeps every row, under the current initials."""
+    """Renames, removals and lead handovers in any order.
+
+    The log keeps every row, under the current initials.
+    """
     store = open_store(tmp_path_factory.mktemp("seq") / "review.db", create=True)
     store.init_review(parse_protocol(FOUR))
     store.add_source(

@@ -343,7 +343,10 @@ OPS = st.lists(
 def test_derived_tables_equal_a_recount_from_the_log(
     pg_admin: sa.Engine, protocol: Protocol, tmp_path: Path, rules: str
 ):
-    """Any sequence of decisions, undos, raw-SQL inserts, resolutions and retrievals, as two roles and the lead."""
+    """Any sequence of decisions, undos, raw-SQL inserts, resolutions and retrievals.
+
+    As two roles and the lead.
+    """
     if rules != "example":
         protocol = _protocol_with(
             _protocol_with(protocol, 'maybe = "conflict"', 'maybe = "include"'),
@@ -591,7 +594,10 @@ def test_reviewer_add_refused_on_sqlite(tmp_path: Path, protocol: Protocol):
 
 
 def test_a_stage_after_a_blind_one_stays_blind(review: Review):
-    """The store's rule: full text is made of title/abstract outcomes, so it is blind while title/abstract is."""
+    """The store's rule: full text is made of title/abstract outcomes.
+
+    So it is blind while title/abstract is.
+    """
     na = review.store("NA")
     citation = max(r.id for r in na.records())  # found by citation searching: straight to full text
     na.record_decision(citation, FT, "NA", Verdict.INCLUDE)

@@ -98,10 +98,12 @@ def test_import_is_one_transaction(db_url: str, protocol: Protocol):
         store.add_source(SourceInput("PubMed", "p.nbib", "11" * 32, "pubmed"), bad)
     assert store.sources() == [] and store.record_count() == 0
     # Records handed over, then the import given up (a parse error further on): nothing.
-    with pytest.raises(RuntimeError, match="parse error"):
-        with store.import_source(SourceInput("", "p.nbib", "22" * 32, "pubmed")) as writer:
-            writer.add(RECORDS)
-            raise RuntimeError("parse error")
+    with (
+        pytest.raises(RuntimeError, match="parse error"),
+        store.import_source(SourceInput("", "p.nbib", "22" * 32, "pubmed")) as writer,
+    ):
+        writer.add(RECORDS)
+        raise RuntimeError("parse error")
     assert store.sources() == [] and store.record_count() == 0
     # The source's name can wait until the whole file has been read.
     with store.import_source(SourceInput("", "p.nbib", "22" * 32, "pubmed")) as writer:

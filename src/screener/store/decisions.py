@@ -160,26 +160,13 @@ class DecisionQueries(ScreeningQueries):
             )
             .returning(col(t.Decision.id))
         ).scalar_one()
+        who = dict(record_id=d.record_id, stage=d.stage.value, reviewer=d.reviewer, created_at=d.created_at)
         if d.note:
-            conn.execute(
-                insert(t.Note).values(
-                    record_id=d.record_id,
-                    stage=d.stage.value,
-                    reviewer=d.reviewer,
-                    text=d.note,
-                    created_at=d.created_at,
-                )
-            )
+            conn.execute(insert(t.Note).values(**who, text=d.note))
         if reopening is not None:
             conn.execute(
                 insert(t.Reopening).values(
-                    record_id=d.record_id,
-                    stage=d.stage.value,
-                    reviewer=d.reviewer,
-                    decision_id=did,
-                    resolution_id=reopening.resolution_id,
-                    undoes=reopening.text,
-                    created_at=d.created_at,
+                    **who, decision_id=did, resolution_id=reopening.resolution_id, undoes=reopening.text
                 )
             )
         return did

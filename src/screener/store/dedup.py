@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from itertools import combinations
 from typing import Any, Literal, NamedTuple, TypedDict
 
-from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlmodel import col
 
 from screener.core.models import StoredRecord
 from screener.store import tables as t
 from screener.store.engine import StoreError
+from screener.store.pools import active_cluster_members
 from screener.store.sources import SourceQueries
 
 
@@ -117,23 +118,6 @@ class _ActiveCluster(NamedTuple):
 def _key(cluster: _ActiveCluster) -> tuple[frozenset[int], int, str]:
     """What makes two clusterings' clusters the same: members, primary and status."""
     return frozenset(cluster.members), cluster.primary, cluster.status
-
-
-def active_cluster_members() -> Select[int, int, str, int]:
-    """(cluster id, primary, status, member) of every member of an active cluster.
-
-    The one definition of an active cluster's membership, for the store's modules.
-    """
-    return (
-        select(
-            col(t.DupCluster.id),
-            col(t.DupCluster.primary_record_id),
-            col(t.DupCluster.status),
-            col(t.DupMember.record_id),
-        )
-        .join(t.DupMember, col(t.DupMember.cluster_id) == col(t.DupCluster.id))
-        .where(col(t.DupCluster.undone_at).is_(None))
-    )
 
 
 def _active_clusters(conn: Connection) -> dict[int, _ActiveCluster]:

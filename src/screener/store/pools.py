@@ -44,6 +44,23 @@ def _statement(method: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S
     return cached
 
 
+def active_cluster_members() -> Select[int, int, str, int]:
+    """(cluster id, primary, status, member) of every member of an active cluster.
+
+    The one definition of an active cluster's membership, for the store's modules.
+    """
+    return (
+        select(
+            col(t.DupCluster.id),
+            col(t.DupCluster.primary_record_id),
+            col(t.DupCluster.status),
+            col(t.DupMember.record_id),
+        )
+        .join(t.DupMember, col(t.DupMember.cluster_id) == col(t.DupCluster.id))
+        .where(col(t.DupCluster.undone_at).is_(None))
+    )
+
+
 class Pools(StoreBase):
     """The records each stage screens, the PRISMA arms, and the records removed as duplicates."""
 

@@ -30,6 +30,7 @@ from screener.store import tables as t
 from screener.store.base import StoreBase
 from screener.store.engine import StoreError
 from screener.store.importing import RECORD_FIELDS, SourceWriter
+from screener.store.pools import active_cluster_members
 
 _TRACES = (t.Decision, t.Resolution, t.Retrieval, t.StudyReport, t.Note, t.RecordLabel)  # a reviewer's work
 
@@ -420,16 +421,7 @@ class SourceQueries(StoreBase):
         A cluster keeps its id while two members remain (a new primary if its own left);
         with fewer it is marked undone.
         """
-        rows = conn.execute(
-            select(
-                col(t.DupCluster.id),
-                col(t.DupCluster.primary_record_id),
-                col(t.DupCluster.status),
-                col(t.DupMember.record_id),
-            )
-            .join(t.DupMember, col(t.DupMember.cluster_id) == col(t.DupCluster.id))
-            .where(col(t.DupCluster.undone_at).is_(None))
-        ).all()
+        rows = conn.execute(active_cluster_members()).all()
         members: dict[int, tuple[int, list[int]]] = {}
         status: dict[int, str] = {}
         for cid, primary, st, rid in rows:

@@ -16,9 +16,6 @@ from screener.store.dedup import DedupQueries
 from screener.store.prisma import FlowQueries
 from screener.store.records import RecordListQueries
 from screener.store.reviewers import ReviewerQueries
-from screener.store.sources import SourceInput
-
-__all__ = ["SourceInput", "Store", "open_store"]
 
 
 class Store(
