@@ -533,7 +533,7 @@ async def run(store: Store, n_decisions: int, profiler: object | None) -> dict[s
             title = screen.query_one("#record-title", Static)
             if relevance:  # measure decisions while the model retrains, not while it is still being built
                 t1 = time.perf_counter()
-                while screen._ranker is None or screen._ranking:
+                while not screen.order.built or screen._ranking:
                     await asyncio.sleep(0.05)
                 out["first_ranking"] = time.perf_counter() - t1
             rng = random.Random(SEED + 1)

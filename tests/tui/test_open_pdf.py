@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from screener.tui.screens import screening
-from screener.tui.screens.screening import opener_problem
+from screener.tui import opener
+from screener.tui.opener import opener_problem
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def _fake_opener(folder: Path, code: int) -> None:
 
 
 def test_no_pdf_program_is_named_as_such(pdf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(screening.sys, "platform", "linux")
+    monkeypatch.setattr(opener.sys, "platform", "linux")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     problem = opener_problem(str(pdf))
     assert problem is not None and problem.startswith("No program to open PDFs: xdg-open is not installed")
@@ -34,7 +34,7 @@ def test_no_pdf_program_is_named_as_such(pdf: Path, tmp_path: Path, monkeypatch:
 
 
 def test_a_missing_file_and_a_failing_opener(pdf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(screening.sys, "platform", "linux")
+    monkeypatch.setattr(opener.sys, "platform", "linux")
     bin_dir = tmp_path / "bin"
     _fake_opener(bin_dir, 3)  # xdg-open: "a required tool could not be found"
     monkeypatch.setenv("PATH", str(bin_dir))

@@ -44,7 +44,7 @@ class RankerProcess:
     def rank(
         self,
         labelled: Mapping[int, bool],
-        candidates: Sequence[int],
+        candidates: Sequence[int] | np.ndarray,
         include_words: Sequence[str],
         exclude_words: Sequence[str],
     ) -> Ranking:

@@ -11,51 +11,35 @@ from __future__ import annotations
 import gc
 import random
 import re
-import shutil
-import subprocess
-import sys
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
-from pathlib import Path
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
-from textual.widgets import Header, Static
-from textual.worker import Worker, WorkerState
+from textual.widgets import Static
+from textual.worker import Worker
 
-from screener.core.models import Decision, Stage, StoredRecord, Verdict
+from screener.core.models import Decision, Retrieval, Stage, Verdict
 from screener.core.screening import undo_steps
-from screener.store import Blinded, ReopenNeeded, Settled, StoreError
+from screener.store import ReopenNeeded
 from screener.tui.keys import ReasonInput, help_binding, leave, reason_bindings, reasons_for_key, show_help
+from screener.tui.opener import opener_problem
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Confirm, Prompt
-from screener.tui.widgets.key_footer import KeyFooter
-from screener.tui.widgets.record_view import VERDICT_STYLE, RecordView, criteria_text
-from screener.workflows.ranking import RankerProcess
+from screener.tui.screens.screening_queue import QueueScreen
+from screener.tui.widgets.record_view import RecordView
+from screener.tui.widgets.screening_text import reason_prompt
+from screener.tui.workers import one_line
+from screener.workflows.screening import RankedQueue, RelevanceOrder, ScreeningState
 
 if TYPE_CHECKING:
-    from screener.core.protocol import Protocol
     from screener.store import Store
-
-
-def related_lines(related: list[tuple[int, str, str]]) -> list[str]:
-    """One line per related record (an erratum of, reply to, abstract of this record):
-    kept apart by the dedup, shown so that a reviewer sees them side by side."""
-    from screener.core.dedup import rule_text
-
-    return [
-        f"Related record {rid} (not a duplicate: {rule_text(rule)}): {title[:90]}"
-        for rid, rule, title in related
-    ]
 
 
 @dataclass
@@ -64,58 +48,17 @@ class _Undo:
     previous: Decision | None
 
 
-def opener_problem(location: str) -> str | None:
-    """Open ``location`` with the platform's opener; None when it started, else what went wrong (one line)."""
-    opener = {"darwin": ["open"], "win32": ["cmd", "/c", "start", ""]}.get(sys.platform, ["xdg-open"])
-    is_url = re.match(r"[a-zA-Z][a-zA-Z0-9+.-]+://", location) is not None
-    if not is_url and not Path(location).expanduser().exists():
-        return f"{location} does not exist: press r to record where the PDF is"
-    if shutil.which(opener[0]) is None:
-        return (
-            f"No program to open PDFs: {opener[0]} is not installed (Debian/Ubuntu: apt install xdg-utils); "
-            f"open {location} yourself"
-        )
-    target = location if is_url else str(Path(location).expanduser())
-    try:
-        proc = subprocess.Popen([*opener, target], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except OSError as exc:
-        return f"Could not run {opener[0]} to open {location}: {exc.strerror}"
-    try:
-        code = proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:  # still starting a viewer: it is open
-        return None
-    if code != 0:
-        return f"{opener[0]} could not open {location} (exit {code}): is a PDF viewer installed?"
-    return None
-
-
-class ScreeningScreen(Screen[None]):
+class ScreeningScreen(QueueScreen):
     """Screen the records of one stage as one reviewer."""
-
-    class DecisionWritten(Message):
-        """The writer thread finished one decision (committed, or failed)."""
-
-        def __init__(self, future: Future[Decision], record_id: int, previous: Decision | None) -> None:
-            super().__init__()
-            self.future, self.record_id, self.previous = future, record_id, previous
-
-    class NoteWritten(Message):
-        """The writer thread stored a note (or failed to)."""
-
-        def __init__(self, future: Future[None], record_id: int) -> None:
-            super().__init__()
-            self.future, self.record_id = future, record_id
 
     AUTO_FOCUS = "#record-abstract-box"  # arrows and PgUp/PgDn scroll the abstract; Tab reaches the rest
 
     class Ranked(Message):
-        """The ranking worker ordered the undecided records (or, in the random sample, only updated the guide)."""
+        """The ranking worker ordered the undecided records (or, in the random sample, only the guide)."""
 
-        def __init__(
-            self, order: np.ndarray | None, scores: dict[int, float], guide: list[str], sampling: bool
-        ) -> None:
+        def __init__(self, result: RankedQueue) -> None:
             super().__init__()
-            self.order, self.scores, self.guide, self.sampling = order, scores, guide, sampling
+            self.result = result
 
     BINDINGS = [
         Binding("i", "decide('include')", "Include", tooltip="Include this record", id="screen.include"),
@@ -192,48 +135,12 @@ class ScreeningScreen(Screen[None]):
         only: list[int] | None = None,
         start_at: int | None = None,
     ) -> None:
-        super().__init__()
-        self.only, self.start_at = only, start_at
-        self.store, self.reviewer, self.stage = store, reviewer, Stage(stage)
-        self.protocol: Protocol = store.protocol()
-        self.queue: list[int] = []
-        self.queued: set[int] = set()
-        self._fetched: dict[int, tuple[StoredRecord, list[str], list[str]]] = {}
-        self.index = 0
-        self.mine: dict[int, Decision] = {}
-        self.notes: dict[int, str] = {}
-        self.settled: dict[int, Settled] = {}
-        self.not_retrieved: set[int] = set()
+        super().__init__(store, reviewer, stage, only=only, start_at=start_at)
         self.undo_stack: list[_Undo] = []
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screener-writes")
-        self.writes = 0  # writes handed to the writer thread (see poll_store)
-        self.pending: list[Future[Decision]] = []
-        self.unsent: list[tuple[int, Verdict, tuple[str, ...], bool, Decision | None]] = []
-        self.retrievals = {}
-        self.studies: dict[int, int] = {}
-        # relevance order: a ranker in its own process, retrained by a worker after each saved decision
-        self.relevance = self.protocol.rules.order == "relevance"
-        self.sampling = False  # the random sample of the stopping test has begun: no more reordering
-        self.scores: dict[int, float] = {}
-        self._ranker: RankerProcess | None = None
-        self._rank_ids: list[int] = []
+        self.order = RelevanceOrder(store, self.stage, reviewer)
         self._ranking = False
         self._rank_again = False
         self.reasons = ReasonInput(self, self.reason_chosen, self.reason_typed)
-
-    # -- layout --------------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("", id="progress-line")
-        if self.relevance:
-            yield Static("Stopping guide: computing …", id="guide-line")
-        with Horizontal(id="screen-body"):
-            yield RecordView(self.protocol, self.stage, id="record-pane")
-            with VerticalScroll(id="criteria-pane"):
-                yield Static(criteria_text(self.protocol, self.stage), id="criteria")
-        yield Static("", id="save-line")
-        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Screening · {self.stage.label} · {self.reviewer}"
@@ -256,200 +163,14 @@ class ScreeningScreen(Screen[None]):
             self.store,
             self._read_state,
             self.refresh_from_store,
-            ready=lambda: not self.unsent and not self.pending,
-            writes=lambda: self.writes,
+            ready=lambda: not self.unsent and not self.writer.pending,
+            writes=lambda: self.writer.count,
         )
-
-    def _read_state(self) -> dict[str, Any]:
-        """The queue and this reviewer's state, read from the store (on any thread)."""
-        protocol = (
-            self.store.protocol()
-        )  # changed by 'protocol update' in another process: new labels at once
-        try:
-            state: dict[str, Any] = {
-                "protocol": protocol,
-                "screened": self.store.stage_pool(self.stage, protocol),
-                "blind": None,
-            }
-        except Blinded as exc:  # full text while title/abstract is blind: its pool is made of outcomes
-            state = {
-                "protocol": protocol,
-                "screened": [],
-                "blind": str(exc),
-                "retrievals": {},
-                "studies": {},
-                "not_retrieved": set(),
-            }
-        if self.stage is Stage.FULL_TEXT and state["blind"] is None:
-            state.update(
-                retrievals=self.store.retrievals(),
-                studies=self.store.studies(),
-                not_retrieved=set(self.store.not_retrieved_ids()),
-            )
-        state["mine"] = {
-            rid: d for (rid, _), d in self.store.current_decisions(self.stage, self.reviewer).items()
-        }
-        state["notes"] = {rid: text for (rid, _), text in self.store.notes(self.stage, self.reviewer).items()}
-        state["settled"] = self.store.settled_notices(self.stage, self.reviewer)
-        return state
-
-    def _load(self, state: dict[str, Any] | None = None) -> None:
-        state = state or self._read_state()
-        self._use_protocol(state["protocol"])
-        screened = state["screened"]
-        if self.only is not None:  # screening a selection from the records list, in its order
-            pooled = set(screened) | set(state.get("not_retrieved", ()))
-            screened = [rid for rid in self.only if rid in pooled]
-        if self.stage is Stage.FULL_TEXT:
-            self.retrievals, self.studies = state["retrievals"], state["studies"]
-            self.not_retrieved = state["not_retrieved"]
-        if (
-            self.queue
-        ):  # a refresh keeps the order on screen (relevance order, a sample); new records come last
-            known = set(screened)
-            kept = [r for r in self.queue if r in known]
-            seen = set(kept)
-            screened = kept + [r for r in screened if r not in seen]
-        # Not-retrieved reports leave the screening order; they stay reachable at the end (r marks them retrieved).
-        self.queue = screened + (sorted(self.not_retrieved) if self.only is None else [])
-        self.queued = set(screened)
-        self.mine, self.notes, self.settled = state["mine"], state["notes"], state["settled"]
-        self.blind_reason: str | None = state["blind"]
-
-    def _use_protocol(self, protocol: Protocol) -> None:
-        """Criteria panel, keyword highlights and reason keys from the protocol as it is now."""
-        if (protocol.text, protocol.aliases) == (self.protocol.text, self.protocol.aliases):
-            return
-        self.protocol = protocol
-        if self.is_mounted:
-            self.query_one("#criteria", Static).update(criteria_text(protocol, self.stage))
-            self.query_one(RecordView).use_protocol(protocol, self.stage)
-
-    def refresh_from_store(self, state: dict[str, Any] | None = None) -> None:
-        """Show what other processes changed (``state`` read on a worker), staying on the record on screen."""
-        current = self.current
-        self._load(state)
-        self._fetched.clear()
-        if current in self.queue:
-            self.index = self.queue.index(current)
-        else:
-            self.index = min(self.index, max(len(self.queue) - 1, 0))
-        self.show_record()
-
-    # -- what is on screen ----------------------------------------------------------------
-
-    @property
-    def current(self) -> int | None:
-        return self.queue[self.index] if self.queue else None
-
-    def _next_undecided(self, start: int) -> int:
-        n = len(self.queue)
-        if (
-            self.only is not None and start >= 0
-        ):  # a chosen selection (e.g. the maybes) is gone through in order
-            return min(start + 1, n - 1)
-        for step in range(1, n + 1):
-            i = (start + step) % n
-            if self.queue[i] not in self.mine and self.queue[i] not in self.not_retrieved:
-                return i
-        return min(max(start, 0), n - 1)
-
-    def show_record(self) -> None:
-        if not self.queue:
-            self.query_one("#progress-line", Static).update(
-                f"No records to screen at {self.stage.label}: {self.blind_reason}"
-                if self.blind_reason
-                else f"No records to screen at {self.stage.label} yet."
-            )
-            self.query_one(RecordView).clear()
-            return
-        self._show_progress()
-        rid = self.queue[self.index]
-        stored, sources, related = self._fetched.pop(rid, None) or self._fetch(rid)
-        lines = [self._retrieval_line(rid)] if self.stage is Stage.FULL_TEXT else []
-        lines += related
-        d = self.mine.get(rid)
-        if d is not None and d.created_at is not None:
-            gained = self.store.gained_fields(rid, d.created_at)
-            if gained:  # shown, never reopened: the decision stands
-                lines.append(f"Updated since you decided: {', '.join(gained)} (from a duplicate found since)")
-        self.query_one(RecordView).show(stored, sources, self._decision_text(rid), "\n".join(lines) or None)
-        self.call_after_refresh(self._prefetch)
-
-    def _show_progress(self) -> None:
-        done = len(self.queued.intersection(self.mine))  # O(decided), not O(queue), on every record shown
-        total = len(self.queued)
-        left = "" if done < total else "  ·  all done at this stage"
-        nr = f"  ·  {len(self.not_retrieved)} not retrieved" if self.not_retrieved else ""
-        rid = self.queue[self.index]
-        order = "  ·  random sample" if self.sampling else "  ·  relevance order" if self.relevance else ""
-        score = (
-            f"  ·  predicted relevance {self.scores[rid]:+.2f}"
-            if self.protocol.rules.show_scores and rid in self.scores
-            else ""
-        )
-        self.query_one("#progress-line", Static).update(
-            f"{done} of {total} screened by you{nr}  ·  record {self.index + 1} of {len(self.queue)}{order}{left}"
-            f"{score}"
-        )
-
-    def _fetch(self, rid: int) -> tuple[StoredRecord, list[str], list[str]]:
-        stored = self.store.screening_record(rid)
-        assert stored is not None
-        return stored, self.store.record_sources(rid), related_lines(self.store.related_records(rid))
-
-    def _prefetch(self) -> None:
-        """Read the record that a decision will show next, once the current one is on screen.
-
-        Also the moment to tidy memory: young garbage is collected now, while the reviewer
-        reads, and the survivors are frozen, so that a full collection of an ever larger
-        heap never lands between a key press and the next record (it cost 100-200 ms).
-        """
-        gc.collect(1)
-        gc.freeze()
-        if not self.queue:
-            return
-        nxt = self.queue[self._next_undecided(self.index)]
-        if nxt not in self._fetched and nxt != self.current:
-            self._fetched = {nxt: self._fetch(nxt)}
-
-    def _retrieval_line(self, rid: int) -> str:
-        r = self.retrievals.get(rid)
-        study = f"  ·  study {self.studies[rid]}" if rid in self.studies else ""
-        if r is None:
-            return f"Full text: not yet retrieved (r retrieved, x not retrieved){study}"
-        if r.status == "retrieved":
-            return f"Full text: retrieved {r.location or ''} (o opens it){study}"
-        return f"Full text: NOT retrieved ({r.reason or 'no reason given'}){study}"
 
     def _decision_text(self, rid: int) -> Text:
-        d = self.mine.get(rid)
-        text = Text()
         if self.picking_reason:
-            text.append("Exclude: press the reason's number", style="bold red")
-            if self.reasons.digits:
-                text.append(f" {self.reasons.digits}… (next digit, or Enter)", style="bold red")
-            if self.stage.value in self.protocol.rules.exclude_without_reason:
-                text.append(", Enter for no reason", style="bold red")
-            text.append(", Esc to cancel", style="bold red")
-            return text
-        if d is None:
-            text.append("Your decision: undecided", style="dim")
-        else:
-            text.append("Your decision: ")
-            text.append(d.verdict.value, style=f"bold {VERDICT_STYLE.get(d.verdict.value, '')}")
-            if d.reasons:
-                labels = [
-                    c.label if (c := self.protocol.criterion(r)) else r
-                    for r in self.protocol.reason_ids(d.reasons)
-                ]
-                text.append(f" — {'; '.join(labels)}")
-        if rid in self.settled and d is not None:
-            text.append(f"\nSettled ({self.settled[rid].text}): a change reopens it", style="dim")
-        note = self.notes.get(rid)
-        if note:
-            text.append(f"\nNote: {note}", style="italic")
-        return text
+            return reason_prompt(self.protocol, self.stage, self.reasons.digits)
+        return super()._decision_text(rid)
 
     # -- decisions ----------------------------------------------------------------------
 
@@ -460,9 +181,9 @@ class ScreeningScreen(Screen[None]):
             return self.stage is Stage.FULL_TEXT
         if action == "random_sample":
             return self.relevance and not self.sampling
-        if self.picking_reason and action in ("decide", "exclude", "note", "undo", "move", "search", "goto"):
-            return False
-        return True
+        return not (
+            self.picking_reason and action in ("decide", "exclude", "note", "undo", "move", "search", "goto")
+        )
 
     def _save(
         self,
@@ -521,27 +242,19 @@ class ScreeningScreen(Screen[None]):
         """Hand the waiting decisions to the writer thread, in the order they were made."""
         while self.unsent:
             rid, verdict, reasons, reopen, previous = self.unsent.pop(0)
-            future = self._submit(
-                self.store.record_decision, rid, self.stage, self.reviewer, verdict, reasons, reopen=reopen
-            )
-            self.pending.append(future)
-            # post_message is thread-safe and never blocks the writer thread.
-            future.add_done_callback(
-                lambda f, rid=rid, previous=previous: self.post_message(
-                    self.DecisionWritten(f, rid, previous)
-                )
+            self.writer.write(
+                partial(self._saved, rid=rid, previous=previous),
+                self.store.record_decision,
+                rid,
+                self.stage,
+                self.reviewer,
+                verdict,
+                reasons,
+                reopen=reopen,
             )
 
-    def _submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
-        """Hand one write to the writer thread, counted (a refresh read before it is stale)."""
-        self.writes += 1
-        return self.writer.submit(fn, *args, **kwargs)
-
-    @on(DecisionWritten)
-    def _saved(self, event: DecisionWritten) -> None:
-        future, rid, previous = event.future, event.record_id, event.previous
-        if future in self.pending:
-            self.pending.remove(future)
+    def _saved(self, future: Future[Decision], rid: int, previous: Decision | None) -> None:
+        """A decision was committed, or not: then what the database still says is put back."""
         exc = future.exception()
         if exc is None:
             d = future.result()
@@ -555,29 +268,21 @@ class ScreeningScreen(Screen[None]):
             if self.relevance:
                 self._rank()
             return
-        # Not committed: put back what the database still says, and say so plainly.
         if previous is None:
             self.mine.pop(rid, None)
         else:
             self.mine[rid] = previous
         if isinstance(exc, ReopenNeeded):  # settled meanwhile by another reviewer: ask next time
             self.settled[rid] = exc.settled
-        message = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+        message = one_line(exc)
         self._saving(f"✗ NOT saved: record {rid}: {message}", error=True)
         self.notify(f"Decision on record {rid} was NOT saved: {message}", severity="error", timeout=15)
         self.show_record()
 
-    def _saving(self, message: str, error: bool = False) -> None:
-        self.query_one("#save-line", Static).update(Text(message, style="bold red" if error else "dim"))
-
     def flush(self) -> None:
         """Wait until every decision made on this screen is committed (or has failed)."""
         self._send()
-        for future in list(self.pending):
-            try:
-                future.result(timeout=60)
-            except Exception:  # reported by _saved; waiting is all we do here
-                pass
+        self.writer.flush()
 
     def action_decide(self, verdict: str) -> None:
         if self.current is not None:
@@ -639,18 +344,13 @@ class ScreeningScreen(Screen[None]):
             # for a decision, and undoing a decision leaves it alone.
             self.notes[rid] = text
             self._send()
-            future = self._submit(self.store.record_note, rid, self.stage, self.reviewer, text)
-            self.pending.append(future)  # type: ignore[arg-type]
-            future.add_done_callback(lambda f: self.post_message(self.NoteWritten(f, rid)))
+            then = partial(self._note_saved, rid=rid)
+            self.writer.write(then, self.store.record_note, rid, self.stage, self.reviewer, text)
             self.show_record()
 
         self.app.push_screen(Prompt(f"Note on record {rid}", existing or ""), done)
 
-    @on(NoteWritten)
-    def _note_saved(self, event: NoteWritten) -> None:
-        future, rid = event.future, event.record_id
-        if future in self.pending:
-            self.pending.remove(future)  # type: ignore[arg-type]
+    def _note_saved(self, future: Future[None], rid: int) -> None:
         exc = future.exception()
         if exc is None:
             self._saving(f"✓ saved: note on record {rid}")
@@ -659,45 +359,6 @@ class ScreeningScreen(Screen[None]):
             self.notify(f"Note on record {rid} was NOT saved: {exc}", severity="error", timeout=15)
 
     # -- navigation --------------------------------------------------------------------------
-
-    def action_move(self, step: int) -> None:
-        if self.queue:
-            self.index = max(0, min(len(self.queue) - 1, self.index + step))
-            self.show_record()
-            self._navigated()
-
-    def _jump(self, rid: int) -> bool:
-        if rid in self.queue:
-            self.index = self.queue.index(rid)
-            self.show_record()
-            self._navigated()
-            return True
-        return False
-
-    def _navigated(self) -> None:
-        """After moving to another record the last "saved: record N" would read as this record's: say what holds."""
-        if not self.pending and not self.unsent:
-            self._saving(f"✓ all your decisions are saved ({len(self.mine)} at {self.stage.label})")
-
-    def action_search(self) -> None:
-        def done(text: str | None) -> None:
-            if not text:
-                return
-            hits = set(self.store.search(text))
-            order = [i for i in range(len(self.queue)) if self.queue[i] in hits]
-            if not order:
-                self.notify(f"No record at {self.stage.label} mentions '{text}'.")
-                return
-            after = [i for i in order if i > self.index]
-            self.index = after[0] if after else order[0]
-            self.show_record()
-            self._navigated()
-            found = "1 record mentions" if len(order) == 1 else f"{len(order)} records mention"
-            self.notify(f"{found} '{text}' (/ again for the next).")
-
-        self.app.push_screen(
-            Prompt("Search titles, abstracts, authors, journals", placeholder="e.g. naltrexone"), done
-        )
 
     def action_records(self) -> None:
         from screener.tui.screens.records import RecordsScreen
@@ -716,33 +377,38 @@ class ScreeningScreen(Screen[None]):
 
         self.app.push_screen(RecordsScreen(self.store, self.reviewer, self.stage), opened)
 
-    def action_goto(self) -> None:
-        def done(text: str | None) -> None:
-            if not text:
-                return
-            if not text.strip().isdigit() or not self._jump(int(text.strip())):
-                self.notify(f"No record with id {text} at {self.stage.label}.", severity="warning")
-
-        self.app.push_screen(Prompt("Go to record id"), done)
-
     # -- full text -------------------------------------------------------------------------
 
     def _retrieval(self, status: str, reason: str | None = None, location: str | None = None) -> None:
         rid = self.current
         if rid is None:
             return
-        try:
-            self.retrievals[rid] = self.store.set_retrieval(
-                rid, status, reason=reason, location=location, by=self.reviewer
-            )
-        except StoreError as exc:
-            self.notify(f"NOT saved: {exc}", severity="error")
-        else:
+
+        def then(future: Future[Retrieval]) -> None:
+            error = future.exception()
+            if error is not None:
+                self.notify(f"NOT saved: {one_line(error)}", severity="error")
+                self.show_record()
+                return
+            self.retrievals[rid] = future.result()
             # Not retrieved is an outcome: the report leaves the screening order (still reachable at the end).
-            self.flush()
-            self.refresh_from_store()
-            if status == "not-retrieved" and self.queue:
-                self.index = self._next_undecided(self.index)
+            self._reread(advance=status == "not-retrieved")
+
+        self._send()  # written after every decision made before it
+        self.writer.write(
+            then, self.store.set_retrieval, rid, status, reason=reason, location=location, by=self.reviewer
+        )
+
+    @work(thread=True, exclusive=True, group="screen-read", exit_on_error=False, name="reading the queue")
+    def _reread(self, advance: bool) -> None:
+        """Read the queue again after a change of this screen's own (a retrieval changes the pool)."""
+        self.writer.flush()
+        self.app.call_from_thread(self._reread_done, self._read_state(), advance)
+
+    def _reread_done(self, state: ScreeningState, advance: bool) -> None:
+        self.refresh_from_store(state)
+        if advance and self.queue:
+            self.index = self._next_undecided(self.index)
         self.show_record()
 
     def action_retrieved(self) -> None:
@@ -786,9 +452,16 @@ class ScreeningScreen(Screen[None]):
             if not text:
                 return
             others = [int(x) for x in re.findall(r"\d+", text)]
-            label = f"Study of record {rid}"
-            self.studies.update({r: self.store.link_reports([rid, *others], label) for r in [rid, *others]})
-            self.show_record()
+
+            def then(future: Future[int]) -> None:
+                error = future.exception()
+                if error is not None:
+                    self.notify(f"NOT linked: {one_line(error)}", severity="error")
+                    return
+                self.studies.update(dict.fromkeys([rid, *others], future.result()))
+                self.show_record()
+
+            self.writer.write(then, self.store.link_reports, [rid, *others], f"Study of record {rid}")
 
         self.app.push_screen(
             Prompt("Link to the reports of the same study: their record ids", placeholder="e.g. 12 57"), done
@@ -806,55 +479,19 @@ class ScreeningScreen(Screen[None]):
 
     def _rank_work(self) -> None:
         """Worker thread: the store's reads and writes here; the model's work in the ranker's process."""
-        from screener.core import ranking
-
-        store, stage, reviewer = self.store, self.stage, self.reviewer
-        sampling = self.sampling or bool(store.ranking_runs(stage, reviewer, kind="random-sample"))
-        order: np.ndarray | None = None
-        scores: dict[int, float] = {}
-        if not sampling:
-            if self._ranker is None:
-                self._rank_ids = sorted(self.queued)
-                texts = store.ranking_texts(self._rank_ids)
-                self._ranker = RankerProcess(texts, self.protocol.rules.seed)
-            ids = np.asarray(self._rank_ids, dtype=np.int64)
-            position = {rid: n for n, rid in enumerate(self._rank_ids)}
-            labels = store.ranking_labels(stage, reviewer)
-            mine = np.fromiter(store.decided_ids(stage, reviewer), dtype=np.int64)
-            learn = {position[r]: v for r, v in labels.labels.items() if r in position}
-            candidates = np.flatnonzero(~np.isin(ids, mine))
-            include = [k for c in self.protocol.inclusion if c.applies_to(stage) for k in c.keywords]
-            exclude = [k for c in self.protocol.exclusion if c.applies_to(stage) for k in c.keywords]
-            result = self._ranker.rank(learn, candidates, include, exclude)
-            order = ids[np.asarray(result.order, dtype=np.int64)]
-            if self.protocol.rules.show_scores and result.scores is not None:
-                scores = dict(zip(order.tolist(), np.asarray(result.scores).tolist(), strict=True))
-            kind = "model" if result.model == ranking.MODEL_NAME else "cold-start"
-            store.record_ranking_run(
-                stage,
-                reviewer,
-                kind,
-                result.model,
-                result.n_train,
-                result.n_include,
-                len(candidates),
-                labels.through,
-                result.seed,
-                result.seconds,
-            )
-        guide = store.stopping_guide(stage, reviewer, len(self._rank_ids) or len(self.queued))
-        self.post_message(self.Ranked(order, scores, guide.lines(), sampling))
+        self.post_message(self.Ranked(self.order.rank(self.protocol, self.queued, self.sampling)))
 
     @on(Ranked)
     def _ranked(self, event: Ranked) -> None:
         self._ranking = False
+        ranked = event.result
         self.query_one("#guide-line", Static).update(
-            Text("Stopping guide: " + "\n".join(event.guide), style="dim")
+            Text("Stopping guide: " + "\n".join(ranked.guide), style="dim")
         )
-        if event.order is not None and not self.sampling:
-            self.scores = event.scores
-            self._reorder(event.order)
-        elif event.sampling and not self.sampling:  # the sample began in an earlier session
+        if ranked.order is not None and not self.sampling:
+            self.scores = ranked.scores
+            self._reorder(ranked.order)
+        elif ranked.sampling and not self.sampling:  # the sample began in an earlier session
             self._shuffle_rest()
         if self._rank_again:
             self._rank_again = False
@@ -868,8 +505,8 @@ class ScreeningScreen(Screen[None]):
         """
         head = self.queue[: self.index + 1]
         tail = np.asarray(self.queue[self.index + 1 :], dtype=np.int64)
-        # _rank_ids: the queued ids, sorted, when ranking began (a refresh may have added records since)
-        placed = np.zeros(max(self._rank_ids[-1], max(self.queue)) + 1, dtype=bool)
+        # order.ids: the queued ids, sorted, when ranking began (a refresh may have added records since)
+        placed = np.zeros(max(self.order.ids[-1], max(self.queue)) + 1, dtype=bool)
         placed[head] = True
         ranked = order[~placed[order]]
         placed[ranked] = True
@@ -877,14 +514,14 @@ class ScreeningScreen(Screen[None]):
         self._show_progress()
         self.call_after_refresh(self._prefetch)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "rank" and event.state is WorkerState.ERROR:
-            self._ranking = False
-            self.notify(
-                f"Relevance ranking failed: {event.worker.error}; the order stays as it was.",
-                severity="error",
-                timeout=15,
-            )
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> None:
+        if worker.group != "rank":
+            super().worker_failed(worker, error)
+            return
+        self._ranking = False
+        self.notify(
+            f"Relevance ranking failed: {error}; the order stays as it was.", severity="error", timeout=15
+        )
 
     def action_random_sample(self) -> None:
         """Begin the stopping test's random sample: the unscreened records, in seeded random order."""
@@ -892,7 +529,10 @@ class ScreeningScreen(Screen[None]):
             self.notify("The random sample is for relevance order, and begins once.", severity="warning")
             return
         self._shuffle_rest()
-        self.run_worker(self._start_sample, thread=True, group="sample", exit_on_error=False)
+        self._send()  # every decision before the sample is committed first (the worker waits for them)
+        self.run_worker(
+            self._start_sample, thread=True, group="sample", exit_on_error=False, name="starting the sample"
+        )
 
     def _shuffle_rest(self) -> None:
         """The records this reviewer has not decided, in seeded random order, next."""
@@ -907,22 +547,9 @@ class ScreeningScreen(Screen[None]):
         self.show_record()
 
     def _start_sample(self) -> None:
-        self.flush()  # every decision before the sample is committed first
-        history = self.store.screening_history(self.stage, self.reviewer)
-        through = max((did for _, _, did in history), default=0)
-        self.store.record_ranking_run(
-            self.stage,
-            self.reviewer,
-            "random-sample",
-            "seeded random order of the unscreened records (stopping test)",
-            len(history),
-            0,
-            len(self.queued) - len(history),
-            through,
-            self.protocol.rules.seed,
-            0.0,
-        )
-        self.call_from_thread(self._rank)
+        self.writer.flush()
+        self.order.start_sample(self.protocol, len(self.queued))
+        self.app.call_from_thread(self._rank)
 
     # -- leaving -------------------------------------------------------------------------------
 
@@ -938,12 +565,11 @@ class ScreeningScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.flush()
-        self.writer.shutdown(wait=True)
+        self.writer.close()
         leave(self)
 
     def on_unmount(self) -> None:
         self.flush()
-        self.writer.shutdown(wait=True)
-        if self._ranker is not None:
-            self._ranker.close()
+        self.writer.close()
+        self.order.close()
         gc.unfreeze()
