@@ -34,10 +34,12 @@ async def test_prisma_screen_numbers_and_csv_export(review: Store, tmp_path: Pat
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("b")  # the records behind a box
+        await app.workers.wait_for_complete()  # counted on a worker
         await pilot.pause()
         names = [str(o.prompt) for o in app.screen.query_one("OptionList").options]
         assert "reports_excluded (1)" in names and "included (1)" in names
         app.screen.dismiss("included")
+        await app.workers.wait_for_complete()  # read on a worker
         await pilot.pause()
         listed = " ".join(str(w.render()) for w in app.screen.query("Static"))
         assert "included: 1 records" in listed

@@ -132,7 +132,9 @@ class Confirm(ModalScreen[bool]):
     ]
     DEFAULT_CSS = """
     Confirm { align: center middle; }
-    Confirm > Vertical { width: 76; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    Confirm > Vertical {
+        width: 76; height: auto; border: thick $warning; background: $surface; padding: 1 2;
+    }
     """
 
     def __init__(self, question: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -25,6 +25,7 @@ from screener.tui.screens.passphrase import PassphraseScreen
 from screener.tui.screens.prisma import PrismaScreen
 from screener.tui.screens.screening import ScreeningScreen
 from screener.tui.widgets.key_footer import KeyFooter
+from screener.tui.workers import WorkScreen
 from screener.workflows.status import ReviewStatus, review_status
 from screener.workflows.waiting import Waiting, waiting
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from screener.tui.app import ScreenerApp
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(WorkScreen[None]):
     """Sources and counts, progress per reviewer and stage."""
 
     BINDINGS = [
@@ -71,17 +72,22 @@ class HomeScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", tooltip="Leave screener", id="home.quit"),
     ]
 
+    @property
+    def _app(self) -> ScreenerApp:
+        """The app, typed as the screener app (Textual types ``self.app`` as any app)."""
+        return cast("ScreenerApp", self.app)
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="review-title")
         yield Static("", id="waiting")
         yield Static("Sources", classes="section")
-        sources = DataTable(id="sources", cursor_type="row", zebra_stripes=True)
+        sources: DataTable[str] = DataTable(id="sources", cursor_type="row", zebra_stripes=True)
         sources.add_columns("#", "Database", "Records", "File", "Searched")
         yield sources
         yield Static("", id="totals")
         yield Static("Screening progress", classes="section")
-        progress = DataTable(id="progress", cursor_type="none")
+        progress: DataTable[str] = DataTable(id="progress", cursor_type="none")
         progress.add_columns("Stage", "Reviewer", "Decided", "Include", "Exclude", "Maybe")
         yield progress
         yield Static("", id="next-steps")
@@ -89,7 +95,7 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.load()
-        app: ScreenerApp = self.app  # type: ignore[assignment]
+        app = self._app
         poll_store(self, app.store, lambda: review_status(app.store), self.show)
         if app.welcome:  # said once, on the first home screen (the demo's passphrase)
             self.notify(app.welcome, timeout=30)
@@ -100,7 +106,7 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="home-load", exit_on_error=False)
     def load(self) -> None:
-        app: ScreenerApp = self.app  # type: ignore[assignment]
+        app = self._app
         status = review_status(app.store)
         todo = waiting(app.store)
         self.app.call_from_thread(self.show, status)
@@ -154,7 +160,7 @@ class HomeScreen(Screen[None]):
         open_screen: Callable[[str, Stage], Screen],
         done: Callable[[str, Stage, Any], None] | None = None,
     ) -> None:
-        app: ScreenerApp = self.app  # type: ignore[assignment]
+        app = self._app
         protocol = app.store.protocol()
         people = [
             (r.initials, f"{r.initials}  {r.name}")
@@ -181,7 +187,7 @@ class HomeScreen(Screen[None]):
         self.app.push_screen(Choose(question, people), pick_stage)
 
     def action_screen(self) -> None:
-        app: ScreenerApp = self.app  # type: ignore[assignment]
+        app = self._app
         self._person_then_stage(
             "Who is screening?", False, lambda who, st: ScreeningScreen(app.store, who, st)
         )
@@ -189,7 +195,7 @@ class HomeScreen(Screen[None]):
     def action_records(self) -> None:
         from screener.tui.screens.records import RecordsScreen
 
-        app: ScreenerApp = self.app  # type: ignore[assignment]
+        app = self._app
 
         def opened(who: str, stage: Stage, result: tuple[int, list[int] | None] | None) -> None:
             if result is not None:  # Enter on a record, or s: screen the listed ones
@@ -201,42 +207,47 @@ class HomeScreen(Screen[None]):
         )
 
     def action_conflicts(self) -> None:
-        app: ScreenerApp = self.app  # type: ignore[assignment]
+        app = self._app
         self._person_then_stage(
             "Who is resolving?", True, lambda who, st: ConflictsScreen(app.store, who, st)
         )
 
     def action_duplicates(self) -> None:
-        app: ScreenerApp = self.app  # type: ignore[assignment]
+        app = self._app
         people = [(r.initials, f"{r.initials}  {r.name}") for r in app.store.protocol().reviewers]
-        self.app.push_screen(
-            Choose("Who is deciding?", people),
-            lambda who: (
-                who and self._proven(who, lambda: self.app.push_screen(DuplicatesScreen(app.store, who)))
-            ),
-        )
+
+        def chosen(who: str | None) -> None:
+            if who:
+                self._proven(who, lambda: self.app.push_screen(DuplicatesScreen(app.store, who)))
+
+        self.app.push_screen(Choose("Who is deciding?", people), chosen)
 
     def _proven(self, initials: str, then: Callable[[], object]) -> None:
         """Run ``then`` once the user has typed ``initials``'s passphrase (or chosen their first one)."""
-        app: ScreenerApp = self.app  # type: ignore[assignment]
-        self.app.push_screen(PassphraseScreen(app.store, initials), lambda ok: then() if ok else None)
+        app = self._app
+
+        def proven(ok: bool | None) -> None:
+            if ok:
+                then()
+
+        self.app.push_screen(PassphraseScreen(app.store, initials), proven)
 
     def action_import_files(self) -> None:
-        app: ScreenerApp = self.app  # type: ignore[assignment]
+        app = self._app
         self.app.push_screen(ImportScreen(app.store))
 
     def action_agreement(self) -> None:
-        app: ScreenerApp = self.app  # type: ignore[assignment]
+        app = self._app
         self.app.push_screen(AgreementScreen(app.store))
 
     def action_prisma(self) -> None:
-        app: ScreenerApp = self.app  # type: ignore[assignment]
+        app = self._app
         self.app.push_screen(PrismaScreen(app.store))
 
     def action_protocol(self) -> None:
         from screener.tui.screens.protocol import ProtocolScreen
 
-        app: ScreenerApp = self.app  # type: ignore[assignment]
+        app = self._app
         self.app.push_screen(ProtocolScreen(app.store))
 
     def action_help(self) -> None:

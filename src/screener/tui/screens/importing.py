@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DirectoryTree, Header, ProgressBar, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from screener.core.dates import search_date
 from screener.importers import ImportFileError, ParsedFile
@@ -23,6 +23,7 @@ from screener.store import StoreError
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.screens.dialogs import Choose, PathSuggester, Prompt
 from screener.tui.widgets.key_footer import KeyFooter
+from screener.tui.workers import WorkScreen, one_line
 from screener.workflows.importing import ImportOptions, import_file, parse
 
 if TYPE_CHECKING:
@@ -47,11 +48,11 @@ EXPORT_SUFFIXES = {
 class ExportTree(DirectoryTree):
     """A directory tree showing folders and files that look like database exports."""
 
-    def filter_paths(self, paths):  # type: ignore[no-untyped-def]
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [p for p in paths if p.is_dir() or p.suffix.lower() in EXPORT_SUFFIXES]
 
 
-class ImportScreen(Screen[None]):
+class ImportScreen(WorkScreen[None]):
     """Import database exports into the review, one file per search."""
 
     BINDINGS = [
@@ -206,9 +207,16 @@ class ImportScreen(Screen[None]):
                 except ValueError as exc:
                     self.notify(f"Search date not changed: {exc}", severity="error")
                     return
-            if value is not None:
-                self.options = replace(self.options, **{field: value.strip() or None})
-                self._refresh_preview()
+            if value is None:
+                return
+            text = value.strip() or None
+            if field == "source":
+                self.options = replace(self.options, source=text)
+            elif field == "searched":
+                self.options = replace(self.options, searched=text)
+            else:
+                self.options = replace(self.options, query=text)
+            self._refresh_preview()
 
         self.app.push_screen(Prompt(questions[field], getattr(self.options, field) or ""), done)
 
@@ -373,13 +381,10 @@ class ImportScreen(Screen[None]):
         self._say(f"✓ restored source {chosen} ({name}): {count} records are back", "bold green")
         self._refresh_preview()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> None:
         """A worker that failed says so: nothing is half-done silently."""
-        if event.state is WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            message = str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"
-            self._say(message, "bold red")
-            self.notify(message, severity="error", timeout=15)
+        self._say(one_line(error), "bold red")
+        super().worker_failed(worker, error)
 
     def action_leave(self) -> None:
         if self.importing is not None and self.importing.is_running:

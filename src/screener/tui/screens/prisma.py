@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, Static
+from textual.worker import Worker
 
 from screener.core import prisma as P
 from screener.core.output import OutputError, write_atomic
@@ -20,6 +20,7 @@ from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Choose, Help
 from screener.tui.widgets.key_footer import KeyFooter
+from screener.tui.workers import WorkScreen, one_line
 from screener.workflows.prisma import Flow, compute_flow, methods_facts
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ EXPORTS = {
 }
 
 
-class PrismaScreen(Screen[None]):
+class PrismaScreen(WorkScreen[None]):
     """Draw the PRISMA 2020 flow of the review and export it next to the review."""
 
     BINDINGS = [
@@ -75,7 +76,7 @@ class PrismaScreen(Screen[None]):
         self.action_refresh()
         poll_store(self, self.store, lambda: compute_flow(self.store), self.show)
 
-    @work(thread=True, exclusive=True, group="prisma", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="prisma", exit_on_error=False, name="computing the flow")
     def action_refresh(self) -> None:
         flow = compute_flow(self.store)
         self.app.call_from_thread(self.show, flow)
@@ -113,7 +114,7 @@ class PrismaScreen(Screen[None]):
             return
         self.export(fmt, self.flow)
 
-    @work(thread=True, exclusive=True, group="prisma-export", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="prisma-export", exit_on_error=False, name="exporting")
     def export(self, fmt: str, flow: Flow) -> None:
         """Write one export next to the review, atomically (a failure keeps the old file)."""
         path = self.folder / EXPORTS[fmt]
@@ -138,7 +139,10 @@ class PrismaScreen(Screen[None]):
             return
         self.app.call_from_thread(self.notify, f"Wrote {path}")
 
+    @work(thread=True, exclusive=True, group="prisma-box", exit_on_error=False, name="counting the boxes")
     def action_box(self) -> None:
+        """Which box? Each with its count (read here, off the UI thread), then its records."""
+
         def size(name: str) -> str:
             try:
                 return str(len(self.store.box_ids(name) or []))
@@ -146,25 +150,36 @@ class PrismaScreen(Screen[None]):
                 return "blind"
 
         names = [(name, f"{name} ({size(name)})") for name in self.store.box_names()]
+        self.app.call_from_thread(self.app.push_screen, Choose("Which box?", names), self._box_chosen)
 
-        def show(name: str | None) -> None:
-            if not name:
-                return
-            try:
-                ids = self.store.box_ids(name) or []
-            except Blinded as exc:
-                self.app.push_screen(Help(f"{name}: blind", [str(exc)]))
-                return
-            sources = {s.id: s.name for s in self.store.sources()}
-            records = self.store.records(ids)
-            lines = [
-                f"{r.id:>6}  {sources[r.source_id]:<10} {r.bib.first_author or '?'} {r.bib.year or 'n.d.'}  "
-                f"{(r.bib.title or '(no title)')[:60]}"
-                for r in records
-            ] or ["(no records)"]
-            self.app.push_screen(Help(f"{name}: {len(records)} records", lines))
+    def _box_chosen(self, name: str | None) -> None:
+        if name:
+            self.box_records(name)
 
-        self.app.push_screen(Choose("Which box?", names), show)
+    @work(thread=True, exclusive=True, group="prisma-box", exit_on_error=False, name="reading the box")
+    def box_records(self, name: str) -> None:
+        """The records behind one box, one line each."""
+        try:
+            ids = self.store.box_ids(name) or []
+        except Blinded as exc:
+            self.app.call_from_thread(self.app.push_screen, Help(f"{name}: blind", [str(exc)]))
+            return
+        sources = {s.id: s.name for s in self.store.sources()}
+        records = self.store.records(ids)
+        lines = [
+            f"{r.id:>6}  {sources[r.source_id]:<10} {r.bib.first_author or '?'} {r.bib.year or 'n.d.'}  "
+            f"{(r.bib.title or '(no title)')[:60]}"
+            for r in records
+        ] or ["(no records)"]
+        self.app.call_from_thread(self.app.push_screen, Help(f"{name}: {len(records)} records", lines))
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> None:
+        """A flow that could not be computed says so where the diagram would be."""
+        if worker.group == "prisma" and self.flow is None:
+            self.query_one("#diagram", Static).update(
+                Text(f"could not compute the flow: {one_line(error)}", style="bold red")
+            )
+        super().worker_failed(worker, error)
 
     def action_leave(self) -> None:
         leave(self)

@@ -7,22 +7,22 @@ its summary need the whole new file, which an editor is better at than a form.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from screener.core.protocol import Protocol
 from screener.store import ProtocolChangeEntry
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.widgets.key_footer import KeyFooter
+from screener.tui.workers import WorkScreen
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -106,7 +106,7 @@ def history_text(changes: list[ProtocolChangeEntry]) -> Text:
     return text
 
 
-class ProtocolScreen(Screen[None]):
+class ProtocolScreen(WorkScreen[None]):
     """The protocol the review is screened under now, and every change made to it."""
 
     BINDINGS = [
@@ -148,12 +148,11 @@ class ProtocolScreen(Screen[None]):
         self.query_one("#protocol-text", Static).update(protocol_text(protocol))
         self.query_one("#protocol-history", Static).update(history_text(changes))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> None:
         """A failed read says so on the screen."""
-        if event.state is WorkerState.ERROR and event.worker.error is not None:
-            message = f"could not read the protocol: {event.worker.error}"
-            self.query_one("#protocol-text", Static).update(Text(message, style="bold red"))
-            self.notify(message, severity="error", timeout=15)
+        message = f"could not read the protocol: {error}"
+        self.query_one("#protocol-text", Static).update(Text(message, style="bold red"))
+        self.notify(message, severity="error", timeout=15)
 
     def action_scroll(self, step: int) -> None:
         pane = self.query_one("#protocol-pane", VerticalScroll)

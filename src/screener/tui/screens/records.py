@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from screener.core.models import Stage
@@ -22,6 +21,7 @@ from screener.store import SORTS, ListFilter, ListRow
 from screener.tui.keys import help_binding, show_help
 from screener.tui.screens.dialogs import Choose, Prompt
 from screener.tui.widgets.key_footer import KeyFooter
+from screener.tui.workers import WorkScreen
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 PAGE = 200
 
 
-class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
+class RecordsScreen(WorkScreen[tuple[int, list[int] | None] | None]):
     """Filter and sort one reviewer's records; dismisses with (record to open, queue to screen or None).
 
     The footer shows the main filters (one line at 80 columns); ``?`` lists every key.
@@ -93,7 +93,7 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="list-filter")
-        table = DataTable(id="records-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = DataTable(id="records-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("id", "year", "first author", "title", "source", "yours", "labels")
         yield table
         yield KeyFooter()
@@ -137,7 +137,8 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
             )
         self.loaded = offset + len(rows)
         self.query_one("#list-filter", Static).update(
-            f"{self.filter.describe()} · {total} records · sorted by {self.filter.sort} · showing {self.loaded}"
+            f"{self.filter.describe()} · {total} records · sorted by {self.filter.sort}"
+            f" · showing {self.loaded}"
         )
 
     @staticmethod
@@ -150,15 +151,25 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
         if event.cursor_row >= self.loaded - 20 and self.loaded < self.total and not self.paging:
             self.load_page(self.filter, self.loaded)
 
-    def _set(self, **changes: object) -> None:
-        self.filter = replace(self.filter, **changes)  # type: ignore[arg-type]
+    def _set(self, f: ListFilter) -> None:
+        self.filter = f
         self.reload()
 
     def action_only(self, verdict: str | None) -> None:
         if verdict is None:
-            self._set(verdict=None, reason=None, has_note=False, label=None, source_id=None, ids=None)
+            self._set(
+                replace(
+                    self.filter,
+                    verdict=None,
+                    reason=None,
+                    has_note=False,
+                    label=None,
+                    source_id=None,
+                    ids=None,
+                )
+            )
         else:
-            self._set(verdict=verdict, reason=None)
+            self._set(replace(self.filter, verdict=verdict, reason=None))
 
     def action_excluded(self) -> None:
         reasons = self.protocol.exclusion_reasons(self.stage)
@@ -172,12 +183,12 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
                     f"There is no exclusion reason {text.strip()} at {self.stage.label}.", severity="warning"
                 )
                 return
-            self._set(verdict="exclude", reason=match[0] if match else None)
+            self._set(replace(self.filter, verdict="exclude", reason=match[0] if match else None))
 
         self.app.push_screen(Prompt("Excluded with which reason number? (Enter: any)"), done)
 
     def action_notes(self) -> None:
-        self._set(has_note=not self.filter.has_note)
+        self._set(replace(self.filter, has_note=not self.filter.has_note))
 
     @work(exit_on_error=False)
     async def action_by_label(self) -> None:
@@ -187,7 +198,7 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
             return
         chosen = await self.app.push_screen_wait(Choose("Which label?", [(w, w) for w in labels]))
         if chosen:
-            self._set(label=chosen)
+            self._set(replace(self.filter, label=chosen))
 
     @work(exit_on_error=False)
     async def action_by_source(self) -> None:
@@ -196,26 +207,26 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
             Choose("Which source?", [(str(s.id), f"{s.id}  {s.name} · {s.file_name}") for s in sources])
         )
         if chosen:
-            self._set(source_id=int(chosen))
+            self._set(replace(self.filter, source_id=int(chosen)))
 
     @work(exit_on_error=False)
     async def _find(self, text: str) -> None:
         hits = await asyncio.to_thread(self.store.search, text)
-        self._set(ids=tuple(hits))
+        self._set(replace(self.filter, ids=tuple(hits)))
 
     def action_search(self) -> None:
         def done(text: str | None) -> None:
             if text is None:
                 return
             if not text.strip():
-                self._set(ids=None)
+                self._set(replace(self.filter, ids=None))
             else:
                 self._find(text)
 
         self.app.push_screen(Prompt("Search titles, abstracts, authors (Enter on nothing: no search)"), done)
 
     def action_sort(self) -> None:
-        self._set(sort=SORTS[(SORTS.index(self.filter.sort) + 1) % len(SORTS)])
+        self._set(replace(self.filter, sort=SORTS[(SORTS.index(self.filter.sort) + 1) % len(SORTS)]))
 
     def _selected(self) -> int | None:
         table = self.query_one(DataTable)
@@ -228,9 +239,11 @@ class RecordsScreen(Screen[tuple[int, list[int] | None] | None]):
         if rid is None:
             return
 
-        self.app.push_screen(
-            Prompt(f"Label for record {rid} (one word)"), lambda word: word and self._save_label(rid, word)
-        )
+        def done(word: str | None) -> None:
+            if word:
+                self._save_label(rid, word)
+
+        self.app.push_screen(Prompt(f"Label for record {rid} (one word)"), done)
 
     @work(exit_on_error=False)
     async def _save_label(self, rid: int, word: str) -> None:
