@@ -9,15 +9,16 @@ this one, or the concern it builds on; :class:`screener.store.store.Store` compo
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import col
 
@@ -27,8 +28,28 @@ from screener.store import engine as engines
 from screener.store import server_mode
 from screener.store import tables as t
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 T = TypeVar("T")
+D = TypeVar("D", bound="DataclassInstance")
 WRITE_RETRIES = 8
+
+
+@functools.cache
+def _field_names(cls: type[DataclassInstance]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def from_row(cls: type[D], row: Row[Any], **convert: Callable[[Any], object]) -> D:
+    """A domain object from a row holding a column for each of its fields (some converted on the way)."""
+    m = row._mapping
+    return cls(**{n: convert[n](m[n]) if n in convert else m[n] for n in _field_names(cls)})
+
+
+def reasons_of(text: str) -> tuple[str, ...]:
+    """Reason ids from their JSON column."""
+    return tuple(json.loads(text))
 
 
 def aliases_from(mappings: list[str]) -> dict[str, str]:

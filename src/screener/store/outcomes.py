@@ -22,36 +22,16 @@ from screener.core.protocol import Protocol
 from screener.core.screening import conflict_rules, outcome_of
 from screener.store import server_mode
 from screener.store import tables as t
+from screener.store.base import from_row, reasons_of
 from screener.store.pools import Pools, _statement
 
 
 def _resolution(row: Row[Any]) -> Resolution:
-    m = row._mapping
-    return Resolution(
-        id=m["id"],
-        record_id=m["record_id"],
-        stage=Stage(m["stage"]),
-        verdict=Verdict(m["verdict"]),
-        resolved_by=m["resolved_by"],
-        method=m["method"],
-        reasons=tuple(json.loads(m["reasons"])),
-        note=m["note"],
-        created_at=m["created_at"],
-    )
+    return from_row(Resolution, row, stage=Stage, verdict=Verdict, reasons=reasons_of)
 
 
 def _decision(row: Row[Any]) -> Decision:
-    m = row._mapping
-    return Decision(
-        id=m["id"],
-        record_id=m["record_id"],
-        stage=Stage(m["stage"]),
-        reviewer=m["reviewer"],
-        verdict=Verdict(m["verdict"]),
-        reasons=tuple(json.loads(m["reasons"])),
-        note=m["note"],
-        created_at=m["created_at"],
-    )
+    return from_row(Decision, row, stage=Stage, verdict=Verdict, reasons=reasons_of)
 
 
 class Outcomes(Pools):

@@ -19,6 +19,7 @@ from screener.core.conflicts import RecordState
 from screener.core.models import Decision, Resolution, Retrieval, Stage, Verdict
 from screener.core.screening import StageState, order_queue
 from screener.store import tables as t
+from screener.store.base import from_row
 from screener.store.blinding import BlindingRule
 from screener.store.engine import StoreError
 from screener.store.outcomes import Outcomes, _resolution
@@ -64,16 +65,7 @@ class ReopenNeeded(StoreError):
 
 
 def _retrieval(row: Row[Any]) -> Retrieval:
-    m = row._mapping
-    return Retrieval(
-        id=m["id"],
-        record_id=m["record_id"],
-        status=m["status"],
-        reason=m["reason"],
-        location=m["location"],
-        by=m["by"],
-        created_at=m["created_at"],
-    )
+    return from_row(Retrieval, row)
 
 
 class ScreeningQueries(BlindingRule, Outcomes):

@@ -27,7 +27,7 @@ from sqlmodel import SQLModel, col
 from screener.core.models import Author, BibRecord, Source, SourceKind, StoredRecord
 from screener.core.normalise import search_fold
 from screener.store import tables as t
-from screener.store.base import StoreBase
+from screener.store.base import StoreBase, from_row
 from screener.store.engine import StoreError
 from screener.store.importing import RECORD_FIELDS, SourceWriter
 from screener.store.pools import active_cluster_members
@@ -121,20 +121,7 @@ def _stored(row: tuple[Any, ...]) -> StoredRecord:
 
 
 def _source(row: Row[Any]) -> Source:
-    m = row._mapping
-    return Source(
-        id=m["id"],
-        name=m["name"],
-        kind=SourceKind(m["kind"]),
-        file_name=m["file_name"],
-        file_sha256=m["file_sha256"],
-        record_count=m["record_count"],
-        format=m["format"],
-        platform=m["platform"],
-        searched_on=m["searched_on"],
-        query=m["query"],
-        imported_at=m["imported_at"],
-    )
+    return from_row(Source, row, kind=SourceKind)
 
 
 class SourceQueries(StoreBase):
