@@ -185,6 +185,11 @@ def _count_word(n: int) -> str:
     return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else f"{n:,}"
 
 
+def _present(*parts: str | None) -> list[str]:
+    """The parts of a clause that have a value, in order."""
+    return [p for p in parts if p is not None]
+
+
 def _join(items: list[str]) -> str:
     """Join as "a", "a and b", "a, b and c" (no serial comma, as in British usage)."""
     if len(items) <= 2:
@@ -285,11 +290,10 @@ def _dedup_sentences(d: DedupFacts) -> list[str]:
     elif d.auto_merged is not None:
         clauses.append(f"automatic merging removed {d.auto_merged:,} duplicate records")
     if d.human_reviewed:
-        outcomes = []
-        if d.human_merged is not None:
-            outcomes.append(f"confirming {d.human_merged:,} as duplicates")
-        if d.human_distinct is not None:
-            outcomes.append(f"judging {d.human_distinct:,} distinct")
+        outcomes = _present(
+            f"confirming {d.human_merged:,} as duplicates" if d.human_merged is not None else None,
+            f"judging {d.human_distinct:,} distinct" if d.human_distinct is not None else None,
+        )
         tail = f", {_join(outcomes)}" if outcomes else ""
         pairs = "pair" if d.human_reviewed == 1 else "pairs"
         clauses.append(f"a reviewer checked {d.human_reviewed:,} candidate {pairs}{tail}")
@@ -364,11 +368,11 @@ def _selection_sentences(f: MethodsFacts) -> list[str]:
         if stage is None or stage.reviewers_per_record < 2:
             continue
         if stage.kappa is not None:
-            inner = []
-            if stage.kappa_ci is not None:
-                inner.append(f"95% CI {_signed(stage.kappa_ci[0])} to {_signed(stage.kappa_ci[1])}")
-            if stage.observed_agreement is not None:
-                inner.append(f"observed agreement {stage.observed_agreement * 100:.1f}%")
+            ci, observed = stage.kappa_ci, stage.observed_agreement
+            inner = _present(
+                f"95% CI {_signed(ci[0])} to {_signed(ci[1])}" if ci is not None else None,
+                f"observed agreement {observed * 100:.1f}%" if observed is not None else None,
+            )
             bracket = f" ({'; '.join(inner)})" if inner else ""
             figures.append(f"κ = {_signed(stage.kappa)}{bracket} at {where}")
         elif stage.observed_agreement is not None:
