@@ -130,10 +130,7 @@ class ReviewLife(RuleBasedStateMachine):
     # -- helpers -----------------------------------------------------------------------
 
     def _pool(self, stage: Stage) -> list[int]:
-        """The records a reviewer screens at a stage.
-
-        None while the stage before is blind (its pool is hidden).
-        """
+        """The records a reviewer screens at a stage: none while the stage before is blind (its pool is hidden)."""
         try:
             return self.store.stage_pool(stage)
         except Blinded:
@@ -407,8 +404,7 @@ class ReviewLife(RuleBasedStateMachine):
                     continue
                 shown = primary.get(rid, rid)
                 if stage is FT and (shown in not_retrieved or shown not in sought):
-                    # not retrieved is an outcome of its own; an excluded title/abstract ends the path
-                    continue
+                    continue  # not retrieved is an outcome of its own; an excluded title/abstract ends the path
                 assert shown in counting, (stage, rid, shown)
 
     def blind_holds(self, store: Store, flow: Any) -> None:
