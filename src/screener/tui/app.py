@@ -1,4 +1,4 @@
-"""The screener app and its factory."""
+"""The screener app."""
 
 from __future__ import annotations
 
@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 
 
 class ScreenerApp(App[None]):
-    """The review's terminal app; opens on the home screen, or straight on a workflow screen."""
+    """The review's terminal app for an open review.
+
+    With ``reviewer`` and ``stage`` it opens on the screening screen, with ``resolver``
+    and ``stage`` on the conflict screen, otherwise on the home screen. ``welcome`` is shown
+    as a notification when the app opens (the demo's passphrase).
+    """
 
     CSS_PATH = "screener.tcss"
     TITLE = "screener"
@@ -65,21 +70,5 @@ class ScreenerApp(App[None]):
             )
 
 
-def make_app(
-    store: Store,
-    *,
-    reviewer: str | None = None,
-    resolver: str | None = None,
-    stage: Stage | None = None,
-    all_conflicts: bool = False,
-    welcome: str | None = None,
-) -> ScreenerApp:
-    """Build the app for an open review (the CLI and the tests both call this).
-
-    With ``reviewer`` and ``stage`` it opens on the screening screen, with ``resolver``
-    and ``stage`` on the conflict screen, otherwise on the home screen. ``welcome`` is shown
-    as a notification when the app opens (the demo's passphrase).
-    """
-    return ScreenerApp(
-        store, reviewer=reviewer, resolver=resolver, stage=stage, all_conflicts=all_conflicts, welcome=welcome
-    )
+#: The CLI and the tests build the app by this name.
+make_app = ScreenerApp

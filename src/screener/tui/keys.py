@@ -66,17 +66,31 @@ class ReasonInput:
     """The reason number typed after ``e`` on a screen where one key decides.
 
     The screen calls :meth:`start` on ``e`` and routes its ``action_reason(key)`` to
-    :meth:`key`; ``chosen(number)`` is called once a number is complete (0: no reason),
-    ``typed()`` when a digit waits for the next one (the screen redraws its prompt).
+    :meth:`key`; once a number is complete, ``chosen(reasons)`` is called with the criterion
+    ids it stands for (none for Enter), or a warning says why the number is refused;
+    ``typed()`` is called when a digit waits for the next one (the screen redraws its prompt).
     """
 
-    def __init__(self, screen: Screen[Any], chosen: Callable[[int], None], typed: Callable[[], None]) -> None:
+    def __init__(
+        self, screen: Screen[Any], chosen: Callable[[tuple[str, ...]], None], typed: Callable[[], None]
+    ) -> None:
         self._screen, self._chosen, self._typed = screen, chosen, typed
         self._typing: ReasonTyping | None = None
         self._timer: Timer | None = None
+        self._for: tuple[Protocol, Stage] | None = None
 
     def start(self, protocol: Protocol, stage: Stage) -> None:
         self._typing = ReasonTyping(max((n for n, _ in protocol.exclusion_reasons(stage)), default=0))
+        self._for = (protocol, stage)
+
+    def _choose(self, number: int) -> None:
+        if self._for is None:
+            return
+        reasons = reasons_for_key(*self._for, number)
+        if isinstance(reasons, str):
+            self._screen.notify(reasons, severity="warning")
+        else:
+            self._chosen(reasons)
 
     @property
     def digits(self) -> str:
@@ -91,7 +105,7 @@ class ReasonInput:
             return
         number = self._typing.key(key)
         if number is not None:
-            self._chosen(number)
+            self._choose(number)
         elif self._typing.digits:
             self._timer = self._screen.set_timer(REASON_WAIT_S, self._wait_over)
             self._typed()
@@ -101,7 +115,7 @@ class ReasonInput:
         self._timer = None
         number = self._typing.timeout() if self._typing else None
         if number is not None:
-            self._chosen(number)
+            self._choose(number)
 
 
 def help_binding(prefix: str) -> Binding:

@@ -17,7 +17,7 @@ from textual.widgets import Header, Static
 from screener.core.models import Resolution, Stage, Verdict
 from screener.core.protocol import Protocol
 from screener.store import Blinded
-from screener.tui.keys import ReasonInput, help_binding, leave, reason_bindings, reasons_for_key, show_help
+from screener.tui.keys import ReasonInput, help_binding, leave, reason_bindings, show_help
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Prompt
 from screener.tui.widgets.key_footer import KeyFooter
@@ -309,15 +309,10 @@ class ConflictsScreen(WorkScreen[None]):
         if self.picking_reason:
             self.reasons.key(key)
 
-    def reason_chosen(self, number: int) -> None:
-        if not self.picking_reason:
-            return
-        reasons = reasons_for_key(self.protocol, self.stage, number)
-        if isinstance(reasons, str):
-            self.notify(reasons, severity="warning")
-            return
-        self.picking_reason = False
-        self._resolve(Verdict.EXCLUDE, reasons)
+    def reason_chosen(self, reasons: tuple[str, ...]) -> None:
+        if self.picking_reason:
+            self.picking_reason = False
+            self._resolve(Verdict.EXCLUDE, reasons)
 
     def action_note(self) -> None:
         def done(text: str | None) -> None:

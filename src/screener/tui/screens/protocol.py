@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 from textual.worker import Worker
 
-from screener.core.protocol import Protocol
+from screener.core.protocol import Criterion, Protocol
 from screener.store import ProtocolChangeEntry
 from screener.tui.keys import help_binding, leave, show_help
 from screener.tui.refresh import poll_store
@@ -37,6 +37,18 @@ def _words(values: tuple[str, ...] | list[str]) -> str:
     return ", ".join(values) if values else "none"
 
 
+def _criterion(text: Text, heads: tuple[str, ...], c: Criterion, all_stages: tuple[str, ...]) -> None:
+    """One criterion's line (its number and id, its stages when not all of them) and its keywords."""
+    for head in heads:
+        text.append(head, style="bold")
+    text.append(c.label)
+    if tuple(s for s in c.stages if s in all_stages) != all_stages:
+        text.append(f"  [{', '.join(c.stages)} only]", style="dim")
+    text.append("\n")
+    if c.keywords:
+        text.append(f"         keywords: {_words(c.keywords)}\n", style="dim")
+
+
 def protocol_text(protocol: Protocol) -> Text:
     """Criteria, exclusion reasons with their ids and keys, keywords, options and reviewers."""
     text = Text()
@@ -46,14 +58,7 @@ def protocol_text(protocol: Protocol) -> Text:
     text.append("  (key: e, then the number; decisions keep the id)\n", style="dim")
     all_stages = tuple(protocol.rules.stages)
     for n, c in enumerate(protocol.exclusion, start=1):
-        text.append(f" {n:>2} ", style="bold")
-        text.append(f"{c.id:<4} ", style="bold")
-        text.append(c.label)
-        if tuple(s for s in c.stages if s in all_stages) != all_stages:
-            text.append(f"  [{', '.join(c.stages)} only]", style="dim")
-        text.append("\n")
-        if c.keywords:
-            text.append(f"         keywords: {_words(c.keywords)}\n", style="dim")
+        _criterion(text, (f" {n:>2} ", f"{c.id:<4} "), c, all_stages)
     if protocol.aliases:
         text.append("Retired reasons (their decisions count as): ", style="dim")
         text.append(
@@ -61,13 +66,7 @@ def protocol_text(protocol: Protocol) -> Text:
         )
     text.append("\nInclusion criteria\n", style="bold green")
     for c in protocol.inclusion:
-        text.append(f"    {c.id:<4} ", style="bold")
-        text.append(c.label)
-        if tuple(s for s in c.stages if s in all_stages) != all_stages:
-            text.append(f"  [{', '.join(c.stages)} only]", style="dim")
-        text.append("\n")
-        if c.keywords:
-            text.append(f"         keywords: {_words(c.keywords)}\n", style="dim")
+        _criterion(text, (f"    {c.id:<4} ",), c, all_stages)
     r = protocol.rules
     text.append("\nOptions\n", style="bold")
     options = [

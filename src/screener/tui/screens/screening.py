@@ -13,8 +13,8 @@ import random
 import re
 from concurrent.futures import Future
 from dataclasses import dataclass
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from functools import cached_property, partial
+from typing import Any
 
 import numpy as np
 from rich.text import Text
@@ -28,7 +28,7 @@ from textual.worker import Worker
 from screener.core.models import Decision, Retrieval, Stage, Verdict
 from screener.core.screening import undo_steps
 from screener.store import ReopenNeeded
-from screener.tui.keys import ReasonInput, help_binding, leave, reason_bindings, reasons_for_key, show_help
+from screener.tui.keys import ReasonInput, help_binding, leave, reason_bindings, show_help
 from screener.tui.opener import opener_problem
 from screener.tui.refresh import poll_store
 from screener.tui.screens.dialogs import Confirm, Prompt
@@ -36,10 +36,7 @@ from screener.tui.screens.screening_queue import QueueScreen
 from screener.tui.widgets.record_view import RecordView
 from screener.tui.widgets.screening_text import reason_prompt
 from screener.tui.workers import one_line
-from screener.workflows.screening import RankedQueue, RelevanceOrder, ScreeningState
-
-if TYPE_CHECKING:
-    from screener.store import Store
+from screener.workflows.screening import RankedQueue, ScreeningState
 
 
 @dataclass
@@ -126,21 +123,14 @@ class ScreeningScreen(QueueScreen):
     picking_reason: reactive[bool] = reactive(False, bindings=True)
     """True after ``e``: the next key is a reason number (or Enter, or Escape)."""
 
-    def __init__(
-        self,
-        store: Store,
-        reviewer: str,
-        stage: Stage,
-        *,
-        only: list[int] | None = None,
-        start_at: int | None = None,
-    ) -> None:
-        super().__init__(store, reviewer, stage, only=only, start_at=start_at)
-        self.undo_stack: list[_Undo] = []
-        self.order = RelevanceOrder(store, self.stage, reviewer)
-        self._ranking = False
-        self._rank_again = False
-        self.reasons = ReasonInput(self, self.reason_chosen, self.reason_typed)
+    undo_stack: list[_Undo]
+    """The reviewer's decisions that ``u`` takes back, latest last (rebuilt from the log on mount)."""
+    _ranking = False
+    _rank_again = False
+
+    @cached_property
+    def reasons(self) -> ReasonInput:
+        return ReasonInput(self, self.reason_chosen, self.reason_typed)
 
     def on_mount(self) -> None:
         self.title = f"Screening · {self.stage.label} · {self.reviewer}"
@@ -307,15 +297,10 @@ class ScreeningScreen(QueueScreen):
         if self.current is not None:
             self.query_one(RecordView).set_decision(self._decision_text(self.current))
 
-    def reason_chosen(self, number: int) -> None:
-        if not self.picking_reason or self.current is None:
-            return
-        reasons = reasons_for_key(self.protocol, self.stage, number)
-        if isinstance(reasons, str):
-            self.notify(reasons, severity="warning")
-            return
-        self.picking_reason = False
-        self._save(self.current, Verdict.EXCLUDE, reasons)
+    def reason_chosen(self, reasons: tuple[str, ...]) -> None:
+        if self.picking_reason and self.current is not None:
+            self.picking_reason = False
+            self._save(self.current, Verdict.EXCLUDE, reasons)
 
     def action_undo(self) -> None:
         if not self.undo_stack:

@@ -24,7 +24,7 @@ from screener.tui.widgets.key_footer import KeyFooter
 from screener.tui.widgets.record_view import RecordView, criteria_text
 from screener.tui.widgets.screening_text import decision_text, related_lines, retrieval_line
 from screener.tui.workers import WorkScreen, Writer
-from screener.workflows.screening import ScreeningState, read_screening_state
+from screener.workflows.screening import RelevanceOrder, ScreeningState, read_screening_state
 
 if TYPE_CHECKING:
     from screener.core.protocol import Protocol
@@ -61,6 +61,7 @@ class QueueScreen(WorkScreen[None]):
         self.studies: dict[int, int] = {}
         # relevance order: a ranker in its own process, retrained by a worker after each saved decision
         self.relevance = self.protocol.rules.order == "relevance"
+        self.order = RelevanceOrder(store, self.stage, reviewer)
         self.sampling = False  # the random sample of the stopping test has begun: no more reordering
         self.scores: dict[int, float] = {}
 
