@@ -54,6 +54,20 @@ async def _settle(app: App, pilot) -> None:
     await pilot.pause()
 
 
+async def _steady(app: App, pilot, screen_text: Callable[[App], str]) -> str:
+    """The screen once it has stopped changing: a table's column widths follow its rows a refresh later
+    (under load, several), and a half-laid-out table must not count as a difference between the reviews."""
+    await _settle(app, pilot)
+    text = screen_text(app)
+    for _ in range(30):
+        await pilot.pause(0.1)
+        now = screen_text(app)
+        if now == text:
+            break
+        text = now
+    return text
+
+
 async def look(path: Path, screen_text: Callable[[App], str]) -> dict[str, str]:
     """What ZL can see in the app: home, PRISMA and b (a vote box and its records), the screening screens,
     the list."""
@@ -63,31 +77,31 @@ async def look(path: Path, screen_text: Callable[[App], str]) -> dict[str, str]:
         app = make_app(store)
         async with app.run_test(size=(110, 50)) as pilot:
             await _settle(app, pilot)
-            seen["home"] = screen_text(app)
+            seen["home"] = await _steady(app, pilot, screen_text)
             await pilot.press("p")
             await _settle(app, pilot)
-            seen["prisma"] = screen_text(app)
+            seen["prisma"] = await _steady(app, pilot, screen_text)
             for box in ("records_excluded", "reports_sought", "records_undecided", "included"):
                 await pilot.press("b")
                 await _settle(app, pilot)
                 seen["b"] = " | ".join(str(o.prompt) for o in app.screen.query_one(OptionList).options)
                 app.screen.dismiss(box)
                 await _settle(app, pilot)
-                seen[f"b {box}"] = screen_text(app)
+                seen[f"b {box}"] = await _steady(app, pilot, screen_text)
                 await pilot.press("escape")
                 await _settle(app, pilot)
         for stage in (TA, FT):
             app = make_app(store, reviewer="ZL", stage=stage)
             async with app.run_test(size=(110, 40)) as pilot:
                 await _settle(app, pilot)
-                seen[f"screen {stage.value}"] = screen_text(app)
+                seen[f"screen {stage.value}"] = await _steady(app, pilot, screen_text)
                 await pilot.press("l")  # ZL's records list
                 await _settle(app, pilot)
-                seen[f"list {stage.value}"] = screen_text(app)
+                seen[f"list {stage.value}"] = await _steady(app, pilot, screen_text)
                 for key in ("i", "e", "u"):
                     await pilot.press(key)
                     await _settle(app, pilot)
-                    seen[f"list {stage.value} {key}"] = screen_text(app)
+                    seen[f"list {stage.value} {key}"] = await _steady(app, pilot, screen_text)
     finally:
         store.close()
     return seen
