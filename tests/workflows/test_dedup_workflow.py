@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from screener.core.models import Stage, Verdict
 from screener.store import Store
 from screener.workflows.dedup import (
     UnknownRecord,
@@ -66,3 +67,26 @@ def test_explaining_a_record(store: Store):
     human = [p for p in pairs if p.pair.decided_by == "NA"]
     assert [(p.pair.outcome, p.evidence) for p in human] == [("distinct", [])]
     assert explain_record(store, 999) == (None, [])
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # the earlier record is a conflict (include and maybe), the later one an agreed include
+        ((Verdict.INCLUDE, Verdict.MAYBE), (Verdict.INCLUDE, Verdict.INCLUDE)),
+        # the earlier record is an agreed exclusion, the later one still a conflict
+        ((Verdict.EXCLUDE, Verdict.EXCLUDE), (Verdict.INCLUDE, Verdict.EXCLUDE)),
+        # both conflicts, the later one nearer an include
+        ((Verdict.EXCLUDE, Verdict.MAYBE), (Verdict.INCLUDE, Verdict.MAYBE)),
+    ],
+)
+def test_merging_two_screened_records_keeps_the_one_nearest_inclusion(store: Store, first, second):
+    """Two copies screened apart, then merged: the copy whose outcome went furthest counts for the
+    study (an agreed include over a conflict, a conflict over an agreed exclusion), whatever the
+    import order, so a merge never takes an include out of the reports sought."""
+    for rid, verdicts in ((1, first), (4, second)):
+        for reviewer, verdict in zip(("NA", "ZL"), verdicts, strict=True):
+            reasons = ("E1",) if verdict is Verdict.EXCLUDE else ()
+            store.record_decision(rid, Stage.TITLE_ABSTRACT, reviewer, verdict, reasons)
+    run_dedup(store)
+    assert [(c.members, c.primary) for c in store.clusters() if 1 in c.members] == [((1, 4), 4)]

@@ -19,7 +19,8 @@ from typing import Any, Literal, NamedTuple, TypedDict
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlmodel import col
 
-from screener.core.models import StoredRecord
+from screener.core.conflicts import RecordState
+from screener.core.models import Stage, StoredRecord, Verdict
 from screener.store import tables as t
 from screener.store.engine import StoreError
 from screener.store.pools import active_cluster_members
@@ -56,6 +57,19 @@ class NewCluster:
     members: tuple[int, ...]
     primary: int
     status: str
+
+
+# screened_weights: an outcome outweighs any sum of votes, a full-text weight any title/abstract one
+_OUTCOME_STEP = 1_000
+_FULL_TEXT_STEP = 10 * _OUTCOME_STEP
+
+
+def _outcome_rank(state: str, verdict: str | None) -> int:
+    """2 for an include, 1 for an outcome still open (a conflict, a vote awaited), 0 for an exclusion
+    (or a report not retrieved)."""
+    if verdict is not None:
+        return 2 if verdict == Verdict.INCLUDE.value else 0
+    return 0 if state == RecordState.NOT_RETRIEVED.value else 1
 
 
 def _core_status(status: str) -> Literal["automatic", "human"]:
@@ -460,21 +474,38 @@ class DedupQueries(SourceQueries):
         return [(rid, rule, records[rid].bib.title or "") for rid, rule in out.items() if rid in records]
 
     def screened_weights(self) -> dict[int, int]:
-        """record id -> weight of the decisions on it (current votes and resolutions).
+        """record id -> weight of the decisions on it (current votes, resolutions and outcomes).
 
         Dedup keeps the heaviest member of a cluster as its primary, so decisions stand: the
-        path that went furthest wins (a full-text decision over any title/abstract one, an
-        include or maybe over an exclude), so merging two screened records never drops an include.
+        path that went furthest wins. A full-text decision outweighs any title/abstract one;
+        within a stage the record's outcome comes first (an include over one still open, a
+        conflict or a single vote, over an exclusion), then its votes (an include or maybe over
+        an exclude), so merging two screened records never takes an include out of the count.
         """
-        out: dict[int, int] = {}
+        votes: dict[tuple[int, str], int] = {}
         with self._read() as conn:
             for query in (
                 select(col(t.Vote.record_id), col(t.Vote.stage), col(t.Vote.verdict)),
                 select(col(t.Resolution.record_id), col(t.Resolution.stage), col(t.Resolution.verdict)),
             ):
                 for rid, stage, verdict in conn.execute(query):
-                    weight = (1000 if stage == "full-text" else 1) * (1 if verdict == "exclude" else 10)
-                    out[rid] = out.get(rid, 0) + weight
+                    weight = 1 if verdict == Verdict.EXCLUDE.value else 10
+                    votes[rid, stage] = votes.get((rid, stage), 0) + weight
+            outcomes = {
+                (rid, stage): _outcome_rank(state, verdict)
+                for rid, stage, state, verdict in conn.execute(
+                    select(
+                        col(t.Outcome.record_id),
+                        col(t.Outcome.stage),
+                        col(t.Outcome.state),
+                        col(t.Outcome.verdict),
+                    )
+                )
+            }
+        out: dict[int, int] = {}
+        for (rid, stage), weight in votes.items():
+            ranked = weight + _OUTCOME_STEP * outcomes.get((rid, stage), 1)
+            out[rid] = out.get(rid, 0) + ranked * (_FULL_TEXT_STEP if stage == Stage.FULL_TEXT.value else 1)
         return out
 
     def gained_fields(self, record_id: int, since: datetime) -> list[str]:
