@@ -491,17 +491,9 @@ class DedupQueries(SourceQueries):
                 for rid, stage, verdict in conn.execute(query):
                     weight = 1 if verdict == Verdict.EXCLUDE.value else 10
                     votes[rid, stage] = votes.get((rid, stage), 0) + weight
-            outcomes = {
-                (rid, stage): _outcome_rank(state, verdict)
-                for rid, stage, state, verdict in conn.execute(
-                    select(
-                        col(t.Outcome.record_id),
-                        col(t.Outcome.stage),
-                        col(t.Outcome.state),
-                        col(t.Outcome.verdict),
-                    )
-                )
-            }
+            o = t.Outcome
+            rows = conn.execute(select(col(o.record_id), col(o.stage), col(o.state), col(o.verdict)))
+            outcomes = {(rid, stage): _outcome_rank(state, verdict) for rid, stage, state, verdict in rows}
         out: dict[int, int] = {}
         for (rid, stage), weight in votes.items():
             ranked = weight + _OUTCOME_STEP * outcomes.get((rid, stage), 1)
